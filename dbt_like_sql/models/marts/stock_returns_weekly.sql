@@ -1,0 +1,41 @@
+-- Weekly (Monday-start) compounded stock returns, keyed by the week's last trading day (week_end).
+-- A week belongs to the month of its week_end, so the days before the window are read back.
+with daily as (
+
+    select * from {{ ref('stock_returns_daily') }}
+    where trade_date >= {{ lookback_start }}
+        and trade_date < {{ window_end }}
+
+),
+
+calendar as (
+
+    select distinct trade_date, date_trunc('week', trade_date) as week_start
+    from daily
+
+),
+
+week_ends as (
+
+    select week_start, max(trade_date) as week_end
+    from calendar
+    group by week_start
+
+),
+
+final as (
+
+    select
+        week_ends.week_end,
+        daily.stock_id,
+        exp(sum(daily.log_ret)) - 1 as ret,
+        count(*) filter (where not daily.is_suspended) as n_days
+    from daily
+    join calendar using (trade_date)
+    join week_ends using (week_start)
+    where week_ends.week_end >= {{ window_start }}
+    group by week_ends.week_end, daily.stock_id
+
+)
+
+select * from final

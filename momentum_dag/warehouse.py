@@ -1,0 +1,277 @@
+"""DuckDB access: transactional window writes, window reads and DDL (DESIGN section 3).
+
+Every partitioned write is one transaction: create the table if needed, delete the rows of the window,
+insert the new rows by name, commit. A failure rolls back and leaves the previous rows intact, so
+re-running any range is safe. Connections are held only for the read or the write; DuckDB allows one
+writing process at a time, so opening retries until ``lock_timeout_seconds`` and then names the holder.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from dagster_duckdb import DuckDBResource
+from pydantic import Field
+
+SCHEMAS = ("raw", "staging", "marts", "barra", "factors", "models", "eval")
+
+
+class WarehouseLockedError(RuntimeError):
+    """The DuckDB file stayed locked by another process past the retry budget."""
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a window write did: rows inserted, rows it replaced, and the window."""
+
+    table: str
+    rows_written: int
+    rows_replaced: int
+    window_start: date
+    window_end: date
+
+    def as_metadata(self) -> dict:
+        return {
+            "table": self.table,
+            "rows_written": self.rows_written,
+            "rows_replaced": self.rows_replaced,
+            "window": f"[{self.window_start}, {self.window_end})",
+        }
+
+
+def _as_date(value: date | datetime | pd.Timestamp | str) -> date:
+    return pd.Timestamp(value).date()
+
+
+def connect(path: str | Path, *, timeout_seconds: float = 120.0):
+    """Open the DuckDB file, retrying while another process holds the write lock."""
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout_seconds
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() and "conflicting" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseLockedError(
+                    f"DuckDB file {path} is still locked after {timeout_seconds:.0f} s: {exc}. "
+                    "Another process (a Dagster run, `dagster dev` reading it, or a DuckDB client) holds it; "
+                    "close that process or raise MOMENTUM_LOCK_TIMEOUT_SECONDS."
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+def ensure_schemas(conn) -> None:
+    for schema in SCHEMAS:
+        conn.execute(f"create schema if not exists {schema}")
+
+
+def table_exists(conn, table: str) -> bool:
+    schema, name = table.split(".")
+    found = conn.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()[0]
+    return found > 0
+
+
+def _check_inside_window(df: pd.DataFrame, table: str, date_column: str, start: date, end: date) -> None:
+    if date_column not in df.columns:
+        raise ValueError(f"{table}: rows to write have no date column {date_column!r}")
+    dates = pd.to_datetime(df[date_column])
+    if dates.isna().any():
+        raise ValueError(f"{table}: {int(dates.isna().sum())} rows have no {date_column}")
+    outside = (dates < pd.Timestamp(start)) | (dates >= pd.Timestamp(end))
+    if outside.any():
+        first = dates[outside].iloc[0].date()
+        raise ValueError(
+            f"{table}: {int(outside.sum())} rows have {date_column} outside the window [{start}, {end}), "
+            f"e.g. {first}; refusing to write outside the partition window"
+        )
+
+
+def write_window(
+    conn,
+    table: str,
+    frames: pd.DataFrame | Iterable[pd.DataFrame],
+    *,
+    date_column: str,
+    start: date | datetime | pd.Timestamp,
+    end: date | datetime | pd.Timestamp,
+    ddl: str | None = None,
+) -> WriteResult:
+    """Replace the rows of ``table`` with ``date_column`` in [start, end) by ``frames``, atomically.
+
+    ``frames`` may be one DataFrame or an iterable of chunks (all inserted in the same transaction).
+    ``ddl`` creates the table when it does not exist; otherwise the first chunk's columns define it.
+    Any error rolls the whole window back.
+    """
+    chunks = [frames] if isinstance(frames, pd.DataFrame) else frames
+    results = write_windows(
+        conn, {table: (date_column, ddl)}, ({table: chunk} for chunk in chunks), start=start, end=end
+    )
+    return results[table]
+
+
+def write_windows(
+    conn,
+    tables: dict[str, tuple[str, str | None]],
+    chunks: Iterable[dict[str, pd.DataFrame]],
+    *,
+    start: date | datetime | pd.Timestamp,
+    end: date | datetime | pd.Timestamp,
+) -> dict[str, WriteResult]:
+    """Replace the window [start, end) of several tables in ONE transaction.
+
+    ``tables`` maps table -> (date column, optional CREATE DDL). ``chunks`` yields dicts table -> rows;
+    chunks are consumed inside the transaction, so a generator (e.g. a simulator producing one year at a
+    time) never needs the whole window in memory. Rows outside the window or any error roll back all
+    tables: nothing is half-written.
+    """
+    start, end = _as_date(start), _as_date(end)
+    written = dict.fromkeys(tables, 0)
+    replaced = dict.fromkeys(tables, 0)
+    cleared: set[str] = set()
+    conn.execute("begin transaction")
+    try:
+        ensure_schemas(conn)
+        for _, ddl in tables.values():
+            if ddl is not None:
+                conn.execute(ddl)
+        for chunk in chunks:
+            unknown = set(chunk) - set(tables)
+            if unknown:
+                raise ValueError(f"rows for unexpected table(s) {sorted(unknown)}; expected {sorted(tables)}")
+            for table, frame in chunk.items():
+                date_column = tables[table][0]
+                _check_inside_window(frame, table, date_column, start, end)
+                if table not in cleared:
+                    if not table_exists(conn, table):
+                        conn.register("_window_chunk", frame)
+                        conn.execute(f"create table {table} as select * from _window_chunk limit 0")
+                        conn.unregister("_window_chunk")
+                    replaced[table] = _delete_window(conn, table, date_column, start, end)
+                    cleared.add(table)
+                if len(frame):
+                    conn.register("_window_chunk", frame)
+                    conn.execute(f"insert into {table} by name select * from _window_chunk")
+                    conn.unregister("_window_chunk")
+                    written[table] += len(frame)
+        for table, (date_column, _) in tables.items():
+            if table not in cleared and table_exists(conn, table):
+                replaced[table] = _delete_window(conn, table, date_column, start, end)
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    return {t: WriteResult(t, written[t], replaced[t], start, end) for t in tables}
+
+
+def _delete_window(conn, table: str, date_column: str, start: date, end: date) -> int:
+    return conn.execute(
+        f"delete from {table} where {date_column} >= ? and {date_column} < ?", [start, end]
+    ).fetchone()[0]
+
+
+def replace_table(conn, table: str, df: pd.DataFrame) -> WriteResult:
+    """Replace an unpartitioned table whole, in one transaction."""
+    conn.execute("begin transaction")
+    try:
+        ensure_schemas(conn)
+        replaced = conn.execute(f"select count(*) from {table}").fetchone()[0] if table_exists(conn, table) else 0
+        conn.register("_table_frame", df)
+        conn.execute(f"create or replace table {table} as select * from _table_frame")
+        conn.unregister("_table_frame")
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    today = date.today()
+    return WriteResult(table, len(df), int(replaced), today, today)
+
+
+class Warehouse(DuckDBResource):
+    """The project's DuckDB file as a Dagster resource: short-lived connections with a lock retry budget."""
+
+    lock_timeout_seconds: int = Field(default=120, description="Seconds to wait for another writer.")
+
+    @contextmanager
+    def get_connection(self):
+        conn = connect(self.database, timeout_seconds=self.lock_timeout_seconds)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """Run a read query and return a DataFrame; the connection is closed before returning."""
+        with self.get_connection() as conn:
+            return conn.execute(sql, params or []).df()
+
+    def query_if_exists(self, table: str, sql: str, params: list | None = None) -> pd.DataFrame | None:
+        """Like :meth:`query`, or ``None`` when ``table`` does not exist yet."""
+        with self.get_connection() as conn:
+            if not table_exists(conn, table):
+                return None
+            return conn.execute(sql, params or []).df()
+
+    def write_window(self, table: str, frames, *, date_column: str, start, end, ddl: str | None = None) -> WriteResult:
+        with self.get_connection() as conn:
+            return write_window(conn, table, frames, date_column=date_column, start=start, end=end, ddl=ddl)
+
+    def replace_table(self, table: str, df: pd.DataFrame) -> WriteResult:
+        with self.get_connection() as conn:
+            return replace_table(conn, table, df)
+
+
+def write_window_sql(
+    conn,
+    table: str,
+    select_sql: str,
+    params: dict,
+    *,
+    date_column: str,
+    start: date | datetime | pd.Timestamp,
+    end: date | datetime | pd.Timestamp,
+) -> WriteResult:
+    """Replace the rows of ``table`` in [start, end) by the rows of a SELECT, inside DuckDB, atomically.
+
+    The SELECT gets ``$window_start``/``$window_end`` bind parameters; rows it returns outside the
+    window abort the transaction.
+    """
+    start, end = _as_date(start), _as_date(end)
+    conn.execute("begin transaction")
+    try:
+        ensure_schemas(conn)
+        conn.execute(f"create temp table _model_rows as {select_sql}", params)
+        outside = conn.execute(
+            f"select count(*) from _model_rows where {date_column} < ? or {date_column} >= ? "
+            f"or {date_column} is null",
+            [start, end],
+        ).fetchone()[0]
+        if outside:
+            raise ValueError(
+                f"{table}: model returned {outside} rows with {date_column} outside [{start}, {end})"
+            )
+        if not table_exists(conn, table):
+            conn.execute(f"create table {table} as select * from _model_rows limit 0")
+        replaced = _delete_window(conn, table, date_column, start, end)
+        written = conn.execute(f"insert into {table} by name select * from _model_rows").fetchone()[0]
+        conn.execute("drop table _model_rows")
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    return WriteResult(table, int(written), int(replaced), start, end)
