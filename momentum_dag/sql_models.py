@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import jinja2
@@ -45,6 +46,7 @@ class SqlModel:
     materialized: str
     description: str
     date_column: str | None = None
+    partitions: str = "monthly"
     lookback_days: int = 0
     refs: tuple[str, ...] = ()
     sources: tuple[tuple[str, str], ...] = ()
@@ -118,6 +120,8 @@ def load_models(root: Path = SQL_ROOT) -> dict[str, SqlModel]:
         partition = spec.get("partition", {})
         if materialized == "partitioned" and "date_column" not in partition:
             raise ValueError(f"schema.yml: partitioned model {name} needs partition.date_column")
+        if partition.get("partitions", "monthly") not in ("monthly", "weekly"):
+            raise ValueError(f"schema.yml: model {name}: partition.partitions must be monthly or weekly")
         sql = path.read_text()
         refs, sources = _dependencies(sql)
         models[name] = SqlModel(
@@ -128,6 +132,7 @@ def load_models(root: Path = SQL_ROOT) -> dict[str, SqlModel]:
             materialized=materialized,
             description=spec.get("description", "").strip(),
             date_column=partition.get("date_column"),
+            partitions=partition.get("partitions", "monthly"),
             lookback_days=int(partition.get("lookback_days", 0)),
             refs=refs,
             sources=sources,
@@ -168,3 +173,53 @@ def check_sql(test: ColumnTest, table: str) -> str:
             conditions.append(f"{test.columns[0]} > {float(test.max_value)!r}")
         return f"select count(*) from {table} where {' or '.join(conditions) or 'false'}"
     raise ValueError(f"unknown test kind {test.kind!r}")
+
+
+def topological_order(models: dict[str, SqlModel]) -> list[SqlModel]:
+    """Models ordered so every model comes after the models it refs."""
+    ordered: list[SqlModel] = []
+    seen: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in path:
+            raise ValueError(f"ref cycle: {' -> '.join((*path, name))}")
+        if name in seen:
+            return
+        for ref in models[name].refs:
+            visit(ref, (*path, name))
+        seen.add(name)
+        ordered.append(models[name])
+
+    for name in sorted(models):
+        visit(name, ())
+    return ordered
+
+
+def materialize(conn, model: SqlModel, models: dict[str, SqlModel], start=None, end=None):
+    """Build one model: (re)create a view/table, or replace the window [start, end) of a partitioned one.
+
+    Returns the :class:`~momentum_dag.warehouse.WriteResult` of a partitioned model, else ``None``.
+    """
+    from momentum_dag.warehouse import ensure_schemas, write_window_sql
+
+    sql = render(model, models)
+    if model.materialized == "partitioned":
+        if start is None or end is None:
+            raise ValueError(f"partitioned model {model.name} needs a window [start, end)")
+        params = {
+            "window_start": start,
+            "window_end": end,
+            "lookback_start": start - timedelta(days=model.lookback_days),
+        }
+        used = {k: v for k, v in params.items() if f"${k}" in sql}
+        return write_window_sql(conn, model.table, sql, used, date_column=model.date_column, start=start, end=end)
+    conn.execute("begin transaction")
+    try:
+        ensure_schemas(conn)
+        kind = "view" if model.materialized == "view" else "table"
+        conn.execute(f"create or replace {kind} {model.table} as {sql}")
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    return None

@@ -4,7 +4,6 @@ One run writes all four tables for its partition window in ONE transaction, so a
 bad file) leaves every raw table as it was.
 """
 
-from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterable, Iterator

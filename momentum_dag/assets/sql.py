@@ -4,7 +4,6 @@ Views and tables are rebuilt whole; partitioned models replace their window in o
 DuckDB (``warehouse.write_window_sql``). Dependencies come from the models' ``ref``/``source`` calls.
 """
 
-from __future__ import annotations
 
 from dagster import (
     AssetCheckResult,
@@ -19,10 +18,11 @@ from dagster import (
     multi_asset,
 )
 
-from momentum_dag.assets.common import shift_days, window_dates, write_metadata
-from momentum_dag.partitions import monthly_partitions
-from momentum_dag.sql_models import SqlModel, check_sql, load_models, render
-from momentum_dag.warehouse import Warehouse, ensure_schemas, write_window_sql
+from momentum_dag.assets.common import window_dates, write_metadata
+from momentum_dag.jobs import WEEKLY_TAG
+from momentum_dag.partitions import monthly_partitions, weekly_partitions
+from momentum_dag.sql_models import SqlModel, check_sql, load_models, materialize
+from momentum_dag.warehouse import Warehouse
 
 
 def model_key(model: SqlModel) -> AssetKey:
@@ -47,53 +47,36 @@ def _run_checks(conn, model: SqlModel):
 def build_sql_asset(model: SqlModel, models: dict[str, SqlModel]) -> AssetsDefinition:
     """The asset (and its checks) for one SQL model."""
     partitioned = model.materialized == "partitioned"
+    partitions_def = None
+    if partitioned:
+        partitions_def = weekly_partitions if model.partitions == "weekly" else monthly_partitions
     spec = AssetSpec(
         model_key(model),
         deps=_deps(model, models),
         description=model.description or f"SQL model {model.name}",
         group_name=model.layer,
         kinds={"duckdb", "sql"},
-        partitions_def=monthly_partitions if partitioned else None,
+        partitions_def=partitions_def,
+        tags=WEEKLY_TAG if partitions_def is weekly_partitions else None,
         metadata={"sql_file": MetadataValue.path(str(model.path)), "materialized": model.materialized},
     )
     checks = [
         AssetCheckSpec(test.name, asset=model_key(model), blocking=True, description=f"{test.kind} on {test.columns}")
         for test in model.tests
     ]
-    sql = render(model, models)
 
     @multi_asset(
         specs=[spec],
         check_specs=checks,
         name=f"{model.layer}__{model.name}",
-        partitions_def=monthly_partitions if partitioned else None,
+        partitions_def=partitions_def,
         backfill_policy=BackfillPolicy.single_run() if partitioned else None,
     )
     def _asset(context: AssetExecutionContext, warehouse: Warehouse):
+        start, end = window_dates(context) if partitioned else (None, None)
         with warehouse.get_connection() as conn:
-            if partitioned:
-                start, end = window_dates(context)
-                params = {
-                    "window_start": start,
-                    "window_end": end,
-                    "lookback_start": shift_days(start, model.lookback_days),
-                }
-                used = {k: v for k, v in params.items() if f"${k}" in sql}
-                result = write_window_sql(
-                    conn, model.table, sql, used, date_column=model.date_column, start=start, end=end
-                )
-                metadata = write_metadata(result)
-            else:
-                conn.execute("begin transaction")
-                try:
-                    ensure_schemas(conn)
-                    kind = "view" if model.materialized == "view" else "table"
-                    conn.execute(f"create or replace {kind} {model.table} as {sql}")
-                    conn.execute("commit")
-                except BaseException:
-                    conn.execute("rollback")
-                    raise
-                metadata = {"table": MetadataValue.text(model.table)}
+            result = materialize(conn, model, models, start, end)
+            metadata = write_metadata(result) if result else {"table": MetadataValue.text(model.table)}
             yield MaterializeResult(asset_key=model_key(model), metadata=metadata)
             yield from _run_checks(conn, model)
 

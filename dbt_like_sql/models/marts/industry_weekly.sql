@@ -5,7 +5,7 @@ with daily as (
         *,
         date_trunc('week', trade_date) as week_start
     from {{ ref('industry_daily') }}
-    where trade_date >= {{ lookback_start }}
+    where trade_date >= {{ window_start }}
         and trade_date < {{ window_end }}
 
 ),
@@ -32,7 +32,6 @@ final as (
         count(*) as n_days
     from daily
     join week_ends using (week_start)
-    where week_ends.week_end >= {{ window_start }}
     group by week_ends.week_end, daily.industry_code
 
 )

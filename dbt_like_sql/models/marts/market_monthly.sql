@@ -37,7 +37,7 @@ monthly as (
 
 ),
 
-trailing as (
+trailing_windows as (
 
     select
         monthly.*,
@@ -51,17 +51,17 @@ trailing as (
 final as (
 
     select
-        trailing.month_end,
-        trailing.market_ret,
-        trailing.rf,
-        trailing.market_excess,
-        case when trailing.n_months_24m = 24 then trailing.cum_ret_24m end as cum_ret_24m,
+        trailing_windows.month_end,
+        trailing_windows.market_ret,
+        trailing_windows.rf,
+        trailing_windows.market_excess,
+        case when trailing_windows.n_months_24m = 24 then trailing_windows.cum_ret_24m end as cum_ret_24m,
         case when rolling_variance.n_126d = 126 then rolling_variance.var_126d end as var_126d,
-        trailing.n_days
-    from trailing
+        trailing_windows.n_days
+    from trailing_windows
     join rolling_variance
-        on rolling_variance.trade_date = trailing.month_end
-    where trailing.month_end >= {{ window_start }}
+        on rolling_variance.trade_date = trailing_windows.month_end
+    where trailing_windows.month_end >= {{ window_start }}
 
 )
 

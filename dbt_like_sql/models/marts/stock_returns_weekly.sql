@@ -1,9 +1,9 @@
 -- Weekly (Monday-start) compounded stock returns, keyed by the week's last trading day (week_end).
--- A week belongs to the month of its week_end, so the days before the window are read back.
+-- Weekly partitions: the window is whole Monday-start weeks.
 with daily as (
 
     select * from {{ ref('stock_returns_daily') }}
-    where trade_date >= {{ lookback_start }}
+    where trade_date >= {{ window_start }}
         and trade_date < {{ window_end }}
 
 ),
@@ -33,7 +33,6 @@ final as (
     from daily
     join calendar using (trade_date)
     join week_ends using (week_start)
-    where week_ends.week_end >= {{ window_start }}
     group by week_ends.week_end, daily.stock_id
 
 )
