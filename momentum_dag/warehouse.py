@@ -83,7 +83,7 @@ def table_exists(conn, table: str) -> bool:
     found = conn.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [schema, name],
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     return found > 0
 
 
@@ -182,7 +182,7 @@ def write_windows(
 def _delete_window(conn, table: str, date_column: str, start: date, end: date) -> int:
     return conn.execute(
         f"delete from {table} where {date_column} >= ? and {date_column} < ?", [start, end]
-    ).fetchone()[0]
+    ).fetchall()[0][0]
 
 
 def replace_table(conn, table: str, df: pd.DataFrame) -> WriteResult:
@@ -190,7 +190,7 @@ def replace_table(conn, table: str, df: pd.DataFrame) -> WriteResult:
     conn.execute("begin transaction")
     try:
         ensure_schemas(conn)
-        replaced = conn.execute(f"select count(*) from {table}").fetchone()[0] if table_exists(conn, table) else 0
+        replaced = conn.execute(f"select count(*) from {table}").fetchall()[0][0] if table_exists(conn, table) else 0
         conn.register("_table_frame", df)
         conn.execute(f"create or replace table {table} as select * from _table_frame")
         conn.unregister("_table_frame")
@@ -260,7 +260,7 @@ def write_window_sql(
             f"select count(*) from _model_rows where {date_column} < ? or {date_column} >= ? "
             f"or {date_column} is null",
             [start, end],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if outside:
             raise ValueError(
                 f"{table}: model returned {outside} rows with {date_column} outside [{start}, {end})"
@@ -268,7 +268,7 @@ def write_window_sql(
         if not table_exists(conn, table):
             conn.execute(f"create table {table} as select * from _model_rows limit 0")
         replaced = _delete_window(conn, table, date_column, start, end)
-        written = conn.execute(f"insert into {table} by name select * from _model_rows").fetchone()[0]
+        written = conn.execute(f"insert into {table} by name select * from _model_rows").fetchall()[0][0]
         conn.execute("drop table _model_rows")
         conn.execute("commit")
     except BaseException:

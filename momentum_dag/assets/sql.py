@@ -35,7 +35,7 @@ def _deps(model: SqlModel, models: dict[str, SqlModel]) -> list[AssetKey]:
 
 def _run_checks(conn, model: SqlModel):
     for test in model.tests:
-        failing = conn.execute(check_sql(test, model.table)).fetchone()[0]
+        failing = conn.execute(check_sql(test, model.table)).fetchall()[0][0]
         yield AssetCheckResult(
             asset_key=model_key(model),
             check_name=test.name,

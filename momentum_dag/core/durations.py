@@ -62,7 +62,7 @@ def run_durations(returns: pd.DataFrame, *, cap: int = DEFAULT_CAP) -> tuple[pd.
     neither). A missing return (NaN) also breaks both runs [I]: the replication drops missing daily rows
     and lags over the stock's own trading days, so there a suspension is skipped, not a break.
     """
-    _check_time_index(returns, "returns")
+    check_time_index(returns, "returns")
     values = returns.to_numpy(dtype=np.float64)
     pos, neg = run_lengths_at(values, np.arange(len(returns)), cap=cap)
     pos_df = pd.DataFrame(pos.astype(np.float64), index=returns.index, columns=returns.columns)
@@ -70,7 +70,7 @@ def run_durations(returns: pd.DataFrame, *, cap: int = DEFAULT_CAP) -> tuple[pd.
     return pos_df, neg_df
 
 
-def _check_time_index(panel: pd.DataFrame, name: str) -> None:
+def check_time_index(panel: pd.DataFrame, name: str) -> None:
     """Wide panels must be indexed by sorted, unique dates (lags are row offsets)."""
     if not isinstance(panel, pd.DataFrame):
         raise ValueError(f"{name} must be a wide pandas DataFrame (date x entity), got {type(panel).__name__}")

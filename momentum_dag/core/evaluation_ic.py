@@ -70,9 +70,7 @@ def _check_min_obs(min_obs: int) -> None:
         raise ValueError(f"min_obs must be an integer >= 2, got {min_obs!r}")
 
 
-def information_coefficient(
-    factor: pd.DataFrame, forward_returns: pd.DataFrame, *, min_obs: int = 5
-) -> pd.Series:
+def information_coefficient(factor: pd.DataFrame, forward_returns: pd.DataFrame, *, min_obs: int = 5) -> pd.Series:
     """IC: per-period Pearson correlation of the factor at t with the return over (t, t+1].
 
     qlib ``qlib/contrib/eva/alpha.py::calc_ic`` (IC = Pearson); FACTORS.md section 5. Uses the
@@ -94,9 +92,7 @@ def information_coefficient(
     return _rowwise_pearson(x, y, min_obs).rename("ic")
 
 
-def rank_information_coefficient(
-    factor: pd.DataFrame, forward_returns: pd.DataFrame, *, min_obs: int = 5
-) -> pd.Series:
+def rank_information_coefficient(factor: pd.DataFrame, forward_returns: pd.DataFrame, *, min_obs: int = 5) -> pd.Series:
     """Rank IC: per-period Spearman correlation of the factor at t with the return over (t, t+1].
 
     alphalens ``performance.factor_information_coefficient`` (scipy ``spearmanr`` per date) and qlib
@@ -148,4 +144,6 @@ def ic_summary(ic: pd.Series, periods_per_year: int) -> dict[str, float]:
 
 def check_periods_per_year(periods_per_year: int) -> None:
     if not isinstance(periods_per_year, int | np.integer) or periods_per_year <= 0:
-        raise ValueError(f"periods_per_year must be a positive integer (12 monthly, 52 weekly), got {periods_per_year!r}")
+        raise ValueError(
+            f"periods_per_year must be a positive integer (12 monthly, 52 weekly), got {periods_per_year!r}"
+        )

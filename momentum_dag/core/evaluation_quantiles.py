@@ -48,9 +48,7 @@ def _check_weights(weights: pd.DataFrame, factor_like: pd.DataFrame) -> pd.DataF
     return aligned
 
 
-def _portfolio_return(
-    returns: pd.DataFrame, members: pd.DataFrame, weights: pd.DataFrame | None
-) -> pd.Series:
+def _portfolio_return(returns: pd.DataFrame, members: pd.DataFrame, weights: pd.DataFrame | None) -> pd.Series:
     """Per-period equal- or ``weights``-weighted mean return of the member names (NaN weights dropped)."""
     if weights is None:
         return returns.where(members).mean(axis=1)

@@ -75,14 +75,16 @@ def wide(values: np.ndarray, period_ends: pd.DatetimeIndex, columns: pd.Index) -
 
 
 def trailing_block(values: np.ndarray, positions: np.ndarray, length: int) -> np.ndarray:
-    """Rows ``pos-length+1 .. pos`` for each position: array (n_positions, length, n_columns).
+    """Rows ``pos-length+1 .. pos`` for each position: array (n_positions, length, n_columns), float.
 
     Rows before the start of the sample are NaN, so a window without enough history carries NaN and the
     caller's "all rows valid" rule yields the warm-up NaN.
     """
     padded = np.vstack([np.full((length - 1, values.shape[1]), np.nan), values.astype(float)])
     rows = positions[:, None] + np.arange(length)[None, :]
-    return padded[rows]
+    block = padded[np.clip(rows, 0, None)]
+    block[positions < 0] = np.nan  # a window ending before the first row has no data at all
+    return block
 
 
 def lagged_ratio(close: pd.DataFrame, positions: np.ndarray, window: int) -> np.ndarray:

@@ -91,8 +91,20 @@ RAW_TABLES: dict[str, TableSpec] = {
                 "is_suspended": BOOLEAN,
             },
             required=(
-                "trade_date", "stock_id", "open", "high", "low", "close", "pre_close", "volume", "amount",
-                "turnover", "float_mcap", "total_mcap", "is_st", "is_suspended",
+                "trade_date",
+                "stock_id",
+                "open",
+                "high",
+                "low",
+                "close",
+                "pre_close",
+                "volume",
+                "amount",
+                "turnover",
+                "float_mcap",
+                "total_mcap",
+                "is_st",
+                "is_suspended",
             ),
             description=(
                 "Daily stock bars on one adjustment basis (ret = close / pre_close - 1); turnover is a "
@@ -200,9 +212,7 @@ class ContractError(ValueError):
 
     @classmethod
     def from_problems(cls, table: str, source: str, problems: list[Problem], header: bool) -> ContractError:
-        convention = (
-            "line numbers count the header as line 1" if header else "rows are numbered from 1"
-        )
+        convention = "line numbers count the header as line 1" if header else "rows are numbered from 1"
         head = f"{table}: {source} does not meet the raw-data contract ({convention}):"
         return cls("\n  - ".join([head, *map(str, problems)]), tuple(problems))
 
@@ -263,7 +273,9 @@ def validate(
         raw = df[col] if col in df.columns else pd.Series(pd.NA, index=df.index, dtype="object")
         typed[col], bad, expected = _PARSERS[typ](raw)
         if bad.any():
-            problems.append(problem(bad, col, lambda i, r=raw, e=expected: f"cannot read {r.iloc[i]!r} as {e}"))
+            problems.append(
+                problem(bad, col, lambda i, r=raw, e=expected: f"cannot read {r.iloc[i]!r} as {e}")
+            )
     fail_if(problems)
     out = pd.DataFrame(typed)
 
@@ -331,9 +343,9 @@ def _parse_date(raw: pd.Series) -> tuple[pd.Series, pd.Series, str]:
         # Few distinct dates: parse each once (a 25M-row bar file has ~5,000 dates).
         codes, uniques = pd.factorize(text)
         values = pd.to_datetime(pd.Series(uniques, dtype="str"), format="ISO8601", errors="coerce")
-        values = values.to_numpy(dtype="datetime64[us]")
-        parsed = pd.Series(np.where(codes >= 0, values[np.maximum(codes, 0)], np.datetime64("NaT")),
-                           index=raw.index, dtype="datetime64[us]")
+        # NaT appended last, so that the -1 code of a missing value picks it.
+        values = np.append(values.to_numpy(dtype="datetime64[us]"), np.datetime64("NaT", "us"))
+        parsed = pd.Series(values[codes], index=raw.index, dtype="datetime64[us]")
     # A time of day is rejected, not truncated: a 15:00 timestamp is not a date.
     bad = present & (parsed.isna() | (parsed != parsed.dt.normalize()))
     return parsed.where(~bad), bad, expected
@@ -400,9 +412,12 @@ def _key_and_order_problems(
     dates = out[spec.date_column]
     earlier = (dates < dates.cummax().shift()).to_numpy()
     if earlier.any():
+
         def out_of_order(i: int) -> str:
-            return (f"{_fmt(dates.iloc[i])} is earlier than {_fmt(dates.iloc[i - 1])} on {unit} {lines[i - 1]}: "
-                    f"the file must be sorted by {spec.date_column}")
+            return (
+                f"{_fmt(dates.iloc[i])} is earlier than {_fmt(dates.iloc[i - 1])} on {unit} {lines[i - 1]}: "
+                f"the file must be sorted by {spec.date_column}"
+            )
 
         problems.append(problem(earlier, spec.date_column, out_of_order))
     return problems
@@ -412,67 +427,99 @@ def _no_checks(out: pd.DataFrame, limits: dict[str, float]) -> list[RowCheck]:
     return []
 
 
-def _daily_bars_checks(b: pd.DataFrame, limits: dict[str, float]) -> list[RowCheck]:
-    checks: list[RowCheck] = []
-    for col in PRICE_COLUMNS:
-        checks.append((b[col] <= 0, col, lambda i, c=col: f"non-positive price {c}={_fmt(b[c].iloc[i])}"))
-    def ohlc(i: int) -> str:
-        return ", ".join(f"{c}={_fmt(b[c].iloc[i])}" for c in ("open", "high", "low", "close"))
+def _cells(df: pd.DataFrame, i: int, *columns: str) -> str:
+    """``col=value`` pairs of row ``i``, for messages."""
+    return ", ".join(f"{c}={_fmt(df[c].iloc[i])}" for c in columns)
 
-    checks += [
-        (b["high"] < b["low"], "high", lambda i: f"high < low ({ohlc(i)})"),
-        (b["high"] < b[["open", "close"]].max(axis=1), "high", lambda i: f"high < max(open, close) ({ohlc(i)})"),
-        (b["low"] > b[["open", "close"]].min(axis=1), "low", lambda i: f"low > min(open, close) ({ohlc(i)})"),
-    ]
+
+def _daily_bars_checks(b: pd.DataFrame, limits: dict[str, float]) -> list[RowCheck]:
+    bound = limits["max_abs_ret"]
     ret = b["close"] / b["pre_close"] - 1
-    checks.append((ret.abs() > limits["max_abs_ret"], "close", lambda i: (
-        f"return close/pre_close - 1 = {ret.iloc[i]:.4g} (close={_fmt(b['close'].iloc[i])}, "
-        f"pre_close={_fmt(b['pre_close'].iloc[i])}) is beyond max_abs_ret={limits['max_abs_ret']:g}")))
-    for col in ("volume", "amount", "turnover"):
-        checks.append((b[col] < 0, col, lambda i, c=col: f"negative {c}={_fmt(b[c].iloc[i])}"))
-    for col in ("float_mcap", "total_mcap"):
-        checks.append((b[col] <= 0, col, lambda i, c=col: f"non-positive market cap {c}={_fmt(b[c].iloc[i])}"))
+    checks: list[RowCheck] = [
+        (b[c] <= 0, c, lambda i, c=c: f"non-positive price {_cells(b, i, c)}") for c in PRICE_COLUMNS
+    ]
+    checks += [
+        (b["high"] < b["low"], "high", lambda i: f"high < low ({_cells(b, i, *PRICE_COLUMNS[:4])})"),
+        (
+            b["high"] < b[["open", "close"]].max(axis=1),
+            "high",
+            lambda i: f"high < max(open, close) ({_cells(b, i, *PRICE_COLUMNS[:4])})",
+        ),
+        (
+            b["low"] > b[["open", "close"]].min(axis=1),
+            "low",
+            lambda i: f"low > min(open, close) ({_cells(b, i, *PRICE_COLUMNS[:4])})",
+        ),
+        (
+            ret.abs() > bound,
+            "close",
+            lambda i: (
+                f"return close/pre_close - 1 = {ret.iloc[i]:.4g} ({_cells(b, i, 'close', 'pre_close')}) "
+                f"is beyond max_abs_ret={bound:g}"
+            ),
+        ),
+    ]
+    checks += [
+        (b[c] < 0, c, lambda i, c=c: f"negative {_cells(b, i, c)}") for c in ("volume", "amount", "turnover")
+    ]
+    checks += [
+        (b[c] <= 0, c, lambda i, c=c: f"non-positive market cap {_cells(b, i, c)}")
+        for c in ("float_mcap", "total_mcap")
+    ]
     # Relative tolerance: both caps are often computed as shares * close and may differ in the last bit.
-    checks.append((b["float_mcap"] > b["total_mcap"] * (1 + 1e-9), "float_mcap", lambda i: (
-        f"float_mcap={_fmt(b['float_mcap'].iloc[i])} > total_mcap={_fmt(b['total_mcap'].iloc[i])}")))
+    checks.append(
+        (
+            b["float_mcap"] > b["total_mcap"] * (1 + 1e-9),
+            "float_mcap",
+            lambda i: f"{_cells(b, i, 'float_mcap')} > {_cells(b, i, 'total_mcap')}",
+        )
+    )
     return checks
 
 
 def _market_daily_checks(m: pd.DataFrame, limits: dict[str, float]) -> list[RowCheck]:
     bound = limits["max_abs_ret"]
     return [
-        (m[col].abs() > bound, col, lambda i, c=col: f"{c}={_fmt(m[c].iloc[i])} is beyond max_abs_ret={bound:g}")
-        for col in ("market_ret", "rf")
+        (m[c].abs() > bound, c, lambda i, c=c: f"{_cells(m, i, c)} is beyond max_abs_ret={bound:g}")
+        for c in ("market_ret", "rf")
     ]
 
 
 def _fundamentals_checks(f: pd.DataFrame, limits: dict[str, float]) -> list[RowCheck]:
-    return [(f["announce_date"] < f["period_end"], "announce_date", lambda i: (
-        f"announce_date {_fmt(f['announce_date'].iloc[i])} is before period_end {_fmt(f['period_end'].iloc[i])}"))]
+    def describe(i: int) -> str:
+        announced, period_end = _fmt(f["announce_date"].iloc[i]), _fmt(f["period_end"].iloc[i])
+        return f"announce_date {announced} is before period_end {period_end}"
+
+    return [(f["announce_date"] < f["period_end"], "announce_date", describe)]
 
 
 def _industry_membership_checks(m: pd.DataFrame, limits: dict[str, float]) -> list[RowCheck]:
     # Overlap: a stock's next membership must start on or after the previous one's out_date.
-    order = m.sort_values(["stock_id", "in_date"], kind="stable").index
-    s = m.loc[order]
-    same_stock = s["stock_id"].eq(s["stock_id"].shift())
-    prev_out, prev_in = s["out_date"].shift(), s["in_date"].shift()
-    overlap = same_stock & (prev_out.isna() | (prev_out > s["in_date"]))
-    overlap = overlap.reindex(m.index)
-    prev_in, prev_out = prev_in.reindex(m.index), prev_out.reindex(m.index)
-    return [
-        (m["out_date"] < m["in_date"], "out_date", lambda i: (
-            f"out_date {_fmt(m['out_date'].iloc[i])} is before in_date {_fmt(m['in_date'].iloc[i])}")),
-        (overlap, "in_date", lambda i: (
-            f"membership of {m['stock_id'].iloc[i]} from {_fmt(m['in_date'].iloc[i])} overlaps the one from "
-            f"{_fmt(prev_in.iloc[i])} (out_date {_fmt(prev_out.iloc[i]) if pd.notna(prev_out.iloc[i]) else 'NULL'})")),
-    ]
+    s = m.sort_values(["stock_id", "in_date"], kind="stable")
+    prev_in, prev_out = s["in_date"].shift(), s["out_date"].shift()
+    overlap = s["stock_id"].eq(s["stock_id"].shift()) & (prev_out.isna() | (prev_out > s["in_date"]))
+    overlap, prev_in, prev_out = (x.reindex(m.index) for x in (overlap, prev_in, prev_out))
+
+    def reversed_dates(i: int) -> str:
+        return f"out_date {_fmt(m['out_date'].iloc[i])} is before in_date {_fmt(m['in_date'].iloc[i])}"
+
+    def overlapping(i: int) -> str:
+        previous_end = _fmt(prev_out.iloc[i]) if pd.notna(prev_out.iloc[i]) else "NULL"
+        return (
+            f"membership of {m['stock_id'].iloc[i]} from {_fmt(m['in_date'].iloc[i])} overlaps the one "
+            f"from {_fmt(prev_in.iloc[i])} (out_date {previous_end})"
+        )
+
+    return [(m["out_date"] < m["in_date"], "out_date", reversed_dates), (overlap, "in_date", overlapping)]
 
 
 def _factor_returns_checks(f: pd.DataFrame, limits: dict[str, float]) -> list[RowCheck]:
     bound = limits["max_abs_monthly_ret"]
-    return [(f["ret"].abs() > bound, "ret", lambda i: (
-        f"ret={_fmt(f['ret'].iloc[i])} is beyond max_abs_monthly_ret={bound:g} (percent instead of decimals?)"))]
+
+    def describe(i: int) -> str:
+        return f"{_cells(f, i, 'ret')} is beyond max_abs_monthly_ret={bound:g} (percent instead of decimals?)"
+
+    return [(f["ret"].abs() > bound, "ret", describe)]
 
 
 _ROW_CHECKS: dict[str, Callable[[pd.DataFrame, dict[str, float]], list[RowCheck]]] = {

@@ -10,6 +10,7 @@ reaches the warehouse.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -34,7 +35,9 @@ def find_table_files(folder: Path) -> dict[str, Path]:
         raise ContractError(f"files provider: data folder {folder} does not exist (MOMENTUM_FILES_DIR)")
     found, missing, ambiguous = {}, [], []
     for table in REQUIRED_TABLES + OPTIONAL_TABLES:
-        candidates = [folder / f"{table}{suffix}" for suffix in SUFFIXES if (folder / f"{table}{suffix}").is_file()]
+        candidates = [
+            folder / f"{table}{suffix}" for suffix in SUFFIXES if (folder / f"{table}{suffix}").is_file()
+        ]
         if len(candidates) == 1:
             found[table] = candidates[0]
         elif len(candidates) > 1:
@@ -51,7 +54,9 @@ def find_table_files(folder: Path) -> dict[str, Path]:
     return found
 
 
-def read_table(path: Path, table: str, *, max_abs_ret: float = 0.5, max_abs_monthly_ret: float = 1.0) -> pd.DataFrame:
+def read_table(
+    path: Path, table: str, *, max_abs_ret: float = 0.5, max_abs_monthly_ret: float = 1.0
+) -> pd.DataFrame:
     """Read one CSV (all fields as text) or Parquet (pyarrow) file and validate it as ``table``.
 
     Raises:
@@ -62,17 +67,31 @@ def read_table(path: Path, table: str, *, max_abs_ret: float = 0.5, max_abs_mont
         if is_csv:
             # Text in, typed by the contract: pandas' own inference would drop leading zeros of stock ids.
             # Blank lines are kept so that positions stay equal to file lines; validate drops them.
-            raw = pd.read_csv(path, dtype=str, skip_blank_lines=False, encoding="utf-8-sig")
+            # index_col=False + ParserWarning as error: a row longer than the header fails instead of
+            # pandas silently taking the first column as the index (shifting every column) or truncating it.
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                raw = pd.read_csv(
+                    path, dtype=str, skip_blank_lines=False, encoding="utf-8-sig", index_col=False
+                )
         else:
             raw = pd.read_parquet(path, engine="pyarrow")
     except pd.errors.EmptyDataError:
-        raise ContractError(f"{table}: {path} is empty: expected a header line with the contract columns "
-                            f"{list(RAW_TABLES[table].columns)}") from None
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise ContractError(
+            f"{table}: {path} is empty: expected a header line with the contract columns "
+            f"{list(RAW_TABLES[table].columns)}"
+        ) from None
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserWarning) as exc:
         kind = "CSV (UTF-8)" if is_csv else "Parquet"
         raise ContractError(f"{table}: {path} cannot be read as {kind}: {exc}") from exc
-    return validate(raw, RAW_TABLES[table], str(path), max_abs_ret=max_abs_ret,
-                    max_abs_monthly_ret=max_abs_monthly_ret, header=is_csv)
+    return validate(
+        raw,
+        RAW_TABLES[table],
+        str(path),
+        max_abs_ret=max_abs_ret,
+        max_abs_monthly_ret=max_abs_monthly_ret,
+        header=is_csv,
+    )
 
 
 class FilesProvider:
@@ -105,8 +124,9 @@ class FilesProvider:
         tables, errors = {}, []
         for table, path in self.paths.items():
             try:
-                tables[table] = read_table(path, table, max_abs_ret=self.max_abs_ret,
-                                           max_abs_monthly_ret=self.max_abs_monthly_ret)
+                tables[table] = read_table(
+                    path, table, max_abs_ret=self.max_abs_ret, max_abs_monthly_ret=self.max_abs_monthly_ret
+                )
             except ContractError as exc:
                 errors.append(exc)
         if len(errors) == 1:

@@ -44,7 +44,8 @@ def _raw() -> dict[str, pd.DataFrame]:
         }
     )
     fundamentals = pd.DataFrame(
-        {"stock_id": ["A"], "announce_date": pd.to_datetime(["2024-01-30"]), "period_end": pd.to_datetime(["2023-12-31"]),
+        {"stock_id": ["A"], "announce_date": pd.to_datetime(["2024-01-30"]),
+         "period_end": pd.to_datetime(["2023-12-31"]),
          "book_equity": [50.0], "net_income_ttm": [5.0], "revenue_ttm": [40.0], "total_assets": [90.0],
          "total_liabilities": [40.0]}
     )
@@ -140,7 +141,7 @@ def test_schema_checks_pass_on_clean_data(conn):
     models = load_models()
     for model in models.values():
         for test in model.tests:
-            assert conn.execute(check_sql(test, model.table)).fetchone()[0] == 0, (model.name, test.name)
+            assert conn.execute(check_sql(test, model.table)).fetchall()[0][0] == 0, (model.name, test.name)
 
 
 def test_dependencies_come_from_ref_and_source():

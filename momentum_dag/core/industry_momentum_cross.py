@@ -1,0 +1,83 @@
+"""Cross-industry lead-lag momentum (seed 002, family 4): ``momentum_cross_industry_lasso``.
+
+Monthly only: it works on monthly industry returns (period_end x industry) and returns a
+period_end x industry panel of predicted next-month excess returns. Settled by FACTORS.md section 4.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LassoLarsIC
+
+from momentum_dag.core.industry_momentum_common import (
+    check_panel,
+    check_positive_int,
+    period_positions,
+    wide,
+)
+
+
+def excess_over_ew_mean(returns: np.ndarray) -> np.ndarray:
+    """Each industry's return minus the equal-weighted mean of the industries present that month."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN months stay NaN
+        return returns - np.nanmean(returns, axis=1, keepdims=True)
+
+
+def lasso_aic_prediction(x: np.ndarray, y: np.ndarray, x_now: np.ndarray) -> float:
+    """Fit ``LassoLarsIC(criterion='aic')`` on (x, y) and predict at ``x_now``.
+
+    AIC needs a noise variance; sklearn estimates it by OLS only when n_samples > n_features + 1. With
+    fewer samples (e.g. 10 months vs 31 industries) the intercept-only residual variance var(y) is passed
+    instead: an upper bound on the noise, so AIC errs towards sparser models.
+    """
+    noise = None if len(y) > x.shape[1] + 1 else float(np.var(y, ddof=1))
+    model = LassoLarsIC(criterion="aic", noise_variance=noise)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(x, y)
+    return float(model.predict(x_now[None, :])[0])
+
+
+def momentum_cross_industry_lasso(
+    industry_ret_monthly: pd.DataFrame,
+    period_ends: pd.DatetimeIndex,
+    *,
+    train_months: int = 36,
+    min_samples: int = 10,
+) -> pd.DataFrame:
+    """Lasso lead-lag forecast of each industry's next-month excess return (``momentum_cross_industry_lasso``).
+
+    Orient Securities 2022-12-01, 量化策略研究之六：行业动量的刻画 (FACTORS.md section 4): e_s = industry
+    returns of month s minus their equal-weighted mean. For industry i, training pairs are
+    (X = e_{s-1} of all industries, y = e_{i,s}) for the last ``train_months`` months s <= t (fully observed
+    at t); per industry ``LassoLarsIC(criterion='aic')``; factor at t = prediction of e_{i,t+1} from e_t.
+    Features are the industries observed in every training month and at t (a reclassification drops
+    an industry from X rather than the whole model). With fewer than ``min_samples`` pairs the factor
+    falls back to the mean of y over the available pairs (the industry's historical mean excess return).
+    Warm-up: 2 months for the fallback, min_samples + 1 months for the Lasso.
+    """
+    check_panel("industry_ret_monthly", industry_ret_monthly)
+    check_positive_int("train_months", train_months, minimum=2)
+    check_positive_int("min_samples", min_samples, minimum=2)
+    pos = period_positions(industry_ret_monthly.index, period_ends)
+    excess = excess_over_ew_mean(industry_ret_monthly.to_numpy(dtype=float))
+    out = np.full((len(pos), excess.shape[1]), np.nan)
+    # Expanding/rolling training sets: one fit per formation month and industry.
+    for j, p in enumerate(pos):
+        months = np.arange(max(1, p - train_months + 1), p + 1)
+        if len(months) == 0:
+            continue
+        x_all, y_all, x_now = excess[months - 1], excess[months], excess[p]
+        features = ~np.isnan(x_all).any(axis=0) & ~np.isnan(x_now)
+        for i in np.flatnonzero(~np.isnan(x_now)):
+            rows = ~np.isnan(y_all[:, i])
+            if rows.sum() >= min_samples and features.any():
+                out[j, i] = lasso_aic_prediction(x_all[rows][:, features], y_all[rows, i], x_now[features])
+            elif rows.any():
+                out[j, i] = y_all[rows, i].mean()
+    return wide(out, period_ends, industry_ret_monthly.columns)
