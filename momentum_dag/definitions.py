@@ -1,10 +1,11 @@
 """The single Dagster ``Definitions`` object: assets, checks, jobs, schedules, resources, executor."""
 
-from __future__ import annotations
 
 from dagster import Definitions, in_process_executor
 
+from momentum_dag.assets.factors import build_factor_assets
 from momentum_dag.assets.raw import raw_market_data
+from momentum_dag.assets.reports import report_index
 from momentum_dag.assets.sql import build_sql_assets
 from momentum_dag.jobs import monthly_job, monthly_schedule, weekly_job, weekly_schedule
 from momentum_dag.settings import get_settings
@@ -13,7 +14,7 @@ from momentum_dag.warehouse import Warehouse
 _settings = get_settings()
 
 defs = Definitions(
-    assets=[raw_market_data, *build_sql_assets()],
+    assets=[raw_market_data, *build_sql_assets(), *build_factor_assets(), report_index],
     jobs=[monthly_job, weekly_job],
     schedules=[monthly_schedule, weekly_schedule],
     resources={

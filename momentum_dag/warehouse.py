@@ -275,3 +275,27 @@ def write_window_sql(
         conn.execute("rollback")
         raise
     return WriteResult(table, int(written), int(replaced), start, end)
+
+
+def replace_rows(conn, table: str, df: pd.DataFrame, *, key_column: str, key_value: str) -> WriteResult:
+    """Replace the rows of ``table`` whose ``key_column`` equals ``key_value`` (e.g. one factor's summary
+    rows in ``eval.summary``) by ``df``, in one transaction; other keys' rows are untouched."""
+    if not (df[key_column] == key_value).all():
+        raise ValueError(f"{table}: every row to write must have {key_column} = {key_value!r}")
+    conn.execute("begin transaction")
+    try:
+        ensure_schemas(conn)
+        if not table_exists(conn, table):
+            conn.register("_rows_frame", df)
+            conn.execute(f"create table {table} as select * from _rows_frame limit 0")
+            conn.unregister("_rows_frame")
+        replaced = conn.execute(f"delete from {table} where {key_column} = ?", [key_value]).fetchall()[0][0]
+        conn.register("_rows_frame", df)
+        conn.execute(f"insert into {table} by name select * from _rows_frame")
+        conn.unregister("_rows_frame")
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    today = date.today()
+    return WriteResult(table, len(df), int(replaced), today, today)

@@ -7,6 +7,7 @@ bad file) leaves every raw table as it was.
 
 import tempfile
 from collections.abc import Iterable, Iterator
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +21,7 @@ from momentum_dag.sources.contract import RAW_TABLES, ddl
 from momentum_dag.warehouse import Warehouse, write_windows
 
 PROVIDER_TABLES = ("daily_bars", "market_daily", "fundamentals", "industry_membership")
+BEGINNING_OF_TIME = date(1900, 1, 1)
 
 
 @multi_asset(
@@ -42,6 +44,10 @@ def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse):
     """Raw market data for the window from the configured provider (synthetic market or files)."""
     settings = get_settings()
     start, end = window_dates(context)
+    if start == settings.history_start:
+        # The first partition also owns everything dated before the history start (memberships and
+        # fundamentals announced earlier), so those rows are written once and replaced on re-runs.
+        start = BEGINNING_OF_TIME
     provider = make_provider(settings)
     tables = {f"raw.{name}": (RAW_TABLES[name].date_column, ddl(RAW_TABLES[name])) for name in PROVIDER_TABLES}
     with tempfile.TemporaryDirectory(prefix="momentum_raw_") as spool:
@@ -63,6 +69,8 @@ def _spool(chunks: Iterable[dict[str, pd.DataFrame]], folder: Path) -> list[dict
     for i, chunk in enumerate(chunks):
         paths = {}
         for name, frame in chunk.items():
+            if name not in PROVIDER_TABLES:
+                continue  # optional external tables (factor_returns_monthly) have their own asset
             paths[name] = folder / f"{i:04d}_{name}.parquet"
             frame.to_parquet(paths[name], index=False)
         spooled.append(paths)

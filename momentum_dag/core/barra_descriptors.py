@@ -49,19 +49,12 @@ def weighted_std(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
     if weights.ndim != 1 or len(weights) != x.shape[0]:
         raise ValueError(f"weights must be 1-D, one per row of x ({x.shape[0]} rows), got {weights.shape}")
     valid = np.isfinite(x)
-    wm = _masked_weights(x, weights)
     xv = np.where(valid, x, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        total = wm.sum(axis=0)
-        mean = (wm * xv).sum(axis=0) / total
+        total = weights @ valid
+        mean = weights @ xv / total
         dev = np.where(valid, xv - mean, 0.0)
-        return np.sqrt((wm * dev**2).sum(axis=0) / total)
-
-
-def _masked_weights(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Weights broadcast to the shape of ``x``, zero where ``x`` is missing."""
-    w = weights if x.ndim == 1 else weights[:, None]
-    return np.where(np.isfinite(x), w, 0.0)
+        return np.sqrt(weights @ dev**2 / total)
 
 
 # ---------------------------------------------------------------- input handling
@@ -165,18 +158,24 @@ def beta_hsigma(
 def _wls_beta(
     y: np.ndarray, x: np.ndarray, weights: np.ndarray, min_obs: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-column weighted simple regression of y (time x stocks) on x (time x 1): slope and resid std."""
-    valid = np.isfinite(y) & np.isfinite(x)
-    wm = np.where(valid, weights[:, None], 0.0)
-    yv, xv = np.where(valid, y, 0.0), np.where(valid, x, 0.0)
+    """Per-column weighted simple regression of y (time x stocks) on x (time x 1): slope and resid std.
+
+    Weighted moments come from vector-matrix products (weights @ window), so one month end costs a few
+    BLAS passes over the window matrix. x is centered by its full-window weighted mean first (a common
+    shift that leaves beta and residuals unchanged) to limit cancellation in the moment formulas.
+    """
+    x_ok = np.isfinite(x[:, 0])  # the window is NaN-padded before the first trade date
+    x = np.where(x_ok, x[:, 0] - weights[x_ok] @ x[x_ok, 0] / weights[x_ok].sum(), 0.0)
+    valid = np.isfinite(y) & x_ok[:, None]
+    yv = np.where(valid, y, 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        total = wm.sum(axis=0)
-        mean_x = (wm * xv).sum(axis=0) / total
-        mean_y = (wm * yv).sum(axis=0) / total
-        dx, dy = np.where(valid, xv - mean_x, 0.0), np.where(valid, yv - mean_y, 0.0)
-        beta = (wm * dx * dy).sum(axis=0) / (wm * dx**2).sum(axis=0)
-        resid = dy - beta * dx
-        hsigma = np.sqrt((wm * resid**2).sum(axis=0) / total)
+        total = weights @ valid
+        mean_x, mean_y = (weights * x) @ valid / total, weights @ yv / total
+        var_x = (weights * x**2) @ valid / total - mean_x**2
+        cov = (weights * x) @ yv / total - mean_x * mean_y
+        var_y = weights @ yv**2 / total - mean_y**2
+        beta = cov / var_x
+        hsigma = np.sqrt(np.clip(var_y - beta * cov, 0.0, None))  # resid var = var_y - cov^2 / var_x
     enough = valid.sum(axis=0) >= min_obs
     return np.where(enough, beta, np.nan), np.where(enough, hsigma, np.nan)
 
@@ -209,10 +208,10 @@ def rstr(
         if end - lag < 0:
             continue
         block = _window(log_excess, end - lag, window)
-        wm = _masked_weights(block, weights)
+        valid = np.isfinite(block)
         with np.errstate(invalid="ignore", divide="ignore"):
-            value = (wm * np.nan_to_num(block)).sum(axis=0) / wm.sum(axis=0)
-        out[i] = np.where(np.isfinite(block).sum(axis=0) >= min_obs, value, np.nan)
+            value = weights @ np.where(valid, block, 0.0) / (weights @ valid)
+        out[i] = np.where(valid.sum(axis=0) >= min_obs, value, np.nan)
     return _at_month_ends(out, ret, month_ends)
 
 

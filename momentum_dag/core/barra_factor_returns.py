@@ -59,30 +59,34 @@ def factor_returns(
         missing = dates.difference(pd.DatetimeIndex(panel.index))
         if len(missing):
             raise ValueError(f"{name} has no row for exposure dates {list(missing[:3].date)}")
-    industry = industry.set_axis(industry.columns.astype(str), axis=1)
-    float_mcap = float_mcap.set_axis(float_mcap.columns.astype(str), axis=1)
-    codes_all = np.array(sorted({str(c) for c in industry.loc[dates].stack().dropna().unique()}))
+    industry_pos, codes_all = _industry_positions(industry.loc[dates])
     columns = [COUNTRY, *codes_all, *styles]
+    caps = float_mcap.loc[dates].to_numpy(dtype=float)
+    panel_ids = industry.columns.astype(str)
+    cap_cols = float_mcap.columns.astype(str).get_indexer(panel_ids)
     by_date = dict(tuple(exposures.groupby("period_end")))
     ret_months = pd.DatetimeIndex(stock_ret.index).to_period("M")
 
-    blocks, resid_blocks = [], []
-    for t in dates:
+    blocks, used = [], []
+    resid_all = np.full(stock_ret.shape, np.nan)
+    ret_cols = stock_ret.columns
+    for i, t in enumerate(dates):
         rows = np.flatnonzero(ret_months == pd.Timestamp(t).to_period("M") + 1)
         if len(rows) == 0:
             continue
-        ids, codes, x, cap = _cross_section(by_date[t], industry.loc[t], float_mcap.loc[t], styles)
+        cap_t = np.where(cap_cols >= 0, caps[i, cap_cols], np.nan)
+        ids, pos, x, cap = _cross_section(by_date[t], panel_ids, industry_pos[i], cap_t, styles)
         returns = stock_ret.iloc[rows].reindex(columns=ids).to_numpy(dtype=float).T
-        coef, resid = _solve_month(returns, np.searchsorted(codes_all, codes), len(codes_all), x, cap)
-        index = stock_ret.index[rows]
-        blocks.append(pd.DataFrame(coef, index=index, columns=columns))
-        resid_blocks.append(pd.DataFrame(resid.T, index=index, columns=ids))
+        coef, resid = _solve_month(returns, pos, len(codes_all), x, cap)
+        blocks.append(pd.DataFrame(coef, index=stock_ret.index[rows], columns=columns))
+        resid_all[np.ix_(rows, ret_cols.get_indexer(ids))] = resid.T
+        used.append(rows)
     empty = pd.DataFrame(index=stock_ret.index[:0], columns=columns, dtype=float)
     out = pd.concat(blocks) if blocks else empty
     if not return_residuals:
         return out
-    residuals = pd.concat(resid_blocks) if resid_blocks else empty[[]]
-    return out, residuals.reindex(columns=stock_ret.columns)
+    rows = np.concatenate(used) if used else np.array([], dtype=int)
+    return out, pd.DataFrame(resid_all[rows], index=stock_ret.index[rows], columns=ret_cols)
 
 
 def _check_exposures(exposures: pd.DataFrame, styles: list[str]) -> None:
@@ -93,16 +97,26 @@ def _check_exposures(exposures: pd.DataFrame, styles: list[str]) -> None:
         raise ValueError("exposures has duplicate (period_end, stock_id) rows")
 
 
+def _industry_positions(industry: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Industry panel -> (dates x stocks) positions into the sorted code list (-1 = none), and the list."""
+    values = industry.to_numpy(dtype=object)
+    known = ~pd.isna(values)
+    codes = np.where(known, values, "").astype(str)
+    codes_all = np.unique(codes[known])
+    return np.where(known, np.searchsorted(codes_all, codes), -1), codes_all
+
+
 def _cross_section(
-    rows: pd.DataFrame, industry: pd.Series, cap: pd.Series, styles: list[str]
+    rows: pd.DataFrame, panel_ids: pd.Index, industry_pos: np.ndarray, cap: np.ndarray, styles: list[str]
 ) -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]:
-    """Stocks usable at t: all style exposures finite, an industry code and float cap > 0."""
-    rows = rows.set_index(rows["stock_id"].astype(str))
+    """Stocks usable at t: all style exposures finite, an industry and float cap > 0 (panels' row at t)."""
+    ids = pd.Index(rows["stock_id"].astype(str))
     x = rows[styles].to_numpy(dtype=float)
-    ind = industry.reindex(rows.index)
-    capv = cap.reindex(rows.index).to_numpy(dtype=float)
-    keep = np.isfinite(x).all(axis=1) & ind.notna().to_numpy() & np.isfinite(capv) & (capv > 0)
-    return rows.index[keep], ind[keep].astype(str).to_numpy(), x[keep], capv[keep]
+    at = panel_ids.get_indexer(ids)
+    pos = np.where(at >= 0, industry_pos[at], -1)
+    capv = np.where(at >= 0, cap[at], np.nan)
+    keep = np.isfinite(x).all(axis=1) & (pos >= 0) & np.isfinite(capv) & (capv > 0)
+    return ids[keep], pos[keep], x[keep], capv[keep]
 
 
 def _solve_month(
@@ -112,14 +126,20 @@ def _solve_month(
     n_coef = 1 + n_industries + x.shape[1]
     coef = np.full((returns.shape[1], n_coef), np.nan)
     resid = np.full(returns.shape, np.nan)
-    patterns, inverse = np.unique(np.isfinite(returns).T, axis=0, return_inverse=True)
-    for j, present in enumerate(patterns):
-        days = np.flatnonzero(inverse.ravel() == j)
+    for present, days in _days_by_pattern(np.isfinite(returns)).values():
         solved = _constrained_wls(returns[np.ix_(present, days)], industry_pos[present], n_industries,
                                   x[present], cap[present])  # fmt: skip
         if solved is not None:
             coef[days], resid[np.ix_(present, days)] = solved
     return coef, resid
+
+
+def _days_by_pattern(valid: np.ndarray) -> dict[bytes, tuple[np.ndarray, np.ndarray]]:
+    """Group the days (columns of ``valid``, stocks x days) that share one set of stocks with a return."""
+    groups: dict[bytes, list[int]] = {}
+    for day in range(valid.shape[1]):
+        groups.setdefault(valid[:, day].tobytes(), []).append(day)
+    return {key: (valid[:, days[0]], np.array(days)) for key, days in groups.items()}
 
 
 def _constrained_wls(

@@ -95,7 +95,8 @@ def dmom_regressors(
 
     Inputs (wide panels, columns = stock_id; the columns of ``monthly_ret`` define the universe):
       - ``daily_ret``: trade dates x stocks, simple returns;
-      - ``weekly_ret``: one row per Monday-start week, indexed by its last trading day;
+      - ``weekly_ret``: one row per Monday-start week, indexed by its last trading day; complete weeks
+        only (a week still in progress would be indexed by its latest day and could be used at t);
       - ``monthly_ret``: one row per consecutive month, indexed by period_end (last trading day);
       - ``idio_var``: output of :func:`idiosyncratic_variance` (monthly), aligned by calendar month;
       - ``market_excess_monthly``: Series of the month's market excess return, aligned by calendar month.
@@ -110,11 +111,14 @@ def dmom_regressors(
 
     Returns a long DataFrame with columns ``period_end, entity_id, MP, WP, DP, MN, WN, DN, IVL, lag_market,
     lag_ret``, one row per (t, stock) with a non-missing month-t return, sorted by period_end, entity_id.
+    Other columns may be NaN (e.g. IVL with too few days); :func:`dmom_forecasts` skips such rows.
     These regressors at t predict PRet_{t+1} = 1[r_{t+1} > 0].
     """
     require_monthly_panel(monthly_ret, "monthly_ret")
     check_time_index(daily_ret, "daily_ret")
     check_time_index(weekly_ret, "weekly_ret")
+    if not isinstance(market_excess_monthly, pd.Series) or not isinstance(idio_var, pd.DataFrame):
+        raise ValueError("market_excess_monthly must be a Series and idio_var a wide DataFrame")
     months, stocks = monthly_ret.index, monthly_ret.columns
     month_values = monthly_ret.to_numpy(dtype=np.float64)
     columns: dict[str, np.ndarray] = {}

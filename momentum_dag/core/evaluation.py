@@ -141,6 +141,10 @@ class FactorEvaluation:
         """:meth:`summary` for every available weighting, equal first."""
         return [self.summary(w) for w in self.weightings]
 
+    def summary_frame(self) -> pd.DataFrame:
+        """:meth:`summaries` as a DataFrame, one row per weighting (ready for an ``eval.*`` table)."""
+        return pd.DataFrame.from_records(self.summaries())
+
     def _check_weighting(self, weighting: str) -> None:
         if weighting not in self.weightings:
             raise ValueError(f"weighting must be one of {self.weightings}, got {weighting!r}")

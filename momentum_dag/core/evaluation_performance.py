@@ -72,12 +72,13 @@ def cumulative_returns(returns: pd.Series) -> pd.Series:
 def max_drawdown(returns: pd.Series) -> float:
     """Largest peak-to-trough fall of the compounded curve ``prod(1 + r)``, starting from wealth 1.
 
-    Returns a number <= 0 (e.g. -0.5 = lost half from the peak); 0 when the curve never falls. Unlike
-    qlib ``risk_analysis`` (which uses cumsum) the curve is compounded, as DESIGN.md section 8 asks.
+    Returns a number in [-1, 0] (e.g. -0.5 = lost half from the peak); 0 when the curve never falls, -1
+    when a spread's period loss beyond -100% wipes the curve out. Unlike qlib ``risk_analysis`` (which uses
+    cumsum) the curve is compounded, as DESIGN.md section 8 asks.
     """
     values = _clean(returns)
     if values.empty:
         return float("nan")
     wealth = np.concatenate([[1.0], np.cumprod(1.0 + values.to_numpy())])
     peak = np.maximum.accumulate(wealth)
-    return float(min(0.0, np.min(wealth / peak - 1.0)))
+    return float(np.clip(np.min(wealth / peak - 1.0), -1.0, 0.0))

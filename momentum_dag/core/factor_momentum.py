@@ -191,7 +191,7 @@ def factor_autocorrelation(
     stacked = pd.DataFrame({"r": returns.stack(), "up": up.stack()}).dropna()
     month_codes = pd.factorize(stacked.index.get_level_values(0))[0]
     rows["pooled"] = _autocorrelation_row(stacked["r"], stacked["up"], None, groups=month_codes)
-    return pd.DataFrame(rows).T
+    return pd.DataFrame(rows).T.astype({"n": int, "n_up": int, "n_down": int})
 
 
 def _autocorrelation_row(
@@ -207,9 +207,9 @@ def _autocorrelation_row(
         "t_beta": np.nan,
         "mean_after_up": float(r[up == 1].mean()) if n_up else np.nan,
         "mean_after_down": float(r[up == 0].mean()) if n_down else np.nan,
-        "n": float(n_up + n_down),
-        "n_up": float(n_up),
-        "n_down": float(n_down),
+        "n": n_up + n_down,
+        "n_up": n_up,
+        "n_down": n_down,
     }
     if n_up < 2 or n_down < 2:
         return row

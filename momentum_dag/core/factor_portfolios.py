@@ -133,9 +133,7 @@ def characteristic_long_short(
     return long_short_returns(w, returns)
 
 
-def daily_factor_returns(
-    formation_weights: Mapping[str, pd.DataFrame], daily_returns: pd.DataFrame
-) -> pd.DataFrame:
+def daily_factor_returns(formation_weights: Mapping[str, pd.DataFrame], daily_returns: pd.DataFrame) -> pd.DataFrame:
     """Daily returns of monthly-formed long-short factors (input to E-L's PC factors, section II.B).
 
     Weights formed at the month end t are held over every trading day of the next calendar month,
@@ -162,11 +160,18 @@ def daily_factor_returns(
     for name, weights in formation_weights.items():
         w = check_wide(weights, f"formation_weights[{name!r}]")
         holding_key = pd.DatetimeIndex(period_keys(w.index, "M")) + pd.DateOffset(months=1)
+        if holding_key.has_duplicates:
+            raise ValueError(f"formation_weights[{name!r}] has more than one formation date in a month")
+        unknown = w.columns.difference(daily.columns)
+        if (w[unknown].fillna(0.0) != 0).any().any():
+            raise ValueError(f"formation_weights[{name!r}] holds stocks missing from daily_returns: {list(unknown)}")
         by_month = w.set_axis(holding_key, axis=0)
         held = by_month.reindex(index=keys, columns=daily.columns).set_axis(daily.index, axis=0)
         long_ret = _buy_and_hold_leg(held.clip(lower=0.0), start_value, step)
         short_ret = _buy_and_hold_leg((-held).clip(lower=0.0), start_value, step)
-        out[name] = long_ret - short_ret
+        # A leg without positions contributes 0; a day without a formation row is NaN.
+        spread = long_ret.fillna(0.0) - short_ret.fillna(0.0)
+        out[name] = spread.where(held.notna().any(axis=1))
     return pd.DataFrame(out, index=daily.index)
 
 

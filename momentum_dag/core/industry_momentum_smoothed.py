@@ -8,6 +8,8 @@ period_end x industry panel on the given ``period_ends``.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
@@ -77,7 +79,8 @@ def rank_ic_by_row(factor: np.ndarray, forward: np.ndarray, min_pairs: int = 3) 
     ranks_f = pd.DataFrame(np.where(both, factor, np.nan)).rank(axis=1).to_numpy()
     ranks_r = pd.DataFrame(np.where(both, forward, np.nan)).rank(axis=1).to_numpy()
     n = both.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows without pairs are NaN by design
         df = ranks_f - np.nanmean(ranks_f, axis=1, keepdims=True)
         dr = ranks_r - np.nanmean(ranks_r, axis=1, keepdims=True)
         ic = np.nansum(df * dr, axis=1) / np.sqrt(np.nansum(df**2, axis=1) * np.nansum(dr**2, axis=1))

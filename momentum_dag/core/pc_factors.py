@@ -195,9 +195,7 @@ def apply_pc_positions(positions: pd.DataFrame, monthly_factor_returns: pd.DataF
     r_next = monthly.loc[holding, factors].to_numpy()
     values = (positions[factors].to_numpy() * r_next).sum(axis=1) - positions[OFFSET].to_numpy()
     values = np.where(np.isnan(r_next).any(axis=1), np.nan, values)
-    long = pd.DataFrame(
-        {"date": holding, "group": positions.index.get_level_values("group"), "ret": values}
-    )
+    long = pd.DataFrame({"date": holding, "group": positions.index.get_level_values("group"), "ret": values})
     wide = long.pivot(index="date", columns="group", values="ret")
     wide = wide[list(dict.fromkeys(long["group"]))]
     wide.columns.name = None

@@ -96,9 +96,9 @@ SUMMARY_ROWS: list[tuple[str, str, Formatter]] = [
 
 # Columns of the index page, in order, with their label and format (only those present are shown).
 INDEX_COLUMNS: list[tuple[str, str, Formatter]] = [
-    ("title", "Title", str),
-    ("weighting", "Weighting", str),
-    ("frequency", "Frequency", str),
+    ("title", "Title", fmt_general),
+    ("weighting", "Weighting", fmt_general),
+    ("frequency", "Frequency", fmt_general),
     ("rank_ic_mean", "Rank IC mean", fmt_ic),
     ("rank_icir_annualized", "Rank ICIR ann.", fmt_ratio),
     ("ic_mean", "IC mean", fmt_ic),

@@ -159,12 +159,13 @@ def membership_rows(
     it is before ``request_end`` (the end of the whole request), so a row never reveals a future switch.
     """
     u = universe
-    listed_from = np.where(u.ipo_day >= 0, calendar[np.maximum(u.ipo_day, 0)], pd.Timestamp(history_start))
+    days = calendar.to_numpy().astype("datetime64[us]")
+    listed_from = np.where(u.ipo_day >= 0, days[np.maximum(u.ipo_day, 0)], np.datetime64(history_start, "us"))
     has_switch = u.switch_day >= 0
-    switch_date = np.where(has_switch, calendar[np.maximum(u.switch_day, 0)], pd.NaT).astype("datetime64[us]")
+    switch_date = np.where(has_switch, days[np.maximum(u.switch_day, 0)], np.datetime64("NaT", "us"))
     first = pd.DataFrame({
         "stock_id": u.stock_ids,
-        "in_date": pd.DatetimeIndex(listed_from).astype("datetime64[us]"),
+        "in_date": listed_from,
         "industry": u.industry,
         "out_date": switch_date,
     })

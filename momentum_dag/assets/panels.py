@@ -1,0 +1,109 @@
+"""Reads the marts into the wide panels ``core/`` works on, for all history strictly before ``end``.
+
+Assets compute a whole window in one pass from history that ends at the window end, so nothing dated
+after the window can leak in; core functions guarantee that a value at ``t`` uses only rows ``<= t``.
+Each panel is read once per asset run and cached on the instance.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+import pandas as pd
+
+from momentum_dag.warehouse import Warehouse
+
+
+def _wide(frame: pd.DataFrame, index: str, columns: str, value: str) -> pd.DataFrame:
+    wide = frame.pivot(index=index, columns=columns, values=value)
+    wide.index = pd.DatetimeIndex(wide.index, name="date")
+    wide.columns = wide.columns.astype(str)
+    wide.columns.name = None
+    return wide.sort_index()
+
+
+@dataclass
+class MarketPanels:
+    """Lazy wide panels of the marts for trade dates in [start, end) (``start=None``: all history)."""
+
+    warehouse: Warehouse
+    end: date
+    start: date | None = None
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def _read(self, table: str, date_column: str, columns: list[str], extra_where: str = "") -> pd.DataFrame:
+        where = [f"{date_column} < ?"]
+        params: list = [self.end]
+        if self.start is not None:
+            where.append(f"{date_column} >= ?")
+            params.append(self.start)
+        if extra_where:
+            where.append(extra_where)
+        sql = f"select {', '.join(columns)} from {table} where {' and '.join(where)}"
+        frame = self.warehouse.query(sql, params)
+        frame[date_column] = pd.to_datetime(frame[date_column])
+        return frame
+
+    def _panel(self, table: str, date_column: str, entity: str, value: str) -> pd.DataFrame:
+        key = (table, value)
+        if key not in self._cache:
+            frame = self._read(table, date_column, [date_column, entity, value])
+            self._cache[key] = _wide(frame, date_column, entity, value)
+        return self._cache[key]
+
+    def stock_daily(self, value: str) -> pd.DataFrame:
+        """Wide (trade_date x stock) panel of a ``marts.stock_returns_daily`` column."""
+        return self._panel("marts.stock_returns_daily", "trade_date", "stock_id", value)
+
+    def stock_monthly(self, value: str) -> pd.DataFrame:
+        """Wide (month_end x stock) panel of a ``marts.stock_returns_monthly`` column."""
+        return self._panel("marts.stock_returns_monthly", "month_end", "stock_id", value)
+
+    def industry_daily(self, value: str) -> pd.DataFrame:
+        """Wide (trade_date x industry) panel of a ``marts.industry_daily`` column."""
+        return self._panel("marts.industry_daily", "trade_date", "industry_code", value)
+
+    def industry_monthly(self, value: str) -> pd.DataFrame:
+        """Wide (month_end x industry) panel of a ``marts.industry_monthly`` column."""
+        return self._panel("marts.industry_monthly", "month_end", "industry_code", value)
+
+    @cached_property
+    def market_daily(self) -> pd.DataFrame:
+        """Daily market_ret, rf and market_excess indexed by trade date."""
+        columns = ["trade_date", "market_ret", "rf", "market_excess"]
+        frame = self._read("staging.stg_market_daily", "trade_date", columns)
+        return frame.set_index("trade_date").rename_axis("date").sort_index()
+
+    @cached_property
+    def market_monthly(self) -> pd.DataFrame:
+        """Monthly market series (``marts.market_monthly``) indexed by month end."""
+        frame = self._read("marts.market_monthly", "month_end", ["*"])
+        return frame.set_index("month_end").rename_axis("date").sort_index()
+
+    @cached_property
+    def month_ends(self) -> pd.DatetimeIndex:
+        """Last trading day of every month in the panel's range."""
+        return pd.DatetimeIndex(self.market_monthly.index, name="date")
+
+    def fundamentals_at_month_ends(self, value: str) -> pd.DataFrame:
+        """Point-in-time fundamentals: at each month end, the latest row announced on or before it."""
+        key = ("fundamentals", value)
+        if key not in self._cache:
+            where = ["m.month_end < ?"]
+            params: list = [self.end]
+            if self.start is not None:
+                where.append("m.month_end >= ?")
+                params.append(self.start)
+            frame = self.warehouse.query(
+                f"""
+                select m.month_end, m.stock_id, f.{value}
+                from marts.stock_returns_monthly m
+                asof join staging.stg_fundamentals f
+                    on f.stock_id = m.stock_id and f.announce_date <= m.month_end
+                where {' and '.join(where)}
+                """,
+                params,
+            )
+            frame["month_end"] = pd.to_datetime(frame["month_end"])
+            self._cache[key] = _wide(frame, "month_end", "stock_id", value)
+        return self._cache[key]

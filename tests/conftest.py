@@ -1,0 +1,18 @@
+"""Test settings: a private DuckDB file and Dagster instance, and a small synthetic market.
+
+The environment is set before any ``momentum_dag`` module is imported, because the partition
+definitions read ``MOMENTUM_HISTORY_START`` at import time.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+_ROOT = Path(tempfile.mkdtemp(prefix="momentum_tests_"))
+os.environ["MOMENTUM_DUCKDB_PATH"] = str(_ROOT / "test.duckdb")
+os.environ["MOMENTUM_REPORTS_DIR"] = str(_ROOT / "reports")
+os.environ["DAGSTER_HOME"] = str(_ROOT / "dagster_home")
+os.environ.setdefault("MOMENTUM_HISTORY_START", "2014-01-01")
+os.environ["MOMENTUM_SIM_STOCKS"] = "120"
+os.environ["MOMENTUM_SIM_INDUSTRIES"] = "8"
+(_ROOT / "dagster_home").mkdir()
