@@ -157,14 +157,16 @@ def write_windows(
             for table, frame in chunk.items():
                 date_column = tables[table][0]
                 _check_inside_window(frame, table, date_column, start, end)
-                if table not in cleared:
-                    if not table_exists(conn, table):
-                        conn.register("_window_chunk", frame)
-                        conn.execute(f"create table {table} as select * from _window_chunk limit 0")
-                        conn.unregister("_window_chunk")
+                if table not in cleared and table_exists(conn, table):
                     replaced[table] = _delete_window(conn, table, date_column, start, end)
                     cleared.add(table)
                 if len(frame):
+                    if not table_exists(conn, table):
+                        # an empty frame's dtypes say nothing, so only rows define a new table
+                        conn.register("_window_chunk", frame)
+                        conn.execute(f"create table {table} as select * from _window_chunk limit 0")
+                        conn.unregister("_window_chunk")
+                        cleared.add(table)
                     conn.register("_window_chunk", frame)
                     conn.execute(f"insert into {table} by name select * from _window_chunk")
                     conn.unregister("_window_chunk")
@@ -286,6 +288,8 @@ def replace_rows(conn, table: str, df: pd.DataFrame, *, key_column: str, key_val
     try:
         ensure_schemas(conn)
         if not table_exists(conn, table):
+            if df.empty:
+                raise ValueError(f"{table}: no rows to write and no table yet")
             conn.register("_rows_frame", df)
             conn.execute(f"create table {table} as select * from _rows_frame limit 0")
             conn.unregister("_rows_frame")

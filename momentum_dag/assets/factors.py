@@ -192,9 +192,13 @@ def build_evaluation_asset(spec: FactorSpec):
     def _evaluation(context: AssetExecutionContext, warehouse: Warehouse):
         settings = get_settings()
         start, end = window_dates(context)
-        factor_rows = warehouse.query(
-            f"select period_end, entity_id, window, value from factors.{spec.name} where period_end < ?", [end]
+        factor_rows = warehouse.query_if_exists(
+            f"factors.{spec.name}",
+            f"select period_end, entity_id, \"window\", value from factors.{spec.name} where period_end < ?",
+            [end],
         )
+        if factor_rows is None:  # no value yet in any materialized window (e.g. still warming up)
+            factor_rows = pd.DataFrame({"period_end": [], "entity_id": [], "window": [], "value": []})
         panels = MarketPanels(warehouse, end=_next_period_end(end, spec))
         inputs = evaluation_inputs(panels, spec, settings)
         frames = []
@@ -224,16 +228,16 @@ def build_evaluation_asset(spec: FactorSpec):
 def _evaluate(spec: FactorSpec, factor: pd.DataFrame, inputs: dict) -> FactorEvaluation | None:
     if factor.empty:
         return None
-    forward = inputs["forward_returns"].reindex(index=factor.index, columns=factor.columns)
-    weights = inputs["weights"]
-    tradable = inputs["tradable"]
+    def aligned(panel, **kwargs):
+        return None if panel is None else panel.reindex(index=factor.index, columns=factor.columns, **kwargs)
+
     return evaluate_factor(
         factor,
-        forward,
+        aligned(inputs["forward_returns"]),
         n_quantiles=spec.n_quantiles,
         periods_per_year=spec.periods_per_year,
-        weights=None if weights is None else weights.reindex(index=factor.index, columns=factor.columns),
-        tradable=None if tradable is None else tradable.reindex(index=factor.index, columns=factor.columns, fill_value=False),
+        weights=aligned(inputs["weights"]),
+        tradable=aligned(inputs["tradable"], fill_value=False),
     )
 
 
@@ -275,10 +279,12 @@ def build_report_asset(spec: FactorSpec):
     def _report(context: AssetExecutionContext, warehouse: Warehouse):
         settings = get_settings()
         per_period = warehouse.query_if_exists(
-            f"eval.{spec.name}_periods", f"select * from eval.{spec.name}_periods order by window, period_end"
+            f"eval.{spec.name}_periods", f"select * from eval.{spec.name}_periods order by \"window\", period_end"
         )
         if per_period is None or per_period.empty:
-            raise ValueError(f"eval.{spec.name}_periods is empty: materialize eval/{spec.name} first")
+            context.log.warning(f"{spec.name}: no evaluated period yet (warm-up longer than the history?)")
+            yield MaterializeResult(asset_key=["reports", spec.name], metadata={"evaluated_periods": 0})
+            return
         per_period["period_end"] = pd.to_datetime(per_period["period_end"])
         summary = factor_summaries(spec, per_period).assign(data_source=data_source_label(settings))
         with warehouse.get_connection() as conn:

@@ -44,18 +44,19 @@ def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse):
     """Raw market data for the window from the configured provider (synthetic market or files)."""
     settings = get_settings()
     start, end = window_dates(context)
-    if start == settings.history_start:
-        # The first partition also owns everything dated before the history start (memberships and
-        # fundamentals announced earlier), so those rows are written once and replaced on re-runs.
-        start = BEGINNING_OF_TIME
+    # The first partition also owns everything dated before the history start (memberships and
+    # fundamentals announced earlier), so those rows are written once and replaced on re-runs.
+    write_start = BEGINNING_OF_TIME if start == settings.history_start else start
+    # The simulator starts at the history start; a folder of files may hold earlier rows.
+    generate_start = write_start if settings.data_source == "files" else start
     provider = make_provider(settings)
     tables = {f"raw.{name}": (RAW_TABLES[name].date_column, ddl(RAW_TABLES[name])) for name in PROVIDER_TABLES}
     with tempfile.TemporaryDirectory(prefix="momentum_raw_") as spool:
         # Generate (the slow part) before taking the DuckDB write lock; chunks wait on disk, not in memory.
-        spooled = _spool(provider.generate(start, end), Path(spool))
+        spooled = _spool(provider.generate(generate_start, end), Path(spool))
         context.log.info(f"generated {len(spooled)} chunk(s) for [{start}, {end}); writing")
         with warehouse.get_connection() as conn:
-            results = write_windows(conn, tables, _read_spool(spooled), start=start, end=end)
+            results = write_windows(conn, tables, _read_spool(spooled), start=write_start, end=end)
     source = data_source_label(settings)
     for name in PROVIDER_TABLES:
         yield MaterializeResult(

@@ -16,6 +16,8 @@ hold data (a project choice [I]: CNE5 only says a descriptor needs "sufficient h
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -48,13 +50,31 @@ def weighted_std(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
     weights = np.asarray(weights, dtype=float)
     if weights.ndim != 1 or len(weights) != x.shape[0]:
         raise ValueError(f"weights must be 1-D, one per row of x ({x.shape[0]} rows), got {weights.shape}")
-    valid = np.isfinite(x)
-    xv = np.where(valid, x, 0.0)
+    masked = _masked(x)
+    return _weighted_std_masked(weights, masked.values, masked.present)
+
+
+class _Masked(NamedTuple):
+    """A panel split into zero-filled values and a 0/1 presence mask, so weighted sums over the present
+    rows are plain vector-matrix products (weights @ block) instead of NaN-aware reductions."""
+
+    values: np.ndarray
+    present: np.ndarray
+
+
+def _masked(x: np.ndarray) -> _Masked:
+    present = np.isfinite(x)
+    values = np.ascontiguousarray(np.where(present, x, 0.0))
+    return _Masked(values, np.ascontiguousarray(present, dtype=float))
+
+
+def _weighted_std_masked(weights: np.ndarray, values: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Two-pass weighted std over the present rows (the deviation pass keeps it accurate for any mean)."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        total = weights @ valid
-        mean = weights @ xv / total
-        dev = np.where(valid, xv - mean, 0.0)
-        return np.sqrt(weights @ dev**2 / total)
+        total = weights @ present
+        mean = weights @ values / total
+        dev = (values - mean) * present
+        return np.sqrt(weights @ (dev * dev) / total)
 
 
 # ---------------------------------------------------------------- input handling
@@ -95,13 +115,12 @@ def _excess_returns(ret: pd.DataFrame, rf: pd.Series) -> np.ndarray:
 
 
 def _window(values: np.ndarray, end: int, length: int) -> np.ndarray:
-    """Rows end-length+1 .. end of ``values``, NaN-padded at the top when history is shorter."""
+    """Rows end-length+1 .. end of a zero-filled array, zero-padded (= absent) before the first row."""
     start = end - length + 1
     block = values[max(start, 0) : end + 1]
     if start >= 0:
         return block
-    pad = np.full((-start,) + values.shape[1:], np.nan)
-    return np.concatenate([pad, block])
+    return np.concatenate([np.zeros((-start,) + values.shape[1:]), block])
 
 
 def _at_month_ends(values: np.ndarray, like: pd.DataFrame, month_ends: pd.DatetimeIndex) -> pd.DataFrame:
@@ -111,6 +130,11 @@ def _at_month_ends(values: np.ndarray, like: pd.DataFrame, month_ends: pd.Dateti
 def _check_coverage(min_coverage: float) -> None:
     if not 0 < min_coverage <= 1:
         raise ValueError(f"min_coverage must be in (0, 1], got {min_coverage!r}")
+
+
+def _min_obs(min_coverage: float, length: int, floor: int = 1) -> int:
+    _check_coverage(min_coverage)
+    return max(floor, int(np.ceil(min_coverage * length)))
 
 
 # ---------------------------------------------------------------- price / volume descriptors
@@ -141,42 +165,41 @@ def beta_hsigma(
     Hand-written closed-form WLS: each stock has its own missing-day mask, and a per-stock statsmodels fit
     would be one Python call per stock per month.
     """
-    _check_coverage(min_coverage)
+    min_obs = _min_obs(min_coverage, window, floor=3)
     pos = _month_end_positions(ret.index, month_ends)
-    y_all = _excess_returns(ret, rf)
-    x_all = _daily_series(market_excess, ret.index, "market_excess")[:, None]
+    y = _masked(_excess_returns(ret, rf))
+    x = _daily_series(market_excess, ret.index, "market_excess")
     weights = exp_weights(window, half_life)
-    min_obs = max(3, int(np.ceil(min_coverage * window)))
     beta = np.full((len(pos), ret.shape[1]), np.nan)
     hsigma = np.full_like(beta, np.nan)
     for i, end in enumerate(pos):
-        y, x = _window(y_all, end, window), _window(x_all, end, window)
-        beta[i], hsigma[i] = _wls_beta(y, x, weights, min_obs)
+        beta[i], hsigma[i] = _wls_beta(
+            _window(y.values, end, window), _window(y.present, end, window), _window(x, end, window),
+            weights, min_obs,
+        )  # fmt: skip
     return _at_month_ends(beta, ret, month_ends), _at_month_ends(hsigma, ret, month_ends)
 
 
 def _wls_beta(
-    y: np.ndarray, x: np.ndarray, weights: np.ndarray, min_obs: int
+    y: np.ndarray, present: np.ndarray, x: np.ndarray, weights: np.ndarray, min_obs: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-column weighted simple regression of y (time x stocks) on x (time x 1): slope and resid std.
+    """Per-column weighted simple regression of y (time x stocks, zero-filled) on x (time): slope, resid std.
 
-    Weighted moments come from vector-matrix products (weights @ window), so one month end costs a few
-    BLAS passes over the window matrix. x is centered by its full-window weighted mean first (a common
-    shift that leaves beta and residuals unchanged) to limit cancellation in the moment formulas.
+    Weighted moments are vector-matrix products (weights @ window), a few BLAS passes per month end.
+    x is first shifted by its weighted mean (a common shift that leaves beta and residuals unchanged) to
+    limit cancellation in the moment formulas; resid var = var_y - cov^2 / var_x.
     """
-    x_ok = np.isfinite(x[:, 0])  # the window is NaN-padded before the first trade date
-    x = np.where(x_ok, x[:, 0] - weights[x_ok] @ x[x_ok, 0] / weights[x_ok].sum(), 0.0)
-    valid = np.isfinite(y) & x_ok[:, None]
-    yv = np.where(valid, y, 0.0)
+    x = x - weights @ x
+    wx = weights * x
     with np.errstate(invalid="ignore", divide="ignore"):
-        total = weights @ valid
-        mean_x, mean_y = (weights * x) @ valid / total, weights @ yv / total
-        var_x = (weights * x**2) @ valid / total - mean_x**2
-        cov = (weights * x) @ yv / total - mean_x * mean_y
-        var_y = weights @ yv**2 / total - mean_y**2
+        total = weights @ present
+        mean_x, mean_y = wx @ present / total, weights @ y / total
+        var_x = (wx * x) @ present / total - mean_x**2
+        cov = wx @ y / total - mean_x * mean_y
+        var_y = weights @ (y * y) / total - mean_y**2
         beta = cov / var_x
-        hsigma = np.sqrt(np.clip(var_y - beta * cov, 0.0, None))  # resid var = var_y - cov^2 / var_x
-    enough = valid.sum(axis=0) >= min_obs
+        hsigma = np.sqrt(np.clip(var_y - beta * cov, 0.0, None))
+    enough = present.sum(axis=0) >= min_obs
     return np.where(enough, beta, np.nan), np.where(enough, hsigma, np.nan)
 
 
@@ -198,20 +221,19 @@ def rstr(
     ``min_coverage * window`` days, a shorter requirement than CNE5's full history (project choice [I],
     so stocks listed about a year still get a value; set 1.0 for the strict rule).
     """
-    _check_coverage(min_coverage)
+    min_obs = _min_obs(min_coverage, window)
     pos = _month_end_positions(ret.index, month_ends)
-    log_excess = _log_excess_returns(ret, rf)
+    log_excess = _masked(_log_excess_returns(ret, rf))
     weights = exp_weights(window, half_life)
-    min_obs = int(np.ceil(min_coverage * window))
     out = np.full((len(pos), ret.shape[1]), np.nan)
     for i, end in enumerate(pos):
         if end - lag < 0:
             continue
-        block = _window(log_excess, end - lag, window)
-        valid = np.isfinite(block)
+        values = _window(log_excess.values, end - lag, window)
+        present = _window(log_excess.present, end - lag, window)
         with np.errstate(invalid="ignore", divide="ignore"):
-            value = weights @ np.where(valid, block, 0.0) / (weights @ valid)
-        out[i] = np.where(valid.sum(axis=0) >= min_obs, value, np.nan)
+            value = weights @ values / (weights @ present)
+        out[i] = np.where(present.sum(axis=0) >= min_obs, value, np.nan)
     return _at_month_ends(out, ret, month_ends)
 
 
@@ -227,17 +249,17 @@ def dastd(
     """Daily standard deviation DASTD (CNE5 descriptor doc, Residual Volatility).
 
     Weighted std (``weighted_std``) of daily excess returns r_t - r_ft over the trailing ``window`` days,
-    half-life ``half_life``; fewer than ``min_coverage * window`` days -> NaN.
+    half-life ``half_life``; fewer than ``min_coverage * window`` days (or < 2) -> NaN.
     """
-    _check_coverage(min_coverage)
+    min_obs = _min_obs(min_coverage, window, floor=2)
     pos = _month_end_positions(ret.index, month_ends)
-    excess = _excess_returns(ret, rf)
+    excess = _masked(_excess_returns(ret, rf))
     weights = exp_weights(window, half_life)
-    min_obs = max(2, int(np.ceil(min_coverage * window)))
     out = np.full((len(pos), ret.shape[1]), np.nan)
     for i, end in enumerate(pos):
-        block = _window(excess, end, window)
-        out[i] = np.where(np.isfinite(block).sum(axis=0) >= min_obs, weighted_std(block, weights), np.nan)
+        present = _window(excess.present, end, window)
+        value = _weighted_std_masked(weights, _window(excess.values, end, window), present)
+        out[i] = np.where(present.sum(axis=0) >= min_obs, value, np.nan)
     return _at_month_ends(out, ret, month_ends)
 
 
@@ -259,19 +281,17 @@ def cmra(
     1 + Z_min <= 0 is NaN. Missing days count as zero excess log return; fewer than
     ``min_coverage * months * days_per_month`` days with data -> NaN.
     """
-    _check_coverage(min_coverage)
-    pos = _month_end_positions(ret.index, month_ends)
-    log_excess = _log_excess_returns(ret, rf)
     length = months * days_per_month
-    min_obs = int(np.ceil(min_coverage * length))
+    min_obs = _min_obs(min_coverage, length)
+    pos = _month_end_positions(ret.index, month_ends)
+    log_excess = _masked(_log_excess_returns(ret, rf))
     out = np.full((len(pos), ret.shape[1]), np.nan)
     for i, end in enumerate(pos):
-        block = _window(log_excess, end, length)
-        monthly = np.nan_to_num(block).reshape(months, days_per_month, -1).sum(axis=1)
+        monthly = _window(log_excess.values, end, length).reshape(months, days_per_month, -1).sum(axis=1)
         z = np.cumsum(monthly[::-1], axis=0)  # row T-1 = sum over the most recent T months
         z_max, z_min = z.max(axis=0), z.min(axis=0)
         value = _log_range(z_max, z_min) if log_form else z_max - z_min
-        out[i] = np.where(np.isfinite(block).sum(axis=0) >= min_obs, value, np.nan)
+        out[i] = np.where(_window(log_excess.present, end, length).sum(axis=0) >= min_obs, value, np.nan)
     return _at_month_ends(out, ret, month_ends)
 
 
@@ -296,20 +316,19 @@ def share_turnover(
     ``turnover`` is daily volume over float shares. Missing days count as zero turnover (suspended);
     fewer than ``min_coverage * 21 T`` days with data, or zero total turnover -> NaN.
     """
-    _check_coverage(min_coverage)
+    length = months * days_per_month
+    min_obs = _min_obs(min_coverage, length)
     pos = _month_end_positions(turnover.index, month_ends)
     values = turnover.to_numpy(dtype=float)
     if (values < 0).any():
         raise ValueError("turnover has negative values")
-    length = months * days_per_month
-    min_obs = int(np.ceil(min_coverage * length))
+    masked = _masked(values)
     out = np.full((len(pos), turnover.shape[1]), np.nan)
     for i, end in enumerate(pos):
-        block = _window(values, end, length)
-        total = np.nansum(block, axis=0) / months
+        total = _window(masked.values, end, length).sum(axis=0) / months
         with np.errstate(divide="ignore"):
             value = np.log(np.where(total > 0, total, np.nan))
-        out[i] = np.where(np.isfinite(block).sum(axis=0) >= min_obs, value, np.nan)
+        out[i] = np.where(_window(masked.present, end, length).sum(axis=0) >= min_obs, value, np.nan)
     return _at_month_ends(out, turnover, month_ends)
 
 

@@ -37,8 +37,9 @@ def factor_returns(
     indexed by t+1's period_end and daily rows are each day of month t+1.
 
     Per period: r = f_country + D f_industry + X f_style + u, weights sqrt(float cap at t), subject to
-    sum_k c_k f_k = 0 with c_k = float cap of industry k among the stocks in that regression (CNE5
-    constraint, imposed by substituting out the last industry). A stock enters only with every style
+    sum_k c_k f_k = 0 with c_k = float cap of industry k over the stocks with exposures at t (CNE5
+    constraint, imposed by substituting out the last industry; c_k stays fixed for the month so days with
+    missing returns keep the same factor basis). A stock enters only with every style
     exposure, an industry and float cap > 0 at t; no missing exposure is filled. Industries with no stock
     in a regression get NaN. A period with no more stocks than coefficients, or a rank-deficient design,
     is NaN.
@@ -126,8 +127,9 @@ def _solve_month(
     n_coef = 1 + n_industries + x.shape[1]
     coef = np.full((returns.shape[1], n_coef), np.nan)
     resid = np.full(returns.shape, np.nan)
+    industry_cap = np.bincount(industry_pos, weights=cap, minlength=n_industries)
     for present, days in _days_by_pattern(np.isfinite(returns)).values():
-        solved = _constrained_wls(returns[np.ix_(present, days)], industry_pos[present], n_industries,
+        solved = _constrained_wls(returns[np.ix_(present, days)], industry_pos[present], industry_cap,
                                   x[present], cap[present])  # fmt: skip
         if solved is not None:
             coef[days], resid[np.ix_(present, days)] = solved
@@ -143,9 +145,12 @@ def _days_by_pattern(valid: np.ndarray) -> dict[bytes, tuple[np.ndarray, np.ndar
 
 
 def _constrained_wls(
-    y: np.ndarray, industry_pos: np.ndarray, n_industries: int, x: np.ndarray, cap: np.ndarray
+    y: np.ndarray, industry_pos: np.ndarray, industry_cap: np.ndarray, x: np.ndarray, cap: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """WLS of y (stocks x days) on country + industries + styles with sum_k c_k f_k = 0 (CNE5 section 2).
+
+    ``industry_cap`` (c_k, one per industry code) is fixed for the month; the constraint runs over the
+    industries that have a stock in this regression.
 
     The constraint is imposed by substitution, f_K = -sum_{k<K} (c_k / c_K) f_k, so an ordinary WLS on
     K - 1 free industry columns remains; solved with ``numpy.linalg.lstsq`` on sqrt(w)-scaled rows for all
@@ -156,15 +161,15 @@ def _constrained_wls(
     if len(y) <= n_free:
         return None
     dummies = np.eye(len(present))[local]
-    industry_cap = np.bincount(local, weights=cap)
-    substitution = np.vstack([np.eye(len(present) - 1), -industry_cap[:-1] / industry_cap[-1]])
+    c = industry_cap[present]
+    substitution = np.vstack([np.eye(len(present) - 1), -c[:-1] / c[-1]])
     design = np.column_stack([np.ones(len(y)), dummies @ substitution, x])
     root_w = np.sqrt(cap)[:, None]
     g, _, rank, _ = np.linalg.lstsq(design * root_w, y * root_w, rcond=None)
     if rank < design.shape[1]:
         return None
-    coef = np.full((y.shape[1], 1 + n_industries + x.shape[1]), np.nan)
+    coef = np.full((y.shape[1], 1 + len(industry_cap) + x.shape[1]), np.nan)
     coef[:, 0] = g[0]
     coef[:, 1 + present] = (substitution @ g[1 : len(present)]).T
-    coef[:, 1 + n_industries :] = g[len(present) :].T
+    coef[:, 1 + len(industry_cap) :] = g[len(present) :].T
     return coef, y - design @ g

@@ -5,7 +5,8 @@ Modules (each with its own alignment convention stated at the top):
   - ``crashes_state``: bear / up-market indicators and market variance (holding alignment);
   - ``crashes_regressions``: lagged betas, Table 3 crash regressions, Table 5 mean forecasts;
   - ``crashes_volatility``: expanding GJR-GARCH, realized volatility and their blend (formation alignment);
-  - ``crashes_strategy``: static, constant-volatility and dynamic strategies, Sharpe table (holding alignment).
+  - ``crashes_strategy``: static, constant-volatility and dynamic strategies, Sharpe table (holding
+    alignment).
 """
 
 from momentum_dag.core.crashes_regressions import (

@@ -26,7 +26,9 @@ def require_consecutive_months(obj: pd.Series | pd.DataFrame, name: str) -> None
         steps = np.diff(months.asi8)
         if (steps != 1).any():
             gap = obj.index[1:][steps != 1][0]
-            raise ValueError(f"{name} skips a calendar month before {gap.date()}: rows must be consecutive months")
+            raise ValueError(
+                f"{name} skips a calendar month before {gap.date()}: rows must be consecutive months"
+            )
 
 
 def require_series(obj: object, name: str) -> pd.Series:
@@ -50,7 +52,7 @@ def require_simple_returns(values: pd.Series | pd.DataFrame, name: str) -> None:
 
 
 def align_columns(name_to_series: dict[str, pd.Series]) -> pd.DataFrame:
-    """Inner-join monthly series on their index; dropping rows with any NaN; fail if nothing overlaps."""
+    """Inner-join monthly series on their index and drop rows with any NaN; fail if nothing overlaps."""
     frame = pd.concat(name_to_series, axis=1, join="inner").dropna()
     if frame.empty:
         names = ", ".join(name_to_series)

@@ -98,7 +98,9 @@ def lagged_beta(
     series = require_series(excess_ret, "excess_ret")
     if len(series) < window:
         raise ValueError(f"excess_ret has {len(series)} rows, fewer than window={window}")
-    betas = rolling_lagged_betas(series.to_frame("y"), market_excess, series.index[-1:], n_lags=n_lags, window=window)
+    betas = rolling_lagged_betas(
+        series.to_frame("y"), market_excess, series.index[-1:], n_lags=n_lags, window=window
+    )
     return float(betas.iloc[0, 0])
 
 

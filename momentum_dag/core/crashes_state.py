@@ -53,7 +53,7 @@ def up_indicator(market_excess_ret: pd.Series) -> pd.Series:
 def market_variance_daily(
     market_daily_ret: pd.Series, period_index: pd.DatetimeIndex, *, window: int = 126
 ) -> pd.Series:
-    """sigma^2_m,t-1 at row t: variance of the ``window`` daily market returns ending at the close of month t-1.
+    """sigma^2_m,t-1 at row t: variance of the ``window`` daily market returns up to the close of month t-1.
 
     Daniel-Moskowitz (2016), Eq. 4: "variance of the daily returns of the market over the 126 days prior
     to time t". Sample variance (ddof=1) of decimal daily returns: decimal DAILY variance, not annualized

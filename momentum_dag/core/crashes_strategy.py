@@ -161,7 +161,9 @@ def expanding_mean_forecast(
         exog = np.column_stack([np.ones(len(rows)), x.to_numpy()[rows]])
         coefs = RollingOLS(wml.to_numpy()[rows], exog, window=len(rows), min_nobs=min_months, expanding=True)
         params = coefs.fit(params_only=True).params  # row k: OLS on the first k+1 complete months
-        n_before = np.searchsorted(rows, np.arange(len(wml)), side="left")  # complete months strictly before t
+        n_before = np.searchsorted(
+            rows, np.arange(len(wml)), side="left"
+        )  # complete months strictly before t
         usable = (n_before >= min_months) & x.notna().to_numpy()
         b = params[n_before[usable] - 1]
         mu[usable] = b[:, 0] + b[:, 1] * x.to_numpy()[usable]
@@ -202,7 +204,7 @@ def momentum_strategies(
         wml_m: monthly WML, index period_end (consecutive months), row t = return of month t.
         bear, market_var: ``market_state`` columns (holding alignment).
         sigma2_forecast: HOLDING-aligned variance forecasts of WML with columns named by ``is_variance``,
-            ``oos_variance``, ``cvol_variance`` (e.g. ``to_holding_alignment(garch_variance_forecasts(...))``);
+            ``oos_variance``, ``cvol_variance`` (``to_holding_alignment(garch_variance_forecasts(...))``);
             units only need to be consistent over time (the ex-post scaling absorbs them).
         bsc_var: optional holding-aligned Barroso-Santa-Clara variance (``barroso_santa_clara_weights``
             column ``bsc_var`` or ``barroso_santa_clara_variance_monthly``).
@@ -216,7 +218,9 @@ def momentum_strategies(
     require_consecutive_months(wml, "wml_m")
     for column in {is_variance, oos_variance, cvol_variance}:
         if column not in sigma2_forecast.columns:
-            raise ValueError(f"sigma2_forecast lacks column {column!r}; it has {list(sigma2_forecast.columns)}")
+            raise ValueError(
+                f"sigma2_forecast lacks column {column!r}; it has {list(sigma2_forecast.columns)}"
+            )
     require_datetime_index(sigma2_forecast, "sigma2_forecast")
     sigma2 = sigma2_forecast.reindex(wml.index)
     raw = {
@@ -224,14 +228,20 @@ def momentum_strategies(
         "cvol_dm": constant_vol_weights_dm(np.sqrt(sigma2[cvol_variance])),
     }
     if bsc_var is not None:
-        raw["cvol_bsc"] = constant_vol_weights_dm(np.sqrt(require_series(bsc_var, "bsc_var").reindex(wml.index)))
+        raw["cvol_bsc"] = constant_vol_weights_dm(
+            np.sqrt(require_series(bsc_var, "bsc_var").reindex(wml.index))
+        )
     raw["dyn_is"] = dynamic_weights(in_sample_mean_forecast(wml, bear, market_var), sigma2[is_variance])
     mu_oos = expanding_mean_forecast(wml, bear, market_var, min_months=oos_min_months)
     raw["dyn_oos"] = dynamic_weights(mu_oos, sigma2[oos_variance])
     weights = pd.DataFrame(raw).reindex(wml.index)
     common = weights.notna().all(axis=1) & wml.notna()
     if common.sum() < 2:
-        raise ValueError("fewer than 2 months where every strategy is defined: the sample is too short")
+        defined = weights.notna().sum().to_dict()
+        raise ValueError(
+            f"fewer than 2 months where every strategy is defined (months defined per strategy: {defined});"
+            " the sample is too short for the variance forecasts or oos_min_months"
+        )
     weights = weights.loc[common]
     unscaled = weights.mul(wml.loc[common], axis=0)
     if target_vol is None:
@@ -244,7 +254,7 @@ def momentum_strategies(
 
 
 def max_drawdown(returns: pd.Series) -> float:
-    """Largest peak-to-trough fall of the compounded curve prod(1 + r), starting from wealth 1 (DESIGN sec. 8)."""
+    """Largest peak-to-trough fall of the compounded curve prod(1 + r) from wealth 1 (DESIGN sec. 8)."""
     wealth = np.concatenate([[1.0], np.cumprod(1.0 + returns.dropna().to_numpy())])
     return float((wealth / np.maximum.accumulate(wealth) - 1.0).min())
 

@@ -17,7 +17,11 @@ import pandas as pd
 from arch import arch_model
 from statsmodels.regression.rolling import RollingOLS
 
-from momentum_dag.core.crashes_checks import require_consecutive_months, require_series, require_simple_returns
+from momentum_dag.core.crashes_checks import (
+    require_consecutive_months,
+    require_series,
+    require_simple_returns,
+)
 
 VARIANCE_COLUMNS = ["garch_var", "garch_vol", "rv_var", "rv_vol", "blend_vol", "blend_var"]
 GARCH_SCALE = 100.0  # fit in percent: the optimiser is poorly scaled on decimal returns
@@ -187,7 +191,7 @@ def garch_variance_forecasts_monthly(
     refit_every: int = 1,
     min_blend_pairs: int = 36,
 ) -> pd.DataFrame:
-    """Monthly-data variant of ``garch_variance_forecasts`` for Ken French's monthly Mom (FACTORS.md sec. 1 [I]).
+    """Monthly-data variant of ``garch_variance_forecasts`` for Ken French's Mom (FACTORS.md sec. 1 [I]).
 
     Only monthly returns exist, so: GJR-GARCH(1,1) on MONTHLY WML refit at every month end t on months
     <= t, one-step-ahead forecast = next month's variance (decimal MONTHLY variance); ``rv_var`` = sample
@@ -208,7 +212,9 @@ def garch_variance_forecasts_monthly(
         raise ValueError("monthly_wml has missing values after its first valid month")
     require_simple_returns(returns, "monthly_wml")
     positions = np.arange(len(returns))
-    garch_var = expanding_garch_forecasts(returns, positions, horizon=1, min_obs=min_obs, refit_every=refit_every)
+    garch_var = expanding_garch_forecasts(
+        returns, positions, horizon=1, min_obs=min_obs, refit_every=refit_every
+    )
     rv_var = returns.rolling(rv_window, min_periods=rv_window).var(ddof=1).to_numpy()
     realized = np.abs(returns.shift(-1).to_numpy()) * np.sqrt(np.pi / 2.0)
     known_by = positions + 1

@@ -48,7 +48,9 @@ def prior_return_12_2(
     require_consecutive_months(monthly_ret, "monthly_ret")
     require_simple_returns(monthly_ret, "monthly_ret")
     if not 1 <= min_valid_months <= lookback_months:
-        raise ValueError(f"min_valid_months must be in 1..lookback_months={lookback_months}, got {min_valid_months}")
+        raise ValueError(
+            f"min_valid_months must be in 1..lookback_months={lookback_months}, got {min_valid_months}"
+        )
     if skip_months < 0:
         raise ValueError(f"skip_months must be >= 0, got {skip_months}")
     n_rows = len(monthly_ret)
@@ -81,7 +83,9 @@ def assign_deciles(
     if breakpoint_mask is None:
         bp_values = values
     else:
-        if not (breakpoint_mask.index.equals(signal.index) and breakpoint_mask.columns.equals(signal.columns)):
+        if not (
+            breakpoint_mask.index.equals(signal.index) and breakpoint_mask.columns.equals(signal.columns)
+        ):
             raise ValueError("breakpoint_mask must have the same index and columns as monthly_ret")
         mask = breakpoint_mask.fillna(False).to_numpy(dtype=bool)
         bp_values = np.where(mask, values, np.nan)
@@ -103,7 +107,7 @@ def wml_portfolios(
     min_valid_months: int = 8,
     breakpoint_mask: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
-    """Value-weighted momentum deciles and WML = D10 - D1 (Daniel-Moskowitz 2016, Sec. 2.1; FACTORS.md sec. 1).
+    """Value-weighted momentum deciles and WML = D10 - D1 (Daniel-Moskowitz 2016, Sec. 2.1; FACTORS.md 1).
 
     At each formation date t (a row of ``monthly_ret``) stocks with a 12-2 prior return (see
     ``prior_return_12_2``: >= ``min_valid_months`` of the 11 months, formation month skipped) and a positive
@@ -165,7 +169,9 @@ def _formation_long(deciles: pd.DataFrame, weight: np.ndarray, past_ret: pd.Data
     frame = pd.DataFrame(
         {
             "decile": deciles.stack(future_stack=True),
-            "weight": pd.DataFrame(weight, index=deciles.index, columns=deciles.columns).stack(future_stack=True),
+            "weight": pd.DataFrame(weight, index=deciles.index, columns=deciles.columns).stack(
+                future_stack=True
+            ),
             "past_ret": past_ret.stack(future_stack=True),
         }
     ).dropna(subset=["decile"])
@@ -178,7 +184,7 @@ def _formation_long(deciles: pd.DataFrame, weight: np.ndarray, past_ret: pd.Data
 
 
 def decile_daily_returns(daily_ret: pd.DataFrame, formation: pd.DataFrame) -> pd.DataFrame:
-    """Daily returns of the formation-t decile portfolios over holding month t+1, buy and hold (FACTORS.md [I]).
+    """Daily buy-and-hold returns of the formation-t deciles over holding month t+1 (FACTORS.md [I]).
 
     Daniel-Moskowitz (2016) estimate GARCH and lagged betas on daily WML; the project applies the month-t
     formation set with its value weights at t and lets each position drift with its own daily returns
@@ -214,7 +220,9 @@ def decile_daily_returns(daily_ret: pd.DataFrame, formation: pd.DataFrame) -> pd
 
     ret = daily_ret.fillna(0.0)
     # Value of 1 invested at the start of the month, just before day d: product of (1 + r) on earlier days.
-    growth_before = (1.0 + ret).groupby(day_month).cumprod().groupby(day_month).shift(1).fillna(1.0).to_numpy()
+    growth_before = (
+        (1.0 + ret).groupby(day_month).cumprod().groupby(day_month).shift(1).fillna(1.0).to_numpy()
+    )
     value = np.nan_to_num(w0) * growth_before
     r = ret.to_numpy()
     n_deciles = int(formation["decile"].max())
@@ -229,7 +237,7 @@ def decile_daily_returns(daily_ret: pd.DataFrame, formation: pd.DataFrame) -> pd
 
 
 def wml_daily(daily_ret: pd.DataFrame, formation: pd.DataFrame) -> pd.Series:
-    """Daily WML = top minus bottom decile of ``decile_daily_returns`` (Daniel-Moskowitz 2016, Appendix D input).
+    """Daily WML = top minus bottom decile of ``decile_daily_returns`` (Daniel-Moskowitz 2016, App. D input).
 
     Returns a Series indexed by trade_date, named ``wml``; only days inside a holding month.
     """

@@ -28,7 +28,8 @@ TRADING_DAYS_PER_YEAR = 240  # Haitong's annualization convention (FACTORS.md se
 def momentum(close: pd.DataFrame, period_ends: pd.DatetimeIndex, *, window: int = 20) -> pd.DataFrame:
     """Traditional industry momentum ``P_t / P_{t-window} - 1`` (seed 002 factor 1, ``momentum``).
 
-    Jegadeesh-Titman style price momentum applied to Shenwan L1 indices (FACTORS.md section 4).
+    Window price momentum (Jegadeesh and Titman 1993, JF 48(1)) on industry indices, as in Moskowitz and
+    Grinblatt (1999, JF 54(4)) "Do industries explain momentum?"; seed 002 / FACTORS.md section 4.
     ``close`` is the daily industry index level; warm-up: window + 1 closes.
     """
     check_panel("close", close)
@@ -63,9 +64,7 @@ def standardized_rank(ret: pd.DataFrame) -> pd.DataFrame:
     return rank.sub((n + 1) / 2.0, axis=0).div(scale, axis=0)
 
 
-def momentum_rank_zscore(
-    ret: pd.DataFrame, period_ends: pd.DatetimeIndex, *, window: int = 20
-) -> pd.DataFrame:
+def momentum_rank_zscore(ret: pd.DataFrame, period_ends: pd.DatetimeIndex, *, window: int = 20) -> pd.DataFrame:
     """Mean over the window of the daily standardized cross-sectional rank (``momentum_rank_zscore``).
 
     Orient Securities 2022-12-01, 量化策略研究之六: z_d = (Rank_d - (N+1)/2) / sqrt((N+1)(N-1)/12),

@@ -156,9 +156,7 @@ def group_by_industry(
     return long.groupby(["period_end", "industry"])["value"]
 
 
-def to_industry_panel(
-    series: pd.Series, period_ends: pd.DatetimeIndex, industries: pd.Index
-) -> pd.DataFrame:
+def to_industry_panel(series: pd.Series, period_ends: pd.DatetimeIndex, industries: pd.Index) -> pd.DataFrame:
     """(period position, industry)-indexed Series -> period_end x industry wide panel."""
     table = series.unstack("industry").reindex(index=np.arange(len(period_ends)), columns=industries)
     return wide(table.to_numpy(dtype=float), period_ends, industries)

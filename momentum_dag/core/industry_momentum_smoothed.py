@@ -87,9 +87,7 @@ def rank_ic_by_row(factor: np.ndarray, forward: np.ndarray, min_pairs: int = 3) 
     return np.where((n >= min_pairs) & np.isfinite(ic), ic, np.nan)
 
 
-def icir_weights(
-    ic_short: np.ndarray, ic_long: np.ndarray, *, lookback: int = 12, min_ics: int = 3
-) -> np.ndarray:
+def icir_weights(ic_short: np.ndarray, ic_long: np.ndarray, *, lookback: int = 12, min_ics: int = 3) -> np.ndarray:
     """ICIR weights (w_short, w_long) per rebalance j from rank ICs of rebalances j-lookback .. j-1.
 
     ``ic_k[i]`` is the rank IC of M_k formed at rebalance i against the return over (s_i, s_{i+1}], so it

@@ -28,7 +28,8 @@ from momentum_dag.core.industry_momentum_common import (
 
 def industry_codes(stock_industry: pd.DataFrame) -> pd.Index:
     """Sorted industry codes present anywhere in the point-in-time membership panel."""
-    return pd.Index(sorted(pd.unique(stock_industry.stack().dropna().astype(str))), dtype=object)
+    codes = pd.unique(stock_industry.to_numpy(dtype=object).ravel())
+    return pd.Index(sorted(str(c) for c in codes if pd.notna(c)), dtype=object)
 
 
 def momentum_industry_component(
@@ -74,10 +75,11 @@ def representative_stocks(
 
     Industrial Securities 2024-04 分歧和共振 stock selection (FACTORS.md section 4). Ties keep input order.
     """
-    ordered = mcap.sort_values(ascending=False, kind="stable")
-    share = ordered.cumsum() / ordered.sum()
-    n_cover = int(np.searchsorted(share.to_numpy(), coverage - 1e-12) + 1)
-    return ordered.index[: int(np.clip(n_cover, min_names, max_names))]
+    values = mcap.to_numpy(dtype=float)
+    order = np.argsort(-values, kind="stable")
+    share = np.cumsum(values[order]) / values.sum()
+    n_cover = int(np.searchsorted(share, coverage - 1e-12) + 1)
+    return mcap.index[order[: int(np.clip(n_cover, min_names, max_names))]]
 
 
 def pca_score(returns: np.ndarray, n_components: int = 2) -> float:
@@ -111,9 +113,8 @@ def industry_pca_scores(
     if start < 0:
         return out
     members = pd.DataFrame({"industry": labels[day], "mcap": stock_mcap[day]})  # index = stock position
-    members = members[members["industry"].notna() & (members["mcap"] > 0)]
-    for k, industry in enumerate(industries):
-        mcap = members.loc[members["industry"] == industry, "mcap"]
+    members = members[members["industry"].isin(industries) & (members["mcap"] > 0)]
+    for industry, mcap in members.groupby("industry")["mcap"]:
         if len(mcap) < params["min_names"]:
             continue
         picked = representative_stocks(
@@ -124,7 +125,8 @@ def industry_pca_scores(
         if len(picked) < params["min_names"]:
             continue
         rows = slice(start, day + 1)
-        out[k] = pca_score(np.where(missing[rows, picked], np.nan, stock_ret[rows, picked]), params["n_components"])
+        block = np.where(missing[rows, picked], np.nan, stock_ret[rows, picked])
+        out[industries.get_loc(industry)] = pca_score(block, params["n_components"])
     return out
 
 
@@ -175,8 +177,12 @@ def momentum_pca(
     check_share("max_suspended_share", max_suspended_share, low=-1e-12)
     pos = period_positions(close.index, period_ends)
     params = {
-        "pca_window": pca_window, "coverage": coverage, "min_names": min_names, "max_names": max_names,
-        "max_suspended_share": max_suspended_share, "n_components": n_components,
+        "pca_window": pca_window,
+        "coverage": coverage,
+        "min_names": min_names,
+        "max_names": max_names,
+        "max_suspended_share": max_suspended_share,
+        "n_components": n_components,
     }
     ret = stock_ret.to_numpy(dtype=float)
     missing = stock_suspended.fillna(True).to_numpy(dtype=bool) | np.isnan(ret)
@@ -254,9 +260,7 @@ def momentum_lead_lag_enhanced(
     Warm-up: window + 1 days.
     """
     check_aligned({"close": close, "turnover": turnover})
-    check_aligned(
-        {"stock_ret": stock_ret, "stock_float_mcap": stock_float_mcap, "stock_industry": stock_industry}
-    )
+    check_aligned({"stock_ret": stock_ret, "stock_float_mcap": stock_float_mcap, "stock_industry": stock_industry})
     if not close.index.equals(stock_ret.index):
         raise ValueError("stock panels and industry panels (close) must share the same trade dates")
     check_positive_int("window", window, minimum=2)

@@ -190,7 +190,9 @@ def factor_returns_from_directory(directory: str | Path) -> pd.DataFrame:
     prefixes ``ff5_`` and ``prior_12_2_`` so names stay unique (the 5-factor SMB differs from the 3-factor).
     """
     directory = Path(directory)
-    found = [(directory / name, prefix) for name, prefix in STANDARD_FILES.items() if (directory / name).is_file()]
+    found = [
+        (directory / name, prefix) for name, prefix in STANDARD_FILES.items() if (directory / name).is_file()
+    ]
     if not found:
         raise ValueError(f"{directory}: none of the Ken French files {list(STANDARD_FILES)} is present")
     parts = [to_factor_returns_monthly(read_french_csv(path), prefix) for path, prefix in found]

@@ -45,12 +45,12 @@ MARKET_GARCH = (0.08, 0.90)  # (alpha, beta) at full strength
 # --- style factors: daily returns whose monthly means follow an AR(1) (factor momentum) ---
 STYLE_FACTORS = ("size", "value", "profitability", "investment", "momentum")
 FACTOR_VOL = 0.004
-FACTOR_MEAN_SD = 0.0006  # unconditional sd of the daily mean (~1.3% a month)
+FACTOR_MEAN_SD = 0.0008  # unconditional sd of the daily mean (~1.7% a month)
 FACTOR_MEAN_PHI = 0.9
 
 # --- industries: AR(1) monthly drifts, month-level lead-lag, small caps lag large caps by days ---
 INDUSTRY_VOL = 0.008
-INDUSTRY_DRIFT_SD = 0.0005
+INDUSTRY_DRIFT_SD = 0.0007
 INDUSTRY_DRIFT_PHI = 0.92
 LEAD_LAG_COEF = 0.4  # follower's month-t return loads on the leader's month t-1 excess return
 INTRA_LAG_WEIGHT = 0.5  # share of the industry move small caps receive over the next days
@@ -63,7 +63,7 @@ SIGN_DRIFT = 0.001  # daily drift of a stock's direction state
 SIGN_STAY = 0.85  # monthly probability the direction state persists
 SHOCK_PROB, SHOCK_SD = 0.004, 0.05  # daily probability and size of a temporary price shock
 REVERSAL_SHARE, REVERSAL_DAYS = 0.7, 15
-SPIKE, SPIKE_DECAY = 4.0, 0.5  # turnover multiplier on a shock day and its daily decay
+SPIKE, SPIKE_DECAY = 6.0, 0.4  # turnover multiplier on a shock day and its daily decay
 PRICE_LIMIT, ST_PRICE_LIMIT, IPO_PRICE_LIMIT = 0.10, 0.05, 0.44
 SUSPEND_PROB, SUSPEND_MAX_DAYS = 0.0005, 20  # start rate and longest spell (~0.5% of stock-days)
 # A year 55% (log -0.8) behind the market may put a stock under ST; delisting mostly follows long ST.
@@ -270,7 +270,8 @@ class MarketSimulation:
         self.delist_date[delist] = np.datetime64(date, "us")
 
     def _style_exposures(self, listed: np.ndarray) -> np.ndarray:
-        """(stocks x factors) exposures from observable characteristics, rank-normalized over listed stocks.
+        """(stocks x factors) exposures from observable characteristics: normal scores over listed stocks,
+        shifted to a cap-weighted mean of zero.
 
         size = -log float cap (small minus big), value = book / total cap, profitability = announced
         net income TTM / book, investment = -announced yoy asset growth (conservative minus aggressive),
@@ -280,7 +281,12 @@ class MarketSimulation:
         book_to_market = self.announced_book / (self.close * self.u.total_shares)
         past = self.log_close_months[-2] - self.log_close_months[0]
         chars = (-log_float_cap, book_to_market, self.announced_roe, -self.announced_growth, past)
-        return np.column_stack([rank_normal(c, listed) for c in chars])
+        scores = np.column_stack([rank_normal(c, listed) for c in chars])
+        # Cap-weighted mean zero (Barra convention): the cap-weighted market carries no style exposure,
+        # so style factors do not leak into market_ret and from there into betas.
+        weight = np.where(listed, np.exp(log_float_cap), 0.0)
+        scores -= weight @ scores / weight.sum()
+        return np.where(listed[:, None], scores, 0.0)
 
     def _betas(self, listed: np.ndarray) -> np.ndarray:
         """Market betas for the month: base beta, plus LOSER_BETA x loser score in bear states.

@@ -86,8 +86,8 @@ def _market(n_stocks: int = 30, n_days: int = 130, seed: int = 7) -> dict:
     dates = pd.bdate_range("2023-01-02", periods=n_days, name="date")
     cols = [f"S{i:02d}" for i in range(n_stocks)]
     mkt = rng.normal(0, 0.01, n_days)
-    ret = pd.DataFrame(mkt[:, None] * rng.uniform(0.5, 1.5, n_stocks) + rng.normal(0, 0.02, (n_days, n_stocks)),
-                       index=dates, columns=cols)  # fmt: skip
+    noise = rng.normal(0, 0.02, (n_days, n_stocks))
+    ret = pd.DataFrame(mkt[:, None] * rng.uniform(0.5, 1.5, n_stocks) + noise, index=dates, columns=cols)
     total = pd.DataFrame(np.exp(rng.normal(22, 1, n_stocks)) * np.exp(ret.cumsum().to_numpy()),
                          index=dates, columns=cols)  # fmt: skip
     month_ends = period_ends(dates, "M")[:-1]
@@ -119,18 +119,19 @@ def test_style_exposures_are_standardized_with_documented_missing_rule():
         assert x.std(ddof=0) == pytest.approx(1.0, abs=1e-10), style
     assert np.isnan(cs.loc["S00", "book_to_price"])  # missing descriptor -> missing style, no fill
     assert np.isfinite(cs.loc["S00", "leverage"])  # BLEV missing, MLEV and DTOA renormalize
-    # single-descriptor styles are monotone in their descriptor (no outliers to clip here)
+    # single-descriptor styles are non-decreasing in their descriptor (winsorizing may tie the extremes)
     me = data["total_mcap"].loc[last]
-    assert cs["size"].rank().equals(np.log(me).rank())
     etop = data["net_income_ttm"].loc[last] / me
-    assert cs["earnings_yield"].rank().equals(etop.rank())
+    assert (np.diff(cs["size"][me.sort_values().index]) > 0).all()
+    assert (np.diff(cs["earnings_yield"][etop.sort_values().index]) >= -1e-12).all()
 
 
 def test_style_exposures_first_month_lacks_history():
-    # at the first month end (~21 days) beta needs 20 of 40 days: present; RSTR needs 30 of 60 lagged days: not
+    # first month end (~21 days): beta needs 20 of 40 days (present); RSTR 30 of 60 lagged days (absent)
     out = barra.style_exposures(**_market(), params=SMALL)
     first = out[out["period_end"] == out["period_end"].min()]
     assert first["momentum"].isna().all()
+    assert first["beta"].notna().all()
     assert first["size"].notna().all()
 
 
@@ -148,13 +149,16 @@ def test_style_exposures_ignore_data_after_month_end():
     changed["market_excess"] = data["market_excess"].where(data["market_excess"].index <= t, 0.05)
     changed["rf"] = data["rf"].where(data["rf"].index <= t, 0.01)
     for name in ("book_equity", "net_income_ttm", "total_liabilities", "revenue_ttm_lag1y"):
-        changed[name] = data[name].where(data[name].index <= t, -data[name])
+        panel = data[name].copy()
+        panel.loc[panel.index > t] *= -1.0
+        changed[name] = panel
     moved = barra.style_exposures(**changed, params=SMALL)
     upto = base["period_end"] <= t
     pd.testing.assert_frame_equal(base[upto].reset_index(drop=True), moved[moved["period_end"] <= t]
                                   .reset_index(drop=True))  # fmt: skip
     assert base[upto]["momentum"].notna().any()
-    assert not base[~upto].reset_index(drop=True).equals(moved[moved["period_end"] > t].reset_index(drop=True))
+    later = moved[moved["period_end"] > t].reset_index(drop=True)
+    assert not base[~upto].reset_index(drop=True).equals(later)  # the perturbation does reach later months
 
 
 def test_style_exposures_reject_fundamentals_without_month_end():

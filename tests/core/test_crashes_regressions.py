@@ -66,8 +66,13 @@ def test_crash_regressions_recover_exact_coefficients(model, truth):
     wml = _wml(s, **truth)
     table = crash_regressions(wml, s["mkt"], s["bear"], s["up"])
     row = table.loc[model]
-    expected = {"alpha0": truth["a0"], "alphaB": truth["ab"], "beta0": truth["b0"], "betaB": truth["bb"],
-                "betaBU": truth["bbu"]}
+    expected = {
+        "alpha0": truth["a0"],
+        "alphaB": truth["ab"],
+        "beta0": truth["b0"],
+        "betaB": truth["bb"],
+        "betaBU": truth["bbu"],
+    }
     for term, value in expected.items():
         if np.isnan(row[term]):
             assert value == 0.0, f"model {model} lacks {term} but the truth has it"

@@ -106,8 +106,9 @@ def _strategy_inputs(n: int = 120):
     bear = pd.Series((rng.uniform(size=n) < 0.3).astype(float), index=months)
     mvar = pd.Series(rng.uniform(1e-5, 2e-4, n), index=months)
     wml = pd.Series(0.01 - 50 * bear * mvar + rng.normal(0, 0.04, n), index=months)
-    sigma2 = pd.DataFrame({"rv_var": rng.uniform(0.001, 0.003, n), "blend_var": rng.uniform(0.001, 0.003, n)},
-                          index=months)
+    sigma2 = pd.DataFrame(
+        {"rv_var": rng.uniform(0.001, 0.003, n), "blend_var": rng.uniform(0.001, 0.003, n)}, index=months
+    )
     return wml, bear, mvar, sigma2
 
 

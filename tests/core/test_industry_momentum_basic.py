@@ -46,9 +46,7 @@ def test_momentum_rank_zscore_standardizes_rank_by_uniform_moments():
     # N=3: (Rank - 2) / sqrt(4*2/12) = (Rank - 2) / 0.8165
     # day0 ranks (1,2,3) -> (-1.2247, 0, 1.2247); day1 ranks (3,1,2) -> (1.2247, -1.2247, 0)
     # day2 ties (2,2,2) -> 0; day3 A missing, N=2: (Rank - 1.5) / sqrt(3/12) -> B -1, C 1
-    ret = panel(
-        {"A": [0.01, 0.03, 0.01, np.nan], "B": [0.02, 0.01, 0.01, 0.01], "C": [0.03, 0.02, 0.01, 0.02]}
-    )
+    ret = panel({"A": [0.01, 0.03, 0.01, np.nan], "B": [0.02, 0.01, 0.01, 0.01], "C": [0.03, 0.02, 0.01, 0.02]})
     out = momentum_rank_zscore(ret, DATES, window=2)
     s = 1 / np.sqrt(2 / 3)
     np.testing.assert_allclose(out.loc[DATES[1]], [0.0, -s / 2, s / 2], atol=1e-12)

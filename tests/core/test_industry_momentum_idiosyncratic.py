@@ -50,7 +50,7 @@ def test_liquidity_stripped_needs_min_industries():
 
 def test_residual_momentum_no_constant_rolling_regression():
     # one factor equal to 1 every month: the no-constant fit is the window mean of y
-    # A over months 1..3: (.02, .06, .01)... here y = (.01, .02, .06) on months 0..2 -> resid = .06 - .03
+    # A at month 2 (lookback 3 = months 0..2): y = (.01, .02, .06), mean .03 -> resid = .06 - .03
     # two factors, months 1..3: X = [[1,0],[0,1],[1,1]], y = (.01,.02,.04):
     #   X'X = [[2,1],[1,2]], X'y = (.05,.06) -> beta = (.04/3, .07/3); fit .11/3 -> resid .04 - .11/3 = 1/300
     y = pd.DataFrame({"A": [0.01, 0.02, 0.06, 0.0], "B": [0.0, 0.01, 0.02, 0.04]}, index=MONTHS)

@@ -78,20 +78,24 @@ CASES = {
     "momentum_calmar_ratio": (["close"], MONTHLY_DAILY, {"window": 20}),
     "momentum_turnover_adj": (["ret", "turnover"], MONTHLY_DAILY, {"window": 20}),
     "momentum_price_volume_icir": (
-        ["close", "amount", "period_returns"], MONTHLY_DAILY, {"short_window": 10, "long_window": 40}
+        ["close", "amount", "period_returns"],
+        MONTHLY_DAILY,
+        {"short_window": 5, "long_window": 20, "min_ics": 2},  # ICIR weights active at t
     ),
     "momentum_rebound_with_crowding_filter": (
-        ["close", "amount"], MONTHLY_DAILY, {"window": 20, "crowding_lookback": 40}
+        ["close", "amount"],
+        MONTHLY_DAILY,
+        {"window": 20, "crowding_lookback": 40},
     ),
     "momentum_amplitude_cut": (["ret", "amplitude"], MONTHLY_DAILY, {"window": 20, "vol_scale": True}),
     "momentum_pure_liquidity_stripped": (
-        ["close", "ret", "turnover"], MONTHLY_DAILY, {"window": 10, "zscore_lookback": 40, "min_industries": 4}
+        ["close", "ret", "turnover"],
+        MONTHLY_DAILY,
+        {"window": 10, "zscore_lookback": 40, "min_industries": 4},
     ),
     "momentum_residual": (["industry_ret_monthly", "barra_factor_returns_monthly"], MONTHLY, {"lookback": 12}),
     "momentum_cross_industry_lasso": (["industry_ret_monthly"], MONTHLY, {"train_months": 24}),
-    "momentum_industry_component": (
-        ["stock_ret", "stock_industry"], MONTHLY_DAILY, {"months": 2, "min_stocks": 4}
-    ),
+    "momentum_industry_component": (["stock_ret", "stock_industry"], MONTHLY_DAILY, {"months": 2, "min_stocks": 4}),
     "momentum_pca": (
         ["close", "stock_ret", "stock_float_mcap", "stock_suspended", "stock_industry"],
         WEEKLY_DAILY,

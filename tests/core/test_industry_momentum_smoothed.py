@@ -69,9 +69,7 @@ def test_price_volume_icir_cleans_amount_and_path_then_weights_half_half():
     amount = panel({"A": [9, 1, 2, 3], "B": [9, 3, 1, 2], "C": [9, 1, 1, 5]})
     close = panel({k: np.exp(np.cumsum([0.0, *v])).tolist() for k, v in log_ret.items()})
     ends = DATES[[3]]
-    out = momentum_price_volume_icir(
-        close, amount, close.loc[ends], ends, short_window=2, long_window=3
-    )
+    out = momentum_price_volume_icir(close, amount, close.loc[ends], ends, short_window=2, long_window=3)
     # short N=2 (days 2,3): the 90th pct of two amounts (a<b) is a + .9(b-a), so only day 2 is kept:
     #   Amt = (.02, -.01, .01); Pric = (.05/.05, 0/.02, .05/.05) = (1, 0, 1)
     m_short = z([0.02, -0.01, 0.01]) + z([1.0, 0.0, 1.0])
