@@ -3,6 +3,7 @@
 
 from dagster import Definitions, in_process_executor
 
+from momentum_dag.assets.barra import barra_exposures, barra_factor_returns
 from momentum_dag.assets.factors import build_factor_assets
 from momentum_dag.assets.raw import raw_market_data
 from momentum_dag.assets.reports import report_index
@@ -14,7 +15,14 @@ from momentum_dag.warehouse import Warehouse
 _settings = get_settings()
 
 defs = Definitions(
-    assets=[raw_market_data, *build_sql_assets(), *build_factor_assets(), report_index],
+    assets=[
+        raw_market_data,
+        *build_sql_assets(),
+        barra_exposures,
+        barra_factor_returns,
+        *build_factor_assets(),
+        report_index,
+    ],
     jobs=[monthly_job, weekly_job],
     schedules=[monthly_schedule, weekly_schedule],
     resources={

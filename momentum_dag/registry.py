@@ -8,6 +8,7 @@ so adding a factor is one ``core/`` function and one entry here.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ import pandas as pd
 
 from momentum_dag.core import stock_momentum
 from momentum_dag.core.dmom import dmom_forecasts, dmom_regressors, idiosyncratic_variance
+from momentum_dag.core.industry_momentum import INDUSTRY_MOMENTUM_FACTORS
 from momentum_dag.core.panels import compound_by_period, period_ends, to_long
 from momentum_dag.settings import Settings
 
@@ -119,26 +121,83 @@ def _dmom(enhanced: bool) -> Callable:
 # ---- industry factors -----------------------------------------------------------------------------
 
 
-def _industry_daily_factor(function: Callable, *columns: str) -> Callable:
-    """Adapter for industry factors of daily industry series evaluated at month ends."""
+class IndustryInputs:
+    """The named inputs industry factor functions take, built lazily from the warehouse panels.
+
+    Industry level: cap-weighted daily return ``ret`` and index level ``close`` (cumulated ``ret``),
+    ``turnover``, ``amount``, ``amplitude``; monthly ``industry_ret_monthly`` and the Barra style factor
+    returns; constituent level: ``stock_ret``, ``stock_float_mcap``, ``stock_suspended`` and the
+    point-in-time ``stock_industry`` labels, on the same trade dates.
+    """
+
+    def __init__(self, panels, frequency: str):
+        self.panels = panels
+        self.frequency = frequency
+
+    def get(self, name: str):
+        p = self.panels
+        dates = p.industry_daily("ret_cw").index
+        if name == "ret":
+            return p.industry_daily("ret_cw")
+        if name == "close":
+            return (1 + p.industry_daily("ret_cw").fillna(0.0)).cumprod()
+        if name in ("turnover", "amount", "amplitude"):
+            return p.industry_daily(name).reindex(dates)
+        if name in ("industry_ret_monthly", "period_returns") and self.frequency == "M":
+            return p.industry_monthly("ret_cw")
+        if name == "barra_factor_returns_monthly":
+            return p.barra_factor_returns_monthly
+        if name.startswith("stock_"):
+            column = {"stock_ret": "ret", "stock_float_mcap": "float_mcap", "stock_suspended": "is_suspended",
+                      "stock_industry": "industry_code"}[name]
+            return p.stock_daily(column).reindex(dates)
+        if name == "period_ends":
+            return period_ends(dates, self.frequency)
+        raise KeyError(f"no industry input named {name!r}")
+
+
+def _industry_factor(function: Callable, window_arg: str | None, frequency: str = "M") -> Callable:
+    """Adapter: pass a core industry factor the inputs its signature names, and the window."""
+    names = _positional_inputs(function)
 
     def compute(panels, window: int, settings: Settings) -> FactorOutput:
-        ret = panels.industry_daily("ret_cw")
-        inputs = {"close": (1 + ret.fillna(0.0)).cumprod(), "ret": ret}
-        for column in columns:
-            inputs[column] = panels.industry_daily(column)
-        ends = period_ends(ret.index, "M")
-        wide = function(**{c: inputs[c] for c in ("close", "ret", *columns) if c in _params(function)},
-                        period_ends=ends, window=window)
-        return _long(wide, window)
+        inputs = IndustryInputs(panels, frequency)
+        kwargs = {name: inputs.get(name) for name in names}
+        if window_arg is not None:
+            kwargs[window_arg] = window
+        return _long(function(**kwargs), window)
 
     return compute
 
 
-def _params(function: Callable) -> set[str]:
-    import inspect
+# The mart each named industry-factor input is read from, so a factor's upstream assets follow from its
+# function's signature.
+INPUT_SOURCES = {
+    "ret": INDUSTRY_DAILY, "close": INDUSTRY_DAILY, "turnover": INDUSTRY_DAILY, "amount": INDUSTRY_DAILY,
+    "amplitude": INDUSTRY_DAILY, "period_ends": INDUSTRY_DAILY, "industry_ret_monthly": INDUSTRY_MONTHLY,
+    "period_returns": INDUSTRY_MONTHLY, "barra_factor_returns_monthly": BARRA_FACTOR_RETURNS,
+    "stock_ret": STOCK_DAILY, "stock_float_mcap": STOCK_DAILY, "stock_suspended": STOCK_DAILY,
+    "stock_industry": STOCK_DAILY,
+}
 
-    return set(inspect.signature(function).parameters)
+
+def _positional_inputs(function: Callable) -> list[str]:
+    return [n for n, prm in inspect.signature(function).parameters.items() if prm.kind != prm.KEYWORD_ONLY]
+
+
+def _industry(name: str, windows: tuple[int, ...], window_arg: str | None, paper: str, description: str,
+              frequency: str = "M") -> FactorSpec:
+    function = INDUSTRY_MOMENTUM_FACTORS[name]
+    return FactorSpec(
+        name=name,
+        level="industry",
+        frequency=frequency,
+        windows=windows,
+        compute=_industry_factor(function, window_arg, frequency),
+        inputs=tuple(dict.fromkeys(INPUT_SOURCES[n] for n in _positional_inputs(function))),
+        paper=paper,
+        description=description,
+    )
 
 
 STOCK_FACTORS: list[FactorSpec] = [
@@ -190,7 +249,61 @@ STOCK_FACTORS: list[FactorSpec] = [
     ),
 ]
 
-FACTORS: list[FactorSpec] = [*STOCK_FACTORS]
+DAYS = (20, 60, 120, 240)
+
+INDUSTRY_FACTORS: list[FactorSpec] = [
+    _industry("momentum", DAYS, "window", "Seed 002 basic momentum P_t/P_{t-N} - 1",
+              "Industry momentum: cap-weighted industry index return over the last N trading days."),
+    _industry("momentum_zscore", DAYS, "window", "Seed 002; cross-sectional z-score momentum",
+              "Mean over the last N days of the daily cross-industry z-score of industry returns."),
+    _industry("momentum_rank_zscore", DAYS, "window",
+              "Orient Securities (2022-12-01) 量化策略研究之六: (Rank-(N+1)/2)/sqrt((N+1)(N-1)/12)",
+              "Mean over the last N days of the standardized daily cross-industry rank of returns."),
+    _industry("momentum_sharpe", DAYS, "window", "Seed 002; Sharpe momentum mean(r)/std(r)",
+              "Mean over standard deviation of the industry's daily returns over the last N days."),
+    _industry("momentum_calmar_ratio", DAYS, "window",
+              "Haitong Securities (2018-04-11) 行业轮动系列7: Calmar = ann. return / |MDD|",
+              "Annualized N-day return over the absolute maximum drawdown of the N+1 closes."),
+    _industry("momentum_turnover_adj", DAYS, "window",
+              "Orient Securities (2022-12-01) 量化策略研究之六: mean/std of r_d / turnover_d",
+              "Turnover-adjusted momentum: mean/std over N days of daily return divided by turnover."),
+    _industry("momentum_price_volume_icir", (20,), "short_window",
+              "Changjiang Securities (2022-04-06) 行业轮动(五) 动量篇: amount-cleaned + path-efficiency, ICIR-weighted",
+              "Short (20d) and long (240d) momentum cleaned of the top-10% amount days and scaled by path "
+              "efficiency, blended by the ICIR of their past rank ICs (past rebalances only)."),
+    _industry("momentum_rebound_with_crowding_filter", DAYS, "window",
+              "Huaxin Securities (2024-06-24) 动量、拥挤度、轮动速率的统一",
+              "z(N-day return) + z(rebound from the N-day low); the 15% most crowded industries (MA5 amount "
+              "percentile in its own 240-day history) are removed."),
+    _industry("momentum_amplitude_cut", DAYS, "window",
+              "Kaiyuan Securities (2020-07-21) 开源量化评论(3): low-amplitude-day momentum",
+              "Sum of log returns of the 70% lowest-amplitude (high/low - 1) days among the last N days."),
+    _industry("momentum_pure_liquidity_stripped", DAYS, "window",
+              "Everbright Securities 再论动量因子: residual of R on turnover and volatility anomalies",
+              "N-day return residual of a cross-industry OLS on turnover and volatility anomaly z-scores."),
+    _industry("momentum_residual", (36, 12), "lookback",
+              "Industrial Securities (2022-03-27); Blitz, Huij & Martens (2011) residual momentum",
+              "Current-month residual of a rolling regression (36 or 12 months) of the industry's monthly "
+              "return on the Barra style factor returns."),
+    _industry("momentum_cross_industry_lasso", (0,), None,
+              "Orient Securities (2022-12-01) 量化策略研究之六: Lasso lead-lag, LassoLarsIC(criterion='aic')",
+              "Per-industry Lasso (AIC) forecast of next-month excess return from all industries' "
+              "current-month excess returns, trained on the last 36 months (fallback: historical mean)."),
+    _industry("momentum_industry_component", (1, 3, 6, 12, 24, 36), "months",
+              "Orient Securities (2022-12-01) 量化策略研究之六: constituent momentum mu/sigma",
+              "Mean over dispersion of the point-in-time constituents' N-month cumulative returns."),
+    _industry("momentum_pca", (10,), "mom_window",
+              "Industrial Securities (2024-04) 分歧和共振: PcaMom = Mom_10d x PcaScore_t / PcaScore_{t-5}",
+              "Weekly: 10-day momentum times the change in the first-two-PC explained variance of the "
+              "top constituents' daily returns over 120 days (concentration rising = resonance).",
+              frequency="W"),
+    _industry("momentum_lead_lag_enhanced", DAYS, "window",
+              "Everbright Securities (2018-05-28) 行业轮动：从动量谈起: AugMom = |Lead| x industry return",
+              "Industry N-day return times the absolute leader-minus-follower (top/bottom half by float cap) "
+              "spread, normalized by constituent dispersion and turnover."),
+]
+
+FACTORS: list[FactorSpec] = [*STOCK_FACTORS, *INDUSTRY_FACTORS]
 
 
 def factor(name: str) -> FactorSpec:

@@ -289,7 +289,8 @@ def build_report_asset(spec: FactorSpec):
         summary = factor_summaries(spec, per_period).assign(data_source=data_source_label(settings))
         with warehouse.get_connection() as conn:
             result = replace_rows(conn, SUMMARY_TABLE, summary, key_column="factor", key_value=spec.name)
-        main_window = max(spec.windows)
+        # the page shows the longest window that has evaluated periods; eval.summary has them all
+        main_window = int(per_period["window"].max())
         page = render_factor_report(
             settings.reports_dir,
             spec.name,

@@ -98,7 +98,7 @@ class MarketPanels:
                 f"""
                 select m.month_end, m.stock_id, f.{value}
                 from marts.stock_returns_monthly m
-                asof join staging.stg_fundamentals f
+                asof left join staging.stg_fundamentals f
                     on f.stock_id = m.stock_id and f.announce_date <= m.month_end
                 where {' and '.join(where)}
                 """,
@@ -107,3 +107,11 @@ class MarketPanels:
             frame["month_end"] = pd.to_datetime(frame["month_end"])
             self._cache[key] = _wide(frame, "month_end", "stock_id", value)
         return self._cache[key]
+
+    @cached_property
+    def barra_factor_returns_monthly(self) -> pd.DataFrame:
+        """Monthly Barra style factor returns (period_end x style) from ``barra.factor_returns_monthly``."""
+        frame = self._read(
+            "barra.factor_returns_monthly", "period_end", ["period_end", "factor", "ret"], "kind = 'style'"
+        )
+        return _wide(frame, "period_end", "factor", "ret")

@@ -41,6 +41,19 @@ EARNINGS_YIELD_WEIGHTS = {"etop": 0.11}
 GROWTH_WEIGHTS = {"sgro": 0.47, "egro": 0.24}
 LEVERAGE_WEIGHTS = {"mlev": 0.38, "dtoa": 0.35, "blev": 0.27}
 
+# Style -> descriptor weights (CNE5). Residual volatility, liquidity and NLSIZE are then orthogonalized.
+STYLE_DESCRIPTORS: dict[str, dict[str, float]] = {
+    "size": {"lncap": 1.0},
+    "beta": {"beta": 1.0},
+    "momentum": {"rstr": 1.0},
+    "residual_volatility": RESIDUAL_VOLATILITY_WEIGHTS,
+    "liquidity": LIQUIDITY_WEIGHTS,
+    "book_to_price": {"btop": 1.0},
+    "earnings_yield": EARNINGS_YIELD_WEIGHTS,
+    "growth": GROWTH_WEIGHTS,
+    "leverage": LEVERAGE_WEIGHTS,
+}
+
 
 @dataclass(frozen=True)
 class BarraParams:
@@ -200,89 +213,102 @@ def style_exposures(
 
     Returns long rows ``period_end, stock_id`` + ``STYLE_NAMES`` for every stock in the universe at t.
     """
-    p = params
     month_ends = pd.DatetimeIndex(month_ends)
-    stocks = ret.columns
+    d._month_end_positions(ret.index, month_ends)
 
-    def daily(panel: pd.DataFrame) -> pd.DataFrame:
-        return panel.reindex(index=ret.index, columns=stocks)
+    def at_month_ends(panel: pd.DataFrame) -> pd.DataFrame:
+        return panel.reindex(index=month_ends, columns=ret.columns).rename_axis("date")
 
-    def monthly(panel: pd.DataFrame, name: str) -> pd.DataFrame:
+    me, cap = at_month_ends(total_mcap), at_month_ends(float_mcap)
+    universe = (me > 0) & (cap > 0)
+    fundamentals = {
+        "book_equity": book_equity,
+        "net_income_ttm": net_income_ttm,
+        "revenue_ttm": revenue_ttm,
+        "total_assets": total_assets,
+        "total_liabilities": total_liabilities,
+        "net_income_ttm_lag1y": net_income_ttm_lag1y,
+        "revenue_ttm_lag1y": revenue_ttm_lag1y,
+    }
+    for name, panel in fundamentals.items():
         missing = month_ends.difference(pd.DatetimeIndex(panel.index))
         if len(missing):
             raise ValueError(f"{name} has no row for month ends {list(missing[:3].date)}")
-        return panel.reindex(index=month_ends, columns=stocks).set_axis(month_ends.rename("date"), axis=0)
+    raw = {
+        **_price_volume_descriptors(ret, rf, market_excess, turnover.reindex_like(ret), month_ends, params),
+        **_fundamental_descriptors(
+            {k: at_month_ends(v) for k, v in fundamentals.items()}, me.where(universe)
+        ),
+    }
+    styles = _combine_styles(raw, cap.where(universe), universe, params.winsor_limit)
+    return _to_long_styles(styles, universe)
 
-    d._month_end_positions(ret.index, month_ends)
-    me = daily(total_mcap).loc[month_ends].set_axis(month_ends.rename("date"), axis=0)
-    cap = daily(float_mcap).loc[month_ends].set_axis(month_ends.rename("date"), axis=0)
-    universe = (me > 0) & (cap > 0)
-    me, cap = me.where(universe), cap.where(universe)
-    reg_w = np.sqrt(cap)
-    fund = {
-        name: monthly(panel, name).where(universe)
-        for name, panel in {
-            "book_equity": book_equity,
-            "net_income_ttm": net_income_ttm,
-            "revenue_ttm": revenue_ttm,
-            "total_assets": total_assets,
-            "total_liabilities": total_liabilities,
-            "net_income_ttm_lag1y": net_income_ttm_lag1y,
-            "revenue_ttm_lag1y": revenue_ttm_lag1y,
-        }.items()
+
+def _price_volume_descriptors(
+    ret: pd.DataFrame,
+    rf: pd.Series,
+    market_excess: pd.Series,
+    turnover: pd.DataFrame,
+    month_ends: pd.DatetimeIndex,
+    p: BarraParams,
+) -> dict[str, pd.DataFrame]:
+    """Raw daily-data descriptors at the month ends (``barra_descriptors``), keyed by descriptor name."""
+    cover = {"min_coverage": p.min_coverage}
+    beta, hsigma = d.beta_hsigma(
+        ret, rf, market_excess, month_ends, window=p.beta_window, half_life=p.beta_half_life, **cover
+    )
+    rstr = d.rstr(
+        ret, rf, month_ends, window=p.rstr_window, lag=p.rstr_lag, half_life=p.rstr_half_life, **cover
+    )
+    dastd = d.dastd(ret, rf, month_ends, window=p.dastd_window, half_life=p.dastd_half_life, **cover)
+    cmra = d.cmra(
+        ret,
+        rf,
+        month_ends,
+        months=p.cmra_months,
+        days_per_month=p.days_per_month,
+        log_form=p.cmra_log_form,
+        **cover,
+    )
+    turnover_by_months = {
+        name: d.share_turnover(turnover, month_ends, months=months, days_per_month=p.days_per_month, **cover)
+        for name, months in (("stom", 1), ("stoq", 3), ("stoa", 12))
+    }
+    return {"beta": beta, "hsigma": hsigma, "rstr": rstr, "dastd": dastd, "cmra": cmra, **turnover_by_months}
+
+
+def _fundamental_descriptors(f: dict[str, pd.DataFrame], me: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Size and the fundamental descriptors at the month ends; ``me`` = total market cap at t."""
+    return {
+        "lncap": d.lncap(me),
+        "btop": d.btop(f["book_equity"], me),
+        "etop": d.etop(f["net_income_ttm"], me),
+        "sgro": d.yoy_growth(f["revenue_ttm"], f["revenue_ttm_lag1y"]),
+        "egro": d.yoy_growth(f["net_income_ttm"], f["net_income_ttm_lag1y"]),
+        "mlev": d.mlev(me, f["total_liabilities"]),
+        "dtoa": d.dtoa(f["total_liabilities"], f["total_assets"]),
+        "blev": d.blev(f["book_equity"], f["total_liabilities"]),
     }
 
-    def std(x: pd.DataFrame) -> pd.DataFrame:
-        return _standardized(x.where(universe), cap, p.winsor_limit)
 
-    beta_raw, hsigma_raw = d.beta_hsigma(
-        ret, rf, market_excess, month_ends,
-        window=p.beta_window, half_life=p.beta_half_life, min_coverage=p.min_coverage,
-    )  # fmt: skip
-    size = std(d.lncap(me))
-    beta = std(beta_raw)
-    momentum = std(
-        d.rstr(ret, rf, month_ends, window=p.rstr_window, lag=p.rstr_lag, half_life=p.rstr_half_life,
-               min_coverage=p.min_coverage)
-    )  # fmt: skip
-    resvol_parts = {
-        "dastd": std(d.dastd(ret, rf, month_ends, window=p.dastd_window, half_life=p.dastd_half_life,
-                             min_coverage=p.min_coverage)),
-        "cmra": std(d.cmra(ret, rf, month_ends, months=p.cmra_months, days_per_month=p.days_per_month,
-                           log_form=p.cmra_log_form, min_coverage=p.min_coverage)),
-        "hsigma": std(hsigma_raw),
-    }  # fmt: skip
-    residual_volatility = std(orthogonalize(std(_composite(resvol_parts, RESIDUAL_VOLATILITY_WEIGHTS)),
-                                            [beta, size], reg_w))  # fmt: skip
-    non_linear_size = std(orthogonalize(size**3, [size], reg_w))
-    turn = daily(turnover)
-    liquidity_parts = {
-        name: std(d.share_turnover(turn, month_ends, months=months, days_per_month=p.days_per_month,
-                                   min_coverage=p.min_coverage))
-        for name, months in {"stom": 1, "stoq": 3, "stoa": 12}.items()
-    }  # fmt: skip
-    liquidity = std(orthogonalize(std(_composite(liquidity_parts, LIQUIDITY_WEIGHTS)), [size], reg_w))
-    styles = {
-        "size": size,
-        "beta": beta,
-        "momentum": momentum,
-        "residual_volatility": residual_volatility,
-        "non_linear_size": non_linear_size,
-        "liquidity": liquidity,
-        "book_to_price": std(d.btop(fund["book_equity"], me)),
-        "earnings_yield": std(_composite({"etop": std(d.etop(fund["net_income_ttm"], me))},
-                                         EARNINGS_YIELD_WEIGHTS)),
-        "growth": std(_composite({
-            "sgro": std(d.yoy_growth(fund["revenue_ttm"], fund["revenue_ttm_lag1y"])),
-            "egro": std(d.yoy_growth(fund["net_income_ttm"], fund["net_income_ttm_lag1y"])),
-        }, GROWTH_WEIGHTS)),
-        "leverage": std(_composite({
-            "mlev": std(d.mlev(me, fund["total_liabilities"])),
-            "dtoa": std(d.dtoa(fund["total_liabilities"], fund["total_assets"])),
-            "blev": std(d.blev(fund["book_equity"], fund["total_liabilities"])),
-        }, LEVERAGE_WEIGHTS)),
-    }  # fmt: skip
-    return _to_long_styles(styles, universe)
+def _combine_styles(
+    raw: dict[str, pd.DataFrame], cap: pd.DataFrame, universe: pd.DataFrame, limit: float
+) -> dict[str, pd.DataFrame]:
+    """Descriptors -> styles: standardize + winsorize each descriptor, combine (CNE5 weights, renormalized
+    over the descriptors present), standardize + winsorize, then orthogonalize with sqrt(cap) weights
+    (USE4) and standardize + winsorize once more."""
+
+    def std(x: pd.DataFrame) -> pd.DataFrame:
+        return _standardized(x.where(universe), cap, limit)
+
+    z = {name: std(x) for name, x in raw.items()}
+    styles = {style: std(_composite(z, weights)) for style, weights in STYLE_DESCRIPTORS.items()}
+    reg_w = np.sqrt(cap)
+    size, beta = styles["size"], styles["beta"]
+    styles["residual_volatility"] = std(orthogonalize(styles["residual_volatility"], [beta, size], reg_w))
+    styles["liquidity"] = std(orthogonalize(styles["liquidity"], [size], reg_w))
+    styles["non_linear_size"] = std(orthogonalize(size**3, [size], reg_w))
+    return styles
 
 
 def _to_long_styles(styles: dict[str, pd.DataFrame], universe: pd.DataFrame) -> pd.DataFrame:

@@ -174,9 +174,12 @@ def beta_hsigma(
     hsigma = np.full_like(beta, np.nan)
     for i, end in enumerate(pos):
         beta[i], hsigma[i] = _wls_beta(
-            _window(y.values, end, window), _window(y.present, end, window), _window(x, end, window),
-            weights, min_obs,
-        )  # fmt: skip
+            _window(y.values, end, window),
+            _window(y.present, end, window),
+            _window(x, end, window),
+            weights,
+            min_obs,
+        )
     return _at_month_ends(beta, ret, month_ends), _at_month_ends(hsigma, ret, month_ends)
 
 

@@ -56,6 +56,8 @@ def factor_returns(
     _check_exposures(exposures, styles)
     stock_ret = stock_ret.set_axis(stock_ret.columns.astype(str), axis=1)
     dates = pd.DatetimeIndex(exposures["period_end"].unique()).sort_values()
+    if dates.to_period("M").has_duplicates:
+        raise ValueError("exposures has more than one period_end in a calendar month; pass month ends only")
     for name, panel in (("industry", industry), ("float_mcap", float_mcap)):
         missing = dates.difference(pd.DatetimeIndex(panel.index))
         if len(missing):
@@ -69,7 +71,7 @@ def factor_returns(
     ret_months = pd.DatetimeIndex(stock_ret.index).to_period("M")
 
     blocks, used = [], []
-    resid_all = np.full(stock_ret.shape, np.nan)
+    resid_all = np.full(stock_ret.shape if return_residuals else (0, 0), np.nan)
     ret_cols = stock_ret.columns
     for i, t in enumerate(dates):
         rows = np.flatnonzero(ret_months == pd.Timestamp(t).to_period("M") + 1)
@@ -80,8 +82,10 @@ def factor_returns(
         returns = stock_ret.iloc[rows].reindex(columns=ids).to_numpy(dtype=float).T
         coef, resid = _solve_month(returns, pos, len(codes_all), x, cap)
         blocks.append(pd.DataFrame(coef, index=stock_ret.index[rows], columns=columns))
-        resid_all[np.ix_(rows, ret_cols.get_indexer(ids))] = resid.T
-        used.append(rows)
+        if return_residuals:
+            at = ret_cols.get_indexer(ids)  # -1: a stock with exposures but no return column
+            resid_all[np.ix_(rows, at[at >= 0])] = resid[at >= 0].T
+            used.append(rows)
     empty = pd.DataFrame(index=stock_ret.index[:0], columns=columns, dtype=float)
     out = pd.concat(blocks) if blocks else empty
     if not return_residuals:
@@ -129,8 +133,9 @@ def _solve_month(
     resid = np.full(returns.shape, np.nan)
     industry_cap = np.bincount(industry_pos, weights=cap, minlength=n_industries)
     for present, days in _days_by_pattern(np.isfinite(returns)).values():
-        solved = _constrained_wls(returns[np.ix_(present, days)], industry_pos[present], industry_cap,
-                                  x[present], cap[present])  # fmt: skip
+        solved = _constrained_wls(
+            returns[np.ix_(present, days)], industry_pos[present], industry_cap, x[present], cap[present]
+        )
         if solved is not None:
             coef[days], resid[np.ix_(present, days)] = solved
     return coef, resid

@@ -44,13 +44,13 @@ class EffectStrengths:
             +0.50% a day), volatility and turnover; off = constant drift 0.03%/day.
         market_vol_clustering: market GARCH(1,1), alpha 0.08, beta 0.90; off = constant volatility.
         factor_momentum: AR(1) (phi 0.9) monthly means of the size, value, profitability, investment and
-            momentum style factors (sd ~1.7%/month per unit exposure); off = zero-mean factors.
+            momentum style factors (sd ~0.6%/month per unit exposure; daily factor noise 0.1%); off = zero-mean factors.
         industry_momentum: AR(1) (phi 0.92) relative industry drifts (sd ~1.5%/month).
         industry_lead_lag: follower industries' month-t drift = 0.4 x leader's month t-1 excess return.
         intra_industry_lead_lag: small caps get 50% of their industry's daily move over the next 3 days.
         bear_loser_beta: past losers' beta +0.5 (winners -0.5) in bear states (Daniel-Moskowitz).
         idio_vol_clustering: per-stock GARCH(1,1), alpha 0.06, beta 0.90.
-        sign_persistence: +/-0.1%/day drift of a monthly two-state direction (stays with prob 0.85).
+        sign_persistence: +/-0.15%/day drift of a monthly two-state direction (stays with prob 0.85).
         turnover_reversal: 70% of a rare price shock (0.4% of days, sd 5%, with turnover x7 decaying)
             reverts over the next 15 days.
 

@@ -44,8 +44,8 @@ MARKET_GARCH = (0.08, 0.90)  # (alpha, beta) at full strength
 
 # --- style factors: daily returns whose monthly means follow an AR(1) (factor momentum) ---
 STYLE_FACTORS = ("size", "value", "profitability", "investment", "momentum")
-FACTOR_VOL = 0.004
-FACTOR_MEAN_SD = 0.0008  # unconditional sd of the daily mean (~1.7% a month)
+FACTOR_VOL = 0.001
+FACTOR_MEAN_SD = 0.0003  # unconditional sd of the daily mean (~0.6% a month)
 FACTOR_MEAN_PHI = 0.9
 
 # --- industries: AR(1) monthly drifts, month-level lead-lag, small caps lag large caps by days ---
@@ -59,7 +59,7 @@ INTRA_LAG_DAYS = 3
 # --- stocks ---
 LOSER_BETA = 0.5  # extra beta of the biggest past losers in bear states (winners get -0.5)
 IDIO_GARCH = (0.06, 0.90)
-SIGN_DRIFT = 0.001  # daily drift of a stock's direction state
+SIGN_DRIFT = 0.0015  # daily drift of a stock's direction state
 SIGN_STAY = 0.85  # monthly probability the direction state persists
 SHOCK_PROB, SHOCK_SD = 0.004, 0.05  # daily probability and size of a temporary price shock
 REVERSAL_SHARE, REVERSAL_DAYS = 0.7, 15
@@ -363,7 +363,7 @@ class MarketSimulation:
         alpha, beta = garch_params(self.s.idio_vol_clustering, IDIO_GARCH)
         omega = self.u.idio_vol**2 * (1 - alpha - beta)
         revert = REVERSAL_SHARE * self.s.turnover_reversal / REVERSAL_DAYS
-        idio, idio_var, jump, reversal, spike, suspended = (np.empty((n_days, n)) for _ in range(6))
+        idio, idio_var, jump, reversal, spike = (np.empty((n_days, n)) for _ in range(5))
         suspended = np.zeros((n_days, n), dtype=bool)
         for t in range(n_days):  # sequential: GARCH recursion, shock and suspension states
             start = listed[t] & ~ipo_today[t] & (self.suspended_left == 0) & (suspend_u[t] < SUSPEND_PROB)

@@ -76,9 +76,16 @@ def test_composite_renormalizes_missing_descriptors():
 # ---------------------------------------------------------------- style exposures
 
 SMALL = barra.BarraParams(
-    beta_window=40, beta_half_life=10, rstr_window=60, rstr_lag=5, rstr_half_life=20,
-    dastd_window=40, dastd_half_life=10, cmra_months=3, days_per_month=10,
-)  # fmt: skip
+    beta_window=40,
+    beta_half_life=10,
+    rstr_window=60,
+    rstr_lag=5,
+    rstr_half_life=20,
+    dastd_window=40,
+    dastd_half_life=10,
+    cmra_months=3,
+    days_per_month=10,
+)
 
 
 def _market(n_stocks: int = 30, n_days: int = 130, seed: int = 7) -> dict:
@@ -88,19 +95,34 @@ def _market(n_stocks: int = 30, n_days: int = 130, seed: int = 7) -> dict:
     mkt = rng.normal(0, 0.01, n_days)
     noise = rng.normal(0, 0.02, (n_days, n_stocks))
     ret = pd.DataFrame(mkt[:, None] * rng.uniform(0.5, 1.5, n_stocks) + noise, index=dates, columns=cols)
-    total = pd.DataFrame(np.exp(rng.normal(22, 1, n_stocks)) * np.exp(ret.cumsum().to_numpy()),
-                         index=dates, columns=cols)  # fmt: skip
+    total = pd.DataFrame(
+        np.exp(rng.normal(22, 1, n_stocks)) * np.exp(ret.cumsum().to_numpy()), index=dates, columns=cols
+    )
     month_ends = period_ends(dates, "M")[:-1]
-    fund = {name: pd.DataFrame(rng.uniform(0.5, 1.5, (len(month_ends), n_stocks)) * scale,
-                               index=month_ends, columns=cols)
-            for name, scale in [("book_equity", 1e9), ("net_income_ttm", 1e8), ("revenue_ttm", 1e9),
-                                ("total_assets", 3e9), ("total_liabilities", 1e9),
-                                ("net_income_ttm_lag1y", 1e8), ("revenue_ttm_lag1y", 1e9)]}  # fmt: skip
+    fund = {
+        name: pd.DataFrame(
+            rng.uniform(0.5, 1.5, (len(month_ends), n_stocks)) * scale, index=month_ends, columns=cols
+        )
+        for name, scale in [
+            ("book_equity", 1e9),
+            ("net_income_ttm", 1e8),
+            ("revenue_ttm", 1e9),
+            ("total_assets", 3e9),
+            ("total_liabilities", 1e9),
+            ("net_income_ttm_lag1y", 1e8),
+            ("revenue_ttm_lag1y", 1e9),
+        ]
+    }
     return dict(
-        ret=ret, rf=pd.Series(1e-4, index=dates), market_excess=pd.Series(mkt, index=dates),
+        ret=ret,
+        rf=pd.Series(1e-4, index=dates),
+        market_excess=pd.Series(mkt, index=dates),
         turnover=pd.DataFrame(rng.uniform(0.001, 0.05, (n_days, n_stocks)), index=dates, columns=cols),
-        total_mcap=total, float_mcap=total * rng.uniform(0.3, 1.0, n_stocks), month_ends=month_ends, **fund,
-    )  # fmt: skip
+        total_mcap=total,
+        float_mcap=total * rng.uniform(0.3, 1.0, n_stocks),
+        month_ends=month_ends,
+        **fund,
+    )
 
 
 def test_style_exposures_are_standardized_with_documented_missing_rule():
@@ -154,8 +176,9 @@ def test_style_exposures_ignore_data_after_month_end():
         changed[name] = panel
     moved = barra.style_exposures(**changed, params=SMALL)
     upto = base["period_end"] <= t
-    pd.testing.assert_frame_equal(base[upto].reset_index(drop=True), moved[moved["period_end"] <= t]
-                                  .reset_index(drop=True))  # fmt: skip
+    pd.testing.assert_frame_equal(
+        base[upto].reset_index(drop=True), moved[moved["period_end"] <= t].reset_index(drop=True)
+    )
     assert base[upto]["momentum"].notna().any()
     later = moved[moved["period_end"] > t].reset_index(drop=True)
     assert not base[~upto].reset_index(drop=True).equals(later)  # the perturbation does reach later months

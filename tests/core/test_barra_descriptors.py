@@ -175,9 +175,14 @@ def test_price_descriptors_ignore_data_after_month_end():
 
     def all_descriptors(r, mk):
         beta, hsigma = d.beta_hsigma(r, rf, mk, t, window=20, half_life=5)
-        return [beta, hsigma, d.rstr(r, rf, t, window=20, lag=2, half_life=5), d.dastd(r, rf, t, window=20),
-                d.cmra(r, rf, t, months=4, days_per_month=5),
-                d.share_turnover(r.abs(), t, months=2, days_per_month=5)]
+        return [
+            beta,
+            hsigma,
+            d.rstr(r, rf, t, window=20, lag=2, half_life=5),
+            d.dastd(r, rf, t, window=20),
+            d.cmra(r, rf, t, months=4, days_per_month=5),
+            d.share_turnover(r.abs(), t, months=2, days_per_month=5),
+        ]
 
     for before, after in zip(all_descriptors(ret, m), all_descriptors(later, m_later), strict=True):
         assert before.notna().all().all()

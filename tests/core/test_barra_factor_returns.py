@@ -16,8 +16,9 @@ def _industry(codes, dates=(T0,)) -> pd.DataFrame:
 
 
 def _caps(values, dates=(T0,)) -> pd.DataFrame:
-    return pd.DataFrame([values] * len(dates), index=pd.DatetimeIndex(dates), columns=IDS[: len(values)],
-                        dtype=float)  # fmt: skip
+    return pd.DataFrame(
+        [values] * len(dates), index=pd.DatetimeIndex(dates), columns=IDS[: len(values)], dtype=float
+    )
 
 
 def _no_style_exposures() -> pd.DataFrame:
@@ -29,8 +30,14 @@ def test_industry_constraint_equal_caps_by_hand():
     # u + f1 = (.03 + .01)/2 = .02, u - f1 = (0 - .02)/2 = -.01 -> u = .005, f1 = .015, f2 = -.015
     # residuals = [.01, -.01, .01, -.01]
     ret = pd.DataFrame([[0.03, 0.01, 0.00, -0.02]], index=[T1], columns=IDS)
-    f, resid = factor_returns(ret, _no_style_exposures(), _industry(["I1", "I1", "I2", "I2"]),
-                              _caps([1, 1, 1, 1]), styles=(), return_residuals=True)  # fmt: skip
+    f, resid = factor_returns(
+        ret,
+        _no_style_exposures(),
+        _industry(["I1", "I1", "I2", "I2"]),
+        _caps([1, 1, 1, 1]),
+        styles=(),
+        return_residuals=True,
+    )
     assert list(f.columns) == ["country", "I1", "I2"]
     assert list(f.index) == [T1]
     np.testing.assert_allclose(f.iloc[0], [0.005, 0.015, -0.015], atol=1e-14)
@@ -41,9 +48,25 @@ def test_industry_constraint_uses_cap_weights_by_hand():
     # caps A, B = 4 (weight 2), C, D = 1: c_I1 = 8, c_I2 = 2 -> 8 f1 + 2 f2 = 0 -> f2 = -4 f1
     # industry fits are still the industry means: u + f1 = .02, u - 4 f1 = -.01 -> f1 = .006, u = .014
     ret = pd.DataFrame([[0.03, 0.01, 0.00, -0.02]], index=[T1], columns=IDS)
-    f = factor_returns(ret, _no_style_exposures(), _industry(["I1", "I1", "I2", "I2"]), _caps([4, 4, 1, 1]),
-                       styles=())  # fmt: skip
+    f = factor_returns(
+        ret, _no_style_exposures(), _industry(["I1", "I1", "I2", "I2"]), _caps([4, 4, 1, 1]), styles=()
+    )
     np.testing.assert_allclose(f.iloc[0], [0.014, 0.006, -0.024], atol=1e-14)
+
+
+def test_stock_without_returns_counts_in_constraint_only():
+    # E (I2, cap 1) has exposures at t but no return column: it is out of the regression, but c_k is the
+    # cap over stocks with exposures at t, so c_I1 = 2, c_I2 = 3 -> f2 = -(2/3) f1.
+    # u + f1 = .02, u - (2/3) f1 = -.01 -> (5/3) f1 = .03 -> f1 = .018, u = .002, f2 = -.012
+    ids = [*IDS, "E"]
+    exposures = pd.DataFrame({"period_end": [T0] * 5, "stock_id": ids})
+    industry = pd.DataFrame([["I1", "I1", "I2", "I2", "I2"]], index=[T0], columns=ids)
+    cap = pd.DataFrame([[1.0] * 5], index=[T0], columns=ids)
+    ret = pd.DataFrame([[0.03, 0.01, 0.00, -0.02]], index=[T1], columns=IDS)
+    f, resid = factor_returns(ret, exposures, industry, cap, styles=(), return_residuals=True)
+    np.testing.assert_allclose(f.iloc[0], [0.002, 0.018, -0.012], atol=1e-14)
+    assert list(resid.columns) == IDS
+    np.testing.assert_allclose(resid.iloc[0], [0.01, -0.01, 0.01, -0.01], atol=1e-14)
 
 
 def _constructed(n: int = 40, seed: int = 5):
@@ -51,8 +74,12 @@ def _constructed(n: int = 40, seed: int = 5):
     rng = np.random.default_rng(seed)
     ids = [f"S{i:02d}" for i in range(n)]
     dates = [T0, T1]
-    exposures = pd.concat([pd.DataFrame({"period_end": t, "stock_id": ids,
-                                         **{s: rng.normal(size=n) for s in STYLE_NAMES}}) for t in dates])
+    exposures = pd.concat(
+        [
+            pd.DataFrame({"period_end": t, "stock_id": ids, **{s: rng.normal(size=n) for s in STYLE_NAMES}})
+            for t in dates
+        ]
+    )
     codes = np.array(["I1", "I2", "I3"])[np.arange(n) % 3]
     industry = pd.DataFrame([codes] * 2, index=pd.DatetimeIndex(dates), columns=ids)
     cap = pd.DataFrame(rng.uniform(1, 10, (2, n)), index=pd.DatetimeIndex(dates), columns=ids)
@@ -74,8 +101,9 @@ def test_monthly_noise_free_cross_section_recovers_factor_returns():
     truths, rows = [], []
     for t in (T0, T1):
         f_ind, f_style = rng.normal(0, 0.02, 2), rng.normal(0, 0.01, len(STYLE_NAMES))
-        r, truth = _true_returns(exposures[exposures.period_end == t], cap.loc[t].to_numpy(), codes, ids,
-                                 0.01, f_ind, f_style)  # fmt: skip
+        r, truth = _true_returns(
+            exposures[exposures.period_end == t], cap.loc[t].to_numpy(), codes, ids, 0.01, f_ind, f_style
+        )
         truths.append(truth)
         rows.append(r)
     ret = pd.DataFrame(rows, index=[T1, T2], columns=ids)  # month t+1 return, indexed by its period_end
@@ -94,8 +122,9 @@ def test_daily_noise_free_with_missing_returns_recovers_factor_returns():
     rows, truths = [], []
     for _ in days:
         f_country, f_ind, f_style = rng.normal(0, 0.01), rng.normal(0, 0.01, 2), rng.normal(0, 0.005, 10)
-        r, truth = _true_returns(exposures[exposures.period_end == T0], constraint_cap, codes, ids,
-                                 f_country, f_ind, f_style)  # fmt: skip
+        r, truth = _true_returns(
+            exposures[exposures.period_end == T0], constraint_cap, codes, ids, f_country, f_ind, f_style
+        )
         rows.append(r)
         truths.append(truth)
     ret = pd.DataFrame(rows, index=days, columns=ids)
@@ -138,6 +167,10 @@ def test_bad_inputs_raise():
     ret = pd.DataFrame([[0.0] * 4], index=[T1], columns=IDS)
     with pytest.raises(ValueError, match="lacks columns"):
         factor_returns(ret, _no_style_exposures(), _industry(["I1"] * 4), _caps([1] * 4))
+    two_in_january = pd.DataFrame({"period_end": [T0, pd.Timestamp("2024-01-15")], "stock_id": ["A", "A"]})
+    with pytest.raises(ValueError, match="more than one period_end in a calendar month"):
+        factor_returns(ret, two_in_january, _industry(["I1"] * 4), _caps([1] * 4), styles=())
     with pytest.raises(ValueError, match="industry has no row"):
-        factor_returns(ret, _no_style_exposures(), _industry(["I1"] * 4, dates=(T1,)), _caps([1] * 4),
-                       styles=())  # fmt: skip
+        factor_returns(
+            ret, _no_style_exposures(), _industry(["I1"] * 4, dates=(T1,)), _caps([1] * 4), styles=()
+        )
