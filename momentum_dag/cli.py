@@ -28,12 +28,22 @@ def _ensure_dagster_home() -> Path:
     return home
 
 
-def backfill(start: str | None, end: str | None, *, weekly: bool = True, reports: bool = True) -> None:
-    """Materialize every asset for months ``start``..``end`` (inclusive) as a few single runs."""
+def backfill(
+    start: str | None,
+    end: str | None,
+    *,
+    weekly: bool = True,
+    reports: bool = True,
+    only: tuple[str, ...] = (),
+    defs=None,
+) -> None:
+    """Materialize every asset for months ``start``..``end`` (inclusive) as a few single runs.
+
+    ``only`` restricts the backfill to assets whose key starts with one of these layers (e.g. ``raw``).
+    """
     _ensure_dagster_home()
     from dagster import DagsterInstance
 
-    from momentum_dag.definitions import defs
     from momentum_dag.jobs import backfill_steps
     from momentum_dag.partitions import monthly_partitions, weekly_partitions
 
@@ -48,8 +58,10 @@ def backfill(start: str | None, end: str | None, *, weekly: bool = True, reports
     if first > last:
         raise SystemExit(f"--start {first} is after --end {last}")
     weeks = [w for w in weekly_partitions.get_partition_keys() if first <= w < _next_month(last)]
+    if defs is None:
+        from momentum_dag.definitions import defs
     instance = DagsterInstance.get()
-    for step in backfill_steps(defs, weekly=weekly and bool(weeks), reports=reports):
+    for step in backfill_steps(defs, weekly=weekly and bool(weeks), reports=reports, only=only):
         lo, hi = (weeks[0], weeks[-1]) if step.weekly else (first, last)
         tags = {RANGE_START: lo, RANGE_END: hi} if step.partitioned else {}
         began = time.perf_counter()
@@ -75,12 +87,16 @@ def main(argv: list[str] | None = None) -> None:
     bf.add_argument("--end", help="last month, YYYY-MM (default: the last complete month)")
     bf.add_argument("--no-weekly", action="store_true", help="skip the weekly assets")
     bf.add_argument("--no-reports", action="store_true", help="skip the unpartitioned reports")
+    bf.add_argument(
+        "--only", default="", help="comma-separated layers to backfill, e.g. raw,staging,marts (default: all)"
+    )
     args = parser.parse_args(argv)
     began = time.perf_counter()
     if args.command == "demo":
         backfill(None, None)
     else:
-        backfill(args.start, args.end, weekly=not args.no_weekly, reports=not args.no_reports)
+        only = tuple(layer.strip() for layer in args.only.split(",") if layer.strip())
+        backfill(args.start, args.end, weekly=not args.no_weekly, reports=not args.no_reports, only=only)
     from momentum_dag.settings import get_settings
 
     settings = get_settings()

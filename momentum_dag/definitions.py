@@ -1,6 +1,5 @@
 """The single Dagster ``Definitions`` object: assets, checks, jobs, schedules, resources, executor."""
 
-
 from dagster import Definitions, in_process_executor
 
 from momentum_dag.assets.barra import barra_exposures, barra_factor_returns
@@ -12,23 +11,28 @@ from momentum_dag.jobs import monthly_job, monthly_schedule, weekly_job, weekly_
 from momentum_dag.settings import get_settings
 from momentum_dag.warehouse import Warehouse
 
-_settings = get_settings()
 
-defs = Definitions(
-    assets=[
-        raw_market_data,
-        *build_sql_assets(),
-        barra_exposures,
-        barra_factor_returns,
-        *build_factor_assets(),
-        report_index,
-    ],
-    jobs=[monthly_job, weekly_job],
-    schedules=[monthly_schedule, weekly_schedule],
-    resources={
-        "warehouse": Warehouse(
-            database=str(_settings.duckdb_path), lock_timeout_seconds=_settings.lock_timeout_seconds
-        )
-    },
-    executor=in_process_executor,
-)
+def build_definitions(database: str | None = None) -> Definitions:
+    """The project's definitions; ``database`` overrides ``MOMENTUM_DUCKDB_PATH`` (tests use a temp file)."""
+    settings = get_settings()
+    return Definitions(
+        assets=[
+            raw_market_data,
+            *build_sql_assets(),
+            barra_exposures,
+            barra_factor_returns,
+            *build_factor_assets(),
+            report_index,
+        ],
+        jobs=[monthly_job, weekly_job],
+        schedules=[monthly_schedule, weekly_schedule],
+        resources={
+            "warehouse": Warehouse(
+                database=database or str(settings.duckdb_path), lock_timeout_seconds=settings.lock_timeout_seconds
+            )
+        },
+        executor=in_process_executor,
+    )
+
+
+defs = build_definitions()

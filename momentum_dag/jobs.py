@@ -55,7 +55,9 @@ class BackfillStep:
     weekly: bool
 
 
-def backfill_steps(defs, *, weekly: bool = True, reports: bool = True) -> list[BackfillStep]:
+def backfill_steps(
+    defs, *, weekly: bool = True, reports: bool = True, only: tuple[str, ...] = ()
+) -> list[BackfillStep]:
     """Monthly-partitioned assets (and SQL views), then weekly assets, then unpartitioned reports.
 
     The order matters: weekly factors read monthly marts, and reports read every evaluation table.
@@ -64,7 +66,7 @@ def backfill_steps(defs, *, weekly: bool = True, reports: bool = True) -> list[B
     monthly, weekly_keys, unpartitioned = [], [], []
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        if not node.is_materializable:
+        if not node.is_materializable or (only and key.path[0] not in only):
             continue
         if node.partitions_def is None:
             unpartitioned.append(key)
@@ -74,7 +76,9 @@ def backfill_steps(defs, *, weekly: bool = True, reports: bool = True) -> list[B
             monthly.append(key)
     views = [k for k in unpartitioned if k.path[0] == "staging"]
     report_keys = [k for k in unpartitioned if k not in views]
-    steps = [BackfillStep("monthly assets", defs.resolve_job_def("monthly_job"), monthly + views, True, False)]
+    steps = []
+    if monthly or views:
+        steps.append(BackfillStep("monthly assets", defs.resolve_job_def("monthly_job"), monthly + views, True, False))
     if weekly and weekly_keys:
         steps.append(BackfillStep("weekly assets", defs.resolve_job_def("weekly_job"), weekly_keys, True, True))
     if reports and report_keys:

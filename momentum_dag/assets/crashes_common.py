@@ -22,7 +22,12 @@ from momentum_dag.core.crashes import (
     scale_to_target_vol,
     sharpe_table,
 )
-from momentum_dag.core.crashes_strategy import constant_vol_weights_dm
+from momentum_dag.core.crashes_strategy import (
+    constant_vol_weights_dm,
+    dynamic_weights,
+    expanding_mean_forecast,
+    in_sample_mean_forecast,
+)
 from momentum_dag.settings import Settings
 from momentum_dag.warehouse import Warehouse, ensure_schemas, table_exists
 
@@ -172,9 +177,9 @@ def run_strategies(
     """``core.momentum_strategies`` with fallbacks so a short sample degrades instead of failing.
 
     ``variances`` must already be in HOLDING alignment. If the in-sample variance (blend) is undefined
-    on every usable month the in-sample dynamic strategy uses ``rv_var`` instead; if the dynamic
-    strategies still leave fewer than 2 common months, only the static and constant-volatility strategies
-    are built (same ex-post scaling), and ``notes`` says what is missing and why.
+    on every usable month the in-sample dynamic strategy uses ``rv_var`` instead; if the core function
+    finds fewer than 2 months where every strategy is defined, ``_defined_strategies`` keeps those that
+    are defined. ``notes`` says what is missing and why.
     """
     notes: list[str] = []
     is_variance = params.is_variance
@@ -190,8 +195,10 @@ def run_strategies(
             periods_per_year=periods_per_year,
         )
     except ValueError as err:
-        notes.append(f"dynamic strategies (dyn_is, dyn_oos) undefined: {err}")
-        returns, weights = _static_and_cvol(wml, variances, bsc_var, params, periods_per_year)
+        notes.append(f"core momentum_strategies: {err}; keeping the strategies that are defined")
+        returns, weights = _defined_strategies(
+            wml, state, variances, bsc_var, params, is_variance, periods_per_year, notes
+        )
     if returns.empty:
         notes.append("no strategy has 2 months with every input defined: the sample is too short")
         return StrategyResult(returns, weights, pd.DataFrame(), notes)
@@ -206,19 +213,45 @@ def run_strategies(
     return StrategyResult(returns, weights, summary, notes)
 
 
-def _static_and_cvol(
-    wml: pd.Series, variances: pd.DataFrame, bsc_var: pd.Series | None, params: CrashParams,
-    periods_per_year: int,
+def _defined_strategies(
+    wml: pd.Series, state: pd.DataFrame, variances: pd.DataFrame, bsc_var: pd.Series | None,
+    params: CrashParams, is_variance: str, periods_per_year: int, notes: list[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Static and constant-volatility weights only (core weight functions), scaled ex post to target vol."""
-    raw = {"static": pd.Series(1.0, index=wml.index)}
-    rv = variances.reindex(wml.index)["rv_var"]
-    if rv.notna().any():
-        raw["cvol_dm"] = constant_vol_weights_dm(np.sqrt(rv))
-    if bsc_var is not None and bsc_var.notna().any():
-        raw["cvol_bsc"] = constant_vol_weights_dm(np.sqrt(bsc_var.reindex(wml.index)))
-    weights = pd.DataFrame(raw)
+    """Fallback when ``momentum_strategies`` finds no common month: the same weights from the core weight
+    functions, each strategy kept only if defined on >= 2 months (else noted), then the common months of
+    those kept and the same ex-post scaling. If they still share < 2 months, the dynamic ones are dropped."""
+    sigma2 = variances.reindex(wml.index)
+    bear, market_var = state["bear"], state["market_var"]
+    raw = {
+        "static": lambda: pd.Series(1.0, index=wml.index),
+        "cvol_dm": lambda: constant_vol_weights_dm(np.sqrt(sigma2["rv_var"])),
+        "cvol_bsc": lambda: constant_vol_weights_dm(np.sqrt(bsc_var.reindex(wml.index))),
+        "dyn_is": lambda: dynamic_weights(in_sample_mean_forecast(wml, bear, market_var), sigma2[is_variance]),
+        "dyn_oos": lambda: dynamic_weights(
+            expanding_mean_forecast(wml, bear, market_var, min_months=params.oos_min_months),
+            sigma2[params.oos_variance],
+        ),
+    }
+    if bsc_var is None:
+        del raw["cvol_bsc"]
+    kept = {}
+    for name, build in raw.items():
+        try:
+            weight = build().reindex(wml.index).where(wml.notna())
+        except ValueError as err:
+            notes.append(f"{name} undefined: {err}")
+            continue
+        if weight.notna().sum() < 2:
+            notes.append(f"{name} undefined: defined on {int(weight.notna().sum())} months")
+            continue
+        kept[name] = weight
+    weights = pd.DataFrame(kept, index=wml.index)
     common = weights.notna().all(axis=1) & wml.notna()
+    if common.sum() < 2:
+        dynamic = [c for c in weights.columns if c.startswith("dyn_")]
+        notes.append(f"{', '.join(dynamic)} dropped: no 2 months shared with the other strategies")
+        weights = weights.drop(columns=dynamic)
+        common = weights.notna().all(axis=1) & wml.notna()
     if common.sum() < 2:
         empty = pd.DataFrame(index=pd.DatetimeIndex([], name="period_end"))
         return empty, empty

@@ -91,7 +91,9 @@ def momentum_strategies_asset(context: AssetExecutionContext, warehouse: Warehou
     wml, state = monthly_inputs(warehouse)
     variances, bsc = strategy_inputs(warehouse, state.index)
     result = run_strategies(wml, state, variances, bsc, params)
-    notes = [*result.notes, *[f"{s} undefined on this sample" for s in result.missing]]
+    notes = [*result.notes]
+    if result.missing:
+        notes.append(f"missing strategies: {', '.join(result.missing)}")
     for note in notes:
         context.log.warning(note)
     if len(result.returns):

@@ -105,7 +105,7 @@ def kenfrench_analyses(frame: pd.DataFrame, params: CrashParams) -> tuple[dict[s
     crash, forecast, notes = run_regressions(wml, excess, state)
     strategies = run_strategies(wml, state, to_holding_alignment(forecasts), bsc, params)
     notes = [MONTHLY_ONLY_NOTE, *notes, *strategies.notes,
-             *[f"{s} undefined on this sample" for s in strategies.missing]]
+             *([f"missing strategies: {', '.join(strategies.missing)}"] if strategies.missing else [])]
     state_rows = state.assign(wml=wml, market_excess=excess, market_total=total).rename_axis("period_end")
     summary = strategies.summary.reset_index() if len(strategies.summary) else pd.DataFrame({"strategy": []})
     tables = {

@@ -1,0 +1,218 @@
+"""``models/factor_returns``: the monthly and daily long-short factor returns that factor momentum studies
+(Ehsani & Linnainmaa 2022, section I.A), each tagged with its source and role.
+
+Sources: Barra style factor returns (``barra``), Fama-French style 30/70 long-short portfolios on the
+characteristics of ``core.factor_characteristics`` (``characteristic``), the market excess return
+(``market``, role ``market``: the spanning-test regressor) and, when ``raw.factor_returns_monthly`` has rows,
+Ken French's factors (``kenfrench``, monthly only). The characteristic portfolios' formation weights are
+stored in ``models.factor_formation_weights`` (period_end = formation month end; weight 0 = in the universe
+but not held) so the momentum-neutral projection uses exactly the portfolios whose returns are stored here,
+without recomputing the characteristics (their 252-day rolling market models are the costly part).
+"""
+
+
+from datetime import date
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetSpec, BackfillPolicy, MaterializeResult, multi_asset
+
+from momentum_dag.assets.common import window_dates, write_metadata
+from momentum_dag.assets.factor_momentum_common import (
+    BARRA_RETURNS,
+    DOUBLE,
+    FACTOR_RETURNS_DAILY,
+    FACTOR_RETURNS_KEY,
+    FACTOR_RETURNS_MONTHLY,
+    FORMATION_WEIGHTS,
+    FUNDAMENTALS,
+    MARKET_DAILY,
+    MARKET_MONTHLY,
+    MOMENTUM_NAMES,
+    RAW_FACTOR_RETURNS,
+    STOCK_DAILY,
+    STOCK_MONTHLY,
+    FactorMomentumParams,
+    ddl,
+    fm_params,
+    in_window,
+)
+from momentum_dag.assets.panels import MarketPanels
+from momentum_dag.core.factor_characteristics import build_characteristics
+from momentum_dag.core.factor_portfolios import daily_factor_returns, is_momentum_name, long_short_returns, long_short_weights
+from momentum_dag.partitions import monthly_partitions
+from momentum_dag.settings import get_settings
+from momentum_dag.sources import data_source_label
+from momentum_dag.warehouse import Warehouse, write_windows
+
+# Longest characteristic history: long-term reversal r_{t-60,t-13} at the formation month before the window.
+CHARACTERISTIC_LOOKBACK = pd.DateOffset(months=63)
+
+KENFRENCH_ROLES: dict[str, str] = {
+    "SMB": "factor", "HML": "factor", "RMW": "factor", "CMA": "factor", "ST_Rev": "factor", "LT_Rev": "factor",
+    "ff5_SMB": "factor", "ff5_HML": "factor", "ff5_RMW": "factor", "ff5_CMA": "factor",
+    "Mom": "momentum", "MktRF": "market", "Mkt-RF": "market", "ff5_Mkt-RF": "market",
+}
+"""Ken French columns that are long-short factors (others - industries, portfolios, RF - are not factors).
+Both the 3-factor and 5-factor SMB/HML are kept when both files are loaded (distinct names)."""
+
+RETURN_COLUMNS = {"factor": "VARCHAR", "source": "VARCHAR", "role": "VARCHAR", "ret": DOUBLE}
+TABLES = {
+    FACTOR_RETURNS_MONTHLY: ("period_end", ddl(FACTOR_RETURNS_MONTHLY, "period_end", RETURN_COLUMNS)),
+    FACTOR_RETURNS_DAILY: ("trade_date", ddl(FACTOR_RETURNS_DAILY, "trade_date", RETURN_COLUMNS)),
+    FORMATION_WEIGHTS: (
+        "period_end",
+        ddl(FORMATION_WEIGHTS, "period_end", {"factor": "VARCHAR", "stock_id": "VARCHAR", "weight": DOUBLE}),
+    ),
+}
+
+
+def role_of(factor: str) -> str:
+    return "momentum" if is_momentum_name(factor, MOMENTUM_NAMES) else "factor"
+
+
+def characteristic_weights(panels: MarketPanels, params: FactorMomentumParams) -> dict[str, pd.DataFrame]:
+    """Formation weights (month end x stock) of each characteristic's 30/70 long-short portfolio."""
+    monthly_ret = panels.stock_monthly("ret")
+    float_cap = panels.stock_monthly("float_mcap").reindex_like(monthly_ret)
+    chars = build_characteristics(
+        monthly_ret,
+        panels.stock_daily("ret"),
+        float_cap,
+        panels.fundamentals_at_month_ends("book_equity"),
+        panels.fundamentals_at_month_ends("net_income_ttm"),
+        panels.fundamentals_at_month_ends("total_assets"),
+        panels.stock_daily("turnover"),
+        panels.market_daily["market_excess"],
+        total_cap=panels.stock_monthly("total_mcap").reindex_like(monthly_ret),
+        beta_days=params.beta_days,
+        beta_min_days=params.beta_min_days,
+        turnover_days=params.turnover_days,
+        turnover_min_days=params.turnover_min_days,
+    )
+    cap = float_cap if params.value_weighted else None
+    return {name: long_short_weights(c, cap, quantile=params.quantile) for name, c in chars.items()}
+
+
+def _long(wide: pd.DataFrame, date_column: str, source: str, prefix: str = "") -> pd.DataFrame:
+    out = wide.rename_axis(index=date_column, columns="factor").stack().rename("ret").reset_index()
+    out["factor"] = prefix + out["factor"].astype(str)
+    out[date_column] = pd.to_datetime(out[date_column])
+    out["source"] = source
+    out["role"] = out["factor"].map(role_of)
+    return out[[date_column, "factor", "source", "role", "ret"]]
+
+
+def barra_style_returns(warehouse: Warehouse, table: str, column: str, start: date, end: date) -> pd.DataFrame:
+    """Barra style returns in [start, end) from a ``barra.factor_returns_*`` table (wide)."""
+    frame = warehouse.query_if_exists(
+        table, f"select {column}, factor, ret from {table} where kind = 'style' and {column} >= ? and {column} < ?",
+        [start, end],
+    )
+    if frame is None or frame.empty:
+        return pd.DataFrame(index=pd.DatetimeIndex([]))
+    wide = frame.pivot(index=column, columns="factor", values="ret")
+    wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index))
+    return wide
+
+
+def kenfrench_rows(warehouse: Warehouse, start: date, end: date) -> pd.DataFrame:
+    """Ken French factor rows of the window from ``raw.factor_returns_monthly`` (empty when not loaded)."""
+    frame = warehouse.query_if_exists(
+        "raw.factor_returns_monthly",
+        "select month_end as period_end, factor, ret from raw.factor_returns_monthly where month_end >= ? and "
+        "month_end < ?",
+        [start, end],
+    )
+    if frame is None or frame.empty:
+        return pd.DataFrame(columns=["period_end", "factor", "source", "role", "ret"])
+    frame = frame[frame["factor"].isin(list(KENFRENCH_ROLES))].copy()
+    frame["period_end"] = pd.to_datetime(frame["period_end"])
+    frame["source"] = "kenfrench"
+    frame["role"] = frame["factor"].map(KENFRENCH_ROLES)
+    return frame[["period_end", "factor", "source", "role", "ret"]]
+
+
+def factor_return_tables(warehouse: Warehouse, start: date, end: date, params: FactorMomentumParams) -> dict:
+    """The three tables' rows for the window [start, end), computed from history before ``end``."""
+    panels = MarketPanels(warehouse, end=end, start=(pd.Timestamp(start) - CHARACTERISTIC_LOOKBACK).date())
+    weights = characteristic_weights(panels, params)
+    monthly_ret = panels.stock_monthly("ret")
+    char_monthly = pd.DataFrame({name: long_short_returns(w, monthly_ret) for name, w in weights.items()})
+    char_daily = daily_factor_returns(weights, panels.stock_daily("ret"))
+    market_m = panels.market_monthly[["market_excess"]].rename(columns={"market_excess": "mkt_rf"})
+    market_d = panels.market_daily[["market_excess"]].rename(columns={"market_excess": "mkt_rf"})
+    monthly = pd.concat(
+        [
+            _long(char_monthly, "period_end", "characteristic"),
+            _long(barra_style_returns(warehouse, "barra.factor_returns_monthly", "period_end", start, end),
+                  "period_end", "barra", "barra_"),
+            _long(market_m, "period_end", "market").assign(role="market"),
+            kenfrench_rows(warehouse, start, end),
+        ],
+        ignore_index=True,
+    )
+    daily = pd.concat(
+        [
+            _long(char_daily, "trade_date", "characteristic"),
+            _long(barra_style_returns(warehouse, "barra.factor_returns_daily", "trade_date", start, end),
+                  "trade_date", "barra", "barra_"),
+            _long(market_d, "trade_date", "market").assign(role="market"),
+        ],
+        ignore_index=True,
+    )
+    formation = pd.concat(
+        [w.rename_axis(index="period_end", columns="stock_id").stack().rename("weight").reset_index().assign(factor=n)
+         for n, w in weights.items()],
+        ignore_index=True,
+    )[["period_end", "factor", "stock_id", "weight"]]
+    formation["period_end"] = pd.to_datetime(formation["period_end"])
+    return {
+        FACTOR_RETURNS_MONTHLY: in_window(monthly.dropna(subset=["ret"]), "period_end", start, end),
+        FACTOR_RETURNS_DAILY: in_window(daily.dropna(subset=["ret"]), "trade_date", start, end),
+        FORMATION_WEIGHTS: in_window(formation.dropna(subset=["weight"]), "period_end", start, end),
+    }
+
+
+@multi_asset(
+    specs=[
+        AssetSpec(
+            FACTOR_RETURNS_KEY,
+            deps=[STOCK_MONTHLY, STOCK_DAILY, MARKET_MONTHLY, MARKET_DAILY, FUNDAMENTALS, BARRA_RETURNS,
+                  RAW_FACTOR_RETURNS],
+            description=(
+                "Ehsani-Linnainmaa (2022) factor set, monthly and daily: Barra style factor returns (source "
+                "barra, factor barra_<style>), value-weighted 30/70 long-short portfolios on size, value, "
+                "profitability, investment, strev, ltrev, low_beta, resid_vol, liquidity and momentum (source "
+                "characteristic), the market excess return (source market, role market) and Ken French "
+                "factors when raw.factor_returns_monthly has rows (source kenfrench, monthly only). role = "
+                "momentum marks the stock-momentum factors kept out of factor-momentum strategies. Tables "
+                "models.factor_returns_monthly (period_end = holding month), models.factor_returns_daily and "
+                "models.factor_formation_weights (formation month end, factor, stock_id, weight)."
+            ),
+            group_name="factor_momentum",
+            kinds={"duckdb", "pandas"},
+            partitions_def=monthly_partitions,
+        )
+    ],
+    name="factor_momentum__factor_returns",
+    partitions_def=monthly_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+)
+def factor_returns_asset(context: AssetExecutionContext, warehouse: Warehouse):
+    settings = get_settings()
+    start, end = window_dates(context)
+    tables = factor_return_tables(warehouse, start, end, fm_params(settings))
+    with warehouse.get_connection() as conn:  # the three tables in ONE transaction
+        results = write_windows(conn, TABLES, [tables], start=start, end=end)
+    monthly = tables[FACTOR_RETURNS_MONTHLY]
+    by_source = monthly.groupby("source")["factor"].nunique().to_dict() if len(monthly) else {}
+    yield MaterializeResult(
+        metadata=write_metadata(
+            results[FACTOR_RETURNS_MONTHLY],
+            daily_rows_written=results[FACTOR_RETURNS_DAILY].rows_written,
+            formation_weight_rows=results[FORMATION_WEIGHTS].rows_written,
+            factors_by_source=str(by_source),
+            months=int(monthly["period_end"].nunique()) if len(monthly) else 0,
+            data_source=data_source_label(settings),
+        )
+    )
