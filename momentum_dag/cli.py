@@ -67,9 +67,16 @@ def backfill(
         began = time.perf_counter()
         print(f"[momentum-dag] {step.name}: {len(step.keys)} assets, {lo}..{hi}" if step.partitioned
               else f"[momentum-dag] {step.name}: {len(step.keys)} assets", flush=True)
-        result = step.job.execute_in_process(instance=instance, tags=tags, asset_selection=step.keys)
+        result = step.job.execute_in_process(
+            instance=instance, tags=tags, asset_selection=step.keys, raise_on_error=False
+        )
         if not result.success:
-            raise SystemExit(f"[momentum-dag] {step.name} failed; see the run in the Dagster UI")
+            errors = "\n".join(
+                f"  {event.step_key}: {event.step_failure_data.error.message.strip()}"
+                for event in result.get_step_failure_events()
+                if event.step_failure_data and event.step_failure_data.error
+            )
+            raise SystemExit(f"[momentum-dag] {step.name} failed (run {result.run_id}, see the UI):\n{errors}")
         print(f"[momentum-dag] {step.name} done in {time.perf_counter() - began:.1f} s", flush=True)
 
 

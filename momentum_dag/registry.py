@@ -130,9 +130,10 @@ class IndustryInputs:
     point-in-time ``stock_industry`` labels, on the same trade dates.
     """
 
-    def __init__(self, panels, frequency: str):
+    def __init__(self, panels, frequency: str, full_history: bool = False):
         self.panels = panels
         self.frequency = frequency
+        self.full_history = full_history
 
     def get(self, name: str):
         p = self.panels
@@ -152,16 +153,23 @@ class IndustryInputs:
                       "stock_industry": "industry_code"}[name]
             return p.stock_daily(column).reindex(dates)
         if name == "period_ends":
-            return period_ends(dates, self.frequency)
+            ends = period_ends(dates, self.frequency)
+            if self.full_history or p.formation_start is None:
+                return ends
+            return ends[ends >= pd.Timestamp(p.formation_start)]
         raise KeyError(f"no industry input named {name!r}")
 
 
-def _industry_factor(function: Callable, window_arg: str | None, frequency: str = "M") -> Callable:
-    """Adapter: pass a core industry factor the inputs its signature names, and the window."""
+def _industry_factor(function: Callable, window_arg: str | None, frequency: str, full_history: bool) -> Callable:
+    """Adapter: pass a core industry factor the inputs its signature names, and the window.
+
+    Formation dates start at the run's window unless ``full_history`` (a factor whose value at t depends
+    on its own values at earlier formation dates, e.g. ICIR weights from past rank ICs).
+    """
     names = _positional_inputs(function)
 
     def compute(panels, window: int, settings: Settings) -> FactorOutput:
-        inputs = IndustryInputs(panels, frequency)
+        inputs = IndustryInputs(panels, frequency, full_history)
         kwargs = {name: inputs.get(name) for name in names}
         if window_arg is not None:
             kwargs[window_arg] = window
@@ -186,14 +194,14 @@ def _positional_inputs(function: Callable) -> list[str]:
 
 
 def _industry(name: str, windows: tuple[int, ...], window_arg: str | None, paper: str, description: str,
-              frequency: str = "M") -> FactorSpec:
+              frequency: str = "M", full_history: bool = False) -> FactorSpec:
     function = INDUSTRY_MOMENTUM_FACTORS[name]
     return FactorSpec(
         name=name,
         level="industry",
         frequency=frequency,
         windows=windows,
-        compute=_industry_factor(function, window_arg, frequency),
+        compute=_industry_factor(function, window_arg, frequency, full_history),
         inputs=tuple(dict.fromkeys(INPUT_SOURCES[n] for n in _positional_inputs(function))),
         paper=paper,
         description=description,
@@ -270,7 +278,8 @@ INDUSTRY_FACTORS: list[FactorSpec] = [
     _industry("momentum_price_volume_icir", (20,), "short_window",
               "Changjiang Securities (2022-04-06) 行业轮动(五) 动量篇: amount-cleaned + path-efficiency, ICIR-weighted",
               "Short (20d) and long (240d) momentum cleaned of the top-10% amount days and scaled by path "
-              "efficiency, blended by the ICIR of their past rank ICs (past rebalances only)."),
+              "efficiency, blended by the ICIR of their past rank ICs (past rebalances only).",
+              full_history=True),
     _industry("momentum_rebound_with_crowding_filter", DAYS, "window",
               "Huaxin Securities (2024-06-24) 动量、拥挤度、轮动速率的统一",
               "z(N-day return) + z(rebound from the N-day low); the 15% most crowded industries (MA5 amount "

@@ -21,9 +21,15 @@ from momentum_dag.assets.crashes_report import REPORT_ASSETS
 CRASH_ASSETS: list = [*MODEL_ASSETS, *FULLSAMPLE_ASSETS, *KENFRENCH_ASSETS, *REPORT_ASSETS]
 
 # (asset key, link text, page href) for ``assets.reports.EXTRA_REPORTS``.
-CRASH_REPORT: tuple[AssetKey, str, str] = (REPORT_KEY, "Momentum crashes (Daniel-Moskowitz 2016)", f"{REPORT_SLUG}.html")
+CRASH_REPORT: tuple[AssetKey, str, str] = (
+    REPORT_KEY,
+    "Momentum crashes (Daniel-Moskowitz 2016)",
+    f"{REPORT_SLUG}.html",
+)
 KENFRENCH_CRASH_REPORT: tuple[AssetKey, str, str] = (
-    KF_REPORT_KEY, "Momentum crashes on Ken French monthly data", f"{KF_REPORT_SLUG}.html"
+    KF_REPORT_KEY,
+    "Momentum crashes on Ken French monthly data",
+    f"{KF_REPORT_SLUG}.html",
 )
 CRASH_REPORTS: list[tuple[AssetKey, str, str]] = [CRASH_REPORT, KENFRENCH_CRASH_REPORT]
 

@@ -189,9 +189,16 @@ def run_strategies(
         is_variance = "rv_var"
     try:
         returns, weights = momentum_strategies(
-            wml, state["bear"], state["market_var"], variances, bsc_var=bsc_var,
-            is_variance=is_variance, oos_variance=params.oos_variance, cvol_variance="rv_var",
-            target_vol=params.target_vol, oos_min_months=params.oos_min_months,
+            wml,
+            state["bear"],
+            state["market_var"],
+            variances,
+            bsc_var=bsc_var,
+            is_variance=is_variance,
+            oos_variance=params.oos_variance,
+            cvol_variance="rv_var",
+            target_vol=params.target_vol,
+            oos_min_months=params.oos_min_months,
             periods_per_year=periods_per_year,
         )
     except ValueError as err:
@@ -207,15 +214,26 @@ def run_strategies(
     summary["ex_post_target_vol"] = params.target_vol
     summary["wml_vol_ann"] = float(wml.loc[returns.index].std(ddof=1) * np.sqrt(periods_per_year))
     summary["variance_used"] = [
-        {"cvol_dm": "rv_var", "cvol_bsc": "bsc_var", "dyn_is": is_variance,
-         "dyn_oos": params.oos_variance}.get(s, "") for s in summary.index
+        {
+            "cvol_dm": "rv_var",
+            "cvol_bsc": "bsc_var",
+            "dyn_is": is_variance,
+            "dyn_oos": params.oos_variance,
+        }.get(s, "")
+        for s in summary.index
     ]
     return StrategyResult(returns, weights, summary, notes)
 
 
 def _defined_strategies(
-    wml: pd.Series, state: pd.DataFrame, variances: pd.DataFrame, bsc_var: pd.Series | None,
-    params: CrashParams, is_variance: str, periods_per_year: int, notes: list[str],
+    wml: pd.Series,
+    state: pd.DataFrame,
+    variances: pd.DataFrame,
+    bsc_var: pd.Series | None,
+    params: CrashParams,
+    is_variance: str,
+    periods_per_year: int,
+    notes: list[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fallback when ``momentum_strategies`` finds no common month: the same weights from the core weight
     functions, each strategy kept only if defined on >= 2 months (else noted), then the common months of
@@ -226,7 +244,9 @@ def _defined_strategies(
         "static": lambda: pd.Series(1.0, index=wml.index),
         "cvol_dm": lambda: constant_vol_weights_dm(np.sqrt(sigma2["rv_var"])),
         "cvol_bsc": lambda: constant_vol_weights_dm(np.sqrt(bsc_var.reindex(wml.index))),
-        "dyn_is": lambda: dynamic_weights(in_sample_mean_forecast(wml, bear, market_var), sigma2[is_variance]),
+        "dyn_is": lambda: dynamic_weights(
+            in_sample_mean_forecast(wml, bear, market_var), sigma2[is_variance]
+        ),
         "dyn_oos": lambda: dynamic_weights(
             expanding_mean_forecast(wml, bear, market_var, min_months=params.oos_min_months),
             sigma2[params.oos_variance],
@@ -289,8 +309,13 @@ def run_regressions(
 def long_strategy_frame(wide: pd.DataFrame, value: str) -> pd.DataFrame:
     """Wide (period_end x strategy) -> rows (period_end, strategy, value)."""
     if wide.empty:
-        return pd.DataFrame({"period_end": pd.Series([], dtype="datetime64[us]"),
-                             "strategy": pd.Series([], dtype=str), value: pd.Series([], dtype=float)})
+        return pd.DataFrame(
+            {
+                "period_end": pd.Series([], dtype="datetime64[us]"),
+                "strategy": pd.Series([], dtype=str),
+                value: pd.Series([], dtype=float),
+            }
+        )
     long = wide.rename_axis(index="period_end", columns="strategy").stack().rename(value).reset_index()
     long["strategy"] = long["strategy"].astype(str)
     return long
@@ -308,19 +333,25 @@ def wide_strategy_frame(long: pd.DataFrame, value: str) -> pd.DataFrame:
 NOTES_TABLE = "models.crash_notes"
 
 
-def replace_tables(warehouse: Warehouse, frames: dict[str, pd.DataFrame], *, asset: str, notes: list[str]) -> dict:
+def replace_tables(
+    warehouse: Warehouse, frames: dict[str, pd.DataFrame], *, asset: str, notes: list[str]
+) -> dict:
     """Replace several unpartitioned tables whole AND this asset's rows of ``models.crash_notes``
     (asset, note) in ONE transaction; returns {table: (rows written, rows replaced)}."""
     counts = {}
-    notes_frame = pd.DataFrame({"asset": pd.Series([asset] * len(notes), dtype=object),
-                                "note": pd.Series(notes, dtype=object)})
+    notes_frame = pd.DataFrame(
+        {"asset": pd.Series([asset] * len(notes), dtype=object), "note": pd.Series(notes, dtype=object)}
+    )
     with warehouse.get_connection() as conn:
         conn.execute("begin transaction")
         try:
             ensure_schemas(conn)
             for table, frame in frames.items():
-                replaced = conn.execute(f"select count(*) from {table}").fetchall()[0][0] if table_exists(
-                    conn, table) else 0
+                replaced = (
+                    conn.execute(f"select count(*) from {table}").fetchall()[0][0]
+                    if table_exists(conn, table)
+                    else 0
+                )
                 conn.register("_crash_frame", frame)
                 conn.execute(f"create or replace table {table} as select * from _crash_frame")
                 conn.unregister("_crash_frame")

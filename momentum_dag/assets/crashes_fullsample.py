@@ -3,7 +3,6 @@ Table 3 / Table 5 regressions. They need full-sample estimates (in-sample dynami
 scalar, full-sample OLS), so they are rebuilt whole from the monthly model tables.
 """
 
-
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
@@ -77,12 +76,13 @@ def _counts_metadata(counts: dict) -> dict:
     group_name="crashes",
     kinds={"duckdb", "pandas"},
     description=(
-        "Daniel-Moskowitz (2016) Sec. 5 strategies on monthly WML: static, constant volatility (D-M 1/sigma_126 "
-        "and Barroso-Santa-Clara 2015), dynamic w = mu / sigma^2 in-sample (full-sample Table 5 col. 4 mean, "
-        "GARCH/RV blend variance) and out-of-sample (expanding mean regression, 126-day RV). Each scaled by ONE "
-        "full-sample (EX POST) constant to 19% annualized volatility. Tables models.momentum_strategy_returns "
-        "and models.momentum_strategy_weights (period_end = holding month, strategy, ret / weight) and "
-        "models.momentum_strategy_summary (Sharpe table); what is undefined is listed in models.crash_notes."
+        "Daniel-Moskowitz (2016) Sec. 5 strategies on monthly WML: static, constant volatility "
+        "(D-M 1/sigma_126 and Barroso-Santa-Clara 2015), dynamic w = mu / sigma^2 in-sample (full-sample "
+        "Table 5 col. 4 mean, GARCH/RV blend variance) and out-of-sample (expanding mean regression, "
+        "126-day RV). Each scaled by ONE full-sample (EX POST) constant to 19% annualized volatility. Tables "
+        "models.momentum_strategy_returns and models.momentum_strategy_weights (period_end = holding month, "
+        "strategy, ret / weight) and models.momentum_strategy_summary (Sharpe table); what is undefined is "
+        "listed in models.crash_notes."
     ),
 )
 def momentum_strategies_asset(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
@@ -134,9 +134,12 @@ def crash_regressions_asset(context: AssetExecutionContext, warehouse: Warehouse
         context.log.warning(note)
     counts = replace_tables(
         warehouse,
-        {CRASH_REGRESSIONS: regression_frame(crash, CRASH_TERMS),
-         CRASH_MEAN_FORECAST: regression_frame(forecast, FORECAST_TERMS)},
-        asset="crash_regressions", notes=notes,
+        {
+            CRASH_REGRESSIONS: regression_frame(crash, CRASH_TERMS),
+            CRASH_MEAN_FORECAST: regression_frame(forecast, FORECAST_TERMS),
+        },
+        asset="crash_regressions",
+        notes=notes,
     )
     headline = {}
     if crash is not None:
@@ -150,7 +153,8 @@ def crash_regressions_asset(context: AssetExecutionContext, warehouse: Warehouse
         headline["gammaInt_t_model4"] = MetadataValue.float(float(forecast.loc[4, "gammaInt_t"]))
     return MaterializeResult(
         metadata={
-            **_counts_metadata(counts), **headline,
+            **_counts_metadata(counts),
+            **headline,
             "notes": MetadataValue.md("\n".join(f"- {n}" for n in notes) or "none"),
             "data_source": MetadataValue.text(data_source_label(settings)),
         }

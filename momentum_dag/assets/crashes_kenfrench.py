@@ -7,7 +7,6 @@ for WML. Only monthly data exist there, so the GJR-GARCH runs on monthly returns
 comes from monthly returns (``core.crashes_state.market_variance_monthly``).
 """
 
-
 from pathlib import Path
 
 import pandas as pd
@@ -68,8 +67,15 @@ MONTHLY_ONLY_NOTE = (
 
 KF_TABLES = {
     name: f"{KF_PREFIX}{name}"
-    for name in ("market_state", "variance_forecast", "crash_regressions", "crash_mean_forecast",
-                 "strategy_returns", "strategy_weights", "strategy_summary")
+    for name in (
+        "market_state",
+        "variance_forecast",
+        "crash_regressions",
+        "crash_mean_forecast",
+        "strategy_returns",
+        "strategy_weights",
+        "strategy_summary",
+    )
 }
 
 
@@ -98,14 +104,21 @@ def kenfrench_analyses(frame: pd.DataFrame, params: CrashParams) -> tuple[dict[s
     wml, excess, total = (s.loc[complete.min() : complete.max()] for s in (wml, excess, total))
     state = market_state(total, excess, None, var_window_months=params.kf_var_window_months)
     forecasts = garch_variance_forecasts_monthly(
-        wml, rv_window=params.kf_var_window_months, min_obs=params.kf_garch_min_months,
-        refit_every=params.kf_garch_refit_every, min_blend_pairs=params.blend_min_pairs,
+        wml,
+        rv_window=params.kf_var_window_months,
+        min_obs=params.kf_garch_min_months,
+        refit_every=params.kf_garch_refit_every,
+        min_blend_pairs=params.blend_min_pairs,
     )
     bsc = barroso_santa_clara_variance_monthly(wml, window=params.kf_var_window_months)
     crash, forecast, notes = run_regressions(wml, excess, state)
     strategies = run_strategies(wml, state, to_holding_alignment(forecasts), bsc, params)
-    notes = [MONTHLY_ONLY_NOTE, *notes, *strategies.notes,
-             *([f"missing strategies: {', '.join(strategies.missing)}"] if strategies.missing else [])]
+    notes = [
+        MONTHLY_ONLY_NOTE,
+        *notes,
+        *strategies.notes,
+        *([f"missing strategies: {', '.join(strategies.missing)}"] if strategies.missing else []),
+    ]
     state_rows = state.assign(wml=wml, market_excess=excess, market_total=total).rename_axis("period_end")
     summary = strategies.summary.reset_index() if len(strategies.summary) else pd.DataFrame({"strategy": []})
     tables = {
@@ -177,8 +190,11 @@ def factor_return_rows(settings: Settings) -> pd.DataFrame:
 @multi_asset(
     specs=[
         AssetSpec(
-            KF_RAW_KEY, description=FACTOR_RETURNS.description, partitions_def=monthly_partitions,
-            group_name="raw", kinds={"duckdb"},
+            KF_RAW_KEY,
+            description=FACTOR_RETURNS.description,
+            partitions_def=monthly_partitions,
+            group_name="raw",
+            kinds={"duckdb"},
         )
     ],
     name="raw_factor_returns_monthly",
@@ -192,13 +208,18 @@ def raw_factor_returns_monthly(context: AssetExecutionContext, warehouse: Wareho
     start, end = window_dates(context)
     rows = in_window(factor_return_rows(settings), "month_end", start, end)
     result = warehouse.write_window(
-        f"raw.{FACTOR_RETURNS.name}", rows, date_column="month_end", start=start, end=end,
+        f"raw.{FACTOR_RETURNS.name}",
+        rows,
+        date_column="month_end",
+        start=start,
+        end=end,
         ddl=ddl(FACTOR_RETURNS),
     )
     source = f"files ({settings.kenfrench_dir})" if settings.kenfrench_dir else LINEARMODELS_LABEL
     yield MaterializeResult(
-        metadata=write_metadata(result, factors=int(rows["factor"].nunique()) if len(rows) else 0,
-                                data_source=source)
+        metadata=write_metadata(
+            result, factors=int(rows["factor"].nunique()) if len(rows) else 0, data_source=source
+        )
     )
 
 

@@ -1,6 +1,6 @@
 """The momentum-crash report pages (warehouse WML and the Ken French branch), from the stored tables."""
 
-
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +26,6 @@ from momentum_dag.assets.crashes_common import (
     WML_BETAS,
     WML_MONTHLY,
     WML_VARIANCE,
-    decile_columns,
     read_dated,
     read_notes,
     table_or_none,
@@ -59,7 +58,9 @@ STRATEGY_NOTE = (
     "in the coefficients, as in D&M) and sigma^2 from the GARCH/realized blend; dyn_oos = mu from expanding "
     "regressions through t-1 and the 126-day realized variance. Dynamic weights may be negative (no cap). "
     "Every strategy is scaled by ONE full-sample constant to the same annualized volatility: an EX-POST "
-    "scalar that leaves Sharpe ratios unchanged but uses the whole sample."
+    "scalar that leaves Sharpe ratios unchanged but uses the whole sample. For D&M's alternative (p. 233: "
+    "the volatility of the baseline WML), multiply by wml_vol_ann / ex_post_target_vol (wml_vol_ann = "
+    "unscaled WML volatility on the same months)."
 )
 
 
@@ -69,12 +70,14 @@ def _regression_display(frame: pd.DataFrame | None) -> pd.DataFrame | str:
     return frame.assign(start=pd.to_datetime(frame["start"]), end=pd.to_datetime(frame["end"]))
 
 
-def worst_months(returns: pd.DataFrame, state: pd.DataFrame, n: int = N_WORST) -> pd.DataFrame:
-    """The ``n`` worst months of the first column (static WML) with every strategy and the market state."""
-    first = returns.columns[0]
-    worst = returns.nsmallest(n, first)
+def worst_months(
+    wml: pd.Series, returns: pd.DataFrame, state: pd.DataFrame, n: int = N_WORST
+) -> pd.DataFrame:
+    """The ``n`` worst months of unscaled WML over its whole history, with the market state and each
+    scaled strategy's return that month (blank outside the strategies' common sample)."""
+    worst = wml.dropna().nsmallest(n).rename("wml_unscaled").to_frame()
     context = state.reindex(worst.index)[[c for c in ("bear", "up", "market_excess") if c in state]]
-    return worst.join(context).rename_axis("period_end")
+    return worst.join(context).join(returns.reindex(worst.index)).rename_axis("period_end")
 
 
 def crash_sections(
@@ -88,6 +91,7 @@ def crash_sections(
     returns: pd.DataFrame,
     weights: pd.DataFrame,
     state: pd.DataFrame,
+    wml: pd.Series | None,
     legs: pd.DataFrame,
     extra_plots: list[tuple[str, Path]] = (),
     notes: list[str] = (),
@@ -107,18 +111,35 @@ def crash_sections(
         sections.append(("Sharpe ratios side by side (annualized, same sample, ex-post scaled)", summary))
         sections.append(("Strategies", STRATEGY_NOTE))
     else:
-        sections.append(("Sharpe ratios side by side", "Not available: no strategy is defined on this sample."))
+        sections.append(
+            ("Sharpe ratios side by side", "Not available: no strategy is defined on this sample.")
+        )
+    if wml is not None and wml.notna().any():
+        sections.append(
+            (
+                f"Worst {N_WORST} months of WML (unscaled), with the state and every strategy",
+                worst_months(wml, returns, state),
+            )
+        )
     if len(returns):
-        sections.append((f"Worst {N_WORST} months of static WML (scaled), with every strategy",
-                         worst_months(returns, state)))
-        sections.append(("Cumulative returns of the strategies (bear markets shaded)",
-                         plot_cumulative_with_bear(returns, folder / "cumulative_strategies.png", bear=bear)))
-        sections.append(("Weights on WML over time",
-                         plot_weights(weights, folder / "weights.png", bear=bear)))
+        sections.append(
+            (
+                "Cumulative returns of the strategies (bear markets shaded)",
+                plot_cumulative_with_bear(returns, folder / "cumulative_strategies.png", bear=bear),
+            )
+        )
+        sections.append(
+            ("Weights on WML over time", plot_weights(weights, folder / "weights.png", bear=bear))
+        )
     if len(legs):
-        sections.append(("Cumulative returns of winners, losers, WML and the market (unscaled)",
-                         plot_cumulative_with_bear(legs, folder / "cumulative_legs.png", bear=bear,
-                                                   title="Winners, losers, WML and market")))
+        sections.append(
+            (
+                "Cumulative returns of winners, losers, WML and the market (unscaled)",
+                plot_cumulative_with_bear(
+                    legs, folder / "cumulative_legs.png", bear=bear, title="Winners, losers, WML and market"
+                ),
+            )
+        )
     sections += list(extra_plots)
     return sections
 
@@ -160,23 +181,33 @@ def momentum_crashes_report(context: AssetExecutionContext, warehouse: Warehouse
     out_dir = Path(settings.reports_dir)
     state = _state_frame(warehouse)
     returns, weights = _strategy_frames(warehouse, STRATEGY_RETURNS, STRATEGY_WEIGHTS)
-    wml = read_dated(warehouse, WML_MONTHLY, "period_end")
-    legs = pd.DataFrame()
-    if wml is not None and len(wml):
-        labels = [c for c in decile_columns(10) if c in wml.columns]
-        legs = pd.DataFrame({"winners (top decile)": wml[labels[-1]], "losers (d1)": wml[labels[0]],
-                             "WML": wml["wml"]})
+    deciles = read_dated(warehouse, WML_MONTHLY, "period_end")
+    legs, wml = pd.DataFrame(), None
+    if deciles is not None and len(deciles):
+        wml = deciles["wml"]
+        labels = sorted((c for c in deciles.columns if re.fullmatch(r"d\d+", c)), key=lambda c: int(c[1:]))
+        legs = pd.DataFrame(
+            {"winners (top decile)": deciles[labels[-1]], "losers (d1)": deciles[labels[0]], "WML": wml}
+        )
         if "market_ret" in state:
             legs["market"] = state["market_ret"].reindex(legs.index)
     extra = []
     betas = read_dated(warehouse, WML_BETAS, "period_end")
     if betas is not None and len(betas.dropna(how="all")):
-        extra.append(("126-day lagged betas of winners, losers and WML (D&M Sec. 3.1)",
-                      plot_betas(betas, out_dir / REPORT_SLUG / "betas.png", bear=state.get("bear"))))
+        extra.append(
+            (
+                "126-day lagged betas of winners, losers and WML (D&M Sec. 3.1)",
+                plot_betas(betas, out_dir / REPORT_SLUG / "betas.png", bear=state.get("bear")),
+            )
+        )
     forecasts = read_dated(warehouse, WML_VARIANCE, "period_end")
     if forecasts is not None and len(forecasts.dropna(how="all")):
-        extra.append(("WML volatility forecasts (GJR-GARCH, 126-day realized, blend; annualized)",
-                      plot_variance_forecasts(forecasts, out_dir / REPORT_SLUG / "volatility.png")))
+        extra.append(
+            (
+                "WML volatility forecasts (GJR-GARCH, 126-day realized, blend; annualized)",
+                plot_variance_forecasts(forecasts, out_dir / REPORT_SLUG / "volatility.png"),
+            )
+        )
     notes = read_notes(warehouse, "momentum_strategies") + read_notes(warehouse, "crash_regressions")
     intro = (
         f"{PAPER}. WML = top minus bottom decile of value-weighted 12-2 momentum deciles (>= 8 valid "
@@ -186,19 +217,31 @@ def momentum_crashes_report(context: AssetExecutionContext, warehouse: Warehouse
         "buy-and-hold returns of the same portfolios."
     )
     sections = crash_sections(
-        out_dir=out_dir, slug=REPORT_SLUG, intro=intro,
-        crash=table_or_none(warehouse, CRASH_REGRESSIONS), forecast=table_or_none(warehouse, CRASH_MEAN_FORECAST),
-        summary=_summary(warehouse, STRATEGY_SUMMARY), returns=returns, weights=weights, state=state, legs=legs,
-        extra_plots=extra, notes=notes,
+        out_dir=out_dir,
+        slug=REPORT_SLUG,
+        intro=intro,
+        crash=table_or_none(warehouse, CRASH_REGRESSIONS),
+        forecast=table_or_none(warehouse, CRASH_MEAN_FORECAST),
+        summary=_summary(warehouse, STRATEGY_SUMMARY),
+        returns=returns,
+        weights=weights,
+        state=state,
+        wml=wml,
+        legs=legs,
+        extra_plots=extra,
+        notes=notes,
     )
     source = "synthetic" if settings.data_source == "synthetic" else data_source_label(settings)
-    page = render_tables_report(out_dir, REPORT_SLUG, "Momentum crashes (Daniel-Moskowitz 2016)", sections,
-                                data_source=source)
-    return MaterializeResult(metadata={
-        "report": MetadataValue.path(str(page.resolve())),
-        "strategies": MetadataValue.text(", ".join(returns.columns) or "none"),
-        "sections": MetadataValue.int(len(sections)),
-    })
+    page = render_tables_report(
+        out_dir, REPORT_SLUG, "Momentum crashes (Daniel-Moskowitz 2016)", sections, data_source=source
+    )
+    return MaterializeResult(
+        metadata={
+            "report": MetadataValue.path(str(page.resolve())),
+            "strategies": MetadataValue.text(", ".join(returns.columns) or "none"),
+            "sections": MetadataValue.int(len(sections)),
+        }
+    )
 
 
 @asset(
@@ -209,45 +252,70 @@ def momentum_crashes_report(context: AssetExecutionContext, warehouse: Warehouse
     description=(
         "Momentum crashes report page on Ken French's monthly data (Mom as WML): Table 3 and 5 regressions, "
         "Sharpe ratios, worst months, weights and cumulative curves with bear markets shaded. Only monthly "
-        "data exist there: the GARCH runs on monthly returns and the market variance comes from monthly returns."
+        "data exist there: the GARCH runs on monthly returns and the market variance comes from monthly "
+        "returns."
     ),
 )
-def momentum_crashes_kenfrench_report(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+def momentum_crashes_kenfrench_report(
+    context: AssetExecutionContext, warehouse: Warehouse
+) -> MaterializeResult:
     settings = get_settings()
     out_dir = Path(settings.reports_dir)
     state = read_dated(warehouse, KF_TABLES["market_state"], "period_end")
     if state is None:
-        raise ValueError(f"{KF_TABLES['market_state']} has no rows: materialize {KF_KEY.to_user_string()} first")
-    returns, weights = _strategy_frames(warehouse, KF_TABLES["strategy_returns"], KF_TABLES["strategy_weights"])
+        raise ValueError(
+            f"{KF_TABLES['market_state']} has no rows: materialize {KF_KEY.to_user_string()} first"
+        )
+    returns, weights = _strategy_frames(
+        warehouse, KF_TABLES["strategy_returns"], KF_TABLES["strategy_weights"]
+    )
     notes = read_notes(warehouse, "kenfrench_crashes")
-    source = next((n.removeprefix("Data source: ") for n in notes if n.startswith("Data source: ")),
-                  "Ken French data library")
+    source = next(
+        (n.removeprefix("Data source: ") for n in notes if n.startswith("Data source: ")),
+        "Ken French data library",
+    )
     notes = [n for n in notes if not n.startswith("Data source: ") and n != MONTHLY_ONLY_NOTE]
     legs = pd.DataFrame({"Mom (WML)": state["wml"], "market": state["market_total"]})
     extra = []
     forecasts = read_dated(warehouse, KF_TABLES["variance_forecast"], "period_end")
     if forecasts is not None and len(forecasts.dropna(how="all")):
-        extra.append(("Mom volatility forecasts (monthly GJR-GARCH, 6-month realized, blend; annualized)",
-                      plot_variance_forecasts(forecasts, out_dir / KF_REPORT_SLUG / "volatility.png",
-                                              periods_per_year=12)))
+        extra.append(
+            (
+                "Mom volatility forecasts (monthly GJR-GARCH, 6-month realized, blend; annualized)",
+                plot_variance_forecasts(
+                    forecasts, out_dir / KF_REPORT_SLUG / "volatility.png", periods_per_year=12
+                ),
+            )
+        )
     intro = (
         f"{PAPER}: the time-series analyses on external monthly series. {MONTHLY_ONLY_NOTE} Dates are "
         "calendar month ends (holding months)."
     )
     sections = crash_sections(
-        out_dir=out_dir, slug=KF_REPORT_SLUG, intro=intro,
+        out_dir=out_dir,
+        slug=KF_REPORT_SLUG,
+        intro=intro,
         crash=table_or_none(warehouse, KF_TABLES["crash_regressions"]),
         forecast=table_or_none(warehouse, KF_TABLES["crash_mean_forecast"]),
-        summary=_summary(warehouse, KF_TABLES["strategy_summary"]), returns=returns, weights=weights,
-        state=state, legs=legs, extra_plots=extra, notes=notes,
+        summary=_summary(warehouse, KF_TABLES["strategy_summary"]),
+        returns=returns,
+        weights=weights,
+        state=state,
+        wml=state["wml"],
+        legs=legs,
+        extra_plots=extra,
+        notes=notes,
     )
-    page = render_tables_report(out_dir, KF_REPORT_SLUG, "Momentum crashes on Ken French monthly data",
-                                sections, data_source=source)
-    return MaterializeResult(metadata={
-        "report": MetadataValue.path(str(page.resolve())),
-        "data_source": MetadataValue.text(source),
-        "strategies": MetadataValue.text(", ".join(returns.columns) or "none"),
-    })
+    page = render_tables_report(
+        out_dir, KF_REPORT_SLUG, "Momentum crashes on Ken French monthly data", sections, data_source=source
+    )
+    return MaterializeResult(
+        metadata={
+            "report": MetadataValue.path(str(page.resolve())),
+            "data_source": MetadataValue.text(source),
+            "strategies": MetadataValue.text(", ".join(returns.columns) or "none"),
+        }
+    )
 
 
 REPORT_ASSETS = [momentum_crashes_report, momentum_crashes_kenfrench_report]

@@ -38,7 +38,12 @@ from momentum_dag.assets.factor_momentum_common import (
 )
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.factor_characteristics import build_characteristics
-from momentum_dag.core.factor_portfolios import daily_factor_returns, is_momentum_name, long_short_returns, long_short_weights
+from momentum_dag.core.factor_portfolios import (
+    daily_factor_returns,
+    is_momentum_name,
+    long_short_returns,
+    long_short_weights,
+)
 from momentum_dag.partitions import monthly_partitions
 from momentum_dag.settings import get_settings
 from momentum_dag.sources import data_source_label

@@ -94,7 +94,7 @@ def build_factor_asset(spec: FactorSpec):
     def _factor(context: AssetExecutionContext, warehouse: Warehouse):
         settings = get_settings()
         start, end = window_dates(context)
-        panels = MarketPanels(warehouse, end=end)
+        panels = MarketPanels(warehouse, end=end, formation_start=start)
         rows, side = [], {}
         for window in spec.windows:
             output = spec.compute(panels, window, settings)

@@ -29,6 +29,8 @@ class MarketPanels:
     warehouse: Warehouse
     end: date
     start: date | None = None
+    # first formation date the caller needs: functions that take period ends compute only from here on
+    formation_start: date | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     def _read(self, table: str, date_column: str, columns: list[str], extra_where: str = "") -> pd.DataFrame:

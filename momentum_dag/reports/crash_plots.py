@@ -37,8 +37,14 @@ def _shade_bear(ax, bear: pd.Series | None) -> None:
         return
     for k, (first, last) in enumerate(bear_spans(bear)):
         # a month-t bar covers the month ending at period_end t
-        ax.axvspan(first - pd.offsets.MonthBegin(1), last, color=BEAR_COLOR, alpha=0.7, lw=0,
-                   label="bear market (I_B,t-1 = 1)" if k == 0 else None)
+        ax.axvspan(
+            first - pd.offsets.MonthBegin(1),
+            last,
+            color=BEAR_COLOR,
+            alpha=0.7,
+            lw=0,
+            label="bear market (I_B,t-1 = 1)" if k == 0 else None,
+        )
 
 
 def _check(frame: pd.DataFrame, name: str) -> None:
@@ -92,7 +98,11 @@ def plot_betas(
 
 
 def plot_variance_forecasts(
-    forecasts: pd.DataFrame, path: Path, *, periods_per_year: int = 252, title: str = "WML volatility forecasts"
+    forecasts: pd.DataFrame,
+    path: Path,
+    *,
+    periods_per_year: int = 252,
+    title: str = "WML volatility forecasts",
 ) -> Path:
     """Annualized GARCH, realized and blended volatility forecasts (columns ending in ``_vol``)."""
     _check(forecasts, "forecasts")

@@ -25,19 +25,32 @@ pytestmark = pytest.mark.integration
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 UPSTREAM = [
-    "raw/daily_bars", "raw/market_daily", "raw/fundamentals", "raw/industry_membership",
-    "staging/stg_market_daily", "staging/stg_daily_bars", "staging/stg_industry_membership",
-    "staging/stg_fundamentals", "marts/stock_returns_daily", "marts/stock_returns_monthly",
+    "raw/daily_bars",
+    "raw/market_daily",
+    "raw/fundamentals",
+    "raw/industry_membership",
+    "staging/stg_market_daily",
+    "staging/stg_daily_bars",
+    "staging/stg_industry_membership",
+    "staging/stg_fundamentals",
+    "marts/stock_returns_daily",
+    "marts/stock_returns_monthly",
     "marts/market_monthly",
 ]
 PARTITIONED = ["models/wml", "models/market_state", "models/wml_betas", "models/wml_variance_forecast"]
 UNPARTITIONED = [
-    "models/momentum_strategies", "models/crash_regressions", "reports/momentum_crashes",
-    "models/kenfrench_crashes", "reports/momentum_crashes_kenfrench",
+    "models/momentum_strategies",
+    "models/crash_regressions",
+    "reports/momentum_crashes",
+    "models/kenfrench_crashes",
+    "reports/momentum_crashes_kenfrench",
 ]
 PARTITIONED_TABLES = {
-    "models.wml_monthly": "period_end", "models.wml_daily": "trade_date", "models.wml_formation": "period_end",
-    "models.market_state": "period_end", "models.wml_betas": "period_end",
+    "models.wml_monthly": "period_end",
+    "models.wml_daily": "trade_date",
+    "models.wml_formation": "period_end",
+    "models.market_state": "period_end",
+    "models.wml_betas": "period_end",
     "models.wml_variance_forecast": "period_end",
 }
 
@@ -51,7 +64,9 @@ class Pipeline:
         self.warehouse = warehouse
         defs = Definitions(
             assets=[raw_market_data, *build_sql_assets(), *CRASH_ASSETS],
-            jobs=[monthly_job], resources={"warehouse": warehouse}, executor=in_process_executor,
+            jobs=[monthly_job],
+            resources={"warehouse": warehouse},
+            executor=in_process_executor,
         )
         self.job = defs.resolve_job_def("monthly_job")
         self.instance = DagsterInstance.ephemeral()
@@ -107,7 +122,7 @@ def pipe(tmp_path_factory):
     mp.undo()
 
 
-# ---- models/wml ----------------------------------------------------------------------------------------
+# ---- models/wml --------------------------------------------------------------------------------------------
 
 
 def test_wml_is_top_minus_bottom_decile(pipe):
@@ -132,7 +147,8 @@ def test_decile_return_recomputed_from_formation_weights(pipe):
         """
     ).set_index("decile")["ret"]
     row = pipe.warehouse.query(
-        "select d1, d10 from models.wml_monthly where period_end >= '2018-06-01' and period_end < '2018-07-01'"
+        "select d1, d10 from models.wml_monthly "
+        "where period_end >= '2018-06-01' and period_end < '2018-07-01'"
     ).iloc[0]
     assert row["d10"] == pytest.approx(expected[10], rel=1e-10)
     assert row["d1"] == pytest.approx(expected[1], rel=1e-10)
@@ -171,7 +187,7 @@ def test_daily_buy_and_hold_compounds_to_monthly(pipe):
     assert joined["d1"].to_numpy() == pytest.approx(joined["d1_m"].to_numpy(), rel=1e-9, abs=1e-12)
 
 
-# ---- models/market_state and models/wml_betas ----------------------------------------------------------
+# ---- models/market_state and models/wml_betas --------------------------------------------------------------
 
 
 def test_market_state_matches_the_market_mart_one_month_earlier(pipe):
@@ -194,7 +210,7 @@ def test_wml_beta_is_winner_minus_loser_beta(pipe):
     np.testing.assert_allclose(betas["beta_wml"], betas["beta_winner"] - betas["beta_loser"], atol=1e-9)
 
 
-# ---- no look-ahead and idempotence -----------------------------------------------------------------------
+# ---- no look-ahead and idempotence -------------------------------------------------------------------------
 
 
 def test_2018_rows_unchanged_after_later_months_materialized(pipe):
@@ -218,7 +234,7 @@ def test_rerunning_a_partition_leaves_rows_identical(pipe):
     assert meta["rows_written"].value == meta["rows_replaced"].value == 1  # one holding month replaced
 
 
-# ---- unpartitioned: strategies and regressions -----------------------------------------------------------
+# ---- unpartitioned: strategies and regressions -------------------------------------------------------------
 
 
 def _wide(table: str, value: str, pipe) -> pd.DataFrame:
@@ -234,14 +250,20 @@ def test_short_sample_strategies_report_what_is_missing(pipe):
     notes = pipe.warehouse.query("select note from models.crash_notes where asset = 'momentum_strategies'")
     assert notes["note"].str.contains("dyn_oos undefined").any()
     assert notes["note"].str.contains("missing strategies: dyn_oos").any()
-    returns, weights = (_wide(f"models.momentum_strategy_{t}", v, pipe) for t, v in
-                        (("returns", "ret"), ("weights", "weight")))
+    returns, weights = (
+        _wide(f"models.momentum_strategy_{t}", v, pipe)
+        for t, v in (("returns", "ret"), ("weights", "weight"))
+    )
     assert sorted(returns.columns) == ["cvol_bsc", "cvol_dm", "dyn_is", "static"]
     # common months = where the blend variance (36 pairs after a year of daily GARCH) is defined
-    blend = pipe.warehouse.query("select period_end from models.wml_variance_forecast where blend_var > 0 order by 1")
+    blend = pipe.warehouse.query(
+        "select period_end from models.wml_variance_forecast where blend_var > 0 order by 1"
+    )
     holding = pd.to_datetime(blend["period_end"]).dt.to_period("M") + 1
     assert list(returns.index.to_period("M")) == [m for m in holding if m <= pd.Period("2019-12", "M")]
-    wml = pipe.warehouse.query("select period_end, wml from models.wml_monthly").set_index("period_end")["wml"]
+    wml = pipe.warehouse.query("select period_end, wml from models.wml_monthly").set_index("period_end")[
+        "wml"
+    ]
     # returns = weight x WML, every strategy scaled ex post to 19% a year: std x sqrt(12) = 0.19
     np.testing.assert_allclose(returns, weights.mul(wml.reindex(weights.index), axis=0), rtol=1e-12)
     np.testing.assert_allclose(returns.std(ddof=1) * np.sqrt(12), 0.19, rtol=1e-10)
@@ -278,7 +300,7 @@ def test_crash_regression_model_1_matches_least_squares(pipe):
     assert list(forecast["model"]) == [1, 2, 3, 4, 5]
 
 
-# ---- Ken French branch ------------------------------------------------------------------------------------
+# ---- Ken French branch -------------------------------------------------------------------------------------
 
 
 def test_kenfrench_branch_finds_daniel_moskowitz_signs(pipe):
@@ -302,19 +324,32 @@ def test_raw_factor_returns_window(pipe):
     may = raw.loc[pd.to_datetime(raw["dates"]).dt.strftime("%Y-%m") == "2016-05"].iloc[0]
     mom = rows.set_index("factor").loc["Mom", "ret"]
     assert mom == pytest.approx(float(may["Mom"]))  # the sample is already in decimals
-    assert _materializations(result, "raw/factor_returns_monthly")[0].metadata["rows_written"].value == len(rows)
+    assert _materializations(result, "raw/factor_returns_monthly")[0].metadata["rows_written"].value == len(
+        rows
+    )
     later = pipe.run(["raw/factor_returns_monthly"], partition="2019-03-01")  # the sample ends 2017-03
     assert _materializations(later, "raw/factor_returns_monthly")[0].metadata["rows_written"].value == 0
 
 
-# ---- report pages ---------------------------------------------------------------------------------------------
+# ---- report pages ------------------------------------------------------------------------------------------
 
 
 def test_report_pages(pipe):
-    assert [href for _, _, href in CRASH_REPORTS] == ["momentum_crashes.html", "momentum_crashes_kenfrench.html"]
+    assert [href for _, _, href in CRASH_REPORTS] == [
+        "momentum_crashes.html",
+        "momentum_crashes_kenfrench.html",
+    ]
     page = (pipe.reports_dir / CRASH_REPORT[2]).read_text()
-    for text in ("Table 3", "Table 5", "Sharpe ratios side by side", "Worst 10 months", "bear markets shaded",
-                 "Data source: synthetic", "EX-POST", "missing strategies: dyn_oos"):
+    for text in (
+        "Table 3",
+        "Table 5",
+        "Sharpe ratios side by side",
+        "Worst 10 months",
+        "bear markets shaded",
+        "Data source: synthetic",
+        "EX-POST",
+        "missing strategies: dyn_oos",
+    ):
         assert text in page, text
     for png in ("cumulative_strategies.png", "weights.png", "cumulative_legs.png", "betas.png"):
         assert (pipe.reports_dir / "momentum_crashes" / png).stat().st_size > 1000
@@ -323,7 +358,7 @@ def test_report_pages(pipe):
     assert "GJR-GARCH runs on MONTHLY returns" in kf and "market variance" in kf
 
 
-# ---- the planted loser-beta effect on the default-size market ---------------------------------------------
+# ---- the planted loser-beta effect on the default-size market ----------------------------------------------
 
 
 @pytest.mark.slow
@@ -343,3 +378,54 @@ def test_bear_market_beta_on_default_synthetic_market(tmp_path, monkeypatch):
     crash = pipeline.warehouse.query("select * from models.crash_regressions").set_index("model")
     assert crash.loc[2, "betaB"] < 0
     assert crash.loc[2, "betaB_t"] < -3
+
+
+# ---- inputs: Ken French files and gaps in the daily WML ----------------------------------------------------
+
+FACTORS_CSV = """This file was created by CMPT_ME_BEME_RETS.
+
+,Mkt-RF,SMB,HML,RF
+201601,   -5.77,   -3.41,    2.07,    0.01
+201602,   -0.07,    0.83,   -0.57,    0.02
+
+ Annual Factors: January-December
+,Mkt-RF,SMB,HML,RF
+ 2016,   13.30,    6.62,   22.75,    0.20
+"""
+MOM_CSV = """Missing data are indicated by -99.99.
+
+,Mom
+201601,    1.97
+201602,   -99.99
+"""
+
+
+def test_kenfrench_files_source(tmp_path, monkeypatch):
+    from momentum_dag.assets.crashes_kenfrench import kenfrench_factors
+    from momentum_dag.settings import get_settings
+
+    (tmp_path / "F-F_Research_Data_Factors.CSV").write_text(FACTORS_CSV)
+    monkeypatch.setenv("MOMENTUM_KENFRENCH_DIR", str(tmp_path))
+    with pytest.raises(ValueError, match="F-F_Momentum_Factor.CSV"):
+        kenfrench_factors(get_settings())  # the momentum file is required for WML
+    (tmp_path / "F-F_Momentum_Factor.CSV").write_text(MOM_CSV)
+    frame, label = kenfrench_factors(get_settings())
+    assert str(tmp_path) in label
+    # percent -> decimals: -5.77% and 1.97%; French's -99.99 missing code -> NaN
+    assert frame.loc["2016-01-31", "Mkt-RF"] == pytest.approx(-0.0577)
+    assert frame.loc["2016-01-31", "Mom"] == pytest.approx(0.0197)
+    assert np.isnan(frame.loc["2016-02-29", "Mom"])
+
+
+def test_gap_in_daily_wml_is_an_error(tmp_path):
+    from momentum_dag.assets.crashes_models import read_wml_daily
+
+    warehouse = Warehouse(database=str(tmp_path / "gap.duckdb"))
+    days = pd.to_datetime(["2016-01-29", "2016-03-31"])  # February missing
+    with warehouse.get_connection() as conn:
+        conn.execute("create schema models")
+        conn.register("d", pd.DataFrame({"trade_date": days, "wml": [0.01, -0.02]}))
+        conn.execute("create table models.wml_daily as select * from d")
+    month_ends = pd.to_datetime(["2016-01-29", "2016-02-29", "2016-03-31"])
+    with pytest.raises(ValueError, match="2016-02.*materialize models/wml"):
+        read_wml_daily(warehouse, pd.Timestamp("2016-04-01").date(), month_ends)

@@ -1,0 +1,195 @@
+"""``reports/factor_momentum``: the Ehsani-Linnainmaa (2022) report page over the full warehouse history,
+with the PC-momentum full-sample / first-half / second-half summary (``models.pc_factor_momentum_summary``,
+computed here because it needs the whole sample)."""
+
+from pathlib import Path
+
+import pandas as pd
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from momentum_dag.assets.factor_momentum_common import (
+    AUTOCORRELATION,
+    AUTOCORRELATION_KEY,
+    CONDITIONAL,
+    FACTOR_MOMENTUM,
+    FACTOR_MOMENTUM_KEY,
+    GRS,
+    NEUTRAL_KEY,
+    NEUTRAL_MOMENTUM,
+    PAPER,
+    PC_MOMENTUM,
+    PC_MOMENTUM_KEY,
+    PC_SUMMARY,
+    REPORT_KEY,
+    REPORT_SLUG,
+    SPANNING,
+    SPANNING_KEY,
+    FactorMomentumParams,
+    fm_params,
+    read_dated,
+    read_notes,
+    replace_tables,
+    spanning_summary,
+    table_or_none,
+)
+from momentum_dag.core.spanning import summarize_by_half
+from momentum_dag.reports.factor_momentum_plots import plot_cumulative
+from momentum_dag.reports.html import render_tables_report
+from momentum_dag.settings import get_settings
+from momentum_dag.sources import data_source_label
+from momentum_dag.warehouse import Warehouse
+
+TS_CS_COLUMNS = ["tsmom", "tsmom_winners", "tsmom_losers", "xsmom", "xsmom_weighted"]
+NOTE_ASSETS = ("factor_autocorrelation", "spanning_tests", "factor_momentum_report")
+TABLE_NOTE = (
+    "TS factor momentum (tsmom) is long factors whose average return over the 12 months t-11..t is positive "
+    "and short those with a negative one, equal weight, held in t+1; winners/losers are the average returns "
+    "of the two legs (not negated). XS momentum (xsmom) is long factors at or above the median average, "
+    "short below. t = mean / (std / sqrt(n)); Sharpe annualized with sqrt(12); halves split each series' "
+    "own months at their midpoint."
+)
+
+
+def summary_by_half(frame: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame | str:
+    if frame is None or frame.empty:
+        return "Not available: no month with a signal yet (history too short)."
+    present = [c for c in columns if c in frame and frame[c].notna().sum() > 0]
+    if not present:
+        return "Not available: every series is empty."
+    return summarize_by_half(frame[present].astype(float))
+
+
+def pc_wide(pc: pd.DataFrame | None) -> pd.DataFrame | None:
+    """PC momentum by group rank (columns ``pc_group_1`` = highest eigenvalues, ...), indexed by holding month."""
+    if pc is None or pc.empty:
+        return None
+    wide = pc.pivot_table(index=pc.index, columns="group_rank", values="ret")
+    wide.columns = [f"pc_group_{int(c)}" for c in wide.columns]
+    return wide.rename_axis("period_end")
+
+
+def _plot(frame: pd.DataFrame | None, path: Path, title: str) -> Path | str:
+    if frame is None or frame.dropna(how="all").empty:
+        return "Not available: no returns yet."
+    return plot_cumulative(frame, path, title=title)
+
+
+def factor_momentum_sections(
+    *,
+    out_dir: Path,
+    slug: str,
+    intro: str,
+    momentum: pd.DataFrame | None,
+    autocorrelation: pd.DataFrame | None,
+    spanning: pd.DataFrame | None,
+    grs: pd.DataFrame | None,
+    conditional: pd.DataFrame | None,
+    pc: pd.DataFrame | None = None,
+    pc_summary: pd.DataFrame | str | None = None,
+    neutral: pd.DataFrame | None = None,
+    notes: list[str] = (),
+) -> list[tuple[str, pd.DataFrame | Path | str]]:
+    """Sections of a factor-momentum page; PC and momentum-neutral parts only when given."""
+    folder = out_dir / slug
+    sections: list = [("About this page", intro)]
+    if notes:
+        sections.append(("Notes and missing pieces", "\n\n".join(notes)))
+    sections.append(("Time-series and cross-sectional factor momentum (full sample and halves)",
+                     summary_by_half(momentum, TS_CS_COLUMNS)))
+    sections.append(("How to read it", TABLE_NOTE))
+    cols = [c for c in ("tsmom", "xsmom") if momentum is not None and c in momentum]
+    sections.append(("Cumulative TS and CS factor momentum",
+                     _plot(momentum[cols] if cols else None, folder / "ts_cs.png", "TS and CS factor momentum")))
+    sections.append(("Table I: factor returns after up and down years (r = a + b 1[prior year > 0])",
+                     autocorrelation if autocorrelation is not None and len(autocorrelation)
+                     else "Not available: no factor with a full prior year yet."))
+    if pc is not None or pc_summary is not None:
+        sections.append(("PC factor momentum by eigenvalue group (full sample and halves)",
+                         pc_summary if pc_summary is not None else "Not available."))
+        sections.append(("Cumulative PC factor momentum", _plot(pc, folder / "pc.png", "PC factor momentum")))
+    if neutral is not None:
+        sections.append(("Factor momentum on momentum-neutral vs raw characteristic factors", neutral_summary(neutral)))
+        wide = None
+        if len(neutral):
+            wide = neutral.pivot_table(index=neutral.index, columns="factor_set", values="tsmom")
+            wide.columns = [f"tsmom_{c}" for c in wide.columns]
+        sections.append(("Cumulative TS momentum: raw vs momentum-neutral characteristic factors",
+                         _plot(wide, folder / "neutral.png", "TS momentum, raw vs momentum-neutral")))
+    summary = spanning_summary(spanning) if spanning is not None else pd.DataFrame()
+    sections.append(("Spanning regressions (alpha, t(alpha), coefficient on the last regressor)",
+                     summary if len(summary) else "Not available: too few months with every regressor."))
+    sections.append(("Momentum-sorted portfolios on each model: GRS test",
+                     grs if grs is not None and len(grs) else "Not available."))
+    sections.append(("Table VIII: correlation of momentum with each factor given its prior-year sign",
+                     conditional if conditional is not None and len(conditional) else "Not available."))
+    return sections
+
+
+def neutral_summary(neutral: pd.DataFrame) -> pd.DataFrame | str:
+    if neutral.empty:
+        return "Not available: no neutral factor-momentum month yet."
+    parts = []
+    for label, frame in neutral.groupby("factor_set"):
+        table = summarize_by_half(frame[["tsmom", "xsmom"]].astype(float)).reset_index()
+        parts.append(table.assign(factor_set=label))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["factor_set", *[c for c in out.columns if c != "factor_set"]]]
+
+
+def intro_text(params: FactorMomentumParams, source: str) -> str:
+    return (
+        f"Factor momentum and the momentum factor, after {PAPER}. Data source: {source}. Strategy factors: "
+        f"sources {', '.join(params.strategy_sources)} (role factor); the stock-momentum factors (characteristic "
+        f"momentum, Barra momentum) are excluded from every strategy and used as the momentum factor in the "
+        f"spanning tests together with the decile WML. Signals: {params.lookback}-month average (no skip "
+        f"month); PC factors need {params.pc_min_months} months and {params.pc_min_days} days of returns."
+    )
+
+
+@asset(
+    key=REPORT_KEY,
+    deps=[FACTOR_MOMENTUM_KEY, AUTOCORRELATION_KEY, PC_MOMENTUM_KEY, NEUTRAL_KEY, SPANNING_KEY],
+    group_name="reports",
+    kinds={"duckdb", "html"},
+    description=(
+        "Factor momentum report (Ehsani-Linnainmaa 2022): TS/CS factor momentum by half, Table I, PC factor "
+        "momentum by eigenvalue group for the full sample and both halves (stored in "
+        "models.pc_factor_momentum_summary), momentum-neutral factors, spanning tests, GRS, conditional "
+        "correlations, and cumulative TS / CS / PC curves."
+    ),
+)
+def factor_momentum_report(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    settings = get_settings()
+    params = fm_params(settings)
+    source = data_source_label(settings)
+    momentum = read_dated(warehouse, FACTOR_MOMENTUM, "period_end")
+    pc = pc_wide(read_dated(warehouse, PC_MOMENTUM, "period_end"))
+    notes: list[str] = []
+    pc_summary = None
+    if pc is not None:
+        pc_summary = summarize_by_half(pc).reset_index()
+    else:
+        notes.append("PC factor momentum has no month yet (needs pc_min_months of factor returns)")
+    counts = replace_tables(warehouse, {PC_SUMMARY: pc_summary if pc_summary is not None else pd.DataFrame()},
+                            asset="factor_momentum_report", notes=notes)
+    all_notes = [n for a in NOTE_ASSETS for n in read_notes(warehouse, a)]
+    sections = factor_momentum_sections(
+        out_dir=Path(settings.reports_dir), slug=REPORT_SLUG, intro=intro_text(params, source), momentum=momentum,
+        autocorrelation=table_or_none(warehouse, AUTOCORRELATION), spanning=table_or_none(warehouse, SPANNING),
+        grs=table_or_none(warehouse, GRS), conditional=table_or_none(warehouse, CONDITIONAL), pc=pc,
+        pc_summary=pc_summary if pc_summary is not None else "Not available: no PC momentum month yet.",
+        neutral=read_dated(warehouse, NEUTRAL_MOMENTUM, "period_end"), notes=all_notes,
+    )
+    page = render_tables_report(Path(settings.reports_dir), REPORT_SLUG, "Factor momentum (Ehsani-Linnainmaa 2022)",
+                                sections, data_source=source)
+    meta = {"report": MetadataValue.path(str(page.resolve())), "pc_summary_rows": MetadataValue.int(counts[PC_SUMMARY])}
+    if momentum is not None and len(momentum):
+        ts = momentum["tsmom"].dropna()
+        meta["tsmom_mean"] = MetadataValue.float(float(ts.mean()))
+        meta["tsmom_t"] = MetadataValue.float(float(ts.mean() / (ts.std(ddof=1) / len(ts) ** 0.5)) if len(ts) > 1
+                                              else float("nan"))
+        meta["months"] = MetadataValue.int(len(ts))
+    return MaterializeResult(metadata=meta)
+
+
+REPORT_ASSETS = [factor_momentum_report]
