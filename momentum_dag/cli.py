@@ -39,7 +39,8 @@ def backfill(
 ) -> None:
     """Materialize every asset for months ``start``..``end`` (inclusive) as a few single runs.
 
-    ``only`` restricts the backfill to assets whose key starts with one of these layers (e.g. ``raw``).
+    ``only`` restricts the backfill to assets whose key starts with one of these prefixes: a layer
+    (``raw``) or a key prefix (``factors/dmom``).
     """
     _ensure_dagster_home()
     from dagster import DagsterInstance
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     bf.add_argument("--no-weekly", action="store_true", help="skip the weekly assets")
     bf.add_argument("--no-reports", action="store_true", help="skip the unpartitioned reports")
     bf.add_argument(
-        "--only", default="", help="comma-separated layers to backfill, e.g. raw,staging,marts (default: all)"
+        "--only", default="", help="comma-separated layers or key prefixes, e.g. raw,staging,marts (default: all)"
     )
     args = parser.parse_args(argv)
     began = time.perf_counter()

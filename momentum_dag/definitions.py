@@ -3,6 +3,8 @@
 from dagster import Definitions, in_process_executor
 
 from momentum_dag.assets.barra import barra_exposures, barra_factor_returns
+from momentum_dag.assets.crashes import CRASH_ASSETS
+from momentum_dag.assets.factor_momentum import FACTOR_MOMENTUM_ASSETS
 from momentum_dag.assets.factors import build_factor_assets
 from momentum_dag.assets.raw import raw_market_data
 from momentum_dag.assets.reports import report_index
@@ -22,6 +24,8 @@ def build_definitions(database: str | None = None) -> Definitions:
             barra_exposures,
             barra_factor_returns,
             *build_factor_assets(),
+            *CRASH_ASSETS,
+            *FACTOR_MOMENTUM_ASSETS,
             report_index,
         ],
         jobs=[monthly_job, weekly_job],

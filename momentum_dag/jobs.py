@@ -66,7 +66,7 @@ def backfill_steps(
     monthly, weekly_keys, unpartitioned = [], [], []
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        if not node.is_materializable or (only and key.path[0] not in only):
+        if not node.is_materializable or (only and not _selected(key.to_user_string(), only)):
             continue
         if node.partitions_def is None:
             unpartitioned.append(key)
@@ -84,3 +84,8 @@ def backfill_steps(
     if reports and report_keys:
         steps.append(BackfillStep("reports", defs.resolve_job_def("monthly_job"), report_keys, False, False))
     return steps
+
+
+def _selected(key: str, only: tuple[str, ...]) -> bool:
+    """``raw`` selects a layer, ``factors/dmom`` one asset (and ``models/dmom`` its ``models/dmom_*``)."""
+    return any(key == prefix or key.startswith(prefix if "/" in prefix else prefix + "/") for prefix in only)

@@ -34,6 +34,7 @@ from momentum_dag.assets.crashes_common import (
     run_regressions,
     run_strategies,
 )
+from momentum_dag.assets.raw import BEGINNING_OF_TIME
 from momentum_dag.core.crashes import (
     barroso_santa_clara_variance_monthly,
     garch_variance_forecasts_monthly,
@@ -202,16 +203,20 @@ def factor_return_rows(settings: Settings) -> pd.DataFrame:
     backfill_policy=BackfillPolicy.single_run(),
 )
 def raw_factor_returns_monthly(context: AssetExecutionContext, warehouse: Warehouse):
-    """Ken French monthly factor returns for the window (calendar month_end in the window); the sample
-    ends in 2017, so later windows write nothing."""
+    """Ken French monthly factor returns for the window (calendar month_end in the window; the first
+    partition also takes every earlier month); the linearmodels sample ends in 2017-03, so later windows
+    write nothing."""
     settings = get_settings()
     start, end = window_dates(context)
-    rows = in_window(factor_return_rows(settings), "month_end", start, end)
+    # As raw_market_data: the first partition also owns every month before the history start, so the
+    # table holds the whole external history after a backfill and re-runs replace those rows.
+    write_start = BEGINNING_OF_TIME if start == settings.history_start else start
+    rows = in_window(factor_return_rows(settings), "month_end", write_start, end)
     result = warehouse.write_window(
         f"raw.{FACTOR_RETURNS.name}",
         rows,
         date_column="month_end",
-        start=start,
+        start=write_start,
         end=end,
         ddl=ddl(FACTOR_RETURNS),
     )

@@ -19,8 +19,13 @@ from momentum_dag.assets.factor_momentum_models import MODEL_ASSETS
 from momentum_dag.assets.factor_momentum_report import REPORT_ASSETS
 from momentum_dag.assets.factor_momentum_returns import factor_returns_asset
 
-FACTOR_MOMENTUM_ASSETS: list = [factor_returns_asset, *MODEL_ASSETS, *FULLSAMPLE_ASSETS, *REPORT_ASSETS,
-                                *KENFRENCH_ASSETS]
+FACTOR_MOMENTUM_ASSETS: list = [
+    factor_returns_asset,
+    *MODEL_ASSETS,
+    *FULLSAMPLE_ASSETS,
+    *REPORT_ASSETS,
+    *KENFRENCH_ASSETS,
+]
 
 # (asset key, link text, page href) for ``assets.reports.EXTRA_REPORTS``.
 FACTOR_MOMENTUM_REPORTS: list[tuple[AssetKey, str, str]] = [

@@ -7,7 +7,6 @@ are prefixed ``barra_``); ``role`` is ``factor`` (enters factor-momentum strateg
 stock-momentum factor, kept apart as E-L exclude UMD) or ``market`` (market excess return, a regressor).
 """
 
-
 from dataclasses import dataclass, fields
 from datetime import date
 
@@ -59,7 +58,9 @@ class FactorMomentumParams:
 def fm_params(settings: Settings) -> FactorMomentumParams:
     """``FactorMomentumParams`` with every ``Settings.fm_<name>`` that exists overriding the default."""
     overrides = {
-        f.name: getattr(settings, f"fm_{f.name}") for f in fields(FactorMomentumParams) if hasattr(settings, f"fm_{f.name}")
+        f.name: getattr(settings, f"fm_{f.name}")
+        for f in fields(FactorMomentumParams)
+        if hasattr(settings, f"fm_{f.name}")
     }
     return FactorMomentumParams(**overrides)
 
@@ -127,9 +128,17 @@ def in_window(frame: pd.DataFrame, column: str, start: date, end: date) -> pd.Da
 
 
 MOMENTUM_COLUMNS = {
-    "tsmom": DOUBLE, "tsmom_winners": DOUBLE, "tsmom_losers": DOUBLE, "tsmom_n_long": "INTEGER",
-    "tsmom_n_short": "INTEGER", "xsmom": DOUBLE, "xsmom_weighted": DOUBLE, "xsmom_winners": DOUBLE,
-    "xsmom_losers": DOUBLE, "xsmom_n_long": "INTEGER", "xsmom_n_short": "INTEGER",
+    "tsmom": DOUBLE,
+    "tsmom_winners": DOUBLE,
+    "tsmom_losers": DOUBLE,
+    "tsmom_n_long": "INTEGER",
+    "tsmom_n_short": "INTEGER",
+    "xsmom": DOUBLE,
+    "xsmom_weighted": DOUBLE,
+    "xsmom_winners": DOUBLE,
+    "xsmom_losers": DOUBLE,
+    "xsmom_n_long": "INTEGER",
+    "xsmom_n_short": "INTEGER",
 }
 
 
@@ -169,7 +178,9 @@ def read_factor_panel(
     return wide.sort_index().sort_index(axis=1).astype(float)
 
 
-def read_dated(warehouse: Warehouse, table: str, date_column: str, end: date | None = None) -> pd.DataFrame | None:
+def read_dated(
+    warehouse: Warehouse, table: str, date_column: str, end: date | None = None
+) -> pd.DataFrame | None:
     """Rows of ``table`` dated before ``end`` (all when None) indexed by the date column; None if no table."""
     where, params = ("", []) if end is None else (f" where {date_column} < ?", [end])
     frame = warehouse.query_if_exists(table, f"select * from {table}{where} order by {date_column}", params)
@@ -182,13 +193,19 @@ def read_dated(warehouse: Warehouse, table: str, date_column: str, end: date | N
 def momentum_frame(returns: pd.DataFrame, params: FactorMomentumParams) -> pd.DataFrame:
     """TS and CS factor momentum (E-L 2022 section I.B) side by side, indexed by holding month; empty (with
     the stored columns) when no month has a signal yet."""
-    empty = pd.DataFrame({c: pd.Series([], dtype=float) for c in MOMENTUM_COLUMNS},
-                         index=pd.DatetimeIndex([], name="period_end"))
+    empty = pd.DataFrame(
+        {c: pd.Series([], dtype=float) for c in MOMENTUM_COLUMNS},
+        index=pd.DatetimeIndex([], name="period_end"),
+    )
     if returns.shape[1] == 0 or len(returns) <= params.min_obs:
         return empty
     kwargs = {"lookback": params.lookback, "min_obs": params.min_obs, "exclude": ()}
-    ts = ts_factor_momentum(returns, **kwargs).rename(columns={"n_long": "tsmom_n_long", "n_short": "tsmom_n_short"})
-    cs = cs_factor_momentum(returns, **kwargs).rename(columns={"n_long": "xsmom_n_long", "n_short": "xsmom_n_short"})
+    ts = ts_factor_momentum(returns, **kwargs).rename(
+        columns={"n_long": "tsmom_n_long", "n_short": "tsmom_n_short"}
+    )
+    cs = cs_factor_momentum(returns, **kwargs).rename(
+        columns={"n_long": "xsmom_n_long", "n_short": "xsmom_n_short"}
+    )
     out = pd.concat([ts, cs], axis=1)
     if out.empty:
         return empty
@@ -242,7 +259,9 @@ def _regression_rows(y_name: str, model: str, fit: dict) -> list[dict]:
     return rows
 
 
-def spanning_tables(inputs: SpanningInputs, params: FactorMomentumParams) -> tuple[dict[str, pd.DataFrame], list[str]]:
+def spanning_tables(
+    inputs: SpanningInputs, params: FactorMomentumParams
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """E-L (2022) Tables V-VIII style results: momentum on FF + factor momentum and the reverse, GRS on
     momentum-sorted portfolios per model, conditional correlations. Each regression that the sample cannot
     support is skipped with a note instead of failing the asset."""
@@ -254,7 +273,9 @@ def spanning_tables(inputs: SpanningInputs, params: FactorMomentumParams) -> tup
         model = ff_name + "".join(f"+{k}" for k in extra)
         X = pd.concat([inputs.ff, *[s.rename(k) for k, s in extra.items()]], axis=1)
         try:
-            regressions.extend(_regression_rows(y_name, model, spanning_regression(y, X, hac_lags=params.hac_lags)))
+            regressions.extend(
+                _regression_rows(y_name, model, spanning_regression(y, X, hac_lags=params.hac_lags))
+            )
         except ValueError as err:
             notes.append(f"{y_name} on {model} skipped: {err}")
 
@@ -271,7 +292,9 @@ def spanning_tables(inputs: SpanningInputs, params: FactorMomentumParams) -> tup
                 run(f_name, f, {m_name: m})
     grs_rows = []
     if inputs.deciles is not None and inputs.deciles.shape[1] and inputs.ff.shape[1]:
-        models = {"ff": {}} | {f"ff+{k}": {k: v} for k, v in {**inputs.momentum, **inputs.factor_momentum}.items()}
+        models = {"ff": {}} | {
+            f"ff+{k}": {k: v} for k, v in {**inputs.momentum, **inputs.factor_momentum}.items()
+        }
         for model, extra in models.items():
             X = pd.concat([inputs.ff, *[s.rename(k) for k, s in extra.items()]], axis=1)
             try:
@@ -279,8 +302,15 @@ def spanning_tables(inputs: SpanningInputs, params: FactorMomentumParams) -> tup
             except ValueError as err:
                 notes.append(f"GRS on {model} skipped: {err}")
                 continue
-            row = {"model": model, "grs": res["grs"], "p_value": res["p_value"],
-                   "mean_abs_alpha": res["mean_abs_alpha"], "t": res["t"], "n_assets": res["n"], "k": res["k"]}
+            row = {
+                "model": model,
+                "grs": res["grs"],
+                "p_value": res["p_value"],
+                "mean_abs_alpha": res["mean_abs_alpha"],
+                "t": res["t"],
+                "n_assets": res["n"],
+                "k": res["k"],
+            }
             grs_rows.append(row | {f"alpha_{a}": float(v) for a, v in res["alphas"].items()})
     else:
         notes.append("no momentum-sorted portfolios or FF regressors: GRS tests skipped")
@@ -291,36 +321,64 @@ def spanning_tables(inputs: SpanningInputs, params: FactorMomentumParams) -> tup
         table = conditional_correlations(m, inputs.factors, lookback=params.lookback)
         conditional.append(table.rename_axis("factor").reset_index().assign(momentum=m_name))
     spanning = pd.DataFrame(regressions, columns=["y", "model", "term", "coef", "t_stat", "adj_r2", "n"])
-    cond = pd.concat(conditional, ignore_index=True) if conditional else pd.DataFrame(
-        columns=["momentum", "factor", "corr_all", "corr_after_up", "corr_after_down", "n_all", "n_up", "n_down"])
+    cond = (
+        pd.concat(conditional, ignore_index=True)
+        if conditional
+        else pd.DataFrame(
+            columns=[
+                "momentum",
+                "factor",
+                "corr_all",
+                "corr_after_up",
+                "corr_after_down",
+                "n_all",
+                "n_up",
+                "n_down",
+            ]
+        )
+    )
     cond = cond[["momentum", *[c for c in cond.columns if c != "momentum"]]]
     return {"spanning": spanning, "grs": pd.DataFrame(grs_rows), "conditional": cond}, notes
 
 
 def spanning_summary(spanning: pd.DataFrame) -> pd.DataFrame:
-    """One row per regression: alpha, t(alpha), adjusted R2, n and the coefficient on the last regressor
-    (the momentum / factor-momentum term that the test is about)."""
+    """One row per regression: alpha, t(alpha), adjusted R2, n and the coefficient on the term added to the
+    FF-style model (the momentum / factor-momentum term the test is about; blank for the FF model alone)."""
     if spanning.empty:
         return pd.DataFrame()
     rows = []
     for (y, model), grp in spanning.groupby(["y", "model"], sort=False):
         alpha = grp[grp["term"] == "alpha"].iloc[0]
-        last = grp.iloc[-1]
-        rows.append({"y": y, "model": model, "alpha": alpha["coef"], "t_alpha": alpha["t_stat"],
-                     "last_term": last["term"], "beta_last": last["coef"], "t_last": last["t_stat"],
-                     "adj_r2": alpha["adj_r2"], "n": int(alpha["n"])})
+        added = model.split(")+", 1)[1] if ")+" in model else None
+        extra = grp[grp["term"] == added].iloc[0] if added else None
+        rows.append(
+            {
+                "y": y,
+                "model": model,
+                "alpha": alpha["coef"],
+                "t_alpha": alpha["t_stat"],
+                "added_term": added or "",
+                "beta_added": extra["coef"] if extra is not None else np.nan,
+                "t_added": extra["t_stat"] if extra is not None else np.nan,
+                "adj_r2": alpha["adj_r2"],
+                "n": int(alpha["n"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # ---- unpartitioned writes ----------------------------------------------------------------------------
 
 
-def replace_tables(warehouse: Warehouse, frames: dict[str, pd.DataFrame], *, asset: str, notes: list[str]) -> dict:
+def replace_tables(
+    warehouse: Warehouse, frames: dict[str, pd.DataFrame], *, asset: str, notes: list[str]
+) -> dict:
     """Replace several unpartitioned tables whole AND this asset's rows of ``models.factor_momentum_notes``
     in ONE transaction; returns {table: rows written}."""
     counts = {}
-    notes_frame = pd.DataFrame({"asset": pd.Series([asset] * len(notes), dtype=object),
-                                "note": pd.Series(notes, dtype=object)})
+    notes_frame = pd.DataFrame(
+        {"asset": pd.Series([asset] * len(notes), dtype=object), "note": pd.Series(notes, dtype=object)}
+    )
     with warehouse.get_connection() as conn:
         conn.execute("begin transaction")
         try:
@@ -363,11 +421,3 @@ def table_or_none(warehouse: Warehouse, table: str) -> pd.DataFrame | None:
         if not table_exists(conn, table):
             return None
         return conn.execute(f"select * from {table}").df()
-
-
-def finite_or_nan(value: object) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return float("nan")
-    return value if np.isfinite(value) else float("nan")

@@ -41,21 +41,33 @@ GROUP = "factor_momentum"
 def _metadata(counts: dict, notes: list[str], **extra) -> dict:
     meta = {f"{t.split('.')[1]}_rows": MetadataValue.int(n) for t, n in counts.items()}
     meta["missing"] = MetadataValue.md("\n".join(f"- {n}" for n in notes) if notes else "nothing")
-    return meta | {k: v if isinstance(v, MetadataValue) else MetadataValue.text(str(v)) for k, v in extra.items()}
+    return meta | {
+        k: v if isinstance(v, MetadataValue) else MetadataValue.text(str(v)) for k, v in extra.items()
+    }
 
 
 # ---- autocorrelation ---------------------------------------------------------------------------------
 
 
-def warehouse_autocorrelation(warehouse: Warehouse, params: FactorMomentumParams) -> tuple[pd.DataFrame, list[str]]:
-    factors = consecutive_months(read_factor_panel(warehouse, roles=("factor",), sources=params.strategy_sources))
+def warehouse_autocorrelation(
+    warehouse: Warehouse, params: FactorMomentumParams
+) -> tuple[pd.DataFrame, list[str]]:
+    factors = consecutive_months(
+        read_factor_panel(warehouse, roles=("factor",), sources=params.strategy_sources)
+    )
     momentum = read_factor_panel(warehouse, roles=("momentum",), sources=params.strategy_sources)
     momentum = momentum.reindex(factors.index) if len(factors) else consecutive_months(momentum)
     if factors.empty:
         return pd.DataFrame(), ["models.factor_returns_monthly has no strategy factor rows"]
     table = autocorrelation_table(factors, momentum, params)
-    notes = [f"{f}: slope not identified (all prior years up or all down, or < 2 of either)"
-             for f in table.loc[table["beta"].isna(), "factor"]] if len(table) else []
+    notes = (
+        [
+            f"{f}: slope not identified (all prior years up or all down, or < 2 of either)"
+            for f in table.loc[table["beta"].isna(), "factor"]
+        ]
+        if len(table)
+        else []
+    )
     return table, notes
 
 
@@ -68,7 +80,8 @@ def warehouse_autocorrelation(warehouse: Warehouse, params: FactorMomentumParams
         "Ehsani-Linnainmaa (2022) Table I over the full warehouse history: per factor, OLS of r_f,t on "
         "1[sum r_f,t-12..t-1 > 0] (alpha = mean after a down year, beta = up minus down), the pooled "
         "regression over the strategy factors (standard errors clustered by month), the momentum factors "
-        "on their own rows, and the mean returns after up and down years. Table models.factor_autocorrelation."
+        "on their own rows, and the mean returns after up and down years. Table "
+        "models.factor_autocorrelation."
     ),
 )
 def factor_autocorrelation_asset(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
@@ -78,20 +91,28 @@ def factor_autocorrelation_asset(context: AssetExecutionContext, warehouse: Ware
     extra = {}
     if len(table) and "pooled" in set(table["factor"]):
         pooled = table.set_index("factor").loc["pooled"]
-        extra = {"pooled_beta": MetadataValue.float(float(pooled["beta"])),
-                 "pooled_t_beta": MetadataValue.float(float(pooled["t_beta"])),
-                 "mean_after_up": MetadataValue.float(float(pooled["mean_after_up"])),
-                 "mean_after_down": MetadataValue.float(float(pooled["mean_after_down"]))}
-    return MaterializeResult(metadata=_metadata(counts, notes, data_source=data_source_label(settings), **extra))
+        extra = {
+            "pooled_beta": MetadataValue.float(float(pooled["beta"])),
+            "pooled_t_beta": MetadataValue.float(float(pooled["t_beta"])),
+            "mean_after_up": MetadataValue.float(float(pooled["mean_after_up"])),
+            "mean_after_down": MetadataValue.float(float(pooled["mean_after_down"])),
+        }
+    return MaterializeResult(
+        metadata=_metadata(counts, notes, data_source=data_source_label(settings), **extra)
+    )
 
 
 # ---- spanning tests ----------------------------------------------------------------------------------
 
 
-def warehouse_spanning_inputs(warehouse: Warehouse, params: FactorMomentumParams) -> tuple[SpanningInputs, list[str]]:
+def warehouse_spanning_inputs(
+    warehouse: Warehouse, params: FactorMomentumParams
+) -> tuple[SpanningInputs, list[str]]:
     """Monthly series of the spanning tests from the warehouse (all on the marts' month-end dates)."""
     notes: list[str] = []
-    factors = consecutive_months(read_factor_panel(warehouse, roles=("factor",), sources=params.strategy_sources))
+    factors = consecutive_months(
+        read_factor_panel(warehouse, roles=("factor",), sources=params.strategy_sources)
+    )
     characteristic = read_factor_panel(warehouse, roles=("factor", "momentum"), sources=("characteristic",))
     market = read_factor_panel(warehouse, roles=("market",), sources=("market",))
     momentum: dict[str, pd.Series] = {}
@@ -103,8 +124,14 @@ def warehouse_spanning_inputs(warehouse: Warehouse, params: FactorMomentumParams
     if "momentum" in characteristic:
         momentum["umd"] = characteristic["momentum"].dropna()
     ff_columns = [c for c in FF_STYLE if c in characteristic]
-    ff = pd.concat([market.get("mkt_rf", pd.Series(dtype=float)).rename("mkt_rf"), characteristic[ff_columns]],
-                   axis=1) if len(characteristic) else pd.DataFrame()
+    ff = (
+        pd.concat(
+            [market.get("mkt_rf", pd.Series(dtype=float)).rename("mkt_rf"), characteristic[ff_columns]],
+            axis=1,
+        )
+        if len(characteristic)
+        else pd.DataFrame()
+    )
     fm: dict[str, pd.Series] = {}
     ts = read_dated(warehouse, FACTOR_MOMENTUM, "period_end")
     if ts is not None and len(ts):
@@ -147,13 +174,20 @@ def spanning_tests_asset(context: AssetExecutionContext, warehouse: Warehouse) -
     tables, more = spanning_tables(inputs, params)
     notes += more
     counts = replace_tables(
-        warehouse, {SPANNING: tables["spanning"], GRS: tables["grs"], CONDITIONAL: tables["conditional"]},
-        asset="spanning_tests", notes=notes,
+        warehouse,
+        {SPANNING: tables["spanning"], GRS: tables["grs"], CONDITIONAL: tables["conditional"]},
+        asset="spanning_tests",
+        notes=notes,
     )
     summary = spanning_summary(tables["spanning"])
-    extra = {"regressions": MetadataValue.md(summary.round(4).to_markdown(index=False)) if len(summary)
-             else MetadataValue.text("none")}
-    return MaterializeResult(metadata=_metadata(counts, notes, data_source=data_source_label(settings), **extra))
+    extra = {
+        "regressions": MetadataValue.md(summary.round(4).to_markdown(index=False))
+        if len(summary)
+        else MetadataValue.text("none")
+    }
+    return MaterializeResult(
+        metadata=_metadata(counts, notes, data_source=data_source_label(settings), **extra)
+    )
 
 
 FULLSAMPLE_ASSETS = [factor_autocorrelation_asset, spanning_tests_asset]

@@ -41,10 +41,13 @@ from momentum_dag.warehouse import Warehouse
 
 GROUP = "factor_momentum"
 ASSET_NAME = "kenfrench_factor_momentum"
-KF_TABLES = {name: f"{KF_PREFIX}{name}" for name in ("momentum", "autocorrelation", "spanning", "grs", "conditional")}
+KF_TABLES = {
+    name: f"{KF_PREFIX}{name}" for name in ("momentum", "autocorrelation", "spanning", "grs", "conditional")
+}
 MONTHLY_ONLY_NOTE = (
     "Monthly data only: no PC factor momentum in the Ken French branch (E-L's PC factors come from the "
-    "correlation matrix of DAILY factor returns). French's Mom (2x3 size x prior-return sort) is the momentum "
+    "correlation matrix of DAILY factor returns). French's Mom (2x3 size x prior-return sort) is the "
+    "momentum "
     "factor; it is excluded from the strategies."
 )
 FF5 = ("ff5_SMB", "ff5_HML", "ff5_RMW", "ff5_CMA")
@@ -76,28 +79,40 @@ def kenfrench_inputs(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, S
     notes = [MONTHLY_ONLY_NOTE]
     names = [c for c in FF5 if c in frame] or [c for c in FF3 if c in frame]
     if not names:
-        raise ValueError(f"Ken French data has none of the factors {FF5 + FF3}; columns: {list(frame.columns)}")
+        raise ValueError(
+            f"Ken French data has none of the factors {FF5 + FF3}; columns: {list(frame.columns)}"
+        )
     if len(names) < 3:
-        notes.append(f"only {len(names)} strategy factors ({', '.join(names)}): XS momentum is long one, short one")
+        notes.append(
+            f"only {len(names)} strategy factors ({', '.join(names)}): XS momentum is long one, short one"
+        )
     if "Mom" not in frame:
         raise ValueError("Ken French data has no Mom column (F-F_Momentum_Factor.CSV)")
     market = next((c for c in MARKET if c in frame), None)
-    if market is None or "RF" not in frame:
+    rf = next((c for c in ("RF", "ff5_RF") if c in frame), None)
+    if market is None or rf is None:
         raise ValueError("Ken French data needs the market excess return (Mkt-RF/MktRF) and RF")
     frame = consecutive_months(frame.astype(float))
     factors, momentum = frame[names], frame[["Mom"]]
     deciles = [c for c in frame.columns if c.startswith("prior_12_2_")]
     test_label = "prior (12-2) deciles"
     if not deciles:
-        deciles, test_label = [c for c in frame.columns if SIZE_MOMENTUM.match(c)], "3x3 size x momentum portfolios"
-    test_assets = frame[deciles].sub(frame["RF"], axis=0) if deciles else None
-    notes.append(f"GRS test assets: {test_label} minus RF" if deciles else "no momentum-sorted portfolios: no GRS")
+        deciles, test_label = (
+            [c for c in frame.columns if SIZE_MOMENTUM.match(c)],
+            "3x3 size x momentum portfolios",
+        )
+    test_assets = frame[deciles].sub(frame[rf], axis=0) if deciles else None
+    notes.append(
+        f"GRS test assets: {test_label} minus RF" if deciles else "no momentum-sorted portfolios: no GRS"
+    )
     ff = pd.concat([frame[market].rename("mkt_rf"), factors], axis=1)
     inputs = SpanningInputs({"Mom": frame["Mom"]}, ff, {}, test_assets, factors)
     return factors, momentum, inputs, notes
 
 
-def kenfrench_analyses(frame: pd.DataFrame, params: FactorMomentumParams) -> tuple[dict[str, pd.DataFrame], list[str]]:
+def kenfrench_analyses(
+    frame: pd.DataFrame, params: FactorMomentumParams
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """Tables by short name (see ``KF_TABLES``) and notes."""
     factors, momentum, inputs, notes = kenfrench_inputs(frame)
     fm = momentum_frame(factors, params)
@@ -116,22 +131,30 @@ def kenfrench_analyses(frame: pd.DataFrame, params: FactorMomentumParams) -> tup
     kinds={"duckdb", "pandas"},
     description=(
         "Ehsani-Linnainmaa (2022) on Ken French's MONTHLY factors (settings.kenfrench_dir files, else the "
-        "linearmodels.datasets.french 1949-2017 sample): TS/CS factor momentum on SMB, HML (+ RMW, CMA with the "
+        "linearmodels.datasets.french 1949-2017 sample): TS/CS factor momentum on SMB, HML (+ RMW, CMA with "
+        "the "
         "5-factor file), Mom excluded; Table I; Mom on Mkt-RF + factors (+ TSMom) and the reverse; GRS on "
         "momentum-sorted portfolios; Table VIII. No PC factors (monthly data only). Tables "
         "models.kenfrench_fm_{momentum, autocorrelation, spanning, grs, conditional}."
     ),
 )
-def kenfrench_factor_momentum_asset(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+def kenfrench_factor_momentum_asset(
+    context: AssetExecutionContext, warehouse: Warehouse
+) -> MaterializeResult:
     settings = get_settings()
     frame, label = kenfrench_frame(settings)
     tables, notes = kenfrench_analyses(frame, fm_params(settings))
     notes = [f"Data source: {label}", *notes]
-    counts = replace_tables(warehouse, {KF_TABLES[k]: v for k, v in tables.items()}, asset=ASSET_NAME, notes=notes)
+    counts = replace_tables(
+        warehouse, {KF_TABLES[k]: v for k, v in tables.items()}, asset=ASSET_NAME, notes=notes
+    )
     ts = tables["momentum"]["tsmom"].dropna()
     meta = {f"{t.split('.')[1]}_rows": MetadataValue.int(n) for t, n in counts.items()}
-    meta |= {"data_source": MetadataValue.text(label), "months": MetadataValue.int(len(ts)),
-             "notes": MetadataValue.md("\n".join(f"- {n}" for n in notes))}
+    meta |= {
+        "data_source": MetadataValue.text(label),
+        "months": MetadataValue.int(len(ts)),
+        "notes": MetadataValue.md("\n".join(f"- {n}" for n in notes)),
+    }
     if len(ts) > 1:
         meta["tsmom_mean"] = MetadataValue.float(float(ts.mean()))
         meta["tsmom_t"] = MetadataValue.float(float(ts.mean() / (ts.std(ddof=1) / len(ts) ** 0.5)))
@@ -145,21 +168,35 @@ def kenfrench_factor_momentum_asset(context: AssetExecutionContext, warehouse: W
     kinds={"html"},
     description="Factor momentum report page on Ken French's monthly factors (no PC factors: monthly only).",
 )
-def kenfrench_factor_momentum_report(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+def kenfrench_factor_momentum_report(
+    context: AssetExecutionContext, warehouse: Warehouse
+) -> MaterializeResult:
     settings = get_settings()
     notes = read_notes(warehouse, ASSET_NAME)
-    source = next((n.removeprefix("Data source: ") for n in notes if n.startswith("Data source: ")), "Ken French")
+    source = next(
+        (n.removeprefix("Data source: ") for n in notes if n.startswith("Data source: ")), "Ken French"
+    )
     momentum = read_dated(warehouse, KF_TABLES["momentum"], "period_end")
     sections = factor_momentum_sections(
-        out_dir=Path(settings.reports_dir), slug=KF_REPORT_SLUG,
-        intro=("Ehsani-Linnainmaa (2022) factor momentum on Ken French's monthly factors. " + MONTHLY_ONLY_NOTE),
-        momentum=momentum, autocorrelation=table_or_none(warehouse, KF_TABLES["autocorrelation"]),
-        spanning=table_or_none(warehouse, KF_TABLES["spanning"]), grs=table_or_none(warehouse, KF_TABLES["grs"]),
+        out_dir=Path(settings.reports_dir),
+        slug=KF_REPORT_SLUG,
+        intro=(
+            "Ehsani-Linnainmaa (2022) factor momentum on Ken French's monthly factors. " + MONTHLY_ONLY_NOTE
+        ),
+        momentum=momentum,
+        autocorrelation=table_or_none(warehouse, KF_TABLES["autocorrelation"]),
+        spanning=table_or_none(warehouse, KF_TABLES["spanning"]),
+        grs=table_or_none(warehouse, KF_TABLES["grs"]),
         conditional=table_or_none(warehouse, KF_TABLES["conditional"]),
-        notes=[n for n in notes if not n.startswith("Data source: ")],
+        notes=[n for n in notes if not n.startswith("Data source: ") and n != MONTHLY_ONLY_NOTE],
     )
-    page = render_tables_report(Path(settings.reports_dir), KF_REPORT_SLUG,
-                                "Factor momentum on Ken French monthly factors", sections, data_source=source)
+    page = render_tables_report(
+        Path(settings.reports_dir),
+        KF_REPORT_SLUG,
+        "Factor momentum on Ken French monthly factors",
+        sections,
+        data_source=source,
+    )
     return MaterializeResult(metadata={"report": MetadataValue.path(str(page.resolve()))})
 
 

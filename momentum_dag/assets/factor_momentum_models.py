@@ -44,13 +44,23 @@ GROUP = "factor_momentum"
 
 
 def _spec(key, deps, description: str) -> AssetSpec:
-    return AssetSpec(key, deps=deps, description=description, group_name=GROUP, kinds={"duckdb", "pandas"},
-                     partitions_def=monthly_partitions)
+    return AssetSpec(
+        key,
+        deps=deps,
+        description=description,
+        group_name=GROUP,
+        kinds={"duckdb", "pandas"},
+        partitions_def=monthly_partitions,
+    )
 
 
 def _partitioned(spec: AssetSpec, name: str):
-    return multi_asset(specs=[spec], name=name, partitions_def=monthly_partitions,
-                       backfill_policy=BackfillPolicy.single_run())
+    return multi_asset(
+        specs=[spec],
+        name=name,
+        partitions_def=monthly_partitions,
+        backfill_policy=BackfillPolicy.single_run(),
+    )
 
 
 def consecutive_months(panel: pd.DataFrame) -> pd.DataFrame:
@@ -66,7 +76,11 @@ def consecutive_months(panel: pd.DataFrame) -> pd.DataFrame:
         return panel
     dates = pd.Series(full.to_timestamp(how="end").normalize(), index=full)
     dates.loc[periods] = panel.index
-    return panel.set_axis(periods).reindex(full).set_axis(pd.DatetimeIndex(dates.to_numpy(), name=panel.index.name))
+    return (
+        panel.set_axis(periods)
+        .reindex(full)
+        .set_axis(pd.DatetimeIndex(dates.to_numpy(), name=panel.index.name))
+    )
 
 
 def _window_meta(frame: pd.DataFrame, column: str) -> dict:
@@ -88,8 +102,10 @@ def strategy_panel(warehouse: Warehouse, end: date, params: FactorMomentumParams
 
 @_partitioned(
     _spec(
-        FACTOR_MOMENTUM_KEY, [FACTOR_RETURNS_KEY],
-        "Ehsani-Linnainmaa (2022) factor momentum on the monthly factor returns (role factor; momentum factors "
+        FACTOR_MOMENTUM_KEY,
+        [FACTOR_RETURNS_KEY],
+        "Ehsani-Linnainmaa (2022) factor momentum on the monthly factor returns (role factor; momentum "
+        "factors "
         "excluded), row = holding month t+1. tsmom = mean_f sign(MA_f,t) r_f,t+1 with MA over months t-11..t "
         "(no skip month), winners/losers = EW mean return of the factors with MA > 0 / < 0; xsmom = long "
         "factors with MA at or above the cross-sectional median, short below; xsmom_weighted uses "
@@ -103,12 +119,25 @@ def factor_momentum_asset(context: AssetExecutionContext, warehouse: Warehouse):
     start, end = window_dates(context)
     returns = strategy_panel(warehouse, end, params)
     rows = in_window(momentum_rows(momentum_frame(returns, params)), "period_end", start, end)
-    result = warehouse.write_window(FACTOR_MOMENTUM, rows, date_column="period_end", start=start, end=end,
-                                    ddl=ddl(FACTOR_MOMENTUM, "period_end", MOMENTUM_COLUMNS))
+    result = warehouse.write_window(
+        FACTOR_MOMENTUM,
+        rows,
+        date_column="period_end",
+        start=start,
+        end=end,
+        ddl=ddl(FACTOR_MOMENTUM, "period_end", MOMENTUM_COLUMNS),
+    )
     missing = "" if len(rows) else f"no month with a {params.lookback}-month signal yet (history too short)"
-    yield MaterializeResult(metadata=write_metadata(
-        result, factors=int(returns.shape[1]), **_window_meta(rows, "tsmom"), **_window_meta(rows, "xsmom"),
-        missing=missing, data_source=data_source_label(settings)))
+    yield MaterializeResult(
+        metadata=write_metadata(
+            result,
+            factors=int(returns.shape[1]),
+            **_window_meta(rows, "tsmom"),
+            **_window_meta(rows, "xsmom"),
+            missing=missing,
+            data_source=data_source_label(settings),
+        )
+    )
 
 
 # ---- PC factor momentum ------------------------------------------------------------------------------
@@ -119,14 +148,18 @@ def eligible_factors(daily: pd.DataFrame, monthly: pd.DataFrame, params: FactorM
     least ``pc_min_months`` monthly and ``pc_min_days`` daily returns through t and a full signal window.
     The factor set grows as young factors (e.g. 60-month long-term reversal) accumulate history."""
     months = monthly.notna()
-    enough = (months.cumsum() >= params.pc_min_months) & (months.rolling(params.lookback).sum() == params.lookback)
+    enough = (months.cumsum() >= params.pc_min_months) & (
+        months.rolling(params.lookback).sum() == params.lookback
+    )
     day_counts = daily.notna().cumsum().reindex(columns=monthly.columns).fillna(0)
     day_counts = day_counts.reindex(monthly.index, method="ffill").fillna(0)
     enough &= day_counts >= params.pc_min_days
     return enough.apply(lambda row: tuple(row.index[row.to_numpy()]), axis=1)
 
 
-def pc_momentum_returns(daily: pd.DataFrame, monthly: pd.DataFrame, params: FactorMomentumParams) -> pd.DataFrame:
+def pc_momentum_returns(
+    daily: pd.DataFrame, monthly: pd.DataFrame, params: FactorMomentumParams
+) -> pd.DataFrame:
     """Long rows (period_end = holding month, pc_group, group_rank, n_factors, ret) of E-L (2022) PC factor
     momentum (``core.pc_factors``), the factor set re-chosen each month by ``eligible_factors``: months
     with the same set form one segment, run through ``pc_momentum_positions`` on that set."""
@@ -142,8 +175,12 @@ def pc_momentum_returns(daily: pd.DataFrame, monthly: pd.DataFrame, params: Fact
             continue
         last = months.index[-1]
         positions = pc_momentum_positions(
-            daily.loc[:last, factors], monthly.loc[:last, factors], lookback=params.lookback,
-            min_days=params.pc_min_days, min_months=params.pc_min_months, exclude=(),
+            daily.loc[:last, factors],
+            monthly.loc[:last, factors],
+            lookback=params.lookback,
+            min_days=params.pc_min_days,
+            min_months=params.pc_min_months,
+            exclude=(),
         )
         positions = positions[positions.index.get_level_values("period_end").isin(months.index)]
         if positions.empty:
@@ -151,6 +188,7 @@ def pc_momentum_returns(daily: pd.DataFrame, monthly: pd.DataFrame, params: Fact
         wide = apply_pc_positions(positions, monthly[factors])
         groups = [f"pc{a}_{b}" for a, b in default_pc_groups(len(factors))]
         long = wide.rename_axis(index="period_end", columns="pc_group").stack().rename("ret").reset_index()
+        long = long.dropna(subset=["ret"])  # a holding month with a factor return missing has no PC return
         long["group_rank"] = long["pc_group"].map({g: i + 1 for i, g in enumerate(groups)}).astype("int64")
         frames.append(long.assign(n_factors=len(factors)))
     if not frames:
@@ -165,10 +203,13 @@ PC_COLUMNS = {"pc_group": "VARCHAR", "group_rank": "INTEGER", "n_factors": "INTE
 
 @_partitioned(
     _spec(
-        PC_MOMENTUM_KEY, [FACTOR_RETURNS_KEY],
+        PC_MOMENTUM_KEY,
+        [FACTOR_RETURNS_KEY],
         "Ehsani-Linnainmaa (2022, Table IV) PC factor momentum, row = holding month t+1: eigenvectors of the "
-        "CORRELATION matrix of daily factor returns from the start through t (expanding), monthly PC returns, "
-        "each PC demeaned and levered with months <= t (mean 0, variance = average factor variance), signal = "
+        "CORRELATION matrix of daily factor returns from the start through t (expanding), monthly PC "
+        "returns, "
+        "each PC demeaned and levered with months <= t (mean 0, variance = average factor variance), signal "
+        "= "
         "sign of the PC's mean over t-11..t, EW within PC groups (PC1-10, 11-20, ...; halves with < 20 "
         "factors; group_rank 1 = highest eigenvalues). Walks the months in order; the factor set at t = "
         "factors with >= pc_min_months months and pc_min_days days through t. Table "
@@ -181,18 +222,37 @@ def pc_factor_momentum_asset(context: AssetExecutionContext, warehouse: Warehous
     params = fm_params(settings)
     start, end = window_dates(context)
     monthly = strategy_panel(warehouse, end, params)
-    daily = read_factor_panel(warehouse, end=end, roles=("factor",), sources=params.strategy_sources, daily=True)
+    daily = read_factor_panel(
+        warehouse, end=end, roles=("factor",), sources=params.strategy_sources, daily=True
+    )
     rows = in_window(pc_momentum_returns(daily, monthly, params), "period_end", start, end)
-    result = warehouse.write_window(PC_MOMENTUM, rows, date_column="period_end", start=start, end=end,
-                                    ddl=ddl(PC_MOMENTUM, "period_end", PC_COLUMNS))
+    result = warehouse.write_window(
+        PC_MOMENTUM,
+        rows,
+        date_column="period_end",
+        start=start,
+        end=end,
+        ddl=ddl(PC_MOMENTUM, "period_end", PC_COLUMNS),
+    )
     first = rows[rows["group_rank"] == 1] if len(rows) else rows
-    missing = "" if len(rows) else (
-        f"no PC momentum month in the window: needs {params.pc_min_months} months and {params.pc_min_days} "
-        "days of factor returns before the first formation")
-    yield MaterializeResult(metadata=write_metadata(
-        result, n_factors_last=int(rows["n_factors"].iloc[-1]) if len(rows) else 0,
-        **_window_meta(first.rename(columns={"ret": "pc_high"}), "pc_high"), missing=missing,
-        data_source=data_source_label(settings)))
+    missing = (
+        ""
+        if len(rows)
+        else (
+            f"no PC momentum month in the window: needs {params.pc_min_months} months and "
+            f"{params.pc_min_days} "
+            "days of factor returns before the first formation"
+        )
+    )
+    yield MaterializeResult(
+        metadata=write_metadata(
+            result,
+            n_factors_last=int(rows["n_factors"].iloc[-1]) if len(rows) else 0,
+            **_window_meta(first.rename(columns={"ret": "pc_high"}), "pc_high"),
+            missing=missing,
+            data_source=data_source_label(settings),
+        )
+    )
 
 
 # ---- momentum-neutral factors ------------------------------------------------------------------------
@@ -204,10 +264,12 @@ NEUTRAL_RETURN_LOOKBACK = pd.DateOffset(months=28)
 
 
 def read_formation_weights(warehouse: Warehouse, start: date, end: date) -> dict[str, pd.DataFrame]:
-    """Formation weights (month end x stock) per non-momentum factor from ``models.factor_formation_weights``."""
+    """Formation weights (month end x stock) per non-momentum factor, from
+    ``models.factor_formation_weights``."""
     frame = warehouse.query_if_exists(
         FORMATION_WEIGHTS,
-        f"select period_end, factor, stock_id, weight from {FORMATION_WEIGHTS} where period_end >= ? and period_end < ?",
+        f"select period_end, factor, stock_id, weight from {FORMATION_WEIGHTS} where period_end >= ? and "
+        "period_end < ?",
         [start, end],
     )
     if frame is None or frame.empty:
@@ -239,7 +301,9 @@ def neutral_tables(warehouse: Warehouse, start: date, end: date, params: FactorM
     else:
         neutral = pd.DataFrame(index=pd.DatetimeIndex([], name="date"))
     neutral = neutral.dropna(how="all").sort_index(axis=1)
-    raw = read_factor_panel(warehouse, end=end, start=weight_start, roles=("factor",), sources=("characteristic",))
+    raw = read_factor_panel(
+        warehouse, end=end, start=weight_start, roles=("factor",), sources=("characteristic",)
+    )
     raw = raw.reindex(columns=list(neutral.columns))
     momentum = []
     for label, panel in (("characteristic", raw), ("momentum_neutral", neutral)):
@@ -256,14 +320,17 @@ def neutral_tables(warehouse: Warehouse, start: date, end: date, params: FactorM
 
 NEUTRAL_TABLES = {
     NEUTRAL_RETURNS: ("period_end", ddl(NEUTRAL_RETURNS, "period_end", {"factor": "VARCHAR", "ret": DOUBLE})),
-    NEUTRAL_MOMENTUM: ("period_end", ddl(NEUTRAL_MOMENTUM, "period_end",
-                                         {"factor_set": "VARCHAR", **MOMENTUM_COLUMNS})),
+    NEUTRAL_MOMENTUM: (
+        "period_end",
+        ddl(NEUTRAL_MOMENTUM, "period_end", {"factor_set": "VARCHAR", **MOMENTUM_COLUMNS}),
+    ),
 }
 
 
 @_partitioned(
     _spec(
-        NEUTRAL_KEY, [FACTOR_RETURNS_KEY, STOCK_MONTHLY],
+        NEUTRAL_KEY,
+        [FACTOR_RETURNS_KEY, STOCK_MONTHLY],
         "Ehsani-Linnainmaa (2022, section IV.C) momentum-neutral factors: each characteristic factor's "
         "formation weights projected to x = w - A'(AA')^-1 A w with A = [1'; r_t-12,t-2'] (zero net "
         "investment, zero exposure to past returns), held over t+1 (models.momentum_neutral_factor_returns); "
@@ -280,12 +347,18 @@ def momentum_neutral_asset(context: AssetExecutionContext, warehouse: Warehouse)
         results = write_windows(conn, NEUTRAL_TABLES, [tables], start=start, end=end)
     mom = tables[NEUTRAL_MOMENTUM]
     neutral = mom[mom["factor_set"] == "momentum_neutral"] if len(mom) else mom
-    yield MaterializeResult(metadata=write_metadata(
-        results[NEUTRAL_RETURNS], momentum_rows_written=results[NEUTRAL_MOMENTUM].rows_written,
-        factors=int(tables[NEUTRAL_RETURNS]["factor"].nunique()) if len(tables[NEUTRAL_RETURNS]) else 0,
-        **_window_meta(neutral, "tsmom"),
-        missing="" if len(neutral) else "no neutral factor-momentum month in the window (history too short)",
-        data_source=data_source_label(settings)))
+    yield MaterializeResult(
+        metadata=write_metadata(
+            results[NEUTRAL_RETURNS],
+            momentum_rows_written=results[NEUTRAL_MOMENTUM].rows_written,
+            factors=int(tables[NEUTRAL_RETURNS]["factor"].nunique()) if len(tables[NEUTRAL_RETURNS]) else 0,
+            **_window_meta(neutral, "tsmom"),
+            missing=""
+            if len(neutral)
+            else "no neutral factor-momentum month in the window (history too short)",
+            data_source=data_source_label(settings),
+        )
+    )
 
 
 MODEL_ASSETS = [factor_momentum_asset, pc_factor_momentum_asset, momentum_neutral_asset]

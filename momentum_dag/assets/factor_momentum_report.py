@@ -40,6 +40,12 @@ from momentum_dag.sources import data_source_label
 from momentum_dag.warehouse import Warehouse
 
 TS_CS_COLUMNS = ["tsmom", "tsmom_winners", "tsmom_losers", "xsmom", "xsmom_weighted"]
+PC_NOTE = (
+    "pc_group_1 holds the PCs with the highest eigenvalues: PC1-10, PC11-20, ... with 20 or more factors, "
+    "else the two halves PC1..floor(N/2) and the rest (core.pc_factors.default_pc_groups). The factor set "
+    "at t is every factor with enough monthly and daily history through t, so N grows as young factors "
+    "mature (column n_factors of models.pc_factor_momentum_monthly)."
+)
 NOTE_ASSETS = ("factor_autocorrelation", "spanning_tests", "factor_momentum_report")
 TABLE_NOTE = (
     "TS factor momentum (tsmom) is long factors whose average return over the 12 months t-11..t is positive "
@@ -60,7 +66,8 @@ def summary_by_half(frame: pd.DataFrame | None, columns: list[str]) -> pd.DataFr
 
 
 def pc_wide(pc: pd.DataFrame | None) -> pd.DataFrame | None:
-    """PC momentum by group rank (columns ``pc_group_1`` = highest eigenvalues, ...), indexed by holding month."""
+    """PC momentum by group rank (columns ``pc_group_1`` = highest eigenvalues, ...), indexed by holding
+    month."""
     if pc is None or pc.empty:
         return None
     wide = pc.pivot_table(index=pc.index, columns="group_rank", values="ret")
@@ -94,34 +101,70 @@ def factor_momentum_sections(
     sections: list = [("About this page", intro)]
     if notes:
         sections.append(("Notes and missing pieces", "\n\n".join(notes)))
-    sections.append(("Time-series and cross-sectional factor momentum (full sample and halves)",
-                     summary_by_half(momentum, TS_CS_COLUMNS)))
+    sections.append(
+        (
+            "Time-series and cross-sectional factor momentum (full sample and halves)",
+            summary_by_half(momentum, TS_CS_COLUMNS),
+        )
+    )
     sections.append(("How to read it", TABLE_NOTE))
     cols = [c for c in ("tsmom", "xsmom") if momentum is not None and c in momentum]
-    sections.append(("Cumulative TS and CS factor momentum",
-                     _plot(momentum[cols] if cols else None, folder / "ts_cs.png", "TS and CS factor momentum")))
-    sections.append(("Table I: factor returns after up and down years (r = a + b 1[prior year > 0])",
-                     autocorrelation if autocorrelation is not None and len(autocorrelation)
-                     else "Not available: no factor with a full prior year yet."))
+    sections.append(
+        (
+            "Cumulative TS and CS factor momentum",
+            _plot(momentum[cols] if cols else None, folder / "ts_cs.png", "TS and CS factor momentum"),
+        )
+    )
+    sections.append(
+        (
+            "Table I: factor returns after up and down years (r = a + b 1[prior year > 0])",
+            autocorrelation
+            if autocorrelation is not None and len(autocorrelation)
+            else "Not available: no factor with a full prior year yet.",
+        )
+    )
     if pc is not None or pc_summary is not None:
-        sections.append(("PC factor momentum by eigenvalue group (full sample and halves)",
-                         pc_summary if pc_summary is not None else "Not available."))
+        sections.append(
+            (
+                "PC factor momentum by eigenvalue group (full sample and halves)",
+                pc_summary if pc_summary is not None else "Not available.",
+            )
+        )
+        sections.append(("PC groups", PC_NOTE))
         sections.append(("Cumulative PC factor momentum", _plot(pc, folder / "pc.png", "PC factor momentum")))
     if neutral is not None:
-        sections.append(("Factor momentum on momentum-neutral vs raw characteristic factors", neutral_summary(neutral)))
+        sections.append(
+            ("Factor momentum on momentum-neutral vs raw characteristic factors", neutral_summary(neutral))
+        )
         wide = None
         if len(neutral):
             wide = neutral.pivot_table(index=neutral.index, columns="factor_set", values="tsmom")
             wide.columns = [f"tsmom_{c}" for c in wide.columns]
-        sections.append(("Cumulative TS momentum: raw vs momentum-neutral characteristic factors",
-                         _plot(wide, folder / "neutral.png", "TS momentum, raw vs momentum-neutral")))
+        sections.append(
+            (
+                "Cumulative TS momentum: raw vs momentum-neutral characteristic factors",
+                _plot(wide, folder / "neutral.png", "TS momentum, raw vs momentum-neutral"),
+            )
+        )
     summary = spanning_summary(spanning) if spanning is not None else pd.DataFrame()
-    sections.append(("Spanning regressions (alpha, t(alpha), coefficient on the last regressor)",
-                     summary if len(summary) else "Not available: too few months with every regressor."))
-    sections.append(("Momentum-sorted portfolios on each model: GRS test",
-                     grs if grs is not None and len(grs) else "Not available."))
-    sections.append(("Table VIII: correlation of momentum with each factor given its prior-year sign",
-                     conditional if conditional is not None and len(conditional) else "Not available."))
+    sections.append(
+        (
+            "Spanning regressions (alpha, t(alpha), coefficient on the term added to the FF-style model)",
+            summary if len(summary) else "Not available: too few months with every regressor.",
+        )
+    )
+    sections.append(
+        (
+            "Momentum-sorted portfolios on each model: GRS test",
+            grs if grs is not None and len(grs) else "Not available.",
+        )
+    )
+    sections.append(
+        (
+            "Table VIII: correlation of momentum with each factor given its prior-year sign",
+            conditional if conditional is not None and len(conditional) else "Not available.",
+        )
+    )
     return sections
 
 
@@ -139,7 +182,8 @@ def neutral_summary(neutral: pd.DataFrame) -> pd.DataFrame | str:
 def intro_text(params: FactorMomentumParams, source: str) -> str:
     return (
         f"Factor momentum and the momentum factor, after {PAPER}. Data source: {source}. Strategy factors: "
-        f"sources {', '.join(params.strategy_sources)} (role factor); the stock-momentum factors (characteristic "
+        f"sources {', '.join(params.strategy_sources)} (role factor); the stock-momentum factors "
+        "(characteristic "
         f"momentum, Barra momentum) are excluded from every strategy and used as the momentum factor in the "
         f"spanning tests together with the decile WML. Signals: {params.lookback}-month average (no skip "
         f"month); PC factors need {params.pc_min_months} months and {params.pc_min_days} days of returns."
@@ -170,24 +214,44 @@ def factor_momentum_report(context: AssetExecutionContext, warehouse: Warehouse)
         pc_summary = summarize_by_half(pc).reset_index()
     else:
         notes.append("PC factor momentum has no month yet (needs pc_min_months of factor returns)")
-    counts = replace_tables(warehouse, {PC_SUMMARY: pc_summary if pc_summary is not None else pd.DataFrame()},
-                            asset="factor_momentum_report", notes=notes)
+    counts = replace_tables(
+        warehouse,
+        {PC_SUMMARY: pc_summary if pc_summary is not None else pd.DataFrame()},
+        asset="factor_momentum_report",
+        notes=notes,
+    )
     all_notes = [n for a in NOTE_ASSETS for n in read_notes(warehouse, a)]
     sections = factor_momentum_sections(
-        out_dir=Path(settings.reports_dir), slug=REPORT_SLUG, intro=intro_text(params, source), momentum=momentum,
-        autocorrelation=table_or_none(warehouse, AUTOCORRELATION), spanning=table_or_none(warehouse, SPANNING),
-        grs=table_or_none(warehouse, GRS), conditional=table_or_none(warehouse, CONDITIONAL), pc=pc,
+        out_dir=Path(settings.reports_dir),
+        slug=REPORT_SLUG,
+        intro=intro_text(params, source),
+        momentum=momentum,
+        autocorrelation=table_or_none(warehouse, AUTOCORRELATION),
+        spanning=table_or_none(warehouse, SPANNING),
+        grs=table_or_none(warehouse, GRS),
+        conditional=table_or_none(warehouse, CONDITIONAL),
+        pc=pc,
         pc_summary=pc_summary if pc_summary is not None else "Not available: no PC momentum month yet.",
-        neutral=read_dated(warehouse, NEUTRAL_MOMENTUM, "period_end"), notes=all_notes,
+        neutral=read_dated(warehouse, NEUTRAL_MOMENTUM, "period_end"),
+        notes=all_notes,
     )
-    page = render_tables_report(Path(settings.reports_dir), REPORT_SLUG, "Factor momentum (Ehsani-Linnainmaa 2022)",
-                                sections, data_source=source)
-    meta = {"report": MetadataValue.path(str(page.resolve())), "pc_summary_rows": MetadataValue.int(counts[PC_SUMMARY])}
+    page = render_tables_report(
+        Path(settings.reports_dir),
+        REPORT_SLUG,
+        "Factor momentum (Ehsani-Linnainmaa 2022)",
+        sections,
+        data_source=source,
+    )
+    meta = {
+        "report": MetadataValue.path(str(page.resolve())),
+        "pc_summary_rows": MetadataValue.int(counts[PC_SUMMARY]),
+    }
     if momentum is not None and len(momentum):
         ts = momentum["tsmom"].dropna()
         meta["tsmom_mean"] = MetadataValue.float(float(ts.mean()))
-        meta["tsmom_t"] = MetadataValue.float(float(ts.mean() / (ts.std(ddof=1) / len(ts) ** 0.5)) if len(ts) > 1
-                                              else float("nan"))
+        meta["tsmom_t"] = MetadataValue.float(
+            float(ts.mean() / (ts.std(ddof=1) / len(ts) ** 0.5)) if len(ts) > 1 else float("nan")
+        )
         meta["months"] = MetadataValue.int(len(ts))
     return MaterializeResult(metadata=meta)
 

@@ -10,7 +10,6 @@ but not held) so the momentum-neutral projection uses exactly the portfolios who
 without recomputing the characteristics (their 252-day rolling market models are the costly part).
 """
 
-
 from datetime import date
 
 import pandas as pd
@@ -53,9 +52,20 @@ from momentum_dag.warehouse import Warehouse, write_windows
 CHARACTERISTIC_LOOKBACK = pd.DateOffset(months=63)
 
 KENFRENCH_ROLES: dict[str, str] = {
-    "SMB": "factor", "HML": "factor", "RMW": "factor", "CMA": "factor", "ST_Rev": "factor", "LT_Rev": "factor",
-    "ff5_SMB": "factor", "ff5_HML": "factor", "ff5_RMW": "factor", "ff5_CMA": "factor",
-    "Mom": "momentum", "MktRF": "market", "Mkt-RF": "market", "ff5_Mkt-RF": "market",
+    "SMB": "factor",
+    "HML": "factor",
+    "RMW": "factor",
+    "CMA": "factor",
+    "ST_Rev": "factor",
+    "LT_Rev": "factor",
+    "ff5_SMB": "factor",
+    "ff5_HML": "factor",
+    "ff5_RMW": "factor",
+    "ff5_CMA": "factor",
+    "Mom": "momentum",
+    "MktRF": "market",
+    "Mkt-RF": "market",
+    "ff5_Mkt-RF": "market",
 }
 """Ken French columns that are long-short factors (others - industries, portfolios, RF - are not factors).
 Both the 3-factor and 5-factor SMB/HML are kept when both files are loaded (distinct names)."""
@@ -107,10 +117,13 @@ def _long(wide: pd.DataFrame, date_column: str, source: str, prefix: str = "") -
     return out[[date_column, "factor", "source", "role", "ret"]]
 
 
-def barra_style_returns(warehouse: Warehouse, table: str, column: str, start: date, end: date) -> pd.DataFrame:
+def barra_style_returns(
+    warehouse: Warehouse, table: str, column: str, start: date, end: date
+) -> pd.DataFrame:
     """Barra style returns in [start, end) from a ``barra.factor_returns_*`` table (wide)."""
     frame = warehouse.query_if_exists(
-        table, f"select {column}, factor, ret from {table} where kind = 'style' and {column} >= ? and {column} < ?",
+        table,
+        f"select {column}, factor, ret from {table} where kind = 'style' and {column} >= ? and {column} < ?",
         [start, end],
     )
     if frame is None or frame.empty:
@@ -124,7 +137,8 @@ def kenfrench_rows(warehouse: Warehouse, start: date, end: date) -> pd.DataFrame
     """Ken French factor rows of the window from ``raw.factor_returns_monthly`` (empty when not loaded)."""
     frame = warehouse.query_if_exists(
         "raw.factor_returns_monthly",
-        "select month_end as period_end, factor, ret from raw.factor_returns_monthly where month_end >= ? and "
+        "select month_end as period_end, factor, ret from raw.factor_returns_monthly where month_end >= ? "
+        "and "
         "month_end < ?",
         [start, end],
     )
@@ -149,8 +163,12 @@ def factor_return_tables(warehouse: Warehouse, start: date, end: date, params: F
     monthly = pd.concat(
         [
             _long(char_monthly, "period_end", "characteristic"),
-            _long(barra_style_returns(warehouse, "barra.factor_returns_monthly", "period_end", start, end),
-                  "period_end", "barra", "barra_"),
+            _long(
+                barra_style_returns(warehouse, "barra.factor_returns_monthly", "period_end", start, end),
+                "period_end",
+                "barra",
+                "barra_",
+            ),
             _long(market_m, "period_end", "market").assign(role="market"),
             kenfrench_rows(warehouse, start, end),
         ],
@@ -159,15 +177,25 @@ def factor_return_tables(warehouse: Warehouse, start: date, end: date, params: F
     daily = pd.concat(
         [
             _long(char_daily, "trade_date", "characteristic"),
-            _long(barra_style_returns(warehouse, "barra.factor_returns_daily", "trade_date", start, end),
-                  "trade_date", "barra", "barra_"),
+            _long(
+                barra_style_returns(warehouse, "barra.factor_returns_daily", "trade_date", start, end),
+                "trade_date",
+                "barra",
+                "barra_",
+            ),
             _long(market_d, "trade_date", "market").assign(role="market"),
         ],
         ignore_index=True,
     )
     formation = pd.concat(
-        [w.rename_axis(index="period_end", columns="stock_id").stack().rename("weight").reset_index().assign(factor=n)
-         for n, w in weights.items()],
+        [
+            w.rename_axis(index="period_end", columns="stock_id")
+            .stack()
+            .rename("weight")
+            .reset_index()
+            .assign(factor=n)
+            for n, w in weights.items()
+        ],
         ignore_index=True,
     )[["period_end", "factor", "stock_id", "weight"]]
     formation["period_end"] = pd.to_datetime(formation["period_end"])
@@ -182,12 +210,20 @@ def factor_return_tables(warehouse: Warehouse, start: date, end: date, params: F
     specs=[
         AssetSpec(
             FACTOR_RETURNS_KEY,
-            deps=[STOCK_MONTHLY, STOCK_DAILY, MARKET_MONTHLY, MARKET_DAILY, FUNDAMENTALS, BARRA_RETURNS,
-                  RAW_FACTOR_RETURNS],
+            deps=[
+                STOCK_MONTHLY,
+                STOCK_DAILY,
+                MARKET_MONTHLY,
+                MARKET_DAILY,
+                FUNDAMENTALS,
+                BARRA_RETURNS,
+                RAW_FACTOR_RETURNS,
+            ],
             description=(
                 "Ehsani-Linnainmaa (2022) factor set, monthly and daily: Barra style factor returns (source "
                 "barra, factor barra_<style>), value-weighted 30/70 long-short portfolios on size, value, "
-                "profitability, investment, strev, ltrev, low_beta, resid_vol, liquidity and momentum (source "
+                "profitability, investment, strev, ltrev, low_beta, resid_vol, liquidity and momentum "
+                "(source "
                 "characteristic), the market excess return (source market, role market) and Ken French "
                 "factors when raw.factor_returns_monthly has rows (source kenfrench, monthly only). role = "
                 "momentum marks the stock-momentum factors kept out of factor-momentum strategies. Tables "

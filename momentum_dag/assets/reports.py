@@ -2,14 +2,16 @@
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
+from momentum_dag.assets.crashes import CRASH_REPORTS
+from momentum_dag.assets.factor_momentum import FACTOR_MOMENTUM_REPORTS
 from momentum_dag.assets.factors import SUMMARY_TABLE
 from momentum_dag.registry import FACTORS
 from momentum_dag.reports.html import render_index
 from momentum_dag.settings import get_settings
 from momentum_dag.warehouse import Warehouse
 
-# Non-factor report pages (crash strategies, factor momentum) register here: (asset key, link text, page).
-EXTRA_REPORTS: list[tuple[AssetKey, str, str]] = []
+# Non-factor report pages: (asset key, link text, page).
+EXTRA_REPORTS: list[tuple[AssetKey, str, str]] = [*CRASH_REPORTS, *FACTOR_MOMENTUM_REPORTS]
 
 
 @asset(

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 
 def plot_cumulative(returns: pd.DataFrame, path: Path, *, title: str) -> Path:
-    """Compounded wealth from 1 of each column of ``returns`` (monthly, indexed by holding month), log scale.
+    """Compounded wealth from 1 of each column of ``returns`` (monthly, indexed by holding month).
 
     Each series starts at its first non-missing month; later missing months count as 0 return.
     """
@@ -29,13 +29,13 @@ def plot_cumulative(returns: pd.DataFrame, path: Path, *, title: str) -> Path:
     ax.grid(True, alpha=0.3)
     for column in frame.columns:
         series = frame[column]
-        started = series.loc[series.first_valid_index():] if series.notna().any() else series.iloc[:0]
+        started = series.loc[series.first_valid_index() :] if series.notna().any() else series.iloc[:0]
         if started.empty:
             continue
         wealth = (1.0 + started.fillna(0.0)).cumprod()
         ax.plot(wealth.index, wealth.to_numpy(), label=str(column), lw=1.2)
-    ax.set_yscale("log")
-    ax.set_ylabel("wealth from 1 (log scale)")
+    ax.axhline(1.0, color="grey", lw=0.6)
+    ax.set_ylabel("wealth from 1")
     ax.legend(fontsize=8, loc="upper left")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

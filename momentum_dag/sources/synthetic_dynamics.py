@@ -293,14 +293,15 @@ class MarketSimulation:
 
         Daniel and Moskowitz (2016, JFE), Section 3.1: after bear markets past losers carry high beta,
         so WML has a strongly negative beta and crashes when the market rebounds. Bear state = cumulative
-        market return over the past 24 months < 0 (their I_B) or a bear/rebound regime at month start.
+        market return over the past 24 months < 0, exactly their ex-ante indicator I_B (a bear regime
+        alone does not count: its months would load on WML's unconditional beta, not on beta_B).
         """
         past = self.log_close_months[-2] - self.log_close_months[0]
         loser_score = np.zeros(self.u.n_stocks)
         m = int(listed.sum())
         if m > 1:
             loser_score[listed] = 1 - 2 * (rankdata(past[listed]) - 0.5) / m
-        bear = sum(self.market_log_months) < 0 or self.regime in (BEAR, REBOUND)
+        bear = len(self.market_log_months) == self.market_log_months.maxlen and sum(self.market_log_months) < 0
         return self.u.beta + LOSER_BETA * self.s.bear_loser_beta * bear * loser_score
 
     def _update_directions(self, rng: np.random.Generator) -> None:

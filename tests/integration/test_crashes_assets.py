@@ -327,6 +327,12 @@ def test_raw_factor_returns_window(pipe):
     assert _materializations(result, "raw/factor_returns_monthly")[0].metadata["rows_written"].value == len(
         rows
     )
+    first = pipe.run(["raw/factor_returns_monthly"], partition="2014-01-01")  # owns all earlier months
+    months = pipe.warehouse.query(
+        "select min(month_end) as lo, max(month_end) as hi from raw.factor_returns_monthly"
+    )
+    assert f"{months['lo'][0]:%Y-%m}" == "1949-01" and f"{months['hi'][0]:%Y-%m}" == "2016-05"
+    assert _materializations(first, "raw/factor_returns_monthly")[0].metadata["rows_written"].value > 10_000
     later = pipe.run(["raw/factor_returns_monthly"], partition="2019-03-01")  # the sample ends 2017-03
     assert _materializations(later, "raw/factor_returns_monthly")[0].metadata["rows_written"].value == 0
 
@@ -362,7 +368,9 @@ def test_report_pages(pipe):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(os.environ.get("MOMENTUM_RUN_SLOW") != "1", reason="about 60 s: set MOMENTUM_RUN_SLOW=1")
+@pytest.mark.skipif(
+    os.environ.get("MOMENTUM_RUN_SLOW") != "1", reason="default-size market, about 40 s: MOMENTUM_RUN_SLOW=1"
+)
 def test_bear_market_beta_on_default_synthetic_market(tmp_path, monkeypatch):
     """Issue: "On the synthetic market with its planted loser-beta effect, WML's bear-market beta (beta_B)
     is negative with t < -3" -- default size (1,000 stocks, 31 industries), whole default history."""
