@@ -45,7 +45,7 @@ MARKET_GARCH = (0.08, 0.90)  # (alpha, beta) at full strength
 # --- style factors: daily returns whose monthly means follow an AR(1) (factor momentum) ---
 STYLE_FACTORS = ("size", "value", "profitability", "investment", "momentum")
 FACTOR_VOL = 0.001
-FACTOR_MEAN_SD = 0.0003  # unconditional sd of the daily mean (~0.6% a month)
+FACTOR_MEAN_SD = 0.0005  # unconditional sd of the daily mean (~1% a month)
 FACTOR_MEAN_PHI = 0.9
 
 # --- industries: AR(1) monthly drifts, month-level lead-lag, small caps lag large caps by days ---

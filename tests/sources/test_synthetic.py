@@ -444,8 +444,11 @@ def characteristic_long_short(data: dict) -> pd.DataFrame:
 
 
 def factor_momentum_t(data: dict) -> float:
-    """Time-series factor momentum: sign(mean of past 12 months) x next month, pooled over factors."""
-    ls = characteristic_long_short(data)
+    """Time-series factor momentum: sign(mean of past 12 months) x next month, pooled over factors.
+
+    The momentum factor is left out, as Ehsani and Linnainmaa (2022) do: its crashes are a separate
+    planted effect (bear-market loser betas)."""
+    ls = characteristic_long_short(data).drop(columns="momentum")
     signal = np.sign(ls.rolling(12).mean()).shift(1)
     return mean_t((signal * ls).iloc[13:].stack())
 
