@@ -36,6 +36,7 @@ def backfill(
     reports: bool = True,
     only: tuple[str, ...] = (),
     defs=None,
+    instance=None,
 ) -> None:
     """Materialize every asset for months ``start``..``end`` (inclusive) as a few single runs.
 
@@ -61,7 +62,7 @@ def backfill(
     weeks = [w for w in weekly_partitions.get_partition_keys() if first <= w < _next_month(last)]
     if defs is None:
         from momentum_dag.definitions import defs
-    instance = DagsterInstance.get()
+    instance = instance or DagsterInstance.get()
     for step in backfill_steps(defs, weekly=weekly and bool(weeks), reports=reports, only=only):
         lo, hi = (weeks[0], weeks[-1]) if step.weekly else (first, last)
         tags = {RANGE_START: lo, RANGE_END: hi} if step.partitioned else {}

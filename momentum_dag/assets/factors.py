@@ -95,13 +95,7 @@ def build_factor_asset(spec: FactorSpec):
         settings = get_settings()
         start, end = window_dates(context)
         panels = MarketPanels(warehouse, end=end, formation_start=start)
-        rows, side = [], {}
-        for window in spec.windows:
-            output = spec.compute(panels, window, settings)
-            rows.append(output.rows)
-            for table, frame in output.side_tables.items():
-                side.setdefault(table, []).append(frame)
-        panel = _in_window(pd.concat(rows, ignore_index=True), start, end)
+        panel, side = compute_factor(spec, panels, settings, start, end)
         result = warehouse.write_window(f"factors.{spec.name}", panel, date_column="period_end", start=start, end=end)
         universe = _universe_size(panels, spec)
         yield MaterializeResult(
@@ -110,12 +104,25 @@ def build_factor_asset(spec: FactorSpec):
                 result, coverage=_coverage(panel, universe), data_source=data_source_label(settings)
             ),
         )
-        for table, frames in side.items():
-            frame = _in_window(pd.concat(frames, ignore_index=True), start, end)
+        for table, frame in side.items():
             side_result = warehouse.write_window(table, frame, date_column="period_end", start=start, end=end)
             yield MaterializeResult(asset_key=table.split("."), metadata=write_metadata(side_result))
 
     return _factor
+
+
+def compute_factor(
+    spec: FactorSpec, panels: MarketPanels, settings: Settings, start: date, end: date
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """A factor's long rows (every window) with period_end in [start, end), and its side tables."""
+    rows, side = [], {}
+    for window in spec.windows:
+        output = spec.compute(panels, window, settings)
+        rows.append(output.rows)
+        for table, frame in output.side_tables.items():
+            side.setdefault(table, []).append(frame)
+    side = {table: _in_window(pd.concat(frames, ignore_index=True), start, end) for table, frames in side.items()}
+    return _in_window(pd.concat(rows, ignore_index=True), start, end), side
 
 
 def _in_window(rows: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
@@ -148,16 +155,20 @@ def evaluation_inputs(panels: MarketPanels, spec: FactorSpec, settings: Settings
 def tradable_at(panels: MarketPanels, dates: pd.DatetimeIndex, settings: Settings) -> pd.DataFrame:
     """A-share tradability at each formation date (DESIGN section 8): True = may enter a portfolio."""
     filters = settings.filters
-    suspended = panels.stock_daily("is_suspended").reindex(dates)
+
+    def at(column: str) -> pd.DataFrame:
+        return panels.stock_at_month_ends(column).reindex(dates)
+
+    suspended = at("is_suspended")
     tradable = suspended.notna()
     if filters.exclude_suspended:
         tradable &= suspended.fillna(True).eq(False)
     if filters.exclude_st:
-        tradable &= panels.stock_daily("is_st").reindex(dates).fillna(True).eq(False)
+        tradable &= at("is_st").fillna(True).eq(False)
     if filters.exclude_limit_up:
-        tradable &= panels.stock_daily("is_limit_up").reindex(dates).fillna(True).eq(False)
+        tradable &= at("is_limit_up").fillna(True).eq(False)
     if filters.min_listed_days > 0:
-        tradable &= panels.stock_daily("listed_days").reindex(dates).fillna(0) >= filters.min_listed_days
+        tradable &= at("listed_days").fillna(0) >= filters.min_listed_days
     return tradable.astype(bool)
 
 
@@ -200,16 +211,7 @@ def build_evaluation_asset(spec: FactorSpec):
         if factor_rows is None:  # no value yet in any materialized window (e.g. still warming up)
             factor_rows = pd.DataFrame({"period_end": [], "entity_id": [], "window": [], "value": []})
         panels = MarketPanels(warehouse, end=_next_period_end(end, spec))
-        inputs = evaluation_inputs(panels, spec, settings)
-        frames = []
-        for window in spec.windows:
-            factor = to_wide(factor_rows, window=window)
-            factor = factor.loc[(factor.index >= pd.Timestamp(start)) & (factor.index < pd.Timestamp(end))]
-            evaluation = _evaluate(spec, factor, inputs)
-            if evaluation is not None:
-                frames.append(evaluation.per_period.assign(window=window))
-        per_period = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"period_end": []})
-        per_period = per_period.dropna(subset=["rank_ic"]) if "rank_ic" in per_period else per_period
+        per_period = evaluate_rows(spec, factor_rows, panels, settings, start, end)
         result = warehouse.write_window(
             f"eval.{spec.name}_periods", per_period, date_column="period_end", start=start, end=end
         )
@@ -223,6 +225,26 @@ def build_evaluation_asset(spec: FactorSpec):
         yield MaterializeResult(asset_key=["eval", spec.name], metadata=write_metadata(result, **headline))
 
     return _evaluation
+
+
+def evaluate_rows(
+    spec: FactorSpec, factor_rows: pd.DataFrame, panels: MarketPanels, settings: Settings, start: date, end: date
+) -> pd.DataFrame:
+    """Per-period evaluation (every window) of the factor rows with formation dates in [start, end).
+
+    ``panels`` must reach one period past ``end`` for the last formation date's forward return; periods
+    without one are left out.
+    """
+    inputs = evaluation_inputs(panels, spec, settings)
+    frames = []
+    for window in spec.windows:
+        factor = to_wide(factor_rows, window=window)
+        factor = factor.loc[(factor.index >= pd.Timestamp(start)) & (factor.index < pd.Timestamp(end))]
+        evaluation = _evaluate(spec, factor, inputs)
+        if evaluation is not None:
+            frames.append(evaluation.per_period.assign(window=window))
+    per_period = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"period_end": []})
+    return per_period.dropna(subset=["rank_ic"]) if "rank_ic" in per_period else per_period
 
 
 def _evaluate(spec: FactorSpec, factor: pd.DataFrame, inputs: dict) -> FactorEvaluation | None:

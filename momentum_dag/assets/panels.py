@@ -57,6 +57,17 @@ class MarketPanels:
         """Wide (trade_date x stock) panel of a ``marts.stock_returns_daily`` column."""
         return self._panel("marts.stock_returns_daily", "trade_date", "stock_id", value)
 
+    def stock_at_month_ends(self, value: str) -> pd.DataFrame:
+        """Wide (month end x stock) panel of a ``marts.stock_returns_daily`` column on month-end days only."""
+        key = ("stock_at_month_ends", value)
+        if key not in self._cache:
+            frame = self._read(
+                "marts.stock_returns_daily", "trade_date", ["trade_date", "stock_id", value],
+                "trade_date in (select month_end from marts.market_monthly)",
+            )
+            self._cache[key] = _wide(frame, "trade_date", "stock_id", value)
+        return self._cache[key]
+
     def stock_monthly(self, value: str) -> pd.DataFrame:
         """Wide (month_end x stock) panel of a ``marts.stock_returns_monthly`` column."""
         return self._panel("marts.stock_returns_monthly", "month_end", "stock_id", value)

@@ -6,7 +6,6 @@ the unpartitioned assets. Checks are identities and independent recomputations f
 (SQL joins, numpy least squares), never numbers copied from the code's output.
 """
 
-import os
 
 import numpy as np
 import pandas as pd
@@ -367,10 +366,6 @@ def test_report_pages(pipe):
 # ---- the planted loser-beta effect on the default-size market ----------------------------------------------
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(
-    os.environ.get("MOMENTUM_RUN_SLOW") != "1", reason="default-size market, about 40 s: MOMENTUM_RUN_SLOW=1"
-)
 def test_bear_market_beta_on_default_synthetic_market(tmp_path, monkeypatch):
     """Issue: "On the synthetic market with its planted loser-beta effect, WML's bear-market beta (beta_B)
     is negative with t < -3" -- default size (1,000 stocks, 31 industries), whole default history."""
