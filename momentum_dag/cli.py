@@ -40,8 +40,8 @@ def backfill(
 ) -> None:
     """Materialize every asset for months ``start``..``end`` (inclusive) as a few single runs.
 
-    ``only`` restricts the backfill to assets whose key starts with one of these prefixes: a layer
-    (``raw``) or a key prefix (``factors/dmom``).
+    ``only`` restricts the backfill to a layer (``raw``), an asset (``factors/dmom``) or a glob of asset
+    keys (``models/dmom*``).
     """
     _ensure_dagster_home()
     from dagster import DagsterInstance
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     bf.add_argument("--no-weekly", action="store_true", help="skip the weekly assets")
     bf.add_argument("--no-reports", action="store_true", help="skip the unpartitioned reports")
     bf.add_argument(
-        "--only", default="", help="comma-separated layers or key prefixes, e.g. raw,staging,marts (default: all)"
+        "--only", default="", help="comma-separated layers, asset keys or globs, e.g. raw,marts,models/dmom*"
     )
     args = parser.parse_args(argv)
     began = time.perf_counter()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fnmatch import fnmatch
 
 from dagster import (
     AssetSelection,
@@ -87,5 +88,5 @@ def backfill_steps(
 
 
 def _selected(key: str, only: tuple[str, ...]) -> bool:
-    """``raw`` selects a layer, ``factors/dmom`` one asset (and ``models/dmom`` its ``models/dmom_*``)."""
-    return any(key == prefix or key.startswith(prefix if "/" in prefix else prefix + "/") for prefix in only)
+    """``raw`` selects a layer; ``factors/dmom`` one asset; ``models/dmom*`` a glob of asset keys."""
+    return any(fnmatch(key, pattern if "/" in pattern else f"{pattern}/*") for pattern in only)

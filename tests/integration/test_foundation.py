@@ -51,7 +51,8 @@ def test_every_raw_and_sql_table_has_every_month(warehouse_path):
         assert found == 6, table
     assert conn.execute("select count(*) from raw.fundamentals").fetchall()[0][0] > 0
     # every listed stock has a point-in-time industry on every trading day
-    assert conn.execute("select count(*) from marts.stock_returns_daily where industry_code is null").fetchall()[0][0] == 0
+    unlabelled = "select count(*) from marts.stock_returns_daily where industry_code is null"
+    assert conn.execute(unlabelled).fetchall()[0][0] == 0
     conn.close()
 
 
@@ -87,8 +88,10 @@ def test_two_runs_at_once_on_different_months_both_succeed_without_duplicates(tm
     outputs = [run.communicate(timeout=300)[0].decode() for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     conn = duckdb.connect(str(tmp_path / "c.duckdb"), read_only=True)
-    months = conn.execute("select date_trunc('month', trade_date) m, count(*) n, count(distinct (trade_date, stock_id)) u "
-                          "from raw.daily_bars group by m order by m").fetchall()
+    months = conn.execute(
+        "select date_trunc('month', trade_date) m, count(*) n, count(distinct (trade_date, stock_id)) u "
+        "from raw.daily_bars group by m order by m"
+    ).fetchall()
     assert [m[0].month for m in months] == [1, 2]
     assert all(n == u for _, n, u in months)
 
