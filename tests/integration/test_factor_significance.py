@@ -7,6 +7,8 @@ factors and their evaluation then run through the same functions the factor and 
 factor and evaluation assets (their wiring is tested in test_factor_assets.py).
 """
 
+from datetime import date
+
 import pandas as pd
 import pytest
 from dagster import DagsterInstance
@@ -18,26 +20,35 @@ from momentum_dag.core.evaluation import ic_summary
 from momentum_dag.definitions import build_definitions
 from momentum_dag.partitions import monthly_partitions
 from momentum_dag.registry import FACTORS
-from momentum_dag.settings import get_settings
+from momentum_dag.settings import Settings, get_settings
 from momentum_dag.warehouse import Warehouse
 
 # 300 stocks in 16 industries: about 19 constituents per industry for the within-industry factors.
 MARKET = {"MOMENTUM_SIM_STOCKS": "300", "MOMENTUM_SIM_INDUSTRIES": "16"}
 
 
-def _rank_ic_t(effects: str, tmp_path_factory, names: list[str]) -> dict[str, pd.Series]:
-    """t-statistic of the mean rank IC per factor and window over the default history."""
+KEYS = monthly_partitions.get_partition_keys()
+START = pd.Timestamp(KEYS[0]).date()
+END = monthly_partitions.time_window_for_partition_key(KEYS[-1]).end.date()
+
+
+def _market(effects: str, tmp_path_factory) -> tuple[Warehouse, Settings]:
+    """Raw, SQL, Barra and factor-momentum layers of a market over the default history, through Dagster."""
     path = tmp_path_factory.mktemp(f"effects_{effects}") / "w.duckdb"
-    window = monthly_partitions.get_partition_keys()
-    start = pd.Timestamp(window[0]).date()
-    end = monthly_partitions.time_window_for_partition_key(window[-1]).end.date()
     with pytest.MonkeyPatch.context() as patch:
         for name, value in {**MARKET, "MOMENTUM_SIM_EFFECTS": effects}.items():
             patch.setenv(name, value)
-        backfill(None, None, weekly=False, reports=False, only=("raw", "staging", "marts", "barra"),
+        only = ("raw", "staging", "marts", "barra", "models/factor_returns", "models/factor_momentum")
+        backfill(None, None, weekly=False, reports=False, only=only,
                  defs=build_definitions(str(path)), instance=DagsterInstance.ephemeral())
-        settings = get_settings()
-    panels = MarketPanels(Warehouse(database=str(path)), end=end)
+        return Warehouse(database=str(path)), get_settings()
+
+
+def _rank_ic_t(market: tuple[Warehouse, Settings], names: list[str]) -> dict[str, pd.Series]:
+    """t-statistic of the mean rank IC per factor and window over the default history."""
+    warehouse, settings = market
+    start, end = START, END
+    panels = MarketPanels(warehouse, end=end)
     out = {}
     for spec in (s for s in FACTORS if s.name in names):
         rows, _ = compute_factor(spec, panels, settings, start, end)
@@ -49,13 +60,23 @@ def _rank_ic_t(effects: str, tmp_path_factory, names: list[str]) -> dict[str, pd
 
 
 @pytest.fixture(scope="module")
-def effects_on(tmp_path_factory) -> dict[str, pd.Series]:
-    return _rank_ic_t("1", tmp_path_factory, ["dmom", "momentum", "momentum_cross_industry_lasso"])
+def on_market(tmp_path_factory) -> tuple[Warehouse, Settings]:
+    return _market("1", tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def effects_off(tmp_path_factory) -> dict[str, pd.Series]:
-    return _rank_ic_t("0", tmp_path_factory, [s.name for s in FACTORS])
+def effects_on(on_market) -> dict[str, pd.Series]:
+    return _rank_ic_t(on_market, ["dmom", "momentum", "momentum_cross_industry_lasso"])
+
+
+@pytest.fixture(scope="module")
+def off_market(tmp_path_factory) -> tuple[Warehouse, Settings]:
+    return _market("0", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def effects_off(off_market) -> dict[str, pd.Series]:
+    return _rank_ic_t(off_market, [s.name for s in FACTORS])
 
 
 def test_dmom_recovers_sign_persistence(effects_on):
@@ -72,3 +93,29 @@ def test_no_factor_is_significant_with_every_effect_off(effects_off, spec):
     t = effects_off[spec.name]
     assert len(t) == len(spec.windows), f"every window must be evaluated: {t.to_dict()}"
     assert (t.abs() <= 2.5).all(), t.round(2).to_dict()
+
+
+@pytest.mark.parametrize("spec", [s for s in FACTORS if s.level == "industry"], ids=lambda s: s.name)
+def test_a_run_starting_mid_history_computes_the_same_values(off_market, spec):
+    """Industry factors compute only the run's formation dates; values must not depend on where it starts."""
+    warehouse, settings = off_market
+    start = date(2024, 1, 1)
+    whole, _ = compute_factor(spec, MarketPanels(warehouse, end=END), settings, start, END)
+    late, _ = compute_factor(spec, MarketPanels(warehouse, end=END, formation_start=start), settings, start, END)
+    assert len(whole) > 0
+    pd.testing.assert_frame_equal(whole, late)
+
+
+def _tsmom_t(market: tuple[Warehouse, Settings]) -> float:
+    tsmom = market[0].query("select tsmom from models.factor_momentum_monthly")["tsmom"].dropna()
+    assert len(tsmom) >= 100, "time-series factor momentum must cover most of the default history"
+    return float(tsmom.mean() / tsmom.std() * len(tsmom) ** 0.5)
+
+
+def test_time_series_factor_momentum_recovers_persistent_factor_means(on_market):
+    """Ehsani-Linnainmaa TS factor momentum on the Barra and characteristic factors (momentum excluded)."""
+    assert _tsmom_t(on_market) > 3
+
+
+def test_time_series_factor_momentum_is_absent_with_every_effect_off(off_market):
+    assert abs(_tsmom_t(off_market)) < 2.5
