@@ -9,7 +9,7 @@ writing process at a time, so opening retries until ``lock_timeout_seconds`` and
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -189,19 +189,42 @@ def _delete_window(conn, table: str, date_column: str, start: date, end: date) -
 
 def replace_table(conn, table: str, df: pd.DataFrame) -> WriteResult:
     """Replace an unpartitioned table whole, in one transaction."""
+    return replace_tables(conn, {table: df})[table]
+
+
+def replace_tables(
+    conn,
+    frames: dict[str, pd.DataFrame],
+    *,
+    notes_table: str | None = None,
+    asset: str = "",
+    notes: Sequence[str] = (),
+) -> dict[str, WriteResult]:
+    """Replace several unpartitioned tables whole, and ``asset``'s rows of ``notes_table`` (asset, note:
+    what an analysis could not compute), in ONE transaction."""
+    results = {}
+    today = date.today()
     conn.execute("begin transaction")
     try:
         ensure_schemas(conn)
-        replaced = conn.execute(f"select count(*) from {table}").fetchall()[0][0] if table_exists(conn, table) else 0
-        conn.register("_table_frame", df)
-        conn.execute(f"create or replace table {table} as select * from _table_frame")
-        conn.unregister("_table_frame")
+        for table, frame in frames.items():
+            replaced = 0
+            if table_exists(conn, table):
+                replaced = conn.execute(f"select count(*) from {table}").fetchall()[0][0]
+            conn.register("_table_frame", frame)
+            conn.execute(f"create or replace table {table} as select * from _table_frame")
+            conn.unregister("_table_frame")
+            results[table] = WriteResult(table, len(frame), int(replaced), today, today)
+        if notes_table is not None:
+            conn.execute(f"create table if not exists {notes_table} (asset VARCHAR, note VARCHAR)")
+            conn.execute(f"delete from {notes_table} where asset = ?", [asset])
+            if notes:
+                conn.executemany(f"insert into {notes_table} values (?, ?)", [[asset, str(n)] for n in notes])
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")
         raise
-    today = date.today()
-    return WriteResult(table, len(df), int(replaced), today, today)
+    return results
 
 
 class Warehouse(DuckDBResource):

@@ -29,7 +29,8 @@ from momentum_dag.core.crashes_strategy import (
     in_sample_mean_forecast,
 )
 from momentum_dag.settings import Settings
-from momentum_dag.warehouse import Warehouse, ensure_schemas, table_exists
+from momentum_dag.warehouse import Warehouse
+from momentum_dag.warehouse import replace_tables as write_tables
 
 # ---- knobs -------------------------------------------------------------------------------------------
 
@@ -336,36 +337,11 @@ NOTES_TABLE = "models.crash_notes"
 def replace_tables(
     warehouse: Warehouse, frames: dict[str, pd.DataFrame], *, asset: str, notes: list[str]
 ) -> dict:
-    """Replace several unpartitioned tables whole AND this asset's rows of ``models.crash_notes``
-    (asset, note) in ONE transaction; returns {table: (rows written, rows replaced)}."""
-    counts = {}
-    notes_frame = pd.DataFrame(
-        {"asset": pd.Series([asset] * len(notes), dtype=object), "note": pd.Series(notes, dtype=object)}
-    )
+    """Replace several unpartitioned tables whole AND this asset's rows of ``models.crash_notes`` in ONE
+    transaction; returns {table: (rows written, rows replaced)}."""
     with warehouse.get_connection() as conn:
-        conn.execute("begin transaction")
-        try:
-            ensure_schemas(conn)
-            for table, frame in frames.items():
-                replaced = (
-                    conn.execute(f"select count(*) from {table}").fetchall()[0][0]
-                    if table_exists(conn, table)
-                    else 0
-                )
-                conn.register("_crash_frame", frame)
-                conn.execute(f"create or replace table {table} as select * from _crash_frame")
-                conn.unregister("_crash_frame")
-                counts[table] = (len(frame), int(replaced))
-            conn.execute(f"create table if not exists {NOTES_TABLE} (asset VARCHAR, note VARCHAR)")
-            conn.execute(f"delete from {NOTES_TABLE} where asset = ?", [asset])
-            conn.register("_crash_notes", notes_frame)
-            conn.execute(f"insert into {NOTES_TABLE} by name select * from _crash_notes")
-            conn.unregister("_crash_notes")
-            conn.execute("commit")
-        except BaseException:
-            conn.execute("rollback")
-            raise
-    return counts
+        results = write_tables(conn, frames, notes_table=NOTES_TABLE, asset=asset, notes=notes)
+    return {table: (r.rows_written, r.rows_replaced) for table, r in results.items()}
 
 
 def read_notes(warehouse: Warehouse, asset: str) -> list[str]:

@@ -18,7 +18,8 @@ from momentum_dag.core.factor_momentum import cs_factor_momentum, factor_autocor
 from momentum_dag.core.factor_portfolios import MOMENTUM_FACTORS
 from momentum_dag.core.spanning import conditional_correlations, grs_test, spanning_regression
 from momentum_dag.settings import Settings
-from momentum_dag.warehouse import Warehouse, ensure_schemas, table_exists
+from momentum_dag.warehouse import Warehouse, table_exists
+from momentum_dag.warehouse import replace_tables as write_tables
 
 # ---- knobs -------------------------------------------------------------------------------------------
 
@@ -375,29 +376,10 @@ def replace_tables(
 ) -> dict:
     """Replace several unpartitioned tables whole AND this asset's rows of ``models.factor_momentum_notes``
     in ONE transaction; returns {table: rows written}."""
-    counts = {}
-    notes_frame = pd.DataFrame(
-        {"asset": pd.Series([asset] * len(notes), dtype=object), "note": pd.Series(notes, dtype=object)}
-    )
+    storable = {table: _storable(frame) for table, frame in frames.items()}
     with warehouse.get_connection() as conn:
-        conn.execute("begin transaction")
-        try:
-            ensure_schemas(conn)
-            for table, frame in frames.items():
-                conn.register("_fm_frame", _storable(frame))
-                conn.execute(f"create or replace table {table} as select * from _fm_frame")
-                conn.unregister("_fm_frame")
-                counts[table] = len(frame)
-            conn.execute(f"create table if not exists {NOTES} (asset VARCHAR, note VARCHAR)")
-            conn.execute(f"delete from {NOTES} where asset = ?", [asset])
-            conn.register("_fm_notes", notes_frame)
-            conn.execute(f"insert into {NOTES} by name select * from _fm_notes")
-            conn.unregister("_fm_notes")
-            conn.execute("commit")
-        except BaseException:
-            conn.execute("rollback")
-            raise
-    return counts
+        results = write_tables(conn, storable, notes_table=NOTES, asset=asset, notes=notes)
+    return {table: r.rows_written for table, r in results.items()}
 
 
 def _storable(frame: pd.DataFrame) -> pd.DataFrame:
