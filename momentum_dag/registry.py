@@ -8,6 +8,7 @@ so adding a factor is one ``core/`` function and one entry here.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -194,8 +195,8 @@ def _positional_inputs(function: Callable) -> list[str]:
 
 
 def _industry(name: str, windows: tuple[int, ...], window_arg: str | None, paper: str, description: str,
-              frequency: str = "M", full_history: bool = False) -> FactorSpec:
-    function = INDUSTRY_MOMENTUM_FACTORS[name]
+              frequency: str = "M", full_history: bool = False, **options) -> FactorSpec:
+    function = functools.partial(INDUSTRY_MOMENTUM_FACTORS[name], **options)
     return FactorSpec(
         name=name,
         level="industry",
@@ -297,7 +298,8 @@ INDUSTRY_FACTORS: list[FactorSpec] = [
     _industry("momentum_cross_industry_lasso", (0,), None,
               "Orient Securities (2022-12-01) 量化策略研究之六: Lasso lead-lag, LassoLarsIC(criterion='aic')",
               "Per-industry Lasso (AIC) forecast of next-month excess return from all industries' "
-              "current-month excess returns, trained on the last 36 months (fallback: historical mean)."),
+              "current-month excess returns, trained on the last 36 months (fallback: historical mean).",
+              n_jobs=-1),
     _industry("momentum_industry_component", (1, 3, 6, 12, 24, 36), "months",
               "Orient Securities (2022-12-01) 量化策略研究之六: constituent momentum mu/sigma",
               "Mean over dispersion of the point-in-time constituents' N-month cumulative returns."),

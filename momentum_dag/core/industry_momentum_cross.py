@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LassoLarsIC
 
@@ -49,6 +50,7 @@ def momentum_cross_industry_lasso(
     *,
     train_months: int = 36,
     min_samples: int = 10,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Lasso lead-lag forecast of each industry's next-month excess return (``momentum_cross_industry_lasso``).
 
@@ -59,25 +61,33 @@ def momentum_cross_industry_lasso(
     Features are the industries observed in every training month and at t (a reclassification drops
     an industry from X rather than the whole model). With fewer than ``min_samples`` pairs the factor
     falls back to the mean of y over the available pairs (the industry's historical mean excess return).
-    Warm-up: 2 months for the fallback, min_samples + 1 months for the Lasso.
+    Warm-up: 2 months for the fallback, min_samples + 1 months for the Lasso. ``n_jobs`` spreads the
+    formation months over processes (joblib; None = 1, -1 = all cores): ~5,000 fits for 13 years.
     """
     check_panel("industry_ret_monthly", industry_ret_monthly)
     check_positive_int("train_months", train_months, minimum=2)
     check_positive_int("min_samples", min_samples, minimum=2)
     pos = period_positions(industry_ret_monthly.index, period_ends)
     excess = excess_over_ew_mean(industry_ret_monthly.to_numpy(dtype=float))
-    out = np.full((len(pos), excess.shape[1]), np.nan)
-    # Expanding/rolling training sets: one fit per formation month and industry.
-    for j, p in enumerate(pos):
-        months = np.arange(max(1, p - train_months + 1), p + 1)
-        if len(months) == 0:
-            continue
-        x_all, y_all, x_now = excess[months - 1], excess[months], excess[p]
-        features = ~np.isnan(x_all).any(axis=0) & ~np.isnan(x_now)
-        for i in np.flatnonzero(~np.isnan(x_now)):
-            rows = ~np.isnan(y_all[:, i])
-            if rows.sum() >= min_samples and features.any():
-                out[j, i] = lasso_aic_prediction(x_all[rows][:, features], y_all[rows, i], x_now[features])
-            elif rows.any():
-                out[j, i] = y_all[rows, i].mean()
+    # Rolling training sets: one fit per formation month and industry; months are independent.
+    tasks = (delayed(_predict_month)(excess, p, train_months, min_samples) for p in pos)
+    rows = Parallel(n_jobs=n_jobs)(tasks)
+    out = np.vstack(rows) if rows else np.empty((0, excess.shape[1]))
     return wide(out, period_ends, industry_ret_monthly.columns)
+
+
+def _predict_month(excess: np.ndarray, p: int, train_months: int, min_samples: int) -> np.ndarray:
+    """Every industry's forecast at formation month position ``p`` (see momentum_cross_industry_lasso)."""
+    out = np.full(excess.shape[1], np.nan)
+    months = np.arange(max(1, p - train_months + 1), p + 1)
+    if len(months) == 0:
+        return out
+    x_all, y_all, x_now = excess[months - 1], excess[months], excess[p]
+    features = ~np.isnan(x_all).any(axis=0) & ~np.isnan(x_now)
+    for i in np.flatnonzero(~np.isnan(x_now)):
+        rows = ~np.isnan(y_all[:, i])
+        if rows.sum() >= min_samples and features.any():
+            out[i] = lasso_aic_prediction(x_all[rows][:, features], y_all[rows, i], x_now[features])
+        elif rows.any():
+            out[i] = y_all[rows, i].mean()
+    return out

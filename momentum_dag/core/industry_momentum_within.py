@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.decomposition import PCA
 
 from momentum_dag.core.industry_momentum_common import (
     check_aligned,
@@ -83,7 +82,7 @@ def representative_stocks(
 
 
 def pca_score(returns: np.ndarray, n_components: int = 2) -> float:
-    """Sum of the first ``n_components`` explained-variance ratios of sklearn ``PCA`` on z-scored returns.
+    """Sum of the first ``n_components`` explained-variance ratios of a PCA of z-scored returns.
 
     ``returns`` is (days x stocks) with NaN on suspended days; each stock is z-scored over its own traded
     days and missing days are set to 0 (its mean), so they add no co-movement. Constant stocks are dropped.
@@ -94,8 +93,12 @@ def pca_score(returns: np.ndarray, n_components: int = 2) -> float:
     if keep.sum() < 2:
         return np.nan
     z = np.nan_to_num((returns[:, keep] - mean[keep]) / std[keep], nan=0.0)
-    pca = PCA(n_components=min(n_components, z.shape[1]), svd_solver="full").fit(z)
-    return float(pca.explained_variance_ratio_.sum())
+    # PCA's explained-variance ratios are the squared singular values of the centred data over their sum;
+    # numpy's SVD gives them directly (what sklearn PCA(svd_solver="full") computes, without its per-fit
+    # overhead, which dominated a weekly backfill: ~20,000 fits).
+    singular = np.linalg.svd(z - z.mean(axis=0), compute_uv=False)
+    variance = singular**2
+    return float(variance[:n_components].sum() / variance.sum())
 
 
 def industry_pca_scores(
