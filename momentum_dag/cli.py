@@ -25,6 +25,10 @@ def _month_key(text: str) -> str:
 def _ensure_dagster_home() -> Path:
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster_home").resolve())))
     home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        # an explicit (default, SQLite) instance; no usage statistics from a research machine
+        config.write_text("telemetry:\n  enabled: false\n")
     return home
 
 
