@@ -8,6 +8,7 @@ partitioned asset has a single-run backfill policy): monthly assets first, then 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import sys
 import time
@@ -32,6 +33,24 @@ def _ensure_dagster_home() -> Path:
     return home
 
 
+def _shared_instance():
+    """The Dagster instance in ``DAGSTER_HOME``, its SQLite storages created under a file lock.
+
+    Two runs started at once on a new ``DAGSTER_HOME`` would otherwise both create the storage tables
+    and one would fail ("table ... already exists").
+    """
+    from dagster import AssetKey, DagsterInstance
+
+    home = _ensure_dagster_home()
+    with open(home / ".momentum_init.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        instance = DagsterInstance.get()
+        instance.get_runs(limit=1)
+        instance.get_latest_materialization_event(AssetKey("momentum_dag_init"))
+        instance.all_instigator_state()
+    return instance
+
+
 def backfill(
     start: str | None,
     end: str | None,
@@ -47,9 +66,6 @@ def backfill(
     ``only`` restricts the backfill to a layer (``raw``), an asset (``factors/dmom``) or a glob of asset
     keys (``models/dmom*``).
     """
-    _ensure_dagster_home()
-    from dagster import DagsterInstance
-
     from momentum_dag.jobs import backfill_steps
     from momentum_dag.partitions import monthly_partitions, weekly_partitions
 
@@ -66,7 +82,7 @@ def backfill(
     weeks = [w for w in weekly_partitions.get_partition_keys() if first <= w < _next_month(last)]
     if defs is None:
         from momentum_dag.definitions import defs
-    instance = instance or DagsterInstance.get()
+    instance = instance or _shared_instance()
     for step in backfill_steps(defs, weekly=weekly and bool(weeks), reports=reports, only=only):
         lo, hi = (weeks[0], weeks[-1]) if step.weekly else (first, last)
         tags = {RANGE_START: lo, RANGE_END: hi} if step.partitioned else {}
