@@ -35,6 +35,14 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"MOMENTUM_{name} must be an integer, got {raw!r}") from None
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name, str(default))
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"MOMENTUM_{name} must be a number, got {raw!r}") from None
+
+
 def _env_date(name: str, default: str) -> date:
     raw = _env(name, default)
     try:
@@ -67,6 +75,7 @@ class Settings:
     sim_industries: int = 31
     sim_seed: int = 20140101
     sim_effects: bool = True
+    sim_effect_scale: float = 1.0
     lock_timeout_seconds: int = 120
     filters: TradabilityFilters = field(default_factory=TradabilityFilters)
     dmom_scheme: str = "expanding"
@@ -88,6 +97,7 @@ class Settings:
             sim_industries=_env_int("SIM_INDUSTRIES", 31),
             sim_seed=_env_int("SIM_SEED", 20140101),
             sim_effects=_env_bool("SIM_EFFECTS", True),
+            sim_effect_scale=_env_float("SIM_EFFECT_SCALE", 1.0),
             lock_timeout_seconds=_env_int("LOCK_TIMEOUT_SECONDS", 120),
             filters=TradabilityFilters(
                 exclude_suspended=_env_bool("FILTER_SUSPENDED", True),
@@ -110,6 +120,8 @@ class Settings:
             raise ValueError("MOMENTUM_DATA_SOURCE=files needs MOMENTUM_FILES_DIR (a folder of CSV/Parquet files)")
         if self.dmom_scheme not in ("expanding", "rolling"):
             raise ValueError(f"MOMENTUM_DMOM_SCHEME must be 'expanding' or 'rolling', got {self.dmom_scheme!r}")
+        if not 0 <= self.sim_effect_scale < 100:
+            raise ValueError(f"MOMENTUM_SIM_EFFECT_SCALE must be in [0, 100), got {self.sim_effect_scale}")
         if self.sim_stocks < 50 or self.sim_industries < 2:
             raise ValueError("MOMENTUM_SIM_STOCKS must be >= 50 and MOMENTUM_SIM_INDUSTRIES >= 2")
         if self.history_start.day != 1:

@@ -28,7 +28,7 @@ def make_provider(settings: Settings) -> Provider:
         n_industries=settings.sim_industries,
         start=settings.history_start,
         seed=settings.sim_seed,
-        effects=EffectStrengths() if settings.sim_effects else EffectStrengths.off(),
+        effects=EffectStrengths.scaled(settings.sim_effect_scale) if settings.sim_effects else EffectStrengths.off(),
     )
     return SyntheticMarket(config)
 
@@ -37,7 +37,7 @@ def data_source_label(settings: Settings) -> str:
     """One line saying where the numbers come from, shown in every report."""
     if settings.data_source == "files":
         return f"files ({settings.files_dir})"
-    effects = "effects on" if settings.sim_effects else "effects off"
+    effects = f"effects x{settings.sim_effect_scale:g}" if settings.sim_effects else "effects off"
     return (
         f"synthetic (seed {settings.sim_seed}, {settings.sim_stocks} stocks, {effects}): "
         "results on synthetic data test the machinery, not markets"

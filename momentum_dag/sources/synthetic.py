@@ -44,7 +44,7 @@ class EffectStrengths:
             +0.50% a day), volatility and turnover; off = constant drift 0.03%/day.
         market_vol_clustering: market GARCH(1,1), alpha 0.08, beta 0.90; off = constant volatility.
         factor_momentum: AR(1) (phi 0.9) monthly means of the size, value, profitability, investment and
-            momentum style factors (sd ~0.6%/month per unit exposure; daily factor noise 0.1%); off = zero-mean factors.
+            momentum style factors (sd ~1%/month per unit exposure; daily factor noise 0.1%); off = zero-mean factors.
         industry_momentum: AR(1) (phi 0.92) relative industry drifts (sd ~1.5%/month).
         industry_lead_lag: follower industries' month-t drift = 0.4 x leader's month t-1 excess return.
         intra_industry_lead_lag: small caps get 50% of their industry's daily move over the next 3 days.
@@ -77,6 +77,12 @@ class EffectStrengths:
             if getattr(self, name) > 1:
                 raise ValueError(f"EffectStrengths.{name} must be <= 1 (GARCH alpha + beta < 1), "
                                  f"got {getattr(self, name)!r}")
+
+    @classmethod
+    def scaled(cls, factor: float) -> EffectStrengths:
+        """Every predictive effect times ``factor``; market regimes and volatility clustering unchanged."""
+        keep = ("market_regimes", "market_vol_clustering", "idio_vol_clustering")
+        return cls(**{f.name: 1.0 if f.name in keep else float(factor) for f in fields(cls)})
 
     @classmethod
     def off(cls) -> EffectStrengths:

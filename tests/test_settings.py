@@ -1,0 +1,47 @@
+"""Settings from the environment: defaults, parsing, and errors naming the variable."""
+
+import pytest
+
+from momentum_dag.settings import Settings
+from momentum_dag.sources import make_provider
+from momentum_dag.sources.synthetic import EffectStrengths
+
+
+def test_defaults(monkeypatch):
+    for name in ("MOMENTUM_SIM_STOCKS", "MOMENTUM_SIM_INDUSTRIES", "MOMENTUM_HISTORY_START"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings.from_env()
+    assert (settings.sim_stocks, settings.sim_industries, str(settings.history_start)) == (1000, 31, "2014-01-01")
+    assert settings.filters.min_listed_days == 60 and settings.dmom_min_months == 60
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("MOMENTUM_SIM_STOCKS", "many", "MOMENTUM_SIM_STOCKS must be an integer"),
+        ("MOMENTUM_SIM_EFFECTS", "maybe", "MOMENTUM_SIM_EFFECTS must be a boolean"),
+        ("MOMENTUM_HISTORY_START", "2014-01-15", "first day of a month"),
+        ("MOMENTUM_DATA_SOURCE", "bloomberg", "MOMENTUM_DATA_SOURCE must be one of"),
+        ("MOMENTUM_SIM_EFFECT_SCALE", "-1", "MOMENTUM_SIM_EFFECT_SCALE must be in"),
+    ],
+)
+def test_bad_values_name_the_variable(monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=message):
+        Settings.from_env()
+
+
+def test_files_source_needs_a_folder(monkeypatch):
+    monkeypatch.setenv("MOMENTUM_DATA_SOURCE", "files")
+    monkeypatch.delenv("MOMENTUM_FILES_DIR", raising=False)
+    with pytest.raises(ValueError, match="MOMENTUM_FILES_DIR"):
+        Settings.from_env()
+
+
+def test_effect_scale_multiplies_the_predictive_effects_only(monkeypatch):
+    monkeypatch.setenv("MOMENTUM_SIM_EFFECT_SCALE", "0.5")
+    effects = make_provider(Settings.from_env()).config.effects
+    assert effects.sign_persistence == effects.industry_lead_lag == effects.bear_loser_beta == 0.5
+    assert effects.market_regimes == effects.market_vol_clustering == 1.0
+    monkeypatch.setenv("MOMENTUM_SIM_EFFECTS", "0")
+    assert make_provider(Settings.from_env()).config.effects == EffectStrengths.off()
