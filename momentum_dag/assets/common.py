@@ -43,3 +43,15 @@ def _as_metadata(value):
     if isinstance(value, pd.DataFrame):
         return MetadataValue.md(value.to_markdown(index=False) if len(value) < 60 else f"{len(value)} rows")
     return MetadataValue.text(str(value))
+
+
+def in_window(frame: pd.DataFrame, column: str, start: date, end: date) -> pd.DataFrame:
+    """Rows of ``frame`` whose ``column`` date lies in the partition window [start, end)."""
+    dates = pd.to_datetime(frame[column])
+    return frame.loc[(dates >= pd.Timestamp(start)) & (dates < pd.Timestamp(end))].reset_index(drop=True)
+
+
+def dated_table_ddl(table: str, date_column: str, columns: dict[str, str]) -> str:
+    """CREATE TABLE IF NOT EXISTS with a DATE key column, so window deletes compare dates with dates."""
+    body = ",\n".join([f"    {date_column} DATE NOT NULL", *[f"    {c} {t}" for c, t in columns.items()]])
+    return f"CREATE TABLE IF NOT EXISTS {table} (\n{body}\n)"

@@ -20,14 +20,13 @@ from dagster import (
     multi_asset,
 )
 
-from momentum_dag.assets.common import window_dates, write_metadata
+from momentum_dag.assets.common import in_window, window_dates, write_metadata
 from momentum_dag.assets.crashes_common import (
     KF_KEY,
     KF_PREFIX,
     KF_RAW_KEY,
     CrashParams,
     crash_params,
-    in_window,
     long_strategy_frame,
     regression_frame,
     replace_tables,

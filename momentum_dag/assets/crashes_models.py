@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 from dagster import AssetExecutionContext, AssetSpec, BackfillPolicy, MaterializeResult, multi_asset
 
-from momentum_dag.assets.common import window_dates, write_metadata
+from momentum_dag.assets.common import dated_table_ddl as ddl
+from momentum_dag.assets.common import in_window, window_dates, write_metadata
 from momentum_dag.assets.crashes_common import (
     BETAS_KEY,
     MARKET_DAILY,
@@ -27,9 +28,7 @@ from momentum_dag.assets.crashes_common import (
     WML_MONTHLY,
     WML_VARIANCE,
     crash_params,
-    ddl,
     decile_columns,
-    in_window,
     read_dated,
     require_rows,
 )

@@ -117,17 +117,6 @@ FF_STYLE = ("size", "value", "profitability", "investment")
 DOUBLE = "DOUBLE"
 
 
-def ddl(table: str, date_column: str, columns: dict[str, str]) -> str:
-    """CREATE TABLE IF NOT EXISTS with a DATE key column, so window deletes compare dates with dates."""
-    body = ",\n".join([f"    {date_column} DATE NOT NULL", *[f"    {c} {t}" for c, t in columns.items()]])
-    return f"CREATE TABLE IF NOT EXISTS {table} (\n{body}\n)"
-
-
-def in_window(frame: pd.DataFrame, column: str, start: date, end: date) -> pd.DataFrame:
-    dates = pd.to_datetime(frame[column])
-    return frame.loc[(dates >= pd.Timestamp(start)) & (dates < pd.Timestamp(end))].reset_index(drop=True)
-
-
 MOMENTUM_COLUMNS = {
     "tsmom": DOUBLE,
     "tsmom_winners": DOUBLE,

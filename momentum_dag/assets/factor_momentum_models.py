@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from dagster import AssetExecutionContext, AssetSpec, BackfillPolicy, MaterializeResult, multi_asset
 
-from momentum_dag.assets.common import window_dates, write_metadata
+from momentum_dag.assets.common import dated_table_ddl as ddl
+from momentum_dag.assets.common import in_window, window_dates, write_metadata
 from momentum_dag.assets.factor_momentum_common import (
     DOUBLE,
     FACTOR_MOMENTUM,
@@ -24,9 +25,7 @@ from momentum_dag.assets.factor_momentum_common import (
     PC_MOMENTUM_KEY,
     STOCK_MONTHLY,
     FactorMomentumParams,
-    ddl,
     fm_params,
-    in_window,
     momentum_frame,
     momentum_rows,
     read_factor_panel,

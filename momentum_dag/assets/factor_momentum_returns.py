@@ -15,7 +15,8 @@ from datetime import date
 import pandas as pd
 from dagster import AssetExecutionContext, AssetSpec, BackfillPolicy, MaterializeResult, multi_asset
 
-from momentum_dag.assets.common import window_dates, write_metadata
+from momentum_dag.assets.common import dated_table_ddl as ddl
+from momentum_dag.assets.common import in_window, window_dates, write_metadata
 from momentum_dag.assets.factor_momentum_common import (
     BARRA_RETURNS,
     DOUBLE,
@@ -31,9 +32,7 @@ from momentum_dag.assets.factor_momentum_common import (
     STOCK_DAILY,
     STOCK_MONTHLY,
     FactorMomentumParams,
-    ddl,
     fm_params,
-    in_window,
 )
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.factor_characteristics import build_characteristics

@@ -20,7 +20,7 @@ from dagster import (
     multi_asset,
 )
 
-from momentum_dag.assets.common import window_dates, write_metadata
+from momentum_dag.assets.common import in_window, window_dates, write_metadata
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.evaluation import FactorEvaluation, evaluate_factor
 from momentum_dag.core.panels import compound_by_period, to_wide
@@ -121,13 +121,11 @@ def compute_factor(
         rows.append(output.rows)
         for table, frame in output.side_tables.items():
             side.setdefault(table, []).append(frame)
-    side = {table: _in_window(pd.concat(frames, ignore_index=True), start, end) for table, frames in side.items()}
-    return _in_window(pd.concat(rows, ignore_index=True), start, end), side
-
-
-def _in_window(rows: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
-    dates = pd.to_datetime(rows["period_end"])
-    return rows.loc[(dates >= pd.Timestamp(start)) & (dates < pd.Timestamp(end))].reset_index(drop=True)
+    side = {
+        table: in_window(pd.concat(frames, ignore_index=True), "period_end", start, end)
+        for table, frames in side.items()
+    }
+    return in_window(pd.concat(rows, ignore_index=True), "period_end", start, end), side
 
 
 def _universe_size(panels: MarketPanels, spec: FactorSpec) -> int:
