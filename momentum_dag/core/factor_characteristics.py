@@ -83,7 +83,7 @@ def rolling_market_model(
     cxy = rolling_sum(x * y) - sx * sy / n
     cyy = rolling_sum(y * y) - sy * sy / n
     beta = cxy / cxx.where(cxx > 0)
-    resid_var = (cyy - beta * cxy).clip(lower=0.0) / (n - 2)
+    resid_var = (cyy - beta * cxy).clip(lower=0.0) / (n - 2).where(n > 2)
     return beta, np.sqrt(resid_var)
 
 
