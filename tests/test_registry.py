@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from momentum_dag.core.industry_momentum import INDUSTRY_MOMENTUM_FACTORS
+from momentum_dag.core.industry import INDUSTRY_MOMENTUM_FACTORS
 from momentum_dag.registry import FACTORS, INDUSTRY_DAILY, INDUSTRY_MONTHLY, STOCK_DAILY, complete_weeks, factor
 
 

@@ -20,8 +20,8 @@ from dagster import (
 
 from momentum_dag.assets.common import window_dates, write_metadata
 from momentum_dag.assets.panels import MarketPanels
-from momentum_dag.core.barra import STYLE_NAMES, style_exposures
-from momentum_dag.core.barra_factor_returns import factor_returns
+from momentum_dag.core.barra.exposures import STYLE_NAMES, style_exposures
+from momentum_dag.core.barra.factor_returns import factor_returns
 from momentum_dag.partitions import monthly_partitions
 from momentum_dag.warehouse import Warehouse
 

@@ -22,7 +22,7 @@ from momentum_dag.core.crashes import (
     scale_to_target_vol,
     sharpe_table,
 )
-from momentum_dag.core.crashes_strategy import (
+from momentum_dag.core.crashes.strategy import (
     constant_vol_weights_dm,
     dynamic_weights,
     expanding_mean_forecast,

@@ -32,7 +32,7 @@ from momentum_dag.assets.crashes_common import (
     run_strategies,
 )
 from momentum_dag.core.crashes import barroso_santa_clara_weights, to_holding_alignment
-from momentum_dag.core.crashes_regressions import CRASH_TERMS, FORECAST_TERMS
+from momentum_dag.core.crashes.regressions import CRASH_TERMS, FORECAST_TERMS
 from momentum_dag.settings import get_settings
 from momentum_dag.sources import data_source_label
 from momentum_dag.warehouse import Warehouse

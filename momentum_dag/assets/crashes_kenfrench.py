@@ -40,7 +40,7 @@ from momentum_dag.core.crashes import (
     market_state,
     to_holding_alignment,
 )
-from momentum_dag.core.crashes_regressions import CRASH_TERMS, FORECAST_TERMS
+from momentum_dag.core.crashes.regressions import CRASH_TERMS, FORECAST_TERMS
 from momentum_dag.partitions import monthly_partitions
 from momentum_dag.settings import Settings, get_settings
 from momentum_dag.sources.contract import RAW_TABLES, ddl

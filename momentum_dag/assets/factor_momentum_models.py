@@ -31,9 +31,9 @@ from momentum_dag.assets.factor_momentum_common import (
     read_factor_panel,
 )
 from momentum_dag.assets.panels import MarketPanels
-from momentum_dag.core.factor_characteristics import cumulative_return
-from momentum_dag.core.factor_portfolios import momentum_neutral_factor_returns
-from momentum_dag.core.pc_factors import apply_pc_positions, default_pc_groups, pc_momentum_positions
+from momentum_dag.core.factor_momentum.characteristics import cumulative_return
+from momentum_dag.core.factor_momentum.portfolios import momentum_neutral_factor_returns
+from momentum_dag.core.factor_momentum.pc_factors import apply_pc_positions, default_pc_groups, pc_momentum_positions
 from momentum_dag.partitions import monthly_partitions
 from momentum_dag.settings import get_settings
 from momentum_dag.sources import data_source_label

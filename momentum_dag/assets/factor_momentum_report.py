@@ -32,7 +32,7 @@ from momentum_dag.assets.factor_momentum_common import (
     spanning_summary,
     table_or_none,
 )
-from momentum_dag.core.spanning import summarize_by_half
+from momentum_dag.core.factor_momentum.spanning import summarize_by_half
 from momentum_dag.reports.factor_momentum_plots import plot_cumulative
 from momentum_dag.reports.html import render_tables_report
 from momentum_dag.settings import get_settings

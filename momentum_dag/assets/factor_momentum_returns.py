@@ -35,8 +35,8 @@ from momentum_dag.assets.factor_momentum_common import (
     fm_params,
 )
 from momentum_dag.assets.panels import MarketPanels
-from momentum_dag.core.factor_characteristics import build_characteristics
-from momentum_dag.core.factor_portfolios import (
+from momentum_dag.core.factor_momentum.characteristics import build_characteristics
+from momentum_dag.core.factor_momentum.portfolios import (
     daily_factor_returns,
     is_momentum_name,
     long_short_returns,

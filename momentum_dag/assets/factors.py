@@ -22,7 +22,7 @@ from dagster import (
 
 from momentum_dag.assets.common import in_window, window_dates, write_metadata
 from momentum_dag.assets.panels import MarketPanels
-from momentum_dag.core.evaluation import FactorEvaluation, evaluate_factor
+from momentum_dag.core.evaluation.engine import FactorEvaluation, evaluate_factor
 from momentum_dag.core.panels import compound_by_period, to_wide
 from momentum_dag.jobs import WEEKLY_TAG
 from momentum_dag.partitions import monthly_partitions, weekly_partitions

@@ -18,7 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from momentum_dag.core.evaluation_performance import cumulative_returns
+from momentum_dag.core.evaluation.performance import cumulative_returns
 
 FIGSIZE = (8.0, 3.6)
 DPI = 100

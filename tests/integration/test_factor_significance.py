@@ -16,7 +16,7 @@ from dagster import DagsterInstance
 from momentum_dag.assets.factors import compute_factor, evaluate_rows
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.cli import backfill
-from momentum_dag.core.evaluation import ic_summary
+from momentum_dag.core.evaluation.engine import ic_summary
 from momentum_dag.definitions import build_definitions
 from momentum_dag.partitions import monthly_partitions
 from momentum_dag.registry import FACTORS

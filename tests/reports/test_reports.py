@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from momentum_dag.core.evaluation import evaluate_factor
+from momentum_dag.core.evaluation.engine import evaluate_factor
 from momentum_dag.reports.html import (
     SYNTHETIC_NOTE,
     fmt_ic,

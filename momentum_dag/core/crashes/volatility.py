@@ -1,0 +1,225 @@
+"""WML variance forecasts of Daniel & Moskowitz (2016, JFE 122:221-247), Appendix D (NBER WP version).
+
+GJR-GARCH(1,1) refit on an expanding window at each month end, trailing realized volatility, and their
+blend estimated by an expanding OLS on realizations already observed.
+
+Alignment convention of this module (FORMATION alignment): row t (a month end) holds forecasts made at
+the close of t for the month after t, from data dated <= t only. ``crashes_strategy.to_holding_alignment``
+moves them to row t+1, the month they forecast.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from arch import arch_model
+from statsmodels.regression.rolling import RollingOLS
+
+from momentum_dag.core.crashes.checks import (
+    require_consecutive_months,
+    require_series,
+    require_simple_returns,
+)
+
+VARIANCE_COLUMNS = ["garch_var", "garch_vol", "rv_var", "rv_vol", "blend_vol", "blend_var"]
+GARCH_SCALE = 100.0  # fit in percent: the optimiser is poorly scaled on decimal returns
+
+
+def _gjr_garch(y_percent: np.ndarray) -> object:
+    """GJR-GARCH(1,1) with constant mean (D-M 2016 App. D: R = mu + e, sigma^2_t = omega + beta sigma^2_t-1
+    + (alpha + gamma 1[e_t-1 < 0]) e^2_t-1), normal likelihood, via ``arch``."""
+    return arch_model(y_percent, mean="Constant", vol="GARCH", p=1, o=1, q=1, dist="normal", rescale=False)
+
+
+def expanding_garch_forecasts(
+    returns: pd.Series,
+    end_positions: np.ndarray,
+    *,
+    horizon: int,
+    min_obs: int,
+    refit_every: int = 1,
+) -> np.ndarray:
+    """Mean of the 1..``horizon``-step GJR-GARCH variance forecasts made at each end position (decimal^2).
+
+    At end position p the model is refit by maximum likelihood on returns[:p+1] only, warm-started from the
+    previous fit's parameters (one fit per month keeps ~800 monthly refits fast). With ``refit_every`` = k
+    > 1 the model is refit every k-th end and in between the last parameters are held fixed while the
+    variance recursion is run on the data up to p; either way nothing after p is used. NaN until
+    ``min_obs`` returns are available. ``returns`` must hold no NaN.
+    """
+    if refit_every < 1:
+        raise ValueError(f"refit_every must be >= 1, got {refit_every}")
+    y = GARCH_SCALE * returns.to_numpy(dtype="float64")
+    out = np.full(len(end_positions), np.nan)
+    params = None
+    n_eligible = 0
+    for i, pos in enumerate(end_positions):
+        if pos + 1 < min_obs:
+            continue
+        model = _gjr_garch(y[: pos + 1])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # arch warns on convergence codes; checked below
+            if params is None or n_eligible % refit_every == 0:
+                result = model.fit(disp="off", starting_values=params, show_warning=False)
+                if result.convergence_flag != 0 and params is not None:
+                    result = model.fit(disp="off", show_warning=False)  # retry from arch's own start
+                params = result.params
+            else:
+                result = model.fix(params)
+            forecast = result.forecast(horizon=horizon, reindex=False).variance.to_numpy()[-1]
+        out[i] = forecast.mean() / GARCH_SCALE**2
+        n_eligible += 1
+    return out
+
+
+def expanding_vol_blend(
+    sigma_garch: np.ndarray,
+    sigma_rv: np.ndarray,
+    realized_vol: np.ndarray,
+    known_by: np.ndarray,
+    *,
+    min_pairs: int,
+) -> np.ndarray:
+    """Blended volatility forecast sigma_hat = b0 + b1 sigma_GARCH,t + b2 sigma_RV,t (D-M 2016 App. D).
+
+    D&M estimate sigma_22,t+1 = 0.0010 + 0.6114 sigma_GARCH,t + 0.2640 sigma_126,t on the full sample;
+    here the coefficients at end i come from statsmodels OLS on the pairs j whose realization is known by
+    then (``known_by[j] <= i``: the forecast at j and its realized volatility both dated <= end i),
+    an expanding window. NaN until ``min_pairs`` such pairs exist, and where the fit is not positive.
+
+    Args:
+        sigma_garch, sigma_rv, realized_vol: per end, aligned arrays (realized_vol[j] is the FUTURE
+            volatility after end j, used only once known).
+        known_by: per end j, the index of the first end at which realized_vol[j] is known.
+    """
+    complete = np.isfinite(sigma_garch) & np.isfinite(sigma_rv) & np.isfinite(realized_vol)
+    pairs = np.flatnonzero(complete)  # known_by increases with j, so the usable set is a prefix of pairs
+    out = np.full(len(sigma_garch), np.nan)
+    if len(pairs) < max(min_pairs, 4):
+        return out
+    exog = np.column_stack([np.ones(len(pairs)), sigma_garch[pairs], sigma_rv[pairs]])
+    fit = RollingOLS(realized_vol[pairs], exog, window=len(pairs), min_nobs=min_pairs, expanding=True).fit(
+        params_only=True
+    )
+    coefs = fit.params  # row k: OLS on pairs[0..k]
+    n_known = np.searchsorted(known_by[pairs], np.arange(len(sigma_garch)), side="right")
+    for i in np.flatnonzero((n_known >= min_pairs) & np.isfinite(sigma_garch) & np.isfinite(sigma_rv)):
+        b = coefs[n_known[i] - 1]
+        out[i] = b[0] + b[1] * sigma_garch[i] + b[2] * sigma_rv[i]
+    out[out <= 0] = np.nan
+    return out
+
+
+def _assemble(garch_var: np.ndarray, rv_var: np.ndarray, blend_vol: np.ndarray, index) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "garch_var": garch_var,
+            "garch_vol": np.sqrt(garch_var),
+            "rv_var": rv_var,
+            "rv_vol": np.sqrt(rv_var),
+            "blend_vol": blend_vol,
+            "blend_var": blend_vol**2,
+        },
+        index=pd.DatetimeIndex(index, name="period_end"),
+    )
+    return frame[VARIANCE_COLUMNS]
+
+
+def garch_variance_forecasts(
+    daily_wml: pd.Series,
+    month_ends: pd.DatetimeIndex,
+    *,
+    horizon: int = 22,
+    rv_window: int = 126,
+    min_obs: int = 252,
+    refit_every: int = 1,
+    min_blend_pairs: int = 36,
+) -> pd.DataFrame:
+    """One-month-ahead WML variance forecasts from DAILY returns (Daniel-Moskowitz 2016, App. D; FACTORS.md).
+
+    At each month end t (using daily WML dated <= t only):
+      - ``garch_var``: GJR-GARCH(1,1) (``arch_model(100*y, mean='Constant', vol='GARCH', p=1, o=1, q=1)``)
+        refit on all days up to t (expanding, warm-started; see ``expanding_garch_forecasts``), average of
+        the next ``horizon`` (22) daily variance forecasts = one-month-ahead DAILY variance (decimal^2);
+      - ``rv_var``: sample variance (ddof=1) of the trailing ``rv_window`` (126) daily returns (sigma_126);
+      - ``blend_vol``: b0 + b1 sigma_GARCH,t + b2 sigma_126,t, with b from OLS of the realized daily
+        volatility (std, ddof=1) of the 22 trading days after month end j on [1, sigma_GARCH,j, sigma_126,j]
+        over the ends j whose 22 days have passed by t (expanding; ``expanding_vol_blend``).
+    ``*_vol`` = sqrt of ``*_var``. Missing daily returns are dropped before fitting.
+
+    Args:
+        daily_wml: daily WML return, index trade_date (e.g. ``wml_daily``).
+        month_ends: dates at which to forecast; each uses days dated <= it.
+        min_obs: fewest daily returns before the first GARCH fit.
+        refit_every: refit every k month ends (1 = every month); parameters held fixed in between.
+
+    Returns:
+        DataFrame index ``month_ends`` (named period_end, FORMATION alignment: row t forecasts month t+1),
+        columns garch_var, garch_vol, rv_var, rv_vol, blend_vol, blend_var; NaN while undefined.
+    """
+    returns = require_series(daily_wml, "daily_wml").dropna()
+    require_simple_returns(returns, "daily_wml")
+    month_ends = pd.DatetimeIndex(month_ends)
+    if not (month_ends.is_unique and month_ends.is_monotonic_increasing):
+        raise ValueError("month_ends must be unique and sorted in increasing order")
+    ends = returns.index.searchsorted(month_ends, side="right") - 1
+    has_data = ends >= 0
+    garch_var = np.full(len(month_ends), np.nan)
+    garch_var[has_data] = expanding_garch_forecasts(
+        returns, ends[has_data], horizon=horizon, min_obs=min_obs, refit_every=refit_every
+    )
+    rolling_var = returns.rolling(rv_window, min_periods=rv_window).var(ddof=1).to_numpy()
+    rv_var = np.where(has_data, rolling_var[np.maximum(ends, 0)], np.nan)
+    # Realized vol over the `horizon` days after each end, known once the last of those days has closed.
+    forward_std = returns[::-1].rolling(horizon, min_periods=horizon).std(ddof=1)[::-1].shift(-1).to_numpy()
+    realized = np.where(has_data, forward_std[np.maximum(ends, 0)], np.nan)
+    known_date = np.where(ends + horizon < len(returns), ends + horizon, len(returns))
+    known_by = np.searchsorted(ends, known_date, side="left")  # first month end whose data reach it
+    blend_vol = expanding_vol_blend(
+        np.sqrt(garch_var), np.sqrt(rv_var), realized, known_by, min_pairs=min_blend_pairs
+    )
+    return _assemble(garch_var, rv_var, blend_vol, month_ends)
+
+
+def garch_variance_forecasts_monthly(
+    monthly_wml: pd.Series,
+    *,
+    rv_window: int = 6,
+    min_obs: int = 120,
+    refit_every: int = 1,
+    min_blend_pairs: int = 36,
+) -> pd.DataFrame:
+    """Monthly-data variant of ``garch_variance_forecasts`` for Ken French's Mom (FACTORS.md sec. 1 [I]).
+
+    Only monthly returns exist, so: GJR-GARCH(1,1) on MONTHLY WML refit at every month end t on months
+    <= t, one-step-ahead forecast = next month's variance (decimal MONTHLY variance); ``rv_var`` = sample
+    variance of the trailing ``rv_window`` (6, about 126 trading days) monthly returns; the blend regresses
+    the realized next-month volatility proxy |R_t+1| * sqrt(pi/2) (unbiased for sigma under normality)
+    on [1, sigma_GARCH,t, sigma_RV,t], using pairs whose month t+1 has closed (expanding).
+
+    Args:
+        monthly_wml: monthly WML return, index period_end (consecutive months), no interior gaps.
+
+    Returns:
+        DataFrame on ``monthly_wml``'s index (FORMATION alignment), columns as ``garch_variance_forecasts``.
+    """
+    series = require_series(monthly_wml, "monthly_wml")
+    require_consecutive_months(series, "monthly_wml")
+    returns = series.loc[series.first_valid_index() :] if series.notna().any() else series.iloc[:0]
+    if returns.isna().any():
+        raise ValueError("monthly_wml has missing values after its first valid month")
+    require_simple_returns(returns, "monthly_wml")
+    positions = np.arange(len(returns))
+    garch_var = expanding_garch_forecasts(
+        returns, positions, horizon=1, min_obs=min_obs, refit_every=refit_every
+    )
+    rv_var = returns.rolling(rv_window, min_periods=rv_window).var(ddof=1).to_numpy()
+    realized = np.abs(returns.shift(-1).to_numpy()) * np.sqrt(np.pi / 2.0)
+    known_by = positions + 1
+    blend_vol = expanding_vol_blend(
+        np.sqrt(garch_var), np.sqrt(rv_var), realized, known_by, min_pairs=min_blend_pairs
+    )
+    frame = _assemble(garch_var, rv_var, blend_vol, returns.index)
+    return frame.reindex(series.index)
