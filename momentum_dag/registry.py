@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from momentum_dag.core.stock import momentum as stock_momentum
-from momentum_dag.core.stock.dmom import dmom_forecasts, dmom_regressors, idiosyncratic_variance
 from momentum_dag.core.industry import INDUSTRY_MOMENTUM_FACTORS
 from momentum_dag.core.panels import compound_by_period, period_ends, to_long
+from momentum_dag.core.stock import momentum as stock_momentum
+from momentum_dag.core.stock.dmom import dmom_forecasts, dmom_regressors, idiosyncratic_variance
 from momentum_dag.settings import Settings
 
 STOCK_MONTHLY = "marts/stock_returns_monthly"

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from dagster import AssetKey
 
-from momentum_dag.core.factor_momentum.signals import cs_factor_momentum, factor_autocorrelation, ts_factor_momentum
 from momentum_dag.core.factor_momentum.portfolios import MOMENTUM_FACTORS
+from momentum_dag.core.factor_momentum.signals import cs_factor_momentum, factor_autocorrelation, ts_factor_momentum
 from momentum_dag.core.factor_momentum.spanning import conditional_correlations, grs_test, spanning_regression
 from momentum_dag.settings import Settings
 from momentum_dag.warehouse import Warehouse, table_exists

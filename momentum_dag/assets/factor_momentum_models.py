@@ -32,8 +32,8 @@ from momentum_dag.assets.factor_momentum_common import (
 )
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.factor_momentum.characteristics import cumulative_return
-from momentum_dag.core.factor_momentum.portfolios import momentum_neutral_factor_returns
 from momentum_dag.core.factor_momentum.pc_factors import apply_pc_positions, default_pc_groups, pc_momentum_positions
+from momentum_dag.core.factor_momentum.portfolios import momentum_neutral_factor_returns
 from momentum_dag.partitions import monthly_partitions
 from momentum_dag.settings import get_settings
 from momentum_dag.sources import data_source_label

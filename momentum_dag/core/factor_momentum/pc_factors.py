@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from momentum_dag.core.factor_momentum.signals import select_factors
 from momentum_dag.core.factor_momentum.portfolios import MOMENTUM_FACTORS, check_wide
+from momentum_dag.core.factor_momentum.signals import select_factors
 
 OFFSET = "offset"
 

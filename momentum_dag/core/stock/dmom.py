@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from momentum_dag.core.stock.durations import DEFAULT_CAP, check_time_index, run_lengths_at
 from momentum_dag.core.panels import period_keys
+from momentum_dag.core.stock.durations import DEFAULT_CAP, check_time_index, run_lengths_at
 from momentum_dag.core.stock.momentum import require_monthly_panel
 
 DURATION_COLUMNS = ["MP", "WP", "DP", "MN", "WN", "DN"]

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
+from momentum_dag.core.panels import compound_by_period, period_ends
 from momentum_dag.core.stock.dmom import (
     LPM_TERMS,
     dmom_forecasts,
@@ -15,7 +16,6 @@ from momentum_dag.core.stock.dmom import (
     idiosyncratic_variance,
 )
 from momentum_dag.core.stock.durations import run_durations
-from momentum_dag.core.panels import compound_by_period, period_ends
 
 NAN = np.nan
 
