@@ -22,6 +22,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from momentum_dag.partitions import Partitions
+
 SIZES = {
     "demo": {"MOMENTUM_SIM_STOCKS": "1000", "MOMENTUM_HISTORY_START": "2014-01-01"},
     "scale": {"MOMENTUM_SIM_STOCKS": "5000", "MOMENTUM_HISTORY_START": f"{date.today().year - 20}-01-01"},
@@ -52,10 +54,8 @@ def main() -> None:
         Path(env["DAGSTER_HOME"]).mkdir()
         full, peak = _run([*CLI, "backfill"], env)
         print(f"{args.size}: full backfill {full:.1f} s, peak RSS {peak:.2f} GB", flush=True)
-        last = subprocess.run(
-            [sys.executable, "-c", "from momentum_dag.partitions import monthly_partitions as p; "
-             "print(p.get_last_partition_key())"], env=env, check=True, capture_output=True, text=True
-        ).stdout.strip()[:7]
+        start = date.fromisoformat(SIZES[args.size]["MOMENTUM_HISTORY_START"])
+        last = Partitions.starting(start).monthly.get_last_partition_key()[:7]
         month, peak = _run([*CLI, "backfill", "--start", last, "--end", last], env)
         print(f"{args.size}: one new month ({last}, whole graph) {month:.1f} s, peak RSS {peak:.2f} GB", flush=True)
 

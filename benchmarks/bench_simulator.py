@@ -1,4 +1,4 @@
-"""Wall time and peak memory of the synthetic market (DESIGN section 9: benchmarks, never timed tests).
+"""Wall time and peak memory of the synthetic market (speed is measured by benchmarks, never by timed tests).
 
 Usage: ``python benchmarks/bench_simulator.py [--size demo|scale|all]``
   demo  = 1,000 stocks x 12 years (target: well under a minute)

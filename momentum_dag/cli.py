@@ -67,9 +67,14 @@ def backfill(
     keys (``models/dmom*``).
     """
     from momentum_dag.jobs import backfill_steps
-    from momentum_dag.partitions import monthly_partitions, weekly_partitions
+    from momentum_dag.partitions import Partitions
 
-    months = monthly_partitions.get_partition_keys()
+    if defs is None:
+        from momentum_dag.definitions import build_definitions
+
+        defs = build_definitions()
+    partitions = Partitions.starting(defs.resources["settings"].history_start_date)
+    months = partitions.monthly.get_partition_keys()
     if not months:
         raise SystemExit("no complete month between MOMENTUM_HISTORY_START and today")
     first = _month_key(start) if start else months[0]
@@ -79,9 +84,7 @@ def backfill(
             raise SystemExit(f"--{name} {key} is outside the monthly partitions {months[0]}..{months[-1]}")
     if first > last:
         raise SystemExit(f"--start {first} is after --end {last}")
-    weeks = [w for w in weekly_partitions.get_partition_keys() if first <= w < _next_month(last)]
-    if defs is None:
-        from momentum_dag.definitions import defs
+    weeks = [w for w in partitions.weekly.get_partition_keys() if first <= w < _next_month(last)]
     instance = instance or _shared_instance()
     for step in backfill_steps(defs, weekly=weekly and bool(weeks), reports=reports, only=only):
         lo, hi = (weeks[0], weeks[-1]) if step.weekly else (first, last)
@@ -126,12 +129,12 @@ def main(argv: list[str] | None = None) -> None:
     else:
         only = tuple(layer.strip() for layer in args.only.split(",") if layer.strip())
         backfill(args.start, args.end, weekly=not args.no_weekly, reports=not args.no_reports, only=only)
-    from momentum_dag.settings import get_settings
+    from momentum_dag.settings import Settings
 
-    settings = get_settings()
+    settings = Settings.from_env()
     print(
         f"[momentum-dag] finished in {time.perf_counter() - began:.1f} s. DuckDB: {settings.duckdb_path}; "
-        f"reports: {settings.reports_dir / 'index.html'}",
+        f"reports: {settings.reports_path / 'index.html'}",
         flush=True,
     )
 

@@ -1,42 +1,52 @@
-"""The single Dagster ``Definitions`` object: assets, checks, jobs, schedules, resources, executor."""
+"""The single Dagster ``Definitions``: assets, checks, jobs, schedules, resources, executor.
 
-from dagster import Definitions, in_process_executor
+``defs`` is loaded lazily (``@dagster.definitions``): the settings are read from the environment when
+Dagster loads the code location, never at import.
+"""
 
-from momentum_dag.assets.barra import barra_exposures, barra_factor_returns
-from momentum_dag.assets.crashes import CRASH_ASSETS
-from momentum_dag.assets.factor_momentum import FACTOR_MOMENTUM_ASSETS
+import dagster as dg
+
+from momentum_dag.assets.barra import build_barra_assets
+from momentum_dag.assets.crashes import build_crash_assets
+from momentum_dag.assets.factor_momentum import build_factor_momentum_assets
 from momentum_dag.assets.factors import build_factor_assets
-from momentum_dag.assets.raw import raw_market_data
-from momentum_dag.assets.reports import report_index
+from momentum_dag.assets.index import report_index
+from momentum_dag.assets.raw import build_raw_assets
 from momentum_dag.assets.sql import build_sql_assets
-from momentum_dag.jobs import monthly_job, monthly_schedule, weekly_job, weekly_schedule
-from momentum_dag.settings import get_settings
+from momentum_dag.jobs import build_jobs
+from momentum_dag.partitions import Partitions
+from momentum_dag.settings import Settings
 from momentum_dag.warehouse import Warehouse
 
 
-def build_definitions(database: str | None = None) -> Definitions:
-    """The project's definitions; ``database`` overrides ``MOMENTUM_DUCKDB_PATH`` (tests use a temp file)."""
-    settings = get_settings()
-    return Definitions(
+def build_definitions(database: str | None = None, settings: Settings | None = None) -> dg.Definitions:
+    """The project's definitions from ``settings`` (default: the environment's); ``database`` overrides the
+    warehouse file (tests use a temp file)."""
+    settings = settings or Settings.from_env()
+    partitions = Partitions.starting(settings.history_start_date)
+    jobs, schedules = build_jobs(partitions)
+    return dg.Definitions(
         assets=[
-            raw_market_data,
-            *build_sql_assets(),
-            barra_exposures,
-            barra_factor_returns,
-            *build_factor_assets(),
-            *CRASH_ASSETS,
-            *FACTOR_MOMENTUM_ASSETS,
+            *build_raw_assets(partitions),
+            *build_sql_assets(partitions),
+            *build_barra_assets(partitions),
+            *build_factor_assets(partitions),
+            *build_crash_assets(partitions),
+            *build_factor_momentum_assets(partitions),
             report_index,
         ],
-        jobs=[monthly_job, weekly_job],
-        schedules=[monthly_schedule, weekly_schedule],
+        jobs=jobs,
+        schedules=schedules,
         resources={
             "warehouse": Warehouse(
-                database=database or str(settings.duckdb_path), lock_timeout_seconds=settings.lock_timeout_seconds
-            )
+                database=database or settings.duckdb_path, lock_timeout_seconds=settings.lock_timeout_seconds
+            ),
+            "settings": settings,
         },
-        executor=in_process_executor,
+        executor=dg.in_process_executor,
     )
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

@@ -1,5 +1,5 @@
 """Jobs and schedules: a monthly job (every monthly asset, the SQL views and the reports), a weekly job
-(the weekly-partitioned industry factor and its evaluation). Both schedules ship STOPPED."""
+(the weekly-partitioned assets). Both schedules ship STOPPED."""
 
 from __future__ import annotations
 
@@ -9,40 +9,40 @@ from fnmatch import fnmatch
 from dagster import (
     AssetSelection,
     DefaultScheduleStatus,
+    WeeklyPartitionsDefinition,
     build_schedule_from_partitioned_job,
     define_asset_job,
 )
 
-from momentum_dag.partitions import monthly_partitions, weekly_partitions
+from momentum_dag.assets.common import WEEKLY_TAG
+from momentum_dag.partitions import Partitions
 
-# Weekly-partitioned assets carry this tag; everything else runs in the monthly job.
-WEEKLY_TAG = {"frequency": "weekly"}
+WEEKLY_SELECTION = AssetSelection.tag(*next(iter(WEEKLY_TAG.items())))
 
-weekly_selection = AssetSelection.tag("frequency", "weekly")
 
-monthly_job = define_asset_job(
-    "monthly_job",
-    selection=AssetSelection.all() - weekly_selection,
-    partitions_def=monthly_partitions,
-    description="Every monthly asset for the month, then the SQL views and the reports.",
-)
-
-weekly_job = define_asset_job(
-    "weekly_job",
-    selection=weekly_selection,
-    partitions_def=weekly_partitions,
-    description="The weekly PCA-concentration industry factor and its evaluation for the week.",
-)
-
-# Day 2 of each month, targeting the month just closed (the schedule's partition is the last complete one).
-monthly_schedule = build_schedule_from_partitioned_job(
-    monthly_job, day_of_month=2, hour_of_day=6, default_status=DefaultScheduleStatus.STOPPED
-)
-
-# Tuesday morning, targeting the week (Monday-start) just closed.
-weekly_schedule = build_schedule_from_partitioned_job(
-    weekly_job, day_of_week=2, hour_of_day=6, default_status=DefaultScheduleStatus.STOPPED
-)
+def build_jobs(partitions: Partitions) -> tuple[list, list]:
+    """The monthly and weekly jobs and their schedules."""
+    monthly_job = define_asset_job(
+        "monthly_job",
+        selection=AssetSelection.all() - WEEKLY_SELECTION,
+        partitions_def=partitions.monthly,
+        description="Every monthly asset for the month, then the SQL views and the reports.",
+    )
+    weekly_job = define_asset_job(
+        "weekly_job",
+        selection=WEEKLY_SELECTION,
+        partitions_def=partitions.weekly,
+        description="The weekly marts, the weekly PCA-concentration industry factor and its evaluation.",
+    )
+    # Day 2 of each month, targeting the month just closed (the schedule's partition is the last complete one).
+    monthly_schedule = build_schedule_from_partitioned_job(
+        monthly_job, day_of_month=2, hour_of_day=6, default_status=DefaultScheduleStatus.STOPPED
+    )
+    # Tuesday morning, targeting the week (Monday-start) just closed.
+    weekly_schedule = build_schedule_from_partitioned_job(
+        weekly_job, day_of_week=2, hour_of_day=6, default_status=DefaultScheduleStatus.STOPPED
+    )
+    return [monthly_job, weekly_job], [monthly_schedule, weekly_schedule]
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def backfill_steps(
             continue
         if node.partitions_def is None:
             unpartitioned.append(key)
-        elif node.partitions_def == weekly_partitions:
+        elif isinstance(node.partitions_def, WeeklyPartitionsDefinition):
             weekly_keys.append(key)
         else:
             monthly.append(key)

@@ -1,4 +1,4 @@
-"""Monthly and weekly partition definitions (DESIGN section 5).
+"""Monthly and weekly partition definitions, built from the history start setting.
 
 Monthly key ``YYYY-MM-01`` is that calendar month; a value for it is known at the close of the month's
 last trading day. Weekly partitions start on Monday; the value is as of the week's last trading day.
@@ -7,11 +7,26 @@ The last partition is the last complete period (``end_offset=0``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from dagster import MonthlyPartitionsDefinition, WeeklyPartitionsDefinition
 
-from momentum_dag.settings import get_settings
 
-_START = get_settings().history_start
+@dataclass(frozen=True)
+class Partitions:
+    """The two partitionings of the graph, from one history start."""
 
-monthly_partitions = MonthlyPartitionsDefinition(start_date=_START.isoformat(), end_offset=0)
-weekly_partitions = WeeklyPartitionsDefinition(start_date=_START.isoformat(), day_offset=1, end_offset=0)
+    monthly: MonthlyPartitionsDefinition
+    weekly: WeeklyPartitionsDefinition
+
+    @classmethod
+    def starting(cls, start: date) -> Partitions:
+        return cls(
+            monthly=MonthlyPartitionsDefinition(start_date=start.isoformat(), end_offset=0),
+            weekly=WeeklyPartitionsDefinition(start_date=start.isoformat(), day_offset=1, end_offset=0),
+        )
+
+    def of(self, frequency: str):
+        """``"M"`` -> monthly, ``"W"`` -> weekly."""
+        return {"M": self.monthly, "W": self.weekly}[frequency]

@@ -19,15 +19,19 @@ from momentum_dag.core.industry import INDUSTRY_MOMENTUM_FACTORS
 from momentum_dag.core.panels import compound_by_period, period_ends, to_long
 from momentum_dag.core.stock import momentum as stock_momentum
 from momentum_dag.core.stock.dmom import dmom_forecasts, dmom_regressors, idiosyncratic_variance
+from momentum_dag.names import (
+    BARRA_FACTOR_RETURNS_KEY,
+    INDUSTRY_DAILY,
+    INDUSTRY_MONTHLY,
+    MARKET_MONTHLY,
+    STG_MARKET_DAILY,
+    STOCK_RETURNS_DAILY,
+    STOCK_RETURNS_MONTHLY,
+)
 from momentum_dag.settings import Settings
 
-STOCK_MONTHLY = "marts/stock_returns_monthly"
-STOCK_DAILY = "marts/stock_returns_daily"
-INDUSTRY_DAILY = "marts/industry_daily"
-INDUSTRY_MONTHLY = "marts/industry_monthly"
-MARKET_MONTHLY = "marts/market_monthly"
-MARKET_DAILY = "staging/stg_market_daily"
-BARRA_FACTOR_RETURNS = "barra/factor_returns"
+STOCK_MONTHLY, STOCK_DAILY, MARKET_DAILY = STOCK_RETURNS_MONTHLY, STOCK_RETURNS_DAILY, STG_MARKET_DAILY
+BARRA_FACTOR_RETURNS = BARRA_FACTOR_RETURNS_KEY.to_user_string()
 
 
 @dataclass(frozen=True)
@@ -261,14 +265,15 @@ STOCK_FACTORS: list[FactorSpec] = [
 DAYS = (20, 60, 120, 240)
 
 INDUSTRY_FACTORS: list[FactorSpec] = [
-    _industry("momentum", DAYS, "window", "Seed 002 basic momentum P_t/P_{t-N} - 1",
+    _industry("momentum", DAYS, "window", "Moskowitz & Grinblatt (1999) industry momentum: P_t/P_{t-N} - 1",
               "Industry momentum: cap-weighted industry index return over the last N trading days."),
-    _industry("momentum_zscore", DAYS, "window", "Seed 002; cross-sectional z-score momentum",
+    _industry("momentum_zscore", DAYS, "window",
+              "Orient Securities (2022-12-01) 量化策略研究之六: mean of the daily cross-industry z-score",
               "Mean over the last N days of the daily cross-industry z-score of industry returns."),
     _industry("momentum_rank_zscore", DAYS, "window",
               "Orient Securities (2022-12-01) 量化策略研究之六: (Rank-(N+1)/2)/sqrt((N+1)(N-1)/12)",
               "Mean over the last N days of the standardized daily cross-industry rank of returns."),
-    _industry("momentum_sharpe", DAYS, "window", "Seed 002; Sharpe momentum mean(r)/std(r)",
+    _industry("momentum_sharpe", DAYS, "window", "Orient Securities (2022-12-01) 量化策略研究之六: mean(r)/std(r)",
               "Mean over standard deviation of the industry's daily returns over the last N days."),
     _industry("momentum_calmar_ratio", DAYS, "window",
               "Haitong Securities (2018-04-11) 行业轮动系列7: Calmar = ann. return / |MDD|",

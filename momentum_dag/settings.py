@@ -1,122 +1,139 @@
-"""Every knob of the pipeline in one place, read from ``MOMENTUM_*`` environment variables.
+"""Every knob of the pipeline in one place: the ``Settings`` Dagster resource.
 
-Change a setting by exporting the variable before starting Dagster (``dagster dev``, the CLI or the
-tests). Nothing else in the package reads the environment.
+One field, one ``MOMENTUM_<FIELD>`` environment variable, one default (the field's). ``Settings.from_env``
+reads the environment when the definitions are built (never at import); the UI's launchpad shows every
+field under ``resources.settings.config`` and a run may override any of them. Assets receive the resource
+as their ``settings`` argument; ``core/`` never sees it (it takes explicit arguments).
+
+Field prefixes group the studies: ``sim_`` the synthetic market, ``filter_`` the A-share tradability
+filters at formation, ``dmom_`` directional momentum, ``crash_`` Daniel-Moskowitz momentum crashes,
+``fm_`` Ehsani-Linnainmaa factor momentum.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import types
+import typing
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from dagster import ConfigurableResource, InitResourceContext
+from pydantic import create_model
+
 DATA_SOURCES = ("synthetic", "files")
-
-
-def _env(name: str, default: str) -> str:
-    return os.environ.get(f"MOMENTUM_{name}", default)
-
-
-def _env_bool(name: str, default: bool) -> bool:
-    raw = _env(name, "1" if default else "0").strip().lower()
-    if raw in {"1", "true", "yes", "on"}:
-        return True
-    if raw in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError(f"MOMENTUM_{name} must be a boolean (1/0, true/false, on/off), got {raw!r}")
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = _env(name, str(default))
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"MOMENTUM_{name} must be an integer, got {raw!r}") from None
-
-
-def _env_float(name: str, default: float) -> float:
-    raw = _env(name, str(default))
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValueError(f"MOMENTUM_{name} must be a number, got {raw!r}") from None
-
-
-def _env_date(name: str, default: str) -> date:
-    raw = _env(name, default)
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValueError(f"MOMENTUM_{name} must be an ISO date YYYY-MM-DD, got {raw!r}") from None
+VARIANCES = ("rv_var", "garch_var", "blend_var")
 
 
 @dataclass(frozen=True)
 class TradabilityFilters:
-    """A-share tradability filters applied at formation in evaluation (DESIGN section 8)."""
+    """A-share tradability filters at formation: who may enter a portfolio (True = exclude)."""
 
-    exclude_suspended: bool = True
-    exclude_st: bool = True
-    min_listed_days: int = 60
-    exclude_limit_up: bool = True
+    suspended: bool
+    st: bool
+    limit_up: bool
+    min_listed_days: int
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Pipeline configuration. Build with :meth:`from_env`; every field has a ``MOMENTUM_*`` variable."""
+class Settings(ConfigurableResource):
+    """Pipeline configuration. Build with :meth:`from_env`; each field has a ``MOMENTUM_*`` variable."""
 
-    duckdb_path: Path = Path("data/momentum.duckdb")
-    reports_dir: Path = Path("data/reports")
+    duckdb_path: str = "data/momentum.duckdb"
+    reports_dir: str = "data/reports"
+    lock_timeout_seconds: int = 120
     data_source: str = "synthetic"
-    files_dir: Path | None = None
-    kenfrench_dir: Path | None = None
-    history_start: date = date(2014, 1, 1)
+    files_dir: str | None = None
+    kenfrench_dir: str | None = None
+    history_start: str = "2014-01-01"
+
     sim_stocks: int = 1000
     sim_industries: int = 31
     sim_seed: int = 20140101
     sim_effects: bool = True
     sim_effect_scale: float = 1.0
-    lock_timeout_seconds: int = 120
-    filters: TradabilityFilters = field(default_factory=TradabilityFilters)
+
+    filter_suspended: bool = True
+    filter_st: bool = True
+    filter_limit_up: bool = True
+    filter_min_listed_days: int = 60
+
+    # Del Viva, Sala & Souza (2024): pooled LPM re-estimated each month on an expanding (or rolling) window
+    # that starts forecasting after dmom_min_months months of training data.
     dmom_scheme: str = "expanding"
     dmom_min_months: int = 60
     dmom_rolling_window: int = 60
 
+    # Daniel & Moskowitz (2016): deciles and the >= 8 valid months of t-12..t-2 (Sec. 2); lagged betas over
+    # 126 days with 10 lags (Sec. 3.1); daily GJR-GARCH refit each month on >= 252 days, 22-day horizon,
+    # 126-day realized variance and their blend (App. D; 36 month pairs before the blend is used); the
+    # expanding mean regression needs 36 months before the out-of-sample dynamic strategy starts; every
+    # strategy is scaled ex post to 19% a year (Fig. 5). Table 7's OOS strategy uses the 126-day RV.
+    crash_n_deciles: int = 10
+    crash_min_valid_months: int = 8
+    crash_beta_window: int = 126
+    crash_beta_lags: int = 10
+    crash_garch_min_days: int = 252
+    crash_garch_refit_every: int = 1
+    crash_garch_horizon: int = 22
+    crash_rv_window_days: int = 126
+    crash_blend_min_pairs: int = 36
+    crash_oos_min_months: int = 36
+    crash_target_vol: float = 0.19
+    crash_is_variance: str = "blend_var"
+    crash_oos_variance: str = "rv_var"
+    crash_kf_garch_min_months: int = 120
+    crash_kf_garch_refit_every: int = 1
+    crash_kf_var_window_months: int = 6
+
+    # Ehsani & Linnainmaa (2022): MA over months t-11..t with no skip month (Stata tssmooth ma, window(12));
+    # Fama-French 30/70 value-weighted long-short legs; the factor sources entering the strategies; history
+    # before the first PC formation; OLS t-values (None) or Newey-West lags; characteristic windows.
+    fm_lookback: int = 12
+    fm_min_obs: int = 12
+    fm_quantile: float = 0.3
+    fm_value_weighted: bool = True
+    fm_strategy_sources: list[str] = ["barra", "characteristic"]
+    fm_pc_min_days: int = 252
+    fm_pc_min_months: int = 36
+    fm_hac_lags: int | None = None
+    fm_beta_days: int = 252
+    fm_beta_min_days: int = 120
+    fm_turnover_days: int = 21
+    fm_turnover_min_days: int = 10
+
     @classmethod
-    def from_env(cls) -> Settings:
-        files_dir = _env("FILES_DIR", "")
-        kenfrench_dir = _env("KENFRENCH_DIR", "")
-        settings = cls(
-            duckdb_path=Path(_env("DUCKDB_PATH", "data/momentum.duckdb")),
-            reports_dir=Path(_env("REPORTS_DIR", "data/reports")),
-            data_source=_env("DATA_SOURCE", "synthetic"),
-            files_dir=Path(files_dir) if files_dir else None,
-            kenfrench_dir=Path(kenfrench_dir) if kenfrench_dir else None,
-            history_start=_env_date("HISTORY_START", "2014-01-01"),
-            sim_stocks=_env_int("SIM_STOCKS", 1000),
-            sim_industries=_env_int("SIM_INDUSTRIES", 31),
-            sim_seed=_env_int("SIM_SEED", 20140101),
-            sim_effects=_env_bool("SIM_EFFECTS", True),
-            sim_effect_scale=_env_float("SIM_EFFECT_SCALE", 1.0),
-            lock_timeout_seconds=_env_int("LOCK_TIMEOUT_SECONDS", 120),
-            filters=TradabilityFilters(
-                exclude_suspended=_env_bool("FILTER_SUSPENDED", True),
-                exclude_st=_env_bool("FILTER_ST", True),
-                min_listed_days=_env_int("FILTER_MIN_LISTED_DAYS", 60),
-                exclude_limit_up=_env_bool("FILTER_LIMIT_UP", True),
-            ),
-            dmom_scheme=_env("DMOM_SCHEME", "expanding"),
-            dmom_min_months=_env_int("DMOM_MIN_MONTHS", 60),
-            dmom_rolling_window=_env_int("DMOM_ROLLING_WINDOW", 60),
+    def from_env(cls, environ: typing.Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``MOMENTUM_*`` variables (unset: the field default), checked.
+
+        The returned resource's field DEFAULTS are the environment's values: Dagster fills fields a run's
+        config leaves out from the field defaults (not from the instance), so overriding one knob in the
+        launchpad keeps every other knob as the environment set it.
+        """
+        environ = os.environ if environ is None else environ
+        values = {}
+        for name, field in cls.model_fields.items():
+            raw = environ.get(f"MOMENTUM_{name.upper()}")
+            if raw is not None:
+                values[name] = _parse(name, raw, field.annotation)
+        configured = create_model(
+            cls.__name__,
+            __base__=cls,
+            __module__=cls.__module__,
+            **{name: (cls.model_fields[name].annotation, value) for name, value in values.items()},
         )
+        settings = configured()
         settings.check()
         return settings
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self.check()  # a launchpad override is checked like the environment
 
     def check(self) -> None:
         """Reject inconsistent settings with a message naming the variable to fix."""
         if self.data_source not in DATA_SOURCES:
             raise ValueError(f"MOMENTUM_DATA_SOURCE must be one of {DATA_SOURCES}, got {self.data_source!r}")
-        if self.data_source == "files" and self.files_dir is None:
+        if self.data_source == "files" and not self.files_dir:
             raise ValueError("MOMENTUM_DATA_SOURCE=files needs MOMENTUM_FILES_DIR (a folder of CSV/Parquet files)")
         if self.dmom_scheme not in ("expanding", "rolling"):
             raise ValueError(f"MOMENTUM_DMOM_SCHEME must be 'expanding' or 'rolling', got {self.dmom_scheme!r}")
@@ -124,10 +141,83 @@ class Settings:
             raise ValueError(f"MOMENTUM_SIM_EFFECT_SCALE must be in [0, 100), got {self.sim_effect_scale}")
         if self.sim_stocks < 50 or self.sim_industries < 2:
             raise ValueError("MOMENTUM_SIM_STOCKS must be >= 50 and MOMENTUM_SIM_INDUSTRIES >= 2")
-        if self.history_start.day != 1:
-            raise ValueError(f"MOMENTUM_HISTORY_START must be the first day of a month, got {self.history_start}")
+        try:
+            start = date.fromisoformat(self.history_start)
+        except ValueError:
+            raise ValueError(
+                f"MOMENTUM_HISTORY_START must be an ISO date YYYY-MM-DD, got {self.history_start!r}"
+            ) from None
+        if start.day != 1:
+            raise ValueError(f"MOMENTUM_HISTORY_START must be the first day of a month, got {start}")
+        for name in ("crash_is_variance", "crash_oos_variance"):
+            if getattr(self, name) not in VARIANCES:
+                raise ValueError(f"MOMENTUM_{name.upper()} must be one of {VARIANCES}, got {getattr(self, name)!r}")
+        if not 0 < self.fm_quantile < 0.5:
+            raise ValueError(f"MOMENTUM_FM_QUANTILE must be in (0, 0.5), got {self.fm_quantile}")
+
+    # ---- typed views --------------------------------------------------------------------------------
+
+    @property
+    def history_start_date(self) -> date:
+        return date.fromisoformat(self.history_start)
+
+    @property
+    def warehouse_file(self) -> Path:
+        return Path(self.duckdb_path)
+
+    @property
+    def reports_path(self) -> Path:
+        return Path(self.reports_dir)
+
+    @property
+    def files_path(self) -> Path | None:
+        return Path(self.files_dir) if self.files_dir else None
+
+    @property
+    def kenfrench_path(self) -> Path | None:
+        return Path(self.kenfrench_dir) if self.kenfrench_dir else None
+
+    @property
+    def filters(self) -> TradabilityFilters:
+        return TradabilityFilters(
+            suspended=self.filter_suspended,
+            st=self.filter_st,
+            limit_up=self.filter_limit_up,
+            min_listed_days=self.filter_min_listed_days,
+        )
+
+    def group(self, prefix: str) -> dict[str, object]:
+        """The fields named ``<prefix>_*`` without the prefix, e.g. ``group("crash")`` -> ``{"n_deciles": 10,
+        ...}``: the keyword arguments of a study's parameter object (``core.crashes.study.CrashParams``)."""
+        head = f"{prefix}_"
+        return {name[len(head) :]: getattr(self, name) for name in type(self).model_fields if name.startswith(head)}
 
 
-def get_settings() -> Settings:
-    """Settings as the environment says now (not cached, so tests can change the environment)."""
-    return Settings.from_env()
+def _parse(name: str, raw: str, annotation) -> object:
+    """``raw`` (an environment value) as the field's type; errors name the variable."""
+    variable = f"MOMENTUM_{name.upper()}"
+    kind = annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        if raw.strip() == "":
+            return None
+        kind = next(a for a in typing.get_args(annotation) if a is not type(None))
+    if kind is bool:
+        value = raw.strip().lower()
+        if value in {"1", "true", "yes", "on"}:
+            return True
+        if value in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError(f"{variable} must be a boolean (1/0, true/false, on/off), got {raw!r}")
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{variable} must be an integer, got {raw!r}") from None
+    if kind is float:
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"{variable} must be a number, got {raw!r}") from None
+    if typing.get_origin(kind) is list:
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from importlib import resources
 from pathlib import Path
 
 import jinja2
 import yaml
 
-SQL_ROOT = Path(__file__).resolve().parent.parent / "dbt_like_sql"
+SQL_ROOT = Path(str(resources.files("dbt_like_sql")))
 MATERIALIZATIONS = ("view", "table", "partitioned")
 
 
@@ -57,6 +58,11 @@ class SqlModel:
         return f"{self.layer}.{self.name}"
 
 
+def _environment() -> jinja2.Environment:
+    """Jinja for the models: undefined names are errors; ``macros/*.sql`` can be imported (with context)."""
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, loader=jinja2.FileSystemLoader(SQL_ROOT / "macros"))
+
+
 def _dependencies(sql: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     """Render once with recording ``ref``/``source`` to learn what the model reads."""
     refs: list[str] = []
@@ -70,7 +76,7 @@ def _dependencies(sql: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...
         sources.append((schema, name))
         return f"{schema}.{name}"
 
-    jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(sql).render(
+    _environment().from_string(sql).render(
         ref=ref, source=source, window_start="$window_start", window_end="$window_end",
         lookback_start="$lookback_start",
     )
@@ -147,7 +153,7 @@ def load_models(root: Path = SQL_ROOT) -> dict[str, SqlModel]:
 
 def render(model: SqlModel, models: dict[str, SqlModel]) -> str:
     """The model's SQL with refs/sources resolved to tables and window bounds as bind parameters."""
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    env = _environment()
     ref: Callable[[str], str] = lambda name: models[name].table  # noqa: E731
     return env.from_string(model.sql).render(
         ref=ref,

@@ -1,4 +1,4 @@
-"""DuckDB access: transactional window writes, window reads and DDL (DESIGN section 3).
+"""DuckDB access: transactional window writes, window reads and DDL.
 
 Every partitioned write is one transaction: create the table if needed, delete the rows of the window,
 insert the new rows by name, commit. A failure rolls back and leaves the previous rows intact, so
@@ -36,14 +36,6 @@ class WriteResult:
     rows_replaced: int
     window_start: date
     window_end: date
-
-    def as_metadata(self) -> dict:
-        return {
-            "table": self.table,
-            "rows_written": self.rows_written,
-            "rows_replaced": self.rows_replaced,
-            "window": f"[{self.window_start}, {self.window_end})",
-        }
 
 
 def _as_date(value: date | datetime | pd.Timestamp | str) -> date:
@@ -187,11 +179,6 @@ def _delete_window(conn, table: str, date_column: str, start: date, end: date) -
     ).fetchall()[0][0]
 
 
-def replace_table(conn, table: str, df: pd.DataFrame) -> WriteResult:
-    """Replace an unpartitioned table whole, in one transaction."""
-    return replace_tables(conn, {table: df})[table]
-
-
 def replace_tables(
     conn,
     frames: dict[str, pd.DataFrame],
@@ -208,6 +195,7 @@ def replace_tables(
     try:
         ensure_schemas(conn)
         for table, frame in frames.items():
+            frame = _storable(frame)
             replaced = 0
             if table_exists(conn, table):
                 replaced = conn.execute(f"select count(*) from {table}").fetchall()[0][0]
@@ -225,6 +213,18 @@ def replace_tables(
         conn.execute("rollback")
         raise
     return results
+
+
+def _storable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame DuckDB can store even when empty: a frame without columns gets a placeholder column, and an
+    object column holding only strings (or None) is stored as VARCHAR."""
+    if frame.shape[1] == 0:
+        return pd.DataFrame({"empty": pd.Series([], dtype=float)})
+    out = frame.copy()
+    for c in out.columns:
+        if out[c].dtype == object and out[c].map(lambda v: isinstance(v, str) or v is None).all():
+            out[c] = out[c].astype(str)
+    return out
 
 
 class Warehouse(DuckDBResource):
@@ -256,9 +256,46 @@ class Warehouse(DuckDBResource):
         with self.get_connection() as conn:
             return write_window(conn, table, frames, date_column=date_column, start=start, end=end, ddl=ddl)
 
-    def replace_table(self, table: str, df: pd.DataFrame) -> WriteResult:
+    def write_windows(self, tables: dict[str, tuple[str, str | None]], chunks, *, start, end) -> dict[str, WriteResult]:
+        """Several tables' windows in ONE transaction (see :func:`write_windows`)."""
         with self.get_connection() as conn:
-            return replace_table(conn, table, df)
+            return write_windows(conn, tables, chunks, start=start, end=end)
+
+    def replace_tables(
+        self, frames: dict[str, pd.DataFrame], *, notes_table: str | None = None, asset: str = "",
+        notes: Sequence[str] = (),
+    ) -> dict[str, WriteResult]:
+        """Unpartitioned tables (and ``asset``'s notes) replaced in ONE transaction (see :func:`replace_tables`)."""
+        with self.get_connection() as conn:
+            return replace_tables(conn, frames, notes_table=notes_table, asset=asset, notes=notes)
+
+    def read_dated(
+        self, table: str, date_column: str, *, start: date | None = None, end: date | None = None
+    ) -> pd.DataFrame | None:
+        """Rows of ``table`` with ``date_column`` in [start, end) (open ends when None), indexed and sorted by
+        that column as timestamps; None while the table does not exist."""
+        where, params = [], []
+        if start is not None:
+            where.append(f"{date_column} >= ?")
+            params.append(start)
+        if end is not None:
+            where.append(f"{date_column} < ?")
+            params.append(end)
+        clause = f" where {' and '.join(where)}" if where else ""
+        frame = self.query_if_exists(table, f"select * from {table}{clause} order by {date_column}", params)
+        if frame is None:
+            return None
+        frame[date_column] = pd.to_datetime(frame[date_column])
+        return frame.set_index(date_column)
+
+    def table_or_none(self, table: str) -> pd.DataFrame | None:
+        """A whole (small, unpartitioned) table, or None while it does not exist."""
+        return self.query_if_exists(table, f"select * from {table}")
+
+    def read_notes(self, notes_table: str, asset: str) -> list[str]:
+        """What ``asset`` noted it could not compute, from ``notes_table`` (see :func:`replace_tables`)."""
+        frame = self.query_if_exists(notes_table, f"select note from {notes_table} where asset = ?", [asset])
+        return [] if frame is None else frame["note"].astype(str).tolist()
 
 
 def write_window_sql(

@@ -1,7 +1,6 @@
 """Test settings: a private DuckDB file and Dagster instance, and a small synthetic market.
 
-The environment is set before any ``momentum_dag`` module is imported, because the partition
-definitions read ``MOMENTUM_HISTORY_START`` at import time.
+The environment is set before the tests build any definitions (``Settings.from_env`` reads it then).
 """
 
 import os

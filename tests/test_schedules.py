@@ -4,7 +4,11 @@ from datetime import UTC, datetime
 
 from dagster import DefaultScheduleStatus, build_schedule_context
 
-from momentum_dag.jobs import monthly_schedule, weekly_schedule
+from momentum_dag.jobs import build_jobs
+from momentum_dag.partitions import Partitions
+from momentum_dag.settings import Settings
+
+_, (monthly_schedule, weekly_schedule) = build_jobs(Partitions.starting(Settings.from_env().history_start_date))
 
 
 def _requested_partition(schedule, when: datetime) -> str:

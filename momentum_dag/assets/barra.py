@@ -1,4 +1,4 @@
-"""Barra-style (CNE5) style exposures and cross-sectional factor returns (FACTORS.md section 6).
+"""Barra-style (CNE5) style exposures and cross-sectional factor returns.
 
 ``barra/exposures`` (monthly): the ten style exposures of every stock at each month end, from prices,
 volumes and point-in-time fundamentals. ``barra/factor_returns`` (monthly): country, industry and style
@@ -9,20 +9,24 @@ previous month end (weights sqrt(float cap)). Industry residual momentum and fac
 from datetime import timedelta
 
 import pandas as pd
-from dagster import (
-    AssetExecutionContext,
-    AssetKey,
-    AssetSpec,
-    BackfillPolicy,
-    MaterializeResult,
-    multi_asset,
-)
+from dagster import AssetExecutionContext, MaterializeResult
 
-from momentum_dag.assets.common import window_dates, write_metadata
+from momentum_dag.assets.common import asset_spec, partitioned_asset, window_dates, write_metadata
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.barra.exposures import STYLE_NAMES, style_exposures
 from momentum_dag.core.barra.factor_returns import factor_returns
-from momentum_dag.partitions import monthly_partitions
+from momentum_dag.names import (
+    BARRA_EXPOSURES,
+    BARRA_FACTOR_RETURNS_DAILY,
+    BARRA_FACTOR_RETURNS_KEY,
+    BARRA_FACTOR_RETURNS_MONTHLY,
+    MARKET_MONTHLY,
+    STG_FUNDAMENTALS,
+    STOCK_RETURNS_DAILY,
+    STOCK_RETURNS_MONTHLY,
+    key,
+)
+from momentum_dag.partitions import Partitions
 from momentum_dag.warehouse import Warehouse
 
 # Longest descriptor history: RSTR's 504 + 21 trading days, plus a year of lagged fundamentals for growth.
@@ -34,9 +38,8 @@ def compute_exposures(panels: MarketPanels) -> pd.DataFrame:
     """Style exposures at every month end of the panels (long rows: period_end, stock_id, styles)."""
     fundamentals = {name: panels.fundamentals_at_month_ends(name) for name in FUNDAMENTALS}
     market = panels.market_daily
-    ret = panels.stock_daily("ret")
     return style_exposures(
-        ret=ret,
+        ret=panels.stock_daily("ret"),
         rf=market["rf"],
         market_excess=market["market_excess"],
         turnover=panels.stock_daily("turnover"),
@@ -49,32 +52,12 @@ def compute_exposures(panels: MarketPanels) -> pd.DataFrame:
     )
 
 
-@multi_asset(
-    specs=[
-        AssetSpec(
-            ["barra", "exposures"],
-            deps=[AssetKey(["marts", "stock_returns_daily"]), AssetKey(["staging", "stg_fundamentals"]),
-                  AssetKey(["marts", "stock_returns_monthly"]), AssetKey(["marts", "market_monthly"])],
-            description=(
-                "CNE5 style exposures per stock and month end: size, beta, momentum (RSTR), residual volatility, "
-                "non-linear size, liquidity, book-to-price, earnings yield, growth, leverage; cap-weighted "
-                "standardized, winsorized at 3 and orthogonalized as FACTORS.md section 6 states."
-            ),
-            group_name="barra",
-            kinds={"duckdb", "pandas"},
-            partitions_def=monthly_partitions,
-        )
-    ],
-    partitions_def=monthly_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    name="barra__exposures",
-)
 def barra_exposures(context: AssetExecutionContext, warehouse: Warehouse):
     start, end = window_dates(context)
     panels = MarketPanels(warehouse, end=end, start=start - EXPOSURE_LOOKBACK)
     exposures = compute_exposures(panels)
     exposures = exposures[pd.to_datetime(exposures["period_end"]) >= pd.Timestamp(start)]
-    result = warehouse.write_window("barra.exposures", exposures, date_column="period_end", start=start, end=end)
+    result = warehouse.write_window(BARRA_EXPOSURES, exposures, date_column="period_end", start=start, end=end)
     coverage = float(exposures[list(STYLE_NAMES)].notna().all(axis=1).mean()) if len(exposures) else 0.0
     yield MaterializeResult(metadata=write_metadata(result, complete_style_coverage=coverage))
 
@@ -86,32 +69,12 @@ def _long_returns(wide: pd.DataFrame, date_column: str) -> pd.DataFrame:
     return out.dropna(subset=["ret"]).reset_index(drop=True)
 
 
-@multi_asset(
-    specs=[
-        AssetSpec(
-            ["barra", "factor_returns"],
-            deps=[AssetKey(["barra", "exposures"]), AssetKey(["marts", "stock_returns_daily"])],
-            description=(
-                "Barra factor returns (country, industries, ten styles), daily and monthly: cross-sectional "
-                "WLS of stock returns on the exposures at the previous month end, weights sqrt(float cap), "
-                "cap-weighted industry returns constrained to sum to zero (CNE5). Tables "
-                "barra.factor_returns_daily and barra.factor_returns_monthly (long: date, factor, kind, ret)."
-            ),
-            group_name="barra",
-            kinds={"duckdb", "pandas"},
-            partitions_def=monthly_partitions,
-        )
-    ],
-    partitions_def=monthly_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    name="barra__factor_returns",
-)
 def barra_factor_returns(context: AssetExecutionContext, warehouse: Warehouse):
     start, end = window_dates(context)
     # exposures of the month before the window explain the window's first month
     lookback = start - timedelta(days=40)
     exposures = warehouse.query(
-        "select * from barra.exposures where period_end >= ? and period_end < ?", [lookback, end]
+        f"select * from {BARRA_EXPOSURES} where period_end >= ? and period_end < ?", [lookback, end]
     )
     exposures["period_end"] = pd.to_datetime(exposures["period_end"])
     panels = MarketPanels(warehouse, end=end, start=lookback)
@@ -122,12 +85,61 @@ def barra_factor_returns(context: AssetExecutionContext, warehouse: Warehouse):
     window = (pd.Timestamp(start), pd.Timestamp(end))
     monthly = monthly[(monthly.index >= window[0]) & (monthly.index < window[1])]
     daily = daily[(daily.index >= window[0]) & (daily.index < window[1])]
-    result = warehouse.write_window(
-        "barra.factor_returns_monthly", _long_returns(monthly, "period_end"), date_column="period_end",
-        start=start, end=end,
+    results = warehouse.write_windows(  # monthly and daily factor returns in ONE transaction
+        {BARRA_FACTOR_RETURNS_MONTHLY: ("period_end", None), BARRA_FACTOR_RETURNS_DAILY: ("trade_date", None)},
+        [
+            {
+                BARRA_FACTOR_RETURNS_MONTHLY: _long_returns(monthly, "period_end"),
+                BARRA_FACTOR_RETURNS_DAILY: _long_returns(daily, "trade_date"),
+            }
+        ],
+        start=start,
+        end=end,
     )
-    daily_result = warehouse.write_window(
-        "barra.factor_returns_daily", _long_returns(daily, "trade_date"), date_column="trade_date",
-        start=start, end=end,
+    yield MaterializeResult(
+        metadata=write_metadata(
+            results[BARRA_FACTOR_RETURNS_MONTHLY],
+            daily_rows_written=results[BARRA_FACTOR_RETURNS_DAILY].rows_written,
+        )
     )
-    yield MaterializeResult(metadata=write_metadata(result, daily_rows_written=daily_result.rows_written))
+
+
+def build_barra_assets(partitions: Partitions) -> list:
+    exposures = partitioned_asset(
+        barra_exposures,
+        name="barra__exposures",
+        specs=[
+            asset_spec(
+                key(BARRA_EXPOSURES),
+                deps=[key(STOCK_RETURNS_DAILY), key(STG_FUNDAMENTALS), key(STOCK_RETURNS_MONTHLY), key(MARKET_MONTHLY)],
+                description=(
+                    "CNE5 style exposures per stock and month end: size, beta, momentum (RSTR), residual "
+                    "volatility, non-linear size, liquidity, book-to-price, earnings yield, growth, leverage; "
+                    "cap-weighted standardized, winsorized at 3 and orthogonalized as in Orr, Mashtaler & "
+                    "Nagy (2012), The Barra China Equity Model (CNE5)."
+                ),
+                group="barra",
+            )
+        ],
+        partitions_def=partitions.monthly,
+    )
+    returns = partitioned_asset(
+        barra_factor_returns,
+        name="barra__factor_returns",
+        specs=[
+            asset_spec(
+                BARRA_FACTOR_RETURNS_KEY,
+                deps=[key(BARRA_EXPOSURES), key(STOCK_RETURNS_DAILY)],
+                description=(
+                    "Barra factor returns (country, industries, ten styles), daily and monthly: cross-sectional "
+                    "WLS of stock returns on the exposures at the previous month end, weights sqrt(float cap), "
+                    "cap-weighted industry returns constrained to sum to zero (CNE5). Tables "
+                    "barra.factor_returns_daily and barra.factor_returns_monthly (long: date, factor, kind, ret), "
+                    "written in one transaction."
+                ),
+                group="barra",
+            )
+        ],
+        partitions_def=partitions.monthly,
+    )
+    return [exposures, returns]

@@ -1,9 +1,9 @@
-"""Raw layer: the provider's daily bars, market series, fundamentals and industry membership.
+"""Raw layer: the provider's daily bars, market series, fundamentals and industry membership, and Ken
+French's monthly factor returns.
 
-One run writes all four tables for its partition window in ONE transaction, so a failure (for example a
-bad file) leaves every raw table as it was.
+One run writes all four provider tables for its partition window in ONE transaction, so a failure (for
+example a bad file) leaves every raw table as it was.
 """
-
 
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -11,57 +11,49 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetSpec, BackfillPolicy, MaterializeResult, multi_asset
+from dagster import AssetExecutionContext, MaterializeResult
 
-from momentum_dag.assets.common import window_dates, write_metadata
-from momentum_dag.partitions import monthly_partitions
-from momentum_dag.settings import get_settings
+from momentum_dag.assets.common import asset_spec, in_window, partitioned_asset, window_dates, write_metadata
+from momentum_dag.names import PROVIDER_TABLES, RAW_FACTOR_RETURNS, key
+from momentum_dag.partitions import Partitions
+from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label, make_provider
 from momentum_dag.sources.contract import RAW_TABLES, ddl
-from momentum_dag.warehouse import Warehouse, write_windows
+from momentum_dag.sources.kenfrench import (
+    LINEARMODELS_LABEL,
+    factor_returns_from_directory,
+    load_linearmodels_french,
+    to_factor_returns_monthly,
+)
+from momentum_dag.warehouse import Warehouse
 
-PROVIDER_TABLES = ("daily_bars", "market_daily", "fundamentals", "industry_membership")
 BEGINNING_OF_TIME = date(1900, 1, 1)
 
 
-@multi_asset(
-    specs=[
-        AssetSpec(
-            ["raw", name],
-            description=RAW_TABLES[name].description,
-            partitions_def=monthly_partitions,
-            group_name="raw",
-            kinds={"duckdb"},
-        )
-        for name in PROVIDER_TABLES
-    ],
-    partitions_def=monthly_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    can_subset=False,
-    name="raw_market_data",
-)
-def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse):
+def write_start(start: date, settings: Settings) -> date:
+    """The first partition also owns everything dated before the history start (memberships and
+    fundamentals announced earlier, external factor history), so those rows are written once and replaced
+    on re-runs."""
+    return BEGINNING_OF_TIME if start == settings.history_start_date else start
+
+
+def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
     """Raw market data for the window from the configured provider (synthetic market or files)."""
-    settings = get_settings()
     start, end = window_dates(context)
-    # The first partition also owns everything dated before the history start (memberships and
-    # fundamentals announced earlier), so those rows are written once and replaced on re-runs.
-    write_start = BEGINNING_OF_TIME if start == settings.history_start else start
+    first = write_start(start, settings)
     # The simulator starts at the history start; a folder of files may hold earlier rows.
-    generate_start = write_start if settings.data_source == "files" else start
+    generate_start = first if settings.data_source == "files" else start
     provider = make_provider(settings)
     tables = {f"raw.{name}": (RAW_TABLES[name].date_column, ddl(RAW_TABLES[name])) for name in PROVIDER_TABLES}
     with tempfile.TemporaryDirectory(prefix="momentum_raw_") as spool:
         # Generate (the slow part) before taking the DuckDB write lock; chunks wait on disk, not in memory.
         spooled = _spool(provider.generate(generate_start, end), Path(spool))
         context.log.info(f"generated {len(spooled)} chunk(s) for [{start}, {end}); writing")
-        with warehouse.get_connection() as conn:
-            results = write_windows(conn, tables, _read_spool(spooled), start=write_start, end=end)
+        results = warehouse.write_windows(tables, _read_spool(spooled), start=first, end=end)
     source = data_source_label(settings)
     for name in PROVIDER_TABLES:
         yield MaterializeResult(
-            asset_key=["raw", name],
-            metadata=write_metadata(results[f"raw.{name}"], data_source=source),
+            asset_key=["raw", name], metadata=write_metadata(results[f"raw.{name}"], data_source=source)
         )
 
 
@@ -81,3 +73,56 @@ def _spool(chunks: Iterable[dict[str, pd.DataFrame]], folder: Path) -> list[dict
 def _read_spool(spooled: list[dict[str, Path]]) -> Iterator[dict[str, pd.DataFrame]]:
     for paths in spooled:
         yield {f"raw.{name}": pd.read_parquet(path) for name, path in paths.items()}
+
+
+# ---- raw.factor_returns_monthly ----------------------------------------------------------------------
+
+
+def factor_return_rows(settings: Settings) -> pd.DataFrame:
+    """``raw.factor_returns_monthly`` rows (month_end, factor, ret) of every month the source has."""
+    if settings.kenfrench_path is not None:
+        return factor_returns_from_directory(settings.kenfrench_path)
+    return to_factor_returns_monthly(load_linearmodels_french())
+
+
+def raw_factor_returns_monthly(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
+    """Ken French monthly factor returns for the window (calendar month_end in the window; the first
+    partition also takes every earlier month); the linearmodels sample ends in 2017-03, so later windows
+    write nothing."""
+    start, end = window_dates(context)
+    first = write_start(start, settings)
+    spec = RAW_TABLES["factor_returns_monthly"]
+    rows = in_window(factor_return_rows(settings), "month_end", first, end)
+    result = warehouse.write_window(
+        RAW_FACTOR_RETURNS, rows, date_column="month_end", start=first, end=end, ddl=ddl(spec)
+    )
+    source = f"files ({settings.kenfrench_dir})" if settings.kenfrench_dir else LINEARMODELS_LABEL
+    yield MaterializeResult(
+        metadata=write_metadata(result, factors=int(rows["factor"].nunique()) if len(rows) else 0, data_source=source)
+    )
+
+
+def build_raw_assets(partitions: Partitions) -> list:
+    provider = partitioned_asset(
+        raw_market_data,
+        name="raw_market_data",
+        specs=[
+            asset_spec(key(f"raw.{name}"), description=RAW_TABLES[name].description, group="raw", kinds=["duckdb"])
+            for name in PROVIDER_TABLES
+        ],
+        partitions_def=partitions.monthly,
+    )
+    kenfrench = partitioned_asset(
+        raw_factor_returns_monthly,
+        name="raw_factor_returns_monthly",
+        specs=[
+            asset_spec(
+                key(RAW_FACTOR_RETURNS),
+                description=RAW_TABLES["factor_returns_monthly"].description,
+                group="raw",
+                kinds=["duckdb"],
+            )
+        ],
+        partitions_def=partitions.monthly,
+    )
+    return [provider, kenfrench]

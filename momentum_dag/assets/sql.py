@@ -18,9 +18,8 @@ from dagster import (
     multi_asset,
 )
 
-from momentum_dag.assets.common import window_dates, write_metadata
-from momentum_dag.jobs import WEEKLY_TAG
-from momentum_dag.partitions import monthly_partitions, weekly_partitions
+from momentum_dag.assets.common import WEEKLY_TAG, window_dates, write_metadata
+from momentum_dag.partitions import Partitions
 from momentum_dag.sql_models import SqlModel, check_sql, load_models, materialize
 from momentum_dag.warehouse import Warehouse
 
@@ -44,12 +43,12 @@ def _run_checks(conn, model: SqlModel):
         )
 
 
-def build_sql_asset(model: SqlModel, models: dict[str, SqlModel]) -> AssetsDefinition:
+def build_sql_asset(model: SqlModel, models: dict[str, SqlModel], partitions: Partitions) -> AssetsDefinition:
     """The asset (and its checks) for one SQL model."""
     partitioned = model.materialized == "partitioned"
     partitions_def = None
     if partitioned:
-        partitions_def = weekly_partitions if model.partitions == "weekly" else monthly_partitions
+        partitions_def = partitions.weekly if model.partitions == "weekly" else partitions.monthly
     spec = AssetSpec(
         model_key(model),
         deps=_deps(model, models),
@@ -57,7 +56,7 @@ def build_sql_asset(model: SqlModel, models: dict[str, SqlModel]) -> AssetsDefin
         group_name=model.layer,
         kinds={"duckdb", "sql"},
         partitions_def=partitions_def,
-        tags=WEEKLY_TAG if partitions_def is weekly_partitions else None,
+        tags=WEEKLY_TAG if partitions_def is partitions.weekly else None,
         metadata={"sql_file": MetadataValue.path(str(model.path)), "materialized": model.materialized},
     )
     checks = [
@@ -83,6 +82,6 @@ def build_sql_asset(model: SqlModel, models: dict[str, SqlModel]) -> AssetsDefin
     return _asset
 
 
-def build_sql_assets() -> list[AssetsDefinition]:
+def build_sql_assets(partitions: Partitions) -> list[AssetsDefinition]:
     models = load_models()
-    return [build_sql_asset(model, models) for model in models.values()]
+    return [build_sql_asset(model, models, partitions) for model in models.values()]

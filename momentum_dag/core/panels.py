@@ -5,8 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-LONG_COLUMNS = ["period_end", "entity_id", "window", "value"]
-
 
 def period_ends(trade_dates: pd.DatetimeIndex | pd.Series, freq: str) -> pd.DatetimeIndex:
     """Last trading day of each calendar month (``freq="M"``) or Monday-start week (``freq="W"``).
@@ -27,11 +25,6 @@ def period_keys(dates: pd.DatetimeIndex, freq: str) -> np.ndarray:
     if freq == "W":
         return (dates.normalize() - pd.to_timedelta(dates.dayofweek, unit="D")).to_numpy()
     raise ValueError(f"freq must be 'M' or 'W', got {freq!r}")
-
-
-def to_period_end_index(daily: pd.DataFrame, freq: str) -> pd.DataFrame:
-    """Rows of a daily wide panel that fall on period ends (last trading day of month or week)."""
-    return daily.loc[daily.index.isin(period_ends(daily.index, freq))]
 
 
 def compound_by_period(daily_returns: pd.DataFrame, freq: str, min_count: int = 1) -> pd.DataFrame:

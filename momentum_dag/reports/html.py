@@ -2,7 +2,7 @@
 
 Pages are rendered with jinja2 templates from ``reports/templates`` and written under ``out_dir`` with
 their PNGs in a sibling folder named after the page (``<slug>.html`` + ``<slug>/*.png``), linked by
-relative paths, so the folder opens from disk or any static file server. DESIGN.md section 8.
+relative paths, so the folder opens from disk or any static file server.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""PNG charts of a factor evaluation's per-period table (DESIGN.md section 8).
+"""PNG charts of a factor evaluation's per-period table.
 
 Every function takes ``FactorEvaluation.per_period`` (column ``period_end`` plus ``rank_ic``, ``q1..qn``,
 ``q1_cw..qn_cw``, ``long_short_ew``/``long_short_cw``, ``top_turnover``), writes one PNG to ``path`` and

@@ -20,13 +20,13 @@ def make_provider(settings: Settings) -> Provider:
     if settings.data_source == "files":
         from momentum_dag.sources.files import FilesProvider
 
-        return FilesProvider(settings.files_dir)
+        return FilesProvider(settings.files_path)
     from momentum_dag.sources.synthetic import EffectStrengths, SimulatorConfig, SyntheticMarket
 
     config = SimulatorConfig(
         n_stocks=settings.sim_stocks,
         n_industries=settings.sim_industries,
-        start=settings.history_start,
+        start=settings.history_start_date,
         seed=settings.sim_seed,
         effects=EffectStrengths.scaled(settings.sim_effect_scale) if settings.sim_effects else EffectStrengths.off(),
     )

@@ -1,4 +1,4 @@
-"""The raw-data contract (DESIGN section 6): the single source of truth of the ``raw.*`` tables.
+"""The raw-data contract: the single source of truth of the ``raw.*`` tables.
 
 Every provider (synthetic, files, kenfrench, ...) yields frames in these shapes; everything downstream
 reads only these tables. ``validate`` turns an untrusted frame (a CSV or Parquet file as read by pandas)
@@ -235,7 +235,7 @@ def validate(
         spec: the contract table, e.g. ``RAW_TABLES["daily_bars"]``.
         source: shown in every message, normally the file path.
         max_abs_ret: bound on |daily return| (daily_bars close/pre_close - 1, market_daily market_ret
-            and rf); DESIGN section 6 "returns beyond sane bounds". Default 0.5: A-share daily limits are
+            and rf), "returns beyond sane bounds". Default 0.5: A-share daily limits are
             ±10-20%, but IPO days on unlimited boards can exceed it: raise it for such data.
         max_abs_monthly_ret: bound on |ret| in factor_returns_monthly. Default 1.0, which also catches
             most files left in percent.

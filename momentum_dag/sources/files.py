@@ -1,4 +1,4 @@
-"""The ``files`` provider: a folder of CSV or Parquet files, one per raw table (DESIGN section 6).
+"""The ``files`` provider: a folder of CSV or Parquet files, one per raw table.
 
 The folder holds ``<table>.csv`` or ``<table>.parquet`` for each contract table: ``daily_bars``,
 ``market_daily``, ``fundamentals`` and ``industry_membership`` are required, ``factor_returns_monthly``

@@ -1,5 +1,5 @@
 """Ken French data library: readers for its CSV files, the linearmodels offline sample, and the
-``raw.factor_returns_monthly`` contract (DESIGN.md section 6).
+``raw.factor_returns_monthly`` contract.
 
 French's CSV files hold a few lines of header text, then blocks, each a header row (``,Mkt-RF,SMB,...``)
 followed by rows keyed YYYYMM (monthly) or YYYY (annual), in PERCENT, with -99.99 / -999 for missing.
@@ -18,6 +18,7 @@ import pandas as pd
 MONTH_ROW = re.compile(r"^\s*(\d{6})\s*,")
 MISSING_AT_OR_BELOW = -99.99  # French's missing-value codes are -99.99 and -999
 FACTOR_RETURNS_COLUMNS = ["month_end", "factor", "ret"]
+LINEARMODELS_LABEL = "Ken French data library, monthly sample shipped by linearmodels.datasets.french"
 
 # Files read by ``factor_returns_from_directory`` and the prefix of their factor names in the raw table.
 STANDARD_FILES = {
@@ -225,3 +226,17 @@ def time_series_inputs_from_french(df: pd.DataFrame) -> tuple[pd.Series, pd.Seri
     excess = _pick(df, ("Mkt-RF", "MktRF")).rename("market_excess")
     rf = _pick(df, ("RF",)).rename("rf")
     return wml, excess, (excess + rf).rename("market_total"), rf
+
+
+def load_kenfrench_monthly(directory: str | Path | None) -> tuple[pd.DataFrame, str]:
+    """Wide monthly French series (month_end x column, decimals) and a data-source label: every standard
+    file in ``directory`` (columns named as in ``factor_returns_from_directory``), else the linearmodels
+    sample."""
+    if directory is None:
+        frame = load_linearmodels_french()
+        return frame, f"{LINEARMODELS_LABEL} ({frame.index.min():%Y-%m}..{frame.index.max():%Y-%m})"
+    rows = factor_returns_from_directory(directory)
+    wide = rows.pivot(index="month_end", columns="factor", values="ret")
+    wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="month_end")
+    wide.columns.name = None
+    return wide.sort_index(), f"Ken French data library files in {directory}"

@@ -1,4 +1,4 @@
-"""The embedded synthetic A-share-like market (DESIGN section 7): raw tables in the section-6 contract.
+"""The embedded synthetic A-share-like market: raw tables in the section-6 contract.
 
 ``SyntheticMarket(config).generate(start, end)`` yields one chunk per calendar year of the requested
 range, each a dict ``daily_bars``, ``market_daily``, ``fundamentals``, ``industry_membership``.

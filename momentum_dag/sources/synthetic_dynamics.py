@@ -6,7 +6,7 @@ monthly states (regime-driven betas, style-factor and industry drifts, sign stat
 walks the days where the model is truly sequential (market GARCH and regimes, per-stock GARCH, shocks,
 suspensions) and assembles bars for all stocks as (days x stocks) arrays.
 
-Daily stock return before price limits (DESIGN section 7; magnitudes in the constants below):
+Daily stock return before price limits (magnitudes in the constants below):
 
     r_i,d = beta_i,m * m_d + sum_j x_i,j,m * f_j,d + g_k(i),d + s_i,m * SIGN_DRIFT + e_i,d + jump + reversal
 

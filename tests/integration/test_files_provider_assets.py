@@ -50,8 +50,8 @@ def test_good_folder_loads_and_bad_file_changes_nothing(folder, tmp_path, monkey
     for table in TABLES[1:]:
         (bad / f"{table}.csv").write_bytes((folder / f"{table}.csv").read_bytes())
     monkeypatch.setenv("MOMENTUM_FILES_DIR", str(bad))
-    with pytest.raises(SystemExit, match="failed"):
-        backfill("2014-01", "2014-02", only=("raw",), defs=defs)
+    with pytest.raises(SystemExit, match="failed"):  # the settings are read when the definitions are built
+        backfill("2014-01", "2014-02", only=("raw",), defs=build_definitions(str(db)))
     after = _snapshot(db)
     for table in TABLES:
         pd.testing.assert_frame_equal(before[table], after[table], obj=table)

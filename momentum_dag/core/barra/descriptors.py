@@ -2,7 +2,7 @@
 
 Source: MSCI, "Barra China Equity Model (CNE5) — Descriptor Definitions" (Sept 2013), with the USE4
 practice of Menchero, Orr & Wang, "The Barra US Equity Model (USE4) Methodology Notes" (2011) where the
-CNE5 text leaves a detail open (see shared/FACTORS.md section 6).
+CNE5 text leaves a detail open.
 
 Daily inputs are wide panels (index trade_date, columns stock_id); ``rf`` and ``market_excess`` are daily
 Series on the same dates. Monthly inputs are wide panels indexed by period_end (the month ends) with the same
@@ -11,7 +11,7 @@ columns. Every function returns a wide panel indexed by ``month_ends``: the valu
 Time-series descriptors are computed only at month ends, each over its trailing window matrix
 (window x stocks) with the exponential weight vector applied to it: one numpy pass per month end,
 vectorized across stocks. Missing days are allowed; ``min_coverage`` is the share of the window that must
-hold data (a project choice [I]: CNE5 only says a descriptor needs "sufficient history").
+hold data (our choice: CNE5 only says a descriptor needs "sufficient history").
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ def rstr(
     T = ``window`` days ending ``lag`` (L) days before the month end, exponential weights of half-life
     ``half_life`` summing to one over the window. A missing day is skipped and the weights renormalize over
     the days present, so RSTR is the weighted mean daily excess log return; it needs at least
-    ``min_coverage * window`` days, a shorter requirement than CNE5's full history (project choice [I],
+    ``min_coverage * window`` days, a shorter requirement than CNE5's full history (our choice,
     so stocks listed about a year still get a value; set 1.0 for the strict rule).
     """
     min_obs = _min_obs(min_coverage, window)
@@ -352,7 +352,8 @@ def yoy_growth(current: pd.DataFrame, lagged: pd.DataFrame) -> pd.DataFrame:
     """Year-on-year growth (x_t - x_{t-12m}) / |x_{t-12m}|: the project's proxy for CNE5 SGRO and EGRO.
 
     CNE5 regresses five fiscal years of per-share sales (earnings) on time and divides the slope by the
-    mean absolute value; only one year of TTM history is assumed here (FACTORS.md section 6, [I]).
+    mean absolute value; only one year of TTM history is assumed here (a stand-in: the synthetic and
+    free data hold one year).
     The absolute denominator keeps the sign meaningful when last year's value was negative; zero -> NaN.
     """
     base = lagged.abs()

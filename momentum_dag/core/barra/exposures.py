@@ -3,7 +3,7 @@ ten style factors built from the raw descriptors in ``barra_descriptors``.
 
 Sources: MSCI, "Barra China Equity Model (CNE5) — Descriptor Definitions" (Sept 2013) for descriptors and
 composite weights; Menchero, Orr & Wang, "The Barra US Equity Model (USE4) Methodology Notes" (2011) for
-standardization and orthogonalization practice. Project choices are in shared/FACTORS.md section 6.
+standardization and orthogonalization practice. Where the two leave a choice, the docstring says which is taken.
 
 Cross-sectional helpers take wide panels (rows = dates, columns = stocks) and work row by row, vectorized
 across dates; a Series is treated as one cross-section.
@@ -57,9 +57,9 @@ STYLE_DESCRIPTORS: dict[str, dict[str, float]] = {
 
 @dataclass(frozen=True)
 class BarraParams:
-    """Descriptor windows (trading days) and half-lives; defaults are CNE5 (FACTORS.md section 6).
+    """Descriptor windows (trading days) and half-lives; defaults are CNE5.
 
-    ``min_coverage`` is the share of each window that must hold data (project choice [I]); ``cmra_log_form``
+    ``min_coverage`` is the share of each window that must hold data (our choice); ``cmra_log_form``
     selects the USE4 ln(1 + Z) form of CMRA; ``winsor_limit`` clips standardized values at +/- limit.
     """
 
@@ -85,7 +85,7 @@ def cap_weighted_standardize(x: pd.DataFrame | pd.Series, cap: pd.DataFrame | pd
 
     The cap-weighted mean makes the cap-weighted market portfolio style-neutral; the std is the
     equal-weighted population std (ddof=0) about the equal-weighted mean, so a few mega caps cannot shrink
-    the scale (USE4 practice; the paramecium notes use cap weights for both, FACTORS.md section 6).
+    the scale (USE4 practice; some CNE5 summaries use cap weights for both).
     Only stocks with finite x and cap > 0 enter; others are NaN. A cross-section with < 2 stocks or zero
     dispersion is NaN.
     """

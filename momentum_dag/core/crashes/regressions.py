@@ -7,7 +7,7 @@ import pandas as pd
 import statsmodels.api as sm
 from numpy.lib.stride_tricks import sliding_window_view
 
-from momentum_dag.core.crashes.checks import align_columns, require_datetime_index, require_series
+from momentum_dag.core.checks import align_columns, require_datetime_index, require_series
 
 CRASH_TERMS = ["alpha0", "alphaB", "beta0", "betaB", "betaBU"]
 FORECAST_TERMS = ["gamma0", "gammaB", "gammaSigma2", "gammaInt"]
@@ -19,8 +19,8 @@ CRASH_MODELS: dict[int, list[str]] = {
     3: ["alphaB", "beta0", "betaB", "betaBU"],
     4: ["beta0", "betaB", "betaBU"],
 }
-# D&M Table 5 columns (1)-(5): regressors beyond the constant (gamma0). Columns (4) and (5) are as quoted
-# in FACTORS.md; columns (1)-(3) (bear alone, variance alone, both) are the project's reading [I].
+# D&M Table 5 columns (1)-(5): regressors beyond the constant (gamma0). Columns (4) (interaction only) and
+# (5) (all three) are as published; columns (1)-(3) (bear alone, variance alone, both) are our reading.
 FORECAST_MODELS: dict[int, list[str]] = {
     1: ["gammaB"],
     2: ["gammaSigma2"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from momentum_dag.core.crashes.checks import (
+from momentum_dag.core.checks import (
     require_consecutive_months,
     require_series,
     require_simple_returns,
@@ -23,8 +23,9 @@ def bear_indicator(market_total_ret: pd.Series, *, months: int = 24) -> pd.Serie
     """I_B,t-1 at row t: 1 if the cumulative market TOTAL return over the 24 months ending t-1 is < 0.
 
     Daniel-Moskowitz (2016), Table 3/4 notes: "an ex ante bear market indicator that equals one if the
-    cumulative CRSP VW index return in the past 24 months is negative". FACTORS.md section 1 settles the
-    total-return reading (not excess). Row t uses rows t-24..t-1 only; NaN until 24 valid months exist.
+    cumulative CRSP VW index return in the past 24 months is negative": a TOTAL return (not excess); with
+    Mkt-RF + RF from French's file this reproduces the paper's 183 bear months of 1927:01-2013:03. Row t
+    uses rows t-24..t-1 only; NaN until 24 valid months exist.
 
     Args:
         market_total_ret: monthly market total return, index period_end (consecutive months).
@@ -80,7 +81,7 @@ def market_variance_daily(
 def market_variance_monthly(
     market_monthly_ret: pd.Series, *, window: int = 6, days_per_month: int = TRADING_DAYS_PER_MONTH
 ) -> pd.Series:
-    """Monthly-data fallback for sigma^2_m,t-1 (FACTORS.md sec. 1 [I]; used when only monthly data exist).
+    """Monthly-data fallback for sigma^2_m,t-1 (used when only monthly data exist).
 
     Ken French's library has no daily market series here, so the 126-day variance of Daniel-Moskowitz
     (2016, Eq. 4) is approximated by the sample variance of the ``window`` (6, about 126 trading days)

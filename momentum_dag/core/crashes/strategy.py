@@ -12,7 +12,7 @@ import pandas as pd
 import statsmodels.api as sm
 from statsmodels.regression.rolling import RollingOLS
 
-from momentum_dag.core.crashes.checks import (
+from momentum_dag.core.checks import (
     align_columns,
     require_consecutive_months,
     require_datetime_index,
@@ -20,6 +20,7 @@ from momentum_dag.core.crashes.checks import (
     require_simple_returns,
 )
 from momentum_dag.core.crashes.state import TRADING_DAYS_PER_MONTH
+from momentum_dag.core.evaluation.performance import max_drawdown
 
 STRATEGIES = ["static", "cvol_dm", "cvol_bsc", "dyn_is", "dyn_oos"]
 
@@ -93,7 +94,7 @@ def barroso_santa_clara_weights(
 
 
 def barroso_santa_clara_variance_monthly(monthly_wml: pd.Series, *, window: int = 6) -> pd.Series:
-    """Monthly-data analogue of the Barroso-Santa-Clara (2015) variance for Ken French's monthly Mom [I]:
+    """Monthly-data analogue of the Barroso-Santa-Clara (2015) variance for Ken French's monthly Mom (our choice):
     mean of the squared monthly WML returns over the ``window`` (6, about 126 days) months ending t-1 at
     row t (holding alignment, no demeaning, MONTHLY variance)."""
     series = require_series(monthly_wml, "monthly_wml")
@@ -195,7 +196,7 @@ def momentum_strategies(
         ``sigma2_forecast[is_variance]`` (default the GARCH/RV blend, as D&M's in-sample strategy);
       - ``dyn_oos``: mu from expanding regressions through t-1 (``expanding_mean_forecast``, at least
         ``oos_min_months``) and sigma^2 = ``sigma2_forecast[oos_variance]``; default the realized variance
-        ``rv_var`` (FACTORS.md: Table 7 OOS uses 126-day RV), "blend_var" for the GARCH blend.
+        ``rv_var`` (D&M Table 7 notes: the OOS strategy scales by the 126-day RV), "blend_var" for the GARCH blend.
     All strategies are kept on the months where every one is defined (so they are comparable), then each
     is scaled EX POST by one full-sample scalar to annualized volatility ``target_vol`` (default 19%, D&M
     Fig. 5), or to WML's own volatility on that sample when ``target_vol`` is None (D&M p. 233).
@@ -251,12 +252,6 @@ def momentum_strategies(
     weights = weights * scalar
     returns = weights.mul(wml.loc[common], axis=0)
     return returns, weights
-
-
-def max_drawdown(returns: pd.Series) -> float:
-    """Largest peak-to-trough fall of the compounded curve prod(1 + r) from wealth 1 (DESIGN sec. 8)."""
-    wealth = np.concatenate([[1.0], np.cumprod(1.0 + returns.dropna().to_numpy())])
-    return float((wealth / np.maximum.accumulate(wealth) - 1.0).min())
 
 
 def sharpe_table(returns: pd.DataFrame, periods_per_year: int = 12, n_worst: int = 3) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import pandas as pd
 from arch import arch_model
 from statsmodels.regression.rolling import RollingOLS
 
-from momentum_dag.core.crashes.checks import (
+from momentum_dag.core.checks import (
     require_consecutive_months,
     require_series,
     require_simple_returns,
@@ -137,7 +137,7 @@ def garch_variance_forecasts(
     refit_every: int = 1,
     min_blend_pairs: int = 36,
 ) -> pd.DataFrame:
-    """One-month-ahead WML variance forecasts from DAILY returns (Daniel-Moskowitz 2016, App. D; FACTORS.md).
+    """One-month-ahead WML variance forecasts from DAILY returns (Daniel-Moskowitz 2016, App. D).
 
     At each month end t (using daily WML dated <= t only):
       - ``garch_var``: GJR-GARCH(1,1) (``arch_model(100*y, mean='Constant', vol='GARCH', p=1, o=1, q=1)``)
@@ -191,7 +191,7 @@ def garch_variance_forecasts_monthly(
     refit_every: int = 1,
     min_blend_pairs: int = 36,
 ) -> pd.DataFrame:
-    """Monthly-data variant of ``garch_variance_forecasts`` for Ken French's Mom (FACTORS.md sec. 1 [I]).
+    """Monthly-data variant of ``garch_variance_forecasts`` for Ken French's Mom.
 
     Only monthly returns exist, so: GJR-GARCH(1,1) on MONTHLY WML refit at every month end t on months
     <= t, one-step-ahead forecast = next month's variance (decimal MONTHLY variance); ``rv_var`` = sample

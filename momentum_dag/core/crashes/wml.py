@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from momentum_dag.core.crashes.checks import (
+from momentum_dag.core.checks import (
     require_consecutive_months,
     require_datetime_index,
     require_simple_returns,
@@ -74,7 +74,7 @@ def assign_deciles(
 
     Breakpoints are the k/n quantiles (numpy linear interpolation) of the signals of the stocks selected by
     ``breakpoint_mask`` (all stocks with a signal when None: D&M's all-stock breakpoints; pass an NYSE mask
-    for Ken French-style breakpoints, FACTORS.md section 1). A stock lands in decile 1 + #(breakpoints
+    for Ken French-style breakpoints). A stock lands in decile 1 + #(breakpoints
     strictly below its signal). Rows with fewer than ``n_deciles`` breakpoint stocks are NaN.
     """
     if n_deciles < 2:
@@ -107,7 +107,7 @@ def wml_portfolios(
     min_valid_months: int = 8,
     breakpoint_mask: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
-    """Value-weighted momentum deciles and WML = D10 - D1 (Daniel-Moskowitz 2016, Sec. 2.1; FACTORS.md 1).
+    """Value-weighted momentum deciles and WML = D10 - D1 (Daniel-Moskowitz 2016, Sec. 2.1).
 
     At each formation date t (a row of ``monthly_ret``) stocks with a 12-2 prior return (see
     ``prior_return_12_2``: >= ``min_valid_months`` of the 11 months, formation month skipped) and a positive
@@ -184,7 +184,7 @@ def _formation_long(deciles: pd.DataFrame, weight: np.ndarray, past_ret: pd.Data
 
 
 def decile_daily_returns(daily_ret: pd.DataFrame, formation: pd.DataFrame) -> pd.DataFrame:
-    """Daily buy-and-hold returns of the formation-t deciles over holding month t+1 (FACTORS.md [I]).
+    """Daily buy-and-hold returns of the formation-t deciles over holding month t+1.
 
     Daniel-Moskowitz (2016) estimate GARCH and lagged betas on daily WML; the project applies the month-t
     formation set with its value weights at t and lets each position drift with its own daily returns

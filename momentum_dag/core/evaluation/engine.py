@@ -1,4 +1,4 @@
-"""Factor evaluation engine: IC, Rank IC, quantile portfolios and their summary (DESIGN.md section 8).
+"""Factor evaluation engine: IC, Rank IC, quantile portfolios and their summary.
 
 One entry point, :func:`evaluate_factor`, for stock factors (deciles, equal- and cap-weighted, tradability
 mask) and industry factors (quintiles, equal-weighted, no mask: top quintile vs the equal-weighted average
@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from momentum_dag.core.checks import require_wide_panel
 from momentum_dag.core.evaluation.ic import (
     align_to_factor,
     check_periods_per_year,
-    check_wide_panel,
     ic_summary,
     information_coefficient,
     rank_information_coefficient,
@@ -96,7 +96,7 @@ class FactorEvaluation:
         return [f"q{q}{suffix}" for q in range(1, self.n_quantiles + 1)]
 
     def summary(self, weighting: str = "equal") -> dict[str, float | int | str]:
-        """Full-sample summary for one weighting ('equal' or 'cap'); the seed report's results table.
+        """Full-sample summary for one weighting ('equal' or 'cap'); the results table of a factor report.
 
         Conventions: ``icir``/``rank_icir`` = mean/std (not annualized) and ``*_annualized`` = that x
         sqrt(periods_per_year); ``ic_positive_share`` is for the Pearson IC and ``rank_ic_positive_share``
@@ -151,12 +151,12 @@ class FactorEvaluation:
 
 
 def mask_untradable(panel: pd.DataFrame, tradable: pd.DataFrame) -> pd.DataFrame:
-    """``panel`` with NaN wherever ``tradable`` is False at formation (DESIGN.md section 8 filters).
+    """``panel`` with NaN wherever ``tradable`` is False at formation.
 
     ``tradable`` must be a boolean wide panel covering every period_end and entity of ``panel``: a gap
     would silently drop or keep names, so it is an error.
     """
-    check_wide_panel(tradable, "tradable")
+    require_wide_panel(tradable, "tradable")
     missing_dates = panel.index.difference(tradable.index)
     missing_names = panel.columns.difference(tradable.columns)
     if missing_dates.size or missing_names.size:
@@ -198,7 +198,7 @@ def evaluate_factor(
     tradable: pd.DataFrame | None = None,
     min_obs: int = 5,
 ) -> FactorEvaluation:
-    """Evaluate a factor panel against next-period returns (DESIGN.md section 8; seed 001 results table).
+    """Evaluate a factor panel against next-period returns (IC, rank IC, ICIR, quantile portfolios, long-short).
 
     Steps: mask factor values of names untradable at t; IC (Pearson) and Rank IC (Spearman) per period;
     quantiles 1..n by :func:`assign_quantiles` on the tradable valid names; equal-weighted (and, with
@@ -219,7 +219,7 @@ def evaluate_factor(
     Returns:
         FactorEvaluation with the per-period table and :meth:`FactorEvaluation.summary`.
     """
-    check_wide_panel(factor, "factor")
+    require_wide_panel(factor, "factor")
     check_periods_per_year(periods_per_year)
     values = factor.astype(float)
     if tradable is not None:

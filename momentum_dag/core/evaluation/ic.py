@@ -1,6 +1,6 @@
 """Information coefficients of a factor panel and their summary statistics.
 
-Conventions follow shared/FACTORS.md section 5 and DESIGN.md section 8: IC = per-period Pearson
+Conventions (as qlib and alphalens): IC = per-period Pearson
 correlation (qlib ``calc_ic``), Rank IC = per-period Spearman correlation (qlib ``calc_ic`` and
 alphalens ``factor_information_coefficient``), ICIR = mean/std, not annualized (alphalens "Risk-Adjusted
 IC", qlib ``SigAnaRecord``), with the annualized ICIR = ICIR * sqrt(periods per year) labelled separately.
@@ -14,19 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-
-def check_wide_panel(panel: pd.DataFrame, name: str) -> None:
-    """Raise ValueError unless ``panel`` is a wide panel: DataFrame, unique sorted DatetimeIndex, unique columns."""
-    if not isinstance(panel, pd.DataFrame):
-        raise ValueError(f"{name} must be a wide pandas DataFrame (period_end x entity), got {type(panel).__name__}")
-    if not isinstance(panel.index, pd.DatetimeIndex):
-        raise ValueError(f"{name} must have a DatetimeIndex of period ends, got {type(panel.index).__name__}")
-    if not panel.index.is_unique:
-        raise ValueError(f"{name} has duplicate period_end dates in its index")
-    if not panel.index.is_monotonic_increasing:
-        raise ValueError(f"{name} index must be sorted ascending by period_end")
-    if not panel.columns.is_unique:
-        raise ValueError(f"{name} has duplicate entity columns")
+from momentum_dag.core.checks import require_wide_panel
 
 
 def align_to_factor(factor: pd.DataFrame, other: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -35,7 +23,7 @@ def align_to_factor(factor: pd.DataFrame, other: pd.DataFrame, name: str) -> pd.
     Raises ValueError when ``other`` shares no date or no entity with the factor: that is almost always
     a caller bug (e.g. forward returns indexed by period start), not an empty sample.
     """
-    check_wide_panel(other, name)
+    require_wide_panel(other, name)
     if not factor.index.intersection(other.index).size:
         raise ValueError(f"{name} shares no period_end with factor (is it aligned on the formation date t?)")
     if not factor.columns.intersection(other.columns).size:
@@ -73,7 +61,7 @@ def _check_min_obs(min_obs: int) -> None:
 def information_coefficient(factor: pd.DataFrame, forward_returns: pd.DataFrame, *, min_obs: int = 5) -> pd.Series:
     """IC: per-period Pearson correlation of the factor at t with the return over (t, t+1].
 
-    qlib ``qlib/contrib/eva/alpha.py::calc_ic`` (IC = Pearson); FACTORS.md section 5. Uses the
+    qlib ``qlib/contrib/eva/alpha.py::calc_ic`` (IC = Pearson). Uses the
     pairwise-complete names of each period; a period with fewer than ``min_obs`` (default 5) such names,
     or with a constant factor or return cross-section, is NaN.
 
@@ -85,7 +73,7 @@ def information_coefficient(factor: pd.DataFrame, forward_returns: pd.DataFrame,
     Returns:
         Series indexed by the factor's period_end, named ``ic``.
     """
-    check_wide_panel(factor, "factor")
+    require_wide_panel(factor, "factor")
     _check_min_obs(min_obs)
     fwd = align_to_factor(factor, forward_returns, "forward_returns")
     x, y = _pairwise_complete(factor.astype(float), fwd)
@@ -96,14 +84,14 @@ def rank_information_coefficient(factor: pd.DataFrame, forward_returns: pd.DataF
     """Rank IC: per-period Spearman correlation of the factor at t with the return over (t, t+1].
 
     alphalens ``performance.factor_information_coefficient`` (scipy ``spearmanr`` per date) and qlib
-    ``calc_ic`` (Rank IC); FACTORS.md section 5. Spearman = Pearson of the average ranks (ties share
+    ``calc_ic`` (Rank IC). Spearman = Pearson of the average ranks (ties share
     their mean rank, as in scipy), ranked within each period's pairwise-complete names. Fewer than
     ``min_obs`` (default 5) names -> NaN.
 
     Returns:
         Series indexed by the factor's period_end, named ``rank_ic``.
     """
-    check_wide_panel(factor, "factor")
+    require_wide_panel(factor, "factor")
     _check_min_obs(min_obs)
     fwd = align_to_factor(factor, forward_returns, "forward_returns")
     x, y = _pairwise_complete(factor.astype(float), fwd)
@@ -116,7 +104,7 @@ def rank_information_coefficient(factor: pd.DataFrame, forward_returns: pd.DataF
 def ic_summary(ic: pd.Series, periods_per_year: int) -> dict[str, float]:
     """Summary of an IC (or Rank IC) series over the non-missing periods.
 
-    Conventions (FACTORS.md section 5; alphalens ``plotting.plot_information_table``; qlib
+    Conventions (alphalens ``plotting.plot_information_table``; qlib
     ``SigAnaRecord``): std with ddof=1 (pandas and alphalens); ``icir`` = mean/std, NOT annualized;
     ``icir_annualized`` = icir * sqrt(periods_per_year); ``t_stat`` = mean/std * sqrt(n), the one-sample
     t statistic of ``scipy.stats.ttest_1samp`` used by alphalens; ``ic_positive_share`` = share of

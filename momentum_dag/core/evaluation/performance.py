@@ -1,6 +1,6 @@
 """Performance statistics of a per-period return series (simple returns, decimals).
 
-Conventions (DESIGN.md section 8, FACTORS.md section 5): missing periods are dropped from means and
+Conventions: missing periods are dropped from means and
 standard deviations (std ddof=1) and count as flat (0 return) on compounded curves, which gives the same
 curve as dropping them. Sharpe has no risk-free rate: the series evaluated are self-financing spreads or
 excess returns.
@@ -74,7 +74,7 @@ def max_drawdown(returns: pd.Series) -> float:
 
     Returns a number in [-1, 0] (e.g. -0.5 = lost half from the peak); 0 when the curve never falls, -1
     when a spread's period loss beyond -100% wipes the curve out. Unlike qlib ``risk_analysis`` (which uses
-    cumsum) the curve is compounded, as DESIGN.md section 8 asks.
+    cumsum) the curve is compounded.
     """
     values = _clean(returns)
     if values.empty:

@@ -1,6 +1,6 @@
 """Quantile portfolios of a factor panel: assignment, returns, spreads, turnover and monotonicity.
 
-Conventions follow DESIGN.md section 8 and shared/FACTORS.md section 5: quantile 1 holds the lowest
+Conventions: quantile 1 holds the lowest
 factor values and quantile n the highest; long-short = top - bottom WITHOUT qlib's /2; long-only excess =
 top - universe mean; turnover as alphalens ``performance.quantile_turnover``.
 
@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from momentum_dag.core.evaluation.ic import align_to_factor, check_wide_panel
+from momentum_dag.core.checks import require_wide_panel
+from momentum_dag.core.evaluation.ic import align_to_factor
 
 
 def assign_quantiles(factor: pd.DataFrame, n_quantiles: int) -> pd.DataFrame:
@@ -31,7 +32,7 @@ def assign_quantiles(factor: pd.DataFrame, n_quantiles: int) -> pd.DataFrame:
         Wide panel like ``factor`` holding integer quantile numbers as float64 (NaN where the factor is
         missing, which an int dtype cannot hold).
     """
-    check_wide_panel(factor, "factor")
+    require_wide_panel(factor, "factor")
     if not isinstance(n_quantiles, int | np.integer) or n_quantiles < 2:
         raise ValueError(f"n_quantiles must be an integer >= 2, got {n_quantiles!r}")
     values = factor.astype(float).where(np.isfinite(factor.astype(float)))
@@ -69,7 +70,7 @@ def quantile_returns(
 
     Equal-weighted mean of the members' forward returns, or weighted by ``weights`` (lagged float cap
     known at t; members with NaN weight are dropped). Members without a forward return are dropped
-    (DESIGN.md section 8; alphalens ``mean_return_by_quantile`` with ``demeaned=False``).
+    (alphalens ``mean_return_by_quantile`` with ``demeaned=False``).
 
     Args:
         quantiles: output of :func:`assign_quantiles`.
@@ -80,7 +81,7 @@ def quantile_returns(
     Returns:
         DataFrame indexed by period_end with integer columns 1..n_quantiles (NaN for an empty quantile).
     """
-    check_wide_panel(quantiles, "quantiles")
+    require_wide_panel(quantiles, "quantiles")
     fwd = align_to_factor(quantiles, forward_returns, "forward_returns")
     w = None if weights is None else _check_weights(weights, quantiles)
     n = int(np.nanmax(quantiles.to_numpy(dtype=float), initial=0)) if n_quantiles is None else n_quantiles
@@ -100,14 +101,14 @@ def universe_mean_return(
     the same weighting as the quantile portfolios, so equal-weighted excess uses the equal-weighted mean
     and cap-weighted excess the cap-weighted mean.
     """
-    check_wide_panel(quantiles, "quantiles")
+    require_wide_panel(quantiles, "quantiles")
     fwd = align_to_factor(quantiles, forward_returns, "forward_returns")
     w = None if weights is None else _check_weights(weights, quantiles)
     return _portfolio_return(fwd, quantiles.notna() & fwd.notna(), w).rename("universe_mean")
 
 
 def long_short_returns(qret: pd.DataFrame) -> pd.Series:
-    """Top-minus-bottom quantile return per period: ``q_n - q_1`` (no /2, DESIGN.md section 8).
+    """Top-minus-bottom quantile return per period: ``q_n - q_1`` (no /2).
 
     qlib's report groups use G1 - GN likewise; qlib ``calc_long_short_return`` halves it, we do not.
     """
@@ -116,7 +117,7 @@ def long_short_returns(qret: pd.DataFrame) -> pd.Series:
 
 
 def long_only_excess(qret: pd.DataFrame, universe_mean: pd.Series) -> pd.Series:
-    """Top quantile return minus the universe mean per period (qlib "long-average"; DESIGN.md section 8).
+    """Top quantile return minus the universe mean per period (qlib "long-average").
 
     ``universe_mean`` must be weighted like ``qret`` (see :func:`universe_mean_return`).
     """
@@ -136,7 +137,7 @@ def quantile_turnover(quantiles: pd.DataFrame, quantile: int) -> pd.Series:
     The first period, a period with an empty quantile, and a period whose previous period had an empty
     quantile (no prior portfolio to turn over) are NaN.
     """
-    check_wide_panel(quantiles, "quantiles")
+    require_wide_panel(quantiles, "quantiles")
     members = quantiles.eq(quantile)
     previous = members.shift(1, fill_value=False)
     count = members.sum(axis=1)
@@ -149,8 +150,8 @@ def quantile_turnover(quantiles: pd.DataFrame, quantile: int) -> pd.Series:
 def monotonicity(qret: pd.DataFrame) -> float:
     """Spearman correlation of quantile number with the quantile's mean return over all periods.
 
-    +1 = mean returns rise strictly with the quantile; -1 = they fall. DESIGN.md section 8 (the seed
-    report's "decile monotonicity"). NaN with fewer than two quantiles having a mean, or if all means tie.
+    +1 = mean returns rise strictly with the quantile; -1 = they fall (the sell-side reports'
+    "decile monotonicity"). NaN with fewer than two quantiles having a mean, or if all means tie.
     """
     means = _ordered_quantile_columns(qret).mean().dropna()
     if means.size < 2 or means.nunique() < 2:

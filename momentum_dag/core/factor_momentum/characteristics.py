@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from momentum_dag.core.factor_momentum.portfolios import check_series, check_wide
+from momentum_dag.core.checks import float_panel, require_series
 
 CHARACTERISTICS: tuple[str, ...] = (
     "size",
@@ -37,7 +37,7 @@ def cumulative_return(returns: pd.DataFrame, first_lag: int, last_lag: int) -> p
     ``cumulative_return(ret, 11, 1)``; long-term reversal r_{t-60,t-13} (De Bondt-Thaler 1985) is
     ``cumulative_return(ret, 59, 12)``.
     """
-    r = check_wide(returns, "returns")
+    r = float_panel(returns, "returns")
     if not first_lag >= last_lag >= 0:
         raise ValueError(f"need first_lag >= last_lag >= 0, got {first_lag}, {last_lag}")
     window = first_lag - last_lag + 1
@@ -64,10 +64,10 @@ def rolling_market_model(
     Returns:
         (beta, residual std), both trade date x stock; NaN with fewer than ``min_days`` observations.
     """
-    y = check_wide(daily_returns, "daily_returns")
-    mkt = check_series(market_excess, "market_excess").reindex(y.index)
+    y = float_panel(daily_returns, "daily_returns")
+    mkt = require_series(market_excess, "market_excess").reindex(y.index)
     if rf is not None:
-        y = y.sub(check_series(rf, "rf").reindex(y.index), axis=0)
+        y = y.sub(require_series(rf, "rf").reindex(y.index), axis=0)
     if not 2 < min_days <= window:
         raise ValueError(f"need 2 < min_days <= window, got min_days={min_days}, window={window}")
     x = pd.DataFrame(np.repeat(mkt.to_numpy()[:, None], y.shape[1], axis=1), index=y.index, columns=y.columns)
@@ -131,23 +131,23 @@ def build_characteristics(
     Returns:
         name -> month end x stock characteristic panel (keys: ``CHARACTERISTICS``).
     """
-    ret = check_wide(monthly_returns, "monthly_returns")
+    ret = float_panel(monthly_returns, "monthly_returns")
     months, stocks = ret.index, ret.columns
 
     def monthly(panel: pd.DataFrame, name: str) -> pd.DataFrame:
-        return check_wide(panel, name).reindex(index=months, columns=stocks)
+        return float_panel(panel, name).reindex(index=months, columns=stocks)
 
     cap = monthly(float_cap, "float_cap").where(lambda c: c > 0)
     price_cap = cap if total_cap is None else monthly(total_cap, "total_cap").where(lambda c: c > 0)
     book = monthly(book_equity, "book_equity").where(lambda b: b > 0)
     assets = monthly(total_assets, "total_assets").where(lambda a: a > 0)
     beta, resid_vol = rolling_market_model(
-        check_wide(daily_returns, "daily_returns").reindex(columns=stocks),
+        float_panel(daily_returns, "daily_returns").reindex(columns=stocks),
         market_excess,
         window=beta_days,
         min_days=beta_min_days,
     )
-    turnover = check_wide(daily_turnover, "daily_turnover").reindex(columns=stocks)
+    turnover = float_panel(daily_turnover, "daily_turnover").reindex(columns=stocks)
     mean_turnover = turnover.rolling(turnover_days, min_periods=turnover_min_days).mean()
     return {
         "size": -np.log(cap),

@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from momentum_dag.core.factor_momentum.portfolios import MOMENTUM_FACTORS, check_wide
+from momentum_dag.core.checks import float_panel
+from momentum_dag.core.factor_momentum.portfolios import MOMENTUM_FACTORS
 from momentum_dag.core.factor_momentum.signals import select_factors
 
 OFFSET = "offset"
@@ -78,7 +79,7 @@ def _aligned_inputs(
     daily_factor_returns: pd.DataFrame, monthly_factor_returns: pd.DataFrame, exclude: tuple[str, ...]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     monthly = select_factors(monthly_factor_returns, exclude)
-    daily = check_wide(daily_factor_returns, "daily_factor_returns")
+    daily = float_panel(daily_factor_returns, "daily_factor_returns")
     missing = [f for f in monthly.columns if f not in daily.columns]
     if missing:
         raise ValueError(f"daily_factor_returns lacks factors {missing}")
@@ -94,6 +95,7 @@ def pc_momentum_positions(
     min_months: int = 36,
     groups: tuple[tuple[int, int], ...] | None = None,
     exclude: tuple[str, ...] = MOMENTUM_FACTORS,
+    formation_dates: pd.DatetimeIndex | None = None,
 ) -> pd.DataFrame:
     """Positions of the PC factor momentum strategies formed at each month end t (E-L 2022, Table IV).
 
@@ -106,6 +108,8 @@ def pc_momentum_positions(
             signal window is the whole history and its demeaned mean is 0).
         groups: 1-based inclusive PC ranges; None = ``default_pc_groups``; ends clipped to the factor count.
         exclude: factor names left out (default: the stock-momentum factor, as E-L exclude UMD).
+        formation_dates: month ends at which to form positions (None: every month). Each formation uses
+            the data through its own t only, so a subset gives the same positions as the whole history.
 
     Returns:
         index (period_end = formation month t, group name), columns = factor weights w_g plus ``offset``;
@@ -121,7 +125,8 @@ def pc_momentum_positions(
     complete_monthly = monthly.dropna()
     rows = {}
     # Sequential by construction: the eigenvectors and the demean/lever moments are re-estimated each month.
-    for t in monthly.index:
+    dates = monthly.index if formation_dates is None else monthly.index[monthly.index.isin(formation_dates)]
+    for t in dates:
         window = monthly.loc[:t].tail(lookback)
         history = complete_monthly.loc[:t]
         days = complete_daily.loc[:t]
@@ -160,6 +165,7 @@ def pc_factor_momentum(
     min_months: int = 36,
     groups: tuple[tuple[int, int], ...] | None = None,
     exclude: tuple[str, ...] = MOMENTUM_FACTORS,
+    formation_dates: pd.DatetimeIndex | None = None,
 ) -> pd.DataFrame:
     """Monthly returns of PC factor momentum per PC group (E-L 2022, Table IV ``tsmom1`` ... ``tsmom5``).
 
@@ -179,13 +185,14 @@ def pc_factor_momentum(
         min_months=min_months,
         groups=groups,
         exclude=exclude,
+        formation_dates=formation_dates,
     )
     return apply_pc_positions(positions, monthly_factor_returns)
 
 
 def apply_pc_positions(positions: pd.DataFrame, monthly_factor_returns: pd.DataFrame) -> pd.DataFrame:
     """Holding-month returns w_g' r_{t+1} - offset_g of positions from ``pc_momentum_positions``."""
-    monthly = check_wide(monthly_factor_returns, "monthly_factor_returns")
+    monthly = float_panel(monthly_factor_returns, "monthly_factor_returns")
     factors = [c for c in positions.columns if c != OFFSET]
     next_month = pd.Series(monthly.index[1:], index=monthly.index[:-1])
     formation = positions.index.get_level_values("period_end")

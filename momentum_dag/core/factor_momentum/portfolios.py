@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from momentum_dag.core.checks import float_panel
 from momentum_dag.core.panels import period_keys
 
 MOMENTUM_FACTORS: tuple[str, ...] = ("momentum", "umd", "wml")
@@ -23,22 +24,8 @@ MOMENTUM_FACTORS: tuple[str, ...] = ("momentum", "umd", "wml")
 (E-L exclude UMD and global UMD, leaving 20 factors)."""
 
 
-def check_wide(panel: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Validate a wide panel: DataFrame with a unique, increasing DatetimeIndex. Returns it as float."""
-    if not isinstance(panel, pd.DataFrame):
-        raise ValueError(f"{name} must be a DataFrame (date x entity), got {type(panel).__name__}")
-    if not isinstance(panel.index, pd.DatetimeIndex):
-        raise ValueError(f"{name} must have a DatetimeIndex, got {type(panel.index).__name__}")
-    if not panel.index.is_unique or not panel.index.is_monotonic_increasing:
-        raise ValueError(f"{name} index must be unique and increasing")
-    return panel.astype(float)
 
 
-def check_series(series: pd.Series, name: str) -> pd.Series:
-    """Validate a time series: Series with a unique, increasing DatetimeIndex. Returns it as float."""
-    if not isinstance(series, pd.Series):
-        raise ValueError(f"{name} must be a Series indexed by date, got {type(series).__name__}")
-    return check_wide(series.to_frame(), name).iloc[:, 0]
 
 
 def is_momentum_name(name: object, exclude: tuple[str, ...]) -> bool:
@@ -72,7 +59,7 @@ def long_short_weights(
     Returns:
         formation date x stock: long leg sums to +1, short leg to -1, 0 in universe not held, NaN outside.
     """
-    x = check_wide(characteristic, "characteristic")
+    x = float_panel(characteristic, "characteristic")
     if not 0 < quantile < 0.5:
         raise ValueError(f"quantile must be in (0, 0.5), got {quantile}")
     if not higher_is_long:
@@ -80,7 +67,7 @@ def long_short_weights(
     if weights is None:
         base = pd.DataFrame(1.0, index=x.index, columns=x.columns)
     else:
-        base = check_wide(weights, "weights").reindex(index=x.index, columns=x.columns)
+        base = float_panel(weights, "weights").reindex(index=x.index, columns=x.columns)
         base = base.where(base > 0)
         x = x.where(base.notna())
     lower = x.quantile(quantile, axis=1)
@@ -106,8 +93,8 @@ def long_short_returns(formation_weights: pd.DataFrame, returns: pd.DataFrame) -
     Consecutive rows of ``returns`` must be consecutive periods. A held stock with a missing return counts
     as 0. Periods with no weights at the previous row are NaN.
     """
-    w = check_wide(formation_weights, "formation_weights")
-    r = check_wide(returns, "returns")
+    w = float_panel(formation_weights, "formation_weights")
+    r = float_panel(returns, "returns")
     if not w.index.isin(r.index).all():
         raise ValueError("formation_weights dates must be a subset of the returns index (period ends)")
     held = w.reindex(index=r.index).shift(1)
@@ -150,7 +137,7 @@ def daily_factor_returns(formation_weights: Mapping[str, pd.DataFrame], daily_re
     Returns:
         trade date x factor daily returns.
     """
-    daily = check_wide(daily_returns, "daily_returns")
+    daily = float_panel(daily_returns, "daily_returns")
     keys = pd.DatetimeIndex(period_keys(daily.index, "M"))
     step = daily.fillna(0.0)
     # Value of 1 unit bought at the month start, as of the start of each day (before that day's return).
@@ -158,7 +145,7 @@ def daily_factor_returns(formation_weights: Mapping[str, pd.DataFrame], daily_re
     start_value = growth.groupby(keys).shift(1).fillna(1.0)
     out = {}
     for name, weights in formation_weights.items():
-        w = check_wide(weights, f"formation_weights[{name!r}]")
+        w = float_panel(weights, f"formation_weights[{name!r}]")
         holding_key = pd.DatetimeIndex(period_keys(w.index, "M")) + pd.DateOffset(months=1)
         if holding_key.has_duplicates:
             raise ValueError(f"formation_weights[{name!r}] has more than one formation date in a month")
@@ -236,13 +223,13 @@ def momentum_neutral_factor_returns(
     Returns:
         holding period end x factor returns.
     """
-    r = check_wide(returns, "returns")
-    past = check_wide(past_ret, "past_ret")
+    r = float_panel(returns, "returns")
+    past = float_panel(past_ret, "past_ret")
     out = {}
     for name, weights in formation_weights.items():
         if is_momentum_name(name, exclude):
             continue
-        w = check_wide(weights, f"formation_weights[{name!r}]")
+        w = float_panel(weights, f"formation_weights[{name!r}]")
         neutral = momentum_neutral_weights(w, past.reindex(index=w.index, columns=w.columns))
         out[name] = long_short_returns(neutral, r)
     return pd.DataFrame(out)

@@ -1,7 +1,7 @@
 """Factor momentum: time-series and cross-sectional strategies over factor returns, and factor autocorrelation.
 
 Ehsani & Linnainmaa (2022, JF 77(3):1877-1919), "Factor momentum and the momentum factor"; details follow
-the official Stata replication code (FACTORS.md section 2). Input is a wide monthly panel of factor returns
+the official Stata replication code. Input is a wide monthly panel of factor returns
 (period end x factor name), one row per consecutive month. A signal formed at month end t uses the factor
 returns of months t-11..t (12 months INCLUDING t, no skip month: Stata ``tssmooth ma, window(12)`` on the
 holding month) and is applied to the return of month t+1; rows of the output are indexed by the holding
@@ -14,12 +14,13 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from momentum_dag.core.factor_momentum.portfolios import MOMENTUM_FACTORS, check_wide, is_momentum_name
+from momentum_dag.core.checks import float_panel
+from momentum_dag.core.factor_momentum.portfolios import MOMENTUM_FACTORS, is_momentum_name
 
 
 def select_factors(factor_returns: pd.DataFrame, exclude: tuple[str, ...]) -> pd.DataFrame:
     """Validated factor panel without the excluded (case-insensitive) factor names."""
-    returns = check_wide(factor_returns, "factor_returns")
+    returns = float_panel(factor_returns, "factor_returns")
     keep = [c for c in returns.columns if not is_momentum_name(c, exclude)]
     if not keep:
         raise ValueError("no factors left after excluding " + ", ".join(exclude))
@@ -31,7 +32,7 @@ def trailing_mean(factor_returns: pd.DataFrame, *, lookback: int = 12, min_obs: 
 
     E-L (2022) section I.B, Stata ``tssmooth ma MA=ret, window(12)``: 12 months, no skip month.
     """
-    returns = check_wide(factor_returns, "factor_returns")
+    returns = float_panel(factor_returns, "factor_returns")
     if not 1 <= min_obs <= lookback:
         raise ValueError(f"need 1 <= min_obs <= lookback, got min_obs={min_obs}, lookback={lookback}")
     return returns.rolling(lookback, min_periods=min_obs).mean()
@@ -154,7 +155,7 @@ def prior_year_return(factor_returns: pd.DataFrame, *, lookback: int = 12) -> pd
 
     The conditioning variable of E-L (2022) Table I and Table VIII ("prior-year return").
     """
-    returns = check_wide(factor_returns, "factor_returns")
+    returns = float_panel(factor_returns, "factor_returns")
     return returns.rolling(lookback, min_periods=lookback).sum().shift(1)
 
 

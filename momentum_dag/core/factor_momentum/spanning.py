@@ -12,7 +12,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from momentum_dag.core.factor_momentum.portfolios import check_series, check_wide
+from momentum_dag.core.checks import float_panel, require_series
 from momentum_dag.core.factor_momentum.signals import prior_year_return
 
 
@@ -26,8 +26,8 @@ def spanning_regression(y: pd.Series, X: pd.DataFrame, *, hac_lags: int | None =
         dict with ``alpha``, ``t_alpha``, ``p_alpha``, ``betas`` and ``t_betas`` (dicts keyed by X column),
         ``adj_r2``, ``n``.
     """
-    target = check_series(y, "y")
-    regressors = check_wide(X, "X")
+    target = require_series(y, "y")
+    regressors = float_panel(X, "X")
     if regressors.shape[1] == 0:
         raise ValueError("X has no columns")
     data = pd.concat([target.rename("__y__"), regressors], axis=1, join="inner").dropna()
@@ -61,8 +61,8 @@ def grs_test(test_asset_excess: pd.DataFrame, factors: pd.DataFrame) -> dict:
     Returns:
         dict with ``grs``, ``p_value``, ``mean_abs_alpha``, ``alphas`` (Series by asset), ``t``, ``n``, ``k``.
     """
-    assets = check_wide(test_asset_excess, "test_asset_excess")
-    f = check_wide(factors, "factors")
+    assets = float_panel(test_asset_excess, "test_asset_excess")
+    f = float_panel(factors, "factors")
     data = pd.concat([assets, f], axis=1, join="inner", keys=["a", "f"]).dropna()
     t, n, k = len(data), assets.shape[1], f.shape[1]
     if n < 1 or k < 1:
@@ -103,8 +103,8 @@ def conditional_correlations(
     Returns:
         index = factor, columns ``corr_all, corr_after_up, corr_after_down, n_all, n_up, n_down``.
     """
-    umd = check_series(momentum_factor, "momentum_factor")
-    returns = check_wide(factor_returns, "factor_returns")
+    umd = require_series(momentum_factor, "momentum_factor")
+    returns = float_panel(factor_returns, "factor_returns")
     prior = prior_year_return(returns, lookback=lookback)
     umd = umd.reindex(returns.index)
     rows = {}
@@ -141,7 +141,7 @@ def summarize_by_half(returns: pd.Series | pd.DataFrame, *, periods_per_year: in
         ``mean, t_stat, sharpe, n, start, end``.
     """
     frame = returns.to_frame() if isinstance(returns, pd.Series) else returns
-    frame = check_wide(frame, "returns")
+    frame = float_panel(frame, "returns")
     if periods_per_year < 1:
         raise ValueError(f"periods_per_year must be >= 1, got {periods_per_year}")
     rows = {}

@@ -1,4 +1,4 @@
-"""Sell-side industry momentum factors of seed 002 (Shenwan L1 industries), settled by FACTORS.md section 4.
+"""Industry momentum factors from the sell-side reports on Shenwan L1 industries (each cited in its function).
 
 One import point for the fifteen factors; the code lives in one module per family:
 
@@ -14,7 +14,7 @@ One import point for the fifteen factors; the code lives in one module per famil
 
 Every function takes its input panels and ``period_ends`` (formation dates present in the input index)
 and returns a wide panel indexed by ``period_ends`` (named ``date``) with one column per industry, NaN
-before the factor's warm-up. Parameters are keyword-only with the seed / FACTORS.md defaults.
+before the factor's warm-up. Parameters are keyword-only with the reports' defaults.
 """
 
 from __future__ import annotations

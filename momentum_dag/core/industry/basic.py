@@ -1,8 +1,8 @@
-"""Basic industry momentum factors (seed 002, family 1: "how to measure momentum").
+"""Basic industry momentum factors (sell-side industry momentum, family 1: "how to measure momentum").
 
 Seed names: ``momentum``, ``momentum_zscore``, ``momentum_rank_zscore``, ``momentum_sharpe``,
 ``momentum_calmar_ratio``. Monthly rebalance, windows 20/60/120/240 trading days, warm-up = window days.
-Settled by FACTORS.md section 4. Inputs are industry daily wide panels (index trade_date, columns
+ Inputs are industry daily wide panels (index trade_date, columns
 industry_code); each function returns a period_end x industry panel on the given ``period_ends``.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from momentum_dag.core.checks import require_wide_panel
 from momentum_dag.core.industry.common import (
-    check_panel,
     check_positive_int,
     lagged_ratio,
     period_positions,
@@ -22,17 +22,17 @@ from momentum_dag.core.industry.common import (
     zscore_cs,
 )
 
-TRADING_DAYS_PER_YEAR = 240  # Haitong's annualization convention (FACTORS.md section 4, Calmar)
+TRADING_DAYS_PER_YEAR = 240  # Haitong (2018-04-11) annualizes the Calmar return with 240 days
 
 
 def momentum(close: pd.DataFrame, period_ends: pd.DatetimeIndex, *, window: int = 20) -> pd.DataFrame:
-    """Traditional industry momentum ``P_t / P_{t-window} - 1`` (seed 002 factor 1, ``momentum``).
+    """Traditional industry momentum ``P_t / P_{t-window} - 1`` (``momentum``).
 
     Window price momentum (Jegadeesh and Titman 1993, JF 48(1)) on industry indices, as in Moskowitz and
-    Grinblatt (1999, JF 54(4)) "Do industries explain momentum?"; seed 002 / FACTORS.md section 4.
+    Grinblatt (1999, JF 54(4)) "Do industries explain momentum?".
     ``close`` is the daily industry index level; warm-up: window + 1 closes.
     """
-    check_panel("close", close)
+    require_wide_panel(close, "close")
     check_positive_int("window", window)
     pos = period_positions(close.index, period_ends)
     return wide(lagged_ratio(close, pos, window), period_ends, close.columns)
@@ -41,11 +41,11 @@ def momentum(close: pd.DataFrame, period_ends: pd.DatetimeIndex, *, window: int 
 def momentum_zscore(ret: pd.DataFrame, period_ends: pd.DatetimeIndex, *, window: int = 20) -> pd.DataFrame:
     """Mean over the window of the daily cross-sectional z-score of industry returns (``momentum_zscore``).
 
-    Orient Securities 2022-12-01, 量化策略研究之六 (FACTORS.md section 4): z_d = (r_d - mean_cs) / std_cs
+    Orient Securities 2022-12-01, 量化策略研究之六: z_d = (r_d - mean_cs) / std_cs
     (ddof=1; a day with all-equal returns scores 0), factor = mean(z_{t-window+1..t}).
     Warm-up: window daily returns, all present.
     """
-    check_panel("ret", ret)
+    require_wide_panel(ret, "ret")
     check_positive_int("window", window)
     pos = period_positions(ret.index, period_ends)
     z = pd.DataFrame(zscore_cs(ret), index=ret.index, columns=ret.columns)
@@ -55,7 +55,7 @@ def momentum_zscore(ret: pd.DataFrame, period_ends: pd.DatetimeIndex, *, window:
 def standardized_rank(ret: pd.DataFrame) -> pd.DataFrame:
     """Daily cross-sectional rank standardized as (Rank - (N+1)/2) / sqrt((N+1)(N-1)/12).
 
-    Orient Securities 2022-12-01 (FACTORS.md section 4): the mean and std of a uniform rank on 1..N, so the
+    Orient Securities 2022-12-01: the mean and std of a uniform rank on 1..N, so the
     score is comparable when N varies; ties take the average rank; N < 2 -> NaN.
     """
     rank = ret.rank(axis=1, method="average")
@@ -70,7 +70,7 @@ def momentum_rank_zscore(ret: pd.DataFrame, period_ends: pd.DatetimeIndex, *, wi
     Orient Securities 2022-12-01, 量化策略研究之六: z_d = (Rank_d - (N+1)/2) / sqrt((N+1)(N-1)/12),
     factor = mean(z_{t-window+1..t}). Warm-up: window daily returns, all present.
     """
-    check_panel("ret", ret)
+    require_wide_panel(ret, "ret")
     check_positive_int("window", window)
     pos = period_positions(ret.index, period_ends)
     z = standardized_rank(ret)
@@ -80,16 +80,16 @@ def momentum_rank_zscore(ret: pd.DataFrame, period_ends: pd.DatetimeIndex, *, wi
 def momentum_sharpe(ret: pd.DataFrame, period_ends: pd.DatetimeIndex, *, window: int = 20) -> pd.DataFrame:
     """Sharpe momentum: mean / std (ddof=1) of the window's daily returns (``momentum_sharpe``).
 
-    FACTORS.md section 4 (Orient 2022-12-01 family). No annualization (a monotone rescaling only).
+    Orient Securities 2022-12-01, 量化策略研究之六. No annualization (a monotone rescaling only).
     Zero std -> NaN. Warm-up: window daily returns, all present.
     """
-    check_panel("ret", ret)
+    require_wide_panel(ret, "ret")
     check_positive_int("window", window, minimum=2)
     pos = period_positions(ret.index, period_ends)
     return wide(rolling_mean_over_std(ret, window).to_numpy()[pos], period_ends, ret.columns)
 
 
-def max_drawdown(block: np.ndarray) -> np.ndarray:
+def path_max_drawdown(block: np.ndarray) -> np.ndarray:
     """Max over the path of (running max - P) / running max, along axis 1 of (P x days x entities) levels."""
     peak = np.maximum.accumulate(block, axis=1)
     return np.max((peak - block) / peak, axis=1)
@@ -105,21 +105,21 @@ def momentum_calmar_ratio(
 ) -> pd.DataFrame:
     """Calmar momentum: annualized window return / |max drawdown| (``momentum_calmar_ratio``).
 
-    Haitong Securities 2018-04-11, 行业轮动系列研究7 (FACTORS.md section 4):
+    Haitong Securities 2018-04-11, 行业轮动系列研究7:
     ann = (1 + R_N)^(240/N) - 1, R_N = P_t/P_{t-N} - 1; MDD = max of (cummax - P)/cummax over the N+1
     closes P_{t-N..t}; Calmar = ann / |MDD|. Default N = 63 (the report's recommendation).
     Choice: MDD = 0 (a path that never fell) would divide by zero; the reference code drops it (NaN),
     which removes the steadiest industry. Here MDD is floored at ``mdd_floor`` (0.1%) so that industry
     keeps the top rank with a finite value. Warm-up: window + 1 closes, all present.
     """
-    check_panel("close", close)
+    require_wide_panel(close, "close")
     check_positive_int("window", window)
     if not mdd_floor > 0:
         raise ValueError(f"mdd_floor must be > 0, got {mdd_floor!r}")
     pos = period_positions(close.index, period_ends)
     block = trailing_block(close.to_numpy(dtype=float), pos, window + 1)
     with np.errstate(invalid="ignore"):
-        mdd = max_drawdown(block)
+        mdd = path_max_drawdown(block)
     growth = block[:, -1, :] / block[:, 0, :]
     annualized = growth ** (periods_per_year / window) - 1.0
     return wide(annualized / np.maximum(mdd, mdd_floor), period_ends, close.columns)

@@ -13,24 +13,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-
-def check_panel(name: str, panel: pd.DataFrame) -> None:
-    """Raise ValueError unless ``panel`` is a wide DataFrame on a sorted, unique DatetimeIndex."""
-    if not isinstance(panel, pd.DataFrame):
-        raise ValueError(f"{name} must be a pandas DataFrame (date x entity), got {type(panel).__name__}")
-    if not isinstance(panel.index, pd.DatetimeIndex):
-        raise ValueError(f"{name} must have a DatetimeIndex, got {type(panel.index).__name__}")
-    if not panel.index.is_unique or not panel.index.is_monotonic_increasing:
-        raise ValueError(f"{name} index must be sorted ascending without duplicate dates")
-    if panel.columns.has_duplicates:
-        raise ValueError(f"{name} has duplicate columns")
+from momentum_dag.core.checks import require_wide_panel
 
 
 def check_aligned(panels: dict[str, pd.DataFrame]) -> None:
     """Raise ValueError unless every panel is valid and all share the first panel's index and columns."""
     items = list(panels.items())
     for name, panel in items:
-        check_panel(name, panel)
+        require_wide_panel(panel, name)
     first_name, first = items[0]
     for name, panel in items[1:]:
         if not panel.index.equals(first.index):

@@ -1,7 +1,7 @@
-"""Cross-industry lead-lag momentum (seed 002, family 4): ``momentum_cross_industry_lasso``.
+"""Cross-industry lead-lag momentum (sell-side industry momentum, family 4): ``momentum_cross_industry_lasso``.
 
 Monthly only: it works on monthly industry returns (period_end x industry) and returns a
-period_end x industry panel of predicted next-month excess returns. Settled by FACTORS.md section 4.
+period_end x industry panel of predicted next-month excess returns.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from joblib import Parallel, delayed
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LassoLarsIC
 
+from momentum_dag.core.checks import require_wide_panel
 from momentum_dag.core.industry.common import (
-    check_panel,
     check_positive_int,
     period_positions,
     wide,
@@ -54,7 +54,7 @@ def momentum_cross_industry_lasso(
 ) -> pd.DataFrame:
     """Lasso lead-lag forecast of each industry's next-month excess return (``momentum_cross_industry_lasso``).
 
-    Orient Securities 2022-12-01, 量化策略研究之六：行业动量的刻画 (FACTORS.md section 4): e_s = industry
+    Orient Securities 2022-12-01, 量化策略研究之六：行业动量的刻画: e_s = industry
     returns of month s minus their equal-weighted mean. For industry i, training pairs are
     (X = e_{s-1} of all industries, y = e_{i,s}) for the last ``train_months`` months s <= t (fully observed
     at t); per industry ``LassoLarsIC(criterion='aic')``; factor at t = prediction of e_{i,t+1} from e_t.
@@ -64,7 +64,7 @@ def momentum_cross_industry_lasso(
     Warm-up: 2 months for the fallback, min_samples + 1 months for the Lasso. ``n_jobs`` spreads the
     formation months over processes (joblib; None = 1, -1 = all cores): ~5,000 fits for 13 years.
     """
-    check_panel("industry_ret_monthly", industry_ret_monthly)
+    require_wide_panel(industry_ret_monthly, "industry_ret_monthly")
     check_positive_int("train_months", train_months, minimum=2)
     check_positive_int("min_samples", min_samples, minimum=2)
     pos = period_positions(industry_ret_monthly.index, period_ends)

@@ -1,8 +1,8 @@
-"""Idiosyncratic industry momentum factors (seed 002, family 3: avoiding momentum crashes).
+"""Idiosyncratic industry momentum factors (sell-side industry momentum, family 3: avoiding momentum crashes).
 
-Seed names: ``momentum_pure_liquidity_stripped`` (daily industry panels) and ``momentum_residual``
-(monthly industry returns on Barra style factor returns). Monthly rebalance; settled by FACTORS.md
-section 4. Each function returns a period_end x industry panel on the given ``period_ends``.
+``momentum_pure_liquidity_stripped`` (daily industry panels) and ``momentum_residual`` (monthly industry
+returns on Barra style factor returns). Monthly rebalance. Each function returns a period_end x industry
+panel on the given ``period_ends``.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+from momentum_dag.core.checks import require_wide_panel
 from momentum_dag.core.industry.common import (
     check_aligned,
-    check_panel,
     check_positive_int,
     lagged_ratio,
     period_positions,
@@ -58,12 +58,12 @@ def momentum_pure_liquidity_stripped(
 ) -> pd.DataFrame:
     """Liquidity-stripped pure momentum: residual of the window return on turnover and volatility anomalies.
 
-    Everbright Securities, 再论动量因子 (FACTORS.md section 4 family; seed 002 factor 10):
+    Everbright Securities, 再论动量因子:
     R = P_t/P_{t-N} - 1; Z_turnover, Z_vol = time-series z-scores of the window's mean daily turnover and
     of the window's daily-return std (ddof=1) against their own trailing ``zscore_lookback`` (240) days,
     t included; per formation date, cross-sectional OLS R = a + b1 Z_turnover + b2 Z_vol + e across
     industries (at least ``min_industries``); factor = e. The reference code's 3-period smoothing of e is
-    not applied (not in the seed or FACTORS.md). Warm-up: window + zscore_lookback - 1 days (~240 + window).
+    not applied (the report does not smooth). Warm-up: window + zscore_lookback - 1 days (~240 + window).
     """
     check_aligned({"close": close, "ret": ret, "turnover": turnover})
     check_positive_int("window", window, minimum=2)
@@ -104,16 +104,16 @@ def momentum_residual(
     """Industry residual momentum: current-month residual of a rolling regression on Barra style returns.
 
     Industrial Securities 2022-03-27, 基于盈余惊喜、残差动量、北向资金的行业轮动模型, after Blitz, Huij and
-    Martens (2011, J. Empirical Finance 18(3)) residual momentum (FACTORS.md section 4): for each industry
+    Martens (2011, J. Empirical Finance 18(3)) residual momentum: for each industry
     and formation month t, regress its monthly returns over months t-L+1..t on the style factor returns
     with NO constant (as the report does), factor = residual of month t. Choice: L = 36 months by default
-    (BHM's window, FACTORS.md proposal); ``lookback=12`` reproduces the report.
+    (BHM's window); ``lookback=12`` reproduces the report.
 
     Inputs: both monthly panels are indexed by period_end; factor returns are aligned onto the industry
     index (a missing month blocks every window containing it). Warm-up: ``lookback`` months, complete.
     """
-    check_panel("industry_ret_monthly", industry_ret_monthly)
-    check_panel("barra_factor_returns_monthly", barra_factor_returns_monthly)
+    require_wide_panel(industry_ret_monthly, "industry_ret_monthly")
+    require_wide_panel(barra_factor_returns_monthly, "barra_factor_returns_monthly")
     n_factors = barra_factor_returns_monthly.shape[1]
     check_positive_int("lookback", lookback, minimum=n_factors + 1)
     pos = period_positions(industry_ret_monthly.index, period_ends)

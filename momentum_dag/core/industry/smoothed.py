@@ -1,8 +1,8 @@
-"""Smoothed ("平稳") industry momentum factors (seed 002, family 2: avoiding momentum reversals).
+"""Smoothed ("平稳") industry momentum factors (sell-side industry momentum, family 2: avoiding momentum reversals).
 
 Seed names: ``momentum_turnover_adj``, ``momentum_price_volume_icir``,
 ``momentum_rebound_with_crowding_filter``, ``momentum_amplitude_cut``. Monthly rebalance on daily industry
-panels (index trade_date, columns industry_code); settled by FACTORS.md section 4. Each function returns a
+panels (index trade_date, columns industry_code). Each function returns a
 period_end x industry panel on the given ``period_ends``.
 """
 
@@ -13,9 +13,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from momentum_dag.core.checks import require_wide_panel
 from momentum_dag.core.industry.common import (
     check_aligned,
-    check_panel,
     check_positive_int,
     check_share,
     lagged_ratio,
@@ -32,7 +32,7 @@ def momentum_turnover_adj(
 ) -> pd.DataFrame:
     """Turnover-adjusted momentum: mean / std of x_d = r_d / turnover_d over the window.
 
-    Orient Securities 2022-12-01, 量化策略研究之六 (FACTORS.md section 4): "缩量上涨" beats "放量上涨", so each
+    Orient Securities 2022-12-01, 量化策略研究之六: "缩量上涨" beats "放量上涨", so each
     day's return is scaled by that day's turnover before the Sharpe-style ratio. Days with turnover <= 0
     or missing are NaN, and any NaN in the window gives NaN. Warm-up: window days.
     """
@@ -124,7 +124,7 @@ def momentum_price_volume_icir(
 ) -> pd.DataFrame:
     """Price-volume cleaned momentum with ICIR weights (``momentum_price_volume_icir``).
 
-    Changjiang Securities 2022-04-06, 行业轮动系列(五)：动量篇 (FACTORS.md section 4), log returns:
+    Changjiang Securities 2022-04-06, 行业轮动系列(五)：动量篇, log returns:
     Amt_N = sum of daily log returns on days with amount below the window's 90th percentile;
     Pric_N = log(P_t/P_{t-N}) / sum |log r|; M_N = z_cs(Amt_N) + z_cs(Pric_N);
     final = w_s M_short + w_l M_long with w_k = max(0, IR_k)/sum, IR = mean/std of the rank IC of M_k vs
@@ -137,7 +137,7 @@ def momentum_price_volume_icir(
     Warm-up: long_window days (the first value needs M_long).
     """
     check_aligned({"close": close, "amount": amount})
-    check_panel("period_returns", period_returns)
+    require_wide_panel(period_returns, "period_returns")
     check_positive_int("short_window", short_window, minimum=2)
     check_positive_int("long_window", long_window, minimum=2)
     check_positive_int("ic_lookback", ic_lookback, minimum=2)
@@ -161,7 +161,7 @@ def crowding_percentile(
 ) -> np.ndarray:
     """Share of the past ``lookback`` days (excluding today) whose MA(amount) is below today's MA.
 
-    Huaxin Securities 2024-06-24 crowding gauge (FACTORS.md section 4). Needs the full history: any missing
+    Huaxin Securities 2024-06-24 crowding gauge. Needs the full history: any missing
     MA in the lookback or today gives NaN.
     """
     ma = amount.rolling(ma_window, min_periods=ma_window).mean().to_numpy(dtype=float)
@@ -197,7 +197,7 @@ def momentum_rebound_with_crowding_filter(
 ) -> pd.DataFrame:
     """Rebound + traditional momentum with a crowding blacklist (``momentum_rebound_with_crowding_filter``).
 
-    Huaxin Securities 2024-06-24, 动量、拥挤度、轮动速率的统一："电风扇"行情下的行业轮动 (FACTORS.md section 4):
+    Huaxin Securities 2024-06-24, 动量、拥挤度、轮动速率的统一："电风扇"行情下的行业轮动:
     composite = z_cs(P_t/P_{t-N} - 1) + z_cs(P_t / min(P_{t-N..t}) - 1) (the min over the same N+1 closes as
     the traditional leg); crowding = percentile of MA5(amount) within its own past 240 days excluding
     today; the ceil(15%) most crowded industries are removed (NaN), not down-weighted. Default N = 240 (the
@@ -239,11 +239,11 @@ def momentum_amplitude_cut(
 ) -> pd.DataFrame:
     """Amplitude-cut momentum: sum of log returns on the lambda lowest-amplitude days of the last N days.
 
-    Kaiyuan Securities 2020-07-21, 开源量化评论(3)：A股市场中如何构造动量因子？ (FACTORS.md section 4):
+    Kaiyuan Securities 2020-07-21, 开源量化评论(3)：A股市场中如何构造动量因子？:
     of the N days ending at t (t included: it is known at the close), keep floor(lambda N) days with the
     lowest amplitude (lambda = 0.7; ``amplitude`` = float-cap-weighted constituent High/Low - 1, the
-    FACTORS.md default definition) and sum their log(1 + r). Defaults N = 160, lambda = 70% (the report's
-    optimum). Choice: the seed divides by recent volatility; FACTORS.md and the report use the plain sum,
+    definition the report's code quotes) and sum their log(1 + r). Defaults N = 160, lambda = 70% (the
+    report's optimum). Choice: some summaries divide by recent volatility; the report uses the plain sum,
     so ``vol_scale`` defaults to False; True divides by the std (ddof=1) of the last ``vol_window`` daily
     log returns. Warm-up: window days (max(window, vol_window) with vol_scale).
     """

@@ -1,9 +1,9 @@
-"""Within-industry structure factors (seed 002, family 5: "虚胖 vs 实壮").
+"""Within-industry structure factors (sell-side industry momentum, family 5: "虚胖 vs 实壮").
 
 Seed names: ``momentum_industry_component``, ``momentum_pca`` (weekly), ``momentum_lead_lag_enhanced``.
 They read constituent-level daily wide panels (index trade_date, columns stock_id) with each stock's
 point-in-time industry in ``stock_industry`` (same shape, industry_code string, NaN when not listed), and
-return period_end x industry panels on the given ``period_ends``. Settled by FACTORS.md section 4.
+return period_end x industry panels on the given ``period_ends``.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from momentum_dag.core.checks import require_wide_panel
 from momentum_dag.core.industry.common import (
     check_aligned,
-    check_panel,
     check_positive_int,
     check_share,
     group_by_industry,
@@ -43,7 +43,7 @@ def momentum_industry_component(
 ) -> pd.DataFrame:
     """Component momentum mu/sigma of constituents' N-month returns (``momentum_industry_component``).
 
-    Orient Securities 2022-12-01, 量化策略研究之六：行业动量的刻画 (FACTORS.md section 4): for the stocks in
+    Orient Securities 2022-12-01, 量化策略研究之六：行业动量的刻画: for the stocks in
     the industry at t (point in time), mu and sigma (ddof=1) across stocks of their cumulative return over
     the last N months (equal-weighted); factor = mu / max(sigma, 0.01); NaN with fewer than 8 stocks.
     Choice: N months = ``months * days_per_month`` trading days (21 per month) rather than months on the
@@ -72,7 +72,7 @@ def representative_stocks(
 ) -> pd.Index:
     """Largest constituents covering ``coverage`` of the industry's float cap, clipped to 8..50 names.
 
-    Industrial Securities 2024-04 分歧和共振 stock selection (FACTORS.md section 4). Ties keep input order.
+    Industrial Securities 2024-04 分歧和共振 stock selection. Ties keep input order.
     """
     values = mcap.to_numpy(dtype=float)
     order = np.argsort(-values, kind="stable")
@@ -152,7 +152,7 @@ def momentum_pca(
 ) -> pd.DataFrame:
     """PcaMom = Mom_10d x PcaScore_t / PcaScore_{t-lag} (``momentum_pca``, weekly).
 
-    Industrial Securities 2024-04, 分歧和共振——直击行业轮动痛点 (FACTORS.md section 4): PcaScore = sum of
+    Industrial Securities 2024-04, 分歧和共振——直击行业轮动痛点: PcaScore = sum of
     the first two explained-variance ratios of PCA on z-scored daily returns over 120 days of the
     industry's top constituents covering 80% of float cap (8-50 names, chosen at the scoring date),
     dropping names missing (suspended or NaN return) on more than 20% of those days; at least
@@ -168,7 +168,7 @@ def momentum_pca(
             "stock_industry": stock_industry,
         }
     )
-    check_panel("close", close)
+    require_wide_panel(close, "close")
     if not close.index.equals(stock_ret.index):
         raise ValueError("stock panels and industry panels (close) must share the same trade dates")
     for name, value in {"mom_window": mom_window, "pca_window": pca_window, "lag": lag}.items():
@@ -252,7 +252,7 @@ def momentum_lead_lag_enhanced(
 ) -> pd.DataFrame:
     """Leader-lag augmented momentum AugMom = |Lead| x industry window return (``momentum_lead_lag_enhanced``).
 
-    Everbright Securities 2018-05-28, 行业轮动：从动量谈起——技术指标系列报告之五 (FACTORS.md section 4):
+    Everbright Securities 2018-05-28, 行业轮动：从动量谈起——技术指标系列报告之五:
     leaders = top 50% of the industry's constituents at t by float cap, followers the rest; over the
     window's N trading days, Lead = demean_cs(mean r_L - mean r_F) / (std of constituent window returns x
     volume term); AugMom = |Lead| x (P_t/P_{t-N} - 1).

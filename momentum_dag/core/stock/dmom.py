@@ -4,7 +4,7 @@ Del Viva, Sala & Souza (2024), "Directional Information in Equity Returns" (SSRN
 r^+_{i,t} = 1[r_{i,t} > 0] on lagged durations, market return and idiosyncratic variance; replication
 code andrebmsouza/dier-replication (``Aggregate_Data.do``, ``Create_ProbScore_OOS_Parallelized.R``).
 Western Securities (2025-09-15) 因子手工作坊系列(3) "动量因子改进之方向动量": same model, plus the enhanced
-variant with the stock's own lagged return. See shared/FACTORS.md section 3 for the choices below.
+variant with the stock's own lagged return. The choices the paper leaves open are listed below.
 
 Timing in our convention: regressors at period_end t (the close of month t) predict
 PRet_{t+1} = 1[r_{t+1} > 0]; the replication's "t-1" is our t.
@@ -15,8 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from momentum_dag.core.checks import require_wide_panel
 from momentum_dag.core.panels import period_keys
-from momentum_dag.core.stock.durations import DEFAULT_CAP, check_time_index, run_lengths_at
+from momentum_dag.core.stock.durations import DEFAULT_CAP, run_lengths_at
 from momentum_dag.core.stock.momentum import require_monthly_panel
 
 DURATION_COLUMNS = ["MP", "WP", "DP", "MN", "WN", "DN"]
@@ -42,11 +43,11 @@ def idiosyncratic_variance(
 
     ``daily_excess_ret``: wide daily panel (trade dates x stock_id). ``daily_market_excess``: Series indexed
     by trade date. Returns a wide monthly panel indexed by each month's last trading day (``date``), same
-    columns. NaN where a stock has fewer than ``min_days`` valid days in the month (default 10 [I]; the
+    columns. NaN where a stock has fewer than ``min_days`` valid days in the month (default 10, our choice; the
     replication's 15-day rule is commented out) or the market does not vary.
     Hand-written grouped OLS: no library fits one regression per (stock, month) vectorized.
     """
-    check_time_index(daily_excess_ret, "daily_excess_ret")
+    require_wide_panel(daily_excess_ret, "daily_excess_ret")
     if not isinstance(daily_market_excess, pd.Series):
         raise ValueError("daily_market_excess must be a pandas Series indexed by trade date")
     if min_days < 3:
@@ -115,8 +116,8 @@ def dmom_regressors(
     These regressors at t predict PRet_{t+1} = 1[r_{t+1} > 0].
     """
     require_monthly_panel(monthly_ret, "monthly_ret")
-    check_time_index(daily_ret, "daily_ret")
-    check_time_index(weekly_ret, "weekly_ret")
+    require_wide_panel(daily_ret, "daily_ret")
+    require_wide_panel(weekly_ret, "weekly_ret")
     if not isinstance(market_excess_monthly, pd.Series) or not isinstance(idio_var, pd.DataFrame):
         raise ValueError("market_excess_monthly must be a Series and idio_var a wide DataFrame")
     months, stocks = monthly_ret.index, monthly_ret.columns
@@ -184,10 +185,10 @@ def dmom_forecasts(
     NEXT row (t+1): PRet = 1[r_{t+1} > 0], zero counts as not positive.
 
     At each month t the model is fitted on every pair (regressors at s, outcome at s+1) with s+1 <= t
-    (``scheme="expanding"``) or with s+1 in the last ``window`` months up to t (``"rolling"``, [I] for
-    A-shares) that passes the estimation filters (FACTORS.md section 3):
+    (``scheme="expanding"``) or with s+1 in the last ``window`` months up to t (``"rolling"``, our choice for
+    A-shares) that passes the estimation filters:
       - |r_{s+1}| > 0 and present (zero returns are never training outcomes, but are forecast);
-      - the stock has more than ``min_obs_per_stock`` monthly returns up to t [I]: counted at the
+      - the stock has more than ``min_obs_per_stock`` monthly returns up to t (our choice): counted at the
         forecast date t, not over the whole sample (the replication's ``_N`` is look-ahead). Once a stock
         qualifies, all its realised pairs enter, as with the replication's firm-level filter;
       - MN != MP, WN != WP, DN != DP at s (the last month, week and day returns are non-zero);

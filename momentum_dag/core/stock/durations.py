@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from momentum_dag.core.checks import require_wide_panel
+
 DEFAULT_CAP = 12
 
 
@@ -59,22 +61,13 @@ def run_durations(returns: pd.DataFrame, *, cap: int = DEFAULT_CAP) -> tuple[pd.
     so a monthly run continues across month (and year) boundaries.
 
     Choices: a zero return breaks both runs (replication: ND_j uses 1[RET < 0], 1[RET > 0]; zeros are
-    neither). A missing return (NaN) also breaks both runs [I]: the replication drops missing daily rows
+    neither). A missing return (NaN) also breaks both runs (our choice): the replication drops missing daily rows
     and lags over the stock's own trading days, so there a suspension is skipped, not a break.
     """
-    check_time_index(returns, "returns")
+    require_wide_panel(returns, "returns")
     values = returns.to_numpy(dtype=np.float64)
     pos, neg = run_lengths_at(values, np.arange(len(returns)), cap=cap)
     pos_df = pd.DataFrame(pos.astype(np.float64), index=returns.index, columns=returns.columns)
     neg_df = pd.DataFrame(neg.astype(np.float64), index=returns.index, columns=returns.columns)
     return pos_df, neg_df
 
-
-def check_time_index(panel: pd.DataFrame, name: str) -> None:
-    """Wide panels must be indexed by sorted, unique dates (lags are row offsets)."""
-    if not isinstance(panel, pd.DataFrame):
-        raise ValueError(f"{name} must be a wide pandas DataFrame (date x entity), got {type(panel).__name__}")
-    if not isinstance(panel.index, pd.DatetimeIndex):
-        raise ValueError(f"{name} must have a DatetimeIndex, got {type(panel.index).__name__}")
-    if not panel.index.is_monotonic_increasing or not panel.index.is_unique:
-        raise ValueError(f"{name} index must be sorted ascending with unique dates")

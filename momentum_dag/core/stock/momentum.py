@@ -5,27 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from momentum_dag.core.checks import require_consecutive_months, require_simple_returns, require_wide_panel
+
 
 def require_monthly_panel(panel: pd.DataFrame, name: str) -> None:
-    """Raise ValueError unless ``panel`` is a wide panel with one row per consecutive calendar month.
-
-    Monthly lags are row offsets, so a missing month in the index would silently stretch a window.
-    """
-    if not isinstance(panel, pd.DataFrame):
-        raise ValueError(f"{name} must be a wide pandas DataFrame (period_end x entity)")
-    idx = panel.index
-    if not isinstance(idx, pd.DatetimeIndex):
-        raise ValueError(f"{name} must have a DatetimeIndex of month period_ends, got {type(idx).__name__}")
-    if not idx.is_monotonic_increasing or not idx.is_unique:
-        raise ValueError(f"{name} index must be sorted ascending with unique period_ends")
-    months = idx.to_period("M").asi8
-    if len(months) > 1 and not np.all(np.diff(months) == 1):
-        bad = idx[1:][np.diff(months) != 1][0]
-        raise ValueError(f"{name} must have exactly one row per consecutive month; gap or duplicate at {bad:%Y-%m}")
+    """Raise ValueError unless ``panel`` is a wide panel of numeric simple returns with one row per
+    consecutive calendar month: monthly lags are row offsets, so a missing month would stretch a window."""
+    require_wide_panel(panel, name)
+    require_consecutive_months(panel, name)
     if not all(np.issubdtype(dt, np.number) for dt in panel.dtypes):
         raise ValueError(f"{name} must hold numeric returns")
-    if (panel < -1).any().any():
-        raise ValueError(f"{name} has returns below -100%")
+    require_simple_returns(panel, name)
 
 
 def momentum(
@@ -38,13 +28,13 @@ def momentum(
     HOLDING month (as in the replication's ``MOM = exp(l2.lgret + ... + l12.lgret) - 1``).
 
     Month mapping in our convention: the value at period_end t is formed at the close of month t and
-    held over month t+1 = the seed's t. So the window is months t+1-start_lag .. t+1-end_lag, i.e. for
+    held over month t+1 = the report's t. So the window is months t+1-start_lag .. t+1-end_lag, i.e. for
     12-2 the 11 returns of months t-11 .. t-1, skipping month t itself (the most recent month); for 6-2
     the 5 returns of months t-5 .. t-1.
 
     ``monthly_ret``: wide panel, index = consecutive month period_ends, columns = stock_id, simple
     returns. Returns a wide panel of the same shape. ``min_valid`` (default None = all months of the
-    window must be present, [I]; D&M's >=8-of-11 rule belongs to WML): with fewer than ``min_valid``
+    window must be present, our choice; D&M's >=8-of-11 rule belongs to WML): with fewer than ``min_valid``
     present months the value is NaN; otherwise missing months count as a zero return.
     """
     require_monthly_panel(monthly_ret, "monthly_ret")

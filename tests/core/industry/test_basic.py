@@ -1,4 +1,4 @@
-"""Hand-computed checks of the basic industry momentum factors (seed 002, family 1)."""
+"""Hand-computed checks of the basic industry momentum factors (sell-side industry momentum, family 1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hand-computed checks of the idiosyncratic and cross-industry factors (seed 002, families 3 and 4)."""
+"""Hand-computed checks of the idiosyncratic and cross-industry factors (industry momentum families 3 and 4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Look-ahead tests for all fifteen industry momentum factors of seed 002.
+"""Look-ahead tests for all fifteen industry momentum factors of the sell-side industry momentum reports.
 
 Each factor is computed on a small random market, then every input row dated strictly after a formation
 date t is perturbed (numbers rescaled, flags flipped, industry labels reshuffled); values at <= t must

@@ -1,4 +1,4 @@
-"""Hand-computed checks of the smoothed industry momentum factors (seed 002, family 2)."""
+"""Hand-computed checks of the smoothed industry momentum factors (sell-side industry momentum, family 2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hand-computed checks of the within-industry factors (seed 002, family 5)."""
+"""Hand-computed checks of the within-industry factors (sell-side industry momentum, family 5)."""
 
 from __future__ import annotations
 

@@ -1,43 +1,57 @@
-"""``reports/factor_momentum``: the Ehsani-Linnainmaa (2022) report page over the full warehouse history,
-with the PC-momentum full-sample / first-half / second-half summary (``models.pc_factor_momentum_summary``,
-computed here because it needs the whole sample)."""
+"""The factor-momentum report pages (Ehsani & Linnainmaa 2022): cumulative-return charts in the style of
+Figure 1 and the page's sections (TS/CS momentum by half, Table I, PC momentum, momentum-neutral factors,
+spanning tests, GRS, Table VIII).
+
+Built with ``matplotlib.figure.Figure`` on the Agg canvas (no pyplot state), like ``reports/plots.py``.
+"""
+
+from __future__ import annotations
 
 from pathlib import Path
 
 import pandas as pd
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-from momentum_dag.assets.factor_momentum_common import (
-    AUTOCORRELATION,
-    AUTOCORRELATION_KEY,
-    CONDITIONAL,
-    FACTOR_MOMENTUM,
-    FACTOR_MOMENTUM_KEY,
-    GRS,
-    NEUTRAL_KEY,
-    NEUTRAL_MOMENTUM,
-    PAPER,
-    PC_MOMENTUM,
-    PC_MOMENTUM_KEY,
-    PC_SUMMARY,
-    REPORT_KEY,
-    REPORT_SLUG,
-    SPANNING,
-    SPANNING_KEY,
-    FactorMomentumParams,
-    fm_params,
-    read_dated,
-    read_notes,
-    replace_tables,
-    spanning_summary,
-    table_or_none,
-)
 from momentum_dag.core.factor_momentum.spanning import summarize_by_half
-from momentum_dag.reports.factor_momentum_plots import plot_cumulative
-from momentum_dag.reports.html import render_tables_report
-from momentum_dag.settings import get_settings
-from momentum_dag.sources import data_source_label
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.core.factor_momentum.study import FactorMomentumParams, spanning_summary
+
+PAPER = "Ehsani, S. and Linnainmaa, J. T. (2022), Factor momentum and the momentum factor, JF 77(3):1877-1919"
+
+
+def plot_cumulative(returns: pd.DataFrame, path: Path, *, title: str) -> Path:
+    """Compounded wealth from 1 of each column of ``returns`` (monthly, indexed by holding month).
+
+    Each series starts at its first non-missing month; later missing months count as 0 return.
+    """
+    if not isinstance(returns, pd.DataFrame) or not isinstance(returns.index, pd.DatetimeIndex):
+        raise ValueError("returns must be a DataFrame indexed by period_end dates")
+    frame = returns.dropna(how="all")
+    if frame.empty:
+        raise ValueError(f"{title}: no returns to plot")
+    fig = Figure(figsize=(8.0, 3.6), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.set_title(title, fontsize=11)
+    ax.grid(True, alpha=0.3)
+    for column in frame.columns:
+        series = frame[column]
+        started = series.loc[series.first_valid_index() :] if series.notna().any() else series.iloc[:0]
+        if started.empty:
+            continue
+        wealth = (1.0 + started.fillna(0.0)).cumprod()
+        ax.plot(wealth.index, wealth.to_numpy(), label=str(column), lw=1.2)
+    ax.axhline(1.0, color="grey", lw=0.6)
+    ax.set_ylabel("wealth from 1")
+    ax.legend(fontsize=8, loc="upper left")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    return path
+
+
+# ---- page sections ----------------------------------------------------------------------------------
 
 TS_CS_COLUMNS = ["tsmom", "tsmom_winners", "tsmom_losers", "xsmom", "xsmom_weighted"]
 PC_NOTE = (
@@ -46,7 +60,6 @@ PC_NOTE = (
     "at t is every factor with enough monthly and daily history through t, so N grows as young factors "
     "mature (column n_factors of models.pc_factor_momentum_monthly)."
 )
-NOTE_ASSETS = ("factor_autocorrelation", "spanning_tests", "factor_momentum_report")
 TABLE_NOTE = (
     "TS factor momentum (tsmom) is long factors whose average return over the 12 months t-11..t is positive "
     "and short those with a negative one, equal weight, held in t+1; winners/losers are the average returns "
@@ -56,7 +69,7 @@ TABLE_NOTE = (
 )
 
 
-def summary_by_half(frame: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame | str:
+def halves_table(frame: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame | str:
     if frame is None or frame.empty:
         return "Not available: no month with a signal yet (history too short)."
     present = [c for c in columns if c in frame and frame[c].notna().sum() > 0]
@@ -104,7 +117,7 @@ def factor_momentum_sections(
     sections.append(
         (
             "Time-series and cross-sectional factor momentum (full sample and halves)",
-            summary_by_half(momentum, TS_CS_COLUMNS),
+            halves_table(momentum, TS_CS_COLUMNS),
         )
     )
     sections.append(("How to read it", TABLE_NOTE))
@@ -188,72 +201,3 @@ def intro_text(params: FactorMomentumParams, source: str) -> str:
         f"spanning tests together with the decile WML. Signals: {params.lookback}-month average (no skip "
         f"month); PC factors need {params.pc_min_months} months and {params.pc_min_days} days of returns."
     )
-
-
-@asset(
-    key=REPORT_KEY,
-    deps=[FACTOR_MOMENTUM_KEY, AUTOCORRELATION_KEY, PC_MOMENTUM_KEY, NEUTRAL_KEY, SPANNING_KEY],
-    group_name="reports",
-    kinds={"duckdb", "html"},
-    description=(
-        "Factor momentum report (Ehsani-Linnainmaa 2022): TS/CS factor momentum by half, Table I, PC factor "
-        "momentum by eigenvalue group for the full sample and both halves (stored in "
-        "models.pc_factor_momentum_summary), momentum-neutral factors, spanning tests, GRS, conditional "
-        "correlations, and cumulative TS / CS / PC curves."
-    ),
-)
-def factor_momentum_report(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-    settings = get_settings()
-    params = fm_params(settings)
-    source = data_source_label(settings)
-    momentum = read_dated(warehouse, FACTOR_MOMENTUM, "period_end")
-    pc = pc_wide(read_dated(warehouse, PC_MOMENTUM, "period_end"))
-    notes: list[str] = []
-    pc_summary = None
-    if pc is not None:
-        pc_summary = summarize_by_half(pc).reset_index()
-    else:
-        notes.append("PC factor momentum has no month yet (needs pc_min_months of factor returns)")
-    counts = replace_tables(
-        warehouse,
-        {PC_SUMMARY: pc_summary if pc_summary is not None else pd.DataFrame()},
-        asset="factor_momentum_report",
-        notes=notes,
-    )
-    all_notes = [n for a in NOTE_ASSETS for n in read_notes(warehouse, a)]
-    sections = factor_momentum_sections(
-        out_dir=Path(settings.reports_dir),
-        slug=REPORT_SLUG,
-        intro=intro_text(params, source),
-        momentum=momentum,
-        autocorrelation=table_or_none(warehouse, AUTOCORRELATION),
-        spanning=table_or_none(warehouse, SPANNING),
-        grs=table_or_none(warehouse, GRS),
-        conditional=table_or_none(warehouse, CONDITIONAL),
-        pc=pc,
-        pc_summary=pc_summary if pc_summary is not None else "Not available: no PC momentum month yet.",
-        neutral=read_dated(warehouse, NEUTRAL_MOMENTUM, "period_end"),
-        notes=all_notes,
-    )
-    page = render_tables_report(
-        Path(settings.reports_dir),
-        REPORT_SLUG,
-        "Factor momentum (Ehsani-Linnainmaa 2022)",
-        sections,
-        data_source=source,
-    )
-    meta = {
-        "report": MetadataValue.path(str(page.resolve())),
-        "pc_summary_rows": MetadataValue.int(counts[PC_SUMMARY]),
-    }
-    if momentum is not None and len(momentum):
-        ts = momentum["tsmom"].dropna()
-        meta["tsmom_mean"] = MetadataValue.float(float(ts.mean()))
-        meta["tsmom_t"] = MetadataValue.float(
-            float(ts.mean() / (ts.std(ddof=1) / len(ts) ** 0.5)) if len(ts) > 1 else float("nan")
-        )
-        meta["months"] = MetadataValue.int(len(ts))
-    return MaterializeResult(metadata=meta)
-
-
-REPORT_ASSETS = [factor_momentum_report]

@@ -1,79 +1,57 @@
-"""Unpartitioned Daniel-Moskowitz (2016) assets over the full warehouse history: strategies and the
-Table 3 / Table 5 regressions. They need full-sample estimates (in-sample dynamic mean, ex-post volatility
-scalar, full-sample OLS), so they are rebuilt whole from the monthly model tables.
+"""Unpartitioned Daniel-Moskowitz (2016) assets over the full warehouse history: the Sec. 5 strategies and
+the Table 3 / Table 5 regressions. They need full-sample estimates (in-sample dynamic mean, ex-post
+volatility scalar, full-sample OLS), so they are rebuilt whole from the monthly model tables.
 """
 
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from momentum_dag.assets.crashes_common import (
+from momentum_dag.assets.common import notes_metadata, require_rows, table_counts
+from momentum_dag.assets.crashes.models import GROUP, crash_params
+from momentum_dag.core.crashes.regressions import CRASH_TERMS, FORECAST_TERMS
+from momentum_dag.core.crashes.strategy import barroso_santa_clara_weights, to_holding_alignment
+from momentum_dag.core.crashes.study import regression_frame, run_regressions, run_strategies, strategy_frames
+from momentum_dag.names import (
     CRASH_MEAN_FORECAST,
+    CRASH_NOTES,
     CRASH_REGRESSIONS,
     MARKET_STATE,
-    MARKET_STATE_KEY,
-    REGRESSIONS_KEY,
     STRATEGIES_KEY,
     STRATEGY_RETURNS,
     STRATEGY_SUMMARY,
     STRATEGY_WEIGHTS,
-    VARIANCE_KEY,
     WML_DAILY,
     WML_KEY,
     WML_MONTHLY,
     WML_VARIANCE,
-    StrategyResult,
-    crash_params,
-    long_strategy_frame,
-    read_dated,
-    regression_frame,
-    replace_tables,
-    require_rows,
-    run_regressions,
-    run_strategies,
+    key,
 )
-from momentum_dag.core.crashes import barroso_santa_clara_weights, to_holding_alignment
-from momentum_dag.core.crashes.regressions import CRASH_TERMS, FORECAST_TERMS
-from momentum_dag.settings import get_settings
+from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
 from momentum_dag.warehouse import Warehouse
 
 
 def monthly_inputs(warehouse: Warehouse) -> tuple[pd.Series, pd.DataFrame]:
     """Monthly WML and the market state on the market state's consecutive month-end index."""
-    state = require_rows(read_dated(warehouse, MARKET_STATE, "period_end"), MARKET_STATE, MARKET_STATE_KEY)
-    wml = require_rows(read_dated(warehouse, WML_MONTHLY, "period_end"), WML_MONTHLY, WML_KEY)["wml"]
+    state = require_rows(warehouse.read_dated(MARKET_STATE, "period_end"), MARKET_STATE, key(MARKET_STATE))
+    wml = require_rows(warehouse.read_dated(WML_MONTHLY, "period_end"), WML_MONTHLY, WML_KEY)["wml"]
     return wml.reindex(state.index).astype(float), state.astype(float)
 
 
 def strategy_inputs(warehouse: Warehouse, index: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.Series]:
     """HOLDING-aligned variance forecasts (row t = forecast made at t-1) and Barroso-Santa-Clara variance."""
-    forecasts = require_rows(read_dated(warehouse, WML_VARIANCE, "period_end"), WML_VARIANCE, VARIANCE_KEY)
+    forecasts = require_rows(warehouse.read_dated(WML_VARIANCE, "period_end"), WML_VARIANCE, key(WML_VARIANCE))
     variances = to_holding_alignment(forecasts.reindex(index))
-    daily = require_rows(read_dated(warehouse, WML_DAILY, "trade_date"), WML_DAILY, WML_KEY)["wml"]
+    daily = require_rows(warehouse.read_dated(WML_DAILY, "trade_date"), WML_DAILY, WML_KEY)["wml"]
     bsc = barroso_santa_clara_weights(daily, index)["bsc_var"]
     bsc = bsc.where(index >= daily.index.min())  # months before the first daily WML have no estimate
     return variances, bsc
 
 
-def strategy_tables(result: StrategyResult) -> dict[str, pd.DataFrame]:
-    summary = result.summary.reset_index() if len(result.summary) else pd.DataFrame({"strategy": []})
-    return {
-        STRATEGY_RETURNS: long_strategy_frame(result.returns, "ret"),
-        STRATEGY_WEIGHTS: long_strategy_frame(result.weights, "weight"),
-        STRATEGY_SUMMARY: summary,
-    }
-
-
-def _counts_metadata(counts: dict) -> dict:
-    return {
-        f"{table.split('.')[1]}_rows": MetadataValue.int(written) for table, (written, _) in counts.items()
-    } | {"rows_replaced": MetadataValue.int(sum(replaced for _, replaced in counts.values()))}
-
-
 @asset(
     key=STRATEGIES_KEY,
-    deps=[WML_KEY, MARKET_STATE_KEY, VARIANCE_KEY],
-    group_name="crashes",
+    deps=[WML_KEY, key(MARKET_STATE), key(WML_VARIANCE)],
+    group_name=GROUP,
     kinds={"duckdb", "pandas"},
     description=(
         "Daniel-Moskowitz (2016) Sec. 5 strategies on monthly WML: static, constant volatility "
@@ -85,8 +63,9 @@ def _counts_metadata(counts: dict) -> dict:
         "listed in models.crash_notes."
     ),
 )
-def momentum_strategies_asset(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-    settings = get_settings()
+def momentum_strategies_asset(
+    context: AssetExecutionContext, warehouse: Warehouse, settings: Settings
+) -> MaterializeResult:
     params = crash_params(settings)
     wml, state = monthly_inputs(warehouse)
     variances, bsc = strategy_inputs(warehouse, state.index)
@@ -101,43 +80,50 @@ def momentum_strategies_asset(context: AssetExecutionContext, warehouse: Warehou
             f"sample {result.returns.index.min().date()}..{result.returns.index.max().date()} "
             f"({len(result.returns)} months); every strategy scaled EX POST to {params.target_vol:.0%} a year"
         )
-    counts = replace_tables(warehouse, strategy_tables(result), asset="momentum_strategies", notes=notes)
+    frames = strategy_frames(result)
+    tables = {
+        STRATEGY_RETURNS: frames["strategy_returns"],
+        STRATEGY_WEIGHTS: frames["strategy_weights"],
+        STRATEGY_SUMMARY: frames["strategy_summary"],
+    }
+    results = warehouse.replace_tables(tables, notes_table=CRASH_NOTES, asset="momentum_strategies", notes=notes)
     sharpe = result.summary["sharpe"] if len(result.summary) else pd.Series(dtype=float)
     return MaterializeResult(
         metadata={
-            **_counts_metadata(counts),
+            **table_counts(results),
             **{f"sharpe_{name}": MetadataValue.float(float(value)) for name, value in sharpe.items()},
             "missing_strategies": MetadataValue.text(", ".join(result.missing) or "none"),
-            "notes": MetadataValue.md("\n".join(f"- {n}" for n in notes) or "none"),
+            "notes": notes_metadata(notes),
             "data_source": MetadataValue.text(data_source_label(settings)),
         }
     )
 
 
 @asset(
-    key=REGRESSIONS_KEY,
-    deps=[WML_KEY, MARKET_STATE_KEY],
-    group_name="crashes",
+    key=key(CRASH_REGRESSIONS),
+    deps=[WML_KEY, key(MARKET_STATE)],
+    group_name=GROUP,
     kinds={"duckdb", "pandas"},
     description=(
         "Daniel-Moskowitz (2016) Table 3 regressions (1)-(4) of monthly WML on the market excess return with "
-        "the bear (I_B,t-1) and up (I_U,t) interactions, and Table 5 mean-forecast regressions (1)-(5) on "
-        "I_B,t-1, sigma^2_m,t-1 and their product; OLS coefficients, t-stats, adjusted R2, nobs and sample. "
-        "Tables models.crash_regressions and models.crash_mean_forecast."
+        "the bear (I_B,t-1) and up (I_U,t) interactions (Eq. 3), and Table 5 mean-forecast regressions (1)-(5) "
+        "on I_B,t-1, sigma^2_m,t-1 and their product (Eq. 5); OLS coefficients, t-stats, adjusted R2, nobs and "
+        "sample. Tables models.crash_regressions and models.crash_mean_forecast."
     ),
 )
-def crash_regressions_asset(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-    settings = get_settings()
+def crash_regressions_asset(
+    context: AssetExecutionContext, warehouse: Warehouse, settings: Settings
+) -> MaterializeResult:
     wml, state = monthly_inputs(warehouse)
     crash, forecast, notes = run_regressions(wml, state["market_excess"], state)
     for note in notes:
         context.log.warning(note)
-    counts = replace_tables(
-        warehouse,
+    results = warehouse.replace_tables(
         {
             CRASH_REGRESSIONS: regression_frame(crash, CRASH_TERMS),
             CRASH_MEAN_FORECAST: regression_frame(forecast, FORECAST_TERMS),
         },
+        notes_table=CRASH_NOTES,
         asset="crash_regressions",
         notes=notes,
     )
@@ -153,12 +139,9 @@ def crash_regressions_asset(context: AssetExecutionContext, warehouse: Warehouse
         headline["gammaInt_t_model4"] = MetadataValue.float(float(forecast.loc[4, "gammaInt_t"]))
     return MaterializeResult(
         metadata={
-            **_counts_metadata(counts),
+            **table_counts(results),
             **headline,
-            "notes": MetadataValue.md("\n".join(f"- {n}" for n in notes) or "none"),
+            "notes": notes_metadata(notes),
             "data_source": MetadataValue.text(data_source_label(settings)),
         }
     )
-
-
-FULLSAMPLE_ASSETS = [momentum_strategies_asset, crash_regressions_asset]

@@ -4,14 +4,24 @@
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from momentum_dag.assets.factor_momentum_common import (
+from momentum_dag.assets.common import notes_metadata
+from momentum_dag.assets.factor_momentum.common import GROUP, fm_params, read_factor_panel, strategy_panel
+from momentum_dag.core.factor_momentum.study import (
+    FF_STYLE,
+    FactorMomentumParams,
+    SpanningInputs,
+    autocorrelation_table,
+    consecutive_months,
+    spanning_summary,
+    spanning_tables,
+)
+from momentum_dag.names import (
     AUTOCORRELATION,
-    AUTOCORRELATION_KEY,
     CONDITIONAL,
     FACTOR_MOMENTUM,
     FACTOR_MOMENTUM_KEY,
+    FACTOR_MOMENTUM_NOTES,
     FACTOR_RETURNS_KEY,
-    FF_STYLE,
     GRS,
     MARKET_MONTHLY,
     PC_MOMENTUM,
@@ -20,41 +30,27 @@ from momentum_dag.assets.factor_momentum_common import (
     SPANNING_KEY,
     WML_KEY,
     WML_MONTHLY,
-    FactorMomentumParams,
-    SpanningInputs,
-    autocorrelation_table,
-    fm_params,
-    read_dated,
-    read_factor_panel,
-    replace_tables,
-    spanning_summary,
-    spanning_tables,
+    key,
 )
-from momentum_dag.assets.factor_momentum_models import consecutive_months
-from momentum_dag.settings import get_settings
+from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
 from momentum_dag.warehouse import Warehouse
 
-GROUP = "factor_momentum"
 
-
-def _metadata(counts: dict, notes: list[str], **extra) -> dict:
-    meta = {f"{t.split('.')[1]}_rows": MetadataValue.int(n) for t, n in counts.items()}
-    meta["missing"] = MetadataValue.md("\n".join(f"- {n}" for n in notes) if notes else "nothing")
-    return meta | {
-        k: v if isinstance(v, MetadataValue) else MetadataValue.text(str(v)) for k, v in extra.items()
-    }
+def _metadata(results: dict, notes: list[str], settings: Settings, **extra) -> dict:
+    meta = {f"{t.split('.')[1]}_rows": MetadataValue.int(r.rows_written) for t, r in results.items()}
+    return (
+        meta
+        | {"missing": notes_metadata(notes), "data_source": MetadataValue.text(data_source_label(settings))}
+        | extra
+    )
 
 
 # ---- autocorrelation ---------------------------------------------------------------------------------
 
 
-def warehouse_autocorrelation(
-    warehouse: Warehouse, params: FactorMomentumParams
-) -> tuple[pd.DataFrame, list[str]]:
-    factors = consecutive_months(
-        read_factor_panel(warehouse, roles=("factor",), sources=params.strategy_sources)
-    )
+def warehouse_autocorrelation(warehouse: Warehouse, params: FactorMomentumParams) -> tuple[pd.DataFrame, list[str]]:
+    factors = strategy_panel(warehouse, params)
     momentum = read_factor_panel(warehouse, roles=("momentum",), sources=params.strategy_sources)
     momentum = momentum.reindex(factors.index) if len(factors) else consecutive_months(momentum)
     if factors.empty:
@@ -72,7 +68,7 @@ def warehouse_autocorrelation(
 
 
 @asset(
-    key=AUTOCORRELATION_KEY,
+    key=key(AUTOCORRELATION),
     deps=[FACTOR_RETURNS_KEY],
     group_name=GROUP,
     kinds={"duckdb", "pandas"},
@@ -84,10 +80,13 @@ def warehouse_autocorrelation(
         "models.factor_autocorrelation."
     ),
 )
-def factor_autocorrelation_asset(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-    settings = get_settings()
+def factor_autocorrelation_asset(
+    context: AssetExecutionContext, warehouse: Warehouse, settings: Settings
+) -> MaterializeResult:
     table, notes = warehouse_autocorrelation(warehouse, fm_params(settings))
-    counts = replace_tables(warehouse, {AUTOCORRELATION: table}, asset="factor_autocorrelation", notes=notes)
+    results = warehouse.replace_tables(
+        {AUTOCORRELATION: table}, notes_table=FACTOR_MOMENTUM_NOTES, asset="factor_autocorrelation", notes=notes
+    )
     extra = {}
     if len(table) and "pooled" in set(table["factor"]):
         pooled = table.set_index("factor").loc["pooled"]
@@ -97,26 +96,20 @@ def factor_autocorrelation_asset(context: AssetExecutionContext, warehouse: Ware
             "mean_after_up": MetadataValue.float(float(pooled["mean_after_up"])),
             "mean_after_down": MetadataValue.float(float(pooled["mean_after_down"])),
         }
-    return MaterializeResult(
-        metadata=_metadata(counts, notes, data_source=data_source_label(settings), **extra)
-    )
+    return MaterializeResult(metadata=_metadata(results, notes, settings, **extra))
 
 
 # ---- spanning tests ----------------------------------------------------------------------------------
 
 
-def warehouse_spanning_inputs(
-    warehouse: Warehouse, params: FactorMomentumParams
-) -> tuple[SpanningInputs, list[str]]:
+def warehouse_spanning_inputs(warehouse: Warehouse, params: FactorMomentumParams) -> tuple[SpanningInputs, list[str]]:
     """Monthly series of the spanning tests from the warehouse (all on the marts' month-end dates)."""
     notes: list[str] = []
-    factors = consecutive_months(
-        read_factor_panel(warehouse, roles=("factor",), sources=params.strategy_sources)
-    )
+    factors = strategy_panel(warehouse, params)
     characteristic = read_factor_panel(warehouse, roles=("factor", "momentum"), sources=("characteristic",))
     market = read_factor_panel(warehouse, roles=("market",), sources=("market",))
     momentum: dict[str, pd.Series] = {}
-    wml = read_dated(warehouse, WML_MONTHLY, "period_end")
+    wml = warehouse.read_dated(WML_MONTHLY, "period_end")
     if wml is None or wml.empty:
         notes.append(f"{WML_MONTHLY} has no rows (materialize {WML_KEY.to_user_string()}): WML tests skipped")
     else:
@@ -125,27 +118,24 @@ def warehouse_spanning_inputs(
         momentum["umd"] = characteristic["momentum"].dropna()
     ff_columns = [c for c in FF_STYLE if c in characteristic]
     ff = (
-        pd.concat(
-            [market.get("mkt_rf", pd.Series(dtype=float)).rename("mkt_rf"), characteristic[ff_columns]],
-            axis=1,
-        )
+        pd.concat([market.get("mkt_rf", pd.Series(dtype=float)).rename("mkt_rf"), characteristic[ff_columns]], axis=1)
         if len(characteristic)
         else pd.DataFrame()
     )
     fm: dict[str, pd.Series] = {}
-    ts = read_dated(warehouse, FACTOR_MOMENTUM, "period_end")
+    ts = warehouse.read_dated(FACTOR_MOMENTUM, "period_end")
     if ts is not None and len(ts):
         fm["tsmom"] = ts["tsmom"].astype(float)
     else:
         notes.append(f"{FACTOR_MOMENTUM} has no rows: TSMom terms skipped")
-    pc = read_dated(warehouse, PC_MOMENTUM, "period_end")
+    pc = warehouse.read_dated(PC_MOMENTUM, "period_end")
     if pc is not None and len(pc):
         fm["pc_high_mom"] = pc.loc[pc["group_rank"] == 1, "ret"].astype(float)
     else:
         notes.append(f"{PC_MOMENTUM} has no rows: PC momentum terms skipped")
     deciles = None
     if wml is not None and len(wml):
-        rf = warehouse.query("select month_end, rf from marts.market_monthly")
+        rf = warehouse.query(f"select month_end, rf from {MARKET_MONTHLY}")
         rf = rf.set_index(pd.DatetimeIndex(pd.to_datetime(rf["month_end"])))["rf"].astype(float)
         d_cols = [c for c in wml.columns if c.startswith("d") and c[1:].isdigit()]
         deciles = wml[d_cols].astype(float).sub(rf.reindex(wml.index), axis=0)
@@ -154,7 +144,7 @@ def warehouse_spanning_inputs(
 
 @asset(
     key=SPANNING_KEY,
-    deps=[FACTOR_RETURNS_KEY, FACTOR_MOMENTUM_KEY, PC_MOMENTUM_KEY, WML_KEY, MARKET_MONTHLY],
+    deps=[FACTOR_RETURNS_KEY, FACTOR_MOMENTUM_KEY, PC_MOMENTUM_KEY, WML_KEY, key(MARKET_MONTHLY)],
     group_name=GROUP,
     kinds={"duckdb", "pandas"},
     description=(
@@ -167,27 +157,19 @@ def warehouse_spanning_inputs(
         "models.conditional_correlations)."
     ),
 )
-def spanning_tests_asset(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
-    settings = get_settings()
+def spanning_tests_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings) -> MaterializeResult:
     params = fm_params(settings)
     inputs, notes = warehouse_spanning_inputs(warehouse, params)
     tables, more = spanning_tables(inputs, params)
     notes += more
-    counts = replace_tables(
-        warehouse,
+    results = warehouse.replace_tables(
         {SPANNING: tables["spanning"], GRS: tables["grs"], CONDITIONAL: tables["conditional"]},
+        notes_table=FACTOR_MOMENTUM_NOTES,
         asset="spanning_tests",
         notes=notes,
     )
     summary = spanning_summary(tables["spanning"])
-    extra = {
-        "regressions": MetadataValue.md(summary.round(4).to_markdown(index=False))
-        if len(summary)
-        else MetadataValue.text("none")
-    }
-    return MaterializeResult(
-        metadata=_metadata(counts, notes, data_source=data_source_label(settings), **extra)
+    regressions = (
+        MetadataValue.md(summary.round(4).to_markdown(index=False)) if len(summary) else MetadataValue.text("none")
     )
-
-
-FULLSAMPLE_ASSETS = [factor_autocorrelation_asset, spanning_tests_asset]
+    return MaterializeResult(metadata=_metadata(results, notes, settings, regressions=regressions))

@@ -7,22 +7,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from dagster import AssetKey, DagsterInstance, Definitions, in_process_executor
+from dagster import AssetKey, DagsterInstance, Definitions, MonthlyPartitionsDefinition
 
-from momentum_dag.assets.barra import barra_exposures, barra_factor_returns
-from momentum_dag.assets.factor_momentum import FACTOR_MOMENTUM_ASSETS, FACTOR_MOMENTUM_REPORTS
-from momentum_dag.assets.factor_momentum_common import FactorMomentumParams, SpanningInputs, spanning_tables
-from momentum_dag.assets.raw import raw_market_data
-from momentum_dag.assets.sql import build_sql_assets
-from momentum_dag.jobs import monthly_job
-from momentum_dag.partitions import monthly_partitions
+from momentum_dag.assets.factor_momentum import FACTOR_MOMENTUM_REPORTS
+from momentum_dag.assets.factor_momentum.common import fm_params
+from momentum_dag.core.factor_momentum.study import SpanningInputs, spanning_tables
+from momentum_dag.definitions import build_definitions
+from momentum_dag.settings import Settings
 from momentum_dag.sources.kenfrench import load_linearmodels_french
-from momentum_dag.warehouse import Warehouse
-
-try:  # the crashes module provides models/wml and raw/factor_returns_monthly
-    from momentum_dag.assets.crashes import CRASH_ASSETS
-except ImportError:  # pragma: no cover - the other engineer's module is not there yet
-    CRASH_ASSETS = []
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 MINE_MONTHLY = [
@@ -50,19 +42,7 @@ TABLES = [
 
 
 def _defs(path: Path) -> Definitions:
-    return Definitions(
-        assets=[
-            raw_market_data,
-            *build_sql_assets(),
-            barra_exposures,
-            barra_factor_returns,
-            *CRASH_ASSETS,
-            *FACTOR_MOMENTUM_ASSETS,
-        ],
-        jobs=[monthly_job],
-        resources={"warehouse": Warehouse(database=str(path))},
-        executor=in_process_executor,
-    )
+    return build_definitions(str(path))
 
 
 def _run(defs: Definitions, keys: list, first: str | None = None, last: str | None = None) -> None:
@@ -80,12 +60,11 @@ def _upstream_keys(defs: Definitions) -> list:
         node = graph.get(key)
         if not node.is_materializable or key.path[0] not in ("raw", "staging", "marts", "barra"):
             continue
-        if node.partitions_def == monthly_partitions or (
+        if isinstance(node.partitions_def, MonthlyPartitionsDefinition) or (
             node.partitions_def is None and key.path[0] == "staging"
         ):
             keys.append(key)
-    if CRASH_ASSETS:
-        keys.append(AssetKey(["models", "wml"]))
+    keys.append(AssetKey(["models", "wml"]))
     return keys
 
 
@@ -130,10 +109,8 @@ def test_factor_returns_carry_every_source_and_role(built):
     path = built["path"]
     monthly = _read(path, "select distinct source, role, factor from models.factor_returns_monthly")
     assert {"barra", "characteristic", "market"} <= set(monthly["source"])
-    if (
-        CRASH_ASSETS
-    ):  # Ken French rows (linearmodels sample, 2014-01..2017-03) loaded by raw/factor_returns_monthly
-        assert {"SMB", "HML", "Mom", "MktRF"} <= set(monthly.loc[monthly["source"] == "kenfrench", "factor"])
+    # Ken French rows (linearmodels sample, 2014-01..2017-03) loaded by raw/factor_returns_monthly
+    assert {"SMB", "HML", "Mom", "MktRF"} <= set(monthly.loc[monthly["source"] == "kenfrench", "factor"])
     roles = monthly.set_index("factor")["role"]
     assert roles["momentum"] == "momentum" and roles["barra_momentum"] == "momentum"
     assert roles["mkt_rf"] == "market" and roles["size"] == "factor" and roles["barra_size"] == "factor"
@@ -269,10 +246,9 @@ def test_full_sample_tables_and_report(built):
     spanning = _read(path, "select * from models.spanning_regressions")
     assert "umd" in set(spanning["y"]) and "tsmom" in set(spanning["y"])
     assert "tsmom" in set(spanning["term"]) and "mkt_rf" in set(spanning["term"])
-    if CRASH_ASSETS:
-        assert "wml" in set(spanning["y"])
-        grs = _read(path, "select * from models.spanning_grs")
-        assert {"ff", "ff+wml", "ff+tsmom"} <= set(grs["model"]) and (grs["p_value"].between(0, 1)).all()
+    assert "wml" in set(spanning["y"])
+    grs = _read(path, "select * from models.spanning_grs")
+    assert {"ff", "ff+wml", "ff+tsmom"} <= set(grs["model"]) and (grs["p_value"].between(0, 1)).all()
     cond = _read(path, "select * from models.conditional_correlations")
     assert (cond["n_up"] + cond["n_down"] == cond["n_all"]).all()
     pc_summary = _read(path, "select * from models.pc_factor_momentum_summary")
@@ -291,20 +267,12 @@ def test_full_sample_tables_and_report(built):
 
 
 def _settings_reports_dir() -> str:
-    from momentum_dag.settings import get_settings
-
-    return str(get_settings().reports_dir)
+    return str(Settings.from_env().reports_dir)
 
 
 def test_kenfrench_branch_runs_end_to_end(tmp_path):
     path = tmp_path / "kf.duckdb"
-    defs = Definitions(
-        assets=FACTOR_MOMENTUM_ASSETS,
-        jobs=[monthly_job],
-        resources={"warehouse": Warehouse(database=str(path))},
-        executor=in_process_executor,
-    )
-    _run(defs, KF_KEYS)
+    _run(_defs(path), KF_KEYS)
     french = load_linearmodels_french()[["SMB", "HML"]]
     mom = _read(path, "select * from models.kenfrench_fm_momentum").set_index("period_end")
     mom.index = pd.DatetimeIndex(pd.to_datetime(mom.index))
@@ -337,7 +305,7 @@ def test_short_sample_degrades_with_notes_instead_of_failing():
     deciles = pd.DataFrame({"d1": size * 2, "d2": series - size}, index=dates)
     wml = pd.Series([0.03, -0.01, 0.02, 0.01, -0.02, 0.04], index=dates)
     inputs = SpanningInputs({"wml": wml}, ff, {"tsmom": series.iloc[:2]}, deciles, size.to_frame("size"))
-    tables, notes = spanning_tables(inputs, FactorMomentumParams())
+    tables, notes = spanning_tables(inputs, fm_params(Settings.from_env()))
     # 6 months for 2 regressors + intercept: wml on ff runs; with tsmom only 2 months remain -> skipped
     # with a note
     assert set(tables["spanning"]["model"]) == {"ff(mkt_rf,size)"}
@@ -349,7 +317,7 @@ def test_short_sample_degrades_with_notes_instead_of_failing():
 
 
 def test_kenfrench_files_layout_picks_five_factors_and_prior_deciles():
-    from momentum_dag.assets.factor_momentum_kenfrench import kenfrench_inputs
+    from momentum_dag.core.factor_momentum.study import kenfrench_inputs
 
     dates = pd.date_range("2000-01-31", periods=30, freq="ME")
     rng = np.random.default_rng(0)

@@ -1,4 +1,4 @@
-"""Input checks shared by the Daniel-Moskowitz (2016) modules: one clear ValueError per kind of bad input."""
+"""Input checks shared by every core module: one clear ValueError per kind of bad input, naming the input."""
 
 from __future__ import annotations
 
@@ -16,6 +16,21 @@ def require_datetime_index(obj: pd.Series | pd.DataFrame, name: str) -> None:
         raise ValueError(f"{name} index must be sorted in increasing date order")
 
 
+def require_wide_panel(panel: pd.DataFrame, name: str) -> None:
+    """A wide (date x entity) DataFrame on a sorted, unique DatetimeIndex with unique entity columns."""
+    if not isinstance(panel, pd.DataFrame):
+        raise ValueError(f"{name} must be a wide pandas DataFrame (date x entity), got {type(panel).__name__}")
+    require_datetime_index(panel, name)
+    if panel.columns.has_duplicates:
+        raise ValueError(f"{name} has duplicate entity columns")
+
+
+def float_panel(panel: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``panel`` checked as a wide panel and returned as float."""
+    require_wide_panel(panel, name)
+    return panel.astype(float)
+
+
 def require_consecutive_months(obj: pd.Series | pd.DataFrame, name: str) -> None:
     """One row per calendar month and no missing month, so a one-row shift is a one-month lag."""
     require_datetime_index(obj, name)
@@ -26,9 +41,7 @@ def require_consecutive_months(obj: pd.Series | pd.DataFrame, name: str) -> None
         steps = np.diff(months.asi8)
         if (steps != 1).any():
             gap = obj.index[1:][steps != 1][0]
-            raise ValueError(
-                f"{name} skips a calendar month before {gap.date()}: rows must be consecutive months"
-            )
+            raise ValueError(f"{name} skips a calendar month before {gap.date()}: rows must be consecutive months")
 
 
 def require_series(obj: object, name: str) -> pd.Series:
@@ -48,7 +61,7 @@ def require_simple_returns(values: pd.Series | pd.DataFrame, name: str) -> None:
     if np.isinf(arr).any():
         raise ValueError(f"{name} contains infinite values")
     if (arr[~np.isnan(arr)] < -1.0).any():
-        raise ValueError(f"{name} contains returns below -1 (-100%): are they percent instead of decimals?")
+        raise ValueError(f"{name} contains returns below -100% (-1): are they percent instead of decimals?")
 
 
 def align_columns(name_to_series: dict[str, pd.Series]) -> pd.DataFrame:

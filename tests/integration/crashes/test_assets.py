@@ -10,13 +10,10 @@ the unpartitioned assets. Checks are identities and independent recomputations f
 import numpy as np
 import pandas as pd
 import pytest
-from dagster import AssetKey, DagsterInstance, Definitions, in_process_executor
+from dagster import AssetKey, DagsterInstance
 
-from momentum_dag.assets.crashes import CRASH_ASSETS, CRASH_REPORT, CRASH_REPORTS
-from momentum_dag.assets.raw import raw_market_data
-from momentum_dag.assets.sql import build_sql_assets
-from momentum_dag.jobs import monthly_job
-from momentum_dag.settings import Settings
+from momentum_dag.assets.crashes import CRASH_REPORTS
+from momentum_dag.definitions import build_definitions
 from momentum_dag.warehouse import Warehouse
 
 pytestmark = pytest.mark.integration
@@ -61,19 +58,15 @@ def _keys(paths):
 class Pipeline:
     def __init__(self, warehouse: Warehouse):
         self.warehouse = warehouse
-        defs = Definitions(
-            assets=[raw_market_data, *build_sql_assets(), *CRASH_ASSETS],
-            jobs=[monthly_job],
-            resources={"warehouse": warehouse},
-            executor=in_process_executor,
-        )
-        self.job = defs.resolve_job_def("monthly_job")
+        self.defs = build_definitions(warehouse.database)
+        self.job = self.defs.resolve_job_def("monthly_job")
         self.instance = DagsterInstance.ephemeral()
 
-    def run(self, paths, first=None, last=None, partition=None):
+    def run(self, paths, first=None, last=None, partition=None, run_config=None):
         tags = {RANGE_START: first, RANGE_END: last} if first else {}
         result = self.job.execute_in_process(
-            instance=self.instance, tags=tags, partition_key=partition, asset_selection=_keys(paths)
+            instance=self.instance, tags=tags, partition_key=partition, asset_selection=_keys(paths),
+            run_config=run_config,
         )
         assert result.success
         return result
@@ -106,9 +99,8 @@ def pipe(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("MOMENTUM_DUCKDB_PATH", str(root / "crashes.duckdb"))
     mp.setenv("MOMENTUM_REPORTS_DIR", str(root / "reports"))
-    # Settings.crash_<name> overrides CrashParams (the hook the lead's settings fields will use); refitting
-    # the monthly Ken French GARCH every 12 months keeps the 800-month branch fast.
-    mp.setattr(Settings, "crash_kf_garch_refit_every", 12, raising=False)
+    # refitting the monthly Ken French GARCH every 12 months keeps the 800-month branch fast
+    mp.setenv("MOMENTUM_CRASH_KF_GARCH_REFIT_EVERY", "12")
     pipeline = Pipeline(Warehouse(database=str(root / "crashes.duckdb")))
     pipeline.reports_dir = root / "reports"
     pipeline.run(UPSTREAM + PARTITIONED, "2014-01-01", "2018-12-01")
@@ -269,14 +261,16 @@ def test_short_sample_strategies_report_what_is_missing(pipe):
     assert weights["static"].nunique() == 1
 
 
-def test_settings_override_the_target_volatility(pipe, monkeypatch):
-    monkeypatch.setattr(Settings, "crash_target_vol", 0.10, raising=False)
-    pipe.run(["models/momentum_strategies"])
+def test_a_run_overrides_the_target_volatility_in_its_config(pipe):
+    # as from the launchpad: one knob in the run's config; every other setting keeps the environment's value
+    override = {"resources": {"settings": {"config": {"crash_target_vol": 0.10}}}}
+    pipe.run(["models/momentum_strategies"], run_config=override)
     summary = pipe.warehouse.query("select * from models.momentum_strategy_summary").set_index("strategy")
     assert summary["vol_ann"].to_numpy() == pytest.approx(0.10)
     assert (summary["nobs"] == summary["nobs"].iloc[0]).all()  # one common sample
-    monkeypatch.undo()
     pipe.run(["models/momentum_strategies"])  # back to the default for the other tests
+    summary = pipe.warehouse.query("select * from models.momentum_strategy_summary").set_index("strategy")
+    assert summary["vol_ann"].to_numpy() == pytest.approx(0.19)
 
 
 def test_crash_regression_model_1_matches_least_squares(pipe):
@@ -344,7 +338,7 @@ def test_report_pages(pipe):
         "momentum_crashes.html",
         "momentum_crashes_kenfrench.html",
     ]
-    page = (pipe.reports_dir / CRASH_REPORT[2]).read_text()
+    page = (pipe.reports_dir / CRASH_REPORTS[0][2]).read_text()
     for text in (
         "Table 3",
         "Table 5",
@@ -372,10 +366,8 @@ def test_bear_market_beta_on_default_synthetic_market(tmp_path, monkeypatch):
     monkeypatch.setenv("MOMENTUM_DUCKDB_PATH", str(tmp_path / "default.duckdb"))
     monkeypatch.setenv("MOMENTUM_SIM_STOCKS", "1000")
     monkeypatch.setenv("MOMENTUM_SIM_INDUSTRIES", "31")
-    from momentum_dag.partitions import monthly_partitions
-
     pipeline = Pipeline(Warehouse(database=str(tmp_path / "default.duckdb")))
-    keys = monthly_partitions.get_partition_keys()
+    keys = pipeline.job.partitions_def.get_partition_keys()
     pipeline.run(UPSTREAM + ["models/wml", "models/market_state"], keys[0], keys[-1])
     pipeline.run(["models/crash_regressions"])
     crash = pipeline.warehouse.query("select * from models.crash_regressions").set_index("model")
@@ -404,15 +396,15 @@ MOM_CSV = """Missing data are indicated by -99.99.
 
 
 def test_kenfrench_files_source(tmp_path, monkeypatch):
-    from momentum_dag.assets.crashes_kenfrench import kenfrench_factors
-    from momentum_dag.settings import get_settings
+    from momentum_dag.assets.crashes.kenfrench import kenfrench_factors
+    from momentum_dag.settings import Settings
 
     (tmp_path / "F-F_Research_Data_Factors.CSV").write_text(FACTORS_CSV)
     monkeypatch.setenv("MOMENTUM_KENFRENCH_DIR", str(tmp_path))
     with pytest.raises(ValueError, match="F-F_Momentum_Factor.CSV"):
-        kenfrench_factors(get_settings())  # the momentum file is required for WML
+        kenfrench_factors(Settings.from_env())  # the momentum file is required for WML
     (tmp_path / "F-F_Momentum_Factor.CSV").write_text(MOM_CSV)
-    frame, label = kenfrench_factors(get_settings())
+    frame, label = kenfrench_factors(Settings.from_env())
     assert str(tmp_path) in label
     # percent -> decimals: -5.77% and 1.97%; French's -99.99 missing code -> NaN
     assert frame.loc["2016-01-31", "Mkt-RF"] == pytest.approx(-0.0577)
@@ -421,7 +413,7 @@ def test_kenfrench_files_source(tmp_path, monkeypatch):
 
 
 def test_gap_in_daily_wml_is_an_error(tmp_path):
-    from momentum_dag.assets.crashes_models import read_wml_daily
+    from momentum_dag.assets.crashes.models import read_wml_daily
 
     warehouse = Warehouse(database=str(tmp_path / "gap.duckdb"))
     days = pd.to_datetime(["2016-01-29", "2016-03-31"])  # February missing

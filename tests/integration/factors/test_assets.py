@@ -7,7 +7,7 @@ from dagster import DagsterInstance
 from momentum_dag.cli import backfill
 from momentum_dag.definitions import build_definitions
 from momentum_dag.registry import FACTORS
-from momentum_dag.settings import get_settings
+from momentum_dag.settings import Settings
 from momentum_dag.warehouse import Warehouse
 
 SELECTED = ("mom_12_2", "momentum", "momentum_cross_industry_lasso", "momentum_pca")
@@ -76,5 +76,5 @@ def test_evaluation_uses_next_period_returns_and_reports_render(run):
     summary = warehouse.query("select * from eval.summary")
     assert set(summary["factor"]) == {"mom_12_2", "momentum", "momentum_cross_industry_lasso", "momentum_pca"}
     assert set(summary.loc[summary["factor"] == "mom_12_2", "weighting"]) == {"equal", "cap"}
-    page = get_settings().reports_dir / "mom_12_2.html"
+    page = Settings.from_env().reports_path / "mom_12_2.html"
     assert page.exists() and "mom_12_2" in page.read_text()

@@ -4,7 +4,7 @@ when every effect is off.
 Each market's raw, SQL and Barra layers are materialized through Dagster over the default history; the
 factors and their evaluation then run through the same functions the factor and evaluation assets call
 (``compute_factor``, ``evaluate_rows``) in one pass, which skips Dagster's per-step overhead for the ~40
-factor and evaluation assets (their wiring is tested in test_factor_assets.py).
+factor and evaluation assets (their wiring is tested in factors/test_assets.py).
 """
 
 from datetime import date
@@ -13,23 +13,25 @@ import pandas as pd
 import pytest
 from dagster import DagsterInstance
 
-from momentum_dag.assets.factors import compute_factor, evaluate_rows
+from momentum_dag.assets.factors.evaluation import evaluate_rows
+from momentum_dag.assets.factors.panel import compute_factor
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.cli import backfill
 from momentum_dag.core.evaluation.engine import ic_summary
 from momentum_dag.definitions import build_definitions
-from momentum_dag.partitions import monthly_partitions
+from momentum_dag.partitions import Partitions
 from momentum_dag.registry import FACTORS
-from momentum_dag.settings import Settings, get_settings
+from momentum_dag.settings import Settings
 from momentum_dag.warehouse import Warehouse
 
 # 300 stocks in 16 industries: about 19 constituents per industry for the within-industry factors.
 MARKET = {"MOMENTUM_SIM_STOCKS": "300", "MOMENTUM_SIM_INDUSTRIES": "16"}
 
 
-KEYS = monthly_partitions.get_partition_keys()
+MONTHLY = Partitions.starting(Settings.from_env().history_start_date).monthly
+KEYS = MONTHLY.get_partition_keys()
 START = pd.Timestamp(KEYS[0]).date()
-END = monthly_partitions.time_window_for_partition_key(KEYS[-1]).end.date()
+END = MONTHLY.time_window_for_partition_key(KEYS[-1]).end.date()
 
 
 def _market(effects: str, tmp_path_factory) -> tuple[Warehouse, Settings]:
@@ -41,7 +43,7 @@ def _market(effects: str, tmp_path_factory) -> tuple[Warehouse, Settings]:
         only = ("raw", "staging", "marts", "barra", "models/factor_returns", "models/factor_momentum")
         backfill(None, None, weekly=False, reports=False, only=only,
                  defs=build_definitions(str(path)), instance=DagsterInstance.ephemeral())
-        return Warehouse(database=str(path)), get_settings()
+        return Warehouse(database=str(path)), Settings.from_env()
 
 
 def _rank_ic_t(market: tuple[Warehouse, Settings], names: list[str]) -> dict[str, pd.Series]:

@@ -1,74 +1,53 @@
 """``models/factor_returns``: the monthly and daily long-short factor returns that factor momentum studies
-(Ehsani & Linnainmaa 2022, section I.A), each tagged with its source and role.
+(Ehsani & Linnainmaa 2022, Sec. I.A), each tagged with its source and role.
 
 Sources: Barra style factor returns (``barra``), Fama-French style 30/70 long-short portfolios on the
-characteristics of ``core.factor_characteristics`` (``characteristic``), the market excess return
-(``market``, role ``market``: the spanning-test regressor) and, when ``raw.factor_returns_monthly`` has rows,
-Ken French's factors (``kenfrench``, monthly only). The characteristic portfolios' formation weights are
-stored in ``models.factor_formation_weights`` (period_end = formation month end; weight 0 = in the universe
-but not held) so the momentum-neutral projection uses exactly the portfolios whose returns are stored here,
-without recomputing the characteristics (their 252-day rolling market models are the costly part).
+characteristics of ``core.factor_momentum.characteristics`` (``characteristic``), the market excess return
+(``market``, role ``market``: the spanning-test regressor) and, when ``raw.factor_returns_monthly`` has
+rows, Ken French's factors (``kenfrench``, monthly only). The characteristic portfolios' formation weights
+are stored in ``models.factor_formation_weights`` (period_end = formation month end; weight 0 = in the
+universe but not held) so the momentum-neutral projection uses exactly the portfolios whose returns are
+stored here, without recomputing the characteristics (their 252-day rolling market models are the costly
+part).
 """
 
 from datetime import date
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetSpec, BackfillPolicy, MaterializeResult, multi_asset
+from dagster import AssetExecutionContext, MaterializeResult
 
+from momentum_dag.assets.common import asset_spec, in_window, partitioned_asset, window_dates, write_metadata
 from momentum_dag.assets.common import dated_table_ddl as ddl
-from momentum_dag.assets.common import in_window, window_dates, write_metadata
-from momentum_dag.assets.factor_momentum_common import (
-    BARRA_RETURNS,
-    DOUBLE,
+from momentum_dag.assets.factor_momentum.common import GROUP, fm_params
+from momentum_dag.assets.panels import MarketPanels
+from momentum_dag.core.factor_momentum.characteristics import build_characteristics
+from momentum_dag.core.factor_momentum.portfolios import daily_factor_returns, long_short_returns, long_short_weights
+from momentum_dag.core.factor_momentum.study import KENFRENCH_ROLES, FactorMomentumParams, role_of
+from momentum_dag.names import (
+    BARRA_FACTOR_RETURNS_DAILY,
+    BARRA_FACTOR_RETURNS_KEY,
+    BARRA_FACTOR_RETURNS_MONTHLY,
     FACTOR_RETURNS_DAILY,
     FACTOR_RETURNS_KEY,
     FACTOR_RETURNS_MONTHLY,
     FORMATION_WEIGHTS,
-    FUNDAMENTALS,
-    MARKET_DAILY,
     MARKET_MONTHLY,
-    MOMENTUM_NAMES,
     RAW_FACTOR_RETURNS,
-    STOCK_DAILY,
-    STOCK_MONTHLY,
-    FactorMomentumParams,
-    fm_params,
+    STG_FUNDAMENTALS,
+    STG_MARKET_DAILY,
+    STOCK_RETURNS_DAILY,
+    STOCK_RETURNS_MONTHLY,
+    key,
 )
-from momentum_dag.assets.panels import MarketPanels
-from momentum_dag.core.factor_momentum.characteristics import build_characteristics
-from momentum_dag.core.factor_momentum.portfolios import (
-    daily_factor_returns,
-    is_momentum_name,
-    long_short_returns,
-    long_short_weights,
-)
-from momentum_dag.partitions import monthly_partitions
-from momentum_dag.settings import get_settings
+from momentum_dag.partitions import Partitions
+from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
-from momentum_dag.warehouse import Warehouse, write_windows
+from momentum_dag.warehouse import Warehouse
 
 # Longest characteristic history: long-term reversal r_{t-60,t-13} at the formation month before the window.
 CHARACTERISTIC_LOOKBACK = pd.DateOffset(months=63)
 
-KENFRENCH_ROLES: dict[str, str] = {
-    "SMB": "factor",
-    "HML": "factor",
-    "RMW": "factor",
-    "CMA": "factor",
-    "ST_Rev": "factor",
-    "LT_Rev": "factor",
-    "ff5_SMB": "factor",
-    "ff5_HML": "factor",
-    "ff5_RMW": "factor",
-    "ff5_CMA": "factor",
-    "Mom": "momentum",
-    "MktRF": "market",
-    "Mkt-RF": "market",
-    "ff5_Mkt-RF": "market",
-}
-"""Ken French columns that are long-short factors (others - industries, portfolios, RF - are not factors).
-Both the 3-factor and 5-factor SMB/HML are kept when both files are loaded (distinct names)."""
-
+DOUBLE = "DOUBLE"
 RETURN_COLUMNS = {"factor": "VARCHAR", "source": "VARCHAR", "role": "VARCHAR", "ret": DOUBLE}
 TABLES = {
     FACTOR_RETURNS_MONTHLY: ("period_end", ddl(FACTOR_RETURNS_MONTHLY, "period_end", RETURN_COLUMNS)),
@@ -78,10 +57,6 @@ TABLES = {
         ddl(FORMATION_WEIGHTS, "period_end", {"factor": "VARCHAR", "stock_id": "VARCHAR", "weight": DOUBLE}),
     ),
 }
-
-
-def role_of(factor: str) -> str:
-    return "momentum" if is_momentum_name(factor, MOMENTUM_NAMES) else "factor"
 
 
 def characteristic_weights(panels: MarketPanels, params: FactorMomentumParams) -> dict[str, pd.DataFrame]:
@@ -116,9 +91,7 @@ def _long(wide: pd.DataFrame, date_column: str, source: str, prefix: str = "") -
     return out[[date_column, "factor", "source", "role", "ret"]]
 
 
-def barra_style_returns(
-    warehouse: Warehouse, table: str, column: str, start: date, end: date
-) -> pd.DataFrame:
+def barra_style_returns(warehouse: Warehouse, table: str, column: str, start: date, end: date) -> pd.DataFrame:
     """Barra style returns in [start, end) from a ``barra.factor_returns_*`` table (wide)."""
     frame = warehouse.query_if_exists(
         table,
@@ -135,10 +108,8 @@ def barra_style_returns(
 def kenfrench_rows(warehouse: Warehouse, start: date, end: date) -> pd.DataFrame:
     """Ken French factor rows of the window from ``raw.factor_returns_monthly`` (empty when not loaded)."""
     frame = warehouse.query_if_exists(
-        "raw.factor_returns_monthly",
-        "select month_end as period_end, factor, ret from raw.factor_returns_monthly where month_end >= ? "
-        "and "
-        "month_end < ?",
+        RAW_FACTOR_RETURNS,
+        f"select month_end as period_end, factor, ret from {RAW_FACTOR_RETURNS} where month_end >= ? and month_end < ?",
         [start, end],
     )
     if frame is None or frame.empty:
@@ -163,7 +134,7 @@ def factor_return_tables(warehouse: Warehouse, start: date, end: date, params: F
         [
             _long(char_monthly, "period_end", "characteristic"),
             _long(
-                barra_style_returns(warehouse, "barra.factor_returns_monthly", "period_end", start, end),
+                barra_style_returns(warehouse, BARRA_FACTOR_RETURNS_MONTHLY, "period_end", start, end),
                 "period_end",
                 "barra",
                 "barra_",
@@ -177,7 +148,7 @@ def factor_return_tables(warehouse: Warehouse, start: date, end: date, params: F
         [
             _long(char_daily, "trade_date", "characteristic"),
             _long(
-                barra_style_returns(warehouse, "barra.factor_returns_daily", "trade_date", start, end),
+                barra_style_returns(warehouse, BARRA_FACTOR_RETURNS_DAILY, "trade_date", start, end),
                 "trade_date",
                 "barra",
                 "barra_",
@@ -205,45 +176,10 @@ def factor_return_tables(warehouse: Warehouse, start: date, end: date, params: F
     }
 
 
-@multi_asset(
-    specs=[
-        AssetSpec(
-            FACTOR_RETURNS_KEY,
-            deps=[
-                STOCK_MONTHLY,
-                STOCK_DAILY,
-                MARKET_MONTHLY,
-                MARKET_DAILY,
-                FUNDAMENTALS,
-                BARRA_RETURNS,
-                RAW_FACTOR_RETURNS,
-            ],
-            description=(
-                "Ehsani-Linnainmaa (2022) factor set, monthly and daily: Barra style factor returns (source "
-                "barra, factor barra_<style>), value-weighted 30/70 long-short portfolios on size, value, "
-                "profitability, investment, strev, ltrev, low_beta, resid_vol, liquidity and momentum "
-                "(source "
-                "characteristic), the market excess return (source market, role market) and Ken French "
-                "factors when raw.factor_returns_monthly has rows (source kenfrench, monthly only). role = "
-                "momentum marks the stock-momentum factors kept out of factor-momentum strategies. Tables "
-                "models.factor_returns_monthly (period_end = holding month), models.factor_returns_daily and "
-                "models.factor_formation_weights (formation month end, factor, stock_id, weight)."
-            ),
-            group_name="factor_momentum",
-            kinds={"duckdb", "pandas"},
-            partitions_def=monthly_partitions,
-        )
-    ],
-    name="factor_momentum__factor_returns",
-    partitions_def=monthly_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-)
-def factor_returns_asset(context: AssetExecutionContext, warehouse: Warehouse):
-    settings = get_settings()
+def factor_returns_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
     start, end = window_dates(context)
     tables = factor_return_tables(warehouse, start, end, fm_params(settings))
-    with warehouse.get_connection() as conn:  # the three tables in ONE transaction
-        results = write_windows(conn, TABLES, [tables], start=start, end=end)
+    results = warehouse.write_windows(TABLES, [tables], start=start, end=end)  # ONE transaction
     monthly = tables[FACTOR_RETURNS_MONTHLY]
     by_source = monthly.groupby("source")["factor"].nunique().to_dict() if len(monthly) else {}
     yield MaterializeResult(
@@ -255,4 +191,33 @@ def factor_returns_asset(context: AssetExecutionContext, warehouse: Warehouse):
             months=int(monthly["period_end"].nunique()) if len(monthly) else 0,
             data_source=data_source_label(settings),
         )
+    )
+
+
+def build_returns_asset(partitions: Partitions):
+    spec = asset_spec(
+        FACTOR_RETURNS_KEY,
+        deps=[
+            key(STOCK_RETURNS_MONTHLY),
+            key(STOCK_RETURNS_DAILY),
+            key(MARKET_MONTHLY),
+            key(STG_MARKET_DAILY),
+            key(STG_FUNDAMENTALS),
+            BARRA_FACTOR_RETURNS_KEY,
+            key(RAW_FACTOR_RETURNS),
+        ],
+        description=(
+            "Ehsani-Linnainmaa (2022) factor set, monthly and daily: Barra style factor returns (source "
+            "barra, factor barra_<style>), value-weighted 30/70 long-short portfolios on size, value, "
+            "profitability, investment, strev, ltrev, low_beta, resid_vol, liquidity and momentum (source "
+            "characteristic), the market excess return (source market, role market) and Ken French "
+            "factors when raw.factor_returns_monthly has rows (source kenfrench, monthly only). role = "
+            "momentum marks the stock-momentum factors kept out of factor-momentum strategies. Tables "
+            "models.factor_returns_monthly (period_end = holding month), models.factor_returns_daily and "
+            "models.factor_formation_weights (formation month end, factor, stock_id, weight)."
+        ),
+        group=GROUP,
+    )
+    return partitioned_asset(
+        factor_returns_asset, name="factor_momentum__factor_returns", specs=[spec], partitions_def=partitions.monthly
     )

@@ -1,0 +1,239 @@
+"""Monthly-partitioned Daniel-Moskowitz (2016) model tables: WML, market state, lagged betas, variance
+forecasts. Each run computes its window and replaces it in one transaction. A holding month's WML needs
+that month's returns, so WML for holding month t is written by partition t; formation-aligned rows (betas,
+variance forecasts) at t are as of the close of t.
+"""
+
+import numpy as np
+import pandas as pd
+from dagster import AssetExecutionContext, MaterializeResult
+
+from momentum_dag.assets.common import (
+    asset_spec,
+    in_window,
+    partitioned_asset,
+    require_rows,
+    window_dates,
+    write_metadata,
+)
+from momentum_dag.assets.common import dated_table_ddl as ddl
+from momentum_dag.assets.panels import MarketPanels
+from momentum_dag.core.crashes.study import (
+    CrashParams,
+    market_state_table,
+    variance_forecast_table,
+    wml_beta_table,
+    wml_tables,
+)
+from momentum_dag.core.crashes.wml import decile_labels
+from momentum_dag.names import (
+    MARKET_MONTHLY,
+    MARKET_STATE,
+    STG_MARKET_DAILY,
+    STOCK_RETURNS_DAILY,
+    STOCK_RETURNS_MONTHLY,
+    WML_BETAS,
+    WML_DAILY,
+    WML_FORMATION,
+    WML_KEY,
+    WML_MONTHLY,
+    WML_VARIANCE,
+    key,
+)
+from momentum_dag.partitions import Partitions
+from momentum_dag.settings import Settings
+from momentum_dag.sources import data_source_label
+from momentum_dag.warehouse import Warehouse
+
+DOUBLE = "DOUBLE"
+GROUP = "crashes"
+VARIANCE_COLUMNS = ["garch_var", "garch_vol", "rv_var", "rv_vol", "blend_vol", "blend_var"]
+
+
+def crash_params(settings: Settings) -> CrashParams:
+    return CrashParams(**settings.group("crash"))
+
+
+# ---- WML ---------------------------------------------------------------------------------------------
+
+
+def _formation_coverage(formation: pd.DataFrame, universe: pd.DataFrame, start, end) -> float:
+    """Mean over the window's formation dates of (stocks in a decile) / (stocks with a return)."""
+    universe = in_window(universe, "period_end", start, end).set_index("period_end")["n_stocks"]
+    formed = formation.groupby("period_end")["stock_id"].nunique().reindex(universe.index).fillna(0)
+    return float((formed / universe).mean()) if len(universe) else 0.0
+
+
+def _wml_ddl(n_deciles: int) -> dict[str, tuple[str, str]]:
+    returns = {"wml": DOUBLE, **dict.fromkeys(decile_labels(n_deciles), DOUBLE)}
+    formation = {"stock_id": "VARCHAR", "decile": "INTEGER", "weight": DOUBLE, "past_ret": DOUBLE}
+    return {
+        WML_MONTHLY: ("period_end", ddl(WML_MONTHLY, "period_end", returns)),
+        WML_DAILY: ("trade_date", ddl(WML_DAILY, "trade_date", returns)),
+        WML_FORMATION: ("period_end", ddl(WML_FORMATION, "period_end", formation)),
+    }
+
+
+def wml_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
+    params = crash_params(settings)
+    start, end = window_dates(context)
+    panels = MarketPanels(warehouse, end=end)
+    tables = wml_tables(
+        panels.stock_monthly("ret"), panels.stock_monthly("float_mcap"), panels.stock_daily("ret"), params
+    )
+    stored = {WML_MONTHLY: tables["monthly"], WML_DAILY: tables["daily"], WML_FORMATION: tables["formation"]}
+    date_columns = _wml_ddl(params.n_deciles)
+    chunk = {t: in_window(stored[t], column, start, end) for t, (column, _) in date_columns.items()}
+    results = warehouse.write_windows(date_columns, [chunk], start=start, end=end)  # ONE transaction
+    monthly = chunk[WML_MONTHLY]
+    extra = {"coverage": _formation_coverage(chunk[WML_FORMATION], tables["universe"], start, end)}
+    extra |= {f"{t.split('.')[1]}_rows": r.rows_written for t, r in results.items() if t != WML_MONTHLY}
+    yield MaterializeResult(
+        metadata=write_metadata(
+            results[WML_MONTHLY],
+            **extra,
+            wml_mean_monthly=float(monthly["wml"].mean()) if len(monthly) else float("nan"),
+            wml_min_monthly=float(monthly["wml"].min()) if len(monthly) else float("nan"),
+            data_source=data_source_label(settings),
+        )
+    )
+
+
+# ---- market state ------------------------------------------------------------------------------------
+
+
+def market_state_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
+    start, end = window_dates(context)
+    panels = MarketPanels(warehouse, end=end)
+    state = market_state_table(panels.market_monthly, panels.market_daily["market_ret"], crash_params(settings))
+    state = in_window(state, "period_end", start, end)
+    columns = dict.fromkeys(["bear", "up", "market_var", "market_ret", "market_excess"], DOUBLE)
+    result = warehouse.write_window(
+        MARKET_STATE,
+        state,
+        date_column="period_end",
+        start=start,
+        end=end,
+        ddl=ddl(MARKET_STATE, "period_end", columns),
+    )
+    yield MaterializeResult(
+        metadata=write_metadata(result, bear_months=int(state["bear"].sum()), up_months=int(state["up"].sum()))
+    )
+
+
+def read_wml_daily(warehouse: Warehouse, end, month_ends: pd.DatetimeIndex) -> pd.DataFrame:
+    """``models.wml_daily`` before ``end``, checked to cover every holding month from its first to the last
+    month end before ``end``: a month missing there (models/wml not materialized for it) would silently
+    change the expanding estimators, so it is an error naming the months to materialize."""
+    daily = require_rows(warehouse.read_dated(WML_DAILY, "trade_date", end=end), WML_DAILY, WML_KEY)
+    have = set(daily.index.to_period("M"))
+    months = pd.DatetimeIndex(month_ends).to_period("M")
+    missing = [m for m in months if m >= min(have) and m not in have]
+    if missing:
+        raise ValueError(
+            f"{WML_DAILY} has no rows for {len(missing)} month(s) ({missing[0]}..{missing[-1]}): materialize "
+            f"{WML_KEY.to_user_string()} for those months first"
+        )
+    return daily
+
+
+# ---- lagged betas ------------------------------------------------------------------------------------
+
+
+def wml_betas_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
+    start, end = window_dates(context)
+    panels = MarketPanels(warehouse, end=end)
+    wml_daily = read_wml_daily(warehouse, end, panels.month_ends)
+    month_ends = panels.month_ends[panels.month_ends >= pd.Timestamp(start)]
+    table = wml_beta_table(wml_daily, panels.market_daily, month_ends, crash_params(settings))
+    result = warehouse.write_window(
+        WML_BETAS,
+        table,
+        date_column="period_end",
+        start=start,
+        end=end,
+        ddl=ddl(WML_BETAS, "period_end", dict.fromkeys(["beta_winner", "beta_loser", "beta_wml"], DOUBLE)),
+    )
+    last = table.iloc[-1] if len(table) else None
+    yield MaterializeResult(
+        metadata=write_metadata(result, beta_wml_last=float(last["beta_wml"]) if last is not None else float("nan"))
+    )
+
+
+# ---- GARCH variance forecasts ------------------------------------------------------------------------
+
+
+def wml_variance_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
+    start, end = window_dates(context)
+    month_ends = MarketPanels(warehouse, end=end).month_ends
+    wml_daily = read_wml_daily(warehouse, end, month_ends)
+    month_ends = month_ends[month_ends >= wml_daily.index.min()]
+    context.log.info(f"GJR-GARCH over {len(month_ends)} month ends up to {end} (window [{start}, {end}))")
+    # every month end from the first: the expanding fits walk them in order, whatever the window
+    table = variance_forecast_table(wml_daily["wml"], month_ends, crash_params(settings))
+    table = in_window(table, "period_end", start, end)
+    result = warehouse.write_window(
+        WML_VARIANCE,
+        table,
+        date_column="period_end",
+        start=start,
+        end=end,
+        ddl=ddl(WML_VARIANCE, "period_end", dict.fromkeys(VARIANCE_COLUMNS, DOUBLE)),
+    )
+    last_vol = table["garch_vol"].dropna()
+    yield MaterializeResult(
+        metadata=write_metadata(
+            result,
+            garch_months=int(table["garch_var"].notna().sum()) if len(table) else 0,
+            blend_months=int(table["blend_vol"].notna().sum()) if len(table) else 0,
+            garch_vol_last_annualized=float(last_vol.iloc[-1] * np.sqrt(252)) if len(last_vol) else float("nan"),
+        )
+    )
+
+
+def build_model_assets(partitions: Partitions) -> list:
+    def partitioned(compute, key_, deps, description: str):
+        spec = asset_spec(key_, deps=deps, description=description, group=GROUP)
+        return partitioned_asset(
+            compute, name=f"crashes__{key_.path[-1]}", specs=[spec], partitions_def=partitions.monthly
+        )
+
+    return [
+        partitioned(
+            wml_asset,
+            WML_KEY,
+            [key(STOCK_RETURNS_MONTHLY), key(STOCK_RETURNS_DAILY)],
+            "Daniel-Moskowitz (2016) WML = D10 - D1 of value-weighted (float cap at formation) deciles on the "
+            "t-12..t-2 return (>= 8 valid months, all-stock breakpoints). Tables models.wml_monthly (row = "
+            "holding month), models.wml_daily (daily buy-and-hold returns of the same portfolios) and "
+            "models.wml_formation (period_end = formation date: stock_id, decile, weight, past_ret).",
+        ),
+        partitioned(
+            market_state_asset,
+            key(MARKET_STATE),
+            [key(MARKET_MONTHLY), key(STG_MARKET_DAILY)],
+            "Daniel-Moskowitz (2016) market state in HOLDING alignment (row t = month t): bear = I_B,t-1 "
+            "(24-month cumulative market TOTAL return to t-1 < 0), up = I_U,t (market excess return of month t "
+            "> 0, contemporaneous), market_var = variance of the 126 daily market returns up to the close of "
+            "t-1 (Eq. 4, decimal daily units), plus market_ret and market_excess of month t. Table "
+            "models.market_state.",
+        ),
+        partitioned(
+            wml_betas_asset,
+            key(WML_BETAS),
+            [WML_KEY, key(STG_MARKET_DAILY)],
+            "Daniel-Moskowitz (2016) Sec. 3.1 market betas of the winner decile, the loser decile and WML: "
+            "126-day daily OLS of excess returns on the market excess return and 10 lags, beta = sum of the 11 "
+            "slopes (with intercept). Row t = as of the close of month t. Table models.wml_betas.",
+        ),
+        partitioned(
+            wml_variance_asset,
+            key(WML_VARIANCE),
+            [WML_KEY],
+            "Daniel-Moskowitz (2016) App. D: GJR-GARCH(1,1) (arch) refit at each month end on daily WML up to "
+            "that month only, mean of the next 22 daily variance forecasts (garch_var, decimal daily "
+            "variance), trailing 126-day realized variance (rv_var) and their blend (blend_vol = b0 + b1 "
+            "sigma_GARCH + b2 sigma_126, b from expanding OLS on realized next-22-day vol). Row t = forecast "
+            "made at the close of t for month t+1. Table models.wml_variance_forecast.",
+        ),
+    ]
