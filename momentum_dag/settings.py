@@ -7,11 +7,12 @@ tests). Nothing else in the package reads the environment.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-DATA_SOURCES = ("synthetic", "files")
+DATA_SOURCES = ("synthetic", "files", "baostock")
 
 
 def _env(name: str, default: str) -> str:
@@ -81,11 +82,23 @@ class Settings:
     dmom_scheme: str = "expanding"
     dmom_min_months: int = 60
     dmom_rolling_window: int = 60
+    raw_force: bool = False
+    baostock_cache_dir: Path | None = None
+    baostock_index: str = "sh.000300"
+    baostock_rf_annual: float | None = None
+    baostock_retries: int = 5
+
+    @property
+    def baostock_cache(self) -> Path:
+        """``MOMENTUM_BAOSTOCK_CACHE_DIR``, else ``baostock_cache`` beside the DuckDB file."""
+        return self.baostock_cache_dir or self.duckdb_path.parent / "baostock_cache"
 
     @classmethod
     def from_env(cls) -> Settings:
         files_dir = _env("FILES_DIR", "")
         kenfrench_dir = _env("KENFRENCH_DIR", "")
+        baostock_cache_dir = _env("BAOSTOCK_CACHE_DIR", "")
+        baostock_rf = _env("BAOSTOCK_RF_ANNUAL", "")
         settings = cls(
             duckdb_path=Path(_env("DUCKDB_PATH", "data/momentum.duckdb")),
             reports_dir=Path(_env("REPORTS_DIR", "data/reports")),
@@ -108,6 +121,11 @@ class Settings:
             dmom_scheme=_env("DMOM_SCHEME", "expanding"),
             dmom_min_months=_env_int("DMOM_MIN_MONTHS", 60),
             dmom_rolling_window=_env_int("DMOM_ROLLING_WINDOW", 60),
+            raw_force=_env_bool("RAW_FORCE", False),
+            baostock_cache_dir=Path(baostock_cache_dir) if baostock_cache_dir else None,
+            baostock_index=_env("BAOSTOCK_INDEX", "sh.000300").strip().lower(),
+            baostock_rf_annual=_env_float("BAOSTOCK_RF_ANNUAL", 0.0) if baostock_rf.strip() else None,
+            baostock_retries=_env_int("BAOSTOCK_RETRIES", 5),
         )
         settings.check()
         return settings
@@ -124,6 +142,17 @@ class Settings:
             raise ValueError(f"MOMENTUM_SIM_EFFECT_SCALE must be in [0, 100), got {self.sim_effect_scale}")
         if self.sim_stocks < 50 or self.sim_industries < 2:
             raise ValueError("MOMENTUM_SIM_STOCKS must be >= 50 and MOMENTUM_SIM_INDUSTRIES >= 2")
+        if not re.fullmatch(r"(sh|sz)\.\d{6}", self.baostock_index):
+            raise ValueError(
+                f"MOMENTUM_BAOSTOCK_INDEX must be a baostock index code like sh.000300, got {self.baostock_index!r}"
+            )
+        if self.baostock_rf_annual is not None and not -0.05 <= self.baostock_rf_annual <= 0.5:
+            raise ValueError(
+                "MOMENTUM_BAOSTOCK_RF_ANNUAL must be an annual rate in decimals in [-0.05, 0.5] "
+                f"(e.g. 0.015), got {self.baostock_rf_annual}"
+            )
+        if not 0 <= self.baostock_retries <= 20:
+            raise ValueError(f"MOMENTUM_BAOSTOCK_RETRIES must be in [0, 20], got {self.baostock_retries}")
         if self.history_start.day != 1:
             raise ValueError(f"MOMENTUM_HISTORY_START must be the first day of a month, got {self.history_start}")
 

@@ -18,6 +18,7 @@ from momentum_dag.partitions import monthly_partitions
 from momentum_dag.settings import get_settings
 from momentum_dag.sources import data_source_label, make_provider
 from momentum_dag.sources.contract import RAW_TABLES, ddl
+from momentum_dag.sources.guard import row_count_guard
 from momentum_dag.warehouse import Warehouse, write_windows
 
 PROVIDER_TABLES = ("daily_bars", "market_daily", "fundamentals", "industry_membership")
@@ -56,7 +57,8 @@ def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse):
         spooled = _spool(provider.generate(generate_start, end), Path(spool))
         context.log.info(f"generated {len(spooled)} chunk(s) for [{start}, {end}); writing")
         with warehouse.get_connection() as conn:
-            results = write_windows(conn, tables, _read_spool(spooled), start=write_start, end=end)
+            guard = row_count_guard(settings.raw_force)  # "nothing lost": refuse a markedly smaller window
+            results = write_windows(conn, tables, _read_spool(spooled), start=write_start, end=end, guard=guard)
     source = data_source_label(settings)
     for name in PROVIDER_TABLES:
         yield MaterializeResult(
