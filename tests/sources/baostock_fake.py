@@ -15,7 +15,7 @@ The market (prices in yuan, shares in shares):
   (tradestatus 0) on 2020-02-03..05 and ST from 2020-04-01. backAdjustFactor: 1.0 until 03-09,
   10 / 9.5 from 03-10, 10 / 9.5 * 2 from 05-12.
 - ``sz.000002``: 20.00 every day; listed since 2001; DELISTED 2020-03-16 (last trading day 03-13).
-- ``sz.300003`` (ChiNext): listed 2020-04-15 (offer price 8.00, first close 11.52).
+- ``sz.300003`` (ChiNext): listed 2020-04-15 (offer price 8.00, first close 9.60: +20%, within the marts' checks).
 - ``sh.900901`` (a B-share) and ``sh.000001`` (an index) appear in query_stock_basic and are excluded.
 - Reports of sh.600001: 2019Q3 published 2019-10-25 (total 1.0e9, float 0.8e9), 2019Q4 published
   2020-03-20 (total 1.0e9, float 0.8e9), 2020Q1 published 2020-04-28 (total 1.0e9, float 0.9e9). The
@@ -110,8 +110,8 @@ def _bars_300003(day: date) -> list[str] | None:
     if day < date(2020, 4, 15):
         return None
     if day == date(2020, 4, 15):
-        return _bar(day, "sz.300003", 9.6, 11.52, 9.6, 11.52, 8.0, 3_000_000, 60.0)
-    return _bar(day, "sz.300003", 11.52, 11.52, 11.52, 11.52, 11.52, 300_000, 6.0)
+        return _bar(day, "sz.300003", 9.0, 9.6, 9.0, 9.6, 8.0, 3_000_000, 60.0)
+    return _bar(day, "sz.300003", 9.6, 9.6, 9.6, 9.6, 9.6, 300_000, 6.0)
 
 
 def _bars_index(day: date) -> list[str] | None:

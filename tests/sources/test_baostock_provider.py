@@ -104,8 +104,8 @@ def test_share_counts_are_point_in_time_and_follow_the_bonus_issue(run):
     assert row["total_mcap"] == pytest.approx(5.04 * 2.0e9) and row["float_mcap"] == pytest.approx(5.04 * 1.8e9)
     # a new listing without a published report: float implied by turnover 3e6 / 60% = 5e6, total = float
     ipo = _bar(tables, "sz.300003", "2020-04-15")
-    assert ipo["pre_close"] == 8.0 and ipo["close"] == 11.52
-    assert ipo["float_mcap"] == pytest.approx(11.52 * 5e6) and ipo["total_mcap"] == pytest.approx(11.52 * 5e6)
+    assert ipo["pre_close"] == 8.0 and ipo["close"] == 9.6
+    assert ipo["float_mcap"] == pytest.approx(9.6 * 5e6) and ipo["total_mcap"] == pytest.approx(9.6 * 5e6)
 
 
 def test_fundamentals_are_keyed_by_publication(run):
