@@ -13,6 +13,7 @@ filters at formation, ``dmom_`` directional momentum, ``crash_`` Daniel-Moskowit
 from __future__ import annotations
 
 import os
+import re
 import types
 import typing
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from pathlib import Path
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import create_model
 
-DATA_SOURCES = ("synthetic", "files")
+DATA_SOURCES = ("synthetic", "files", "baostock")
 VARIANCES = ("rv_var", "garch_var", "blend_var")
 
 
@@ -52,6 +53,18 @@ class Settings(ConfigurableResource):
     sim_seed: int = 20140101
     sim_effects: bool = True
     sim_effect_scale: float = 1.0
+
+    # The raw layer refuses to replace a window by markedly fewer rows (a partial download, an outage)
+    # unless forced.
+    raw_force: bool = False
+
+    # baostock provider: response cache (default: ``baostock_cache`` beside the DuckDB file), the index used
+    # as the market (CSI 300 by default), a constant annual risk-free rate (None: the one-year deposit rate),
+    # retries on network errors.
+    baostock_cache_dir: str | None = None
+    baostock_index: str = "sh.000300"
+    baostock_rf_annual: float | None = None
+    baostock_retries: int = 5
 
     filter_suspended: bool = True
     filter_st: bool = True
@@ -152,6 +165,17 @@ class Settings(ConfigurableResource):
         for name in ("crash_is_variance", "crash_oos_variance"):
             if getattr(self, name) not in VARIANCES:
                 raise ValueError(f"MOMENTUM_{name.upper()} must be one of {VARIANCES}, got {getattr(self, name)!r}")
+        if not re.fullmatch(r"(sh|sz)\.\d{6}", self.baostock_index):
+            raise ValueError(
+                f"MOMENTUM_BAOSTOCK_INDEX must be a baostock index code like sh.000300, got {self.baostock_index!r}"
+            )
+        if self.baostock_rf_annual is not None and not -0.05 <= self.baostock_rf_annual <= 0.5:
+            raise ValueError(
+                "MOMENTUM_BAOSTOCK_RF_ANNUAL must be an annual rate in decimals in [-0.05, 0.5] "
+                f"(e.g. 0.015), got {self.baostock_rf_annual}"
+            )
+        if not 0 <= self.baostock_retries <= 20:
+            raise ValueError(f"MOMENTUM_BAOSTOCK_RETRIES must be in [0, 20], got {self.baostock_retries}")
         if not 0 < self.fm_quantile < 0.5:
             raise ValueError(f"MOMENTUM_FM_QUANTILE must be in (0, 0.5), got {self.fm_quantile}")
 
@@ -176,6 +200,13 @@ class Settings(ConfigurableResource):
     @property
     def kenfrench_path(self) -> Path | None:
         return Path(self.kenfrench_dir) if self.kenfrench_dir else None
+
+    @property
+    def baostock_cache(self) -> Path:
+        """``MOMENTUM_BAOSTOCK_CACHE_DIR``, else ``baostock_cache`` beside the DuckDB file."""
+        if self.baostock_cache_dir:
+            return Path(self.baostock_cache_dir)
+        return self.warehouse_file.parent / "baostock_cache"
 
     @property
     def filters(self) -> TradabilityFilters:

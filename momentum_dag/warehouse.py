@@ -9,7 +9,7 @@ writing process at a time, so opening retries until ``lock_timeout_seconds`` and
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -124,13 +124,16 @@ def write_windows(
     *,
     start: date | datetime | pd.Timestamp,
     end: date | datetime | pd.Timestamp,
+    guard: Callable[[Mapping[str, WriteResult]], None] | None = None,
 ) -> dict[str, WriteResult]:
     """Replace the window [start, end) of several tables in ONE transaction.
 
     ``tables`` maps table -> (date column, optional CREATE DDL). ``chunks`` yields dicts table -> rows;
     chunks are consumed inside the transaction, so a generator (e.g. a simulator producing one year at a
     time) never needs the whole window in memory. Rows outside the window or any error roll back all
-    tables: nothing is half-written.
+    tables: nothing is half-written. ``guard``, if given, sees every table's :class:`WriteResult` after
+    the inserts and before the commit; raising there rolls everything back (the raw layer's "nothing
+    lost" check, :mod:`momentum_dag.sources.guard`).
     """
     start, end = _as_date(start), _as_date(end)
     written = dict.fromkeys(tables, 0)
@@ -166,11 +169,14 @@ def write_windows(
         for table, (date_column, _) in tables.items():
             if table not in cleared and table_exists(conn, table):
                 replaced[table] = _delete_window(conn, table, date_column, start, end)
+        results = {t: WriteResult(t, written[t], replaced[t], start, end) for t in tables}
+        if guard is not None:
+            guard(results)
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")
         raise
-    return {t: WriteResult(t, written[t], replaced[t], start, end) for t in tables}
+    return results
 
 
 def _delete_window(conn, table: str, date_column: str, start: date, end: date) -> int:
@@ -256,10 +262,12 @@ class Warehouse(DuckDBResource):
         with self.get_connection() as conn:
             return write_window(conn, table, frames, date_column=date_column, start=start, end=end, ddl=ddl)
 
-    def write_windows(self, tables: dict[str, tuple[str, str | None]], chunks, *, start, end) -> dict[str, WriteResult]:
+    def write_windows(
+        self, tables: dict[str, tuple[str, str | None]], chunks, *, start, end, guard=None
+    ) -> dict[str, WriteResult]:
         """Several tables' windows in ONE transaction (see :func:`write_windows`)."""
         with self.get_connection() as conn:
-            return write_windows(conn, tables, chunks, start=start, end=end)
+            return write_windows(conn, tables, chunks, start=start, end=end, guard=guard)
 
     def replace_tables(
         self, frames: dict[str, pd.DataFrame], *, notes_table: str | None = None, asset: str = "",

@@ -19,6 +19,7 @@ from momentum_dag.partitions import Partitions
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label, make_provider
 from momentum_dag.sources.contract import RAW_TABLES, ddl
+from momentum_dag.sources.guard import row_count_guard
 from momentum_dag.sources.kenfrench import (
     LINEARMODELS_LABEL,
     factor_returns_from_directory,
@@ -49,7 +50,10 @@ def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse, settin
         # Generate (the slow part) before taking the DuckDB write lock; chunks wait on disk, not in memory.
         spooled = _spool(provider.generate(generate_start, end), Path(spool))
         context.log.info(f"generated {len(spooled)} chunk(s) for [{start}, {end}); writing")
-        results = warehouse.write_windows(tables, _read_spool(spooled), start=first, end=end)
+        # "nothing lost": a window is never replaced by markedly fewer rows unless MOMENTUM_RAW_FORCE
+        results = warehouse.write_windows(
+            tables, _read_spool(spooled), start=first, end=end, guard=row_count_guard(settings.raw_force)
+        )
     source = data_source_label(settings)
     for name in PROVIDER_TABLES:
         yield MaterializeResult(

@@ -16,7 +16,18 @@ class Provider(Protocol):
 
 
 def make_provider(settings: Settings) -> Provider:
-    """The provider the settings name: the embedded synthetic market (default) or a folder of files."""
+    """The provider the settings name: the embedded synthetic market (default), a folder of files, or baostock."""
+    if settings.data_source == "baostock":
+        from momentum_dag.sources.baostock import BaostockProvider
+
+        return BaostockProvider(
+            None,
+            settings.baostock_cache,
+            history_start=settings.history_start_date,
+            index_code=settings.baostock_index,
+            rf_annual=settings.baostock_rf_annual,
+            retries=settings.baostock_retries,
+        )
     if settings.data_source == "files":
         from momentum_dag.sources.files import FilesProvider
 
@@ -35,6 +46,18 @@ def make_provider(settings: Settings) -> Provider:
 
 def data_source_label(settings: Settings) -> str:
     """One line saying where the numbers come from, shown in every report."""
+    if settings.data_source == "baostock":
+        from momentum_dag.sources.baostock import industry_caveat
+
+        rf = (
+            f"rf {settings.baostock_rf_annual:g} a year"
+            if settings.baostock_rf_annual is not None
+            else "rf the one-year deposit rate"
+        )
+        return (
+            f"baostock A-shares (market {settings.baostock_index}, {rf}); "
+            f"{industry_caveat(settings.baostock_cache)}"
+        )
     if settings.data_source == "files":
         return f"files ({settings.files_dir})"
     effects = f"effects x{settings.sim_effect_scale:g}" if settings.sim_effects else "effects off"
