@@ -43,6 +43,11 @@ class Settings(ConfigurableResource):
     duckdb_path: str = "data/momentum.duckdb"
     reports_dir: str = "data/reports"
     lock_timeout_seconds: int = 120
+    # A long backfill computes its range in chunks of this many months (each with its own lookback), so
+    # peak memory is set by the market's width, not by the range.
+    chunk_months: int = 24
+    # Dagster's SQLite run history commits without fsync (see momentum_dag/bookkeeping.py).
+    dagster_fast_commits: bool = True
     data_source: str = "synthetic"
     files_dir: str | None = None
     kenfrench_dir: str | None = None
@@ -176,6 +181,8 @@ class Settings(ConfigurableResource):
             )
         if not 0 <= self.baostock_retries <= 20:
             raise ValueError(f"MOMENTUM_BAOSTOCK_RETRIES must be in [0, 20], got {self.baostock_retries}")
+        if self.chunk_months < 1:
+            raise ValueError(f"MOMENTUM_CHUNK_MONTHS must be >= 1, got {self.chunk_months}")
         if not 0 < self.fm_quantile < 0.5:
             raise ValueError(f"MOMENTUM_FM_QUANTILE must be in (0, 0.5), got {self.fm_quantile}")
 

@@ -1,10 +1,9 @@
 """The registry: one entry per factor, upstream assets derived from the core functions' signatures."""
 
-import pandas as pd
 import pytest
 
 from momentum_dag.core.industry import INDUSTRY_MOMENTUM_FACTORS
-from momentum_dag.registry import FACTORS, INDUSTRY_DAILY, INDUSTRY_MONTHLY, STOCK_DAILY, complete_weeks, factor
+from momentum_dag.registry import FACTORS, INDUSTRY_DAILY, INDUSTRY_MONTHLY, STOCK_DAILY, factor
 
 
 def test_every_factor_of_the_seeds_is_registered_once():
@@ -27,15 +26,3 @@ def test_inputs_follow_the_function_signature():
     assert STOCK_DAILY in factor("momentum_lead_lag_enhanced").inputs
     with pytest.raises(KeyError, match="no registered factor"):
         factor("momentum_typo")
-
-
-def test_complete_weeks_drops_only_a_week_still_in_progress():
-    # Mon 2024-01-01 .. Wed 2024-01-10: the week of Jan 8 has only Mon-Wed in the data.
-    days = pd.bdate_range("2024-01-01", "2024-01-10")
-    ret = pd.DataFrame({"A": 0.01}, index=days)
-    weeks = complete_weeks(ret)
-    assert list(weeks.index) == [pd.Timestamp("2024-01-05")]
-    assert weeks.loc["2024-01-05", "A"] == pytest.approx(1.01**5 - 1)
-    # once Friday is in the data the week is complete
-    full = complete_weeks(pd.DataFrame({"A": 0.01}, index=pd.bdate_range("2024-01-01", "2024-01-12")))
-    assert list(full.index) == [pd.Timestamp("2024-01-05"), pd.Timestamp("2024-01-12")]

@@ -4,7 +4,6 @@ Views and tables are rebuilt whole; partitioned models replace their window in o
 DuckDB (``warehouse.write_window_sql``). Dependencies come from the models' ``ref``/``source`` calls.
 """
 
-
 from dagster import (
     AssetCheckResult,
     AssetCheckSpec,
@@ -18,7 +17,7 @@ from dagster import (
     multi_asset,
 )
 
-from momentum_dag.assets.common import WEEKLY_TAG, window_dates, write_metadata
+from momentum_dag.assets.common import WEEKLY_TAG, report_partition_counts, window_dates
 from momentum_dag.partitions import Partitions
 from momentum_dag.sql_models import SqlModel, check_sql, load_models, materialize
 from momentum_dag.warehouse import Warehouse
@@ -75,9 +74,11 @@ def build_sql_asset(model: SqlModel, models: dict[str, SqlModel], partitions: Pa
         start, end = window_dates(context) if partitioned else (None, None)
         with warehouse.get_connection() as conn:
             result = materialize(conn, model, models, start, end)
-            metadata = write_metadata(result) if result else {"table": MetadataValue.text(model.table)}
-            yield MaterializeResult(asset_key=model_key(model), metadata=metadata)
-            yield from _run_checks(conn, model)
+            checks = list(_run_checks(conn, model))
+        if result is not None:
+            report_partition_counts(context, model_key(model), warehouse, result, model.date_column)
+        yield MaterializeResult(asset_key=model_key(model), metadata={"table": MetadataValue.text(model.table)})
+        yield from checks
 
     return _asset
 

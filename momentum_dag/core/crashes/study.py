@@ -133,9 +133,14 @@ def wml_beta_table(
     return _reset_dates(betas.dropna(how="all"), "period_end")
 
 
-def variance_forecast_table(wml_daily: pd.Series, month_ends: pd.DatetimeIndex, params: CrashParams) -> pd.DataFrame:
+def variance_forecast_table(
+    wml_daily: pd.Series,
+    month_ends: pd.DatetimeIndex,
+    params: CrashParams,
+    known_garch_var: pd.Series | None = None,
+) -> pd.DataFrame:
     """GJR-GARCH, realized and blended variance forecasts made at each of ``month_ends`` (D&M App. D),
-    FORMATION alignment."""
+    FORMATION alignment; ``known_garch_var`` are forecasts already made (see ``garch_variance_forecasts``)."""
     forecasts = garch_variance_forecasts(
         wml_daily,
         month_ends,
@@ -144,6 +149,7 @@ def variance_forecast_table(wml_daily: pd.Series, month_ends: pd.DatetimeIndex, 
         min_obs=params.garch_min_days,
         refit_every=params.garch_refit_every,
         min_blend_pairs=params.blend_min_pairs,
+        known_garch_var=known_garch_var,
     )
     return _reset_dates(forecasts.dropna(how="all"), "period_end")
 

@@ -15,6 +15,7 @@ from momentum_dag.core.checks import (
     require_datetime_index,
     require_simple_returns,
 )
+from momentum_dag.core.panels import exact_row_sums
 
 FORMATION_COLUMNS = ["period_end", "stock_id", "decile", "weight", "past_ret"]
 
@@ -152,10 +153,10 @@ def wml_portfolios(
         cap_k = np.where(in_k, mcap, 0.0)
         held = in_k & ~np.isnan(next_ret)
         cap_held = np.where(held, mcap, 0.0)
-        total = cap_held.sum(axis=1)
+        total = exact_row_sums(cap_held)
         with np.errstate(invalid="ignore", divide="ignore"):
-            formation_weight[in_k] = (cap_k / cap_k.sum(axis=1, keepdims=True))[in_k]
-            out[:, k - 1] = np.where(held, cap_held * next_ret, 0.0).sum(axis=1) / total
+            formation_weight[in_k] = (cap_k / exact_row_sums(cap_k)[:, None])[in_k]
+            out[:, k - 1] = exact_row_sums(np.where(held, cap_held * next_ret, 0.0)) / total
         out[total == 0, k - 1] = np.nan
 
     holding_index = monthly_ret.index[1:]
@@ -229,9 +230,9 @@ def decile_daily_returns(daily_ret: pd.DataFrame, formation: pd.DataFrame) -> pd
     out = np.full((len(daily_ret), n_deciles), np.nan)
     for k in range(1, n_deciles + 1):
         v_k = np.where(dec == k, value, 0.0)
-        total = v_k.sum(axis=1)
+        total = exact_row_sums(v_k)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[:, k - 1] = np.where(total > 0, (v_k * r).sum(axis=1) / total, np.nan)
+            out[:, k - 1] = np.where(total > 0, exact_row_sums(v_k * r) / total, np.nan)
     result = pd.DataFrame(out, index=daily_ret.index, columns=decile_labels(n_deciles))
     return result.loc[result.notna().any(axis=1)]
 

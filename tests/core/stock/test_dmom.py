@@ -10,6 +10,7 @@ import statsmodels.api as sm
 from momentum_dag.core.panels import compound_by_period, period_ends
 from momentum_dag.core.stock.dmom import (
     LPM_TERMS,
+    dmom_features,
     dmom_forecasts,
     dmom_regressors,
     fit_lpm,
@@ -108,6 +109,29 @@ def test_dmom_regressors_nan_when_daily_data_missing_for_month():
     nov = got[got["period_end"] == monthly.index[0]]
     assert nov[["DP", "DN", "WP", "WN"]].isna().all().all()
     assert nov["MP"].tolist() == [1.0, 0.0]
+
+
+def test_a_week_counts_once_its_friday_has_passed_whatever_data_follow():
+    """December 2020 ends on Thursday the 31st before the New Year holiday: the week of Dec 28 has no
+    Friday by then, so it does not count at the month end - in a one-month run (data end Dec 31) and in a
+    backfill (data continue) alike. Before the calendar rule, the two runs disagreed."""
+    days = pd.bdate_range("2020-10-01", "2021-01-29").drop(pd.Timestamp("2021-01-01"))
+    daily = pd.DataFrame({"A": 0.01, "B": -0.01}, index=days)
+    daily.loc["2020-12-28":, "A"] = -0.01  # A turns down in the week of Dec 28
+    market = pd.Series(0.001, index=days) + pd.Series(np.arange(len(days)) % 3 * 1e-3, index=days)
+
+    def features(data):
+        monthly = compound_by_period(data, "M")
+        market_m = compound_by_period(market.loc[data.index].to_frame("m"), "M")["m"]
+        rows = dmom_features(data, data, market.loc[data.index], monthly, market_m)
+        return rows[rows["period_end"] == pd.Timestamp("2020-12-31")].reset_index(drop=True)
+
+    one_month, backfill = features(daily.loc[:"2020-12-31"]), features(daily)
+    pd.testing.assert_frame_equal(one_month, backfill)
+    a = one_month.set_index("entity_id").loc["A"]
+    # weeks of Oct 5 .. Dec 21 were up (12 capped); the Dec 28 week (down) is not complete at Dec 31
+    assert (a["WP"], a["WN"]) == (12.0, 0.0)
+    assert (a["DP"], a["DN"]) == (0.0, 4.0)  # the days do count: Dec 28-31 down
 
 
 def _random_market(n_stocks=20, start="2022-01-03", end="2023-12-29", seed=0):

@@ -222,7 +222,10 @@ def test_rerunning_a_partition_leaves_rows_identical(pipe):
     for table in PARTITIONED_TABLES:
         pd.testing.assert_frame_equal(before[table], pipe.table(table, _order(table)), obj=table)
     meta = _materializations(result, "models/wml")[0].metadata
-    assert meta["rows_written"].value == meta["rows_replaced"].value == 1  # one holding month replaced
+    assert meta["rows"].value == 1  # the partition's own row: one holding month
+    monthly = before["models.wml_monthly"]
+    june = monthly.loc[pd.to_datetime(monthly["period_end"]).dt.strftime("%Y-%m") == "2019-06", "wml"]
+    assert meta["wml"].value == pytest.approx(float(june.iloc[0]), rel=1e-12)  # that month's own figure
 
 
 # ---- unpartitioned: strategies and regressions -------------------------------------------------------------
@@ -317,7 +320,7 @@ def test_raw_factor_returns_window(pipe):
     may = raw.loc[pd.to_datetime(raw["dates"]).dt.strftime("%Y-%m") == "2016-05"].iloc[0]
     mom = rows.set_index("factor").loc["Mom", "ret"]
     assert mom == pytest.approx(float(may["Mom"]))  # the sample is already in decimals
-    assert _materializations(result, "raw/factor_returns_monthly")[0].metadata["rows_written"].value == len(
+    assert _materializations(result, "raw/factor_returns_monthly")[0].metadata["rows"].value == len(
         rows
     )
     first = pipe.run(["raw/factor_returns_monthly"], partition="2014-01-01")  # owns all earlier months
@@ -325,9 +328,9 @@ def test_raw_factor_returns_window(pipe):
         "select min(month_end) as lo, max(month_end) as hi from raw.factor_returns_monthly"
     )
     assert f"{months['lo'][0]:%Y-%m}" == "1949-01" and f"{months['hi'][0]:%Y-%m}" == "2016-05"
-    assert _materializations(first, "raw/factor_returns_monthly")[0].metadata["rows_written"].value > 10_000
+    assert _materializations(first, "raw/factor_returns_monthly")[0].metadata["rows"].value > 10_000
     later = pipe.run(["raw/factor_returns_monthly"], partition="2019-03-01")  # the sample ends 2017-03
-    assert _materializations(later, "raw/factor_returns_monthly")[0].metadata["rows_written"].value == 0
+    assert _materializations(later, "raw/factor_returns_monthly")[0].metadata["rows"].value == 0
 
 
 # ---- report pages ------------------------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""Factor, evaluation and report assets generated from the registry, materialized through Dagster."""
+"""Factor, evaluation and report assets generated from the registry, materialized through Dagster.
+
+(Range independence and look-ahead through the whole graph: tests/integration/test_monthly_operation.py.)"""
 
 import pandas as pd
 import pytest
@@ -36,24 +38,6 @@ def test_assets_come_from_the_registry():
     for spec in FACTORS:
         assert {f"factors/{spec.name}", f"eval/{spec.name}", f"reports/{spec.name}"} <= keys
     assert "models/dmom_lpm" in keys and "reports/index" in keys
-
-
-def test_values_at_t_do_not_change_when_later_months_arrive(run):
-    """Materialize through 2015-06, then through 2015-12 in a separate run: rows up to 2015-06 agree."""
-    first = {name: _rows(run("2014-01", "2015-06"), f"factors.{name}") for name in SELECTED}
-    second = run("2015-07", "2015-12")
-    for name, before in first.items():
-        after = _rows(second, f"factors.{name}")
-        after = after[pd.to_datetime(after["period_end"]) < pd.Timestamp("2015-07-01")].reset_index(drop=True)
-        pd.testing.assert_frame_equal(before, after, obj=name)
-
-
-def test_one_range_run_equals_month_by_month_runs(run):
-    """A single-run backfill computes each month exactly as separate monthly runs do."""
-    whole = _rows(run("2014-01", "2015-12"), "factors.momentum")
-    for month in ("2015-10", "2015-11", "2015-12"):
-        warehouse = run(month, month, only=("factors/momentum",))
-    pd.testing.assert_frame_equal(whole, _rows(warehouse, "factors.momentum"))
 
 
 def test_evaluation_uses_next_period_returns_and_reports_render(run):
