@@ -81,7 +81,10 @@ class Settings(ConfigurableResource):
     # 126 days with 10 lags (Sec. 3.1); daily GJR-GARCH refit each month on >= 252 days, 22-day horizon,
     # 126-day realized variance and their blend (App. D; 36 month pairs before the blend is used); the
     # expanding mean regression needs 36 months before the out-of-sample dynamic strategy starts; every
-    # strategy is scaled ex post to 19% a year (Fig. 5). Table 7's OOS strategy uses the 126-day RV.
+    # strategy is scaled ex post to 19% a year (Fig. 5). Table 7's OOS strategy uses the 126-day RV. The Ken
+    # French branch runs the same daily method on French's daily files; with monthly data only, every variance
+    # comes from a window of kf_var_window_months (>= 12: a 6-month variance collapses when returns are steady)
+    # and the GJR-GARCH is fitted to monthly returns (>= kf_garch_min_months).
     crash_n_deciles: int = 10
     crash_min_valid_months: int = 8
     crash_beta_window: int = 126
@@ -97,7 +100,7 @@ class Settings(ConfigurableResource):
     crash_oos_variance: str = "rv_var"
     crash_kf_garch_min_months: int = 120
     crash_kf_garch_refit_every: int = 1
-    crash_kf_var_window_months: int = 6
+    crash_kf_var_window_months: int = 12
 
     # Ehsani & Linnainmaa (2022): MA over months t-11..t with no skip month (Stata tssmooth ma, window(12));
     # Fama-French 30/70 value-weighted long-short legs; the factor sources entering the strategies; history
@@ -176,6 +179,11 @@ class Settings(ConfigurableResource):
             )
         if not 0 <= self.baostock_retries <= 20:
             raise ValueError(f"MOMENTUM_BAOSTOCK_RETRIES must be in [0, 20], got {self.baostock_retries}")
+        if self.crash_kf_var_window_months < 12:
+            raise ValueError(
+                "MOMENTUM_CRASH_KF_VAR_WINDOW_MONTHS must be >= 12 (the variance of fewer monthly returns collapses "
+                f"when they are steady, and the strategies invert it), got {self.crash_kf_var_window_months}"
+            )
         if not 0 < self.fm_quantile < 0.5:
             raise ValueError(f"MOMENTUM_FM_QUANTILE must be in (0, 0.5), got {self.fm_quantile}")
 

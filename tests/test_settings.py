@@ -23,6 +23,7 @@ def test_defaults(monkeypatch):
         ("MOMENTUM_HISTORY_START", "2014-01-15", "first day of a month"),
         ("MOMENTUM_DATA_SOURCE", "bloomberg", "MOMENTUM_DATA_SOURCE must be one of"),
         ("MOMENTUM_SIM_EFFECT_SCALE", "-1", "MOMENTUM_SIM_EFFECT_SCALE must be in"),
+        ("MOMENTUM_CRASH_KF_VAR_WINDOW_MONTHS", "6", "MOMENTUM_CRASH_KF_VAR_WINDOW_MONTHS must be >= 12"),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch, name, value, message):

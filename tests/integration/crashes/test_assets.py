@@ -354,7 +354,7 @@ def test_report_pages(pipe):
         assert (pipe.reports_dir / "momentum_crashes" / png).stat().st_size > 1000
     kf = (pipe.reports_dir / "momentum_crashes_kenfrench.html").read_text()
     assert "linearmodels.datasets.french" in kf
-    assert "GJR-GARCH runs on MONTHLY returns" in kf and "market variance" in kf
+    assert "MONTHLY fallback (no daily files)" in kf and "12 monthly returns to t-1" in kf
 
 
 # ---- the planted loser-beta effect on the default-size market ----------------------------------------------
@@ -396,20 +396,64 @@ MOM_CSV = """Missing data are indicated by -99.99.
 
 
 def test_kenfrench_files_source(tmp_path, monkeypatch):
-    from momentum_dag.assets.crashes.kenfrench import kenfrench_factors
-    from momentum_dag.settings import Settings
+    from momentum_dag.sources.kenfrench import kenfrench_crash_inputs
 
     (tmp_path / "F-F_Research_Data_Factors.CSV").write_text(FACTORS_CSV)
-    monkeypatch.setenv("MOMENTUM_KENFRENCH_DIR", str(tmp_path))
     with pytest.raises(ValueError, match="F-F_Momentum_Factor.CSV"):
-        kenfrench_factors(Settings.from_env())  # the momentum file is required for WML
+        kenfrench_crash_inputs(tmp_path)  # the momentum file is required for WML
     (tmp_path / "F-F_Momentum_Factor.CSV").write_text(MOM_CSV)
-    frame, label = kenfrench_factors(Settings.from_env())
-    assert str(tmp_path) in label
+    inputs = kenfrench_crash_inputs(tmp_path)
+    assert str(tmp_path) in inputs.label and inputs.daily is None
     # percent -> decimals: -5.77% and 1.97%; French's -99.99 missing code -> NaN
-    assert frame.loc["2016-01-31", "Mkt-RF"] == pytest.approx(-0.0577)
-    assert frame.loc["2016-01-31", "Mom"] == pytest.approx(0.0197)
-    assert np.isnan(frame.loc["2016-02-29", "Mom"])
+    assert inputs.monthly.loc["2016-01-31", "market_excess"] == pytest.approx(-0.0577)
+    assert inputs.monthly.loc["2016-01-31", "wml"] == pytest.approx(0.0197)
+    assert np.isnan(inputs.monthly.loc["2016-02-29", "wml"])
+
+
+def _french_daily_file(header: str, columns: list[str], frame: pd.DataFrame, title: str = "") -> str:
+    """``frame`` (decimals, index trade_date) as one of French's daily CSV files (percent, YYYYMMDD)."""
+    lines = [header, "", *([f"  {title}"] if title else []), "," + ",".join(columns)]
+    for day, row in zip(frame.index, frame.to_numpy(), strict=True):
+        lines.append(f"{day:%Y%m%d}," + ",".join(f"{100 * v:8.4f}" for v in row))
+    return "\n".join([*lines, "", "Copyright 2024 Kenneth R. French", ""])
+
+
+def test_kenfrench_page_uses_the_daily_method_with_daily_files(tmp_path, monkeypatch):
+    """French's daily factor and decile files in MOMENTUM_KENFRENCH_DIR: the asset runs the daily method
+    (126-day market variance from the daily file) and the page says so."""
+    rng = np.random.default_rng(4)
+    days = pd.bdate_range("2001-01-01", "2004-12-31")
+    market = pd.DataFrame({"Mkt-RF": rng.normal(0.0003, 0.01, len(days)), "RF": 0.0001}, index=days)
+    legs = pd.DataFrame(
+        {"Lo PRIOR": rng.normal(0.0, 0.015, len(days)), "Hi PRIOR": rng.normal(0.0005, 0.012, len(days))}, index=days
+    )
+    (tmp_path / "F-F_Research_Data_Factors_daily.CSV").write_text(
+        _french_daily_file("This file was created by CMPT_ME_BEME_RETS_DAILY.", ["Mkt-RF", "RF"], market)
+    )
+    (tmp_path / "10_Portfolios_Prior_12_2_Daily.CSV").write_text(
+        _french_daily_file(
+            "It contains value- and equal-weighted returns for 10 prior return portfolios.",
+            ["Lo PRIOR", "Hi PRIOR"],
+            legs,
+            title="Average Value Weighted Returns -- Daily",
+        )
+    )
+    monkeypatch.setenv("MOMENTUM_KENFRENCH_DIR", str(tmp_path))
+    monkeypatch.setenv("MOMENTUM_DUCKDB_PATH", str(tmp_path / "kf.duckdb"))
+    monkeypatch.setenv("MOMENTUM_REPORTS_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("MOMENTUM_CRASH_BLEND_MIN_PAIRS", "6")
+    monkeypatch.setenv("MOMENTUM_CRASH_OOS_MIN_MONTHS", "6")
+    pipeline = Pipeline(Warehouse(database=str(tmp_path / "kf.duckdb")))
+    pipeline.run(["models/kenfrench_crashes", "reports/momentum_crashes_kenfrench"])
+    state = pipeline.table("models.kenfrench_market_state", "period_end").set_index("period_end")
+    total = (market["Mkt-RF"] + market["RF"]).round(6)  # the file holds 4 decimals of a percent
+    expected = total.loc[:"2003-05-31"].iloc[-126:].var(ddof=1)
+    assert state.loc["2003-06-30", "market_var"] == pytest.approx(expected, rel=1e-9)
+    june = (1 + legs.round(6)).loc["2003-06"].prod()
+    wml_june = june["Hi PRIOR"] - june["Lo PRIOR"]
+    assert state.loc["2003-06-30", "wml"] == pytest.approx(wml_june, rel=1e-9)
+    page = (tmp_path / "reports" / "momentum_crashes_kenfrench.html").read_text()
+    assert "DAILY method" in page and "Hi PRIOR - Lo PRIOR" in page and "MONTHLY fallback" not in page
 
 
 def test_gap_in_daily_wml_is_an_error(tmp_path):
