@@ -263,6 +263,10 @@ STOCK_FACTORS: list[FactorSpec] = [
 ]
 
 DAYS = (20, 60, 120, 240)
+# The source reports' own windows join the common grid: Haitong's Calmar N = 63 days, Kaiyuan's amplitude
+# cut N = 160 days (with lambda = 70%, the function's default).
+CALMAR_DAYS = (20, 60, 63, 120, 240)
+AMPLITUDE_DAYS = (20, 60, 120, 160, 240)
 
 INDUSTRY_FACTORS: list[FactorSpec] = [
     _industry("momentum", DAYS, "window", "Moskowitz & Grinblatt (1999) industry momentum: P_t/P_{t-N} - 1",
@@ -275,7 +279,7 @@ INDUSTRY_FACTORS: list[FactorSpec] = [
               "Mean over the last N days of the standardized daily cross-industry rank of returns."),
     _industry("momentum_sharpe", DAYS, "window", "Orient Securities (2022-12-01) 量化策略研究之六: mean(r)/std(r)",
               "Mean over standard deviation of the industry's daily returns over the last N days."),
-    _industry("momentum_calmar_ratio", DAYS, "window",
+    _industry("momentum_calmar_ratio", CALMAR_DAYS, "window",
               "Haitong Securities (2018-04-11) 行业轮动系列7: Calmar = ann. return / |MDD|",
               "Annualized N-day return over the absolute maximum drawdown of the N+1 closes."),
     _industry("momentum_turnover_adj", DAYS, "window",
@@ -290,7 +294,7 @@ INDUSTRY_FACTORS: list[FactorSpec] = [
               "Huaxin Securities (2024-06-24) 动量、拥挤度、轮动速率的统一",
               "z(N-day return) + z(rebound from the N-day low); the 15% most crowded industries (MA5 amount "
               "percentile in its own 240-day history) are removed."),
-    _industry("momentum_amplitude_cut", DAYS, "window",
+    _industry("momentum_amplitude_cut", AMPLITUDE_DAYS, "window",
               "Kaiyuan Securities (2020-07-21) 开源量化评论(3): low-amplitude-day momentum",
               "Sum of log returns of the 70% lowest-amplitude (high/low - 1) days among the last N days."),
     _industry("momentum_pure_liquidity_stripped", DAYS, "window",

@@ -25,6 +25,7 @@ from pydantic import create_model
 
 DATA_SOURCES = ("synthetic", "files", "baostock")
 VARIANCES = ("rv_var", "garch_var", "blend_var")
+BREAKPOINTS = ("all", "nyse_like")
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,11 @@ class Settings(ConfigurableResource):
     # French branch runs the same daily method on French's daily files; with monthly data only, every variance
     # comes from a window of kf_var_window_months (>= 12: a 6-month variance collapses when returns are steady)
     # and the GJR-GARCH is fitted to monthly returns (>= kf_garch_min_months).
+    # WML breakpoints: "all" stocks (D&M) or "nyse_like", the largest crash_large_cap_share of stocks by cap
+    # standing in for NYSE stocks (Ken French's deciles); deciles hold only stocks that pass the filter_*
+    # tradability filters at formation, the same as the factor evaluation.
+    crash_breakpoints: str = "all"
+    crash_large_cap_share: float = 0.3
     crash_n_deciles: int = 10
     crash_min_valid_months: int = 8
     crash_beta_window: int = 126
@@ -179,6 +185,10 @@ class Settings(ConfigurableResource):
             )
         if not 0 <= self.baostock_retries <= 20:
             raise ValueError(f"MOMENTUM_BAOSTOCK_RETRIES must be in [0, 20], got {self.baostock_retries}")
+        if self.crash_breakpoints not in BREAKPOINTS:
+            raise ValueError(f"MOMENTUM_CRASH_BREAKPOINTS must be one of {BREAKPOINTS}, got {self.crash_breakpoints!r}")
+        if not 0 < self.crash_large_cap_share <= 1:
+            raise ValueError(f"MOMENTUM_CRASH_LARGE_CAP_SHARE must be in (0, 1], got {self.crash_large_cap_share}")
         if self.crash_kf_var_window_months < 12:
             raise ValueError(
                 "MOMENTUM_CRASH_KF_VAR_WINDOW_MONTHS must be >= 12 (the variance of fewer monthly returns collapses "

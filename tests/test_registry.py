@@ -1,5 +1,7 @@
 """The registry: one entry per factor, upstream assets derived from the core functions' signatures."""
 
+import inspect
+
 import pandas as pd
 import pytest
 
@@ -39,3 +41,11 @@ def test_complete_weeks_drops_only_a_week_still_in_progress():
     # once Friday is in the data the week is complete
     full = complete_weeks(pd.DataFrame({"A": 0.01}, index=pd.bdate_range("2024-01-01", "2024-01-12")))
     assert list(full.index) == [pd.Timestamp("2024-01-05"), pd.Timestamp("2024-01-12")]
+
+
+def test_the_source_reports_own_windows_are_computed():
+    """Haitong (2018) recommends Calmar N = 63 days; Kaiyuan (2020) finds N = 160 with lambda = 70% best."""
+    assert 63 in factor("momentum_calmar_ratio").windows
+    assert 160 in factor("momentum_amplitude_cut").windows
+    keep_share = inspect.signature(INDUSTRY_MOMENTUM_FACTORS["momentum_amplitude_cut"]).parameters["keep_share"]
+    assert keep_share.default == 0.7

@@ -24,6 +24,8 @@ def test_defaults(monkeypatch):
         ("MOMENTUM_DATA_SOURCE", "bloomberg", "MOMENTUM_DATA_SOURCE must be one of"),
         ("MOMENTUM_SIM_EFFECT_SCALE", "-1", "MOMENTUM_SIM_EFFECT_SCALE must be in"),
         ("MOMENTUM_CRASH_KF_VAR_WINDOW_MONTHS", "6", "MOMENTUM_CRASH_KF_VAR_WINDOW_MONTHS must be >= 12"),
+        ("MOMENTUM_CRASH_BREAKPOINTS", "nyse", "MOMENTUM_CRASH_BREAKPOINTS must be one of"),
+        ("MOMENTUM_CRASH_LARGE_CAP_SHARE", "0", "MOMENTUM_CRASH_LARGE_CAP_SHARE must be in"),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch, name, value, message):

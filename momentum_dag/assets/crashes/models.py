@@ -17,6 +17,7 @@ from momentum_dag.assets.common import (
     write_metadata,
 )
 from momentum_dag.assets.common import dated_table_ddl as ddl
+from momentum_dag.assets.factors.evaluation import tradable_at
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.crashes.study import (
     CrashParams,
@@ -78,9 +79,9 @@ def wml_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Se
     params = crash_params(settings)
     start, end = window_dates(context)
     panels = MarketPanels(warehouse, end=end)
-    tables = wml_tables(
-        panels.stock_monthly("ret"), panels.stock_monthly("float_mcap"), panels.stock_daily("ret"), params
-    )
+    monthly_ret = panels.stock_monthly("ret")
+    tradable = tradable_at(panels, monthly_ret.index, settings)  # the evaluation's filters, one setting each
+    tables = wml_tables(monthly_ret, panels.stock_monthly("float_mcap"), panels.stock_daily("ret"), params, tradable)
     stored = {WML_MONTHLY: tables["monthly"], WML_DAILY: tables["daily"], WML_FORMATION: tables["formation"]}
     date_columns = _wml_ddl(params.n_deciles)
     chunk = {t: in_window(stored[t], column, start, end) for t, (column, _) in date_columns.items()}
@@ -204,7 +205,11 @@ def build_model_assets(partitions: Partitions) -> list:
             WML_KEY,
             [key(STOCK_RETURNS_MONTHLY), key(STOCK_RETURNS_DAILY)],
             "Daniel-Moskowitz (2016) WML = D10 - D1 of value-weighted (float cap at formation) deciles on the "
-            "t-12..t-2 return (>= 8 valid months, all-stock breakpoints). Tables models.wml_monthly (row = "
+            "t-12..t-2 return (>= 8 valid months; all-stock breakpoints, or large-cap 'NYSE-like' ones with "
+            "MOMENTUM_CRASH_BREAKPOINTS=nyse_like) of the stocks tradable at formation (the evaluation's "
+            "MOMENTUM_FILTER_* filters: not suspended, not ST, not limit-up, listed >= 60 days); buy and hold, "
+            "a delisted stock's last return counts and its weight is not redistributed. Tables "
+            "models.wml_monthly (row = "
             "holding month), models.wml_daily (daily buy-and-hold returns of the same portfolios) and "
             "models.wml_formation (period_end = formation date: stock_id, decile, weight, past_ret).",
         ),

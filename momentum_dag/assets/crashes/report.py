@@ -50,6 +50,33 @@ def _strategy_frames(warehouse: Warehouse, returns_table: str, weights_table: st
     return wide_strategy_frame(returns, "ret"), wide_strategy_frame(weights, "weight")
 
 
+def _breakpoints_text(settings: Settings) -> str:
+    if settings.crash_breakpoints == "nyse_like":
+        return (
+            f"NYSE-like breakpoints: set by the largest {settings.crash_large_cap_share:.0%} of stocks by float cap, "
+            "standing in for Ken French's NYSE breakpoints"
+        )
+    return "all-stock breakpoints, as D&M"
+
+
+def _tradability_text(settings: Settings) -> str:
+    """The formation filters, the same settings as the factor evaluation's."""
+    filters = settings.filters
+    dropped = [
+        name
+        for name, on in (("suspended", filters.suspended), ("ST", filters.st), ("limit-up", filters.limit_up))
+        if on
+    ]
+    if filters.min_listed_days > 0:
+        dropped.append(f"listed fewer than {filters.min_listed_days} trading days")
+    if not dropped:
+        return "Every stock with a return and a cap enters the deciles (tradability filters off)."
+    return (
+        f"Only stocks tradable at formation enter the deciles: {', '.join(dropped)} stocks are dropped, the same "
+        "filters (MOMENTUM_FILTER_*) as the factor evaluation."
+    )
+
+
 def _summary(warehouse: Warehouse, table: str) -> pd.DataFrame | None:
     frame = warehouse.table_or_none(table)
     if frame is None or frame.empty:
@@ -107,7 +134,8 @@ def momentum_crashes_report(
     )
     intro = (
         f"{PAPER}. WML = top minus bottom decile of value-weighted 12-2 momentum deciles (>= 8 valid "
-        "months, all-stock breakpoints), held one month; dates are holding months unless stated. Bear = "
+        f"months, {_breakpoints_text(settings)}), held one month; dates are holding months unless stated. "
+        f"{_tradability_text(settings)} Bear = "
         "I_B,t-1 (24-month cumulative market total return to t-1 below zero), up = I_U,t, market variance = "
         "126 daily market returns to t-1 (decimal daily units). GARCH and lagged betas use the daily "
         "buy-and-hold returns of the same portfolios."

@@ -38,13 +38,15 @@ from momentum_dag.core.crashes.strategy import (
     to_holding_alignment,
 )
 from momentum_dag.core.crashes.volatility import garch_variance_forecasts, garch_variance_forecasts_monthly
-from momentum_dag.core.crashes.wml import decile_daily_returns, decile_labels, wml_portfolios
+from momentum_dag.core.crashes.wml import decile_daily_returns, decile_labels, large_cap_mask, wml_portfolios
 
 
 @dataclass(frozen=True)
 class CrashParams:
     """The study's parameters (values from the ``crash_*`` settings; see ``momentum_dag.settings``).
 
+    - breakpoints, large_cap_share: "all" (D&M's all-stock breakpoints) or "nyse_like" (breakpoints from the
+      ``large_cap_share`` largest stocks by cap, standing in for Ken French's NYSE breakpoints).
     - n_deciles, min_valid_months: WML deciles and the valid months of t-12..t-2 a stock needs (D&M Sec. 2).
     - beta_window, beta_lags: lagged-beta regressions (D&M Sec. 3.1).
     - garch_min_days, garch_refit_every, garch_horizon, rv_window_days, blend_min_pairs: the daily
@@ -55,6 +57,8 @@ class CrashParams:
     - kf_garch_min_months, kf_garch_refit_every, kf_var_window_months: the monthly (Ken French) branch.
     """
 
+    breakpoints: str
+    large_cap_share: float
     n_deciles: int
     min_valid_months: int
     beta_window: int
@@ -83,15 +87,28 @@ def _reset_dates(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def wml_tables(
-    monthly_ret: pd.DataFrame, float_mcap: pd.DataFrame, daily_ret: pd.DataFrame, params: CrashParams
+    monthly_ret: pd.DataFrame,
+    float_mcap: pd.DataFrame,
+    daily_ret: pd.DataFrame,
+    params: CrashParams,
+    tradable: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """WML rows from the stock panels (D&M Sec. 2): ``monthly`` (period_end = holding month, wml, d1..dn),
     ``daily`` (trade_date, wml, d1..dn: daily buy-and-hold returns of the same portfolios), ``formation``
     (period_end = formation date, stock_id, decile, weight, past_ret) and ``universe`` (period_end,
-    n_stocks with a return) for coverage figures."""
+    n_stocks with a return) for coverage figures. ``tradable`` (formation date x stock, True = may enter)
+    restricts the deciles; ``params.breakpoints`` picks all-stock or large-cap ("nyse_like") breakpoints."""
     mcap = float_mcap.reindex_like(monthly_ret)
+    if tradable is not None:
+        tradable = tradable.reindex_like(monthly_ret).fillna(False).astype(bool)
+    mask = large_cap_mask(mcap, params.large_cap_share) if params.breakpoints == "nyse_like" else None
     deciles, wml, formation = wml_portfolios(
-        monthly_ret, mcap, n_deciles=params.n_deciles, min_valid_months=params.min_valid_months
+        monthly_ret,
+        mcap,
+        n_deciles=params.n_deciles,
+        min_valid_months=params.min_valid_months,
+        breakpoint_mask=mask,
+        tradable=tradable,
     )
     labels = decile_labels(params.n_deciles)
     monthly = _reset_dates(pd.concat([wml, deciles], axis=1).dropna(subset=["wml"]), "period_end")

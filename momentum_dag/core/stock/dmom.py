@@ -194,7 +194,8 @@ def dmom_forecasts(
       - MN != MP, WN != WP, DN != DP at s (the last month, week and day returns are non-zero);
       - the 12 monthly returns s-11..s are present (replication ``drop if missing(MND12)``).
     The forecast at t (for month t+1) uses the regressors at t of stocks whose 12 monthly returns t-11..t
-    are present and whose regressors are all finite (the replication drops other rows from its dataset).
+    are present, that have more than ``min_obs_per_stock`` monthly returns up to t, and whose regressors are
+    all finite: the replication removes such stocks from its dataset, so from both training and scoring.
     A month gets a fit only when the training set spans at least ``min_months`` distinct outcome months.
 
     Returns ``(forecasts, coefficients)``:
@@ -265,7 +266,7 @@ def dmom_forecasts(
         coef_parts.append(pd.DataFrame({"period_end": months[p], "term": terms, "coef": coef,
                                         "t_stat": t_stat, "n_obs": int(n_fit), "r2": r2}))
         idx = order[bounds[p]:bounds[p + 1]]
-        idx = idx[usable[idx]]
+        idx = idx[usable[idx] & eligible[t_pos[idx], s_pos[idx]]]
         part = rows.iloc[idx][["period_end", "entity_id", *REGRESSOR_COLUMNS]].copy()
         part.insert(2, "window", 0)
         part.insert(3, "value", X[idx] @ coef)

@@ -348,9 +348,11 @@ def test_min_obs_filter_counts_only_up_to_t(late_listing):
     # 12 usable pairs s = 21..32). At 34 C qualifies (25 returns): 4 * 23 + 13 (s = 21..33) = 105.
     assert n_obs.loc[m[33]] == 88
     assert n_obs.loc[m[34]] == 105
-    # C is still forecast at 33 (filters restrict estimation only), once it has 12 months (s >= 21).
-    assert ((f.period_end == m[33]) & (f.entity_id == "C")).any()
-    assert not ((f.period_end == m[20]) & (f.entity_id == "C")).any()
+    # The same filter applies to the stocks scored: C (24 returns up to 33) is first forecast at 34, the
+    # full-history stocks from 24 on.
+    forecast = f.groupby("entity_id")["period_end"].min()
+    assert forecast["C"] == m[34] and forecast["A"] == m[24]
+    assert not ((f.period_end == m[33]) & (f.entity_id == "C")).any()
     X, y = _expected_training(regs, ret, 34, min_obs=24)
     ref = sm.OLS(y, sm.add_constant(X)).fit()
     got = c[c.period_end == m[34]]

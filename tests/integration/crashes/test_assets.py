@@ -125,8 +125,8 @@ def test_wml_is_top_minus_bottom_decile(pipe):
 
 
 def test_decile_return_recomputed_from_formation_weights(pipe):
-    # d10 of holding month June 2018 = sum(w_i r_i) / sum(w_i) over the stocks formed into decile 10 at
-    # the May 2018 month end whose June return exists (weights renormalised over held stocks).
+    # d10 of holding month June 2018 = sum(w_i r_i) / sum(w_i) over EVERY stock formed into decile 10 at the
+    # May 2018 month end, a stock without a June return counting 0 (buy and hold, weight not redistributed).
     expected = pipe.warehouse.query(
         """
         with f as (select * from models.wml_formation
@@ -134,7 +134,8 @@ def test_decile_return_recomputed_from_formation_weights(pipe):
                                        where period_end < '2018-06-01') and decile in (1, 10)),
              r as (select stock_id, ret from marts.stock_returns_monthly
                    where month_end >= '2018-06-01' and month_end < '2018-07-01')
-        select decile, sum(weight * ret) / sum(weight) as ret from f join r using (stock_id) group by decile
+        select decile, sum(weight * coalesce(ret, 0)) / sum(weight) as ret
+        from f left join r using (stock_id) group by decile
         """
     ).set_index("decile")["ret"]
     row = pipe.warehouse.query(
@@ -143,6 +144,23 @@ def test_decile_return_recomputed_from_formation_weights(pipe):
     ).iloc[0]
     assert row["d10"] == pytest.approx(expected[10], rel=1e-10)
     assert row["d1"] == pytest.approx(expected[1], rel=1e-10)
+
+
+def test_deciles_hold_only_stocks_tradable_at_formation(pipe):
+    """The evaluation's filters (MOMENTUM_FILTER_*): no suspended, ST, limit-up or newly listed stock is
+    formed into a decile; recomputed from the daily mart's flags on the formation day."""
+    untradable = pipe.warehouse.query(
+        """select count(*) as n from models.wml_formation f join marts.stock_returns_daily d
+           on d.stock_id = f.stock_id and d.trade_date = f.period_end
+           where d.is_suspended or d.is_st or d.is_limit_up or d.listed_days < 60"""
+    )["n"][0]
+    assert untradable == 0
+    excluded = pipe.warehouse.query(
+        """select count(*) as n from marts.stock_returns_daily d
+           where d.trade_date in (select distinct period_end from models.wml_formation)
+           and (d.is_suspended or d.is_st or d.is_limit_up)"""
+    )["n"][0]
+    assert excluded > 0  # the filters had stocks to remove
 
 
 def test_formation_weights_and_breakpoints(pipe):
@@ -156,6 +174,8 @@ def test_formation_weights_and_breakpoints(pipe):
 
 
 def test_daily_buy_and_hold_compounds_to_monthly(pipe):
+    """One rule for both: the daily returns of each decile compound to its monthly return in every month,
+    delisting months included (a delisted stock's last return counts, its weight is not redistributed)."""
     daily = pipe.table("models.wml_daily", "trade_date").set_index("trade_date")
     daily.index = pd.to_datetime(daily.index)
     compounded = (1 + daily[["d1", "d10"]]).groupby(daily.index.to_period("M")).prod() - 1
@@ -163,17 +183,12 @@ def test_daily_buy_and_hold_compounds_to_monthly(pipe):
     monthly.index = pd.to_datetime(monthly.index).to_period("M")
     joined = compounded.join(monthly[["d1", "d10"]], rsuffix="_m").dropna()
     assert len(joined) == 60
-    # Exact only where every formed d1/d10 stock has a holding-month return: a stock delisted at the
-    # formation month end is dropped from the monthly decile (weights renormalised) but held at 0% in the
-    # daily buy-and-hold (core.crashes_wml docstrings), so those months differ by design.
-    dropped = pipe.warehouse.query(
-        """select distinct f.period_end from models.wml_formation f where f.decile in (1, 10)
+    without_return = pipe.warehouse.query(
+        """select count(*) as n from models.wml_formation f where f.decile in (1, 10)
            and not exists (select 1 from marts.stock_returns_monthly m where m.stock_id = f.stock_id
                            and m.month_end > f.period_end and m.month_end < f.period_end + interval 40 day)"""
-    )
-    holding = set(pd.to_datetime(dropped["period_end"]).dt.to_period("M") + 1)
-    assert 0 < len(holding) <= 3
-    joined = joined.loc[~joined.index.isin(holding)]
+    )["n"][0]
+    assert without_return > 0  # delisted right after formation: held at 0% in both
     assert joined["d10"].to_numpy() == pytest.approx(joined["d10_m"].to_numpy(), rel=1e-9, abs=1e-12)
     assert joined["d1"].to_numpy() == pytest.approx(joined["d1_m"].to_numpy(), rel=1e-9, abs=1e-12)
 
