@@ -101,8 +101,8 @@ def complete_weeks(daily_ret: pd.DataFrame) -> pd.DataFrame:
 
 def _dmom(enhanced: bool) -> Callable:
     def compute(panels, window: int, settings: Settings) -> FactorOutput:
-        daily = panels.stock_daily("ret")
-        monthly = panels.stock_monthly("ret")
+        daily = panels.stock_daily("ret")  # NaN on suspended days: durations and IVL use traded days only
+        monthly = panels.stock_monthly("ret").where(panels.stock_monthly("n_days") > 0)  # a month with a trade
         market = panels.market_daily
         idio = idiosyncratic_variance(panels.stock_daily("excess_ret"), market["market_excess"])
         regressors = dmom_regressors(

@@ -35,7 +35,8 @@ def idiosyncratic_variance(
     Del Viva, Sala & Souza (2024) regressor V_{i,t-1} (replication: ``IVL = l1.IV^2`` with
     IV = sqrt(mean(CAPM_Residuals^2)) from ``Preparing_Daily_Variables.do``). For each stock and calendar
     month, OLS of the daily excess return on the daily market excess return over the days where both are
-    present; the residual variance divides by n (mean of squares), as the replication does.
+    present (a suspended day has no return, so these are the days the stock traded); the residual variance
+    divides by n (mean of squares), as the replication does.
 
     Replication quirk NOT copied: its residual is ``xret - alpha - beta * av_mktrf`` with the MONTHLY
     AVERAGE market, which equals xret - mean(xret), i.e. total (not idiosyncratic) variance. We use the
@@ -102,7 +103,8 @@ def dmom_regressors(
       - ``idio_var``: output of :func:`idiosyncratic_variance` (monthly), aligned by calendar month;
       - ``market_excess_monthly``: Series of the month's market excess return, aligned by calendar month.
 
-    Durations (capped at ``cap`` = 12; zero and NaN returns break runs, see :func:`run_durations`):
+    Durations (capped at ``cap`` = 12; a zero return breaks a run, a missing one (no trade) is skipped, see
+    :func:`run_durations`):
       - MP/MN: monthly run ending with month t, counted across month boundaries;
       - WP/WN: run ending with the last week whose last trading day is <= t and in month t (a week that
         straddles the month end is not complete at t and is not used);
