@@ -26,6 +26,7 @@ from pydantic import create_model
 DATA_SOURCES = ("synthetic", "files", "baostock")
 VARIANCES = ("rv_var", "garch_var", "blend_var")
 BREAKPOINTS = ("all", "nyse_like")
+SIM_PROFILES = ("realistic", "strong", "null")
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,10 @@ class Settings(ConfigurableResource):
     sim_stocks: int = 1000
     sim_industries: int = 31
     sim_seed: int = 20140101
-    sim_effects: bool = True
+    # The synthetic market's profile: "realistic" (default: headline figures near published A-share ones),
+    # "strong" (every effect detectable on a small market: the tests' profile) or "null" (every effect off);
+    # sim_effect_scale multiplies the profile's predictive effects.
+    sim_profile: str = "realistic"
     sim_effect_scale: float = 1.0
 
     # The raw layer refuses to replace a window by markedly fewer rows (a partial download, an outage)
@@ -159,6 +163,8 @@ class Settings(ConfigurableResource):
             raise ValueError("MOMENTUM_DATA_SOURCE=files needs MOMENTUM_FILES_DIR (a folder of CSV/Parquet files)")
         if self.dmom_scheme not in ("expanding", "rolling"):
             raise ValueError(f"MOMENTUM_DMOM_SCHEME must be 'expanding' or 'rolling', got {self.dmom_scheme!r}")
+        if self.sim_profile not in SIM_PROFILES:
+            raise ValueError(f"MOMENTUM_SIM_PROFILE must be one of {SIM_PROFILES}, got {self.sim_profile!r}")
         if not 0 <= self.sim_effect_scale < 100:
             raise ValueError(f"MOMENTUM_SIM_EFFECT_SCALE must be in [0, 100), got {self.sim_effect_scale}")
         if self.sim_stocks < 50 or self.sim_industries < 2:
