@@ -103,7 +103,7 @@ def _dmom(enhanced: bool) -> Callable:
         # the regressors of every past month are stored per month (models.dmom_features): the expanding LPM
         # refits on them without re-deriving durations from all daily history
         regressors = panels.dmom_features()
-        monthly = panels.stock_monthly("ret")
+        monthly = panels.stock_monthly("ret").where(panels.stock_monthly("n_days") > 0)  # months with a trade
         forecasts, coefficients = dmom_forecasts(
             regressors,
             monthly,
@@ -271,6 +271,10 @@ CROWDING_DAYS = 240  # momentum_rebound_with_crowding_filter: MA5 amount percent
 ANOMALY_ZSCORE_DAYS = 240  # momentum_pure_liquidity_stripped: time-series z-scores over 240 days
 LASSO_TRAIN_MONTHS = 36  # momentum_cross_industry_lasso: last 36 training months
 PCA_DAYS = 120  # momentum_pca: explained variance over 120 days, compared with 5 weeks earlier
+# The source reports' own windows join the common grid: Haitong's Calmar N = 63 days, Kaiyuan's amplitude
+# cut N = 160 days (with lambda = 70%, the function's default).
+CALMAR_DAYS = (20, 60, 63, 120, 240)
+AMPLITUDE_DAYS = (20, 60, 120, 160, 240)
 
 INDUSTRY_FACTORS: list[FactorSpec] = [
     _industry("momentum", DAYS, "window", "Moskowitz & Grinblatt (1999) industry momentum: P_t/P_{t-N} - 1",
@@ -287,7 +291,7 @@ INDUSTRY_FACTORS: list[FactorSpec] = [
     _industry("momentum_sharpe", DAYS, "window", "Orient Securities (2022-12-01) 量化策略研究之六: mean(r)/std(r)",
               "Mean over standard deviation of the industry's daily returns over the last N days.",
               lookback=lambda w: Lookback(days=w + 1)),
-    _industry("momentum_calmar_ratio", DAYS, "window",
+    _industry("momentum_calmar_ratio", CALMAR_DAYS, "window",
               "Haitong Securities (2018-04-11) 行业轮动系列7: Calmar = ann. return / |MDD|",
               "Annualized N-day return over the absolute maximum drawdown of the N+1 closes.",
               lookback=lambda w: Lookback(days=w + 1)),
@@ -306,7 +310,7 @@ INDUSTRY_FACTORS: list[FactorSpec] = [
               "z(N-day return) + z(rebound from the N-day low); the 15% most crowded industries (MA5 amount "
               "percentile in its own 240-day history) are removed.",
               lookback=lambda w: Lookback(days=max(w + 1, CROWDING_DAYS + 5))),
-    _industry("momentum_amplitude_cut", DAYS, "window",
+    _industry("momentum_amplitude_cut", AMPLITUDE_DAYS, "window",
               "Kaiyuan Securities (2020-07-21) 开源量化评论(3): low-amplitude-day momentum",
               "Sum of log returns of the 70% lowest-amplitude (high/low - 1) days among the last N days.",
               lookback=lambda w: Lookback(days=w + 1)),

@@ -24,7 +24,8 @@ MATERIALIZATIONS = ("view", "table", "partitioned")
 
 @dataclass(frozen=True)
 class ColumnTest:
-    """One schema.yml test: ``not_null`` / ``accepted_range`` on a column, ``unique`` on a key."""
+    """One schema.yml test: ``not_null`` / ``accepted_range`` on a column, ``null_when: <flag>`` (the column
+    is NULL exactly where the boolean column ``flag`` is true), ``unique`` on a key."""
 
     kind: str
     columns: tuple[str, ...]
@@ -89,6 +90,8 @@ def _parse_tests(spec: dict, model_name: str) -> tuple[ColumnTest, ...]:
         for test in column.get("tests", []):
             if test == "not_null":
                 tests.append(ColumnTest("not_null", (column["name"],)))
+            elif isinstance(test, dict) and "null_when" in test:
+                tests.append(ColumnTest("null_when", (column["name"], str(test["null_when"]))))
             elif isinstance(test, dict) and "accepted_range" in test:
                 bounds = test["accepted_range"]
                 tests.append(
@@ -169,6 +172,9 @@ def check_sql(test: ColumnTest, table: str) -> str:
     cols = ", ".join(test.columns)
     if test.kind == "not_null":
         return f"select count(*) from {table} where {test.columns[0]} is null"
+    if test.kind == "null_when":
+        column, flag = test.columns
+        return f"select count(*) from {table} where ({column} is null) <> coalesce({flag}, false)"
     if test.kind == "unique":
         return f"select count(*) from (select {cols} from {table} group by {cols} having count(*) > 1)"
     if test.kind == "accepted_range":

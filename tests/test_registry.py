@@ -1,5 +1,7 @@
 """The registry: one entry per factor, upstream assets derived from the core functions' signatures."""
 
+import inspect
+
 import pytest
 
 from momentum_dag.core.industry import INDUSTRY_MOMENTUM_FACTORS
@@ -26,3 +28,11 @@ def test_inputs_follow_the_function_signature():
     assert STOCK_DAILY in factor("momentum_lead_lag_enhanced").inputs
     with pytest.raises(KeyError, match="no registered factor"):
         factor("momentum_typo")
+
+
+def test_the_source_reports_own_windows_are_computed():
+    """Haitong (2018) recommends Calmar N = 63 days; Kaiyuan (2020) finds N = 160 with lambda = 70% best."""
+    assert 63 in factor("momentum_calmar_ratio").windows
+    assert 160 in factor("momentum_amplitude_cut").windows
+    keep_share = inspect.signature(INDUSTRY_MOMENTUM_FACTORS["momentum_amplitude_cut"]).parameters["keep_share"]
+    assert keep_share.default == 0.7

@@ -19,6 +19,7 @@ from momentum_dag.assets.common import (
     window_dates,
 )
 from momentum_dag.assets.common import dated_table_ddl as ddl
+from momentum_dag.assets.factors.evaluation import tradable_at
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.crashes.study import (
     CrashParams,
@@ -75,14 +76,17 @@ WML_LOOKBACK = Lookback(months=13)
 STATE_LOOKBACK = Lookback(months=26)
 
 
-def wml_window(warehouse: Warehouse, start, end, params: CrashParams, chunk_months: int) -> dict[str, pd.DataFrame]:
+def wml_window(warehouse: Warehouse, start, end, params: CrashParams, settings: Settings) -> dict[str, pd.DataFrame]:
     """WML's monthly, daily and formation rows dated in [start, end), chunk by chunk, and the universe
-    (stocks with a return) at each formation date."""
+    (stocks with a return) at each formation date; deciles hold the stocks tradable at formation under
+    the evaluation's filters (one setting each)."""
     parts: dict[str, list[pd.DataFrame]] = {}
-    for lo, hi in chunks(start, end, chunk_months):
+    for lo, hi in chunks(start, end, settings.chunk_months):
         panels = MarketPanels.for_window(warehouse, lo, hi, WML_LOOKBACK)
+        monthly_ret = panels.stock_monthly("ret")
+        tradable = tradable_at(panels, monthly_ret.index, settings)
         tables = wml_tables(
-            panels.stock_monthly("ret"), panels.stock_monthly("float_mcap"), panels.stock_daily("ret"), params
+            monthly_ret, panels.stock_monthly("float_mcap"), panels.stock_daily("ret"), params, tradable
         )
         for name, column in (
             ("monthly", "period_end"),
@@ -97,7 +101,7 @@ def wml_window(warehouse: Warehouse, start, end, params: CrashParams, chunk_mont
 def wml_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
     params = crash_params(settings)
     start, end = window_dates(context)
-    tables = wml_window(warehouse, start, end, params, settings.chunk_months)
+    tables = wml_window(warehouse, start, end, params, settings)
     stored = {WML_MONTHLY: tables["monthly"], WML_DAILY: tables["daily"], WML_FORMATION: tables["formation"]}
     results = warehouse.write_windows(_wml_ddl(params.n_deciles), [stored], start=start, end=end)  # ONE transaction
     universe = tables["universe"].set_index("period_end")["n_stocks"]
@@ -245,7 +249,11 @@ def build_model_assets(partitions: Partitions) -> list:
             WML_KEY,
             [key(STOCK_RETURNS_MONTHLY), key(STOCK_RETURNS_DAILY)],
             "Daniel-Moskowitz (2016) WML = D10 - D1 of value-weighted (float cap at formation) deciles on the "
-            "t-12..t-2 return (>= 8 valid months, all-stock breakpoints). Tables models.wml_monthly (row = "
+            "t-12..t-2 return (>= 8 valid months; all-stock breakpoints, or large-cap 'NYSE-like' ones with "
+            "MOMENTUM_CRASH_BREAKPOINTS=nyse_like) of the stocks tradable at formation (the evaluation's "
+            "MOMENTUM_FILTER_* filters: not suspended, not ST, not limit-up, listed >= 60 days); buy and hold, "
+            "a delisted stock's last return counts and its weight is not redistributed. Tables "
+            "models.wml_monthly (row = "
             "holding month), models.wml_daily (daily buy-and-hold returns of the same portfolios) and "
             "models.wml_formation (period_end = formation date: stock_id, decile, weight, past_ret).",
         ),

@@ -38,6 +38,12 @@ from momentum_dag.warehouse import Warehouse
 FEATURES_LOOKBACK = Lookback(months=13)
 
 
+def traded_monthly_returns(panels: MarketPanels) -> pd.DataFrame:
+    """Monthly returns of the months in which the stock traded at least one day (D-MOM counts a fully
+    suspended month as missing, not as a zero return)."""
+    return panels.stock_monthly("ret").where(panels.stock_monthly("n_days") > 0)
+
+
 def features_window(warehouse: Warehouse, start: date, end: date, chunk_months: int) -> pd.DataFrame:
     """The regressors of the month ends in [start, end), chunk by chunk."""
     parts = []
@@ -45,10 +51,10 @@ def features_window(warehouse: Warehouse, start: date, end: date, chunk_months: 
         panels = MarketPanels.for_window(warehouse, lo, hi, FEATURES_LOOKBACK)
         market = panels.market_daily
         rows = dmom_features(
-            panels.stock_daily("ret"),
+            panels.stock_daily("ret"),  # NaN on suspended days: durations and IVL use traded days only
             panels.stock_daily("excess_ret"),
             market["market_excess"],
-            panels.stock_monthly("ret"),
+            traded_monthly_returns(panels),
             panels.market_monthly["market_excess"],
         )
         parts.append(in_window(rows, "period_end", lo, hi))

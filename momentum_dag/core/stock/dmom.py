@@ -35,7 +35,8 @@ def idiosyncratic_variance(
     Del Viva, Sala & Souza (2024) regressor V_{i,t-1} (replication: ``IVL = l1.IV^2`` with
     IV = sqrt(mean(CAPM_Residuals^2)) from ``Preparing_Daily_Variables.do``). For each stock and calendar
     month, OLS of the daily excess return on the daily market excess return over the days where both are
-    present; the residual variance divides by n (mean of squares), as the replication does.
+    present (a suspended day has no return, so these are the days the stock traded); the residual variance
+    divides by n (mean of squares), as the replication does.
 
     Replication quirk NOT copied: its residual is ``xret - alpha - beta * av_mktrf`` with the MONTHLY
     AVERAGE market, which equals xret - mean(xret), i.e. total (not idiosyncratic) variance. We use the
@@ -102,7 +103,8 @@ def dmom_regressors(
       - ``idio_var``: output of :func:`idiosyncratic_variance` (monthly), aligned by calendar month;
       - ``market_excess_monthly``: Series of the month's market excess return, aligned by calendar month.
 
-    Durations (capped at ``cap`` = 12; zero and NaN returns break runs, see :func:`run_durations`):
+    Durations (capped at ``cap`` = 12; a zero return breaks a run, a missing one (no trade) is skipped, see
+    :func:`run_durations`):
       - MP/MN: monthly run ending with month t, counted across month boundaries;
       - WP/WN: run ending with the last week whose FRIDAY is <= t and in month t. The calendar, not the
         data loaded, says whether a week is complete at t, so a month that ends on the Thursday before a
@@ -216,7 +218,8 @@ def dmom_forecasts(
       - MN != MP, WN != WP, DN != DP at s (the last month, week and day returns are non-zero);
       - the 12 monthly returns s-11..s are present (replication ``drop if missing(MND12)``).
     The forecast at t (for month t+1) uses the regressors at t of stocks whose 12 monthly returns t-11..t
-    are present and whose regressors are all finite (the replication drops other rows from its dataset).
+    are present, that have more than ``min_obs_per_stock`` monthly returns up to t, and whose regressors are
+    all finite: the replication removes such stocks from its dataset, so from both training and scoring.
     A month gets a fit only when the training set spans at least ``min_months`` distinct outcome months.
 
     Returns ``(forecasts, coefficients)``:
@@ -287,7 +290,7 @@ def dmom_forecasts(
         coef_parts.append(pd.DataFrame({"period_end": months[p], "term": terms, "coef": coef,
                                         "t_stat": t_stat, "n_obs": int(n_fit), "r2": r2}))
         idx = order[bounds[p]:bounds[p + 1]]
-        idx = idx[usable[idx]]
+        idx = idx[usable[idx] & eligible[t_pos[idx], s_pos[idx]]]
         part = rows.iloc[idx][["period_end", "entity_id", *REGRESSOR_COLUMNS]].copy()
         part.insert(2, "window", 0)
         part.insert(3, "value", X[idx] @ coef)
