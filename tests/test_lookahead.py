@@ -57,6 +57,8 @@ from tests.lookahead import (
 )
 
 START, END = date(2014, 1, 1), date(2019, 1, 1)
+pytestmark = pytest.mark.slow  # about 35 s: two markets' marts, every factor, window and estimator twice
+
 CUT = pd.Timestamp("2018-09-28")  # last trading day of September 2018
 # Defaults, except the minimum histories a five-year market cannot reach before the cut.
 SETTINGS = Settings(
