@@ -8,7 +8,19 @@ import pytest
 
 from momentum_dag.core.evaluation.engine import evaluate_factor, mask_untradable
 from momentum_dag.core.evaluation.ic import ic_summary
-from momentum_dag.core.evaluation.performance import sharpe_ratio
+from momentum_dag.core.evaluation.performance import (
+    annualized_mean_return,
+    annualized_return,
+    annualized_volatility,
+    max_drawdown,
+    sharpe_ratio,
+)
+from momentum_dag.core.evaluation.quantiles import (
+    assign_quantiles,
+    quantile_returns,
+    quantile_turnover,
+    universe_mean_return,
+)
 
 NAMES = ["a", "b", "c", "d"]
 DATES = pd.date_range("2020-01-31", periods=3, freq="ME", name="date")
@@ -111,3 +123,52 @@ def test_a_constant_series_has_no_sharpe_ratio():
     assert sharpe_ratio(pd.Series([0.01, 0.01, 0.02]), 12) == pytest.approx(
         (0.04 / 3) / np.std([0.01, 0.01, 0.02], ddof=1) * np.sqrt(12)
     )
+
+
+def test_performance_on_empty_and_short_series():
+    empty, one, two = pd.Series([], dtype=float), pd.Series([0.02]), pd.Series([0.01, 0.03])
+    for series in (empty, pd.Series([np.nan, np.nan])):
+        assert np.isnan(annualized_mean_return(series, 12)) and np.isnan(annualized_return(series, 12))
+        assert np.isnan(annualized_volatility(series, 12)) and np.isnan(sharpe_ratio(series, 12))
+        assert np.isnan(max_drawdown(series))
+    assert np.isnan(annualized_volatility(one, 12)) and np.isnan(sharpe_ratio(one, 12))
+    assert annualized_mean_return(one, 52) == pytest.approx(1.04)
+    assert annualized_volatility(two, 12) == pytest.approx(np.sqrt(0.0002) * np.sqrt(12))
+    assert annualized_return(pd.Series([0.1, -1.0]), 12) == -1.0  # wiped out
+
+
+def test_quantiles_need_n_names_per_period():
+    factor = _panel([[1, 2, 3, 4], [1, 2, np.nan, np.nan], [4, 3, 2, 1]])
+    q = assign_quantiles(factor, 3)
+    assert q.iloc[1].isna().all()  # 2 names < 3 quantiles: the whole period unassigned
+    assert q.iloc[0].tolist() == [1.0, 2.0, 3.0, 3.0]  # ceil(rank x 3 / 4): .75, 1.5, 2.25, 3
+    assert q.iloc[2].tolist() == [3.0, 3.0, 2.0, 1.0]
+
+
+def test_quantile_returns_infer_their_count_and_reject_an_empty_panel():
+    q = assign_quantiles(FACTOR, 2)
+    out = quantile_returns(q, FORWARD)  # n_quantiles inferred: the largest assigned quantile
+    assert list(out.columns) == [1, 2] and list(out.index) == list(DATES)
+    assert out.loc[DATES[0]].tolist() == pytest.approx([0.015, 0.035])
+    with pytest.raises(ValueError, match="no assigned quantile"):
+        quantile_returns(q * np.nan, FORWARD)
+
+
+def test_cap_weights_below_one_and_zero_are_weights():
+    q = assign_quantiles(FACTOR, 2)
+    weights = _panel([[0.0, 0.25, 0.1, 0.3]] * 3)  # float caps in any unit; a zero cap holds nothing
+    out = quantile_returns(q, FORWARD, weights)
+    assert out.loc[DATES[0], 1] == pytest.approx(0.02)  # a (cap 0) carries no weight: b alone
+    assert out.loc[DATES[0], 2] == pytest.approx((0.1 * 0.03 + 0.3 * 0.04) / 0.4)
+    assert universe_mean_return(q, FORWARD, weights).loc[DATES[0]] == pytest.approx(
+        (0.25 * 0.02 + 0.1 * 0.03 + 0.3 * 0.04) / 0.65
+    )
+    only_zero = _panel([[0.0, 0.0, 1.0, 1.0]] * 3)
+    assert quantile_returns(q, FORWARD, only_zero)[1].isna().all()  # no weight in the quantile: no return
+
+
+def test_turnover_of_a_one_name_quantile():
+    # 3 names, 3 quantiles: one name each; the top name changes at period 1 and stays at period 2
+    factor = pd.DataFrame([[1, 2, 3], [3, 2, 1], [3, 1, 2]], index=DATES, columns=["a", "b", "c"], dtype=float)
+    turnover = quantile_turnover(assign_quantiles(factor, 3), 3)
+    assert np.isnan(turnover.iloc[0]) and turnover.iloc[1:].tolist() == [1.0, 0.0]
