@@ -172,3 +172,23 @@ def test_turnover_of_a_one_name_quantile():
     factor = pd.DataFrame([[1, 2, 3], [3, 2, 1], [3, 1, 2]], index=DATES, columns=["a", "b", "c"], dtype=float)
     turnover = quantile_turnover(assign_quantiles(factor, 3), 3)
     assert np.isnan(turnover.iloc[0]) and turnover.iloc[1:].tolist() == [1.0, 0.0]
+
+
+def test_forward_returns_are_aligned_by_labels():
+    # a larger forward panel, names in another order and an extra date: the ICs use the factor's labels
+    larger = pd.concat([FORWARD, _panel([[9.0, 9.0, 9.0, 9.0]] * 3).iloc[:1].set_axis([pd.Timestamp("2020-04-30")])])
+    larger = larger.assign(z=1.0)[["z", "d", "c", "b", "a"]]
+    ev = evaluate_factor(FACTOR, larger, n_quantiles=2, periods_per_year=12, min_obs=4)
+    assert list(ev.per_period["period_end"]) == list(DATES)
+    assert ev.per_period["ic"].tolist() == pytest.approx([1.0, -1.0, 1 / np.sqrt(5)])
+
+
+def test_smallest_allowed_parameters():
+    two = pd.DataFrame([[1.0, 2.0]], index=DATES[:1], columns=["a", "b"])
+    ev = evaluate_factor(two, two * 0.01, n_quantiles=2, periods_per_year=1, min_obs=2)  # annual, 2 names
+    assert ev.per_period["ic"].tolist() == [1.0]
+    assert ev.summary()["long_short_ann_return"] == pytest.approx(0.01)
+    with pytest.raises(ValueError, match="min_obs"):
+        evaluate_factor(two, two, n_quantiles=2, periods_per_year=1, min_obs=1)
+    with pytest.raises(ValueError, match="periods_per_year"):
+        evaluate_factor(two, two, n_quantiles=2, periods_per_year=0, min_obs=2)
