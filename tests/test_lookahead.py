@@ -167,8 +167,12 @@ def test_marts_and_panels_at_or_before_the_cut_do_not_move(runs, read):
 FACTOR_WINDOWS = [pytest.param(spec, w, id=f"{spec.name}-{w}") for spec in FACTORS for w in spec.windows]
 
 
+def _factor_output(spec, window: int):
+    return _memoized(("factor", spec.name, window), lambda p: spec.compute(p, window, SETTINGS))
+
+
 def _factor_rows(spec, window: int):
-    return _memoized(("factor", spec.name, window), lambda p: spec.compute(p, window, SETTINGS).rows)
+    return lambda panels: _factor_output(spec, window)(panels).rows
 
 
 @pytest.mark.parametrize(("spec", "window"), FACTOR_WINDOWS)
@@ -176,6 +180,19 @@ def test_registered_factor_values_at_t_ignore_everything_after_t(runs, spec, win
     assert_no_lookahead(
         _factor_rows(spec, window), runs.base, runs.perturbed, CUT,
         date_column="period_end", name=f"{spec.name}[{window}]",
+    )
+
+
+SIDE_TABLES = [pytest.param(spec, table, id=f"{spec.name}-{table}") for spec in FACTORS for table in spec.side_tables]
+
+
+@pytest.mark.parametrize(("spec", "table"), SIDE_TABLES)
+def test_registered_side_tables_at_t_ignore_everything_after_t(runs, spec, table):
+    assert SIDE_TABLES, "no registered factor declares a side table"
+    window = spec.windows[0]
+    assert_no_lookahead(
+        lambda panels: _factor_output(spec, window)(panels).side_tables[table], runs.base, runs.perturbed, CUT,
+        date_column="period_end", name=f"{spec.name}: {table}",
     )
 
 
