@@ -12,6 +12,7 @@ from momentum_dag.core.factor_momentum.signals import (
     cs_factor_momentum,
     cs_factor_signals,
     factor_autocorrelation,
+    prior_year_return,
     trailing_mean,
     ts_factor_momentum,
     ts_factor_signals,
@@ -44,6 +45,21 @@ def test_default_window_is_twelve_months_including_t():
     expected = np.where(r.iloc[:12].mean() >= r.iloc[:12].mean().median(), 1.0, -1.0)
     assert cs.tolist() == expected.tolist()
     assert cs_factor_momentum(r, exclude=())["xsmom"].iloc[0] == pytest.approx((expected * first).mean())
+    # later rows tell a 12-month window from a 13-month one with a 12-month minimum
+    ma = r.iloc[9:21].mean()
+    assert ts_factor_momentum(r, exclude=()).loc[IDX[21], "tsmom"] == pytest.approx((np.sign(ma) * r.iloc[21]).mean())
+    xs = np.where(ma >= ma.median(), 1.0, -1.0)
+    assert cs_factor_signals(r, exclude=()).iloc[20].tolist() == xs.tolist()
+    assert cs_factor_momentum(r, exclude=()).loc[IDX[21], "xsmom"] == pytest.approx((xs * r.iloc[21]).mean())
+    assert prior_year_return(r).iloc[20].to_numpy() == pytest.approx(r.iloc[8:20].sum().to_numpy())
+
+
+def test_cs_momentum_keeps_a_momentum_factor_when_told_to():
+    r = _returns(seed=6).rename(columns={"f3": "momentum"})
+    kept = cs_factor_momentum(r, lookback=3, min_obs=3, exclude=())
+    assert (kept["n_long"] + kept["n_short"] == 4).all()
+    dropped = cs_factor_momentum(r, lookback=3, min_obs=3)  # the default leaves stock momentum out
+    assert (dropped["n_long"] + dropped["n_short"] == 3).all()
 
 
 def test_minimum_below_the_window():
