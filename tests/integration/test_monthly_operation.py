@@ -19,7 +19,7 @@ from momentum_dag.definitions import build_definitions
 
 pytestmark = pytest.mark.integration
 
-FIRST, SPLIT, LAST = "2014-01", "2016-09", "2016-12"
+FIRST, SPLIT, LAST = "2014-01", "2016-04", "2016-06"
 SHORT_WARMUPS = {
     "MOMENTUM_DMOM_MIN_MONTHS": "12",
     "MOMENTUM_CRASH_GARCH_MIN_DAYS": "126",
@@ -95,7 +95,7 @@ def test_one_backfill_equals_a_backfill_then_single_months(warehouses):
     a, b = tables(warehouses["a"]), tables(warehouses["b"])
     assert differences(a, b) == []
     # the estimators did produce values in the months run one at a time
-    late = pd.Timestamp("2016-10-01")
+    late = pd.Period(SPLIT, freq="M").end_time.normalize() + pd.Timedelta(days=1)  # the single-month runs
     for table, column in (
         ("factors.dmom", "period_end"),
         ("models.wml_variance_forecast", "period_end"),
@@ -144,34 +144,53 @@ def test_no_row_up_to_m_changes_when_three_more_months_arrive(warehouses):
 
 def test_rerunning_a_sub_range_leaves_every_table_identical(warehouses):
     before = tables(warehouses["b"])
-    run(warehouses["b"], warehouses["root"] / "home_b", "2015-05", "2015-07")
+    run(warehouses["b"], warehouses["root"] / "home_b", "2015-06", "2015-06")
     assert differences(before, tables(warehouses["b"])) == []
 
 
 def test_a_months_evaluation_lands_with_the_next_months_run(warehouses):
-    """After the October run, the factor formed at the end of October has no evaluation yet (its returns
-    are November's); the November run writes it."""
-    october = warehouses["after_first_month"]
+    """After the May run, the factor formed at the end of May has no evaluation yet (its returns are
+    June's); the June run writes it."""
+    may, _ = warehouses["months"]
+    after_may = warehouses["after_first_month"]
     final = tables(warehouses["b"])
     for name in ("eval.mom_12_2_periods", "eval.momentum_periods"):
-        formed = pd.to_datetime(october[name]["period_end"])
-        assert formed.max() < pd.Timestamp("2016-10-01")  # September's formation, evaluated over October
-        assert (pd.to_datetime(final[name]["period_end"]).dt.to_period("M") == pd.Period("2016-10")).any()
-    # turnover needs the previous period's top quantile: defined in the first period of a one-month run
+        formed = pd.to_datetime(after_may[name]["period_end"]).dt.to_period("M")
+        assert formed.max() == pd.Period(SPLIT)  # April's formation, evaluated over May
+        assert (pd.to_datetime(final[name]["period_end"]).dt.to_period("M") == pd.Period(may)).any()
+    # turnover needs the previous period's top quantile: defined in the period of a one-month run
     periods = final["eval.mom_12_2_periods"]
-    last_month = periods[pd.to_datetime(periods["period_end"]).dt.to_period("M") == pd.Period("2016-11")]
+    last_month = periods[pd.to_datetime(periods["period_end"]).dt.to_period("M") == pd.Period(may)]
     assert last_month["top_turnover"].notna().all() and len(last_month) > 0
 
 
 def test_each_partition_reports_its_own_figures(warehouses):
+    """A range run's metadata is each partition's own: D-MOM's coverage that month = stocks scored / stocks
+    with a monthly return, the evaluation's rank IC that month's, and no sentinel dates."""
+    a = tables(warehouses["a"])
+    scored = a["factors.dmom"].groupby(pd.to_datetime(a["factors.dmom"]["period_end"]).dt.to_period("M")).size()
+    monthly = a["marts.stock_returns_monthly"]
+    universe = monthly[monthly["ret"].notna()].groupby(pd.to_datetime(monthly["month_end"]).dt.to_period("M")).size()
+    periods = a["eval.mom_12_2_periods"]
+    periods = periods.assign(month=pd.to_datetime(periods["period_end"]).dt.to_period("M"))
     with DagsterInstance.local_temp(str(warehouses["root"] / "home_a")) as instance:
         events = instance.fetch_materializations(AssetKey(["factors", "dmom"]), limit=1000).records
-        by_month = {e.partition_key: e.asset_materialization.metadata for e in events}
-        coverage = {k: m["coverage"].value for k, m in by_month.items() if "coverage" in m}
-        assert len(set(round(v, 6) for v in coverage.values())) > 3  # a time series, not one copied value
+        coverage = {
+            pd.Period(e.partition_key[:7]): e.asset_materialization.metadata["coverage"].value
+            for e in events
+            if "coverage" in e.asset_materialization.metadata
+        }
+        assert len(coverage) >= 3 and len(set(coverage.values())) > 1  # a time series, not one copied value
+        for month, value in coverage.items():
+            assert value == pytest.approx(scored[month] / universe[month], rel=1e-12), month
         evals = instance.fetch_materializations(AssetKey(["eval", "mom_12_2"]), limit=1000).records
-        rank_ic = {e.partition_key: e.asset_materialization.metadata.get("rank_ic") for e in evals}
-        assert len({round(v.value, 6) for v in rank_ic.values() if v is not None}) > 3
+        for e in evals:
+            meta = e.asset_materialization.metadata
+            if "rank_ic" in meta:  # partition M: the factor formed at the end of M-1
+                formed = pd.Period(e.partition_key[:7]) - 1
+                assert meta["rank_ic"].value == pytest.approx(
+                    float(periods.loc[periods["month"] == formed, "rank_ic"].mean()), rel=1e-12
+                )
         raw = instance.fetch_materializations(AssetKey(["raw", "daily_bars"]), limit=1000).records
         windows = [m.metadata.get("window") for m in (e.asset_materialization for e in raw)]
         assert not any(w is not None and "1900" in str(w.value) for w in windows)  # no sentinel dates

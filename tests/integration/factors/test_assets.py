@@ -82,7 +82,10 @@ def test_a_failure_between_the_panel_and_its_side_table_leaves_both_unchanged(tm
         side = pd.DataFrame({"period_end": months, "term": "const", "coef": version["value"]})
         return FactorOutput(rows, {"models.toy_lpm": side})
 
-    spec = FactorSpec("toy", "stock", "M", (0,), compute, (), "a test factor", "a test factor", ("models.toy_lpm",))
+    spec = FactorSpec(
+        "toy", "stock", "M", (0,), compute, (), "a test factor", "a test factor", lookback=None,
+        side_tables=("models.toy_lpm",),
+    )
     settings = Settings.from_env()
     asset = build_factor_asset(spec, Partitions.starting(settings.history_start_date).monthly)
     warehouse = Warehouse(database=str(tmp_path / "toy.duckdb"))

@@ -1,0 +1,171 @@
+"""Barra-style (CNE5) style exposures and cross-sectional factor returns.
+
+``barra/exposures`` (monthly): the ten style exposures of every stock at each month end, from prices,
+volumes and point-in-time fundamentals. ``barra/factor_returns`` (monthly): country, industry and style
+factor returns of every day and month of the window, from a WLS of stock returns on the exposures at the
+previous month end (weights sqrt(float cap)). Industry residual momentum and factor momentum use them.
+"""
+
+from datetime import timedelta
+
+import pandas as pd
+from dagster import AssetExecutionContext, MaterializeResult
+
+from momentum_dag.assets.common import (
+    asset_spec,
+    chunks,
+    partitioned_asset,
+    report_partitions,
+    window_dates,
+)
+from momentum_dag.assets.panels import MarketPanels
+from momentum_dag.core.barra.exposures import STYLE_NAMES, style_exposures
+from momentum_dag.core.barra.factor_returns import factor_returns
+from momentum_dag.names import (
+    BARRA_EXPOSURES,
+    BARRA_FACTOR_RETURNS_DAILY,
+    BARRA_FACTOR_RETURNS_KEY,
+    BARRA_FACTOR_RETURNS_MONTHLY,
+    MARKET_MONTHLY,
+    STG_FUNDAMENTALS,
+    STOCK_RETURNS_DAILY,
+    STOCK_RETURNS_MONTHLY,
+    key,
+)
+from momentum_dag.partitions import Lookback, Partitions
+from momentum_dag.settings import Settings
+from momentum_dag.warehouse import Warehouse
+
+# Longest descriptor history: RSTR's 504 + 21 trading days, plus a year of lagged fundamentals for growth.
+EXPOSURE_LOOKBACK = Lookback(months=13, days=504 + 21)
+FUNDAMENTALS = ("book_equity", "net_income_ttm", "revenue_ttm", "total_assets", "total_liabilities")
+
+
+def compute_exposures(panels: MarketPanels) -> pd.DataFrame:
+    """Style exposures at every month end of the panels (long rows: period_end, stock_id, styles)."""
+    fundamentals = {name: panels.fundamentals_at_month_ends(name) for name in FUNDAMENTALS}
+    market = panels.market_daily
+    return style_exposures(
+        ret=panels.stock_daily("ret"),
+        rf=market["rf"],
+        market_excess=market["market_excess"],
+        turnover=panels.stock_daily("turnover"),
+        total_mcap=panels.stock_daily("total_mcap"),
+        float_mcap=panels.stock_daily("float_mcap"),
+        net_income_ttm_lag1y=fundamentals["net_income_ttm"].shift(12),
+        revenue_ttm_lag1y=fundamentals["revenue_ttm"].shift(12),
+        month_ends=panels.month_ends,
+        **fundamentals,
+    )
+
+
+def barra_exposures(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
+    start, end = window_dates(context)
+    parts = []
+    for lo, hi in chunks(start, end, settings.chunk_months):
+        exposures = compute_exposures(MarketPanels.for_window(warehouse, lo, hi, EXPOSURE_LOOKBACK))
+        dates = pd.to_datetime(exposures["period_end"])
+        parts.append(exposures[(dates >= pd.Timestamp(lo)) & (dates < pd.Timestamp(hi))])
+    exposures = pd.concat(parts, ignore_index=True)
+    result = warehouse.write_window(BARRA_EXPOSURES, exposures, date_column="period_end", start=start, end=end)
+    report_partitions(
+        context,
+        key(BARRA_EXPOSURES),
+        result,
+        exposures,
+        "period_end",
+        lambda own: {
+            "stocks": int(own["stock_id"].nunique()),
+            "complete_style_coverage": float(own[list(STYLE_NAMES)].notna().all(axis=1).mean()),
+        },
+    )
+    yield MaterializeResult()
+
+
+def _long_returns(wide: pd.DataFrame, date_column: str) -> pd.DataFrame:
+    out = wide.rename_axis(date_column).reset_index().melt(id_vars=date_column, var_name="factor", value_name="ret")
+    kinds = {name: "style" for name in STYLE_NAMES} | {"country": "country"}
+    out["kind"] = out["factor"].map(kinds).fillna("industry")
+    return out.dropna(subset=["ret"]).reset_index(drop=True)
+
+
+def factor_returns_window(warehouse: Warehouse, start, end) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Monthly and daily factor returns (long) dated in [start, end)."""
+    # exposures of the month before the window explain the window's first month
+    lookback = start - timedelta(days=40)
+    exposures = warehouse.query(
+        f"select * from {BARRA_EXPOSURES} where period_end >= ? and period_end < ?", [lookback, end]
+    )
+    exposures["period_end"] = pd.to_datetime(exposures["period_end"])
+    panels = MarketPanels(warehouse, end=end, start=lookback)
+    industry = panels.stock_monthly("industry_code")
+    float_mcap = panels.stock_monthly("float_mcap")
+    monthly = factor_returns(panels.stock_monthly("ret"), exposures, industry, float_mcap)
+    daily = factor_returns(panels.stock_daily("ret"), exposures, industry, float_mcap)
+    window = (pd.Timestamp(start), pd.Timestamp(end))
+    monthly = monthly[(monthly.index >= window[0]) & (monthly.index < window[1])]
+    daily = daily[(daily.index >= window[0]) & (daily.index < window[1])]
+    return _long_returns(monthly, "period_end"), _long_returns(daily, "trade_date")
+
+
+def barra_factor_returns(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
+    start, end = window_dates(context)
+    parts = [factor_returns_window(warehouse, lo, hi) for lo, hi in chunks(start, end, settings.chunk_months)]
+    monthly = pd.concat([m for m, _ in parts], ignore_index=True)
+    daily = pd.concat([d for _, d in parts], ignore_index=True)
+    results = warehouse.write_windows(  # monthly and daily factor returns in ONE transaction
+        {BARRA_FACTOR_RETURNS_MONTHLY: ("period_end", None), BARRA_FACTOR_RETURNS_DAILY: ("trade_date", None)},
+        [{BARRA_FACTOR_RETURNS_MONTHLY: monthly, BARRA_FACTOR_RETURNS_DAILY: daily}],
+        start=start,
+        end=end,
+    )
+
+    def figures(own: pd.DataFrame) -> dict:
+        by_factor = own.set_index("factor")["ret"]
+        styles = {f"{s}_return": float(by_factor[s]) for s in ("country", "momentum", "size") if s in by_factor}
+        return {"factors": len(by_factor), **styles}
+
+    monthly_result = results[BARRA_FACTOR_RETURNS_MONTHLY]
+    report_partitions(context, BARRA_FACTOR_RETURNS_KEY, monthly_result, monthly, "period_end", figures)
+    yield MaterializeResult()
+
+
+def build_barra_assets(partitions: Partitions) -> list:
+    exposures = partitioned_asset(
+        barra_exposures,
+        name="barra__exposures",
+        specs=[
+            asset_spec(
+                key(BARRA_EXPOSURES),
+                deps=[key(STOCK_RETURNS_DAILY), key(STG_FUNDAMENTALS), key(STOCK_RETURNS_MONTHLY), key(MARKET_MONTHLY)],
+                description=(
+                    "CNE5 style exposures per stock and month end: size, beta, momentum (RSTR), residual "
+                    "volatility, non-linear size, liquidity, book-to-price, earnings yield, growth, leverage; "
+                    "cap-weighted standardized, winsorized at 3 and orthogonalized as in Orr, Mashtaler & "
+                    "Nagy (2012), The Barra China Equity Model (CNE5)."
+                ),
+                group="barra",
+            )
+        ],
+        partitions_def=partitions.monthly,
+    )
+    returns = partitioned_asset(
+        barra_factor_returns,
+        name="barra__factor_returns",
+        specs=[
+            asset_spec(
+                BARRA_FACTOR_RETURNS_KEY,
+                deps=[key(BARRA_EXPOSURES), key(STOCK_RETURNS_DAILY)],
+                description=(
+                    "Barra factor returns (country, industries, ten styles), daily and monthly: cross-sectional "
+                    "WLS of stock returns on the exposures at the previous month end, weights sqrt(float cap), "
+                    "cap-weighted industry returns constrained to sum to zero (CNE5). Tables "
+                    "barra.factor_returns_daily and barra.factor_returns_monthly (long: date, factor, kind, ret), "
+                    "written in one transaction."
+                ),
+                group="barra",
+            )
+        ],
+        partitions_def=partitions.monthly,
+    )
+    return [exposures, returns]

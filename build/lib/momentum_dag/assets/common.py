@@ -1,0 +1,201 @@
+"""What every asset shares: the partitioned-asset builder, the window as dates, metadata, input checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+import pandas as pd
+from dagster import (
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    BackfillPolicy,
+    MetadataValue,
+    PartitionsDefinition,
+    WeeklyPartitionsDefinition,
+    multi_asset,
+)
+
+from momentum_dag.warehouse import WriteResult
+
+WEEKLY_TAG = {"frequency": "weekly"}
+"""Tag of the weekly-partitioned assets (the weekly job selects them)."""
+
+
+def asset_spec(
+    key: AssetKey,
+    *,
+    description: str,
+    group: str,
+    deps: Sequence[AssetKey] = (),
+    kinds: Sequence[str] = ("duckdb", "pandas"),
+    **extra,
+) -> AssetSpec:
+    """An asset's spec (``partitioned_asset`` adds the partitions)."""
+    return AssetSpec(key, deps=list(deps), description=description, group_name=group, kinds=set(kinds), **extra)
+
+
+def partitioned_asset(
+    compute: Callable,
+    *,
+    name: str,
+    specs: Sequence[AssetSpec],
+    partitions_def: PartitionsDefinition,
+    check_specs: Sequence[AssetCheckSpec] = (),
+) -> AssetsDefinition:
+    """``compute`` as a partitioned multi-asset with a single-run backfill policy: a range of partitions is
+    one run, and ``compute`` reads ``context.partition_time_window`` to do the whole window at once.
+    Weekly-partitioned assets get the weekly tag (the weekly job selects them)."""
+    tags = WEEKLY_TAG if isinstance(partitions_def, WeeklyPartitionsDefinition) else {}
+    specs = [spec.replace_attributes(partitions_def=partitions_def, tags={**spec.tags, **tags}) for spec in specs]
+    return multi_asset(
+        specs=specs,
+        check_specs=list(check_specs),
+        name=name,
+        partitions_def=partitions_def,
+        backfill_policy=BackfillPolicy.single_run(),
+        can_subset=False,
+    )(compute)
+
+
+def window_dates(context: AssetExecutionContext) -> tuple[date, date]:
+    """The run's partition window [start, end) as dates; works for one partition and for ranges."""
+    window = context.partition_time_window
+    return window.start.date(), window.end.date()
+
+
+def chunks(start: date, end: date, months: int) -> list[tuple[date, date]]:
+    """[start, end) cut into consecutive windows of ``months`` calendar months (the last one shorter): a
+    long backfill computes chunk by chunk, each from its own lookback, so its memory is set by the
+    market's width, not by the number of months."""
+    bounds = [pd.Timestamp(start)]
+    while bounds[-1] < pd.Timestamp(end):
+        bounds.append(min(bounds[-1] + pd.DateOffset(months=months), pd.Timestamp(end)))
+    return [(a.date(), b.date()) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def in_window(frame: pd.DataFrame, column: str, start: date, end: date) -> pd.DataFrame:
+    """Rows of ``frame`` whose ``column`` date lies in the partition window [start, end)."""
+    dates = pd.to_datetime(frame[column])
+    return frame.loc[(dates >= pd.Timestamp(start)) & (dates < pd.Timestamp(end))].reset_index(drop=True)
+
+
+def dated_table_ddl(table: str, date_column: str, columns: dict[str, str]) -> str:
+    """CREATE TABLE IF NOT EXISTS with a DATE key column, so window deletes compare dates with dates."""
+    body = ",\n".join([f"    {date_column} DATE NOT NULL", *[f"    {c} {t}" for c, t in columns.items()]])
+    return f"CREATE TABLE IF NOT EXISTS {table} (\n{body}\n)"
+
+
+def require_rows(frame: pd.DataFrame | None, table: str, asset: AssetKey) -> pd.DataFrame:
+    """``frame`` if it has rows; else an error naming the asset to materialize first."""
+    if frame is None or frame.empty:
+        raise ValueError(f"{table} has no rows: materialize {asset.to_user_string()} first")
+    return frame
+
+
+def table_counts(results: dict[str, WriteResult]) -> dict:
+    """``<table>_rows`` per replaced table and the total rows replaced, as metadata."""
+    meta = {f"{table.split('.')[1]}_rows": MetadataValue.int(r.rows_written) for table, r in results.items()}
+    return meta | {"rows_replaced": MetadataValue.int(sum(r.rows_replaced for r in results.values()))}
+
+
+def notes_metadata(notes: Sequence[str]) -> MetadataValue:
+    return MetadataValue.md("\n".join(f"- {n}" for n in notes) if notes else "none")
+
+
+def as_metadata(values: dict) -> dict:
+    """Plain values as Dagster metadata values (NaN as the text "nan", small frames as markdown)."""
+    return {key: _metadata_value(value) for key, value in values.items()}
+
+
+def _metadata_value(value):
+    if isinstance(value, MetadataValue):
+        return value
+    if isinstance(value, bool):
+        return MetadataValue.bool(value)
+    if isinstance(value, int):
+        return MetadataValue.int(value)
+    if isinstance(value, float):
+        return MetadataValue.float(float(value)) if pd.notna(value) else MetadataValue.text("nan")
+    if isinstance(value, pd.DataFrame):
+        return MetadataValue.md(value.to_markdown(index=False) if len(value) < 60 else f"{len(value)} rows")
+    return MetadataValue.text(str(value))
+
+
+# ---- per-partition metadata ----------------------------------------------------------------------------
+
+
+def report_partitions(
+    context: AssetExecutionContext,
+    asset_key: AssetKey,
+    result: WriteResult,
+    rows: pd.DataFrame,
+    date_column: str,
+    figures: Callable[[pd.DataFrame], dict] | None = None,
+    *,
+    rows_lag: pd.DateOffset | None = None,
+    **constant,
+) -> None:
+    """Each partition of the run gets ITS OWN rows and figures as materialization metadata (so the UI's
+    plots over partitions are time series); the range's totals go to the run's log.
+
+    ``figures(rows)`` computes the headline figures of one partition's rows; ``rows_lag`` shifts the rows'
+    window back (an evaluation partition holds the previous period's formation rows). The first partition
+    of the graph also owns rows dated before it (raw history announced before the history start).
+    """
+    partitions_def = context.assets_def.partitions_def
+    first_key = partitions_def.get_first_partition_key()
+    dates = pd.to_datetime(rows[date_column]) if len(rows) else pd.Series([], dtype="datetime64[ns]")
+    for key in context.partition_keys:
+        window = partitions_def.time_window_for_partition_key(key)
+        lo, hi = pd.Timestamp(window.start.date()), pd.Timestamp(window.end.date())
+        if rows_lag is not None:
+            lo, hi = lo - rows_lag, hi - rows_lag
+        mask = (dates < hi) if key == first_key else (dates >= lo) & (dates < hi)
+        own = rows.loc[mask.to_numpy()] if len(rows) else rows
+        meta = {"rows": len(own), **(figures(own) if figures is not None and len(own) else {}), **constant}
+        context.add_asset_metadata(as_metadata(meta), asset_key=asset_key, partition_key=key)
+    context.log.info(
+        f"{result.table}: {result.rows_written} rows written, {result.rows_replaced} replaced in "
+        f"[{result.window_start}, {result.window_end}) over {len(context.partition_keys)} partition(s)"
+    )
+
+
+def mean_or_nan(values: pd.Series) -> float:
+    values = pd.to_numeric(values, errors="coerce").dropna()
+    return float(values.mean()) if len(values) else float("nan")
+
+
+def report_partition_counts(
+    context: AssetExecutionContext,
+    asset_key: AssetKey,
+    warehouse,
+    result: WriteResult,
+    date_column: str,
+    **constant,
+) -> None:
+    """``report_partitions`` for tables too large to pull back (raw bars, SQL marts): each partition's row
+    count from a GROUP BY in DuckDB over the written window."""
+    partitions_def = context.assets_def.partitions_def
+    weekly = isinstance(partitions_def, WeeklyPartitionsDefinition)
+    grain = "week" if weekly else "month"
+    counts = warehouse.query(
+        f"select date_trunc('{grain}', {date_column}) as period, count(*) as n from {result.table} "
+        f"where {date_column} >= ? and {date_column} < ? group by 1",
+        [result.window_start, result.window_end],
+    )
+    by_period = dict(zip(pd.to_datetime(counts["period"]), counts["n"].astype(int), strict=True))
+    first_key = partitions_def.get_first_partition_key()
+    for key in context.partition_keys:
+        day = pd.Timestamp(key)
+        rows = by_period.get(day, 0)
+        if key == first_key:  # the first partition also owns what is dated before the history start
+            rows += sum(n for period, n in by_period.items() if period < day)
+        context.add_asset_metadata(as_metadata({"rows": rows, **constant}), asset_key=asset_key, partition_key=key)
+    context.log.info(
+        f"{result.table}: {result.rows_written} rows written, {result.rows_replaced} replaced in "
+        f"[{result.window_start}, {result.window_end}) over {len(context.partition_keys)} partition(s)"
+    )

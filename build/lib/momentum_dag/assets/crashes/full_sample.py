@@ -1,0 +1,147 @@
+"""Unpartitioned Daniel-Moskowitz (2016) assets over the full warehouse history: the Sec. 5 strategies and
+the Table 3 / Table 5 regressions. They need full-sample estimates (in-sample dynamic mean, ex-post
+volatility scalar, full-sample OLS), so they are rebuilt whole from the monthly model tables.
+"""
+
+import pandas as pd
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from momentum_dag.assets.common import notes_metadata, require_rows, table_counts
+from momentum_dag.assets.crashes.models import GROUP, crash_params
+from momentum_dag.core.crashes.regressions import CRASH_TERMS, FORECAST_TERMS
+from momentum_dag.core.crashes.strategy import barroso_santa_clara_weights, to_holding_alignment
+from momentum_dag.core.crashes.study import regression_frame, run_regressions, run_strategies, strategy_frames
+from momentum_dag.names import (
+    CRASH_MEAN_FORECAST,
+    CRASH_NOTES,
+    CRASH_REGRESSIONS,
+    MARKET_STATE,
+    STRATEGIES_KEY,
+    STRATEGY_RETURNS,
+    STRATEGY_SUMMARY,
+    STRATEGY_WEIGHTS,
+    WML_DAILY,
+    WML_KEY,
+    WML_MONTHLY,
+    WML_VARIANCE,
+    key,
+)
+from momentum_dag.settings import Settings
+from momentum_dag.sources import data_source_label
+from momentum_dag.warehouse import Warehouse
+
+
+def monthly_inputs(warehouse: Warehouse) -> tuple[pd.Series, pd.DataFrame]:
+    """Monthly WML and the market state on the market state's consecutive month-end index."""
+    state = require_rows(warehouse.read_dated(MARKET_STATE, "period_end"), MARKET_STATE, key(MARKET_STATE))
+    wml = require_rows(warehouse.read_dated(WML_MONTHLY, "period_end"), WML_MONTHLY, WML_KEY)["wml"]
+    return wml.reindex(state.index).astype(float), state.astype(float)
+
+
+def strategy_inputs(warehouse: Warehouse, index: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.Series]:
+    """HOLDING-aligned variance forecasts (row t = forecast made at t-1) and Barroso-Santa-Clara variance."""
+    forecasts = require_rows(warehouse.read_dated(WML_VARIANCE, "period_end"), WML_VARIANCE, key(WML_VARIANCE))
+    variances = to_holding_alignment(forecasts.reindex(index))
+    daily = require_rows(warehouse.read_dated(WML_DAILY, "trade_date"), WML_DAILY, WML_KEY)["wml"]
+    bsc = barroso_santa_clara_weights(daily, index)["bsc_var"]
+    bsc = bsc.where(index >= daily.index.min())  # months before the first daily WML have no estimate
+    return variances, bsc
+
+
+@asset(
+    key=STRATEGIES_KEY,
+    deps=[WML_KEY, key(MARKET_STATE), key(WML_VARIANCE)],
+    group_name=GROUP,
+    kinds={"duckdb", "pandas"},
+    description=(
+        "Daniel-Moskowitz (2016) Sec. 5 strategies on monthly WML: static, constant volatility "
+        "(D-M 1/sigma_126 and Barroso-Santa-Clara 2015), dynamic w = mu / sigma^2 in-sample (full-sample "
+        "Table 5 col. 4 mean, GARCH/RV blend variance) and out-of-sample (expanding mean regression, "
+        "126-day RV). Each scaled by ONE full-sample (EX POST) constant to 19% annualized volatility. Tables "
+        "models.momentum_strategy_returns and models.momentum_strategy_weights (period_end = holding month, "
+        "strategy, ret / weight) and models.momentum_strategy_summary (Sharpe table); what is undefined is "
+        "listed in models.crash_notes."
+    ),
+)
+def momentum_strategies_asset(
+    context: AssetExecutionContext, warehouse: Warehouse, settings: Settings
+) -> MaterializeResult:
+    params = crash_params(settings)
+    wml, state = monthly_inputs(warehouse)
+    variances, bsc = strategy_inputs(warehouse, state.index)
+    result = run_strategies(wml, state, variances, bsc, params)
+    notes = [*result.notes]
+    if result.missing:
+        notes.append(f"missing strategies: {', '.join(result.missing)}")
+    for note in notes:
+        context.log.warning(note)
+    if len(result.returns):
+        notes.append(
+            f"sample {result.returns.index.min().date()}..{result.returns.index.max().date()} "
+            f"({len(result.returns)} months); every strategy scaled EX POST to {params.target_vol:.0%} a year"
+        )
+    frames = strategy_frames(result)
+    tables = {
+        STRATEGY_RETURNS: frames["strategy_returns"],
+        STRATEGY_WEIGHTS: frames["strategy_weights"],
+        STRATEGY_SUMMARY: frames["strategy_summary"],
+    }
+    results = warehouse.replace_tables(tables, notes_table=CRASH_NOTES, asset="momentum_strategies", notes=notes)
+    sharpe = result.summary["sharpe"] if len(result.summary) else pd.Series(dtype=float)
+    return MaterializeResult(
+        metadata={
+            **table_counts(results),
+            **{f"sharpe_{name}": MetadataValue.float(float(value)) for name, value in sharpe.items()},
+            "missing_strategies": MetadataValue.text(", ".join(result.missing) or "none"),
+            "notes": notes_metadata(notes),
+            "data_source": MetadataValue.text(data_source_label(settings)),
+        }
+    )
+
+
+@asset(
+    key=key(CRASH_REGRESSIONS),
+    deps=[WML_KEY, key(MARKET_STATE)],
+    group_name=GROUP,
+    kinds={"duckdb", "pandas"},
+    description=(
+        "Daniel-Moskowitz (2016) Table 3 regressions (1)-(4) of monthly WML on the market excess return with "
+        "the bear (I_B,t-1) and up (I_U,t) interactions (Eq. 3), and Table 5 mean-forecast regressions (1)-(5) "
+        "on I_B,t-1, sigma^2_m,t-1 and their product (Eq. 5); OLS coefficients, t-stats, adjusted R2, nobs and "
+        "sample. Tables models.crash_regressions and models.crash_mean_forecast."
+    ),
+)
+def crash_regressions_asset(
+    context: AssetExecutionContext, warehouse: Warehouse, settings: Settings
+) -> MaterializeResult:
+    wml, state = monthly_inputs(warehouse)
+    crash, forecast, notes = run_regressions(wml, state["market_excess"], state)
+    for note in notes:
+        context.log.warning(note)
+    results = warehouse.replace_tables(
+        {
+            CRASH_REGRESSIONS: regression_frame(crash, CRASH_TERMS),
+            CRASH_MEAN_FORECAST: regression_frame(forecast, FORECAST_TERMS),
+        },
+        notes_table=CRASH_NOTES,
+        asset="crash_regressions",
+        notes=notes,
+    )
+    headline = {}
+    if crash is not None:
+        headline = {
+            "alpha0_model1": MetadataValue.float(float(crash.loc[1, "alpha0"])),
+            "betaB_model2": MetadataValue.float(float(crash.loc[2, "betaB"])),
+            "betaB_t_model2": MetadataValue.float(float(crash.loc[2, "betaB_t"])),
+            "nobs": MetadataValue.int(int(crash.loc[1, "nobs"])),
+        }
+    if forecast is not None:
+        headline["gammaInt_t_model4"] = MetadataValue.float(float(forecast.loc[4, "gammaInt_t"]))
+    return MaterializeResult(
+        metadata={
+            **table_counts(results),
+            **headline,
+            "notes": notes_metadata(notes),
+            "data_source": MetadataValue.text(data_source_label(settings)),
+        }
+    )

@@ -1,0 +1,288 @@
+"""Monthly-partitioned Daniel-Moskowitz (2016) model tables: WML, market state, lagged betas, variance
+forecasts. Each run computes its window and replaces it in one transaction. A holding month's WML needs
+that month's returns, so WML for holding month t is written by partition t; formation-aligned rows (betas,
+variance forecasts) at t are as of the close of t.
+"""
+
+import numpy as np
+import pandas as pd
+from dagster import AssetExecutionContext, MaterializeResult
+
+from momentum_dag.assets.common import (
+    asset_spec,
+    chunks,
+    in_window,
+    mean_or_nan,
+    partitioned_asset,
+    report_partitions,
+    require_rows,
+    window_dates,
+)
+from momentum_dag.assets.common import dated_table_ddl as ddl
+from momentum_dag.assets.factors.evaluation import tradable_at
+from momentum_dag.assets.panels import MarketPanels
+from momentum_dag.core.crashes.study import (
+    CrashParams,
+    market_state_table,
+    variance_forecast_table,
+    wml_beta_table,
+    wml_tables,
+)
+from momentum_dag.core.crashes.wml import decile_labels
+from momentum_dag.names import (
+    MARKET_MONTHLY,
+    MARKET_STATE,
+    STG_MARKET_DAILY,
+    STOCK_RETURNS_DAILY,
+    STOCK_RETURNS_MONTHLY,
+    WML_BETAS,
+    WML_DAILY,
+    WML_FORMATION,
+    WML_KEY,
+    WML_MONTHLY,
+    WML_VARIANCE,
+    key,
+)
+from momentum_dag.partitions import Lookback, Partitions
+from momentum_dag.settings import Settings
+from momentum_dag.sources import data_source_label
+from momentum_dag.warehouse import Warehouse
+
+DOUBLE = "DOUBLE"
+GROUP = "crashes"
+VARIANCE_COLUMNS = ["garch_var", "garch_vol", "rv_var", "rv_vol", "blend_vol", "blend_var"]
+
+
+def crash_params(settings: Settings) -> CrashParams:
+    return CrashParams(**settings.group("crash"))
+
+
+# ---- WML ---------------------------------------------------------------------------------------------
+
+
+def _wml_ddl(n_deciles: int) -> dict[str, tuple[str, str]]:
+    returns = {"wml": DOUBLE, **dict.fromkeys(decile_labels(n_deciles), DOUBLE)}
+    formation = {"stock_id": "VARCHAR", "decile": "INTEGER", "weight": DOUBLE, "past_ret": DOUBLE}
+    return {
+        WML_MONTHLY: ("period_end", ddl(WML_MONTHLY, "period_end", returns)),
+        WML_DAILY: ("trade_date", ddl(WML_DAILY, "trade_date", returns)),
+        WML_FORMATION: ("period_end", ddl(WML_FORMATION, "period_end", formation)),
+    }
+
+
+# Formation at t ranks stocks on months t-11..t-1 (t-12..t-2 of the holding month): 13 months of history.
+WML_LOOKBACK = Lookback(months=13)
+# Bear state needs 24 months to t-1; the market variance 126 trading days to t-1.
+STATE_LOOKBACK = Lookback(months=26)
+
+
+def wml_window(warehouse: Warehouse, start, end, params: CrashParams, settings: Settings) -> dict[str, pd.DataFrame]:
+    """WML's monthly, daily and formation rows dated in [start, end), chunk by chunk, and the universe
+    (stocks with a return) at each formation date; deciles hold the stocks tradable at formation under
+    the evaluation's filters (one setting each)."""
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for lo, hi in chunks(start, end, settings.chunk_months):
+        panels = MarketPanels.for_window(warehouse, lo, hi, WML_LOOKBACK)
+        monthly_ret = panels.stock_monthly("ret")
+        tradable = tradable_at(panels, monthly_ret.index, settings)
+        tables = wml_tables(
+            monthly_ret, panels.stock_monthly("float_mcap"), panels.stock_daily("ret"), params, tradable
+        )
+        for name, column in (
+            ("monthly", "period_end"),
+            ("daily", "trade_date"),
+            ("formation", "period_end"),
+            ("universe", "period_end"),
+        ):
+            parts.setdefault(name, []).append(in_window(tables[name], column, lo, hi))
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+
+
+def wml_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
+    params = crash_params(settings)
+    start, end = window_dates(context)
+    tables = wml_window(warehouse, start, end, params, settings)
+    stored = {WML_MONTHLY: tables["monthly"], WML_DAILY: tables["daily"], WML_FORMATION: tables["formation"]}
+    results = warehouse.write_windows(_wml_ddl(params.n_deciles), [stored], start=start, end=end)  # ONE transaction
+    universe = tables["universe"].set_index("period_end")["n_stocks"]
+    formed = tables["formation"].groupby("period_end")["stock_id"].nunique()
+    coverage = (formed / universe.reindex(formed.index)).rename("coverage").reset_index()
+    monthly = tables["monthly"].merge(coverage, how="outer", on="period_end")
+
+    def figures(own: pd.DataFrame) -> dict:
+        return {"wml": mean_or_nan(own["wml"]), "formation_coverage": mean_or_nan(own["coverage"])}
+
+    report_partitions(
+        context, WML_KEY, results[WML_MONTHLY], monthly, "period_end", figures, data_source=data_source_label(settings)
+    )
+    context.log.info(", ".join(f"{t}: {r.rows_written} rows" for t, r in results.items() if t != WML_MONTHLY))
+    yield MaterializeResult()
+
+
+# ---- market state ------------------------------------------------------------------------------------
+
+
+def market_state_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
+    start, end = window_dates(context)
+    panels = MarketPanels.for_window(warehouse, start, end, STATE_LOOKBACK)
+    state = market_state_table(panels.market_monthly, panels.market_daily["market_ret"], crash_params(settings))
+    state = in_window(state, "period_end", start, end)
+    columns = dict.fromkeys(["bear", "up", "market_var", "market_ret", "market_excess"], DOUBLE)
+    result = warehouse.write_window(
+        MARKET_STATE,
+        state,
+        date_column="period_end",
+        start=start,
+        end=end,
+        ddl=ddl(MARKET_STATE, "period_end", columns),
+    )
+    report_partitions(
+        context,
+        key(MARKET_STATE),
+        result,
+        state,
+        "period_end",
+        lambda own: {
+            "bear": mean_or_nan(own["bear"]),
+            "up": mean_or_nan(own["up"]),
+            "market_var": mean_or_nan(own["market_var"]),
+        },
+    )
+    yield MaterializeResult()
+
+
+def read_wml_daily(warehouse: Warehouse, end, month_ends: pd.DatetimeIndex) -> pd.DataFrame:
+    """``models.wml_daily`` before ``end``, checked to cover every holding month from its first to the last
+    month end before ``end``: a month missing there (models/wml not materialized for it) would silently
+    change the expanding estimators, so it is an error naming the months to materialize."""
+    daily = require_rows(warehouse.read_dated(WML_DAILY, "trade_date", end=end), WML_DAILY, WML_KEY)
+    have = set(daily.index.to_period("M"))
+    months = pd.DatetimeIndex(month_ends).to_period("M")
+    missing = [m for m in months if m >= min(have) and m not in have]
+    if missing:
+        raise ValueError(
+            f"{WML_DAILY} has no rows for {len(missing)} month(s) ({missing[0]}..{missing[-1]}): materialize "
+            f"{WML_KEY.to_user_string()} for those months first"
+        )
+    return daily
+
+
+# ---- lagged betas ------------------------------------------------------------------------------------
+
+
+def wml_betas_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
+    start, end = window_dates(context)
+    panels = MarketPanels(warehouse, end=end)
+    wml_daily = read_wml_daily(warehouse, end, panels.month_ends)
+    month_ends = panels.month_ends[panels.month_ends >= pd.Timestamp(start)]
+    table = wml_beta_table(wml_daily, panels.market_daily, month_ends, crash_params(settings))
+    result = warehouse.write_window(
+        WML_BETAS,
+        table,
+        date_column="period_end",
+        start=start,
+        end=end,
+        ddl=ddl(WML_BETAS, "period_end", dict.fromkeys(["beta_winner", "beta_loser", "beta_wml"], DOUBLE)),
+    )
+    report_partitions(
+        context,
+        key(WML_BETAS),
+        result,
+        table,
+        "period_end",
+        lambda own: {c: mean_or_nan(own[c]) for c in ("beta_wml", "beta_winner", "beta_loser")},
+    )
+    yield MaterializeResult()
+
+
+# ---- GARCH variance forecasts ------------------------------------------------------------------------
+
+
+def wml_variance_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
+    start, end = window_dates(context)
+    month_ends = MarketPanels(warehouse, end=end).month_ends
+    wml_daily = read_wml_daily(warehouse, end, month_ends)
+    month_ends = month_ends[month_ends >= wml_daily.index.min()]
+    # The blend regresses on every past forecast: those stored by earlier runs are read back (each is a
+    # function of the data up to its month end only), so a new month costs one GJR-GARCH fit.
+    stored = warehouse.read_dated(WML_VARIANCE, "period_end", end=start)
+    known = stored["garch_var"] if stored is not None else None
+    context.log.info(
+        f"GJR-GARCH: {0 if known is None else int(known.notna().sum())} stored forecasts, "
+        f"{int((month_ends >= pd.Timestamp(start)).sum())} to fit in [{start}, {end})"
+    )
+    table = variance_forecast_table(wml_daily["wml"], month_ends, crash_params(settings), known)
+    table = in_window(table, "period_end", start, end)
+    result = warehouse.write_window(
+        WML_VARIANCE,
+        table,
+        date_column="period_end",
+        start=start,
+        end=end,
+        ddl=ddl(WML_VARIANCE, "period_end", dict.fromkeys(VARIANCE_COLUMNS, DOUBLE)),
+    )
+    report_partitions(
+        context,
+        key(WML_VARIANCE),
+        result,
+        table,
+        "period_end",
+        lambda own: {  # annualized volatility forecasts for the month after
+            "garch_vol_annualized": mean_or_nan(own["garch_vol"]) * np.sqrt(252),
+            "rv_vol_annualized": mean_or_nan(own["rv_vol"]) * np.sqrt(252),
+            "blend_vol_annualized": mean_or_nan(own["blend_vol"]) * np.sqrt(252),
+        },
+    )
+    yield MaterializeResult()
+
+
+def build_model_assets(partitions: Partitions) -> list:
+    def partitioned(compute, key_, deps, description: str):
+        spec = asset_spec(key_, deps=deps, description=description, group=GROUP)
+        return partitioned_asset(
+            compute, name=f"crashes__{key_.path[-1]}", specs=[spec], partitions_def=partitions.monthly
+        )
+
+    return [
+        partitioned(
+            wml_asset,
+            WML_KEY,
+            [key(STOCK_RETURNS_MONTHLY), key(STOCK_RETURNS_DAILY)],
+            "Daniel-Moskowitz (2016) WML = D10 - D1 of value-weighted (float cap at formation) deciles on the "
+            "t-12..t-2 return (>= 8 valid months; all-stock breakpoints, or large-cap 'NYSE-like' ones with "
+            "MOMENTUM_CRASH_BREAKPOINTS=nyse_like) of the stocks tradable at formation (the evaluation's "
+            "MOMENTUM_FILTER_* filters: not suspended, not ST, not limit-up, listed >= 60 days); buy and hold, "
+            "a delisted stock's last return counts and its weight is not redistributed. Tables "
+            "models.wml_monthly (row = "
+            "holding month), models.wml_daily (daily buy-and-hold returns of the same portfolios) and "
+            "models.wml_formation (period_end = formation date: stock_id, decile, weight, past_ret).",
+        ),
+        partitioned(
+            market_state_asset,
+            key(MARKET_STATE),
+            [key(MARKET_MONTHLY), key(STG_MARKET_DAILY)],
+            "Daniel-Moskowitz (2016) market state in HOLDING alignment (row t = month t): bear = I_B,t-1 "
+            "(24-month cumulative market TOTAL return to t-1 < 0), up = I_U,t (market excess return of month t "
+            "> 0, contemporaneous), market_var = variance of the 126 daily market returns up to the close of "
+            "t-1 (Eq. 4, decimal daily units), plus market_ret and market_excess of month t. Table "
+            "models.market_state.",
+        ),
+        partitioned(
+            wml_betas_asset,
+            key(WML_BETAS),
+            [WML_KEY, key(STG_MARKET_DAILY)],
+            "Daniel-Moskowitz (2016) Sec. 3.1 market betas of the winner decile, the loser decile and WML: "
+            "126-day daily OLS of excess returns on the market excess return and 10 lags, beta = sum of the 11 "
+            "slopes (with intercept). Row t = as of the close of month t. Table models.wml_betas.",
+        ),
+        partitioned(
+            wml_variance_asset,
+            key(WML_VARIANCE),
+            [WML_KEY],
+            "Daniel-Moskowitz (2016) App. D: GJR-GARCH(1,1) (arch) refit at each month end on daily WML up to "
+            "that month only, mean of the next 22 daily variance forecasts (garch_var, decimal daily "
+            "variance), trailing 126-day realized variance (rv_var) and their blend (blend_vol = b0 + b1 "
+            "sigma_GARCH + b2 sigma_126, b from expanding OLS on realized next-22-day vol). Row t = forecast "
+            "made at the close of t for month t+1. Table models.wml_variance_forecast.",
+        ),
+    ]

@@ -1,0 +1,242 @@
+"""The momentum-crash report pages (warehouse WML and the Ken French branch), from the stored tables;
+the page layout and charts are in ``reports.crashes``."""
+
+import re
+
+import pandas as pd
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from momentum_dag.assets.crashes.kenfrench import ASSET_NAME as KF_ASSET_NAME
+from momentum_dag.assets.crashes.kenfrench import METHOD_PREFIX
+from momentum_dag.core.crashes.study import wide_strategy_frame
+from momentum_dag.names import (
+    CRASH_MEAN_FORECAST,
+    CRASH_NOTES,
+    CRASH_REGRESSIONS,
+    CRASH_REPORT_KEY,
+    KF_CRASH_REPORT_KEY,
+    KF_CRASHES_KEY,
+    MARKET_STATE,
+    STRATEGIES_KEY,
+    STRATEGY_RETURNS,
+    STRATEGY_SUMMARY,
+    STRATEGY_WEIGHTS,
+    WML_BETAS,
+    WML_MONTHLY,
+    WML_VARIANCE,
+    kenfrench_crash_table,
+    key,
+)
+from momentum_dag.reports.crashes import (
+    PAPER,
+    crash_sections,
+    plot_betas,
+    plot_variance_forecasts,
+)
+from momentum_dag.reports.html import render_tables_report
+from momentum_dag.settings import Settings
+from momentum_dag.sources import data_source_label
+from momentum_dag.warehouse import Warehouse
+
+REPORT_SLUG = "momentum_crashes"
+KF_REPORT_SLUG = "momentum_crashes_kenfrench"
+
+
+def _strategy_frames(warehouse: Warehouse, returns_table: str, weights_table: str):
+    returns = warehouse.table_or_none(returns_table)
+    weights = warehouse.table_or_none(weights_table)
+    if returns is None or returns.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    return wide_strategy_frame(returns, "ret"), wide_strategy_frame(weights, "weight")
+
+
+def _breakpoints_text(settings: Settings) -> str:
+    if settings.crash_breakpoints == "nyse_like":
+        return (
+            f"NYSE-like breakpoints: set by the largest {settings.crash_large_cap_share:.0%} of stocks by float cap, "
+            "standing in for Ken French's NYSE breakpoints"
+        )
+    return "all-stock breakpoints, as D&M"
+
+
+def _tradability_text(settings: Settings) -> str:
+    """The formation filters, the same settings as the factor evaluation's."""
+    filters = settings.filters
+    dropped = [
+        name
+        for name, on in (("suspended", filters.suspended), ("ST", filters.st), ("limit-up", filters.limit_up))
+        if on
+    ]
+    if filters.min_listed_days > 0:
+        dropped.append(f"listed fewer than {filters.min_listed_days} trading days")
+    if not dropped:
+        return "Every stock with a return and a cap enters the deciles (tradability filters off)."
+    return (
+        f"Only stocks tradable at formation enter the deciles: {', '.join(dropped)} stocks are dropped, the same "
+        "filters (MOMENTUM_FILTER_*) as the factor evaluation."
+    )
+
+
+def _summary(warehouse: Warehouse, table: str) -> pd.DataFrame | None:
+    frame = warehouse.table_or_none(table)
+    if frame is None or frame.empty:
+        return None
+    return frame.set_index("strategy")
+
+
+@asset(
+    key=CRASH_REPORT_KEY,
+    deps=[STRATEGIES_KEY, key(CRASH_REGRESSIONS), key(WML_BETAS), key(WML_VARIANCE)],
+    group_name="reports",
+    kinds={"html"},
+    description=(
+        "Momentum crashes report page (Daniel-Moskowitz 2016) on the warehouse WML: Table 3 and Table 5 "
+        "regressions, Sharpe ratios side by side, worst months, weights over time, cumulative curves with "
+        "bear markets shaded, lagged betas and variance forecasts."
+    ),
+)
+def momentum_crashes_report(
+    context: AssetExecutionContext, warehouse: Warehouse, settings: Settings
+) -> MaterializeResult:
+    out_dir = settings.reports_path
+    state = warehouse.read_dated(MARKET_STATE, "period_end")
+    state = state if state is not None else pd.DataFrame(columns=["bear"])
+    returns, weights = _strategy_frames(warehouse, STRATEGY_RETURNS, STRATEGY_WEIGHTS)
+    deciles = warehouse.read_dated(WML_MONTHLY, "period_end")
+    legs, wml = pd.DataFrame(), None
+    if deciles is not None and len(deciles):
+        wml = deciles["wml"]
+        labels = sorted((c for c in deciles.columns if re.fullmatch(r"d\d+", c)), key=lambda c: int(c[1:]))
+        legs = pd.DataFrame(
+            {"winners (top decile)": deciles[labels[-1]], "losers (d1)": deciles[labels[0]], "WML": wml}
+        )
+        if "market_ret" in state:
+            legs["market"] = state["market_ret"].reindex(legs.index)
+    extra = []
+    betas = warehouse.read_dated(WML_BETAS, "period_end")
+    if betas is not None and len(betas.dropna(how="all")):
+        extra.append(
+            (
+                "126-day lagged betas of winners, losers and WML (D&M Sec. 3.1)",
+                plot_betas(betas, out_dir / REPORT_SLUG / "betas.png", bear=state.get("bear")),
+            )
+        )
+    forecasts = warehouse.read_dated(WML_VARIANCE, "period_end")
+    if forecasts is not None and len(forecasts.dropna(how="all")):
+        extra.append(
+            (
+                "WML volatility forecasts (GJR-GARCH, 126-day realized, blend; annualized)",
+                plot_variance_forecasts(forecasts, out_dir / REPORT_SLUG / "volatility.png"),
+            )
+        )
+    notes = warehouse.read_notes(CRASH_NOTES, "momentum_strategies") + warehouse.read_notes(
+        CRASH_NOTES, "crash_regressions"
+    )
+    intro = (
+        f"{PAPER}. WML = top minus bottom decile of value-weighted 12-2 momentum deciles (>= 8 valid "
+        f"months, {_breakpoints_text(settings)}), held one month; dates are holding months unless stated. "
+        f"{_tradability_text(settings)} Bear = "
+        "I_B,t-1 (24-month cumulative market total return to t-1 below zero), up = I_U,t, market variance = "
+        "126 daily market returns to t-1 (decimal daily units). GARCH and lagged betas use the daily "
+        "buy-and-hold returns of the same portfolios."
+    )
+    sections = crash_sections(
+        out_dir=out_dir,
+        slug=REPORT_SLUG,
+        intro=intro,
+        crash=warehouse.table_or_none(CRASH_REGRESSIONS),
+        forecast=warehouse.table_or_none(CRASH_MEAN_FORECAST),
+        summary=_summary(warehouse, STRATEGY_SUMMARY),
+        returns=returns,
+        weights=weights,
+        state=state,
+        wml=wml,
+        legs=legs,
+        extra_plots=extra,
+        notes=notes,
+    )
+    source = "synthetic" if settings.data_source == "synthetic" else data_source_label(settings)
+    page = render_tables_report(
+        out_dir, REPORT_SLUG, "Momentum crashes (Daniel-Moskowitz 2016)", sections, data_source=source
+    )
+    return MaterializeResult(
+        metadata={
+            "report": MetadataValue.path(str(page.resolve())),
+            "strategies": MetadataValue.text(", ".join(returns.columns) or "none"),
+            "sections": MetadataValue.int(len(sections)),
+        }
+    )
+
+
+@asset(
+    key=KF_CRASH_REPORT_KEY,
+    deps=[KF_CRASHES_KEY],
+    group_name="reports",
+    kinds={"html"},
+    description=(
+        "Momentum crashes report page on Ken French's data: Table 3 and 5 regressions, Sharpe ratios, worst "
+        "months, weights and cumulative curves with bear markets shaded. It states the method: the paper's "
+        "daily one when French's daily files are given, else the monthly fallback and its variance windows."
+    ),
+)
+def momentum_crashes_kenfrench_report(
+    context: AssetExecutionContext, warehouse: Warehouse, settings: Settings
+) -> MaterializeResult:
+    out_dir = settings.reports_path
+    state = warehouse.read_dated(kenfrench_crash_table("market_state"), "period_end")
+    if state is None:
+        raise ValueError(
+            f"{kenfrench_crash_table('market_state')} has no rows: materialize {KF_CRASHES_KEY.to_user_string()} first"
+        )
+    returns, weights = _strategy_frames(
+        warehouse, kenfrench_crash_table("strategy_returns"), kenfrench_crash_table("strategy_weights")
+    )
+    notes = warehouse.read_notes(CRASH_NOTES, KF_ASSET_NAME)
+    source = next(
+        (n.removeprefix("Data source: ") for n in notes if n.startswith("Data source: ")), "Ken French data library"
+    )
+    method = next((n for n in notes if n.startswith(METHOD_PREFIX)), "")
+    daily = "DAILY method" in method
+    notes = [n for n in notes if not n.startswith("Data source: ") and n != method]
+    legs = pd.DataFrame({"WML": state["wml"], "market": state["market_total"]})
+    extra = []
+    forecasts = warehouse.read_dated(kenfrench_crash_table("variance_forecast"), "period_end")
+    if forecasts is not None and len(forecasts.dropna(how="all")):
+        what = "daily GJR-GARCH, 126-day realized" if daily else "monthly GJR-GARCH, 12-month realized"
+        extra.append(
+            (
+                f"WML volatility forecasts ({what}, blend; annualized)",
+                plot_variance_forecasts(
+                    forecasts, out_dir / KF_REPORT_SLUG / "volatility.png", periods_per_year=252 if daily else 12
+                ),
+            )
+        )
+    intro = (
+        f"{PAPER}: the time-series analyses on Ken French's data. {method} Dates are calendar month ends "
+        "(holding months)."
+    )
+    sections = crash_sections(
+        out_dir=out_dir,
+        slug=KF_REPORT_SLUG,
+        intro=intro,
+        crash=warehouse.table_or_none(kenfrench_crash_table("crash_regressions")),
+        forecast=warehouse.table_or_none(kenfrench_crash_table("crash_mean_forecast")),
+        summary=_summary(warehouse, kenfrench_crash_table("strategy_summary")),
+        returns=returns,
+        weights=weights,
+        state=state,
+        wml=state["wml"],
+        legs=legs,
+        extra_plots=extra,
+        notes=notes,
+    )
+    page = render_tables_report(
+        out_dir, KF_REPORT_SLUG, "Momentum crashes on Ken French data", sections, data_source=source
+    )
+    return MaterializeResult(
+        metadata={
+            "report": MetadataValue.path(str(page.resolve())),
+            "data_source": MetadataValue.text(source),
+            "strategies": MetadataValue.text(", ".join(returns.columns) or "none"),
+        }
+    )

@@ -1,0 +1,103 @@
+"""The Ken French branch of Ehsani-Linnainmaa (2022): TS/CS factor momentum, Table I, spanning tests of Mom
+on the Fama-French factors + TSMom (and the reverse), GRS on momentum-sorted portfolios and Table VIII, on
+French's MONTHLY factors.
+
+Source: French's CSV files in ``MOMENTUM_KENFRENCH_DIR`` when set (every standard file present, whole
+history - not the partition-clipped ``raw.factor_returns_monthly``), else the real 1949-01..2017-03 sample
+shipped by ``linearmodels.datasets.french``. No PC factor momentum here: PC factors need DAILY factor
+returns for the correlation matrix, and only monthly series exist in this branch.
+"""
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from momentum_dag.assets.factor_momentum.common import GROUP, fm_params
+from momentum_dag.core.factor_momentum.study import kenfrench_study
+from momentum_dag.names import (
+    FACTOR_MOMENTUM_NOTES,
+    KF_FACTOR_MOMENTUM_KEY,
+    KF_FACTOR_MOMENTUM_REPORT_KEY,
+    kenfrench_fm_table,
+)
+from momentum_dag.reports.factor_momentum import factor_momentum_sections
+from momentum_dag.reports.html import render_tables_report
+from momentum_dag.settings import Settings
+from momentum_dag.sources.kenfrench import load_kenfrench_monthly
+from momentum_dag.warehouse import Warehouse
+
+ASSET_NAME = "kenfrench_factor_momentum"
+KF_REPORT_SLUG = "factor_momentum_kenfrench"
+MONTHLY_ONLY_NOTE = (
+    "Monthly data only: no PC factor momentum in the Ken French branch (E-L's PC factors come from the "
+    "correlation matrix of DAILY factor returns). French's Mom (2x3 size x prior-return sort) is the "
+    "momentum factor; it is excluded from the strategies."
+)
+
+
+@asset(
+    key=KF_FACTOR_MOMENTUM_KEY,
+    group_name=GROUP,
+    kinds={"duckdb", "pandas"},
+    description=(
+        "Ehsani-Linnainmaa (2022) on Ken French's MONTHLY factors (MOMENTUM_KENFRENCH_DIR files, else the "
+        "linearmodels.datasets.french 1949-2017 sample): TS/CS factor momentum on SMB, HML (+ RMW, CMA with "
+        "the 5-factor file), Mom excluded; Table I; Mom on Mkt-RF + factors (+ TSMom) and the reverse; GRS on "
+        "momentum-sorted portfolios; Table VIII. No PC factors (monthly data only). Tables "
+        "models.kenfrench_fm_{momentum, autocorrelation, spanning, grs, conditional}."
+    ),
+)
+def kenfrench_factor_momentum_asset(
+    context: AssetExecutionContext, warehouse: Warehouse, settings: Settings
+) -> MaterializeResult:
+    frame, label = load_kenfrench_monthly(settings.kenfrench_path)
+    tables, notes = kenfrench_study(frame, fm_params(settings))
+    notes = [f"Data source: {label}", MONTHLY_ONLY_NOTE, *notes]
+    results = warehouse.replace_tables(
+        {kenfrench_fm_table(k): v for k, v in tables.items()},
+        notes_table=FACTOR_MOMENTUM_NOTES,
+        asset=ASSET_NAME,
+        notes=notes,
+    )
+    ts = tables["momentum"]["tsmom"].dropna()
+    meta = {f"{t.split('.')[1]}_rows": MetadataValue.int(r.rows_written) for t, r in results.items()}
+    meta |= {
+        "data_source": MetadataValue.text(label),
+        "months": MetadataValue.int(len(ts)),
+        "notes": MetadataValue.md("\n".join(f"- {n}" for n in notes)),
+    }
+    if len(ts) > 1:
+        meta["tsmom_mean"] = MetadataValue.float(float(ts.mean()))
+        meta["tsmom_t"] = MetadataValue.float(float(ts.mean() / (ts.std(ddof=1) / len(ts) ** 0.5)))
+    return MaterializeResult(metadata=meta)
+
+
+@asset(
+    key=KF_FACTOR_MOMENTUM_REPORT_KEY,
+    deps=[KF_FACTOR_MOMENTUM_KEY],
+    group_name="reports",
+    kinds={"html"},
+    description="Factor momentum report page on Ken French's monthly factors (no PC factors: monthly only).",
+)
+def kenfrench_factor_momentum_report(
+    context: AssetExecutionContext, warehouse: Warehouse, settings: Settings
+) -> MaterializeResult:
+    notes = warehouse.read_notes(FACTOR_MOMENTUM_NOTES, ASSET_NAME)
+    source = next((n.removeprefix("Data source: ") for n in notes if n.startswith("Data source: ")), "Ken French")
+    sections = factor_momentum_sections(
+        out_dir=settings.reports_path,
+        slug=KF_REPORT_SLUG,
+        intro="Ehsani-Linnainmaa (2022) factor momentum on Ken French's monthly factors. " + MONTHLY_ONLY_NOTE,
+        momentum=warehouse.read_dated(kenfrench_fm_table("momentum"), "period_end"),
+        autocorrelation=warehouse.table_or_none(kenfrench_fm_table("autocorrelation")),
+        spanning=warehouse.table_or_none(kenfrench_fm_table("spanning")),
+        grs=warehouse.table_or_none(kenfrench_fm_table("grs")),
+        conditional=warehouse.table_or_none(kenfrench_fm_table("conditional")),
+        notes=[n for n in notes if not n.startswith("Data source: ") and n != MONTHLY_ONLY_NOTE],
+    )
+    page = render_tables_report(
+        settings.reports_path,
+        KF_REPORT_SLUG,
+        "Factor momentum on Ken French monthly factors",
+        sections,
+        data_source=source,
+    )
+    return MaterializeResult(metadata={"report": MetadataValue.path(str(page.resolve()))})

@@ -1,0 +1,99 @@
+"""``reports/factor_momentum``: the Ehsani-Linnainmaa (2022) report page over the full warehouse history,
+with the PC-momentum full-sample / first-half / second-half summary (``models.pc_factor_momentum_summary``,
+computed here because it needs the whole sample). The page layout and charts are in
+``reports.factor_momentum``."""
+
+import pandas as pd
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from momentum_dag.assets.factor_momentum.common import fm_params
+from momentum_dag.core.factor_momentum.spanning import summarize_by_half
+from momentum_dag.names import (
+    AUTOCORRELATION,
+    CONDITIONAL,
+    FACTOR_MOMENTUM,
+    FACTOR_MOMENTUM_KEY,
+    FACTOR_MOMENTUM_NOTES,
+    FACTOR_MOMENTUM_REPORT_KEY,
+    GRS,
+    NEUTRAL_KEY,
+    NEUTRAL_MOMENTUM,
+    PC_MOMENTUM,
+    PC_MOMENTUM_KEY,
+    PC_SUMMARY,
+    SPANNING,
+    SPANNING_KEY,
+    key,
+)
+from momentum_dag.reports.factor_momentum import factor_momentum_sections, intro_text, pc_wide
+from momentum_dag.reports.html import render_tables_report
+from momentum_dag.settings import Settings
+from momentum_dag.sources import data_source_label
+from momentum_dag.warehouse import Warehouse
+
+REPORT_SLUG = "factor_momentum"
+ASSET_NAME = "factor_momentum_report"
+NOTE_ASSETS = ("factor_autocorrelation", "spanning_tests", ASSET_NAME)
+
+
+@asset(
+    key=FACTOR_MOMENTUM_REPORT_KEY,
+    deps=[FACTOR_MOMENTUM_KEY, key(AUTOCORRELATION), PC_MOMENTUM_KEY, NEUTRAL_KEY, SPANNING_KEY],
+    group_name="reports",
+    kinds={"duckdb", "html"},
+    description=(
+        "Factor momentum report (Ehsani-Linnainmaa 2022): TS/CS factor momentum by half, Table I, PC factor "
+        "momentum by eigenvalue group for the full sample and both halves (stored in "
+        "models.pc_factor_momentum_summary), momentum-neutral factors, spanning tests, GRS, conditional "
+        "correlations, and cumulative TS / CS / PC curves."
+    ),
+)
+def factor_momentum_report(
+    context: AssetExecutionContext, warehouse: Warehouse, settings: Settings
+) -> MaterializeResult:
+    params = fm_params(settings)
+    source = data_source_label(settings)
+    momentum = warehouse.read_dated(FACTOR_MOMENTUM, "period_end")
+    pc = pc_wide(warehouse.read_dated(PC_MOMENTUM, "period_end"))
+    notes: list[str] = []
+    pc_summary = None
+    if pc is not None:
+        pc_summary = summarize_by_half(pc).reset_index()
+    else:
+        notes.append("PC factor momentum has no month yet (needs pc_min_months of factor returns)")
+    results = warehouse.replace_tables(
+        {PC_SUMMARY: pc_summary if pc_summary is not None else pd.DataFrame()},
+        notes_table=FACTOR_MOMENTUM_NOTES,
+        asset=ASSET_NAME,
+        notes=notes,
+    )
+    all_notes = [n for a in NOTE_ASSETS for n in warehouse.read_notes(FACTOR_MOMENTUM_NOTES, a)]
+    sections = factor_momentum_sections(
+        out_dir=settings.reports_path,
+        slug=REPORT_SLUG,
+        intro=intro_text(params, source),
+        momentum=momentum,
+        autocorrelation=warehouse.table_or_none(AUTOCORRELATION),
+        spanning=warehouse.table_or_none(SPANNING),
+        grs=warehouse.table_or_none(GRS),
+        conditional=warehouse.table_or_none(CONDITIONAL),
+        pc=pc,
+        pc_summary=pc_summary if pc_summary is not None else "Not available: no PC momentum month yet.",
+        neutral=warehouse.read_dated(NEUTRAL_MOMENTUM, "period_end"),
+        notes=all_notes,
+    )
+    page = render_tables_report(
+        settings.reports_path, REPORT_SLUG, "Factor momentum (Ehsani-Linnainmaa 2022)", sections, data_source=source
+    )
+    meta = {
+        "report": MetadataValue.path(str(page.resolve())),
+        "pc_summary_rows": MetadataValue.int(results[PC_SUMMARY].rows_written),
+    }
+    if momentum is not None and len(momentum):
+        ts = momentum["tsmom"].dropna()
+        meta["tsmom_mean"] = MetadataValue.float(float(ts.mean()))
+        meta["tsmom_t"] = MetadataValue.float(
+            float(ts.mean() / (ts.std(ddof=1) / len(ts) ** 0.5)) if len(ts) > 1 else float("nan")
+        )
+        meta["months"] = MetadataValue.int(len(ts))
+    return MaterializeResult(metadata=meta)

@@ -1,0 +1,252 @@
+"""``models/factor_returns``: the monthly and daily long-short factor returns that factor momentum studies
+(Ehsani & Linnainmaa 2022, Sec. I.A), each tagged with its source and role.
+
+Sources: Barra style factor returns (``barra``), Fama-French style 30/70 long-short portfolios on the
+characteristics of ``core.factor_momentum.characteristics`` (``characteristic``), the market excess return
+(``market``, role ``market``: the spanning-test regressor) and, when ``raw.factor_returns_monthly`` has
+rows, Ken French's factors (``kenfrench``, monthly only). The characteristic portfolios' formation weights
+are stored in ``models.factor_formation_weights`` (period_end = formation month end; weight 0 = in the
+universe but not held) so the momentum-neutral projection uses exactly the portfolios whose returns are
+stored here, without recomputing the characteristics (their 252-day rolling market models are the costly
+part).
+"""
+
+from datetime import date
+
+import pandas as pd
+from dagster import AssetExecutionContext, MaterializeResult
+
+from momentum_dag.assets.common import (
+    asset_spec,
+    chunks,
+    in_window,
+    partitioned_asset,
+    report_partitions,
+    window_dates,
+)
+from momentum_dag.assets.common import dated_table_ddl as ddl
+from momentum_dag.assets.factor_momentum.common import GROUP, fm_params
+from momentum_dag.assets.panels import MarketPanels, history_start
+from momentum_dag.core.factor_momentum.characteristics import build_characteristics
+from momentum_dag.core.factor_momentum.portfolios import daily_factor_returns, long_short_returns, long_short_weights
+from momentum_dag.core.factor_momentum.study import KENFRENCH_ROLES, FactorMomentumParams, role_of
+from momentum_dag.names import (
+    BARRA_FACTOR_RETURNS_DAILY,
+    BARRA_FACTOR_RETURNS_KEY,
+    BARRA_FACTOR_RETURNS_MONTHLY,
+    FACTOR_RETURNS_DAILY,
+    FACTOR_RETURNS_KEY,
+    FACTOR_RETURNS_MONTHLY,
+    FORMATION_WEIGHTS,
+    MARKET_MONTHLY,
+    RAW_FACTOR_RETURNS,
+    STG_FUNDAMENTALS,
+    STG_MARKET_DAILY,
+    STOCK_RETURNS_DAILY,
+    STOCK_RETURNS_MONTHLY,
+    key,
+)
+from momentum_dag.partitions import Lookback, Partitions
+from momentum_dag.settings import Settings
+from momentum_dag.sources import data_source_label
+from momentum_dag.warehouse import Warehouse
+
+# Longest characteristic history: long-term reversal r_{t-60,t-13} at the formation month before the
+# window (monthly returns); the daily characteristics (252-day market model, 21-day turnover) at that
+# formation month need a year of days.
+CHARACTERISTIC_LOOKBACK = Lookback(months=63)
+DAILY_LOOKBACK = Lookback(months=1, days=252 + 21)
+
+DOUBLE = "DOUBLE"
+RETURN_COLUMNS = {"factor": "VARCHAR", "source": "VARCHAR", "role": "VARCHAR", "ret": DOUBLE}
+TABLES = {
+    FACTOR_RETURNS_MONTHLY: ("period_end", ddl(FACTOR_RETURNS_MONTHLY, "period_end", RETURN_COLUMNS)),
+    FACTOR_RETURNS_DAILY: ("trade_date", ddl(FACTOR_RETURNS_DAILY, "trade_date", RETURN_COLUMNS)),
+    FORMATION_WEIGHTS: (
+        "period_end",
+        ddl(FORMATION_WEIGHTS, "period_end", {"factor": "VARCHAR", "stock_id": "VARCHAR", "weight": DOUBLE}),
+    ),
+}
+
+
+def characteristic_weights(panels: MarketPanels, params: FactorMomentumParams) -> dict[str, pd.DataFrame]:
+    """Formation weights (month end x stock) of each characteristic's 30/70 long-short portfolio."""
+    monthly_ret = panels.stock_monthly("ret")
+    float_cap = panels.stock_monthly("float_mcap").reindex_like(monthly_ret)
+    chars = build_characteristics(
+        monthly_ret,
+        panels.stock_daily("ret"),
+        float_cap,
+        panels.fundamentals_at_month_ends("book_equity"),
+        panels.fundamentals_at_month_ends("net_income_ttm"),
+        panels.fundamentals_at_month_ends("total_assets"),
+        panels.stock_daily("turnover"),
+        panels.market_daily["market_excess"],
+        total_cap=panels.stock_monthly("total_mcap").reindex_like(monthly_ret),
+        beta_days=params.beta_days,
+        beta_min_days=params.beta_min_days,
+        turnover_days=params.turnover_days,
+        turnover_min_days=params.turnover_min_days,
+    )
+    cap = float_cap if params.value_weighted else None
+    return {name: long_short_weights(c, cap, quantile=params.quantile) for name, c in chars.items()}
+
+
+def _long(wide: pd.DataFrame, date_column: str, source: str, prefix: str = "") -> pd.DataFrame:
+    out = wide.rename_axis(index=date_column, columns="factor").stack().rename("ret").reset_index()
+    out["factor"] = prefix + out["factor"].astype(str)
+    out[date_column] = pd.to_datetime(out[date_column])
+    out["source"] = source
+    out["role"] = out["factor"].map(role_of)
+    return out[[date_column, "factor", "source", "role", "ret"]]
+
+
+def barra_style_returns(warehouse: Warehouse, table: str, column: str, start: date, end: date) -> pd.DataFrame:
+    """Barra style returns in [start, end) from a ``barra.factor_returns_*`` table (wide)."""
+    frame = warehouse.query_if_exists(
+        table,
+        f"select {column}, factor, ret from {table} where kind = 'style' and {column} >= ? and {column} < ?",
+        [start, end],
+    )
+    if frame is None or frame.empty:
+        return pd.DataFrame(index=pd.DatetimeIndex([]))
+    wide = frame.pivot(index=column, columns="factor", values="ret")
+    wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index))
+    return wide
+
+
+def kenfrench_rows(warehouse: Warehouse, start: date, end: date) -> pd.DataFrame:
+    """Ken French factor rows of the window from ``raw.factor_returns_monthly`` (empty when not loaded)."""
+    frame = warehouse.query_if_exists(
+        RAW_FACTOR_RETURNS,
+        f"select month_end as period_end, factor, ret from {RAW_FACTOR_RETURNS} where month_end >= ? and month_end < ?",
+        [start, end],
+    )
+    if frame is None or frame.empty:
+        return pd.DataFrame(columns=["period_end", "factor", "source", "role", "ret"])
+    frame = frame[frame["factor"].isin(list(KENFRENCH_ROLES))].copy()
+    frame["period_end"] = pd.to_datetime(frame["period_end"])
+    frame["source"] = "kenfrench"
+    frame["role"] = frame["factor"].map(KENFRENCH_ROLES)
+    return frame[["period_end", "factor", "source", "role", "ret"]]
+
+
+def factor_return_tables(warehouse: Warehouse, start: date, end: date, params: FactorMomentumParams) -> dict:
+    """The three tables' rows for the window [start, end), computed from history before ``end``."""
+    panels = MarketPanels(
+        warehouse,
+        end=end,
+        start=history_start(warehouse, start, CHARACTERISTIC_LOOKBACK),
+        daily_start=history_start(warehouse, start, DAILY_LOOKBACK),
+    )
+    weights = characteristic_weights(panels, params)
+    monthly_ret = panels.stock_monthly("ret")
+    char_monthly = pd.DataFrame({name: long_short_returns(w, monthly_ret) for name, w in weights.items()})
+    # daily returns in the window come from the portfolios formed at the month ends since the daily start
+    daily_ret = panels.stock_daily("ret")
+    recent = {
+        name: w.loc[w.index >= daily_ret.index.min()].dropna(axis=1, how="all") for name, w in weights.items()
+    }
+    char_daily = daily_factor_returns(recent, daily_ret)
+    market_m = panels.market_monthly[["market_excess"]].rename(columns={"market_excess": "mkt_rf"})
+    market_d = panels.market_daily[["market_excess"]].rename(columns={"market_excess": "mkt_rf"})
+    monthly = pd.concat(
+        [
+            _long(char_monthly, "period_end", "characteristic"),
+            _long(
+                barra_style_returns(warehouse, BARRA_FACTOR_RETURNS_MONTHLY, "period_end", start, end),
+                "period_end",
+                "barra",
+                "barra_",
+            ),
+            _long(market_m, "period_end", "market").assign(role="market"),
+            kenfrench_rows(warehouse, start, end),
+        ],
+        ignore_index=True,
+    )
+    daily = pd.concat(
+        [
+            _long(char_daily, "trade_date", "characteristic"),
+            _long(
+                barra_style_returns(warehouse, BARRA_FACTOR_RETURNS_DAILY, "trade_date", start, end),
+                "trade_date",
+                "barra",
+                "barra_",
+            ),
+            _long(market_d, "trade_date", "market").assign(role="market"),
+        ],
+        ignore_index=True,
+    )
+    formation = pd.concat(
+        [
+            w.rename_axis(index="period_end", columns="stock_id")
+            .stack()
+            .rename("weight")
+            .reset_index()
+            .assign(factor=n)
+            for n, w in weights.items()
+        ],
+        ignore_index=True,
+    )[["period_end", "factor", "stock_id", "weight"]]
+    formation["period_end"] = pd.to_datetime(formation["period_end"])
+    return {
+        FACTOR_RETURNS_MONTHLY: in_window(monthly.dropna(subset=["ret"]), "period_end", start, end),
+        FACTOR_RETURNS_DAILY: in_window(daily.dropna(subset=["ret"]), "trade_date", start, end),
+        FORMATION_WEIGHTS: in_window(formation.dropna(subset=["weight"]), "period_end", start, end),
+    }
+
+
+def factor_returns_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
+    start, end = window_dates(context)
+    params = fm_params(settings)
+    parts = [factor_return_tables(warehouse, lo, hi, params) for lo, hi in chunks(start, end, settings.chunk_months)]
+    tables = {table: pd.concat([part[table] for part in parts], ignore_index=True) for table in TABLES}
+    results = warehouse.write_windows(TABLES, [tables], start=start, end=end)  # ONE transaction
+
+    def figures(own: pd.DataFrame) -> dict:
+        factors = own[own["role"] == "factor"]
+        return {
+            "factors": int(factors["factor"].nunique()),
+            **{f"{source}_factors": int(n) for source, n in factors.groupby("source")["factor"].nunique().items()},
+        }
+
+    monthly = tables[FACTOR_RETURNS_MONTHLY]
+    report_partitions(
+        context,
+        FACTOR_RETURNS_KEY,
+        results[FACTOR_RETURNS_MONTHLY],
+        monthly,
+        "period_end",
+        figures,
+        data_source=data_source_label(settings),
+    )
+    yield MaterializeResult()
+
+
+def build_returns_asset(partitions: Partitions):
+    spec = asset_spec(
+        FACTOR_RETURNS_KEY,
+        deps=[
+            key(STOCK_RETURNS_MONTHLY),
+            key(STOCK_RETURNS_DAILY),
+            key(MARKET_MONTHLY),
+            key(STG_MARKET_DAILY),
+            key(STG_FUNDAMENTALS),
+            BARRA_FACTOR_RETURNS_KEY,
+            key(RAW_FACTOR_RETURNS),
+        ],
+        description=(
+            "Ehsani-Linnainmaa (2022) factor set, monthly and daily: Barra style factor returns (source "
+            "barra, factor barra_<style>), value-weighted 30/70 long-short portfolios on size, value, "
+            "profitability, investment, strev, ltrev, low_beta, resid_vol, liquidity and momentum (source "
+            "characteristic), the market excess return (source market, role market) and Ken French "
+            "factors when raw.factor_returns_monthly has rows (source kenfrench, monthly only). role = "
+            "momentum marks the stock-momentum factors kept out of factor-momentum strategies. Tables "
+            "models.factor_returns_monthly (period_end = holding month), models.factor_returns_daily and "
+            "models.factor_formation_weights (formation month end, factor, stock_id, weight)."
+        ),
+        group=GROUP,
+    )
+    return partitioned_asset(
+        factor_returns_asset, name="factor_momentum__factor_returns", specs=[spec], partitions_def=partitions.monthly
+    )

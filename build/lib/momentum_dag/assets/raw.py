@@ -1,0 +1,148 @@
+"""Raw layer: the provider's daily bars, market series, fundamentals and industry membership, and Ken
+French's monthly factor returns.
+
+One run writes all four provider tables for its partition window in ONE transaction, so a failure (for
+example a bad file) leaves every raw table as it was.
+"""
+
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from dagster import AssetExecutionContext, MaterializeResult
+
+from momentum_dag.assets.common import (
+    asset_spec,
+    in_window,
+    partitioned_asset,
+    report_partition_counts,
+    report_partitions,
+    window_dates,
+)
+from momentum_dag.names import PROVIDER_TABLES, RAW_FACTOR_RETURNS, key
+from momentum_dag.partitions import Partitions
+from momentum_dag.settings import Settings
+from momentum_dag.sources import data_source_label, make_provider
+from momentum_dag.sources.contract import RAW_TABLES, ddl
+from momentum_dag.sources.guard import row_count_guard
+from momentum_dag.sources.kenfrench import (
+    LINEARMODELS_LABEL,
+    factor_returns_from_directory,
+    load_linearmodels_french,
+    to_factor_returns_monthly,
+)
+from momentum_dag.warehouse import Warehouse
+
+BEGINNING_OF_TIME = date(1900, 1, 1)
+
+
+def write_start(start: date, settings: Settings) -> date:
+    """The first partition also owns everything dated before the history start (memberships and
+    fundamentals announced earlier, external factor history), so those rows are written once and replaced
+    on re-runs."""
+    return BEGINNING_OF_TIME if start == settings.history_start_date else start
+
+
+def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
+    """Raw market data for the window from the configured provider (synthetic market or files)."""
+    start, end = window_dates(context)
+    first = write_start(start, settings)
+    # The simulator starts at the history start; a folder of files may hold earlier rows.
+    generate_start = first if settings.data_source == "files" else start
+    provider = make_provider(settings)
+    tables = {f"raw.{name}": (RAW_TABLES[name].date_column, ddl(RAW_TABLES[name])) for name in PROVIDER_TABLES}
+    with tempfile.TemporaryDirectory(prefix="momentum_raw_") as spool:
+        # Generate (the slow part) before taking the DuckDB write lock; chunks wait on disk, not in memory.
+        spooled = _spool(provider.generate(generate_start, end), Path(spool))
+        context.log.info(f"generated {len(spooled)} chunk(s) for [{start}, {end}); writing")
+        # "nothing lost": a window is never replaced by markedly fewer rows unless MOMENTUM_RAW_FORCE
+        results = warehouse.write_windows(
+            tables, _read_spool(spooled), start=first, end=end, guard=row_count_guard(settings.raw_force)
+        )
+    source = data_source_label(settings)
+    for name in PROVIDER_TABLES:
+        table = f"raw.{name}"
+        report_partition_counts(
+            context, key(table), warehouse, results[table], RAW_TABLES[name].date_column, data_source=source
+        )
+        yield MaterializeResult(asset_key=key(table))
+
+
+def _spool(chunks: Iterable[dict[str, pd.DataFrame]], folder: Path) -> list[dict[str, Path]]:
+    spooled = []
+    for i, chunk in enumerate(chunks):
+        paths = {}
+        for name, frame in chunk.items():
+            if name not in PROVIDER_TABLES:
+                continue  # optional external tables (factor_returns_monthly) have their own asset
+            paths[name] = folder / f"{i:04d}_{name}.parquet"
+            frame.to_parquet(paths[name], index=False)
+        spooled.append(paths)
+    return spooled
+
+
+def _read_spool(spooled: list[dict[str, Path]]) -> Iterator[dict[str, pd.DataFrame]]:
+    for paths in spooled:
+        yield {f"raw.{name}": pd.read_parquet(path) for name, path in paths.items()}
+
+
+# ---- raw.factor_returns_monthly ----------------------------------------------------------------------
+
+
+def factor_return_rows(settings: Settings) -> pd.DataFrame:
+    """``raw.factor_returns_monthly`` rows (month_end, factor, ret) of every month the source has."""
+    if settings.kenfrench_path is not None:
+        return factor_returns_from_directory(settings.kenfrench_path)
+    return to_factor_returns_monthly(load_linearmodels_french())
+
+
+def raw_factor_returns_monthly(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
+    """Ken French monthly factor returns for the window (calendar month_end in the window; the first
+    partition also takes every earlier month); the linearmodels sample ends in 2017-03, so later windows
+    write nothing."""
+    start, end = window_dates(context)
+    first = write_start(start, settings)
+    spec = RAW_TABLES["factor_returns_monthly"]
+    rows = in_window(factor_return_rows(settings), "month_end", first, end)
+    result = warehouse.write_window(
+        RAW_FACTOR_RETURNS, rows, date_column="month_end", start=first, end=end, ddl=ddl(spec)
+    )
+    source = f"files ({settings.kenfrench_dir})" if settings.kenfrench_dir else LINEARMODELS_LABEL
+    report_partitions(
+        context,
+        key(RAW_FACTOR_RETURNS),
+        result,
+        rows,
+        "month_end",
+        lambda own: {"factors": int(own["factor"].nunique())},
+        data_source=source,
+    )
+    yield MaterializeResult()
+
+
+def build_raw_assets(partitions: Partitions) -> list:
+    provider = partitioned_asset(
+        raw_market_data,
+        name="raw_market_data",
+        specs=[
+            asset_spec(key(f"raw.{name}"), description=RAW_TABLES[name].description, group="raw", kinds=["duckdb"])
+            for name in PROVIDER_TABLES
+        ],
+        partitions_def=partitions.monthly,
+    )
+    kenfrench = partitioned_asset(
+        raw_factor_returns_monthly,
+        name="raw_factor_returns_monthly",
+        specs=[
+            asset_spec(
+                key(RAW_FACTOR_RETURNS),
+                description=RAW_TABLES["factor_returns_monthly"].description,
+                group="raw",
+                kinds=["duckdb"],
+            )
+        ],
+        partitions_def=partitions.monthly,
+    )
+    return [provider, kenfrench]

@@ -1,0 +1,88 @@
+"""One Dagster asset per dbt_like_sql model, with schema.yml tests as blocking asset checks.
+
+Views and tables are rebuilt whole; partitioned models replace their window in one transaction inside
+DuckDB (``warehouse.write_window_sql``). Dependencies come from the models' ``ref``/``source`` calls.
+"""
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    BackfillPolicy,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
+)
+
+from momentum_dag.assets.common import WEEKLY_TAG, report_partition_counts, window_dates
+from momentum_dag.partitions import Partitions
+from momentum_dag.sql_models import SqlModel, check_sql, load_models, materialize
+from momentum_dag.warehouse import Warehouse
+
+
+def model_key(model: SqlModel) -> AssetKey:
+    return AssetKey([model.layer, model.name])
+
+
+def _deps(model: SqlModel, models: dict[str, SqlModel]) -> list[AssetKey]:
+    return [model_key(models[r]) for r in model.refs] + [AssetKey([schema, name]) for schema, name in model.sources]
+
+
+def _run_checks(conn, model: SqlModel):
+    for test in model.tests:
+        failing = conn.execute(check_sql(test, model.table)).fetchall()[0][0]
+        yield AssetCheckResult(
+            asset_key=model_key(model),
+            check_name=test.name,
+            passed=failing == 0,
+            metadata={"failing_rows": MetadataValue.int(int(failing))},
+        )
+
+
+def build_sql_asset(model: SqlModel, models: dict[str, SqlModel], partitions: Partitions) -> AssetsDefinition:
+    """The asset (and its checks) for one SQL model."""
+    partitioned = model.materialized == "partitioned"
+    partitions_def = None
+    if partitioned:
+        partitions_def = partitions.weekly if model.partitions == "weekly" else partitions.monthly
+    spec = AssetSpec(
+        model_key(model),
+        deps=_deps(model, models),
+        description=model.description or f"SQL model {model.name}",
+        group_name=model.layer,
+        kinds={"duckdb", "sql"},
+        partitions_def=partitions_def,
+        tags=WEEKLY_TAG if partitions_def is partitions.weekly else None,
+        metadata={"sql_file": MetadataValue.path(str(model.path)), "materialized": model.materialized},
+    )
+    checks = [
+        AssetCheckSpec(test.name, asset=model_key(model), blocking=True, description=f"{test.kind} on {test.columns}")
+        for test in model.tests
+    ]
+
+    @multi_asset(
+        specs=[spec],
+        check_specs=checks,
+        name=f"{model.layer}__{model.name}",
+        partitions_def=partitions_def,
+        backfill_policy=BackfillPolicy.single_run() if partitioned else None,
+    )
+    def _asset(context: AssetExecutionContext, warehouse: Warehouse):
+        start, end = window_dates(context) if partitioned else (None, None)
+        with warehouse.get_connection() as conn:
+            result = materialize(conn, model, models, start, end)
+            checks = list(_run_checks(conn, model))
+        if result is not None:
+            report_partition_counts(context, model_key(model), warehouse, result, model.date_column)
+        yield MaterializeResult(asset_key=model_key(model), metadata={"table": MetadataValue.text(model.table)})
+        yield from checks
+
+    return _asset
+
+
+def build_sql_assets(partitions: Partitions) -> list[AssetsDefinition]:
+    models = load_models()
+    return [build_sql_asset(model, models, partitions) for model in models.values()]

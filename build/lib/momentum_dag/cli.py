@@ -1,0 +1,153 @@
+"""``momentum-dag``: run the demo end to end, or backfill the whole graph for a range through Dagster.
+
+Runs go through the Dagster instance in ``DAGSTER_HOME`` (default ``.dagster_home`` in the current
+folder), so they appear in the UI afterwards. Each step is ONE run over the whole range (every
+partitioned asset has a single-run backfill policy): monthly assets first, then weekly, then reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+
+def _month_key(text: str) -> str:
+    return date.fromisoformat(text + "-01" if len(text) == 7 else text).replace(day=1).isoformat()
+
+
+def _ensure_dagster_home() -> Path:
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster_home").resolve())))
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        # an explicit (default, SQLite) instance; no usage statistics from a research machine
+        config.write_text("telemetry:\n  enabled: false\n")
+    return home
+
+
+def _shared_instance():
+    """The Dagster instance in ``DAGSTER_HOME``, its SQLite storages created under a file lock.
+
+    Two runs started at once on a new ``DAGSTER_HOME`` would otherwise both create the storage tables
+    and one would fail ("table ... already exists").
+    """
+    from dagster import AssetKey, DagsterInstance
+
+    home = _ensure_dagster_home()
+    with open(home / ".momentum_init.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        instance = DagsterInstance.get()
+        instance.get_runs(limit=1)
+        instance.get_latest_materialization_event(AssetKey("momentum_dag_init"))
+        instance.all_instigator_state()
+    return instance
+
+
+def backfill(
+    start: str | None,
+    end: str | None,
+    *,
+    weekly: bool = True,
+    reports: bool = True,
+    only: tuple[str, ...] = (),
+    defs=None,
+    instance=None,
+    verbose: bool = False,
+    log_file: Path | None = None,
+) -> None:
+    """Materialize every asset for months ``start``..``end`` (inclusive) as a few single runs.
+
+    ``only`` restricts the backfill to a layer (``raw``), an asset (``factors/dmom``) or a glob of asset
+    keys (``models/dmom*``). The terminal shows one line per finished step; Dagster's event stream goes
+    to ``log_file`` (and to the terminal too with ``verbose``).
+    """
+    from momentum_dag.bookkeeping import PLANNED_EVENTS_AS_RANGES
+    from momentum_dag.jobs import RANGE_END, RANGE_START, backfill_steps
+    from momentum_dag.partitions import Partitions
+
+    os.environ.setdefault(PLANNED_EVENTS_AS_RANGES, "1")  # one planned event per asset and run
+
+    if defs is None:
+        from momentum_dag.definitions import build_definitions
+
+        defs = build_definitions()
+    partitions = Partitions.starting(defs.resources["settings"].history_start_date)
+    months = partitions.monthly.get_partition_keys()
+    if not months:
+        raise SystemExit("no complete month between MOMENTUM_HISTORY_START and today")
+    first = _month_key(start) if start else months[0]
+    last = _month_key(end) if end else months[-1]
+    for key, name in ((first, "start"), (last, "end")):
+        if key not in months:
+            raise SystemExit(f"--{name} {key} is outside the monthly partitions {months[0]}..{months[-1]}")
+    if first > last:
+        raise SystemExit(f"--start {first} is after --end {last}")
+    weeks = partitions.weeks_closing_in(first, last)
+    instance = instance or _shared_instance()
+    for step in backfill_steps(defs, weekly=weekly and bool(weeks), reports=reports, only=only):
+        lo, hi = (weeks[0], weeks[-1]) if step.weekly else (first, last)
+        tags = {RANGE_START: lo, RANGE_END: hi} if step.partitioned else {}
+        began = time.perf_counter()
+        n_steps = len({id(defs.resolve_assets_def(key)) for key in step.keys})
+        span = f", {lo}..{hi}" if step.partitioned else ""
+        print(f"[momentum-dag] {step.name}: {len(step.keys)} assets in {n_steps} steps{span}", flush=True)
+        loggers = {
+            "console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}},
+            "progress": {"config": {"total": n_steps, "label": step.name.split()[0],
+                                    "log_file": str(log_file) if log_file else ""}},
+        }
+        result = step.job.execute_in_process(
+            instance=instance, tags=tags, asset_selection=step.keys, raise_on_error=False,
+            run_config={"loggers": loggers},
+        )
+        if not result.success:
+            errors = "\n".join(
+                f"  {event.step_key}: {event.step_failure_data.error.message.strip()}"
+                for event in result.get_step_failure_events()
+                if event.step_failure_data and event.step_failure_data.error
+            )
+            raise SystemExit(f"[momentum-dag] {step.name} failed (run {result.run_id}, see the UI):\n{errors}")
+        print(f"[momentum-dag] {step.name} done in {time.perf_counter() - began:.1f} s", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="momentum-dag", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("demo", help="materialize the whole graph over the default history (synthetic market)")
+    bf = sub.add_parser("backfill", help="materialize the whole graph for a range of months")
+    bf.add_argument("--start", help="first month, YYYY-MM (default: the first partition)")
+    bf.add_argument("--end", help="last month, YYYY-MM (default: the last complete month)")
+    bf.add_argument("--no-weekly", action="store_true", help="skip the weekly assets")
+    bf.add_argument("--no-reports", action="store_true", help="skip the unpartitioned reports")
+    bf.add_argument(
+        "--only", default="", help="comma-separated layers, asset keys or globs, e.g. raw,marts,models/dmom*"
+    )
+    for command in sub.choices.values():
+        command.add_argument("--verbose", action="store_true", help="print Dagster's event stream too")
+    args = parser.parse_args(argv)
+    began = time.perf_counter()
+    log_file = _ensure_dagster_home() / "logs" / f"momentum-dag-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    print(f"[momentum-dag] Dagster's event log: {log_file}", flush=True)
+    if args.command == "demo":
+        backfill(None, None, verbose=args.verbose, log_file=log_file)
+    else:
+        only = tuple(layer.strip() for layer in args.only.split(",") if layer.strip())
+        backfill(args.start, args.end, weekly=not args.no_weekly, reports=not args.no_reports, only=only,
+                 verbose=args.verbose, log_file=log_file)
+    from momentum_dag.settings import Settings
+
+    settings = Settings.from_env()
+    print(
+        f"[momentum-dag] finished in {time.perf_counter() - began:.1f} s. DuckDB: {settings.duckdb_path}; "
+        f"reports: {settings.reports_path / 'index.html'}",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""Stock characteristics behind the Ehsani-Linnainmaa (2022) factor set, signed so that high = long leg.
+
+E-L (2022, JF 77(3)) use 20 non-momentum anomaly factors (SMB, HML, RMW, CMA, STR, LTR, BAB, residual
+variance, liquidity, ...) plus UMD. This module computes the A-share analogues from month-end panels:
+each characteristic at period end t uses only rows dated <= t (fundamentals must already be aligned point in
+time to month ends by the caller, i.e. usable from their announce date). Monthly panels must have one row
+per consecutive month (rows are shifted by month counts); daily panels are sampled at the monthly index.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from momentum_dag.core.checks import float_panel, require_series
+
+CHARACTERISTICS: tuple[str, ...] = (
+    "size",
+    "value",
+    "profitability",
+    "investment",
+    "strev",
+    "ltrev",
+    "low_beta",
+    "resid_vol",
+    "liquidity",
+    "momentum",
+)
+"""Keys of ``build_characteristics``; ``momentum`` is the stock-momentum factor (excluded from factor
+momentum strategies by ``MOMENTUM_FACTORS``)."""
+
+
+def cumulative_return(returns: pd.DataFrame, first_lag: int, last_lag: int) -> pd.DataFrame:
+    """Compounded return over rows t-first_lag .. t-last_lag (inclusive), NaN unless every row is present.
+
+    With month-end formation at t: momentum r_{t-12,t-2} (Jegadeesh-Titman 1993; holding month t+1) is
+    ``cumulative_return(ret, 11, 1)``; long-term reversal r_{t-60,t-13} (De Bondt-Thaler 1985) is
+    ``cumulative_return(ret, 59, 12)``.
+    """
+    r = float_panel(returns, "returns")
+    if not first_lag >= last_lag >= 0:
+        raise ValueError(f"need first_lag >= last_lag >= 0, got {first_lag}, {last_lag}")
+    window = first_lag - last_lag + 1
+    log_growth = np.log1p(r).rolling(window, min_periods=window).sum()
+    return np.expm1(log_growth.shift(last_lag))
+
+
+def rolling_market_model(
+    daily_returns: pd.DataFrame,
+    market_excess: pd.Series,
+    *,
+    window: int = 252,
+    min_days: int = 120,
+    rf: pd.Series | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rolling market-model beta and residual volatility of every stock over the last ``window`` days.
+
+    OLS of r_i - rf on the market excess return over trading days t-window+1..t (days where the stock
+    traded), as in Frazzini-Pedersen (2014, JFE 111) betas for BAB and Ang-Hodrick-Xing-Zhang (2006, JF 61)
+    idiosyncratic volatility (here a one-factor model over the beta window). Residual std uses n - 2 degrees
+    of freedom. Closed-form rolling sums vectorized over stocks (statsmodels RollingOLS fits one stock at a
+    time; the test cross-checks against it). ``rf`` None means raw stock returns on market excess.
+
+    Returns:
+        (beta, residual std), both trade date x stock; NaN with fewer than ``min_days`` observations.
+    """
+    y = float_panel(daily_returns, "daily_returns")
+    mkt = require_series(market_excess, "market_excess").reindex(y.index)
+    if rf is not None:
+        y = y.sub(require_series(rf, "rf").reindex(y.index), axis=0)
+    if not 2 < min_days <= window:
+        raise ValueError(f"need 2 < min_days <= window, got min_days={min_days}, window={window}")
+    x = pd.DataFrame(np.repeat(mkt.to_numpy()[:, None], y.shape[1], axis=1), index=y.index, columns=y.columns)
+    both = x.notna() & y.notna()
+    x, y = x.where(both), y.where(both)
+
+    def rolling_sum(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.rolling(window, min_periods=min_days).sum()
+
+    n = both.astype(float).rolling(window, min_periods=1).sum()
+    sx, sy = rolling_sum(x), rolling_sum(y)
+    cxx = rolling_sum(x * x) - sx * sx / n
+    cxy = rolling_sum(x * y) - sx * sy / n
+    cyy = rolling_sum(y * y) - sy * sy / n
+    beta = cxy / cxx.where(cxx > 0)
+    resid_var = (cyy - beta * cxy).clip(lower=0.0) / (n - 2).where(n > 2)
+    return beta, np.sqrt(resid_var)
+
+
+def at_period_ends(daily: pd.DataFrame, period_index: pd.DatetimeIndex) -> pd.DataFrame:
+    """Rows of a daily panel as of each period end: the last daily row dated <= the period end."""
+    return daily.reindex(period_index, method="ffill")
+
+
+def build_characteristics(
+    monthly_returns: pd.DataFrame,
+    daily_returns: pd.DataFrame,
+    float_cap: pd.DataFrame,
+    book_equity: pd.DataFrame,
+    net_income_ttm: pd.DataFrame,
+    total_assets: pd.DataFrame,
+    daily_turnover: pd.DataFrame,
+    market_excess: pd.Series,
+    *,
+    total_cap: pd.DataFrame | None = None,
+    beta_days: int = 252,
+    beta_min_days: int = 120,
+    turnover_days: int = 21,
+    turnover_min_days: int = 10,
+) -> dict[str, pd.DataFrame]:
+    """Characteristics of the E-L (2022) style factor set at each month end, signed so high = long.
+
+    - size: -ln(float cap) (small minus big; Fama-French 1993 SMB).
+    - value: book equity / market cap (``total_cap`` if given, else float cap); NaN for book <= 0 (HML).
+    - profitability: net_income_ttm / book equity, NaN for book <= 0 (Fama-French 2015 RMW).
+    - investment: -(total assets_t / total assets_{t-12} - 1), conservative minus aggressive (CMA).
+    - strev: -r_t, last month's return (short-term reversal, Jegadeesh 1990).
+    - ltrev: -r_{t-60,t-13} compounded, i.e. months t-59..t-12 from formation t (De Bondt-Thaler 1985).
+    - low_beta: -beta over ``beta_days`` daily returns (Frazzini-Pedersen 2014 BAB).
+    - resid_vol: -residual std of the same market model (Ang et al. 2006).
+    - liquidity: -mean daily turnover over the last ``turnover_days`` trading days (illiquid minus liquid).
+    - momentum: r_{t-12,t-2} compounded, months t-11..t-1 from formation t (Jegadeesh-Titman 1993); kept for
+      UMD, excluded from factor momentum.
+
+    Args:
+        monthly_returns, float_cap, book_equity, net_income_ttm, total_assets, total_cap: month end x stock,
+            one row per consecutive month, fundamentals point in time (known at the month end).
+        daily_returns, daily_turnover: trade date x stock (turnover as a fraction of float shares).
+        market_excess: daily market excess return, indexed by trade date.
+
+    Returns:
+        name -> month end x stock characteristic panel (keys: ``CHARACTERISTICS``).
+    """
+    ret = float_panel(monthly_returns, "monthly_returns")
+    months, stocks = ret.index, ret.columns
+
+    def monthly(panel: pd.DataFrame, name: str) -> pd.DataFrame:
+        return float_panel(panel, name).reindex(index=months, columns=stocks)
+
+    cap = monthly(float_cap, "float_cap").where(lambda c: c > 0)
+    price_cap = cap if total_cap is None else monthly(total_cap, "total_cap").where(lambda c: c > 0)
+    book = monthly(book_equity, "book_equity").where(lambda b: b > 0)
+    assets = monthly(total_assets, "total_assets").where(lambda a: a > 0)
+    beta, resid_vol = rolling_market_model(
+        float_panel(daily_returns, "daily_returns").reindex(columns=stocks),
+        market_excess,
+        window=beta_days,
+        min_days=beta_min_days,
+    )
+    turnover = float_panel(daily_turnover, "daily_turnover").reindex(columns=stocks)
+    mean_turnover = turnover.rolling(turnover_days, min_periods=turnover_min_days).mean()
+    return {
+        "size": -np.log(cap),
+        "value": book / price_cap,
+        "profitability": monthly(net_income_ttm, "net_income_ttm") / book,
+        "investment": -(assets / assets.shift(12) - 1.0),
+        "strev": -ret,
+        "ltrev": -cumulative_return(ret, 59, 12),
+        "low_beta": -at_period_ends(beta, months),
+        "resid_vol": -at_period_ends(resid_vol, months),
+        "liquidity": -at_period_ends(mean_turnover, months),
+        "momentum": cumulative_return(ret, 11, 1),
+    }

@@ -1,0 +1,400 @@
+"""Directional momentum (D-MOM): a pooled linear probability model of the sign of next month's return.
+
+Del Viva, Sala & Souza (2024), "Directional Information in Equity Returns" (SSRN 4575793), eq. for
+r^+_{i,t} = 1[r_{i,t} > 0] on lagged durations, market return and idiosyncratic variance; replication
+code andrebmsouza/dier-replication (``Aggregate_Data.do``, ``Create_ProbScore_OOS_Parallelized.R``).
+Western Securities (2025-09-15) 因子手工作坊系列(3) "动量因子改进之方向动量": same model, plus the enhanced
+variant with the stock's own lagged return. The choices the paper leaves open are listed below.
+
+Timing in our convention: regressors at period_end t (the close of month t) predict
+PRet_{t+1} = 1[r_{t+1} > 0]; the replication's "t-1" is our t.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from momentum_dag.core.checks import require_wide_panel
+from momentum_dag.core.panels import compound_by_period, period_keys
+from momentum_dag.core.stock.durations import DEFAULT_CAP, run_lengths_at
+from momentum_dag.core.stock.momentum import require_monthly_panel
+
+DURATION_COLUMNS = ["MP", "WP", "DP", "MN", "WN", "DN"]
+REGRESSOR_COLUMNS = [*DURATION_COLUMNS, "IVL", "lag_market", "lag_ret"]
+# Term order of the replication's lm(PRet ~ MN + WN + DN + MP + WP + DP + lag_market + IVL).
+LPM_TERMS = ["const", "MN", "WN", "DN", "MP", "WP", "DP", "lag_market", "IVL"]
+ENHANCED_TERM = "lag_ret"
+
+
+def idiosyncratic_variance(
+    daily_excess_ret: pd.DataFrame, daily_market_excess: pd.Series, *, min_days: int = 10
+) -> pd.DataFrame:
+    """Within-month CAPM residual variance per stock: IV^2 = mean of squared daily residuals.
+
+    Del Viva, Sala & Souza (2024) regressor V_{i,t-1} (replication: ``IVL = l1.IV^2`` with
+    IV = sqrt(mean(CAPM_Residuals^2)) from ``Preparing_Daily_Variables.do``). For each stock and calendar
+    month, OLS of the daily excess return on the daily market excess return over the days where both are
+    present (a suspended day has no return, so these are the days the stock traded); the residual variance
+    divides by n (mean of squares), as the replication does.
+
+    Replication quirk NOT copied: its residual is ``xret - alpha - beta * av_mktrf`` with the MONTHLY
+    AVERAGE market, which equals xret - mean(xret), i.e. total (not idiosyncratic) variance. We use the
+    daily market return: e_d = y_d - alpha - beta * x_d.
+
+    ``daily_excess_ret``: wide daily panel (trade dates x stock_id). ``daily_market_excess``: Series indexed
+    by trade date. Returns a wide monthly panel indexed by each month's last trading day (``date``), same
+    columns. NaN where a stock has fewer than ``min_days`` valid days in the month (default 10, our choice; the
+    replication's 15-day rule is commented out) or the market does not vary.
+    Hand-written grouped OLS: no library fits one regression per (stock, month) vectorized.
+    """
+    require_wide_panel(daily_excess_ret, "daily_excess_ret")
+    if not isinstance(daily_market_excess, pd.Series):
+        raise ValueError("daily_market_excess must be a pandas Series indexed by trade date")
+    if min_days < 3:
+        raise ValueError(f"min_days must be >= 3 (a residual needs 3 points), got {min_days}")
+    if len(daily_excess_ret) == 0:
+        raise ValueError("daily_excess_ret is empty")
+    y = daily_excess_ret.to_numpy(dtype=np.float64)
+    market = daily_market_excess.reindex(daily_excess_ret.index).to_numpy(dtype=np.float64)
+    x = np.broadcast_to(market[:, None], y.shape)
+    mask = np.isfinite(y) & np.isfinite(x)
+    keys = period_keys(daily_excess_ret.index, "M")
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(keys)])
+
+    def month_sum(a: np.ndarray) -> np.ndarray:  # contiguous month blocks: reduceat is one pass
+        return np.add.reduceat(np.where(mask, a, 0.0), starts, axis=0)
+
+    n = np.add.reduceat(mask.astype(np.int64), starts, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_x, mean_y = month_sum(x) / n, month_sum(y) / n
+        # Two-pass (centered) moments: stable for small daily returns.
+        dx = x - np.repeat(mean_x, sizes, axis=0)
+        dy = y - np.repeat(mean_y, sizes, axis=0)
+        sxx, sxy, syy = month_sum(dx * dx), month_sum(dx * dy), month_sum(dy * dy)
+        beta = sxy / sxx
+        ivar = np.clip(syy - beta * sxy, 0.0, None) / n
+    varies = sxx > 1e-12 * month_sum(x * x)
+    ivar = np.where((n >= min_days) & varies, ivar, np.nan)
+    index = pd.DatetimeIndex(daily_excess_ret.index[starts + sizes - 1], name="date")
+    return pd.DataFrame(ivar, index=index, columns=daily_excess_ret.columns)
+
+
+def dmom_regressors(
+    daily_ret: pd.DataFrame,
+    weekly_ret: pd.DataFrame,
+    monthly_ret: pd.DataFrame,
+    idio_var: pd.DataFrame,
+    market_excess_monthly: pd.Series,
+    *,
+    cap: int = DEFAULT_CAP,
+) -> pd.DataFrame:
+    """D-MOM regressors at each month end t: durations, IVL, lag_market, lag_ret (long rows).
+
+    Del Viva, Sala & Souza (2024) regressors P^{m,w,d}_{t-1}, N^{m,w,d}_{t-1}, V_{t-1}, r_{m,t-1} (our t);
+    Western Securities (2025) enhanced model adds r_{i,t-1} (``lag_ret``). Replication ``Aggregate_Data.do``.
+
+    Inputs (wide panels, columns = stock_id; the columns of ``monthly_ret`` define the universe):
+      - ``daily_ret``: trade dates x stocks, simple returns;
+      - ``weekly_ret``: one row per Monday-start week (``compound_by_period(daily, "W")``), indexed by any
+        day of that week (its last trading day, say); the week counts at t once its Friday is <= t;
+      - ``monthly_ret``: one row per consecutive month, indexed by period_end (last trading day);
+      - ``idio_var``: output of :func:`idiosyncratic_variance` (monthly), aligned by calendar month;
+      - ``market_excess_monthly``: Series of the month's market excess return, aligned by calendar month.
+
+    Durations (capped at ``cap`` = 12; a zero return breaks a run, a missing one (no trade) is skipped, see
+    :func:`run_durations`):
+      - MP/MN: monthly run ending with month t, counted across month boundaries;
+      - WP/WN: run ending with the last week whose FRIDAY is <= t and in month t. The calendar, not the
+        data loaded, says whether a week is complete at t, so a month that ends on the Thursday before a
+        holiday gives the same durations in a one-month run as in a long backfill (that week counts at the
+        next month end instead);
+      - DP/DN: run ending with the last trading day <= t in month t (days before it in the run may be in
+        earlier months).
+    A duration is NaN when month t has no day / week row in the panel (data not covering t).
+
+    Returns a long DataFrame with columns ``period_end, entity_id, MP, WP, DP, MN, WN, DN, IVL, lag_market,
+    lag_ret``, one row per (t, stock) with a non-missing month-t return, sorted by period_end, entity_id.
+    Other columns may be NaN (e.g. IVL with too few days); :func:`dmom_forecasts` skips such rows.
+    These regressors at t predict PRet_{t+1} = 1[r_{t+1} > 0].
+    """
+    require_monthly_panel(monthly_ret, "monthly_ret")
+    require_wide_panel(daily_ret, "daily_ret")
+    require_wide_panel(weekly_ret, "weekly_ret")
+    if not isinstance(market_excess_monthly, pd.Series) or not isinstance(idio_var, pd.DataFrame):
+        raise ValueError("market_excess_monthly must be a Series and idio_var a wide DataFrame")
+    months, stocks = monthly_ret.index, monthly_ret.columns
+    month_values = monthly_ret.to_numpy(dtype=np.float64)
+    columns: dict[str, np.ndarray] = {}
+    columns["MP"], columns["MN"] = run_lengths_at(month_values, np.arange(len(months)), cap=cap)
+    weeks = pd.DatetimeIndex(period_keys(weekly_ret.index, "W"))
+    by_friday = weekly_ret.set_axis(weeks + pd.Timedelta(days=4), axis=0)
+    for prefix, panel in (("W", by_friday), ("D", daily_ret)):
+        positive, negative = _runs_at_month_ends(panel.reindex(columns=stocks), months, cap)
+        columns[f"{prefix}P"], columns[f"{prefix}N"] = positive, negative
+    columns["IVL"] = _align_by_month(idio_var, months, "idio_var").reindex(columns=stocks).to_numpy(np.float64)
+    market = _align_by_month(market_excess_monthly, months, "market_excess_monthly").to_numpy(np.float64)
+    columns["lag_market"] = np.broadcast_to(market[:, None], month_values.shape)
+    columns["lag_ret"] = month_values
+
+    t_idx, s_idx = np.nonzero(np.isfinite(month_values))
+    out = pd.DataFrame({"period_end": months[t_idx], "entity_id": stocks.astype(str)[s_idx]})
+    for name in REGRESSOR_COLUMNS:
+        out[name] = np.asarray(columns[name], dtype=np.float64)[t_idx, s_idx]
+    return out.sort_values(["period_end", "entity_id"], ignore_index=True)
+
+
+def dmom_features(
+    daily_ret: pd.DataFrame,
+    daily_excess_ret: pd.DataFrame,
+    daily_market_excess: pd.Series,
+    monthly_ret: pd.DataFrame,
+    market_excess_monthly: pd.Series,
+    *,
+    cap: int = DEFAULT_CAP,
+) -> pd.DataFrame:
+    """The D-MOM regressors of every month end in ``monthly_ret`` from the daily panels: weekly returns
+    compounded from the daily ones, idiosyncratic variance (:func:`idiosyncratic_variance`), then
+    :func:`dmom_regressors`. A month's rows depend only on the ``cap`` months, weeks and days before its
+    end, so a window of months can be computed from a lookback of 13 months (monthly) and 4 months (daily)."""
+    weekly = compound_by_period(daily_ret, "W")
+    idio = idiosyncratic_variance(daily_excess_ret, daily_market_excess)
+    return dmom_regressors(daily_ret, weekly, monthly_ret, idio, market_excess_monthly, cap=cap)
+
+
+def fit_lpm(X: pd.DataFrame, y: pd.Series | np.ndarray) -> pd.DataFrame:
+    """Linear probability model by OLS with an intercept: coefficients, iid t-stats, n_obs, R^2.
+
+    Del Viva, Sala & Souza (2024) LPM, fitted like the replication's R ``lm()`` (classical standard errors).
+    ``X``: regressors (rows = observations, columns = terms, no constant); ``y``: 0/1 outcomes. Returns a
+    DataFrame with columns ``term, coef, t_stat, n_obs, r2`` (first term ``const``). Solved from the
+    normal equations so that :func:`dmom_forecasts` can reuse the same solver on accumulated moments.
+    """
+    if not isinstance(X, pd.DataFrame):
+        raise ValueError("X must be a DataFrame of regressors")
+    y_arr = np.asarray(y, dtype=np.float64)
+    if y_arr.shape != (len(X),):
+        raise ValueError(f"y must have one value per row of X ({len(X)}), got shape {y_arr.shape}")
+    Z = np.column_stack([np.ones(len(X)), X.to_numpy(dtype=np.float64), y_arr])
+    if not np.isfinite(Z).all():
+        raise ValueError("X and y must be finite (drop missing rows first)")
+    fit = _ols_from_moments(Z.T @ Z)
+    if fit is None:
+        raise ValueError("LPM is not identified: fewer observations than terms or collinear regressors")
+    coef, t_stat, n_obs, r2 = fit
+    return pd.DataFrame({"term": ["const", *map(str, X.columns)], "coef": coef, "t_stat": t_stat,
+                         "n_obs": int(n_obs), "r2": r2})
+
+
+def dmom_forecasts(
+    regressors: pd.DataFrame,
+    monthly_ret: pd.DataFrame,
+    *,
+    scheme: str = "expanding",
+    window: int = 60,
+    min_months: int = 60,
+    enhanced: bool = False,
+    min_obs_per_stock: int = 24,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Out-of-sample D-MOM score: fitted P(r_{t+1} > 0) from a pooled LPM refitted every month.
+
+    Del Viva, Sala & Souza (2024) eq. r^+_{i,t} = d0 + d1 V_{i,t-1} + d2 r_{m,t-1} + sum b^+ P + sum b^- N
+    (replication ``Create_ProbScore_OOS_Parallelized.R``: pooled ``lm`` over all stocks and months, expanding
+    window, first forecast at month 61, ProbScore = fitted value NOT clipped to [0, 1]). ``enhanced=True``
+    adds the stock's own month-t return (Western Securities 2025, enhanced D-MOM).
+
+    ``regressors``: output of :func:`dmom_regressors`. ``monthly_ret``: the same wide monthly return panel
+    (consecutive period_ends x stock_id); the outcome of a regressor row at t is the stock's return in the
+    NEXT row (t+1): PRet = 1[r_{t+1} > 0], zero counts as not positive.
+
+    At each month t the model is fitted on every pair (regressors at s, outcome at s+1) with s+1 <= t
+    (``scheme="expanding"``) or with s+1 in the last ``window`` months up to t (``"rolling"``, our choice for
+    A-shares) that passes the estimation filters:
+      - |r_{s+1}| > 0 and present (zero returns are never training outcomes, but are forecast);
+      - the stock has more than ``min_obs_per_stock`` monthly returns up to t (our choice): counted at the
+        forecast date t, not over the whole sample (the replication's ``_N`` is look-ahead). Once a stock
+        qualifies, all its realised pairs enter, as with the replication's firm-level filter;
+      - MN != MP, WN != WP, DN != DP at s (the last month, week and day returns are non-zero);
+      - the 12 monthly returns s-11..s are present (replication ``drop if missing(MND12)``).
+    The forecast at t (for month t+1) uses the regressors at t of stocks whose 12 monthly returns t-11..t
+    are present, that have more than ``min_obs_per_stock`` monthly returns up to t, and whose regressors are
+    all finite: the replication removes such stocks from its dataset, so from both training and scoring.
+    A month gets a fit only when the training set spans at least ``min_months`` distinct outcome months.
+
+    Returns ``(forecasts, coefficients)``:
+      - forecasts: long rows ``period_end, entity_id, window (0), value, MP, WP, DP, MN, WN, DN, IVL,
+        lag_market, lag_ret``: value at period_end t = forecast of P(r_{t+1} > 0);
+      - coefficients: ``period_end, term, coef, t_stat, n_obs, r2``, one row per term per fitted month
+        (classical OLS t-stats, as R's ``lm``). Months whose training design is rank-deficient are skipped.
+    Hand-written incremental normal equations (statsmodels has no incremental OLS): per-month X'X, X'y, y'y
+    are accumulated with entry/exit bookkeeping, so each refit costs O(k^3), not O(rows).
+    """
+    if scheme not in ("expanding", "rolling"):
+        raise ValueError(f"scheme must be 'expanding' or 'rolling', got {scheme!r}")
+    if window < 1 or min_months < 1 or min_obs_per_stock < 0:
+        raise ValueError("window and min_months must be >= 1 and min_obs_per_stock >= 0")
+    if scheme == "rolling" and min_months > window:
+        raise ValueError(f"rolling scheme: min_months ({min_months}) cannot exceed window ({window})")
+    require_monthly_panel(monthly_ret, "monthly_ret")
+    terms = LPM_TERMS + ([ENHANCED_TERM] if enhanced else [])
+    features = terms[1:]
+    rows = _validate_regressors(regressors, features)
+    months = monthly_ret.index
+    n_months = len(months)
+    t_pos = months.get_indexer(pd.DatetimeIndex(rows["period_end"]))
+    if (t_pos < 0).any():
+        bad = rows["period_end"].iloc[np.flatnonzero(t_pos < 0)[0]]
+        raise ValueError(f"regressors period_end {bad} is not a row of monthly_ret")
+    s_pos = pd.Index(monthly_ret.columns.astype(str)).get_indexer(rows["entity_id"].astype(str))
+    if (s_pos < 0).any():
+        bad = rows["entity_id"].iloc[np.flatnonzero(s_pos < 0)[0]]
+        raise ValueError(f"regressors entity_id {bad!r} is not a column of monthly_ret")
+
+    ret = monthly_ret.to_numpy(dtype=np.float64)
+    present = np.isfinite(ret)
+    n_obs = present.cumsum(axis=0)
+    has_12m = (n_obs - np.vstack([np.zeros((12, ret.shape[1]), int), n_obs[:-12]])[:n_months]) == 12
+    eligible = n_obs > min_obs_per_stock
+    # First month at which each stock has > min_obs_per_stock returns (n_months = never).
+    first_eligible = np.where(eligible.any(axis=0), eligible.argmax(axis=0), n_months)
+
+    X = np.column_stack([np.ones(len(rows)), rows[features].to_numpy(dtype=np.float64)])
+    usable = np.isfinite(X).all(axis=1) & has_12m[t_pos, s_pos]
+    out_pos = t_pos + 1
+    y_raw = np.full(len(rows), np.nan)
+    has_next = out_pos < n_months
+    y_raw[has_next] = ret[out_pos[has_next], s_pos[has_next]]
+    d = {c: rows[c].to_numpy(dtype=np.float64) for c in DURATION_COLUMNS}
+    train = (usable & np.isfinite(y_raw) & (y_raw != 0)
+             & (d["MN"] != d["MP"]) & (d["WN"] != d["WP"]) & (d["DN"] != d["DP"]))
+    # A pair enters the training set when its outcome is realised AND its stock qualifies; under the
+    # rolling scheme it leaves once its outcome month drops out of the window.
+    entry = np.maximum(out_pos, first_eligible[s_pos])
+    leave = out_pos + window if scheme == "rolling" else np.full(len(rows), n_months)
+    train &= entry < np.minimum(leave, n_months)
+    Z = np.column_stack([X, (y_raw > 0).astype(np.float64)])[train]
+    moments = _moment_path(Z, entry[train], leave[train], n_months)
+    months_in_set = _outcome_months_in_set(out_pos[train], entry[train], leave[train], n_months)
+
+    order = np.argsort(t_pos, kind="stable")
+    bounds = np.searchsorted(t_pos[order], np.arange(n_months + 1))
+    forecast_parts, coef_parts = [], []
+    for p in range(n_months):
+        if months_in_set[p] < min_months:
+            continue
+        fit = _ols_from_moments(moments[p])
+        if fit is None:
+            continue
+        coef, t_stat, n_fit, r2 = fit
+        coef_parts.append(pd.DataFrame({"period_end": months[p], "term": terms, "coef": coef,
+                                        "t_stat": t_stat, "n_obs": int(n_fit), "r2": r2}))
+        idx = order[bounds[p]:bounds[p + 1]]
+        idx = idx[usable[idx] & eligible[t_pos[idx], s_pos[idx]]]
+        part = rows.iloc[idx][["period_end", "entity_id", *REGRESSOR_COLUMNS]].copy()
+        part.insert(2, "window", 0)
+        part.insert(3, "value", X[idx] @ coef)
+        forecast_parts.append(part)
+    forecasts = _concat_or_empty(forecast_parts, ["period_end", "entity_id", "window", "value",
+                                                  *REGRESSOR_COLUMNS])
+    coefficients = _concat_or_empty(coef_parts, ["period_end", "term", "coef", "t_stat", "n_obs", "r2"])
+    forecasts = forecasts.sort_values(["period_end", "entity_id"], ignore_index=True)
+    return forecasts, coefficients
+
+
+def _runs_at_month_ends(panel: pd.DataFrame, months: pd.DatetimeIndex, cap: int) -> tuple[np.ndarray, ...]:
+    """Run lengths at the last row of ``panel`` dated <= each month end and inside that month (else NaN)."""
+    last_row = panel.index.searchsorted(months, side="right") - 1
+    in_month = last_row >= 0
+    in_month[in_month] = (panel.index[last_row[in_month]].to_period("M") == months[in_month].to_period("M"))
+    positive, negative = run_lengths_at(panel.to_numpy(dtype=np.float64), np.where(in_month, last_row, -1), cap=cap)
+    missing = ~in_month[:, None]
+    return np.where(missing, np.nan, positive), np.where(missing, np.nan, negative)
+
+
+def _align_by_month(obj: pd.DataFrame | pd.Series, months: pd.DatetimeIndex, name: str):
+    """Reindex a monthly object to ``months`` by calendar month (tolerates calendar vs trading month ends)."""
+    if not isinstance(obj.index, pd.DatetimeIndex):
+        raise ValueError(f"{name} must have a DatetimeIndex")
+    keys = obj.index.to_period("M")
+    if not keys.is_unique:
+        raise ValueError(f"{name} has more than one row for a calendar month")
+    aligned = obj.set_axis(keys, axis=0).reindex(months.to_period("M"))
+    return aligned.set_axis(months, axis=0)
+
+
+def _validate_regressors(regressors: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """Check the regressor frame has the key columns, every needed term and unique keys."""
+    if not isinstance(regressors, pd.DataFrame):
+        raise ValueError("regressors must be the long DataFrame returned by dmom_regressors")
+    needed = ["period_end", "entity_id", *DURATION_COLUMNS, *features, *REGRESSOR_COLUMNS]
+    missing = [c for c in dict.fromkeys(needed) if c not in regressors.columns]
+    if missing:
+        raise ValueError(f"regressors is missing columns {missing}")
+    if regressors.duplicated(["period_end", "entity_id"]).any():
+        raise ValueError("regressors has duplicate (period_end, entity_id) rows")
+    return regressors.reset_index(drop=True)
+
+
+def _moment_path(Z: np.ndarray, entry: np.ndarray, leave: np.ndarray, n_months: int) -> np.ndarray:
+    """Cumulative Z'Z of the rows in the training set at each month: add at entry, remove at leave."""
+    k1 = Z.shape[1]
+    delta = np.zeros((n_months + 1, k1, k1))
+    for positions, sign in ((entry, 1.0), (leave, -1.0)):
+        order = np.argsort(positions, kind="stable")
+        sorted_pos = positions[order]
+        starts = np.flatnonzero(np.r_[True, sorted_pos[1:] != sorted_pos[:-1]]) if len(order) else []
+        ends = np.r_[starts[1:], len(order)] if len(order) else []
+        for start, end in zip(starts, ends, strict=True):
+            pos = sorted_pos[start]
+            if pos < n_months:
+                block = Z[order[start:end]]
+                delta[pos] += sign * (block.T @ block)
+    return np.cumsum(delta, axis=0)[:n_months]
+
+
+def _outcome_months_in_set(out_pos: np.ndarray, entry: np.ndarray, leave: np.ndarray, n_months: int) -> np.ndarray:
+    """Number of distinct outcome months with at least one row in the training set at each month."""
+    counts = np.zeros(n_months + 1, dtype=np.int64)
+    if len(out_pos):
+        first_entry = pd.Series(entry).groupby(out_pos).min()
+        month_leave = pd.Series(leave).groupby(out_pos).max()
+        np.add.at(counts, first_entry.to_numpy(), 1)
+        np.add.at(counts, np.minimum(month_leave.to_numpy(), n_months), -1)
+    return np.cumsum(counts)[:n_months]
+
+
+def _ols_from_moments(G: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float] | None:
+    """OLS from the augmented moment matrix G = [X y]'[X y] (X's first column is the constant).
+
+    Returns (coef, t_stat, n_obs, r2) with classical iid standard errors, or None if not identified.
+    Columns are equilibrated (scaled to unit diagonal) before solving: IVL (~1e-4) and durations (~1-12)
+    differ by orders of magnitude.
+    """
+    k = G.shape[0] - 1
+    XtX, Xty, yty = G[:k, :k], G[:k, k], G[k, k]
+    n = XtX[0, 0]
+    diag = np.diag(XtX)
+    if n <= k or (diag <= 0).any():
+        return None
+    scale = 1.0 / np.sqrt(diag)
+    A = XtX * np.outer(scale, scale)
+    if np.linalg.cond(A) > 1e12:
+        return None
+    A_inv = np.linalg.inv(A)
+    XtX_inv = A_inv * np.outer(scale, scale)
+    coef = XtX_inv @ Xty
+    ssr = max(yty - coef @ Xty, 0.0)
+    sigma2 = ssr / (n - k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_stat = coef / np.sqrt(sigma2 * np.diag(XtX_inv))
+        sst = yty - Xty[0] ** 2 / n
+        r2 = 1.0 - ssr / sst if sst > 0 else np.nan
+    return coef, t_stat, float(n), float(r2)
+
+
+def _concat_or_empty(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """Concatenate per-month frames, or an empty frame with the right columns if nothing was fitted."""
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
+    return pd.concat(parts, ignore_index=True)

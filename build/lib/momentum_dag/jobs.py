@@ -1,0 +1,129 @@
+"""Jobs and automation: a monthly job (every monthly asset, the SQL views and the reports) with a schedule
+on day 2 that materializes the month just closed, and a weekly job (the weekly-partitioned assets and the
+reports that read them) that a sensor launches when a monthly run succeeds, for the weeks whose last day
+fell in that month: the raw data arrive by month, so a week is computed once all its days are loaded.
+Both ship STOPPED."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatch
+
+from dagster import (
+    AssetSelection,
+    DagsterRunStatus,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    RunStatusSensorContext,
+    SkipReason,
+    WeeklyPartitionsDefinition,
+    build_schedule_from_partitioned_job,
+    define_asset_job,
+    run_status_sensor,
+)
+
+from momentum_dag.assets.common import WEEKLY_TAG
+from momentum_dag.partitions import Partitions
+
+WEEKLY_SELECTION = AssetSelection.tag(*next(iter(WEEKLY_TAG.items())))
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+PARTITION = "dagster/partition"
+
+
+def build_jobs(partitions: Partitions) -> tuple[list, list, list]:
+    """The monthly and weekly jobs, the monthly schedule and the weekly sensor."""
+    monthly_job = define_asset_job(
+        "monthly_job",
+        selection=AssetSelection.all() - WEEKLY_SELECTION,
+        description="Every monthly asset for the month, then the SQL views and the reports.",
+    )
+    weekly_job = define_asset_job(
+        "weekly_job",
+        selection=WEEKLY_SELECTION | (WEEKLY_SELECTION.downstream() & AssetSelection.groups("reports")),
+        description=(
+            "The weekly marts, the weekly PCA-concentration industry factor, its evaluation and the reports "
+            "that read them, for the weeks whose last day fell in the months given."
+        ),
+    )
+    # Day 2 of each month, targeting the month just closed (the schedule's partition is the last complete one).
+    monthly_schedule = build_schedule_from_partitioned_job(
+        monthly_job, day_of_month=2, hour_of_day=6, default_status=DefaultScheduleStatus.STOPPED
+    )
+
+    @run_status_sensor(
+        name="weekly_after_month_sensor",
+        run_status=DagsterRunStatus.SUCCESS,
+        monitored_jobs=[monthly_job],
+        request_job=weekly_job,
+        default_status=DefaultSensorStatus.STOPPED,
+        description="When a monthly run succeeds, materialize the weeks whose last day fell in its months.",
+    )
+    def weekly_after_month(context: RunStatusSensorContext):
+        first, last = month_range(context.dagster_run.tags)
+        if first is None:
+            return SkipReason(f"run {context.dagster_run.run_id} materialized no monthly partition")
+        weeks = partitions.weeks_closing_in(first, last)
+        if not weeks:
+            return SkipReason(f"no week closes in {first[:7]}..{last[:7]}")
+        return RunRequest(
+            run_key=f"weeks-{weeks[0]}-{weeks[-1]}-after-{context.dagster_run.run_id}",
+            tags={RANGE_START: weeks[0], RANGE_END: weeks[-1]},
+        )
+
+    return [monthly_job, weekly_job], [monthly_schedule], [weekly_after_month]
+
+
+def month_range(tags: dict) -> tuple[str | None, str | None]:
+    """The first and last monthly partition a run materialized, from its tags (one partition or a range)."""
+    if PARTITION in tags:
+        return tags[PARTITION], tags[PARTITION]
+    return tags.get(RANGE_START), tags.get(RANGE_END)
+
+
+@dataclass(frozen=True)
+class BackfillStep:
+    """One run of a backfill: a job, the asset keys it materializes, and whether it takes a range."""
+
+    name: str
+    job: object
+    keys: list
+    partitioned: bool
+    weekly: bool
+
+
+def backfill_steps(
+    defs, *, weekly: bool = True, reports: bool = True, only: tuple[str, ...] = ()
+) -> list[BackfillStep]:
+    """Monthly-partitioned assets (and SQL views), then weekly assets, then unpartitioned reports.
+
+    The order matters: weekly factors read monthly marts, and reports read every evaluation table.
+    """
+    graph = defs.resolve_asset_graph()
+    monthly, weekly_keys, unpartitioned = [], [], []
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if not node.is_materializable or (only and not _selected(key.to_user_string(), only)):
+            continue
+        if node.partitions_def is None:
+            unpartitioned.append(key)
+        elif isinstance(node.partitions_def, WeeklyPartitionsDefinition):
+            weekly_keys.append(key)
+        else:
+            monthly.append(key)
+    views = [k for k in unpartitioned if k.path[0] == "staging"]
+    report_keys = [k for k in unpartitioned if k not in views]
+    steps = []
+    if monthly or views:
+        steps.append(BackfillStep("monthly assets", defs.resolve_job_def("monthly_job"), monthly + views, True, False))
+    if weekly and weekly_keys:
+        steps.append(BackfillStep("weekly assets", defs.resolve_job_def("weekly_job"), weekly_keys, True, True))
+    if reports and report_keys:
+        steps.append(BackfillStep("reports", defs.resolve_job_def("monthly_job"), report_keys, False, False))
+    return steps
+
+
+def _selected(key: str, only: tuple[str, ...]) -> bool:
+    """``raw`` selects a layer; ``factors/dmom`` one asset; ``models/dmom*`` a glob of asset keys."""
+    return any(fnmatch(key, pattern if "/" in pattern else f"{pattern}/*") for pattern in only)

@@ -1,0 +1,203 @@
+"""The factor-momentum report pages (Ehsani & Linnainmaa 2022): cumulative-return charts in the style of
+Figure 1 and the page's sections (TS/CS momentum by half, Table I, PC momentum, momentum-neutral factors,
+spanning tests, GRS, Table VIII).
+
+Built with ``matplotlib.figure.Figure`` on the Agg canvas (no pyplot state), like ``reports/plots.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from momentum_dag.core.factor_momentum.spanning import summarize_by_half
+from momentum_dag.core.factor_momentum.study import FactorMomentumParams, spanning_summary
+
+PAPER = "Ehsani, S. and Linnainmaa, J. T. (2022), Factor momentum and the momentum factor, JF 77(3):1877-1919"
+
+
+def plot_cumulative(returns: pd.DataFrame, path: Path, *, title: str) -> Path:
+    """Compounded wealth from 1 of each column of ``returns`` (monthly, indexed by holding month).
+
+    Each series starts at its first non-missing month; later missing months count as 0 return.
+    """
+    if not isinstance(returns, pd.DataFrame) or not isinstance(returns.index, pd.DatetimeIndex):
+        raise ValueError("returns must be a DataFrame indexed by period_end dates")
+    frame = returns.dropna(how="all")
+    if frame.empty:
+        raise ValueError(f"{title}: no returns to plot")
+    fig = Figure(figsize=(8.0, 3.6), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.set_title(title, fontsize=11)
+    ax.grid(True, alpha=0.3)
+    for column in frame.columns:
+        series = frame[column]
+        started = series.loc[series.first_valid_index() :] if series.notna().any() else series.iloc[:0]
+        if started.empty:
+            continue
+        wealth = (1.0 + started.fillna(0.0)).cumprod()
+        ax.plot(wealth.index, wealth.to_numpy(), label=str(column), lw=1.2)
+    ax.axhline(1.0, color="grey", lw=0.6)
+    ax.set_ylabel("wealth from 1")
+    ax.legend(fontsize=8, loc="upper left")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    return path
+
+
+# ---- page sections ----------------------------------------------------------------------------------
+
+TS_CS_COLUMNS = ["tsmom", "tsmom_winners", "tsmom_losers", "xsmom", "xsmom_weighted"]
+PC_NOTE = (
+    "pc_group_1 holds the PCs with the highest eigenvalues: PC1-10, PC11-20, ... with 20 or more factors, "
+    "else the two halves PC1..floor(N/2) and the rest (core.pc_factors.default_pc_groups). The factor set "
+    "at t is every factor with enough monthly and daily history through t, so N grows as young factors "
+    "mature (column n_factors of models.pc_factor_momentum_monthly)."
+)
+TABLE_NOTE = (
+    "TS factor momentum (tsmom) is long factors whose average return over the 12 months t-11..t is positive "
+    "and short those with a negative one, equal weight, held in t+1; winners/losers are the average returns "
+    "of the two legs (not negated). XS momentum (xsmom) is long factors at or above the median average, "
+    "short below. t = mean / (std / sqrt(n)); Sharpe annualized with sqrt(12); halves split each series' "
+    "own months at their midpoint."
+)
+
+
+def halves_table(frame: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame | str:
+    if frame is None or frame.empty:
+        return "Not available: no month with a signal yet (history too short)."
+    present = [c for c in columns if c in frame and frame[c].notna().sum() > 0]
+    if not present:
+        return "Not available: every series is empty."
+    return summarize_by_half(frame[present].astype(float))
+
+
+def pc_wide(pc: pd.DataFrame | None) -> pd.DataFrame | None:
+    """PC momentum by group rank (columns ``pc_group_1`` = highest eigenvalues, ...), indexed by holding
+    month."""
+    if pc is None or pc.empty:
+        return None
+    wide = pc.pivot_table(index=pc.index, columns="group_rank", values="ret")
+    wide.columns = [f"pc_group_{int(c)}" for c in wide.columns]
+    return wide.rename_axis("period_end")
+
+
+def _plot(frame: pd.DataFrame | None, path: Path, title: str) -> Path | str:
+    if frame is None or frame.dropna(how="all").empty:
+        return "Not available: no returns yet."
+    return plot_cumulative(frame, path, title=title)
+
+
+def factor_momentum_sections(
+    *,
+    out_dir: Path,
+    slug: str,
+    intro: str,
+    momentum: pd.DataFrame | None,
+    autocorrelation: pd.DataFrame | None,
+    spanning: pd.DataFrame | None,
+    grs: pd.DataFrame | None,
+    conditional: pd.DataFrame | None,
+    pc: pd.DataFrame | None = None,
+    pc_summary: pd.DataFrame | str | None = None,
+    neutral: pd.DataFrame | None = None,
+    notes: list[str] = (),
+) -> list[tuple[str, pd.DataFrame | Path | str]]:
+    """Sections of a factor-momentum page; PC and momentum-neutral parts only when given."""
+    folder = out_dir / slug
+    sections: list = [("About this page", intro)]
+    if notes:
+        sections.append(("Notes and missing pieces", "\n\n".join(notes)))
+    sections.append(
+        (
+            "Time-series and cross-sectional factor momentum (full sample and halves)",
+            halves_table(momentum, TS_CS_COLUMNS),
+        )
+    )
+    sections.append(("How to read it", TABLE_NOTE))
+    cols = [c for c in ("tsmom", "xsmom") if momentum is not None and c in momentum]
+    sections.append(
+        (
+            "Cumulative TS and CS factor momentum",
+            _plot(momentum[cols] if cols else None, folder / "ts_cs.png", "TS and CS factor momentum"),
+        )
+    )
+    sections.append(
+        (
+            "Table I: factor returns after up and down years (r = a + b 1[prior year > 0])",
+            autocorrelation
+            if autocorrelation is not None and len(autocorrelation)
+            else "Not available: no factor with a full prior year yet.",
+        )
+    )
+    if pc is not None or pc_summary is not None:
+        sections.append(
+            (
+                "PC factor momentum by eigenvalue group (full sample and halves)",
+                pc_summary if pc_summary is not None else "Not available.",
+            )
+        )
+        sections.append(("PC groups", PC_NOTE))
+        sections.append(("Cumulative PC factor momentum", _plot(pc, folder / "pc.png", "PC factor momentum")))
+    if neutral is not None:
+        sections.append(
+            ("Factor momentum on momentum-neutral vs raw characteristic factors", neutral_summary(neutral))
+        )
+        wide = None
+        if len(neutral):
+            wide = neutral.pivot_table(index=neutral.index, columns="factor_set", values="tsmom")
+            wide.columns = [f"tsmom_{c}" for c in wide.columns]
+        sections.append(
+            (
+                "Cumulative TS momentum: raw vs momentum-neutral characteristic factors",
+                _plot(wide, folder / "neutral.png", "TS momentum, raw vs momentum-neutral"),
+            )
+        )
+    summary = spanning_summary(spanning) if spanning is not None else pd.DataFrame()
+    sections.append(
+        (
+            "Spanning regressions (alpha, t(alpha), coefficient on the term added to the FF-style model)",
+            summary if len(summary) else "Not available: too few months with every regressor.",
+        )
+    )
+    sections.append(
+        (
+            "Momentum-sorted portfolios on each model: GRS test",
+            grs if grs is not None and len(grs) else "Not available.",
+        )
+    )
+    sections.append(
+        (
+            "Table VIII: correlation of momentum with each factor given its prior-year sign",
+            conditional if conditional is not None and len(conditional) else "Not available.",
+        )
+    )
+    return sections
+
+
+def neutral_summary(neutral: pd.DataFrame) -> pd.DataFrame | str:
+    if neutral.empty:
+        return "Not available: no neutral factor-momentum month yet."
+    parts = []
+    for label, frame in neutral.groupby("factor_set"):
+        table = summarize_by_half(frame[["tsmom", "xsmom"]].astype(float)).reset_index()
+        parts.append(table.assign(factor_set=label))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["factor_set", *[c for c in out.columns if c != "factor_set"]]]
+
+
+def intro_text(params: FactorMomentumParams, source: str) -> str:
+    return (
+        f"Factor momentum and the momentum factor, after {PAPER}. Data source: {source}. Strategy factors: "
+        f"sources {', '.join(params.strategy_sources)} (role factor); the stock-momentum factors "
+        "(characteristic "
+        f"momentum, Barra momentum) are excluded from every strategy and used as the momentum factor in the "
+        f"spanning tests together with the decile WML. Signals: {params.lookback}-month average (no skip "
+        f"month); PC factors need {params.pc_min_months} months and {params.pc_min_days} days of returns."
+    )

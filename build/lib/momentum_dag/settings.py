@@ -1,0 +1,285 @@
+"""Every knob of the pipeline in one place: the ``Settings`` Dagster resource.
+
+One field, one ``MOMENTUM_<FIELD>`` environment variable, one default (the field's). ``Settings.from_env``
+reads the environment when the definitions are built (never at import); the UI's launchpad shows every
+field under ``resources.settings.config`` and a run may override any of them. Assets receive the resource
+as their ``settings`` argument; ``core/`` never sees it (it takes explicit arguments).
+
+Field prefixes group the studies: ``sim_`` the synthetic market, ``filter_`` the A-share tradability
+filters at formation, ``dmom_`` directional momentum, ``crash_`` Daniel-Moskowitz momentum crashes,
+``fm_`` Ehsani-Linnainmaa factor momentum.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import types
+import typing
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from dagster import ConfigurableResource, InitResourceContext
+from pydantic import create_model
+
+DATA_SOURCES = ("synthetic", "files", "baostock")
+VARIANCES = ("rv_var", "garch_var", "blend_var")
+BREAKPOINTS = ("all", "nyse_like")
+SIM_PROFILES = ("realistic", "strong", "null")
+
+
+@dataclass(frozen=True)
+class TradabilityFilters:
+    """A-share tradability filters at formation: who may enter a portfolio (True = exclude)."""
+
+    suspended: bool
+    st: bool
+    limit_up: bool
+    min_listed_days: int
+
+
+class Settings(ConfigurableResource):
+    """Pipeline configuration. Build with :meth:`from_env`; each field has a ``MOMENTUM_*`` variable."""
+
+    duckdb_path: str = "data/momentum.duckdb"
+    reports_dir: str = "data/reports"
+    lock_timeout_seconds: int = 120
+    # A long backfill computes its range in chunks of this many months (each with its own lookback), so
+    # peak memory is set by the market's width, not by the range.
+    chunk_months: int = 24
+    # Dagster's SQLite run history commits without fsync (see momentum_dag/bookkeeping.py).
+    dagster_fast_commits: bool = True
+    data_source: str = "synthetic"
+    files_dir: str | None = None
+    kenfrench_dir: str | None = None
+    history_start: str = "2014-01-01"
+
+    sim_stocks: int = 1000
+    sim_industries: int = 31
+    sim_seed: int = 20140101
+    # The synthetic market's profile: "realistic" (default: headline figures near published A-share ones),
+    # "strong" (every effect detectable on a small market: the tests' profile) or "null" (every effect off);
+    # sim_effect_scale multiplies the profile's predictive effects.
+    sim_profile: str = "realistic"
+    sim_effect_scale: float = 1.0
+
+    # The raw layer refuses to replace a window by markedly fewer rows (a partial download, an outage)
+    # unless forced.
+    raw_force: bool = False
+
+    # baostock provider: response cache (default: ``baostock_cache`` beside the DuckDB file), the index used
+    # as the market (CSI 300 by default), a constant annual risk-free rate (None: the one-year deposit rate),
+    # retries on network errors.
+    baostock_cache_dir: str | None = None
+    baostock_index: str = "sh.000300"
+    baostock_rf_annual: float | None = None
+    baostock_retries: int = 5
+
+    filter_suspended: bool = True
+    filter_st: bool = True
+    filter_limit_up: bool = True
+    filter_min_listed_days: int = 60
+
+    # Del Viva, Sala & Souza (2024): pooled LPM re-estimated each month on an expanding (or rolling) window
+    # that starts forecasting after dmom_min_months months of training data.
+    dmom_scheme: str = "expanding"
+    dmom_min_months: int = 60
+    dmom_rolling_window: int = 60
+
+    # Daniel & Moskowitz (2016): deciles and the >= 8 valid months of t-12..t-2 (Sec. 2); lagged betas over
+    # 126 days with 10 lags (Sec. 3.1); daily GJR-GARCH refit each month on >= 252 days, 22-day horizon,
+    # 126-day realized variance and their blend (App. D; 36 month pairs before the blend is used); the
+    # expanding mean regression needs 36 months before the out-of-sample dynamic strategy starts; every
+    # strategy is scaled ex post to 19% a year (Fig. 5). Table 7's OOS strategy uses the 126-day RV. The Ken
+    # French branch runs the same daily method on French's daily files; with monthly data only, every variance
+    # comes from a window of kf_var_window_months (>= 12: a 6-month variance collapses when returns are steady)
+    # and the GJR-GARCH is fitted to monthly returns (>= kf_garch_min_months).
+    # WML breakpoints: "all" stocks (D&M) or "nyse_like", the largest crash_large_cap_share of stocks by cap
+    # standing in for NYSE stocks (Ken French's deciles); deciles hold only stocks that pass the filter_*
+    # tradability filters at formation, the same as the factor evaluation.
+    crash_breakpoints: str = "all"
+    crash_large_cap_share: float = 0.3
+    crash_n_deciles: int = 10
+    crash_min_valid_months: int = 8
+    crash_beta_window: int = 126
+    crash_beta_lags: int = 10
+    crash_garch_min_days: int = 252
+    crash_garch_refit_every: int = 1
+    crash_garch_horizon: int = 22
+    crash_rv_window_days: int = 126
+    crash_blend_min_pairs: int = 36
+    crash_oos_min_months: int = 36
+    crash_target_vol: float = 0.19
+    crash_is_variance: str = "blend_var"
+    crash_oos_variance: str = "rv_var"
+    crash_kf_garch_min_months: int = 120
+    crash_kf_garch_refit_every: int = 1
+    crash_kf_var_window_months: int = 12
+
+    # Ehsani & Linnainmaa (2022): MA over months t-11..t with no skip month (Stata tssmooth ma, window(12));
+    # Fama-French 30/70 value-weighted long-short legs; the factor sources entering the strategies; history
+    # before the first PC formation; OLS t-values (None) or Newey-West lags; characteristic windows.
+    fm_lookback: int = 12
+    fm_min_obs: int = 12
+    fm_quantile: float = 0.3
+    fm_value_weighted: bool = True
+    fm_strategy_sources: list[str] = ["barra", "characteristic"]
+    fm_pc_min_days: int = 252
+    fm_pc_min_months: int = 36
+    fm_hac_lags: int | None = None
+    fm_beta_days: int = 252
+    fm_beta_min_days: int = 120
+    fm_turnover_days: int = 21
+    fm_turnover_min_days: int = 10
+
+    @classmethod
+    def from_env(cls, environ: typing.Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``MOMENTUM_*`` variables (unset: the field default), checked.
+
+        The returned resource's field DEFAULTS are the environment's values: Dagster fills fields a run's
+        config leaves out from the field defaults (not from the instance), so overriding one knob in the
+        launchpad keeps every other knob as the environment set it.
+        """
+        environ = os.environ if environ is None else environ
+        values = {}
+        for name, field in cls.model_fields.items():
+            raw = environ.get(f"MOMENTUM_{name.upper()}")
+            if raw is not None:
+                values[name] = _parse(name, raw, field.annotation)
+        configured = create_model(
+            cls.__name__,
+            __base__=cls,
+            __module__=cls.__module__,
+            **{name: (cls.model_fields[name].annotation, value) for name, value in values.items()},
+        )
+        settings = configured()
+        settings.check()
+        return settings
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self.check()  # a launchpad override is checked like the environment
+
+    def check(self) -> None:
+        """Reject inconsistent settings with a message naming the variable to fix."""
+        if self.data_source not in DATA_SOURCES:
+            raise ValueError(f"MOMENTUM_DATA_SOURCE must be one of {DATA_SOURCES}, got {self.data_source!r}")
+        if self.data_source == "files" and not self.files_dir:
+            raise ValueError("MOMENTUM_DATA_SOURCE=files needs MOMENTUM_FILES_DIR (a folder of CSV/Parquet files)")
+        if self.dmom_scheme not in ("expanding", "rolling"):
+            raise ValueError(f"MOMENTUM_DMOM_SCHEME must be 'expanding' or 'rolling', got {self.dmom_scheme!r}")
+        if self.sim_profile not in SIM_PROFILES:
+            raise ValueError(f"MOMENTUM_SIM_PROFILE must be one of {SIM_PROFILES}, got {self.sim_profile!r}")
+        if not 0 <= self.sim_effect_scale < 100:
+            raise ValueError(f"MOMENTUM_SIM_EFFECT_SCALE must be in [0, 100), got {self.sim_effect_scale}")
+        if self.sim_stocks < 50 or self.sim_industries < 2:
+            raise ValueError("MOMENTUM_SIM_STOCKS must be >= 50 and MOMENTUM_SIM_INDUSTRIES >= 2")
+        try:
+            start = date.fromisoformat(self.history_start)
+        except ValueError:
+            raise ValueError(
+                f"MOMENTUM_HISTORY_START must be an ISO date YYYY-MM-DD, got {self.history_start!r}"
+            ) from None
+        if start.day != 1:
+            raise ValueError(f"MOMENTUM_HISTORY_START must be the first day of a month, got {start}")
+        for name in ("crash_is_variance", "crash_oos_variance"):
+            if getattr(self, name) not in VARIANCES:
+                raise ValueError(f"MOMENTUM_{name.upper()} must be one of {VARIANCES}, got {getattr(self, name)!r}")
+        if not re.fullmatch(r"(sh|sz)\.\d{6}", self.baostock_index):
+            raise ValueError(
+                f"MOMENTUM_BAOSTOCK_INDEX must be a baostock index code like sh.000300, got {self.baostock_index!r}"
+            )
+        if self.baostock_rf_annual is not None and not -0.05 <= self.baostock_rf_annual <= 0.5:
+            raise ValueError(
+                "MOMENTUM_BAOSTOCK_RF_ANNUAL must be an annual rate in decimals in [-0.05, 0.5] "
+                f"(e.g. 0.015), got {self.baostock_rf_annual}"
+            )
+        if not 0 <= self.baostock_retries <= 20:
+            raise ValueError(f"MOMENTUM_BAOSTOCK_RETRIES must be in [0, 20], got {self.baostock_retries}")
+        if self.chunk_months < 1:
+            raise ValueError(f"MOMENTUM_CHUNK_MONTHS must be >= 1, got {self.chunk_months}")
+        if self.crash_breakpoints not in BREAKPOINTS:
+            raise ValueError(f"MOMENTUM_CRASH_BREAKPOINTS must be one of {BREAKPOINTS}, got {self.crash_breakpoints!r}")
+        if not 0 < self.crash_large_cap_share <= 1:
+            raise ValueError(f"MOMENTUM_CRASH_LARGE_CAP_SHARE must be in (0, 1], got {self.crash_large_cap_share}")
+        if self.crash_kf_var_window_months < 12:
+            raise ValueError(
+                "MOMENTUM_CRASH_KF_VAR_WINDOW_MONTHS must be >= 12 (the variance of fewer monthly returns collapses "
+                f"when they are steady, and the strategies invert it), got {self.crash_kf_var_window_months}"
+            )
+        if not 0 < self.fm_quantile < 0.5:
+            raise ValueError(f"MOMENTUM_FM_QUANTILE must be in (0, 0.5), got {self.fm_quantile}")
+
+    # ---- typed views --------------------------------------------------------------------------------
+
+    @property
+    def history_start_date(self) -> date:
+        return date.fromisoformat(self.history_start)
+
+    @property
+    def warehouse_file(self) -> Path:
+        return Path(self.duckdb_path)
+
+    @property
+    def reports_path(self) -> Path:
+        return Path(self.reports_dir)
+
+    @property
+    def files_path(self) -> Path | None:
+        return Path(self.files_dir) if self.files_dir else None
+
+    @property
+    def kenfrench_path(self) -> Path | None:
+        return Path(self.kenfrench_dir) if self.kenfrench_dir else None
+
+    @property
+    def baostock_cache(self) -> Path:
+        """``MOMENTUM_BAOSTOCK_CACHE_DIR``, else ``baostock_cache`` beside the DuckDB file."""
+        if self.baostock_cache_dir:
+            return Path(self.baostock_cache_dir)
+        return self.warehouse_file.parent / "baostock_cache"
+
+    @property
+    def filters(self) -> TradabilityFilters:
+        return TradabilityFilters(
+            suspended=self.filter_suspended,
+            st=self.filter_st,
+            limit_up=self.filter_limit_up,
+            min_listed_days=self.filter_min_listed_days,
+        )
+
+    def group(self, prefix: str) -> dict[str, object]:
+        """The fields named ``<prefix>_*`` without the prefix, e.g. ``group("crash")`` -> ``{"n_deciles": 10,
+        ...}``: the keyword arguments of a study's parameter object (``core.crashes.study.CrashParams``)."""
+        head = f"{prefix}_"
+        return {name[len(head) :]: getattr(self, name) for name in type(self).model_fields if name.startswith(head)}
+
+
+def _parse(name: str, raw: str, annotation) -> object:
+    """``raw`` (an environment value) as the field's type; errors name the variable."""
+    variable = f"MOMENTUM_{name.upper()}"
+    kind = annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        if raw.strip() == "":
+            return None
+        kind = next(a for a in typing.get_args(annotation) if a is not type(None))
+    if kind is bool:
+        value = raw.strip().lower()
+        if value in {"1", "true", "yes", "on"}:
+            return True
+        if value in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError(f"{variable} must be a boolean (1/0, true/false, on/off), got {raw!r}")
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{variable} must be an integer, got {raw!r}") from None
+    if kind is float:
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"{variable} must be a number, got {raw!r}") from None
+    if typing.get_origin(kind) is list:
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw
