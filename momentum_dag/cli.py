@@ -62,8 +62,14 @@ def _shared_instance():
 
 def _check_warehouse(defs) -> None:
     """Stop before any run when the warehouse file is not one this code can use (not DuckDB, another
-    project, another schema version), with the reason and how to rebuild."""
-    from momentum_dag.warehouse import WarehouseFileError, WarehouseVersionError, connect, verify_warehouse
+    project, another schema version) or stays locked past the budget, with the reason and what to do."""
+    from momentum_dag.warehouse import (
+        WarehouseFileError,
+        WarehouseLockedError,
+        WarehouseVersionError,
+        connect,
+        verify_warehouse,
+    )
 
     warehouse = defs.resources["warehouse"]
     try:
@@ -72,7 +78,7 @@ def _check_warehouse(defs) -> None:
             verify_warehouse(conn, warehouse.database)
         finally:
             conn.close()
-    except (WarehouseFileError, WarehouseVersionError) as exc:
+    except (WarehouseFileError, WarehouseLockedError, WarehouseVersionError) as exc:
         raise SystemExit(f"[momentum-dag] {exc}") from None
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
@@ -98,20 +99,34 @@ def connect(path: str | Path, *, timeout_seconds: float = 120.0, read_only: bool
 
 
 def _retry_locked(open_file: Callable, path: Path, timeout_seconds: float):
-    deadline = time.monotonic() + timeout_seconds
+    began = time.monotonic()
+    deadline = began + timeout_seconds
     delay = 0.05
+    waiting = False
     while True:
         try:
-            return open_file()
+            opened = open_file()
         except duckdb.IOException as exc:
             if not _is_lock_error(exc):
                 raise WarehouseFileError(file_error_message(path, exc)) from exc
             if time.monotonic() >= deadline:
                 raise WarehouseLockedError(lock_error_message(path, timeout_seconds, exc)) from exc
+            if not waiting:
+                waiting = True
+                print(
+                    f"[momentum-dag] waiting for {path}: {_holder(str(exc))} holds it; waiting up to "
+                    f"{timeout_seconds:g} s (MOMENTUM_LOCK_TIMEOUT_SECONDS)",
+                    file=sys.stderr,
+                    flush=True,
+                )
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
         except duckdb.Error as exc:
             raise WarehouseFileError(file_error_message(path, exc)) from exc
+        else:
+            if waiting:
+                print(f"[momentum-dag] got {path} after {time.monotonic() - began:.1f} s", file=sys.stderr, flush=True)
+            return opened
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -129,13 +144,20 @@ def _process_command(pid: int) -> str | None:
     return command if len(command) <= 200 else command[:197] + "..."
 
 
+def _holder(text: str) -> str:
+    """``PID n (command line)`` of the process DuckDB's lock error names."""
+    found = re.search(r"PID (\d+)", text)
+    if not found:
+        return "another process"
+    pid = int(found.group(1))
+    command = _process_command(pid)
+    return f"PID {pid}" + (f" ({command})" if command else "")
+
+
 def lock_error_message(path: Path, timeout_seconds: float, exc: Exception) -> str:
     """Who holds the file (PID, command line, reader or writer) and what to do, from DuckDB's lock error."""
     text = str(exc)
-    found = re.search(r"PID (\d+)", text)
-    pid = int(found.group(1)) if found else None
-    command = _process_command(pid) if pid else None
-    holder = f"PID {pid}" + (f" ({command})" if command else "") if pid else "another process"
+    holder = _holder(text)
     budget = (
         f"raise MOMENTUM_LOCK_TIMEOUT_SECONDS (now {timeout_seconds:g}) so that writers wait longer"
     )
