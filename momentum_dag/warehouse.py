@@ -662,6 +662,8 @@ def read_sql(
         from momentum_dag.settings import Settings
 
         path = Settings.from_env().duckdb_path
+    if not Path(path).exists():
+        raise FileNotFoundError(f"no warehouse at {path} (MOMENTUM_DUCKDB_PATH): run `momentum-dag backfill` first")
     conn = connect(path, timeout_seconds=timeout_seconds, read_only=True)
     try:
         verify_warehouse(conn, path, stamp=False)
