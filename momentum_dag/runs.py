@@ -2,11 +2,12 @@
 
 A Dagster run is marked SUCCESS or FAILURE by the process that executes it. When that process dies
 (``kill -9``, out of memory, a closed terminal, a power cut) the run stays STARTED for ever, and the UI shows
-it running. Every run that uses the warehouse is tagged with its process (:data:`PROCESS_TAG`: host, PID and
-the process's start time, so that a reused PID is not mistaken for it). :func:`fail_interrupted_runs` marks
-failed every STARTED, STARTING or CANCELING run whose process is gone, with a message saying it was
-interrupted. ``momentum-dag`` calls it when it starts; under ``dagster dev`` the
-``interrupted_runs_sensor`` (running by default) calls it every minute.
+it running (or NOT_STARTED, when the kill came between creating the run and starting it). Every run that uses
+the warehouse is tagged with its process (:data:`PROCESS_TAG`: host, PID and the process's start time, so that
+a reused PID is not mistaken for it; ``momentum-dag`` tags its runs when it creates them, the warehouse
+resource tags any run when it starts). :func:`fail_interrupted_runs` marks failed every unfinished run whose
+process is gone, with a message saying it was interrupted. ``momentum-dag`` calls it when it starts; under
+``dagster dev`` the ``interrupted_runs_sensor`` (running by default) calls it every minute.
 
 Nothing in the warehouse needs repair: every write is one transaction, and DuckDB discards the transaction
 a killed process had not committed. Re-running the same command finishes the job.
@@ -33,7 +34,12 @@ from dagster import (
 
 PROCESS_TAG = "momentum_dag/process"
 COMMAND_TAG = "momentum_dag/command"
-UNFINISHED = (DagsterRunStatus.STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.CANCELING)
+UNFINISHED = (
+    DagsterRunStatus.NOT_STARTED,  # created by momentum-dag (tagged at creation), killed before it started
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+    DagsterRunStatus.CANCELING,
+)
 
 
 def process_token(pid: int | None = None) -> str:

@@ -50,15 +50,17 @@ def test_only_runs_of_dead_processes_are_marked_failed_with_the_interrupted_mess
     instance = DagsterInstance.ephemeral()
     dead = _run(instance, DagsterRunStatus.STARTED, process_token(_dead_pid()))
     dead_starting = _run(instance, DagsterRunStatus.STARTING, process_token(_dead_pid()))
+    dead_not_started = _run(instance, DagsterRunStatus.NOT_STARTED, process_token(_dead_pid()))
     alive = _run(instance, DagsterRunStatus.STARTED, process_token())
     untagged = _run(instance, DagsterRunStatus.STARTED, None)
     elsewhere = _run(instance, DagsterRunStatus.STARTED, "another-host:1:")
     finished = _run(instance, DagsterRunStatus.SUCCESS, process_token(_dead_pid()))
 
     failed = fail_interrupted_runs(instance)
-    assert sorted(r.run_id for r in failed) == sorted([dead.run_id, dead_starting.run_id])
+    assert sorted(r.run_id for r in failed) == sorted([dead.run_id, dead_starting.run_id, dead_not_started.run_id])
     status = {r.run_id: r.status for r in instance.get_runs()}
-    assert status[dead.run_id] == status[dead_starting.run_id] == DagsterRunStatus.FAILURE
+    for run in (dead, dead_starting, dead_not_started):
+        assert status[run.run_id] == DagsterRunStatus.FAILURE
     for run in (alive, untagged, elsewhere):
         assert status[run.run_id] == DagsterRunStatus.STARTED
     assert status[finished.run_id] == DagsterRunStatus.SUCCESS
