@@ -207,3 +207,19 @@ def test_a_foreign_duckdb_database_is_not_taken_over(tmp_path):
     with duckdb.connect(str(path)) as conn:
         conn.execute("create table orders as select 1 as id")
     _refused(path, "another application", "main.orders")
+
+
+def test_the_snapshot_command_copies_the_configured_warehouse(tmp_path, monkeypatch, capsys):
+    from momentum_dag.cli import main
+
+    path = _warehouse(tmp_path / "w.duckdb")
+    monkeypatch.setenv("MOMENTUM_DUCKDB_PATH", str(path))
+    main(["snapshot"])
+    (copy,) = (tmp_path / "snapshots").glob("w-*.duckdb")
+    assert f"written to {copy}" in capsys.readouterr().out
+    assert _contents(copy) == _contents(path)
+    main(["snapshot", "--to", str(tmp_path / "mine.duckdb")])
+    assert _contents(tmp_path / "mine.duckdb") == _contents(path)
+    monkeypatch.setenv("MOMENTUM_DUCKDB_PATH", str(tmp_path / "none.duckdb"))
+    with pytest.raises(SystemExit, match="snapshot failed: no warehouse at"):
+        main(["snapshot"])
