@@ -9,7 +9,7 @@ complete. The warehouse they leave equals, table by table, one sequential backfi
 
 All ranges start at the history start: the first partition also owns every industry membership (and
 fundamental) dated before it, so a backfill of later months on an empty warehouse would compute marts
-without industries whatever the concurrency (the blocking no_calendar_gaps check on industry_daily stops it).
+without industries whatever the concurrency (industry_daily's no_calendar_gaps check warns about it).
 """
 
 import json

@@ -116,12 +116,13 @@ def test_impossible_data_blocks_and_plausibility_ranges_warn():
         ("stock_returns_daily", "abs_return_at_most_100pct_after_listing"),
         ("stock_returns_daily", "unique__trade_date__stock_id"),
         ("stock_returns_daily", "no_calendar_gaps__trade_date"),
-        ("industry_daily", "no_calendar_gaps__trade_date"), ("industry_daily", "cap_weights_sum_to_one"),
+        ("industry_daily", "cap_weights_sum_to_one"),
     ]:
         assert severity[blocking] == "error", blocking
     for warning in [
         ("industry_daily", "accepted_range__ret_ew"), ("stock_returns_daily", "return_within_limits_after_listing"),
         ("stg_market_daily", "accepted_range__market_ret"), ("stock_returns_weekly", "accepted_range__ret"),
         ("stock_returns_monthly", "accepted_range__ret"), ("stg_market_daily", "calendar_gap_at_most_14_days"),
+        ("industry_daily", "no_calendar_gaps__trade_date"),
     ]:
         assert severity[warning] == "warn", warning
