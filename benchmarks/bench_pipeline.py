@@ -1,20 +1,25 @@
-"""Time the whole graph through Dagster: a full backfill, then one new month, with peak memory.
+"""Time the whole graph through Dagster: a full backfill, then one new month, with peak memory; JSON out.
 
-Usage (each size in a fresh temporary warehouse and Dagster instance):
+Usage (each size in a fresh temporary warehouse and Dagster instance; 2 cores):
 
-    .venv/bin/python benchmarks/bench_pipeline.py --size demo    # 1,000 stocks, 2014-01 .. last month
+    .venv/bin/python benchmarks/bench_pipeline.py --size small   # 300 stocks, 2014-01..2019-12
+    .venv/bin/python benchmarks/bench_pipeline.py --size demo    # the demo: 1,000 stocks, 2014-01..last month
     .venv/bin/python benchmarks/bench_pipeline.py --size scale   # 5,000 stocks x 20 years
 
-The backfill runs the project command (``momentum-dag backfill``) in a child process so its peak RSS
-(``resource.getrusage(RUSAGE_CHILDREN)``) is the pipeline's own. "One new month" re-runs the last monthly
-partition and the last week on top of the full history, then the reports: what the schedules do.
+Each measured command runs the project CLI (``momentum-dag backfill``) in a child process, so its wall
+time and peak RSS (``os.wait4``) are the pipeline's own. "One new month" runs the last month again on top
+of the backfilled history: the work the monthly schedule (and the weekly sensor) do when a month closes. With
+``--profile`` the one-month run is also profiled (cProfile) to split its time between Dagster's
+bookkeeping (event and run storage in the SQLite instance) and the rest. Figures are written to
+``benchmarks/results/<size>.json``; the README shows them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import resource
+import pstats
 import subprocess
 import sys
 import tempfile
@@ -24,40 +29,72 @@ from pathlib import Path
 
 from momentum_dag.partitions import Partitions
 
+RESULTS = Path(__file__).parent / "results"
 SIZES = {
-    "demo": {"MOMENTUM_SIM_STOCKS": "1000", "MOMENTUM_HISTORY_START": "2014-01-01"},
-    "scale": {"MOMENTUM_SIM_STOCKS": "5000", "MOMENTUM_HISTORY_START": f"{date.today().year - 20}-01-01"},
+    "small": {"MOMENTUM_SIM_STOCKS": "300", "MOMENTUM_HISTORY_START": "2014-01-01", "end": "2019-12"},
+    "demo": {"MOMENTUM_SIM_STOCKS": "1000", "MOMENTUM_HISTORY_START": "2014-01-01", "end": None},
+    "scale": {"MOMENTUM_SIM_STOCKS": "5000", "MOMENTUM_HISTORY_START": f"{date.today().year - 20}-01-01", "end": None},
 }
 CLI = [sys.executable, "-m", "momentum_dag.cli"]
+# Dagster's bookkeeping: the instance's event/run storage and the SQL layer under it.
+BOOKKEEPING = ("dagster/_core/storage", "sqlalchemy", "sqlite3")
 
 
-def _run(args: list[str], env: dict) -> tuple[float, float]:
+def measure(args: list[str], env: dict) -> dict:
+    """Wall seconds and peak RSS (GB) of one child process (and the processes it waited for)."""
     began = time.perf_counter()
-    subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL)
+    child = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - began
-    peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
-    return seconds, peak_gb
+    if status != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{child.stderr.read().decode()[-3000:]}")
+    return {"seconds": round(seconds, 1), "peak_rss_gb": round(usage.ru_maxrss / 1024**2, 3)}
+
+
+def bookkeeping_share(profile: Path) -> dict:
+    """Seconds of the profiled run spent inside Dagster's storage layer (own time of its functions)."""
+    stats = pstats.Stats(str(profile))
+    total = sum(row[2] for row in stats.stats.values())
+    storage = sum(row[2] for (path, _, _), row in stats.stats.items() if any(p in path for p in BOOKKEEPING))
+    return {"profiled_seconds": round(total, 1), "bookkeeping_seconds": round(storage, 1),
+            "bookkeeping_share": round(storage / total, 3) if total else None}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="demo")
+    parser.add_argument("--profile", action="store_true", help="profile the one-month run (slower)")
     args = parser.parse_args()
+    size = SIZES[args.size]
+    start = date.fromisoformat(size["MOMENTUM_HISTORY_START"])
+    last = size["end"] or Partitions.starting(start).monthly.get_last_partition_key()[:7]
+    figures: dict = {"size": args.size, "stocks": int(size["MOMENTUM_SIM_STOCKS"]), "first": str(start)[:7],
+                     "last": last, "date": str(date.today())}
     with tempfile.TemporaryDirectory(prefix="momentum_bench_") as folder:
         env = {
             **os.environ,
-            **SIZES[args.size],
+            **{k: v for k, v in size.items() if k.startswith("MOMENTUM_")},
             "MOMENTUM_DUCKDB_PATH": str(Path(folder) / "bench.duckdb"),
             "MOMENTUM_REPORTS_DIR": str(Path(folder) / "reports"),
             "DAGSTER_HOME": str(Path(folder) / "dagster_home"),
         }
         Path(env["DAGSTER_HOME"]).mkdir()
-        full, peak = _run([*CLI, "backfill"], env)
-        print(f"{args.size}: full backfill {full:.1f} s, peak RSS {peak:.2f} GB", flush=True)
-        start = date.fromisoformat(SIZES[args.size]["MOMENTUM_HISTORY_START"])
-        last = Partitions.starting(start).monthly.get_last_partition_key()[:7]
-        month, peak = _run([*CLI, "backfill", "--start", last, "--end", last], env)
-        print(f"{args.size}: one new month ({last}, whole graph) {month:.1f} s, peak RSS {peak:.2f} GB", flush=True)
+        figures["full_backfill"] = measure([*CLI, "backfill", "--start", str(start)[:7], "--end", last], env)
+        print(f"{args.size}: full backfill {figures['full_backfill']}", flush=True)
+        month = measure([*CLI, "backfill", "--start", last, "--end", last], env)
+        figures["one_new_month"] = month | {"month": last}
+        print(f"{args.size}: one new month ({last}) {month}", flush=True)
+        figures["one_month_over_backfill"] = round(month["seconds"] / figures["full_backfill"]["seconds"], 3)
+        if args.profile:
+            profile = Path(folder) / "month.prof"
+            measure([sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "momentum_dag.cli", "backfill",
+                     "--start", last, "--end", last], env)
+            figures["one_new_month"] |= bookkeeping_share(profile)
+            print(f"{args.size}: bookkeeping {figures['one_new_month']}", flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"{args.size}.json"
+    out.write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -15,9 +15,6 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
-
 
 def _month_key(text: str) -> str:
     return date.fromisoformat(text + "-01" if len(text) == 7 else text).replace(day=1).isoformat()
@@ -91,13 +88,16 @@ def backfill(
     only: tuple[str, ...] = (),
     defs=None,
     instance=None,
+    verbose: bool = False,
+    log_file: Path | None = None,
 ) -> None:
     """Materialize every asset for months ``start``..``end`` (inclusive) as a few single runs.
 
     ``only`` restricts the backfill to a layer (``raw``), an asset (``factors/dmom``) or a glob of asset
-    keys (``models/dmom*``).
+    keys (``models/dmom*``). The terminal shows one line per finished step; Dagster's event stream goes
+    to ``log_file`` (and to the terminal too with ``verbose``).
     """
-    from momentum_dag.jobs import backfill_steps
+    from momentum_dag.jobs import RANGE_END, RANGE_START, backfill_steps
     from momentum_dag.partitions import Partitions
     from momentum_dag.runs import process_tags
 
@@ -116,7 +116,7 @@ def backfill(
             raise SystemExit(f"--{name} {key} is outside the monthly partitions {months[0]}..{months[-1]}")
     if first > last:
         raise SystemExit(f"--start {first} is after --end {last}")
-    weeks = [w for w in partitions.weekly.get_partition_keys() if first <= w < _next_month(last)]
+    weeks = partitions.weeks_closing_in(first, last)
     instance = instance or _shared_instance()
     _check_warehouse(defs)
     for step in backfill_steps(defs, weekly=weekly and bool(weeks), reports=reports, only=only):
@@ -124,10 +124,17 @@ def backfill(
         tags = {RANGE_START: lo, RANGE_END: hi} if step.partitioned else {}
         tags |= process_tags()  # a later start tells this run from a killed one (momentum_dag.runs)
         began = time.perf_counter()
-        print(f"[momentum-dag] {step.name}: {len(step.keys)} assets, {lo}..{hi}" if step.partitioned
-              else f"[momentum-dag] {step.name}: {len(step.keys)} assets", flush=True)
+        n_steps = len({id(defs.resolve_assets_def(key)) for key in step.keys})
+        span = f", {lo}..{hi}" if step.partitioned else ""
+        print(f"[momentum-dag] {step.name}: {len(step.keys)} assets in {n_steps} steps{span}", flush=True)
+        loggers = {
+            "console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}},
+            "progress": {"config": {"total": n_steps, "label": step.name.split()[0],
+                                    "log_file": str(log_file) if log_file else ""}},
+        }
         result = step.job.execute_in_process(
-            instance=instance, tags=tags, asset_selection=step.keys, raise_on_error=False
+            instance=instance, tags=tags, asset_selection=step.keys, raise_on_error=False,
+            run_config={"loggers": loggers},
         )
         if not result.success:
             errors = "\n".join(
@@ -155,11 +162,6 @@ def snapshot_command(to: str | None) -> None:
     print(f"[momentum-dag] snapshot of {source} written to {target}", flush=True)
 
 
-def _next_month(key: str) -> str:
-    d = date.fromisoformat(key)
-    return date(d.year + (d.month == 12), d.month % 12 + 1, 1).isoformat()
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="momentum-dag", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -176,15 +178,20 @@ def main(argv: list[str] | None = None) -> None:
         "snapshot", help="copy the warehouse to a file a notebook may hold open (the pipeline never writes it)"
     )
     snap.add_argument("--to", help="target file (default: snapshots/momentum-<time>.duckdb beside the warehouse)")
+    for command in (sub.choices["demo"], bf):
+        command.add_argument("--verbose", action="store_true", help="print Dagster's event stream too")
     args = parser.parse_args(argv)
-    began = time.perf_counter()
     if args.command == "snapshot":
         return snapshot_command(args.to)
+    began = time.perf_counter()
+    log_file = _ensure_dagster_home() / "logs" / f"momentum-dag-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    print(f"[momentum-dag] Dagster's event log: {log_file}", flush=True)
     if args.command == "demo":
-        backfill(None, None)
+        backfill(None, None, verbose=args.verbose, log_file=log_file)
     else:
         only = tuple(layer.strip() for layer in args.only.split(",") if layer.strip())
-        backfill(args.start, args.end, weekly=not args.no_weekly, reports=not args.no_reports, only=only)
+        backfill(args.start, args.end, weekly=not args.no_weekly, reports=not args.no_reports, only=only,
+                 verbose=args.verbose, log_file=log_file)
     from momentum_dag.settings import Settings
 
     settings = Settings.from_env()

@@ -14,8 +14,10 @@ from momentum_dag.assets.factors import build_factor_assets
 from momentum_dag.assets.index import report_index
 from momentum_dag.assets.raw import build_raw_assets
 from momentum_dag.assets.sql import build_sql_assets
+from momentum_dag.bookkeeping import fast_sqlite_commits
 from momentum_dag.jobs import build_jobs
 from momentum_dag.partitions import Partitions
+from momentum_dag.progress import progress_logger
 from momentum_dag.runs import interrupted_runs_sensor
 from momentum_dag.settings import Settings
 from momentum_dag.warehouse import Warehouse
@@ -25,8 +27,10 @@ def build_definitions(database: str | None = None, settings: Settings | None = N
     """The project's definitions from ``settings`` (default: the environment's); ``database`` overrides the
     warehouse file (tests use a temp file)."""
     settings = settings or Settings.from_env()
+    if settings.dagster_fast_commits:
+        fast_sqlite_commits()
     partitions = Partitions.starting(settings.history_start_date)
-    jobs, schedules = build_jobs(partitions)
+    jobs, schedules, sensors = build_jobs(partitions)
     return dg.Definitions(
         assets=[
             *build_raw_assets(partitions),
@@ -39,7 +43,7 @@ def build_definitions(database: str | None = None, settings: Settings | None = N
         ],
         jobs=jobs,
         schedules=schedules,
-        sensors=[interrupted_runs_sensor],
+        sensors=[*sensors, interrupted_runs_sensor],
         resources={
             "warehouse": Warehouse(
                 database=database or settings.duckdb_path, lock_timeout_seconds=settings.lock_timeout_seconds
@@ -47,6 +51,7 @@ def build_definitions(database: str | None = None, settings: Settings | None = N
             "settings": settings,
         },
         executor=dg.in_process_executor,
+        loggers={"console": dg.colored_console_logger, "progress": progress_logger},
     )
 
 

@@ -1,5 +1,8 @@
-"""Jobs and schedules: a monthly job (every monthly asset, the SQL views and the reports), a weekly job
-(the weekly-partitioned assets). Both schedules ship STOPPED."""
+"""Jobs and automation: a monthly job (every monthly asset, the SQL views and the reports) with a schedule
+on day 2 that materializes the month just closed, and a weekly job (the weekly-partitioned assets and the
+reports that read them) that a sensor launches when a monthly run succeeds, for the weeks whose last day
+fell in that month: the raw data arrive by month, so a week is computed once all its days are loaded.
+Both ship STOPPED."""
 
 from __future__ import annotations
 
@@ -8,41 +11,75 @@ from fnmatch import fnmatch
 
 from dagster import (
     AssetSelection,
+    DagsterRunStatus,
     DefaultScheduleStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    RunStatusSensorContext,
+    SkipReason,
     WeeklyPartitionsDefinition,
     build_schedule_from_partitioned_job,
     define_asset_job,
+    run_status_sensor,
 )
 
 from momentum_dag.assets.common import WEEKLY_TAG
 from momentum_dag.partitions import Partitions
 
 WEEKLY_SELECTION = AssetSelection.tag(*next(iter(WEEKLY_TAG.items())))
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+PARTITION = "dagster/partition"
 
 
-def build_jobs(partitions: Partitions) -> tuple[list, list]:
-    """The monthly and weekly jobs and their schedules."""
+def build_jobs(partitions: Partitions) -> tuple[list, list, list]:
+    """The monthly and weekly jobs, the monthly schedule and the weekly sensor."""
     monthly_job = define_asset_job(
         "monthly_job",
         selection=AssetSelection.all() - WEEKLY_SELECTION,
-        partitions_def=partitions.monthly,
         description="Every monthly asset for the month, then the SQL views and the reports.",
     )
     weekly_job = define_asset_job(
         "weekly_job",
-        selection=WEEKLY_SELECTION,
-        partitions_def=partitions.weekly,
-        description="The weekly marts, the weekly PCA-concentration industry factor and its evaluation.",
+        selection=WEEKLY_SELECTION | (WEEKLY_SELECTION.downstream() & AssetSelection.groups("reports")),
+        description=(
+            "The weekly marts, the weekly PCA-concentration industry factor, its evaluation and the reports "
+            "that read them, for the weeks whose last day fell in the months given."
+        ),
     )
     # Day 2 of each month, targeting the month just closed (the schedule's partition is the last complete one).
     monthly_schedule = build_schedule_from_partitioned_job(
         monthly_job, day_of_month=2, hour_of_day=6, default_status=DefaultScheduleStatus.STOPPED
     )
-    # Tuesday morning, targeting the week (Monday-start) just closed.
-    weekly_schedule = build_schedule_from_partitioned_job(
-        weekly_job, day_of_week=2, hour_of_day=6, default_status=DefaultScheduleStatus.STOPPED
+
+    @run_status_sensor(
+        name="weekly_after_month_sensor",
+        run_status=DagsterRunStatus.SUCCESS,
+        monitored_jobs=[monthly_job],
+        request_job=weekly_job,
+        default_status=DefaultSensorStatus.STOPPED,
+        description="When a monthly run succeeds, materialize the weeks whose last day fell in its months.",
     )
-    return [monthly_job, weekly_job], [monthly_schedule, weekly_schedule]
+    def weekly_after_month(context: RunStatusSensorContext):
+        first, last = month_range(context.dagster_run.tags)
+        if first is None:
+            return SkipReason(f"run {context.dagster_run.run_id} materialized no monthly partition")
+        weeks = partitions.weeks_closing_in(first, last)
+        if not weeks:
+            return SkipReason(f"no week closes in {first[:7]}..{last[:7]}")
+        return RunRequest(
+            run_key=f"weeks-{weeks[0]}-{weeks[-1]}-after-{context.dagster_run.run_id}",
+            tags={RANGE_START: weeks[0], RANGE_END: weeks[-1]},
+        )
+
+    return [monthly_job, weekly_job], [monthly_schedule], [weekly_after_month]
+
+
+def month_range(tags: dict) -> tuple[str | None, str | None]:
+    """The first and last monthly partition a run materialized, from its tags (one partition or a range)."""
+    if PARTITION in tags:
+        return tags[PARTITION], tags[PARTITION]
+    return tags.get(RANGE_START), tags.get(RANGE_END)
 
 
 @dataclass(frozen=True)

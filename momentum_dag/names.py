@@ -60,6 +60,10 @@ def report_key(name: str) -> AssetKey:
     return AssetKey(["reports", name])
 
 
+DMOM_FEATURES = "models.dmom_features"
+"""D-MOM regressors (run durations, idiosyncratic variance, lagged returns) per stock and month end."""
+
+
 def lpm_table(name: str) -> str:
     """D-MOM's per-month linear-probability-model coefficients for factor ``name``."""
     return f"models.{name}_lpm"

@@ -1,4 +1,5 @@
-"""Monthly and weekly partition definitions, built from the history start setting.
+"""Monthly and weekly partition definitions, built from the history start setting, and the lookback a
+window needs before it.
 
 Monthly key ``YYYY-MM-01`` is that calendar month; a value for it is known at the close of the month's
 last trading day. Weekly partitions start on Monday; the value is as of the week's last trading day.
@@ -8,7 +9,7 @@ The last partition is the last complete period (``end_offset=0``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from dagster import MonthlyPartitionsDefinition, WeeklyPartitionsDefinition
 
@@ -30,3 +31,31 @@ class Partitions:
     def of(self, frequency: str):
         """``"M"`` -> monthly, ``"W"`` -> weekly."""
         return {"M": self.monthly, "W": self.weekly}[frequency]
+
+    def weeks_closing_in(self, first_month: str, last_month: str) -> list[str]:
+        """Weekly keys of the weeks whose last day (Sunday) falls in months ``first_month``..``last_month``.
+
+        The raw data arrive by month, so a week is materialized by the run of the month holding its last
+        day, never from part of its days: the week of Monday 2019-12-30 belongs to January 2020.
+        """
+        first = date.fromisoformat(first_month)
+        last = date.fromisoformat(last_month)
+        after = date(last.year + (last.month == 12), last.month % 12 + 1, 1)
+        return [
+            key
+            for key in self.weekly.get_partition_keys()
+            if first <= date.fromisoformat(key) + timedelta(days=6) < after
+        ]
+
+
+@dataclass(frozen=True)
+class Lookback:
+    """The history a value at t needs before t: ``months`` calendar months, then ``days`` trading days
+    before that (e.g. ICIR weights over the last 12 rebalances of a 240-day signal: months=13, days=241)."""
+
+    months: int = 0
+    days: int = 0
+
+    def __or__(self, other: Lookback) -> Lookback:
+        """The longer of two lookbacks (per component: both are upper bounds)."""
+        return Lookback(max(self.months, other.months), max(self.days, other.days))

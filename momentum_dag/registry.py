@@ -16,18 +16,19 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from momentum_dag.core.industry import INDUSTRY_MOMENTUM_FACTORS
-from momentum_dag.core.panels import compound_by_period, period_ends, to_long
+from momentum_dag.core.panels import period_ends, to_long
 from momentum_dag.core.stock import momentum as stock_momentum
-from momentum_dag.core.stock.dmom import dmom_forecasts, dmom_regressors, idiosyncratic_variance
+from momentum_dag.core.stock.dmom import dmom_forecasts
 from momentum_dag.names import (
     BARRA_FACTOR_RETURNS_KEY,
+    DMOM_FEATURES,
     INDUSTRY_DAILY,
     INDUSTRY_MONTHLY,
-    MARKET_MONTHLY,
     STG_MARKET_DAILY,
     STOCK_RETURNS_DAILY,
     STOCK_RETURNS_MONTHLY,
 )
+from momentum_dag.partitions import Lookback
 from momentum_dag.settings import Settings
 
 STOCK_MONTHLY, STOCK_DAILY, MARKET_DAILY = STOCK_RETURNS_MONTHLY, STOCK_RETURNS_DAILY, STG_MARKET_DAILY
@@ -46,9 +47,11 @@ class FactorOutput:
 class FactorSpec:
     """One registered factor.
 
-    ``compute(panels, window, settings)`` gets the warehouse panels of all history before the run's window
-    end (``assets.panels.MarketPanels``) and returns values for every period end it can; the asset keeps
-    the window. ``side_tables`` names extra tables the factor writes (e.g. ``models.dmom_lpm``).
+    ``compute(panels, window, settings)`` gets the warehouse panels from ``lookback(window)`` before the
+    run's window start to its end (``assets.panels.MarketPanels``) and returns values for every period end
+    it can; the asset keeps the window. ``lookback=None`` reads all history: D-MOM's pooled LPM is
+    expanding by definition, and reads only small per-month tables. ``side_tables`` names extra tables
+    the factor writes (e.g. ``models.dmom_lpm``).
     """
 
     name: str
@@ -59,7 +62,17 @@ class FactorSpec:
     inputs: tuple[str, ...]
     paper: str
     description: str
+    lookback: Callable[[int], Lookback] | None
     side_tables: tuple[str, ...] = ()
+
+    def history(self) -> Lookback | None:
+        """The lookback of the longest window (what one run reads), or None for all history."""
+        if self.lookback is None:
+            return None
+        result = Lookback()
+        for window in self.windows:
+            result = result | self.lookback(window)
+        return result
 
     @property
     def n_quantiles(self) -> int:
@@ -85,29 +98,12 @@ def _mom_6_2(panels, window: int, settings: Settings) -> FactorOutput:
     return _long(stock_momentum.mom_6_2(panels.stock_monthly("ret")), window)
 
 
-def complete_weeks(daily_ret: pd.DataFrame) -> pd.DataFrame:
-    """Weekly (Monday-start) compounded returns of the weeks complete in the data.
-
-    The last week is dropped when its Friday lies after the last date of the data: it is still in
-    progress, and using it would make a value at t depend on whether later days have been loaded.
-    """
-    weekly = compound_by_period(daily_ret, "W")
-    last_day = daily_ret.index.max()
-    last_monday = last_day - pd.Timedelta(days=last_day.dayofweek)
-    if last_monday + pd.Timedelta(days=4) > last_day:
-        weekly = weekly.loc[weekly.index < last_monday]
-    return weekly
-
-
 def _dmom(enhanced: bool) -> Callable:
     def compute(panels, window: int, settings: Settings) -> FactorOutput:
-        daily = panels.stock_daily("ret")
-        monthly = panels.stock_monthly("ret")
-        market = panels.market_daily
-        idio = idiosyncratic_variance(panels.stock_daily("excess_ret"), market["market_excess"])
-        regressors = dmom_regressors(
-            daily, complete_weeks(daily), monthly, idio, panels.market_monthly["market_excess"]
-        )
+        # the regressors of every past month are stored per month (models.dmom_features): the expanding LPM
+        # refits on them without re-deriving durations from all daily history
+        regressors = panels.dmom_features()
+        monthly = panels.stock_monthly("ret").where(panels.stock_monthly("n_days") > 0)  # months with a trade
         forecasts, coefficients = dmom_forecasts(
             regressors,
             monthly,
@@ -199,7 +195,8 @@ def _positional_inputs(function: Callable) -> list[str]:
 
 
 def _industry(name: str, windows: tuple[int, ...], window_arg: str | None, paper: str, description: str,
-              frequency: str = "M", full_history: bool = False, **options) -> FactorSpec:
+              lookback: Callable[[int], Lookback], frequency: str = "M", full_history: bool = False,
+              **options) -> FactorSpec:
     function = functools.partial(INDUSTRY_MOMENTUM_FACTORS[name], **options)
     return FactorSpec(
         name=name,
@@ -210,6 +207,7 @@ def _industry(name: str, windows: tuple[int, ...], window_arg: str | None, paper
         inputs=tuple(dict.fromkeys(INPUT_SOURCES[n] for n in _positional_inputs(function))),
         paper=paper,
         description=description,
+        lookback=lookback,
     )
 
 
@@ -221,6 +219,7 @@ STOCK_FACTORS: list[FactorSpec] = [
         windows=(0,),
         compute=_mom_12_2,
         inputs=(STOCK_MONTHLY,),
+        lookback=lambda window: Lookback(months=13),
         paper="Jegadeesh & Titman (1993); Western Securities (2025) 因子手工作坊(3), MOM^M = prod_{t-12}^{t-2}(1+r)-1",
         description="Stock momentum 12-2: cumulative return over months t-11..t-1 at formation t (skips month t).",
     ),
@@ -231,6 +230,7 @@ STOCK_FACTORS: list[FactorSpec] = [
         windows=(0,),
         compute=_mom_6_2,
         inputs=(STOCK_MONTHLY,),
+        lookback=lambda window: Lookback(months=7),
         paper="Western Securities (2025) 因子手工作坊(3), short-term momentum MOM^s = prod_{t-6}^{t-2}(1+r)-1",
         description="Stock momentum 6-2: cumulative return over months t-5..t-1 at formation t (skips month t).",
     ),
@@ -240,7 +240,8 @@ STOCK_FACTORS: list[FactorSpec] = [
         frequency="M",
         windows=(0,),
         compute=_dmom(enhanced=False),
-        inputs=(STOCK_MONTHLY, STOCK_DAILY, MARKET_MONTHLY, MARKET_DAILY),
+        inputs=(DMOM_FEATURES, STOCK_MONTHLY),
+        lookback=None,
         paper="Del Viva, Sala & Souza (2024) 'Directional Information in Equity Returns', LPM eq. (1)",
         description=(
             "Directional momentum: out-of-sample fitted P(r_{t+1} > 0) of a pooled linear probability model on "
@@ -255,7 +256,8 @@ STOCK_FACTORS: list[FactorSpec] = [
         frequency="M",
         windows=(0,),
         compute=_dmom(enhanced=True),
-        inputs=(STOCK_MONTHLY, STOCK_DAILY, MARKET_MONTHLY, MARKET_DAILY),
+        inputs=(DMOM_FEATURES, STOCK_MONTHLY),
+        lookback=None,
         paper="Western Securities (2025) 因子手工作坊(3): D-MOM LPM plus the stock's lagged return r_{i,t-1}",
         description="Enhanced directional momentum: the D-MOM model with the stock's own month-t return added.",
         side_tables=("models.dmom_enhanced_lpm",),
@@ -263,60 +265,85 @@ STOCK_FACTORS: list[FactorSpec] = [
 ]
 
 DAYS = (20, 60, 120, 240)
+# history the industry functions reach back beyond their window (their defaults; see each docstring)
+LONG_ICIR_WINDOW = 240  # momentum_price_volume_icir: long leg, ICIR over the last 12 rebalances
+CROWDING_DAYS = 240  # momentum_rebound_with_crowding_filter: MA5 amount percentile in its own 240 days
+ANOMALY_ZSCORE_DAYS = 240  # momentum_pure_liquidity_stripped: time-series z-scores over 240 days
+LASSO_TRAIN_MONTHS = 36  # momentum_cross_industry_lasso: last 36 training months
+PCA_DAYS = 120  # momentum_pca: explained variance over 120 days, compared with 5 weeks earlier
+# The source reports' own windows join the common grid: Haitong's Calmar N = 63 days, Kaiyuan's amplitude
+# cut N = 160 days (with lambda = 70%, the function's default).
+CALMAR_DAYS = (20, 60, 63, 120, 240)
+AMPLITUDE_DAYS = (20, 60, 120, 160, 240)
 
 INDUSTRY_FACTORS: list[FactorSpec] = [
     _industry("momentum", DAYS, "window", "Moskowitz & Grinblatt (1999) industry momentum: P_t/P_{t-N} - 1",
-              "Industry momentum: cap-weighted industry index return over the last N trading days."),
+              "Industry momentum: cap-weighted industry index return over the last N trading days.",
+              lookback=lambda w: Lookback(days=w + 1)),
     _industry("momentum_zscore", DAYS, "window",
               "Orient Securities (2022-12-01) 量化策略研究之六: mean of the daily cross-industry z-score",
-              "Mean over the last N days of the daily cross-industry z-score of industry returns."),
+              "Mean over the last N days of the daily cross-industry z-score of industry returns.",
+              lookback=lambda w: Lookback(days=w + 1)),
     _industry("momentum_rank_zscore", DAYS, "window",
               "Orient Securities (2022-12-01) 量化策略研究之六: (Rank-(N+1)/2)/sqrt((N+1)(N-1)/12)",
-              "Mean over the last N days of the standardized daily cross-industry rank of returns."),
+              "Mean over the last N days of the standardized daily cross-industry rank of returns.",
+              lookback=lambda w: Lookback(days=w + 1)),
     _industry("momentum_sharpe", DAYS, "window", "Orient Securities (2022-12-01) 量化策略研究之六: mean(r)/std(r)",
-              "Mean over standard deviation of the industry's daily returns over the last N days."),
-    _industry("momentum_calmar_ratio", DAYS, "window",
+              "Mean over standard deviation of the industry's daily returns over the last N days.",
+              lookback=lambda w: Lookback(days=w + 1)),
+    _industry("momentum_calmar_ratio", CALMAR_DAYS, "window",
               "Haitong Securities (2018-04-11) 行业轮动系列7: Calmar = ann. return / |MDD|",
-              "Annualized N-day return over the absolute maximum drawdown of the N+1 closes."),
+              "Annualized N-day return over the absolute maximum drawdown of the N+1 closes.",
+              lookback=lambda w: Lookback(days=w + 1)),
     _industry("momentum_turnover_adj", DAYS, "window",
               "Orient Securities (2022-12-01) 量化策略研究之六: mean/std of r_d / turnover_d",
-              "Turnover-adjusted momentum: mean/std over N days of daily return divided by turnover."),
+              "Turnover-adjusted momentum: mean/std over N days of daily return divided by turnover.",
+              lookback=lambda w: Lookback(days=w + 1)),
     _industry("momentum_price_volume_icir", (20,), "short_window",
               "Changjiang Securities (2022-04-06) 行业轮动(五) 动量篇: amount-cleaned + path-efficiency, ICIR-weighted",
               "Short (20d) and long (240d) momentum cleaned of the top-10% amount days and scaled by path "
               "efficiency, blended by the ICIR of their past rank ICs (past rebalances only).",
-              full_history=True),
+              full_history=True,
+              lookback=lambda w: Lookback(months=13, days=LONG_ICIR_WINDOW + 1)),
     _industry("momentum_rebound_with_crowding_filter", DAYS, "window",
               "Huaxin Securities (2024-06-24) 动量、拥挤度、轮动速率的统一",
               "z(N-day return) + z(rebound from the N-day low); the 15% most crowded industries (MA5 amount "
-              "percentile in its own 240-day history) are removed."),
-    _industry("momentum_amplitude_cut", DAYS, "window",
+              "percentile in its own 240-day history) are removed.",
+              lookback=lambda w: Lookback(days=max(w + 1, CROWDING_DAYS + 5))),
+    _industry("momentum_amplitude_cut", AMPLITUDE_DAYS, "window",
               "Kaiyuan Securities (2020-07-21) 开源量化评论(3): low-amplitude-day momentum",
-              "Sum of log returns of the 70% lowest-amplitude (high/low - 1) days among the last N days."),
+              "Sum of log returns of the 70% lowest-amplitude (high/low - 1) days among the last N days.",
+              lookback=lambda w: Lookback(days=w + 1)),
     _industry("momentum_pure_liquidity_stripped", DAYS, "window",
               "Everbright Securities 再论动量因子: residual of R on turnover and volatility anomalies",
-              "N-day return residual of a cross-industry OLS on turnover and volatility anomaly z-scores."),
+              "N-day return residual of a cross-industry OLS on turnover and volatility anomaly z-scores.",
+              lookback=lambda w: Lookback(days=w + ANOMALY_ZSCORE_DAYS)),
     _industry("momentum_residual", (36, 12), "lookback",
               "Industrial Securities (2022-03-27); Blitz, Huij & Martens (2011) residual momentum",
               "Current-month residual of a rolling regression (36 or 12 months) of the industry's monthly "
-              "return on the Barra style factor returns."),
+              "return on the Barra style factor returns.",
+              lookback=lambda w: Lookback(months=w + 1)),
     _industry("momentum_cross_industry_lasso", (0,), None,
               "Orient Securities (2022-12-01) 量化策略研究之六: Lasso lead-lag, LassoLarsIC(criterion='aic')",
               "Per-industry Lasso (AIC) forecast of next-month excess return from all industries' "
               "current-month excess returns, trained on the last 36 months (fallback: historical mean).",
-              n_jobs=-1),
+              n_jobs=-1,
+              lookback=lambda w: Lookback(months=LASSO_TRAIN_MONTHS + 2)),
     _industry("momentum_industry_component", (1, 3, 6, 12, 24, 36), "months",
               "Orient Securities (2022-12-01) 量化策略研究之六: constituent momentum mu/sigma",
-              "Mean over dispersion of the point-in-time constituents' N-month cumulative returns."),
+              "Mean over dispersion of the point-in-time constituents' N-month cumulative returns.",
+              lookback=lambda w: Lookback(days=w * 21 + 1)),
     _industry("momentum_pca", (10,), "mom_window",
               "Industrial Securities (2024-04) 分歧和共振: PcaMom = Mom_10d x PcaScore_t / PcaScore_{t-5}",
               "Weekly: 10-day momentum times the change in the first-two-PC explained variance of the "
               "top constituents' daily returns over 120 days (concentration rising = resonance).",
-              frequency="W"),
+              frequency="W",
+              lookback=lambda w: Lookback(days=PCA_DAYS + 5 * 5 + w)),
     _industry("momentum_lead_lag_enhanced", DAYS, "window",
               "Everbright Securities (2018-05-28) 行业轮动：从动量谈起: AugMom = |Lead| x industry return",
               "Industry N-day return times the absolute leader-minus-follower (top/bottom half by float cap) "
-              "spread, normalized by constituent dispersion and turnover."),
+              "spread, normalized by constituent dispersion and turnover.",
+              lookback=lambda w: Lookback(days=w + 1)),
 ]
 
 FACTORS: list[FactorSpec] = [*STOCK_FACTORS, *INDUSTRY_FACTORS]

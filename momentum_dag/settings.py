@@ -29,6 +29,8 @@ from pydantic import create_model
 
 DATA_SOURCES = ("synthetic", "files", "baostock")
 VARIANCES = ("rv_var", "garch_var", "blend_var")
+BREAKPOINTS = ("all", "nyse_like")
+SIM_PROFILES = ("realistic", "strong", "null")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,11 @@ class Settings(ConfigurableResource):
     duckdb_path: str = "data/momentum.duckdb"
     reports_dir: str = "data/reports"
     lock_timeout_seconds: int = 120
+    # A long backfill computes its range in chunks of this many months (each with its own lookback), so
+    # peak memory is set by the market's width, not by the range.
+    chunk_months: int = 24
+    # Dagster's SQLite run history commits without fsync (see momentum_dag/bookkeeping.py).
+    dagster_fast_commits: bool = True
     data_source: str = "synthetic"
     files_dir: str | None = None
     kenfrench_dir: str | None = None
@@ -55,7 +62,10 @@ class Settings(ConfigurableResource):
     sim_stocks: int = 1000
     sim_industries: int = 31
     sim_seed: int = 20140101
-    sim_effects: bool = True
+    # The synthetic market's profile: "realistic" (default: headline figures near published A-share ones),
+    # "strong" (every effect detectable on a small market: the tests' profile) or "null" (every effect off);
+    # sim_effect_scale multiplies the profile's predictive effects.
+    sim_profile: str = "realistic"
     sim_effect_scale: float = 1.0
 
     # The raw layer refuses to replace a window by markedly fewer rows (a partial download, an outage)
@@ -85,7 +95,15 @@ class Settings(ConfigurableResource):
     # 126 days with 10 lags (Sec. 3.1); daily GJR-GARCH refit each month on >= 252 days, 22-day horizon,
     # 126-day realized variance and their blend (App. D; 36 month pairs before the blend is used); the
     # expanding mean regression needs 36 months before the out-of-sample dynamic strategy starts; every
-    # strategy is scaled ex post to 19% a year (Fig. 5). Table 7's OOS strategy uses the 126-day RV.
+    # strategy is scaled ex post to 19% a year (Fig. 5). Table 7's OOS strategy uses the 126-day RV. The Ken
+    # French branch runs the same daily method on French's daily files; with monthly data only, every variance
+    # comes from a window of kf_var_window_months (>= 12: a 6-month variance collapses when returns are steady)
+    # and the GJR-GARCH is fitted to monthly returns (>= kf_garch_min_months).
+    # WML breakpoints: "all" stocks (D&M) or "nyse_like", the largest crash_large_cap_share of stocks by cap
+    # standing in for NYSE stocks (Ken French's deciles); deciles hold only stocks that pass the filter_*
+    # tradability filters at formation, the same as the factor evaluation.
+    crash_breakpoints: str = "all"
+    crash_large_cap_share: float = 0.3
     crash_n_deciles: int = 10
     crash_min_valid_months: int = 8
     crash_beta_window: int = 126
@@ -101,7 +119,7 @@ class Settings(ConfigurableResource):
     crash_oos_variance: str = "rv_var"
     crash_kf_garch_min_months: int = 120
     crash_kf_garch_refit_every: int = 1
-    crash_kf_var_window_months: int = 6
+    crash_kf_var_window_months: int = 12
 
     # Ehsani & Linnainmaa (2022): MA over months t-11..t with no skip month (Stata tssmooth ma, window(12));
     # Fama-French 30/70 value-weighted long-short legs; the factor sources entering the strategies; history
@@ -154,6 +172,8 @@ class Settings(ConfigurableResource):
             raise ValueError("MOMENTUM_DATA_SOURCE=files needs MOMENTUM_FILES_DIR (a folder of CSV/Parquet files)")
         if self.dmom_scheme not in ("expanding", "rolling"):
             raise ValueError(f"MOMENTUM_DMOM_SCHEME must be 'expanding' or 'rolling', got {self.dmom_scheme!r}")
+        if self.sim_profile not in SIM_PROFILES:
+            raise ValueError(f"MOMENTUM_SIM_PROFILE must be one of {SIM_PROFILES}, got {self.sim_profile!r}")
         if not 0 <= self.sim_effect_scale < 100:
             raise ValueError(f"MOMENTUM_SIM_EFFECT_SCALE must be in [0, 100), got {self.sim_effect_scale}")
         if self.sim_stocks < 50 or self.sim_industries < 2:
@@ -180,6 +200,17 @@ class Settings(ConfigurableResource):
             )
         if not 0 <= self.baostock_retries <= 20:
             raise ValueError(f"MOMENTUM_BAOSTOCK_RETRIES must be in [0, 20], got {self.baostock_retries}")
+        if self.chunk_months < 1:
+            raise ValueError(f"MOMENTUM_CHUNK_MONTHS must be >= 1, got {self.chunk_months}")
+        if self.crash_breakpoints not in BREAKPOINTS:
+            raise ValueError(f"MOMENTUM_CRASH_BREAKPOINTS must be one of {BREAKPOINTS}, got {self.crash_breakpoints!r}")
+        if not 0 < self.crash_large_cap_share <= 1:
+            raise ValueError(f"MOMENTUM_CRASH_LARGE_CAP_SHARE must be in (0, 1], got {self.crash_large_cap_share}")
+        if self.crash_kf_var_window_months < 12:
+            raise ValueError(
+                "MOMENTUM_CRASH_KF_VAR_WINDOW_MONTHS must be >= 12 (the variance of fewer monthly returns collapses "
+                f"when they are steady, and the strategies invert it), got {self.crash_kf_var_window_months}"
+            )
         if not 0 < self.fm_quantile < 0.5:
             raise ValueError(f"MOMENTUM_FM_QUANTILE must be in (0, 0.5), got {self.fm_quantile}")
 

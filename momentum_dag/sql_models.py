@@ -4,8 +4,9 @@ Jinja (``jinja2``) renders ``{{ ref('model') }}``, ``{{ source('raw', 'table') }
 bounds ``{{ window_start }}`` / ``{{ window_end }}`` (rendered as DuckDB bind parameters, never as
 literals). Dependencies are read from the ``ref``/``source`` calls, so the graph is never hand-written.
 ``schema.yml`` gives each model its materialization (``view``, ``table`` or ``partitioned``), its
-description and its tests (``not_null``, ``unique``, ``accepted_range``, ``expression``, ``relationships``,
-``no_calendar_gaps``, each with a ``severity``: ``error`` blocks, ``warn`` reports), which become asset checks.
+description and its tests (``not_null``, ``null_when``, ``unique``, ``accepted_range``, ``expression``,
+``relationships``, ``no_calendar_gaps``, each with a ``severity``: ``error`` blocks, ``warn`` reports), which
+become asset checks.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ _OPTIONS = {
     "not_null": {"severity", "description"},
     "unique": {"columns", "severity", "description"},
     "accepted_range": {"min_value", "max_value", "severity", "description"},
+    "null_when": {"flag", "severity", "description"},
     "expression": {"name", "expression", "severity", "description", "show"},
     "relationships": {"to", "field", "severity", "description"},
     "no_calendar_gaps": {"column", "calendar", "calendar_column", "severity", "description"},
@@ -45,7 +47,8 @@ _OPTIONS = {
 class ColumnTest:
     """One schema.yml test, run as a Dagster asset check. ``failing_rows_sql`` selects the rows that fail it.
 
-    Kinds: ``not_null`` and ``accepted_range`` on a column; ``unique`` on a key; ``expression`` (a SQL
+    Kinds: ``not_null`` and ``accepted_range`` on a column; ``null_when: <flag>`` (the column is NULL exactly
+    where the boolean column ``flag`` is true); ``unique`` on a key; ``expression`` (a SQL
     condition every row must satisfy; NULL counts as satisfied, as in dbt); ``relationships`` (every value
     of the column is a ``field`` value of model ``to``); ``no_calendar_gaps`` (every trading day of the
     ``calendar`` model in the checked range has at least one row). ``severity`` ``error`` blocks, ``warn``
@@ -79,6 +82,8 @@ class ColumnTest:
         col = self.columns[0] if self.columns else ""
         if self.kind == "not_null":
             return f"{col} is never NULL"
+        if self.kind == "null_when":
+            return f"{col} is NULL exactly where {self.columns[1]} is true"
         if self.kind == "unique":
             return f"one row per ({', '.join(self.columns)})"
         if self.kind == "accepted_range":
@@ -123,6 +128,8 @@ def _make_test(kind: str, options, where: str, column: str | None) -> ColumnTest
         raise ValueError(f"schema.yml: {where}: unknown test {kind!r} (known: {sorted(_OPTIONS)})")
     if kind == "unique" and isinstance(options, list):
         options = {"columns": options}
+    if kind == "null_when" and isinstance(options, str):
+        options = {"flag": options}
     options = dict(options or {})
     unknown = set(options) - _OPTIONS[kind]
     if unknown:
@@ -131,10 +138,14 @@ def _make_test(kind: str, options, where: str, column: str | None) -> ColumnTest
     if severity not in SEVERITIES:
         raise ValueError(f"schema.yml: {where}: test {kind}: severity must be one of {SEVERITIES}, got {severity!r}")
     common = {"severity": severity, "note": str(options.get("description", "")).strip()}
-    if kind in ("not_null", "accepted_range", "relationships") and column is None:
+    if kind in ("not_null", "null_when", "accepted_range", "relationships") and column is None:
         raise ValueError(f"schema.yml: {where}: test {kind} belongs under a column")
     if kind == "not_null":
         return ColumnTest(kind, (column,), **common)
+    if kind == "null_when":
+        if not options.get("flag"):
+            raise ValueError(f"schema.yml: {where}: null_when needs the boolean column, e.g. null_when: is_suspended")
+        return ColumnTest(kind, (column, str(options["flag"])), **common)
     if kind == "accepted_range":
         low, high = options.get("min_value"), options.get("max_value")
         if low is None and high is None:
@@ -319,6 +330,8 @@ def failing_rows_sql(test: ColumnTest, table: str, date_column: str | None = Non
     col = test.columns[0] if test.columns else None
     if test.kind == "not_null":
         return f"select * from {rows} where {col} is null"
+    if test.kind == "null_when":
+        return f"select * from {rows} where ({col} is null) <> coalesce({test.columns[1]}, false)"
     if test.kind == "unique":
         cols = ", ".join(test.columns)
         return f"select {cols}, count(*) as n_rows from {rows} group by {cols} having count(*) > 1"

@@ -40,7 +40,10 @@ SCHEMA_VERSION = 2
 version then stops every run with :class:`WarehouseVersionError`, before anything is written."""
 SCHEMA_HISTORY = {
     1: "before the version stamp (issue 11): no meta.warehouse table",
-    2: "meta.warehouse stamp; marts.industry_daily gains cw_weight_sum",
+    2: (
+        "meta.warehouse stamp; marts.industry_daily gains cw_weight_sum; NULL returns on suspended days in "
+        "marts.stock_returns_daily; models.dmom_features"
+    ),
 }
 REBUILD = (
     "To rebuild: move the file aside (keep it until the new one is checked) and run the backfill again, e.g. "
@@ -213,15 +216,15 @@ def verify_warehouse(conn, path: str | Path, *, stamp: bool = True) -> None:
     Raises :class:`WarehouseVersionError` naming what was found and how to rebuild.
     """
     if table_exists(conn, META_TABLE):
-        rows = conn.execute(f"select project, schema_version, written_by, created_at from {META_TABLE}").fetchall()
+        rows = conn.execute(f"select project, schema_version, written_by from {META_TABLE}").fetchall()
         if len(rows) != 1 or rows[0][0] != PROJECT:
             raise WarehouseVersionError(
                 f"{path} is a DuckDB database of another project ({META_TABLE}: {rows}), not a {PROJECT} "
                 "warehouse. Nothing was written. " + REBUILD.format(path=path)
             )
-        found, written_by, created_at = int(rows[0][1]), rows[0][2], rows[0][3]
+        found, written_by = int(rows[0][1]), rows[0][2]
         if found != SCHEMA_VERSION:
-            _version_mismatch(path, found, f"stamped by {PROJECT} {written_by} on {created_at}")
+            _version_mismatch(path, found, f"stamped by {PROJECT} {written_by}")
     else:
         objects = _user_objects(conn)
         if not objects:
@@ -265,14 +268,12 @@ def _stamp(conn) -> None:
     conn.execute("begin transaction")
     try:
         conn.execute("create schema if not exists meta")
+        # no timestamp: two warehouses written by the same code are identical, stamp included
         conn.execute(
             f"create table {META_TABLE} (project VARCHAR NOT NULL, schema_version INTEGER NOT NULL, "
-            "written_by VARCHAR, created_at TIMESTAMP)"
+            "written_by VARCHAR)"
         )
-        conn.execute(
-            f"insert into {META_TABLE} values (?, ?, ?, current_timestamp::timestamp)",
-            [PROJECT, SCHEMA_VERSION, written_by],
-        )
+        conn.execute(f"insert into {META_TABLE} values (?, ?, ?)", [PROJECT, SCHEMA_VERSION, written_by])
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")

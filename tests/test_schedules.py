@@ -1,14 +1,26 @@
-"""Schedules target the period just closed and ship stopped."""
+"""The monthly schedule targets the month just closed; the weekly sensor follows a successful monthly run
+with the weeks whose last day fell in its months; both ship stopped."""
 
 from datetime import UTC, datetime
 
-from dagster import DefaultScheduleStatus, build_schedule_context
+from dagster import (
+    DagsterInstance,
+    DagsterRunStatus,
+    DefaultScheduleStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    SkipReason,
+    build_run_status_sensor_context,
+    build_schedule_context,
+)
+from dagster._core.events import DagsterEvent, DagsterEventType
+from dagster._core.storage.dagster_run import DagsterRun
 
-from momentum_dag.jobs import build_jobs
-from momentum_dag.partitions import Partitions
-from momentum_dag.settings import Settings
+from momentum_dag.definitions import build_definitions
 
-_, (monthly_schedule, weekly_schedule) = build_jobs(Partitions.starting(Settings.from_env().history_start_date))
+DEFS = build_definitions()
+monthly_schedule = DEFS.resolve_schedule_def("monthly_job_schedule")
+weekly_sensor = DEFS.resolve_sensor_def("weekly_after_month_sensor")
 
 
 def _requested_partition(schedule, when: datetime) -> str:
@@ -18,16 +30,36 @@ def _requested_partition(schedule, when: datetime) -> str:
     return requests[0].partition_key
 
 
+def _after(tags: dict):
+    run = DagsterRun(job_name="monthly_job", run_id="r1", status=DagsterRunStatus.SUCCESS, tags=tags)
+    event = DagsterEvent(DagsterEventType.RUN_SUCCESS.value, "monthly_job")
+    with DagsterInstance.ephemeral() as instance:
+        context = build_run_status_sensor_context(
+            sensor_name="weekly_after_month_sensor", dagster_event=event, dagster_instance=instance, dagster_run=run
+        )
+        return weekly_sensor(context)
+
+
 def test_monthly_schedule_on_day_two_requests_the_month_just_closed():
     assert _requested_partition(monthly_schedule, datetime(2026, 12, 2, 6, 0, tzinfo=UTC)) == "2026-11-01"
     assert monthly_schedule.cron_schedule == "0 6 2 * *"
 
 
-def test_weekly_schedule_requests_the_monday_start_week_just_closed():
-    # Tuesday 2026-12-08: the last complete Monday-start week began Monday 2026-11-30.
-    assert _requested_partition(weekly_schedule, datetime(2026, 12, 8, 6, 0, tzinfo=UTC)) == "2026-11-30"
+def test_weekly_sensor_requests_the_weeks_whose_last_day_fell_in_the_month():
+    request = _after({"dagster/partition": "2019-12-01"})
+    assert isinstance(request, RunRequest)
+    # Monday 2019-11-25 ends Sunday 2019-12-01 (December's); Monday 2019-12-30 ends 2020-01-05 (January's)
+    assert request.tags["dagster/asset_partition_range_start"] == "2019-11-25"
+    assert request.tags["dagster/asset_partition_range_end"] == "2019-12-23"
+    january = _after({"dagster/partition": "2020-01-01"})
+    assert january.tags["dagster/asset_partition_range_start"] == "2019-12-30"
+    ranged = _after(
+        {"dagster/asset_partition_range_start": "2019-11-01", "dagster/asset_partition_range_end": "2019-12-01"}
+    )
+    assert ranged.tags["dagster/asset_partition_range_start"] == "2019-10-28"  # ends Sunday 2019-11-03
+    assert isinstance(_after({}), SkipReason)  # a run of the unpartitioned reports only
 
 
-def test_schedules_ship_stopped():
+def test_automation_ships_stopped():
     assert monthly_schedule.default_status == DefaultScheduleStatus.STOPPED
-    assert weekly_schedule.default_status == DefaultScheduleStatus.STOPPED
+    assert weekly_sensor.default_status == DefaultSensorStatus.STOPPED

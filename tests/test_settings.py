@@ -19,10 +19,13 @@ def test_defaults(monkeypatch):
     "name, value, message",
     [
         ("MOMENTUM_SIM_STOCKS", "many", "MOMENTUM_SIM_STOCKS must be an integer"),
-        ("MOMENTUM_SIM_EFFECTS", "maybe", "MOMENTUM_SIM_EFFECTS must be a boolean"),
+        ("MOMENTUM_SIM_PROFILE", "weak", "MOMENTUM_SIM_PROFILE must be one of"),
         ("MOMENTUM_HISTORY_START", "2014-01-15", "first day of a month"),
         ("MOMENTUM_DATA_SOURCE", "bloomberg", "MOMENTUM_DATA_SOURCE must be one of"),
         ("MOMENTUM_SIM_EFFECT_SCALE", "-1", "MOMENTUM_SIM_EFFECT_SCALE must be in"),
+        ("MOMENTUM_CRASH_KF_VAR_WINDOW_MONTHS", "6", "MOMENTUM_CRASH_KF_VAR_WINDOW_MONTHS must be >= 12"),
+        ("MOMENTUM_CRASH_BREAKPOINTS", "nyse", "MOMENTUM_CRASH_BREAKPOINTS must be one of"),
+        ("MOMENTUM_CRASH_LARGE_CAP_SHARE", "0", "MOMENTUM_CRASH_LARGE_CAP_SHARE must be in"),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch, name, value, message):
@@ -38,10 +41,23 @@ def test_files_source_needs_a_folder(monkeypatch):
         Settings.from_env()
 
 
-def test_effect_scale_multiplies_the_predictive_effects_only(monkeypatch):
+def test_effect_scale_multiplies_the_profile_s_predictive_effects_only(monkeypatch):
+    monkeypatch.setenv("MOMENTUM_SIM_PROFILE", "strong")
     monkeypatch.setenv("MOMENTUM_SIM_EFFECT_SCALE", "0.5")
     effects = make_provider(Settings.from_env()).config.effects
     assert effects.sign_persistence == effects.industry_lead_lag == effects.bear_loser_beta == 0.5
     assert effects.market_regimes == effects.market_vol_clustering == 1.0
-    monkeypatch.setenv("MOMENTUM_SIM_EFFECTS", "0")
+    monkeypatch.setenv("MOMENTUM_SIM_PROFILE", "null")
     assert make_provider(Settings.from_env()).config.effects == EffectStrengths.off()
+
+
+def test_the_default_profile_is_realistic_and_the_label_says_so(monkeypatch):
+    from momentum_dag.sources import data_source_label
+    from momentum_dag.sources.synthetic import PROFILES
+
+    for name in ("MOMENTUM_SIM_PROFILE", "MOMENTUM_SIM_EFFECT_SCALE"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings.from_env()
+    assert settings.sim_profile == "realistic"
+    assert make_provider(settings).config.effects == PROFILES["realistic"]
+    assert "realistic profile" in data_source_label(settings)

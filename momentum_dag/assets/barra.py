@@ -11,7 +11,13 @@ from datetime import timedelta
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult
 
-from momentum_dag.assets.common import asset_spec, partitioned_asset, window_dates, write_metadata
+from momentum_dag.assets.common import (
+    asset_spec,
+    chunks,
+    partitioned_asset,
+    report_partitions,
+    window_dates,
+)
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.barra.exposures import STYLE_NAMES, style_exposures
 from momentum_dag.core.barra.factor_returns import factor_returns
@@ -26,11 +32,12 @@ from momentum_dag.names import (
     STOCK_RETURNS_MONTHLY,
     key,
 )
-from momentum_dag.partitions import Partitions
+from momentum_dag.partitions import Lookback, Partitions
+from momentum_dag.settings import Settings
 from momentum_dag.warehouse import Warehouse
 
 # Longest descriptor history: RSTR's 504 + 21 trading days, plus a year of lagged fundamentals for growth.
-EXPOSURE_LOOKBACK = timedelta(days=3 * 366)
+EXPOSURE_LOOKBACK = Lookback(months=13, days=504 + 21)
 FUNDAMENTALS = ("book_equity", "net_income_ttm", "revenue_ttm", "total_assets", "total_liabilities")
 
 
@@ -52,14 +59,27 @@ def compute_exposures(panels: MarketPanels) -> pd.DataFrame:
     )
 
 
-def barra_exposures(context: AssetExecutionContext, warehouse: Warehouse):
+def barra_exposures(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
     start, end = window_dates(context)
-    panels = MarketPanels(warehouse, end=end, start=start - EXPOSURE_LOOKBACK)
-    exposures = compute_exposures(panels)
-    exposures = exposures[pd.to_datetime(exposures["period_end"]) >= pd.Timestamp(start)]
+    parts = []
+    for lo, hi in chunks(start, end, settings.chunk_months):
+        exposures = compute_exposures(MarketPanels.for_window(warehouse, lo, hi, EXPOSURE_LOOKBACK))
+        dates = pd.to_datetime(exposures["period_end"])
+        parts.append(exposures[(dates >= pd.Timestamp(lo)) & (dates < pd.Timestamp(hi))])
+    exposures = pd.concat(parts, ignore_index=True)
     result = warehouse.write_window(BARRA_EXPOSURES, exposures, date_column="period_end", start=start, end=end)
-    coverage = float(exposures[list(STYLE_NAMES)].notna().all(axis=1).mean()) if len(exposures) else 0.0
-    yield MaterializeResult(metadata=write_metadata(result, complete_style_coverage=coverage))
+    report_partitions(
+        context,
+        key(BARRA_EXPOSURES),
+        result,
+        exposures,
+        "period_end",
+        lambda own: {
+            "stocks": int(own["stock_id"].nunique()),
+            "complete_style_coverage": float(own[list(STYLE_NAMES)].notna().all(axis=1).mean()),
+        },
+    )
+    yield MaterializeResult()
 
 
 def _long_returns(wide: pd.DataFrame, date_column: str) -> pd.DataFrame:
@@ -69,8 +89,8 @@ def _long_returns(wide: pd.DataFrame, date_column: str) -> pd.DataFrame:
     return out.dropna(subset=["ret"]).reset_index(drop=True)
 
 
-def barra_factor_returns(context: AssetExecutionContext, warehouse: Warehouse):
-    start, end = window_dates(context)
+def factor_returns_window(warehouse: Warehouse, start, end) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Monthly and daily factor returns (long) dated in [start, end)."""
     # exposures of the month before the window explain the window's first month
     lookback = start - timedelta(days=40)
     exposures = warehouse.query(
@@ -85,23 +105,29 @@ def barra_factor_returns(context: AssetExecutionContext, warehouse: Warehouse):
     window = (pd.Timestamp(start), pd.Timestamp(end))
     monthly = monthly[(monthly.index >= window[0]) & (monthly.index < window[1])]
     daily = daily[(daily.index >= window[0]) & (daily.index < window[1])]
+    return _long_returns(monthly, "period_end"), _long_returns(daily, "trade_date")
+
+
+def barra_factor_returns(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
+    start, end = window_dates(context)
+    parts = [factor_returns_window(warehouse, lo, hi) for lo, hi in chunks(start, end, settings.chunk_months)]
+    monthly = pd.concat([m for m, _ in parts], ignore_index=True)
+    daily = pd.concat([d for _, d in parts], ignore_index=True)
     results = warehouse.write_windows(  # monthly and daily factor returns in ONE transaction
         {BARRA_FACTOR_RETURNS_MONTHLY: ("period_end", None), BARRA_FACTOR_RETURNS_DAILY: ("trade_date", None)},
-        [
-            {
-                BARRA_FACTOR_RETURNS_MONTHLY: _long_returns(monthly, "period_end"),
-                BARRA_FACTOR_RETURNS_DAILY: _long_returns(daily, "trade_date"),
-            }
-        ],
+        [{BARRA_FACTOR_RETURNS_MONTHLY: monthly, BARRA_FACTOR_RETURNS_DAILY: daily}],
         start=start,
         end=end,
     )
-    yield MaterializeResult(
-        metadata=write_metadata(
-            results[BARRA_FACTOR_RETURNS_MONTHLY],
-            daily_rows_written=results[BARRA_FACTOR_RETURNS_DAILY].rows_written,
-        )
-    )
+
+    def figures(own: pd.DataFrame) -> dict:
+        by_factor = own.set_index("factor")["ret"]
+        styles = {f"{s}_return": float(by_factor[s]) for s in ("country", "momentum", "size") if s in by_factor}
+        return {"factors": len(by_factor), **styles}
+
+    monthly_result = results[BARRA_FACTOR_RETURNS_MONTHLY]
+    report_partitions(context, BARRA_FACTOR_RETURNS_KEY, monthly_result, monthly, "period_end", figures)
+    yield MaterializeResult()
 
 
 def build_barra_assets(partitions: Partitions) -> list:

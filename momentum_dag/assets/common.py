@@ -67,6 +67,16 @@ def window_dates(context: AssetExecutionContext) -> tuple[date, date]:
     return window.start.date(), window.end.date()
 
 
+def chunks(start: date, end: date, months: int) -> list[tuple[date, date]]:
+    """[start, end) cut into consecutive windows of ``months`` calendar months (the last one shorter): a
+    long backfill computes chunk by chunk, each from its own lookback, so its memory is set by the
+    market's width, not by the number of months."""
+    bounds = [pd.Timestamp(start)]
+    while bounds[-1] < pd.Timestamp(end):
+        bounds.append(min(bounds[-1] + pd.DateOffset(months=months), pd.Timestamp(end)))
+    return [(a.date(), b.date()) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
 def in_window(frame: pd.DataFrame, column: str, start: date, end: date) -> pd.DataFrame:
     """Rows of ``frame`` whose ``column`` date lies in the partition window [start, end)."""
     dates = pd.to_datetime(frame[column])
@@ -84,17 +94,6 @@ def require_rows(frame: pd.DataFrame | None, table: str, asset: AssetKey) -> pd.
     if frame is None or frame.empty:
         raise ValueError(f"{table} has no rows: materialize {asset.to_user_string()} first")
     return frame
-
-
-def write_metadata(result: WriteResult, **extra) -> dict:
-    """Rows written/replaced and the window, plus any asset-specific figures, as Dagster metadata."""
-    meta = {
-        "rows_written": MetadataValue.int(result.rows_written),
-        "rows_replaced": MetadataValue.int(result.rows_replaced),
-        "window": MetadataValue.text(f"[{result.window_start}, {result.window_end})"),
-        "table": MetadataValue.text(result.table),
-    }
-    return meta | as_metadata(extra)
 
 
 def table_counts(results: dict[str, WriteResult]) -> dict:
@@ -124,3 +123,79 @@ def _metadata_value(value):
     if isinstance(value, pd.DataFrame):
         return MetadataValue.md(value.to_markdown(index=False) if len(value) < 60 else f"{len(value)} rows")
     return MetadataValue.text(str(value))
+
+
+# ---- per-partition metadata ----------------------------------------------------------------------------
+
+
+def report_partitions(
+    context: AssetExecutionContext,
+    asset_key: AssetKey,
+    result: WriteResult,
+    rows: pd.DataFrame,
+    date_column: str,
+    figures: Callable[[pd.DataFrame], dict] | None = None,
+    *,
+    rows_lag: pd.DateOffset | None = None,
+    **constant,
+) -> None:
+    """Each partition of the run gets ITS OWN rows and figures as materialization metadata (so the UI's
+    plots over partitions are time series); the range's totals go to the run's log.
+
+    ``figures(rows)`` computes the headline figures of one partition's rows; ``rows_lag`` shifts the rows'
+    window back (an evaluation partition holds the previous period's formation rows). The first partition
+    of the graph also owns rows dated before it (raw history announced before the history start).
+    """
+    partitions_def = context.assets_def.partitions_def
+    first_key = partitions_def.get_first_partition_key()
+    dates = pd.to_datetime(rows[date_column]) if len(rows) else pd.Series([], dtype="datetime64[ns]")
+    for key in context.partition_keys:
+        window = partitions_def.time_window_for_partition_key(key)
+        lo, hi = pd.Timestamp(window.start.date()), pd.Timestamp(window.end.date())
+        if rows_lag is not None:
+            lo, hi = lo - rows_lag, hi - rows_lag
+        mask = (dates < hi) if key == first_key else (dates >= lo) & (dates < hi)
+        own = rows.loc[mask.to_numpy()] if len(rows) else rows
+        meta = {"rows": len(own), **(figures(own) if figures is not None and len(own) else {}), **constant}
+        context.add_asset_metadata(as_metadata(meta), asset_key=asset_key, partition_key=key)
+    context.log.info(
+        f"{result.table}: {result.rows_written} rows written, {result.rows_replaced} replaced in "
+        f"[{result.window_start}, {result.window_end}) over {len(context.partition_keys)} partition(s)"
+    )
+
+
+def mean_or_nan(values: pd.Series) -> float:
+    values = pd.to_numeric(values, errors="coerce").dropna()
+    return float(values.mean()) if len(values) else float("nan")
+
+
+def report_partition_counts(
+    context: AssetExecutionContext,
+    asset_key: AssetKey,
+    warehouse,
+    result: WriteResult,
+    date_column: str,
+    **constant,
+) -> None:
+    """``report_partitions`` for tables too large to pull back (raw bars, SQL marts): each partition's row
+    count from a GROUP BY in DuckDB over the written window."""
+    partitions_def = context.assets_def.partitions_def
+    weekly = isinstance(partitions_def, WeeklyPartitionsDefinition)
+    grain = "week" if weekly else "month"
+    counts = warehouse.query(
+        f"select date_trunc('{grain}', {date_column}) as period, count(*) as n from {result.table} "
+        f"where {date_column} >= ? and {date_column} < ? group by 1",
+        [result.window_start, result.window_end],
+    )
+    by_period = dict(zip(pd.to_datetime(counts["period"]), counts["n"].astype(int), strict=True))
+    first_key = partitions_def.get_first_partition_key()
+    for key in context.partition_keys:
+        day = pd.Timestamp(key)
+        rows = by_period.get(day, 0)
+        if key == first_key:  # the first partition also owns what is dated before the history start
+            rows += sum(n for period, n in by_period.items() if period < day)
+        context.add_asset_metadata(as_metadata({"rows": rows, **constant}), asset_key=asset_key, partition_key=key)
+    context.log.info(
+        f"{result.table}: {result.rows_written} rows written, {result.rows_replaced} replaced in "
+        f"[{result.window_start}, {result.window_end}) over {len(context.partition_keys)} partition(s)"
+    )

@@ -9,6 +9,7 @@ from momentum_dag.names import EVAL_SUMMARY, REPORT_INDEX_KEY, report_key
 from momentum_dag.registry import FACTORS
 from momentum_dag.reports.html import render_index
 from momentum_dag.settings import Settings
+from momentum_dag.sources import data_source_label
 from momentum_dag.warehouse import Warehouse
 
 # Non-factor report pages: (asset key, link text, page).
@@ -29,7 +30,7 @@ def report_index(context: AssetExecutionContext, warehouse: Warehouse, settings:
     page = render_index(
         settings.reports_path,
         rows,
-        data_source="synthetic" if settings.data_source == "synthetic" else settings.data_source,
+        data_source=data_source_label(settings),
         other_reports=[(text, href) for _, text, href in EXTRA_REPORTS],
     )
     return MaterializeResult(

@@ -1,9 +1,12 @@
-"""Reads the marts into the wide panels ``core/`` works on, for all history strictly before ``end``.
+"""Reads the marts into the wide panels ``core/`` works on, for trade dates in [start, end).
 
-Assets compute a whole window in one pass from history that ends at the window end, so nothing dated
-after the window can leak in; core functions guarantee that a value at ``t`` uses only rows ``<= t``.
+Assets compute a window from history that ends at the window end, so nothing dated after the window can
+leak in (core functions guarantee that a value at ``t`` uses only rows ``<= t``), and that starts a declared
+lookback before the window (``for_window``), so a month costs one month of work whatever ran before.
 Each panel is read once per asset run and cached on the instance.
 """
+
+from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -11,7 +14,25 @@ from functools import cached_property
 
 import pandas as pd
 
+from momentum_dag.names import DMOM_FEATURES, STG_MARKET_DAILY
+from momentum_dag.partitions import Lookback
 from momentum_dag.warehouse import Warehouse
+
+# Trading days added to every lookback: a margin against off-by-one warm-ups (a few days more to read).
+LOOKBACK_MARGIN_DAYS = 5
+
+
+def history_start(warehouse: Warehouse, start: date, lookback: Lookback) -> date:
+    """The first date a window starting at ``start`` reads: ``lookback.months`` calendar months earlier,
+    then ``lookback.days`` (+ a margin) trading days before that, from the market calendar."""
+    first = (pd.Timestamp(start) - pd.DateOffset(months=lookback.months)).date()
+    if lookback.days == 0:
+        return first
+    days = warehouse.query(
+        f"select trade_date from {STG_MARKET_DAILY} where trade_date < ? order by trade_date desc limit ?",
+        [first, lookback.days + LOOKBACK_MARGIN_DAYS],
+    )
+    return pd.Timestamp(days["trade_date"].min()).date() if len(days) else first
 
 
 def _wide(frame: pd.DataFrame, index: str, columns: str, value: str) -> pd.DataFrame:
@@ -31,14 +52,26 @@ class MarketPanels:
     start: date | None = None
     # first formation date the caller needs: functions that take period ends compute only from here on
     formation_start: date | None = None
+    # daily panels may start later than the monthly ones (e.g. 60 months of monthly returns, 1 year of days)
+    daily_start: date | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
-    def _read(self, table: str, date_column: str, columns: list[str], extra_where: str = "") -> pd.DataFrame:
+    @classmethod
+    def for_window(cls, warehouse: Warehouse, start: date, end: date, lookback: Lookback | None) -> MarketPanels:
+        """Panels for computing the window [start, end): from ``lookback`` before it (None: all history,
+        for estimators that are expanding by definition)."""
+        first = None if lookback is None else history_start(warehouse, start, lookback)
+        return cls(warehouse, end=end, start=first, formation_start=start)
+
+    def _read(
+        self, table: str, date_column: str, columns: list[str], extra_where: str = "", daily: bool = False
+    ) -> pd.DataFrame:
         where = [f"{date_column} < ?"]
         params: list = [self.end]
-        if self.start is not None:
+        start = self.daily_start if daily and self.daily_start is not None else self.start
+        if start is not None:
             where.append(f"{date_column} >= ?")
-            params.append(self.start)
+            params.append(start)
         if extra_where:
             where.append(extra_where)
         sql = f"select {', '.join(columns)} from {table} where {' and '.join(where)}"
@@ -46,23 +79,25 @@ class MarketPanels:
         frame[date_column] = pd.to_datetime(frame[date_column])
         return frame
 
-    def _panel(self, table: str, date_column: str, entity: str, value: str) -> pd.DataFrame:
+    def _panel(self, table: str, date_column: str, entity: str, value: str, daily: bool = False) -> pd.DataFrame:
         key = (table, value)
         if key not in self._cache:
-            frame = self._read(table, date_column, [date_column, entity, value])
+            frame = self._read(table, date_column, [date_column, entity, value], daily=daily)
             self._cache[key] = _wide(frame, date_column, entity, value)
         return self._cache[key]
 
     def stock_daily(self, value: str) -> pd.DataFrame:
         """Wide (trade_date x stock) panel of a ``marts.stock_returns_daily`` column."""
-        return self._panel("marts.stock_returns_daily", "trade_date", "stock_id", value)
+        return self._panel("marts.stock_returns_daily", "trade_date", "stock_id", value, daily=True)
 
     def stock_at_month_ends(self, value: str) -> pd.DataFrame:
         """Wide (month end x stock) panel of a ``marts.stock_returns_daily`` column on month-end days only."""
         key = ("stock_at_month_ends", value)
         if key not in self._cache:
             frame = self._read(
-                "marts.stock_returns_daily", "trade_date", ["trade_date", "stock_id", value],
+                "marts.stock_returns_daily",
+                "trade_date",
+                ["trade_date", "stock_id", value],
                 "trade_date in (select month_end from marts.market_monthly)",
             )
             self._cache[key] = _wide(frame, "trade_date", "stock_id", value)
@@ -74,7 +109,7 @@ class MarketPanels:
 
     def industry_daily(self, value: str) -> pd.DataFrame:
         """Wide (trade_date x industry) panel of a ``marts.industry_daily`` column."""
-        return self._panel("marts.industry_daily", "trade_date", "industry_code", value)
+        return self._panel("marts.industry_daily", "trade_date", "industry_code", value, daily=True)
 
     def industry_monthly(self, value: str) -> pd.DataFrame:
         """Wide (month_end x industry) panel of a ``marts.industry_monthly`` column."""
@@ -84,7 +119,7 @@ class MarketPanels:
     def market_daily(self) -> pd.DataFrame:
         """Daily market_ret, rf and market_excess indexed by trade date."""
         columns = ["trade_date", "market_ret", "rf", "market_excess"]
-        frame = self._read("staging.stg_market_daily", "trade_date", columns)
+        frame = self._read("staging.stg_market_daily", "trade_date", columns, daily=True)
         return frame.set_index("trade_date").rename_axis("date").sort_index()
 
     @cached_property
@@ -113,13 +148,19 @@ class MarketPanels:
                 from marts.stock_returns_monthly m
                 asof left join staging.stg_fundamentals f
                     on f.stock_id = m.stock_id and f.announce_date <= m.month_end
-                where {' and '.join(where)}
+                where {" and ".join(where)}
                 """,
                 params,
             )
             frame["month_end"] = pd.to_datetime(frame["month_end"])
             self._cache[key] = _wide(frame, "month_end", "stock_id", value)
         return self._cache[key]
+
+    def dmom_features(self) -> pd.DataFrame:
+        """D-MOM regressors (long rows: period_end, entity_id, durations, IVL, lags) of ``models.dmom_features``."""
+        frame = self._read(DMOM_FEATURES, "period_end", ["*"])
+        frame["entity_id"] = frame["entity_id"].astype(str)
+        return frame.sort_values(["period_end", "entity_id"], ignore_index=True)
 
     @cached_property
     def barra_factor_returns_monthly(self) -> pd.DataFrame:

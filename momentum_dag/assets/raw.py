@@ -13,7 +13,14 @@ from pathlib import Path
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult
 
-from momentum_dag.assets.common import asset_spec, in_window, partitioned_asset, window_dates, write_metadata
+from momentum_dag.assets.common import (
+    asset_spec,
+    in_window,
+    partitioned_asset,
+    report_partition_counts,
+    report_partitions,
+    window_dates,
+)
 from momentum_dag.names import PROVIDER_TABLES, RAW_FACTOR_RETURNS, key
 from momentum_dag.partitions import Partitions
 from momentum_dag.settings import Settings
@@ -56,9 +63,11 @@ def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse, settin
         )
     source = data_source_label(settings)
     for name in PROVIDER_TABLES:
-        yield MaterializeResult(
-            asset_key=["raw", name], metadata=write_metadata(results[f"raw.{name}"], data_source=source)
+        table = f"raw.{name}"
+        report_partition_counts(
+            context, key(table), warehouse, results[table], RAW_TABLES[name].date_column, data_source=source
         )
+        yield MaterializeResult(asset_key=key(table))
 
 
 def _spool(chunks: Iterable[dict[str, pd.DataFrame]], folder: Path) -> list[dict[str, Path]]:
@@ -101,9 +110,16 @@ def raw_factor_returns_monthly(context: AssetExecutionContext, warehouse: Wareho
         RAW_FACTOR_RETURNS, rows, date_column="month_end", start=first, end=end, ddl=ddl(spec)
     )
     source = f"files ({settings.kenfrench_dir})" if settings.kenfrench_dir else LINEARMODELS_LABEL
-    yield MaterializeResult(
-        metadata=write_metadata(result, factors=int(rows["factor"].nunique()) if len(rows) else 0, data_source=source)
+    report_partitions(
+        context,
+        key(RAW_FACTOR_RETURNS),
+        result,
+        rows,
+        "month_end",
+        lambda own: {"factors": int(own["factor"].nunique())},
+        data_source=source,
     )
+    yield MaterializeResult()
 
 
 def build_raw_assets(partitions: Partitions) -> list:

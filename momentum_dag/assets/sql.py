@@ -24,7 +24,7 @@ from dagster import (
     multi_asset,
 )
 
-from momentum_dag.assets.common import WEEKLY_TAG, window_dates, write_metadata
+from momentum_dag.assets.common import WEEKLY_TAG, report_partition_counts, window_dates
 from momentum_dag.partitions import Partitions
 from momentum_dag.sql_models import (
     SAMPLE_ROWS,
@@ -123,9 +123,11 @@ def build_sql_asset(model: SqlModel, models: dict[str, SqlModel], partitions: Pa
         start, end = window_dates(context) if partitioned else (None, None)
         with warehouse.get_connection() as conn:
             result = materialize(conn, model, models, start, end)
-            metadata = write_metadata(result) if result else {"table": MetadataValue.text(model.table)}
-            yield MaterializeResult(asset_key=model_key(model), metadata=metadata)
-            yield from _run_checks(conn, model, start, end)
+            checks = list(_run_checks(conn, model, start, end))
+        if result is not None:
+            report_partition_counts(context, model_key(model), warehouse, result, model.date_column)
+        yield MaterializeResult(asset_key=model_key(model), metadata={"table": MetadataValue.text(model.table)})
+        yield from checks
 
     return _asset
 

@@ -39,7 +39,7 @@ def make_provider(settings: Settings) -> Provider:
         n_industries=settings.sim_industries,
         start=settings.history_start_date,
         seed=settings.sim_seed,
-        effects=EffectStrengths.scaled(settings.sim_effect_scale) if settings.sim_effects else EffectStrengths.off(),
+        effects=EffectStrengths.profile(settings.sim_profile).times(settings.sim_effect_scale),
     )
     return SyntheticMarket(config)
 
@@ -60,8 +60,8 @@ def data_source_label(settings: Settings) -> str:
         )
     if settings.data_source == "files":
         return f"files ({settings.files_dir})"
-    effects = f"effects x{settings.sim_effect_scale:g}" if settings.sim_effects else "effects off"
+    scale = f", effects x{settings.sim_effect_scale:g}" if settings.sim_effect_scale != 1 else ""
     return (
-        f"synthetic (seed {settings.sim_seed}, {settings.sim_stocks} stocks, {effects}): "
+        f"synthetic ({settings.sim_profile} profile{scale}, seed {settings.sim_seed}, {settings.sim_stocks} stocks): "
         "results on synthetic data test the machinery, not markets"
     )

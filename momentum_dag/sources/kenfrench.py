@@ -2,8 +2,10 @@
 ``raw.factor_returns_monthly`` contract.
 
 French's CSV files hold a few lines of header text, then blocks, each a header row (``,Mkt-RF,SMB,...``)
-followed by rows keyed YYYYMM (monthly) or YYYY (annual), in PERCENT, with -99.99 / -999 for missing.
-Everything returned here is monthly, in DECIMALS, indexed by the CALENDAR month end (``month_end``).
+followed by rows keyed YYYYMM (monthly), YYYY (annual) or, in the ``*_daily`` files, YYYYMMDD (daily;
+those files have no annual block), in PERCENT, with -99.99 / -999 for missing. Everything returned here
+is in DECIMALS; monthly series are indexed by the CALENDAR month end (``month_end``), daily ones by
+``trade_date``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 MONTH_ROW = re.compile(r"^\s*(\d{6})\s*,")
+DAY_ROW = re.compile(r"^\s*(\d{8})\s*,")
 MISSING_AT_OR_BELOW = -99.99  # French's missing-value codes are -99.99 and -999
 FACTOR_RETURNS_COLUMNS = ["month_end", "factor", "ret"]
 LINEARMODELS_LABEL = "Ken French data library, monthly sample shipped by linearmodels.datasets.french"
@@ -27,6 +30,11 @@ STANDARD_FILES = {
     "F-F_Research_Data_5_Factors_2x3.CSV": "ff5_",
     "10_Portfolios_Prior_12_2.CSV": "prior_12_2_",
 }
+# French's daily files as unzipped from the library (found case-insensitively: some archives hold ``*.csv``).
+DAILY_FACTORS_FILE = "F-F_Research_Data_Factors_daily.CSV"
+DAILY_MOMENTUM_FILE = "F-F_Momentum_Factor_daily.CSV"
+DAILY_DECILES_FILE = "10_Portfolios_Prior_12_2_Daily.CSV"
+WINNERS, LOSERS = "Hi PRIOR", "Lo PRIOR"
 
 
 @dataclass(frozen=True)
@@ -36,19 +44,20 @@ class _Block:
     rows: list[list[str]]
 
 
-def _monthly_blocks(lines: list[str]) -> list[_Block]:
-    """Every block of YYYYMM rows, with its header row and the nearest title line above it."""
+def _blocks(lines: list[str], row: re.Pattern) -> list[_Block]:
+    """Every block of rows keyed as ``row`` matches (YYYYMM or YYYYMMDD), with its header row and the
+    nearest title line above it."""
     blocks: list[_Block] = []
     title = ""
     i = 0
     while i < len(lines):
         line = lines[i]
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if line.strip().startswith(",") and MONTH_ROW.match(nxt):
+        if line.strip().startswith(",") and row.match(nxt):
             header = [c.strip() for c in line.strip().split(",")[1:]]
             rows = []
             i += 1
-            while i < len(lines) and MONTH_ROW.match(lines[i]):
+            while i < len(lines) and row.match(lines[i]):
                 rows.append([c.strip() for c in lines[i].split(",")])
                 i += 1
             blocks.append(_Block(title, header, rows))
@@ -73,25 +82,44 @@ def read_french_csv(path: str | Path, *, block: str | None = None, percent: bool
         DataFrame index ``month_end`` (calendar month end), one float column per header name; missing
         codes (-99.99, -999) become NaN.
     """
-    path = Path(path)
+    return _read_block(Path(path), block, percent, daily=False)
+
+
+def read_french_daily_csv(path: str | Path, *, block: str | None = None, percent: bool = True) -> pd.DataFrame:
+    """Daily block of a Ken French ``*_daily`` CSV (rows keyed YYYYMMDD) as a DataFrame.
+
+    Args:
+        path: local path of the CSV.
+        block: text contained in the block's title line (case-insensitive), e.g. "Average Value Weighted
+            Returns -- Daily"; None = the first daily block.
+        percent: divide by 100.
+
+    Returns:
+        DataFrame index ``trade_date``, one float column per header name; -99.99 / -999 become NaN.
+    """
+    return _read_block(Path(path), block, percent, daily=True)
+
+
+def _read_block(path: Path, block: str | None, percent: bool, *, daily: bool) -> pd.DataFrame:
+    kind, key = ("daily", "YYYYMMDD") if daily else ("monthly", "YYYYMM")
     if not path.is_file():
         raise ValueError(f"Ken French file not found: {path}")
     lines = path.read_text(encoding="latin-1").splitlines()
-    blocks = _monthly_blocks(lines)
+    blocks = _blocks(lines, DAY_ROW if daily else MONTH_ROW)
     if not blocks:
-        raise ValueError(f"{path.name}: no monthly block (a header row followed by YYYYMM rows) found")
+        raise ValueError(f"{path.name}: no {kind} block (a header row followed by {key} rows) found")
     if block is None:
         chosen = blocks[0]
     else:
         matches = [b for b in blocks if block.lower() in b.title.lower()]
         if not matches:
             titles = [b.title for b in blocks]
-            raise ValueError(f"{path.name}: no monthly block titled like {block!r}; blocks are {titles}")
+            raise ValueError(f"{path.name}: no {kind} block titled like {block!r}; blocks are {titles}")
         chosen = matches[0]
-    return _block_frame(chosen, path.name, percent)
+    return _block_frame(chosen, path.name, percent, daily=daily)
 
 
-def _block_frame(block: _Block, file_name: str, percent: bool) -> pd.DataFrame:
+def _block_frame(block: _Block, file_name: str, percent: bool, *, daily: bool) -> pd.DataFrame:
     width = len(block.header) + 1
     for row in block.rows:
         if len(row) != width:
@@ -103,10 +131,18 @@ def _block_frame(block: _Block, file_name: str, percent: bool) -> pd.DataFrame:
     values[values <= MISSING_AT_OR_BELOW] = np.nan
     if percent:
         values = values / 100.0
-    months = pd.PeriodIndex([row[0] for row in block.rows], freq="M")
-    index = pd.DatetimeIndex(months.to_timestamp(how="end").normalize(), name="month_end")
+    keys = [row[0] for row in block.rows]
+    if daily:
+        try:
+            index = pd.DatetimeIndex(pd.to_datetime(keys, format="%Y%m%d"), name="trade_date")
+        except ValueError as err:
+            raise ValueError(f"{file_name}: invalid date in block {block.title!r}: {err}") from None
+    else:
+        months = pd.PeriodIndex(keys, freq="M")
+        index = pd.DatetimeIndex(months.to_timestamp(how="end").normalize(), name="month_end")
     if not index.is_unique or not index.is_monotonic_increasing:
-        raise ValueError(f"{file_name}: months in block {block.title!r} are duplicated or out of order")
+        unit = "days" if daily else "months"
+        raise ValueError(f"{file_name}: {unit} in block {block.title!r} are duplicated or out of order")
     return pd.DataFrame(values, index=index, columns=block.header)
 
 
@@ -240,3 +276,138 @@ def load_kenfrench_monthly(directory: str | Path | None) -> tuple[pd.DataFrame, 
     wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="month_end")
     wide.columns.name = None
     return wide.sort_index(), f"Ken French data library files in {directory}"
+
+
+# ---- daily files: the Daniel-Moskowitz daily method ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CrashInputs:
+    """French's series for the Daniel-Moskowitz (2016) study, in decimals.
+
+    ``monthly``: month_end x (wml, market_excess, market_total); ``daily``: trade_date x (wml,
+    market_excess, market_total), None without French's daily files; ``wml_definition`` says which WML;
+    ``label`` names the data source.
+    """
+
+    monthly: pd.DataFrame
+    daily: pd.DataFrame | None
+    wml_definition: str
+    label: str
+
+
+def _find_file(directory: Path, name: str) -> Path | None:
+    """``name`` in ``directory``, case-insensitively (French's archives hold ``.CSV`` or ``.csv``)."""
+    exact = directory / name
+    if exact.is_file():
+        return exact
+    return next((p for p in sorted(directory.iterdir()) if p.is_file() and p.name.lower() == name.lower()), None)
+
+
+def compound_monthly(daily: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
+    """Monthly buy-and-hold returns prod(1 + r_d) - 1 of daily returns, indexed by the calendar month end
+    (``month_end``); a month with no return is NaN."""
+    gross = (1.0 + daily).groupby(daily.index.to_period("M")).prod(min_count=1) - 1.0
+    gross.index = pd.DatetimeIndex(gross.index.to_timestamp(how="end").normalize(), name="month_end")
+    return gross
+
+
+def read_daily_market(path: str | Path) -> pd.DataFrame:
+    """``F-F_Research_Data_Factors_daily.CSV``: trade_date x (market_excess = Mkt-RF, rf = RF,
+    market_total = Mkt-RF + RF), decimals, days with a missing value dropped."""
+    frame = _require_columns(read_french_daily_csv(path), ["Mkt-RF", "RF"], Path(path).name)
+    out = pd.DataFrame({"market_excess": frame["Mkt-RF"], "rf": frame["RF"]}).dropna()
+    return out.assign(market_total=out["market_excess"] + out["rf"])
+
+
+def read_daily_decile_legs(path: str | Path) -> pd.DataFrame:
+    """``10_Portfolios_Prior_12_2_Daily.CSV``, value-weighted block: trade_date x (winners = Hi PRIOR,
+    losers = Lo PRIOR), decimals, days with a missing leg dropped."""
+    frame = read_french_daily_csv(path, block="Average Value Weighted Returns -- Daily")
+    frame = _require_columns(frame, [WINNERS, LOSERS], Path(path).name)
+    return pd.DataFrame({"winners": frame[WINNERS], "losers": frame[LOSERS]}).dropna()
+
+
+def read_daily_momentum(path: str | Path) -> pd.Series:
+    """``F-F_Momentum_Factor_daily.CSV``: daily Mom (UMD), decimals, missing days dropped."""
+    return _require_columns(read_french_daily_csv(path), ["Mom"], Path(path).name)["Mom"].dropna()
+
+
+def _daily_inputs(directory: Path, monthly: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.Series, str] | None:
+    """(daily frame, monthly WML, WML definition) from the daily files, or None when they are incomplete."""
+    factors = _find_file(directory, DAILY_FACTORS_FILE)
+    deciles = _find_file(directory, DAILY_DECILES_FILE)
+    momentum = _find_file(directory, DAILY_MOMENTUM_FILE)
+    if factors is None or (deciles is None and momentum is None):
+        return None
+    market = read_daily_market(factors)
+    monthly = pd.DataFrame() if monthly is None else monthly
+    if deciles is not None:
+        legs = read_daily_decile_legs(deciles)
+        wml_daily = (legs["winners"] - legs["losers"]).rename("wml")
+        decile_columns = [f"prior_12_2_{WINNERS}", f"prior_12_2_{LOSERS}"]
+        if set(decile_columns) <= set(monthly.columns):
+            wml_monthly = monthly[decile_columns[0]] - monthly[decile_columns[1]]
+            origin = "monthly: the same difference in 10_Portfolios_Prior_12_2.CSV"
+        else:
+            legs_m = compound_monthly(legs)
+            wml_monthly = legs_m["winners"] - legs_m["losers"]
+            origin = "monthly: each leg's daily returns compounded, then the difference"
+        definition = (
+            f"decile WML = Hi PRIOR - Lo PRIOR of French's value-weighted 12-2 deciles (NYSE breakpoints); daily "
+            f"from {deciles.name} (French re-forms those daily portfolios each day), {origin}"
+        )
+    else:
+        wml_daily = read_daily_momentum(momentum).rename("wml")
+        if "Mom" in monthly.columns:
+            wml_monthly, origin = monthly["Mom"], "monthly Mom from F-F_Momentum_Factor.CSV"
+        else:
+            wml_monthly, origin = compound_monthly(wml_daily), "monthly: daily Mom compounded"
+        definition = f"French's Mom (UMD, 2x3 size x 12-2 sort) as WML; daily from {momentum.name}, {origin}"
+    daily = market[["market_excess", "market_total"]].join(wml_daily, how="inner")
+    return daily[["wml", "market_excess", "market_total"]], wml_monthly.rename("wml"), definition
+
+
+def kenfrench_crash_inputs(directory: str | Path | None) -> CrashInputs:
+    """The Daniel-Moskowitz inputs from ``directory`` (French's files), else the linearmodels sample.
+
+    With ``F-F_Research_Data_Factors_daily.CSV`` and a daily WML file (``10_Portfolios_Prior_12_2_Daily.CSV``,
+    preferred: the paper's decile WML; else ``F-F_Momentum_Factor_daily.CSV``) the daily series are
+    returned too, and the monthly WML is the same definition. The monthly market comes from
+    ``F-F_Research_Data_Factors.CSV`` when present, else from the daily file compounded (total =
+    prod(1 + Mkt-RF + RF) - 1, excess = total - (prod(1 + RF) - 1)). Without daily files, monthly Mom
+    (``F-F_Momentum_Factor.CSV``) is required.
+    """
+    if directory is None:
+        frame, label = load_kenfrench_monthly(None)
+        wml, excess, total, _ = time_series_inputs_from_french(frame)
+        monthly = pd.concat([wml, excess, total], axis=1)
+        return CrashInputs(monthly, None, "French's Mom (UMD, 2x3 size x 12-2 sort, NYSE breakpoints) as WML", label)
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ValueError(f"MOMENTUM_KENFRENCH_DIR {directory} is not a folder")
+    has_monthly = any(_find_file(directory, name) is not None for name in STANDARD_FILES)
+    monthly_frame = load_kenfrench_monthly(directory)[0] if has_monthly else None
+    daily = _daily_inputs(directory, monthly_frame)
+    label = f"Ken French data library files in {directory}"
+    if daily is None:
+        if monthly_frame is None or "Mom" not in monthly_frame:
+            raise ValueError(
+                f"{directory}: F-F_Momentum_Factor.CSV is required (French's Mom stands in for WML), or the daily "
+                f"files {DAILY_FACTORS_FILE} with {DAILY_DECILES_FILE} or {DAILY_MOMENTUM_FILE}"
+            )
+        wml, excess, total, _ = time_series_inputs_from_french(monthly_frame)
+        monthly = pd.concat([wml, excess, total], axis=1)
+        return CrashInputs(monthly, None, "French's Mom (UMD, 2x3 size x 12-2 sort, NYSE breakpoints) as WML", label)
+    daily_frame, wml_monthly, definition = daily
+    if monthly_frame is not None and {"Mkt-RF", "RF"} <= set(monthly_frame.columns):
+        excess = monthly_frame["Mkt-RF"]
+        total = excess + monthly_frame["RF"]
+    else:
+        market = read_daily_market(_find_file(directory, DAILY_FACTORS_FILE))
+        total = compound_monthly(market["market_total"])
+        excess = total - compound_monthly(market["rf"])
+    monthly = pd.concat(
+        [wml_monthly.rename("wml"), excess.rename("market_excess"), total.rename("market_total")], axis=1
+    ).sort_index()
+    return CrashInputs(monthly, daily_frame, definition, f"{label} (daily and monthly)")

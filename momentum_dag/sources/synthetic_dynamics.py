@@ -88,6 +88,7 @@ class Strengths:
     bear_loser_beta: float
     idio_vol_clustering: float
     sign_persistence: float
+    sign_memory: float
     turnover_reversal: float
 
 
@@ -305,9 +306,10 @@ class MarketSimulation:
         return self.u.beta + LOSER_BETA * self.s.bear_loser_beta * bear * loser_score
 
     def _update_directions(self, rng: np.random.Generator) -> None:
-        """Two-state Markov direction per stock (monthly persistence SIGN_STAY): planted sign persistence
-        that D-MOM's return-sign durations pick up (Del Viva, Sala and Souza 2024)."""
-        flip = rng.random(self.u.n_stocks) > SIGN_STAY
+        """Two-state Markov direction per stock (monthly persistence 0.5 + (SIGN_STAY - 0.5) x sign_memory):
+        planted sign persistence that D-MOM's return-sign durations pick up (Del Viva, Sala and Souza 2024)."""
+        stay = 0.5 + (SIGN_STAY - 0.5) * self.s.sign_memory
+        flip = rng.random(self.u.n_stocks) > stay
         self.direction = np.where(flip, -self.direction, self.direction)
 
     def _update_factor_means(self, rng: np.random.Generator) -> None:

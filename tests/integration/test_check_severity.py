@@ -47,6 +47,7 @@ def market_200(tmp_path_factory):
     with pytest.MonkeyPatch.context() as env:
         env.setenv("MOMENTUM_SIM_STOCKS", "200")
         env.setenv("MOMENTUM_SIM_INDUSTRIES", "31")
+        env.setenv("MOMENTUM_SIM_PROFILE", "realistic")  # a new user's default (the listing days do not depend on it)
         env.setenv("MOMENTUM_HISTORY_START", "2014-01-01")
         path = tmp_path_factory.mktemp("market_200") / "w.duckdb"
         defs = build_definitions(str(path))  # settings are read now

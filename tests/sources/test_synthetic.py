@@ -205,12 +205,28 @@ def test_bad_config_is_rejected():
         EffectStrengths(market_vol_clustering=1.5)
     with pytest.raises(ValueError, match="n_stocks must be an integer >= 2 x n_industries"):
         SimulatorConfig(n_stocks=40, n_industries=31)
+    with pytest.raises(ValueError, match="sign_memory must be <= 1/0.7"):
+        EffectStrengths(sign_memory=1.5)
 
 
 def test_off_turns_every_effect_off():
     off = EffectStrengths.off()
     assert all(getattr(off, name) == 0.0 for name in EffectStrengths.__dataclass_fields__)
     assert EffectStrengths().sign_persistence == 1.0
+
+
+def test_profiles_strong_null_and_a_weaker_realistic_one():
+    assert EffectStrengths.profile("strong") == EffectStrengths()
+    assert EffectStrengths.profile("null") == EffectStrengths.off()
+    realistic = EffectStrengths.profile("realistic")
+    predictive = ("factor_momentum", "industry_momentum", "industry_lead_lag", "sign_memory")
+    assert all(getattr(realistic, name) < 1.0 for name in predictive)
+    assert realistic.bear_loser_beta == 1.0  # crashes in rebounds stay as strong as in the strong profile
+    with pytest.raises(ValueError, match="unknown synthetic market profile 'weak'"):
+        EffectStrengths.profile("weak")
+    # times() scales magnitudes, not the direction's memory (a probability) nor the volatility dynamics
+    half = EffectStrengths().times(0.5)
+    assert half.sign_persistence == 0.5 and half.sign_memory == 1.0 and half.market_vol_clustering == 1.0
 
 
 # ------------------------------------------------------------------ contract and mechanics

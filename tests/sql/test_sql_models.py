@@ -12,9 +12,12 @@ from momentum_dag.warehouse import write_windows
 
 DAYS = pd.to_datetime(["2024-01-30", "2024-01-31", "2024-02-01", "2024-02-02"])
 # daily simple returns per stock, and constant float caps
-RETURNS = {"A": [0.10, 0.0, -0.10, 0.10], "B": [0.02, -0.02, 0.0, 0.05], "C": [0.05, 0.0, 0.10, -0.05]}
-FIRST_CLOSE = {"A": 10.0, "B": 50.0, "C": 20.0}
-FLOAT_CAP = {"A": 100.0, "B": 300.0, "C": 200.0}
+RETURNS = {"A": [0.10, 0.0, -0.10, 0.10], "B": [0.02, -0.02, 0.0, 0.05], "C": [0.05, 0.0, 0.10, -0.05],
+           "D": [0.05, 0.0, 0.0, 0.0]}
+FIRST_CLOSE = {"A": 10.0, "B": 50.0, "C": 20.0, "D": 5.0}
+FLOAT_CAP = {"A": 100.0, "B": 300.0, "C": 200.0, "D": 50.0}
+# D (industry I03) trades on Jan 30 and is suspended from Jan 31 on: flat prices, no trading day.
+SUSPENDED = {("D", DAYS[1]), ("D", DAYS[2]), ("D", DAYS[3])}
 
 
 def _bars() -> pd.DataFrame:
@@ -26,7 +29,8 @@ def _bars() -> pd.DataFrame:
             rows.append(
                 dict(trade_date=day, stock_id=stock, open=pre, high=max(pre, close) * 1.01, low=min(pre, close) * 0.99,
                      close=close, pre_close=pre, volume=1000.0, amount=1000.0 * close, turnover=0.01,
-                     float_mcap=FLOAT_CAP[stock], total_mcap=2 * FLOAT_CAP[stock], is_st=False, is_suspended=False)
+                     float_mcap=FLOAT_CAP[stock], total_mcap=2 * FLOAT_CAP[stock], is_st=False,
+                     is_suspended=(stock, day) in SUSPENDED)
             )
             pre = close
     return pd.DataFrame(rows).sort_values(["trade_date", "stock_id"])
@@ -36,11 +40,11 @@ def _raw() -> dict[str, pd.DataFrame]:
     market = pd.DataFrame({"trade_date": DAYS, "market_ret": 0.01, "rf": 0.0001})
     membership = pd.DataFrame(
         {
-            "stock_id": ["A", "B", "C", "C"],
-            "in_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-01", "2024-02-01"]),
-            "industry_code": ["I01", "I01", "I02", "I01"],
-            "industry_name": ["Banks", "Banks", "Media", "Banks"],
-            "out_date": pd.to_datetime([None, None, "2024-02-01", None]),
+            "stock_id": ["A", "B", "C", "C", "D"],
+            "in_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-01", "2024-02-01", "2024-01-01"]),
+            "industry_code": ["I01", "I01", "I02", "I01", "I03"],
+            "industry_name": ["Banks", "Banks", "Media", "Banks", "Steel"],
+            "out_date": pd.to_datetime([None, None, "2024-02-01", None, None]),
         }
     )
     fundamentals = pd.DataFrame(
@@ -91,6 +95,23 @@ def test_monthly_stock_returns(conn):
     assert rows[0][2] == 2 and rows[0][3] == 100.0 and rows[0][4] == "I01"
 
 
+def test_a_suspended_day_is_not_a_trading_day_for_the_stock(conn):
+    """D trades on Jan 30 (+5%) and is suspended from Jan 31: the daily rows stay with NULL returns, months
+    and weeks compound the traded days only (a month without one returns 0 with n_days 0), and the
+    suspended stock is not an industry constituent on those days."""
+    rows = _one(conn, "select ret, log_ret, excess_ret, is_suspended, float_mcap from marts.stock_returns_daily "
+                      "where stock_id = 'D' order by trade_date")
+    assert len(rows) == 4 and rows[0][0] == pytest.approx(0.05)
+    assert [r[:3] for r in rows[1:]] == [(None, None, None)] * 3 and all(r[3] for r in rows[1:])
+    assert rows[3][4] == 50.0  # flags and caps kept
+    months = _one(conn, "select ret, n_days from marts.stock_returns_monthly where stock_id = 'D' order by month_end")
+    assert months == [(pytest.approx(0.05), 1), (0.0, 0)]
+    week = _one(conn, "select ret, n_days from marts.stock_returns_weekly where stock_id = 'D'")
+    assert week == [(pytest.approx(0.05), 1)]
+    industry = _one(conn, "select trade_date from marts.industry_daily where industry_code = 'I03'")
+    assert industry == [(date(2024, 1, 30),)]
+
+
 def test_weekly_return_spans_month_boundary(conn):
     # Week Mon 2024-01-29 .. Fri 2024-02-02 (weekly partition 2024-01-29) compounds all four days across
     # the month boundary: 1.1 * 1.0 * 0.9 * 1.1 - 1; it is keyed by its last trading day.
@@ -134,7 +155,7 @@ def test_rerunning_a_window_is_idempotent(conn):
     models = load_models()
     before = conn.execute("select * from marts.stock_returns_weekly order by all").fetchall()
     result = materialize(conn, models["stock_returns_weekly"], models, date(2024, 1, 29), date(2024, 2, 5))
-    assert result.rows_replaced == result.rows_written == 3
+    assert result.rows_replaced == result.rows_written == 4
     assert conn.execute("select * from marts.stock_returns_weekly order by all").fetchall() == before
 
 
@@ -145,6 +166,17 @@ def test_schema_checks_pass_on_clean_data(conn):
     for model in models.values():
         for test in model.tests:
             assert conn.execute(check_sql(test, model.table)).fetchall()[0][0] == 0, (model.name, test.name)
+
+
+def test_null_when_check_counts_rows_breaking_the_rule(conn):
+    from momentum_dag.sql_models import check_sql
+
+    test = next(t for t in load_models()["stock_returns_daily"].tests if t.kind == "null_when")
+    assert test.columns == ("ret", "is_suspended")
+    conn.execute("create temp table broken as select * from marts.stock_returns_daily")
+    conn.execute("update broken set ret = 0 where is_suspended")  # the old rule: suspended days return 0
+    conn.execute("update broken set ret = null where stock_id = 'A' and trade_date = '2024-01-30'")
+    assert conn.execute(check_sql(test, "broken")).fetchall()[0][0] == 4
 
 
 def test_dependencies_come_from_ref_and_source():

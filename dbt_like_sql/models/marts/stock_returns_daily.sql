@@ -1,5 +1,9 @@
 -- One row per stock and trading day: returns (simple, log, excess of rf), size, liquidity, A-share flags
 -- and the point-in-time industry. History before the window is read only for listed_days and lags.
+-- A suspended day is not a trading day for the stock: its row stays (flags, caps, industry) but ret,
+-- log_ret and excess_ret are NULL, so stock-level statistics see only the days the stock traded (the
+-- first day after a suspension carries the whole move since the last close). Compounding skips the NULLs:
+-- a holder's position keeps its last price, and a period without a trading day has a return of 0.
 with bars as (
 
     select * from {{ ref('stg_daily_bars') }}
@@ -35,9 +39,9 @@ final as (
         sequenced.trade_date,
         sequenced.stock_id,
         membership.industry_code,
-        sequenced.ret,
-        sequenced.log_ret,
-        sequenced.ret - market.rf as excess_ret,
+        case when not sequenced.is_suspended then sequenced.ret end as ret,
+        case when not sequenced.is_suspended then sequenced.log_ret end as log_ret,
+        case when not sequenced.is_suspended then sequenced.ret - market.rf end as excess_ret,
         sequenced.close,
         sequenced.float_mcap,
         sequenced.total_mcap,

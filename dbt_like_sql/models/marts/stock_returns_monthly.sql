@@ -1,5 +1,6 @@
 -- Monthly compounded stock returns keyed by the month's last trading day (month_end), with the number
--- of traded days and the month-end float and total market cap and industry.
+-- of traded days and the month-end float and total market cap and industry. Returns compound the days the
+-- stock traded (suspended days have no return); a month without one has a return of 0 and n_days = 0.
 with daily as (
 
     select
@@ -39,9 +40,9 @@ compounded as (
     select
         stock_id,
         month_start,
-        exp(sum(log_ret)) - 1 as ret,
-        sum(log_ret) as log_ret,
-        exp(sum(ln(1 + excess_ret))) - 1 as excess_ret,
+        exp(coalesce(sum(log_ret), 0)) - 1 as ret,
+        coalesce(sum(log_ret), 0) as log_ret,
+        exp(coalesce(sum(ln(1 + excess_ret)), 0)) - 1 as excess_ret,
         count(*) filter (where not is_suspended) as n_days,
         sum(turnover) as turnover
     from daily

@@ -1,4 +1,5 @@
--- Weekly (Monday-start) compounded stock returns, keyed by the week's last trading day (week_end).
+-- Weekly (Monday-start) compounded stock returns, keyed by the week's last trading day (week_end), over
+-- the days the stock traded (a week without one has a return of 0 and n_days = 0).
 -- Weekly partitions: the window is whole Monday-start weeks.
 with daily as (
 
@@ -28,7 +29,7 @@ final as (
     select
         week_ends.week_end,
         daily.stock_id,
-        exp(sum(daily.log_ret)) - 1 as ret,
+        exp(coalesce(sum(daily.log_ret), 0)) - 1 as ret,
         count(*) filter (where not daily.is_suspended) as n_days
     from daily
     join calendar using (trade_date)

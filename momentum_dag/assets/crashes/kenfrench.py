@@ -1,38 +1,48 @@
-"""The Ken French branch of the Daniel-Moskowitz (2016) study, on external MONTHLY series.
+"""The Ken French branch of the Daniel-Moskowitz (2016) study, on external series.
 
-Source: French's CSV files in ``MOMENTUM_KENFRENCH_DIR`` when set (``F-F_Research_Data_Factors.CSV`` and
-``F-F_Momentum_Factor.CSV`` at least), else the real 1949-01..2017-03 sample shipped by
-``linearmodels.datasets.french``. French's Mom (UMD) stands in for WML. Only monthly data exist there, so
-the GJR-GARCH runs on monthly returns and the market variance comes from monthly returns.
+Source: French's CSV files in ``MOMENTUM_KENFRENCH_DIR`` when set, else the real 1949-01..2017-03 monthly
+sample shipped by ``linearmodels.datasets.french``. With French's daily files (``F-F_Research_Data_Factors_
+daily.CSV`` and ``10_Portfolios_Prior_12_2_Daily.CSV`` or ``F-F_Momentum_Factor_daily.CSV``) the paper's
+daily method runs (``core.crashes.study.daily_study``); otherwise the monthly fallback
+(``core.crashes.study.monthly_study``). The page says which.
 """
 
-import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from momentum_dag.assets.crashes.models import GROUP, crash_params
-from momentum_dag.core.crashes.study import monthly_study
+from momentum_dag.core.crashes.study import CrashParams, daily_study, monthly_study
 from momentum_dag.names import CRASH_NOTES, KF_CRASHES_KEY, kenfrench_crash_table
 from momentum_dag.settings import Settings
-from momentum_dag.sources.kenfrench import load_kenfrench_monthly, time_series_inputs_from_french
+from momentum_dag.sources.kenfrench import CrashInputs, kenfrench_crash_inputs
 from momentum_dag.warehouse import Warehouse
 
 ASSET_NAME = "kenfrench_crashes"
-MOMENTUM_FILE = "F-F_Momentum_Factor.CSV"
-MONTHLY_ONLY_NOTE = (
-    "Only monthly data exist in the Ken French library here: French's Mom (UMD, 2x3 size x prior-return "
-    "sort, NYSE breakpoints) stands in for the decile WML; the GJR-GARCH runs on MONTHLY returns (one-month-"
-    "ahead monthly variance; blend regressed on |R_t+1| sqrt(pi/2)); the market variance sigma^2_m,t-1 "
-    "comes from the 6 monthly market returns to t-1 divided by 21 (not from 126 daily returns); the "
-    "Barroso-Santa-Clara variance is the mean of the 6 squared monthly Mom returns to t-1."
-)
+METHOD_PREFIX = "Method: "
 
 
-def kenfrench_factors(settings: Settings) -> tuple[pd.DataFrame, str]:
-    """French's monthly factors (Mkt-RF/MktRF, RF, Mom, ...) and a label; Mom is required (it is WML)."""
-    frame, label = load_kenfrench_monthly(settings.kenfrench_path)
-    if "Mom" not in frame:
-        raise ValueError(f"{settings.kenfrench_dir}: {MOMENTUM_FILE} is required (French's Mom stands in for WML)")
-    return frame, label
+def method_note(inputs: CrashInputs, params: CrashParams) -> str:
+    """What the page computed: the daily method, or the monthly fallback and its variance estimators."""
+    if inputs.daily is not None:
+        return (
+            f"{METHOD_PREFIX}the paper's DAILY method on French's daily files. WML: {inputs.wml_definition}. "
+            f"sigma^2_m,t-1 = variance of the {params.rv_window_days} daily market returns (Mkt-RF + RF) to t-1; "
+            f"WML variance at each month end from daily WML dated <= t: GJR-GARCH(1,1) refit on every day to t "
+            f"(mean of the next {params.garch_horizon} daily variances), {params.rv_window_days}-day realized "
+            f"variance and their App. D blend; cvol_dm and dyn_oos use the {params.rv_window_days}-day realized "
+            f"variance ({params.oos_variance} for dyn_oos), dyn_is the {params.is_variance}; Barroso-Santa-Clara "
+            f"from 126 daily WML returns."
+        )
+    window = params.kf_var_window_months
+    return (
+        f"{METHOD_PREFIX}MONTHLY fallback (no daily files). WML: {inputs.wml_definition}. The paper estimates "
+        f"every variance from 126 daily returns; here each comes from the {window} monthly returns to t-1 "
+        f"(never 6: a 6-month variance collapses when returns are steady, e.g. Mom in Feb-Jul 1972, and the "
+        f"strategies invert it): rv_var = their sample variance (cvol_dm and dyn_oos, which uses "
+        f"{params.oos_variance}), sigma^2_m,t-1 = the market's over {window} months / 21 (decimal daily "
+        f"units), Barroso-Santa-Clara = mean of {window} squared monthly returns; the GJR-GARCH runs on MONTHLY "
+        f"returns (one-month-ahead variance, refit each month after {params.kf_garch_min_months} months; blend "
+        f"regressed on |R_t+1| sqrt(pi/2)), used by dyn_is ({params.is_variance})."
+    )
 
 
 @asset(
@@ -40,21 +50,35 @@ def kenfrench_factors(settings: Settings) -> tuple[pd.DataFrame, str]:
     group_name=GROUP,
     kinds={"duckdb", "pandas"},
     description=(
-        "Daniel-Moskowitz (2016) time-series analyses on Ken French's MONTHLY factors (Mom as WML): market "
-        "state with the market variance from monthly returns, Table 3 and Table 5 regressions, monthly "
-        "GJR-GARCH variance forecasts, static / constant-volatility / dynamic strategies and their Sharpe "
-        "table. From MOMENTUM_KENFRENCH_DIR files, else the linearmodels.datasets.french sample. Tables "
-        "models.kenfrench_* (market_state, variance_forecast, crash_regressions, crash_mean_forecast, "
-        "strategy_returns, strategy_weights, strategy_summary)."
+        "Daniel-Moskowitz (2016) time-series analyses on Ken French's data: market state, Table 3 and Table 5 "
+        "regressions, GJR-GARCH / realized / blended variance forecasts, static / constant-volatility / "
+        "dynamic strategies and their Sharpe table. With French's daily files in MOMENTUM_KENFRENCH_DIR: the "
+        "paper's daily method (decile WML = Hi PRIOR - Lo PRIOR, 126-day variances, daily GJR-GARCH); else "
+        "monthly Mom with 12-month variances (MOMENTUM_KENFRENCH_DIR files or the linearmodels.datasets.french "
+        "sample). Tables models.kenfrench_* (market_state, variance_forecast, crash_regressions, "
+        "crash_mean_forecast, strategy_returns, strategy_weights, strategy_summary)."
     ),
 )
 def kenfrench_crashes_asset(
     context: AssetExecutionContext, warehouse: Warehouse, settings: Settings
 ) -> MaterializeResult:
-    frame, label = kenfrench_factors(settings)
-    wml, excess, total, _ = time_series_inputs_from_french(frame)
-    tables, notes = monthly_study(wml, excess, total, crash_params(settings))
-    notes = [f"Data source: {label}", MONTHLY_ONLY_NOTE, *notes]
+    params = crash_params(settings)
+    inputs = kenfrench_crash_inputs(settings.kenfrench_path)
+    monthly = inputs.monthly
+    if inputs.daily is not None:
+        context.log.info(f"Daily method: GJR-GARCH refit at {len(monthly)} month ends on {len(inputs.daily)} days")
+        tables, notes = daily_study(
+            monthly["wml"],
+            monthly["market_excess"],
+            monthly["market_total"],
+            inputs.daily["wml"],
+            inputs.daily["market_total"],
+            params,
+        )
+    else:
+        tables, notes = monthly_study(monthly["wml"], monthly["market_excess"], monthly["market_total"], params)
+    method = method_note(inputs, params)
+    notes = [f"Data source: {inputs.label}", method, *notes]
     results = warehouse.replace_tables(
         {kenfrench_crash_table(name): t for name, t in tables.items()},
         notes_table=CRASH_NOTES,
@@ -76,7 +100,8 @@ def kenfrench_crashes_asset(
         metadata={
             **{f"{t.split('.')[1]}_rows": MetadataValue.int(r.rows_written) for t, r in results.items()},
             **headline,
-            "data_source": MetadataValue.text(label),
+            "data_source": MetadataValue.text(inputs.label),
+            "method": MetadataValue.text("daily" if inputs.daily is not None else "monthly fallback"),
             "months": MetadataValue.int(len(tables["market_state"])),
         }
     )

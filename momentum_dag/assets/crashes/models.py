@@ -10,13 +10,16 @@ from dagster import AssetExecutionContext, MaterializeResult
 
 from momentum_dag.assets.common import (
     asset_spec,
+    chunks,
     in_window,
+    mean_or_nan,
     partitioned_asset,
+    report_partitions,
     require_rows,
     window_dates,
-    write_metadata,
 )
 from momentum_dag.assets.common import dated_table_ddl as ddl
+from momentum_dag.assets.factors.evaluation import tradable_at
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.crashes.study import (
     CrashParams,
@@ -40,7 +43,7 @@ from momentum_dag.names import (
     WML_VARIANCE,
     key,
 )
-from momentum_dag.partitions import Partitions
+from momentum_dag.partitions import Lookback, Partitions
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
 from momentum_dag.warehouse import Warehouse
@@ -57,13 +60,6 @@ def crash_params(settings: Settings) -> CrashParams:
 # ---- WML ---------------------------------------------------------------------------------------------
 
 
-def _formation_coverage(formation: pd.DataFrame, universe: pd.DataFrame, start, end) -> float:
-    """Mean over the window's formation dates of (stocks in a decile) / (stocks with a return)."""
-    universe = in_window(universe, "period_end", start, end).set_index("period_end")["n_stocks"]
-    formed = formation.groupby("period_end")["stock_id"].nunique().reindex(universe.index).fillna(0)
-    return float((formed / universe).mean()) if len(universe) else 0.0
-
-
 def _wml_ddl(n_deciles: int) -> dict[str, tuple[str, str]]:
     returns = {"wml": DOUBLE, **dict.fromkeys(decile_labels(n_deciles), DOUBLE)}
     formation = {"stock_id": "VARCHAR", "decile": "INTEGER", "weight": DOUBLE, "past_ret": DOUBLE}
@@ -74,29 +70,53 @@ def _wml_ddl(n_deciles: int) -> dict[str, tuple[str, str]]:
     }
 
 
+# Formation at t ranks stocks on months t-11..t-1 (t-12..t-2 of the holding month): 13 months of history.
+WML_LOOKBACK = Lookback(months=13)
+# Bear state needs 24 months to t-1; the market variance 126 trading days to t-1.
+STATE_LOOKBACK = Lookback(months=26)
+
+
+def wml_window(warehouse: Warehouse, start, end, params: CrashParams, settings: Settings) -> dict[str, pd.DataFrame]:
+    """WML's monthly, daily and formation rows dated in [start, end), chunk by chunk, and the universe
+    (stocks with a return) at each formation date; deciles hold the stocks tradable at formation under
+    the evaluation's filters (one setting each)."""
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for lo, hi in chunks(start, end, settings.chunk_months):
+        panels = MarketPanels.for_window(warehouse, lo, hi, WML_LOOKBACK)
+        monthly_ret = panels.stock_monthly("ret")
+        tradable = tradable_at(panels, monthly_ret.index, settings)
+        tables = wml_tables(
+            monthly_ret, panels.stock_monthly("float_mcap"), panels.stock_daily("ret"), params, tradable
+        )
+        for name, column in (
+            ("monthly", "period_end"),
+            ("daily", "trade_date"),
+            ("formation", "period_end"),
+            ("universe", "period_end"),
+        ):
+            parts.setdefault(name, []).append(in_window(tables[name], column, lo, hi))
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+
+
 def wml_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
     params = crash_params(settings)
     start, end = window_dates(context)
-    panels = MarketPanels(warehouse, end=end)
-    tables = wml_tables(
-        panels.stock_monthly("ret"), panels.stock_monthly("float_mcap"), panels.stock_daily("ret"), params
-    )
+    tables = wml_window(warehouse, start, end, params, settings)
     stored = {WML_MONTHLY: tables["monthly"], WML_DAILY: tables["daily"], WML_FORMATION: tables["formation"]}
-    date_columns = _wml_ddl(params.n_deciles)
-    chunk = {t: in_window(stored[t], column, start, end) for t, (column, _) in date_columns.items()}
-    results = warehouse.write_windows(date_columns, [chunk], start=start, end=end)  # ONE transaction
-    monthly = chunk[WML_MONTHLY]
-    extra = {"coverage": _formation_coverage(chunk[WML_FORMATION], tables["universe"], start, end)}
-    extra |= {f"{t.split('.')[1]}_rows": r.rows_written for t, r in results.items() if t != WML_MONTHLY}
-    yield MaterializeResult(
-        metadata=write_metadata(
-            results[WML_MONTHLY],
-            **extra,
-            wml_mean_monthly=float(monthly["wml"].mean()) if len(monthly) else float("nan"),
-            wml_min_monthly=float(monthly["wml"].min()) if len(monthly) else float("nan"),
-            data_source=data_source_label(settings),
-        )
+    results = warehouse.write_windows(_wml_ddl(params.n_deciles), [stored], start=start, end=end)  # ONE transaction
+    universe = tables["universe"].set_index("period_end")["n_stocks"]
+    formed = tables["formation"].groupby("period_end")["stock_id"].nunique()
+    coverage = (formed / universe.reindex(formed.index)).rename("coverage").reset_index()
+    monthly = tables["monthly"].merge(coverage, how="outer", on="period_end")
+
+    def figures(own: pd.DataFrame) -> dict:
+        return {"wml": mean_or_nan(own["wml"]), "formation_coverage": mean_or_nan(own["coverage"])}
+
+    report_partitions(
+        context, WML_KEY, results[WML_MONTHLY], monthly, "period_end", figures, data_source=data_source_label(settings)
     )
+    context.log.info(", ".join(f"{t}: {r.rows_written} rows" for t, r in results.items() if t != WML_MONTHLY))
+    yield MaterializeResult()
 
 
 # ---- market state ------------------------------------------------------------------------------------
@@ -104,7 +124,7 @@ def wml_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Se
 
 def market_state_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
     start, end = window_dates(context)
-    panels = MarketPanels(warehouse, end=end)
+    panels = MarketPanels.for_window(warehouse, start, end, STATE_LOOKBACK)
     state = market_state_table(panels.market_monthly, panels.market_daily["market_ret"], crash_params(settings))
     state = in_window(state, "period_end", start, end)
     columns = dict.fromkeys(["bear", "up", "market_var", "market_ret", "market_excess"], DOUBLE)
@@ -116,9 +136,19 @@ def market_state_asset(context: AssetExecutionContext, warehouse: Warehouse, set
         end=end,
         ddl=ddl(MARKET_STATE, "period_end", columns),
     )
-    yield MaterializeResult(
-        metadata=write_metadata(result, bear_months=int(state["bear"].sum()), up_months=int(state["up"].sum()))
+    report_partitions(
+        context,
+        key(MARKET_STATE),
+        result,
+        state,
+        "period_end",
+        lambda own: {
+            "bear": mean_or_nan(own["bear"]),
+            "up": mean_or_nan(own["up"]),
+            "market_var": mean_or_nan(own["market_var"]),
+        },
     )
+    yield MaterializeResult()
 
 
 def read_wml_daily(warehouse: Warehouse, end, month_ends: pd.DatetimeIndex) -> pd.DataFrame:
@@ -154,10 +184,15 @@ def wml_betas_asset(context: AssetExecutionContext, warehouse: Warehouse, settin
         end=end,
         ddl=ddl(WML_BETAS, "period_end", dict.fromkeys(["beta_winner", "beta_loser", "beta_wml"], DOUBLE)),
     )
-    last = table.iloc[-1] if len(table) else None
-    yield MaterializeResult(
-        metadata=write_metadata(result, beta_wml_last=float(last["beta_wml"]) if last is not None else float("nan"))
+    report_partitions(
+        context,
+        key(WML_BETAS),
+        result,
+        table,
+        "period_end",
+        lambda own: {c: mean_or_nan(own[c]) for c in ("beta_wml", "beta_winner", "beta_loser")},
     )
+    yield MaterializeResult()
 
 
 # ---- GARCH variance forecasts ------------------------------------------------------------------------
@@ -168,9 +203,15 @@ def wml_variance_asset(context: AssetExecutionContext, warehouse: Warehouse, set
     month_ends = MarketPanels(warehouse, end=end).month_ends
     wml_daily = read_wml_daily(warehouse, end, month_ends)
     month_ends = month_ends[month_ends >= wml_daily.index.min()]
-    context.log.info(f"GJR-GARCH over {len(month_ends)} month ends up to {end} (window [{start}, {end}))")
-    # every month end from the first: the expanding fits walk them in order, whatever the window
-    table = variance_forecast_table(wml_daily["wml"], month_ends, crash_params(settings))
+    # The blend regresses on every past forecast: those stored by earlier runs are read back (each is a
+    # function of the data up to its month end only), so a new month costs one GJR-GARCH fit.
+    stored = warehouse.read_dated(WML_VARIANCE, "period_end", end=start)
+    known = stored["garch_var"] if stored is not None else None
+    context.log.info(
+        f"GJR-GARCH: {0 if known is None else int(known.notna().sum())} stored forecasts, "
+        f"{int((month_ends >= pd.Timestamp(start)).sum())} to fit in [{start}, {end})"
+    )
+    table = variance_forecast_table(wml_daily["wml"], month_ends, crash_params(settings), known)
     table = in_window(table, "period_end", start, end)
     result = warehouse.write_window(
         WML_VARIANCE,
@@ -180,15 +221,19 @@ def wml_variance_asset(context: AssetExecutionContext, warehouse: Warehouse, set
         end=end,
         ddl=ddl(WML_VARIANCE, "period_end", dict.fromkeys(VARIANCE_COLUMNS, DOUBLE)),
     )
-    last_vol = table["garch_vol"].dropna()
-    yield MaterializeResult(
-        metadata=write_metadata(
-            result,
-            garch_months=int(table["garch_var"].notna().sum()) if len(table) else 0,
-            blend_months=int(table["blend_vol"].notna().sum()) if len(table) else 0,
-            garch_vol_last_annualized=float(last_vol.iloc[-1] * np.sqrt(252)) if len(last_vol) else float("nan"),
-        )
+    report_partitions(
+        context,
+        key(WML_VARIANCE),
+        result,
+        table,
+        "period_end",
+        lambda own: {  # annualized volatility forecasts for the month after
+            "garch_vol_annualized": mean_or_nan(own["garch_vol"]) * np.sqrt(252),
+            "rv_vol_annualized": mean_or_nan(own["rv_vol"]) * np.sqrt(252),
+            "blend_vol_annualized": mean_or_nan(own["blend_vol"]) * np.sqrt(252),
+        },
     )
+    yield MaterializeResult()
 
 
 def build_model_assets(partitions: Partitions) -> list:
@@ -204,7 +249,11 @@ def build_model_assets(partitions: Partitions) -> list:
             WML_KEY,
             [key(STOCK_RETURNS_MONTHLY), key(STOCK_RETURNS_DAILY)],
             "Daniel-Moskowitz (2016) WML = D10 - D1 of value-weighted (float cap at formation) deciles on the "
-            "t-12..t-2 return (>= 8 valid months, all-stock breakpoints). Tables models.wml_monthly (row = "
+            "t-12..t-2 return (>= 8 valid months; all-stock breakpoints, or large-cap 'NYSE-like' ones with "
+            "MOMENTUM_CRASH_BREAKPOINTS=nyse_like) of the stocks tradable at formation (the evaluation's "
+            "MOMENTUM_FILTER_* filters: not suspended, not ST, not limit-up, listed >= 60 days); buy and hold, "
+            "a delisted stock's last return counts and its weight is not redistributed. Tables "
+            "models.wml_monthly (row = "
             "holding month), models.wml_daily (daily buy-and-hold returns of the same portfolios) and "
             "models.wml_formation (period_end = formation date: stock_id, decile, weight, past_ret).",
         ),

@@ -7,7 +7,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from momentum_dag.assets.crashes.kenfrench import ASSET_NAME as KF_ASSET_NAME
-from momentum_dag.assets.crashes.kenfrench import MONTHLY_ONLY_NOTE
+from momentum_dag.assets.crashes.kenfrench import METHOD_PREFIX
 from momentum_dag.core.crashes.study import wide_strategy_frame
 from momentum_dag.names import (
     CRASH_MEAN_FORECAST,
@@ -48,6 +48,33 @@ def _strategy_frames(warehouse: Warehouse, returns_table: str, weights_table: st
     if returns is None or returns.empty:
         return pd.DataFrame(), pd.DataFrame()
     return wide_strategy_frame(returns, "ret"), wide_strategy_frame(weights, "weight")
+
+
+def _breakpoints_text(settings: Settings) -> str:
+    if settings.crash_breakpoints == "nyse_like":
+        return (
+            f"NYSE-like breakpoints: set by the largest {settings.crash_large_cap_share:.0%} of stocks by float cap, "
+            "standing in for Ken French's NYSE breakpoints"
+        )
+    return "all-stock breakpoints, as D&M"
+
+
+def _tradability_text(settings: Settings) -> str:
+    """The formation filters, the same settings as the factor evaluation's."""
+    filters = settings.filters
+    dropped = [
+        name
+        for name, on in (("suspended", filters.suspended), ("ST", filters.st), ("limit-up", filters.limit_up))
+        if on
+    ]
+    if filters.min_listed_days > 0:
+        dropped.append(f"listed fewer than {filters.min_listed_days} trading days")
+    if not dropped:
+        return "Every stock with a return and a cap enters the deciles (tradability filters off)."
+    return (
+        f"Only stocks tradable at formation enter the deciles: {', '.join(dropped)} stocks are dropped, the same "
+        "filters (MOMENTUM_FILTER_*) as the factor evaluation."
+    )
 
 
 def _summary(warehouse: Warehouse, table: str) -> pd.DataFrame | None:
@@ -107,7 +134,8 @@ def momentum_crashes_report(
     )
     intro = (
         f"{PAPER}. WML = top minus bottom decile of value-weighted 12-2 momentum deciles (>= 8 valid "
-        "months, all-stock breakpoints), held one month; dates are holding months unless stated. Bear = "
+        f"months, {_breakpoints_text(settings)}), held one month; dates are holding months unless stated. "
+        f"{_tradability_text(settings)} Bear = "
         "I_B,t-1 (24-month cumulative market total return to t-1 below zero), up = I_U,t, market variance = "
         "126 daily market returns to t-1 (decimal daily units). GARCH and lagged betas use the daily "
         "buy-and-hold returns of the same portfolios."
@@ -146,10 +174,9 @@ def momentum_crashes_report(
     group_name="reports",
     kinds={"html"},
     description=(
-        "Momentum crashes report page on Ken French's monthly data (Mom as WML): Table 3 and 5 regressions, "
-        "Sharpe ratios, worst months, weights and cumulative curves with bear markets shaded. Only monthly "
-        "data exist there: the GARCH runs on monthly returns and the market variance comes from monthly "
-        "returns."
+        "Momentum crashes report page on Ken French's data: Table 3 and 5 regressions, Sharpe ratios, worst "
+        "months, weights and cumulative curves with bear markets shaded. It states the method: the paper's "
+        "daily one when French's daily files are given, else the monthly fallback and its variance windows."
     ),
 )
 def momentum_crashes_kenfrench_report(
@@ -168,20 +195,25 @@ def momentum_crashes_kenfrench_report(
     source = next(
         (n.removeprefix("Data source: ") for n in notes if n.startswith("Data source: ")), "Ken French data library"
     )
-    notes = [n for n in notes if not n.startswith("Data source: ") and n != MONTHLY_ONLY_NOTE]
-    legs = pd.DataFrame({"Mom (WML)": state["wml"], "market": state["market_total"]})
+    method = next((n for n in notes if n.startswith(METHOD_PREFIX)), "")
+    daily = "DAILY method" in method
+    notes = [n for n in notes if not n.startswith("Data source: ") and n != method]
+    legs = pd.DataFrame({"WML": state["wml"], "market": state["market_total"]})
     extra = []
     forecasts = warehouse.read_dated(kenfrench_crash_table("variance_forecast"), "period_end")
     if forecasts is not None and len(forecasts.dropna(how="all")):
+        what = "daily GJR-GARCH, 126-day realized" if daily else "monthly GJR-GARCH, 12-month realized"
         extra.append(
             (
-                "Mom volatility forecasts (monthly GJR-GARCH, 6-month realized, blend; annualized)",
-                plot_variance_forecasts(forecasts, out_dir / KF_REPORT_SLUG / "volatility.png", periods_per_year=12),
+                f"WML volatility forecasts ({what}, blend; annualized)",
+                plot_variance_forecasts(
+                    forecasts, out_dir / KF_REPORT_SLUG / "volatility.png", periods_per_year=252 if daily else 12
+                ),
             )
         )
     intro = (
-        f"{PAPER}: the time-series analyses on external monthly series. {MONTHLY_ONLY_NOTE} Dates are "
-        "calendar month ends (holding months)."
+        f"{PAPER}: the time-series analyses on Ken French's data. {method} Dates are calendar month ends "
+        "(holding months)."
     )
     sections = crash_sections(
         out_dir=out_dir,
@@ -199,7 +231,7 @@ def momentum_crashes_kenfrench_report(
         notes=notes,
     )
     page = render_tables_report(
-        out_dir, KF_REPORT_SLUG, "Momentum crashes on Ken French monthly data", sections, data_source=source
+        out_dir, KF_REPORT_SLUG, "Momentum crashes on Ken French data", sections, data_source=source
     )
     return MaterializeResult(
         metadata={

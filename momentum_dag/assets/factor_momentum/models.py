@@ -4,11 +4,17 @@ rows are indexed by the HOLDING month (period_end)."""
 
 from datetime import date
 
-import numpy as np
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult
 
-from momentum_dag.assets.common import asset_spec, in_window, partitioned_asset, window_dates, write_metadata
+from momentum_dag.assets.common import (
+    asset_spec,
+    in_window,
+    mean_or_nan,
+    partitioned_asset,
+    report_partitions,
+    window_dates,
+)
 from momentum_dag.assets.common import dated_table_ddl as ddl
 from momentum_dag.assets.factor_momentum.common import GROUP, fm_params, read_factor_panel, strategy_panel
 from momentum_dag.assets.panels import MarketPanels
@@ -45,21 +51,15 @@ DOUBLE = "DOUBLE"
 MOMENTUM_DDL = {c: "INTEGER" if kind is int else DOUBLE for c, kind in MOMENTUM_COLUMNS.items()}
 
 
-def _window_meta(frame: pd.DataFrame, column: str) -> dict:
-    values = frame[column].dropna() if column in frame else pd.Series(dtype=float)
-    if values.empty:
-        return {f"{column}_mean": float("nan"), f"{column}_t": float("nan")}
-    t = values.mean() / (values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else float("nan")
-    return {f"{column}_mean": float(values.mean()), f"{column}_t": float(t)}
-
-
 # ---- TS / CS factor momentum -------------------------------------------------------------------------
 
 
 def factor_momentum_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
     params = fm_params(settings)
     start, end = window_dates(context)
-    returns = strategy_panel(warehouse, params, end=end)
+    # the signal for holding month t+1 averages months t-lookback+1..t
+    first = (pd.Timestamp(start) - pd.DateOffset(months=params.lookback + 1)).date()
+    returns = strategy_panel(warehouse, params, start=first, end=end)
     rows = in_window(momentum_rows(momentum_frame(returns, params)), "period_end", start, end)
     result = warehouse.write_window(
         FACTOR_MOMENTUM,
@@ -69,17 +69,23 @@ def factor_momentum_asset(context: AssetExecutionContext, warehouse: Warehouse, 
         end=end,
         ddl=ddl(FACTOR_MOMENTUM, "period_end", MOMENTUM_DDL),
     )
-    missing = "" if len(rows) else f"no month with a {params.lookback}-month signal yet (history too short)"
-    yield MaterializeResult(
-        metadata=write_metadata(
-            result,
-            factors=int(returns.shape[1]),
-            **_window_meta(rows, "tsmom"),
-            **_window_meta(rows, "xsmom"),
-            missing=missing,
-            data_source=data_source_label(settings),
-        )
+    if not len(rows):
+        context.log.warning(f"no month with a {params.lookback}-month signal yet (history too short)")
+    report_partitions(
+        context,
+        FACTOR_MOMENTUM_KEY,
+        result,
+        rows,
+        "period_end",
+        lambda own: {
+            "tsmom": mean_or_nan(own["tsmom"]),
+            "xsmom": mean_or_nan(own["xsmom"]),
+            "factors_long": int(own["tsmom_n_long"].sum()),
+            "factors_short": int(own["tsmom_n_short"].sum()),
+        },
+        data_source=data_source_label(settings),
     )
+    yield MaterializeResult()
 
 
 # ---- PC factor momentum ------------------------------------------------------------------------------
@@ -102,24 +108,20 @@ def pc_factor_momentum_asset(context: AssetExecutionContext, warehouse: Warehous
         end=end,
         ddl=ddl(PC_MOMENTUM, "period_end", PC_COLUMNS),
     )
-    first = rows[rows["group_rank"] == 1] if len(rows) else rows
-    missing = (
-        ""
-        if len(rows)
-        else (
+    if not len(rows):
+        context.log.warning(
             f"no PC momentum month in the window: needs {params.pc_min_months} months and {params.pc_min_days} "
             "days of factor returns before the first formation"
         )
+
+    def figures(own: pd.DataFrame) -> dict:
+        pc_high = mean_or_nan(own.loc[own["group_rank"] == 1, "ret"])
+        return {"pc_high": pc_high, "n_factors": int(own["n_factors"].max())}
+
+    report_partitions(
+        context, PC_MOMENTUM_KEY, result, rows, "period_end", figures, data_source=data_source_label(settings)
     )
-    yield MaterializeResult(
-        metadata=write_metadata(
-            result,
-            n_factors_last=int(rows["n_factors"].iloc[-1]) if len(rows) else 0,
-            **_window_meta(first.rename(columns={"ret": "pc_high"}), "pc_high"),
-            missing=missing,
-            data_source=data_source_label(settings),
-        )
-    )
+    yield MaterializeResult()
 
 
 # ---- momentum-neutral factors ------------------------------------------------------------------------
@@ -192,17 +194,19 @@ def momentum_neutral_asset(context: AssetExecutionContext, warehouse: Warehouse,
     tables = neutral_tables(warehouse, start, end, fm_params(settings))
     results = warehouse.write_windows(NEUTRAL_TABLES, [tables], start=start, end=end)
     mom = tables[NEUTRAL_MOMENTUM]
-    neutral = mom[mom["factor_set"] == "momentum_neutral"] if len(mom) else mom
-    yield MaterializeResult(
-        metadata=write_metadata(
-            results[NEUTRAL_RETURNS],
-            momentum_rows_written=results[NEUTRAL_MOMENTUM].rows_written,
-            factors=int(tables[NEUTRAL_RETURNS]["factor"].nunique()) if len(tables[NEUTRAL_RETURNS]) else 0,
-            **_window_meta(neutral, "tsmom"),
-            missing="" if len(neutral) else "no neutral factor-momentum month in the window (history too short)",
-            data_source=data_source_label(settings),
-        )
+    neutral = mom[mom["factor_set"] == "momentum_neutral"].rename(columns={"tsmom": "tsmom_neutral"})
+    raw = mom[mom["factor_set"] == "characteristic"].rename(columns={"tsmom": "tsmom_raw"})
+    by_month = pd.concat([neutral[["period_end", "tsmom_neutral"]], raw[["period_end", "tsmom_raw"]]])
+    report_partitions(
+        context,
+        NEUTRAL_KEY,
+        results[NEUTRAL_RETURNS],
+        by_month,
+        "period_end",
+        lambda own: {"tsmom_neutral": mean_or_nan(own["tsmom_neutral"]), "tsmom_raw": mean_or_nan(own["tsmom_raw"])},
+        data_source=data_source_label(settings),
     )
+    yield MaterializeResult()
 
 
 def build_model_assets(partitions: Partitions) -> list:

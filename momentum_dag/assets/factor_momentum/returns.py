@@ -16,10 +16,17 @@ from datetime import date
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult
 
-from momentum_dag.assets.common import asset_spec, in_window, partitioned_asset, window_dates, write_metadata
+from momentum_dag.assets.common import (
+    asset_spec,
+    chunks,
+    in_window,
+    partitioned_asset,
+    report_partitions,
+    window_dates,
+)
 from momentum_dag.assets.common import dated_table_ddl as ddl
 from momentum_dag.assets.factor_momentum.common import GROUP, fm_params
-from momentum_dag.assets.panels import MarketPanels
+from momentum_dag.assets.panels import MarketPanels, history_start
 from momentum_dag.core.factor_momentum.characteristics import build_characteristics
 from momentum_dag.core.factor_momentum.portfolios import daily_factor_returns, long_short_returns, long_short_weights
 from momentum_dag.core.factor_momentum.study import KENFRENCH_ROLES, FactorMomentumParams, role_of
@@ -39,13 +46,16 @@ from momentum_dag.names import (
     STOCK_RETURNS_MONTHLY,
     key,
 )
-from momentum_dag.partitions import Partitions
+from momentum_dag.partitions import Lookback, Partitions
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
 from momentum_dag.warehouse import Warehouse
 
-# Longest characteristic history: long-term reversal r_{t-60,t-13} at the formation month before the window.
-CHARACTERISTIC_LOOKBACK = pd.DateOffset(months=63)
+# Longest characteristic history: long-term reversal r_{t-60,t-13} at the formation month before the
+# window (monthly returns); the daily characteristics (252-day market model, 21-day turnover) at that
+# formation month need a year of days.
+CHARACTERISTIC_LOOKBACK = Lookback(months=63)
+DAILY_LOOKBACK = Lookback(months=1, days=252 + 21)
 
 DOUBLE = "DOUBLE"
 RETURN_COLUMNS = {"factor": "VARCHAR", "source": "VARCHAR", "role": "VARCHAR", "ret": DOUBLE}
@@ -123,11 +133,21 @@ def kenfrench_rows(warehouse: Warehouse, start: date, end: date) -> pd.DataFrame
 
 def factor_return_tables(warehouse: Warehouse, start: date, end: date, params: FactorMomentumParams) -> dict:
     """The three tables' rows for the window [start, end), computed from history before ``end``."""
-    panels = MarketPanels(warehouse, end=end, start=(pd.Timestamp(start) - CHARACTERISTIC_LOOKBACK).date())
+    panels = MarketPanels(
+        warehouse,
+        end=end,
+        start=history_start(warehouse, start, CHARACTERISTIC_LOOKBACK),
+        daily_start=history_start(warehouse, start, DAILY_LOOKBACK),
+    )
     weights = characteristic_weights(panels, params)
     monthly_ret = panels.stock_monthly("ret")
     char_monthly = pd.DataFrame({name: long_short_returns(w, monthly_ret) for name, w in weights.items()})
-    char_daily = daily_factor_returns(weights, panels.stock_daily("ret"))
+    # daily returns in the window come from the portfolios formed at the month ends since the daily start
+    daily_ret = panels.stock_daily("ret")
+    recent = {
+        name: w.loc[w.index >= daily_ret.index.min()].dropna(axis=1, how="all") for name, w in weights.items()
+    }
+    char_daily = daily_factor_returns(recent, daily_ret)
     market_m = panels.market_monthly[["market_excess"]].rename(columns={"market_excess": "mkt_rf"})
     market_d = panels.market_daily[["market_excess"]].rename(columns={"market_excess": "mkt_rf"})
     monthly = pd.concat(
@@ -178,20 +198,29 @@ def factor_return_tables(warehouse: Warehouse, start: date, end: date, params: F
 
 def factor_returns_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
     start, end = window_dates(context)
-    tables = factor_return_tables(warehouse, start, end, fm_params(settings))
+    params = fm_params(settings)
+    parts = [factor_return_tables(warehouse, lo, hi, params) for lo, hi in chunks(start, end, settings.chunk_months)]
+    tables = {table: pd.concat([part[table] for part in parts], ignore_index=True) for table in TABLES}
     results = warehouse.write_windows(TABLES, [tables], start=start, end=end)  # ONE transaction
+
+    def figures(own: pd.DataFrame) -> dict:
+        factors = own[own["role"] == "factor"]
+        return {
+            "factors": int(factors["factor"].nunique()),
+            **{f"{source}_factors": int(n) for source, n in factors.groupby("source")["factor"].nunique().items()},
+        }
+
     monthly = tables[FACTOR_RETURNS_MONTHLY]
-    by_source = monthly.groupby("source")["factor"].nunique().to_dict() if len(monthly) else {}
-    yield MaterializeResult(
-        metadata=write_metadata(
-            results[FACTOR_RETURNS_MONTHLY],
-            daily_rows_written=results[FACTOR_RETURNS_DAILY].rows_written,
-            formation_weight_rows=results[FORMATION_WEIGHTS].rows_written,
-            factors_by_source=str(by_source),
-            months=int(monthly["period_end"].nunique()) if len(monthly) else 0,
-            data_source=data_source_label(settings),
-        )
+    report_partitions(
+        context,
+        FACTOR_RETURNS_KEY,
+        results[FACTOR_RETURNS_MONTHLY],
+        monthly,
+        "period_end",
+        figures,
+        data_source=data_source_label(settings),
     )
+    yield MaterializeResult()
 
 
 def build_returns_asset(partitions: Partitions):

@@ -6,6 +6,7 @@ and ``reports/f`` (``report``: the ``eval.summary`` rows and the HTML page).
 """
 
 from momentum_dag.assets.factors.evaluation import build_evaluation_asset
+from momentum_dag.assets.factors.features import build_dmom_features_asset
 from momentum_dag.assets.factors.panel import build_factor_asset
 from momentum_dag.assets.factors.report import build_report_asset
 from momentum_dag.partitions import Partitions
@@ -13,7 +14,7 @@ from momentum_dag.registry import FACTORS
 
 
 def build_factor_assets(partitions: Partitions) -> list:
-    assets = []
+    assets = [build_dmom_features_asset(partitions)]
     for spec in FACTORS:
         partitions_def = partitions.of(spec.frequency)
         assets += [

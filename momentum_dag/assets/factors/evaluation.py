@@ -1,20 +1,38 @@
 """``eval/<name>``: per-period IC, rank IC and quantile returns of a registered factor.
 
-A formation period's row needs the next period's returns, so a partition waits for the next period's data.
+A formation period's row needs the next period's returns, so the evaluation is partitioned by the HOLDING
+period: partition M holds the evaluation of the factor formed at the end of M-1 over the returns of M
+(the table's rows keep the formation date, ``period_end``). The run that brings month M's data (the
+schedule's, a UI launch or the CLI) therefore also writes the evaluation of M-1, and until then that
+evaluation is a missing partition, never an empty one.
 """
 
-from datetime import date, timedelta
+import warnings
+from datetime import date
 
 import pandas as pd
-from dagster import AssetExecutionContext, MaterializeResult, PartitionsDefinition
+from dagster import (
+    AssetDep,
+    AssetExecutionContext,
+    MaterializeResult,
+    PartitionsDefinition,
+    TimeWindowPartitionMapping,
+)
 
-from momentum_dag.assets.common import asset_spec, partitioned_asset, window_dates, write_metadata
+from momentum_dag.assets.common import (
+    asset_spec,
+    in_window,
+    mean_or_nan,
+    partitioned_asset,
+    report_partitions,
+    window_dates,
+)
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.evaluation.engine import FactorEvaluation, evaluate_factor
 from momentum_dag.core.evaluation.tradability import tradable_mask
 from momentum_dag.core.panels import compound_by_period, to_wide
 from momentum_dag.names import eval_key, eval_periods_table, factor_key, factor_table, key
-from momentum_dag.registry import FactorSpec, complete_weeks
+from momentum_dag.registry import FactorSpec
 from momentum_dag.settings import Settings
 from momentum_dag.warehouse import Warehouse
 
@@ -27,8 +45,8 @@ def evaluation_inputs(panels: MarketPanels, spec: FactorSpec, settings: Settings
         weights = panels.stock_monthly("float_mcap")
         tradable = tradable_at(panels, monthly.index, settings)
         return {"forward_returns": forward, "weights": weights, "tradable": tradable}
-    daily = panels.industry_daily("ret_cw")
-    period = complete_weeks(daily) if spec.frequency == "W" else compound_by_period(daily, "M")
+    # the run of holding period P has every day of P: the last period's return is complete
+    period = compound_by_period(panels.industry_daily("ret_cw"), spec.frequency)
     return {"forward_returns": period.shift(-1), "weights": None, "tradable": None}
 
 
@@ -51,9 +69,36 @@ def tradable_at(panels: MarketPanels, dates: pd.DatetimeIndex, settings: Setting
     )
 
 
-def _next_period_end(end: date, spec: FactorSpec) -> date:
-    # read one more period (and a margin) for the forward returns of the window's last formation date
-    return end + timedelta(days=10 if spec.frequency == "W" else 40)
+# The first partition has no formation period before it; the flag is beta in Dagster 1.13.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    PREVIOUS_PERIOD = TimeWindowPartitionMapping(
+        start_offset=-1, end_offset=-1, allow_nonexistent_upstream_partitions=True
+    )
+
+
+def period_step(spec: FactorSpec) -> pd.DateOffset:
+    """One formation period: a month or a (Monday-start) week."""
+    return pd.DateOffset(weeks=1) if spec.frequency == "W" else pd.DateOffset(months=1)
+
+
+def _shift(day: date, offset: pd.DateOffset, periods: int = 1) -> date:
+    return (pd.Timestamp(day) - periods * offset).date()
+
+
+def _headline(spec: FactorSpec):
+    """One partition's figures: rank IC, IC and long-short return of the main (longest) window."""
+
+    def figures(rows: pd.DataFrame) -> dict:
+        main = rows[rows["window"] == rows["window"].max()]
+        return {
+            "rank_ic": mean_or_nan(main["rank_ic"]),
+            "ic": mean_or_nan(main["ic"]),
+            "long_short_ew": mean_or_nan(main["long_short_ew"]),
+            "window": int(main["window"].iloc[0]),
+        }
+
+    return figures
 
 
 def evaluate_rows(
@@ -94,38 +139,53 @@ def _evaluate(spec: FactorSpec, factor: pd.DataFrame, inputs: dict) -> FactorEva
 
 
 def build_evaluation_asset(spec: FactorSpec, partitions_def: PartitionsDefinition):
-    """``eval/<name>``: per-period IC, rank IC and quantile returns of one factor."""
+    """``eval/<name>``: per-period IC, rank IC and quantile returns of one factor, by holding period."""
+    step = period_step(spec)
 
     def compute(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
-        start, end = window_dates(context)
+        start, end = window_dates(context)  # holding periods
+        formation_start, formation_end = _shift(start, step), _shift(end, step)
+        # one formation period more, for the top-quantile turnover of the window's first period
+        read_start = _shift(start, step, 2)
         table = factor_table(spec.name)
         factor_rows = warehouse.query_if_exists(
-            table, f'select period_end, entity_id, "window", value from {table} where period_end < ?', [end]
+            table,
+            f'select period_end, entity_id, "window", value from {table} where period_end >= ? and period_end < ?',
+            [read_start, formation_end],
         )
         if factor_rows is None:  # no value yet in any materialized window (e.g. still warming up)
             factor_rows = pd.DataFrame({"period_end": [], "entity_id": [], "window": [], "value": []})
-        panels = MarketPanels(warehouse, end=_next_period_end(end, spec))
-        per_period = evaluate_rows(spec, factor_rows, panels, settings, start, end)
-        result = warehouse.write_window(
-            eval_periods_table(spec.name), per_period, date_column="period_end", start=start, end=end
-        )
-        headline = {}
+        panels = MarketPanels(warehouse, start=read_start, end=end)
+        per_period = evaluate_rows(spec, factor_rows, panels, settings, read_start, formation_end)
         if len(per_period):
-            headline = {
-                "rank_ic_mean": float(per_period["rank_ic"].mean()),
-                "ic_mean": float(per_period["ic"].mean()),
-                "long_short_ew_mean": float(per_period["long_short_ew"].mean()),
-            }
-        yield MaterializeResult(asset_key=eval_key(spec.name), metadata=write_metadata(result, **headline))
+            per_period = in_window(per_period, "period_end", formation_start, formation_end)
+        result = warehouse.write_window(
+            eval_periods_table(spec.name),
+            per_period,
+            date_column="period_end",
+            start=formation_start,
+            end=formation_end,
+        )
+        report_partitions(
+            context, eval_key(spec.name), result, per_period, "period_end", _headline(spec), rows_lag=step
+        )
+        yield MaterializeResult(asset_key=eval_key(spec.name))
 
     description = (
         f"Per formation period of {spec.name}: IC (Pearson) and rank IC (Spearman) vs the next period's "
         f"return, {spec.n_quantiles} quantile portfolio returns (equal- and cap-weighted for stocks), long-short "
-        "(top - bottom), long-only excess (top - universe) and top-quantile turnover."
+        "(top - bottom), long-only excess (top - universe) and top-quantile turnover. Partition M holds the "
+        "evaluation of the factor formed at the end of M-1 over the returns of M."
     )
     spec_ = asset_spec(
         eval_key(spec.name),
-        deps=[factor_key(spec.name), *[key(k) for k in spec.inputs]],
+        deps=[
+            AssetDep(
+                factor_key(spec.name),
+                partition_mapping=PREVIOUS_PERIOD,
+            ),
+            *[key(k) for k in spec.inputs],
+        ],
         description=description,
         group="evaluation",
     )

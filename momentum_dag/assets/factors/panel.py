@@ -5,20 +5,20 @@ from datetime import date
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, PartitionsDefinition
 
-from momentum_dag.assets.common import asset_spec, in_window, partitioned_asset, window_dates, write_metadata
+from momentum_dag.assets.common import (
+    asset_spec,
+    chunks,
+    in_window,
+    partitioned_asset,
+    report_partitions,
+    window_dates,
+)
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.names import factor_key, factor_table, key
 from momentum_dag.registry import FactorSpec
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
 from momentum_dag.warehouse import Warehouse
-
-
-def _coverage(rows: pd.DataFrame, universe: int) -> float:
-    if rows.empty or universe == 0:
-        return 0.0
-    per_period = rows.groupby(["period_end", "window"])["entity_id"].nunique()
-    return float(per_period.mean() / universe)
 
 
 def compute_factor(
@@ -38,10 +38,43 @@ def compute_factor(
     return in_window(pd.concat(rows, ignore_index=True), "period_end", start, end), side
 
 
-def _universe_size(panels: MarketPanels, spec: FactorSpec) -> int:
-    if spec.level == "stock":
-        return int(panels.stock_monthly("ret").iloc[-1].notna().sum())
-    return int(panels.industry_daily("ret_cw").iloc[-1].notna().sum())
+def universe_sizes(panels: MarketPanels, spec: FactorSpec, dates: pd.DatetimeIndex) -> pd.Series:
+    """Entities that could have a value at each formation date: stocks with a monthly return, industries
+    with a daily return that day."""
+    panel = panels.stock_monthly("ret") if spec.level == "stock" else panels.industry_daily("ret_cw")
+    return panel.notna().sum(axis=1).reindex(dates).fillna(0).astype(int).rename("universe")
+
+
+def compute_window(
+    spec: FactorSpec, warehouse: Warehouse, settings: Settings, start: date, end: date
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], pd.Series]:
+    """The factor's rows and side tables for [start, end), chunk by chunk from the factor's lookback, and
+    the universe size at each formation date (for coverage)."""
+    parts, side, universe = [], {}, []
+    lookback = spec.history()
+    # an expanding estimator (no lookback) reads small per-month tables: one pass
+    windows = [(start, end)] if lookback is None else chunks(start, end, settings.chunk_months)
+    for lo, hi in windows:
+        panels = MarketPanels.for_window(warehouse, lo, hi, lookback)
+        rows, extra = compute_factor(spec, panels, settings, lo, hi)
+        parts.append(rows)
+        for table, frame in extra.items():
+            side.setdefault(table, []).append(frame)
+        universe.append(universe_sizes(panels, spec, pd.DatetimeIndex(rows["period_end"].unique())))
+    side = {table: pd.concat(frames, ignore_index=True) for table, frames in side.items()}
+    return pd.concat(parts, ignore_index=True), side, pd.concat(universe)
+
+
+def _figures(universe: pd.Series):
+    """One partition's coverage: entities with a value / entities in the universe, mean over windows."""
+
+    def figures(rows: pd.DataFrame) -> dict:
+        counts = rows.groupby(["period_end", "window"])["entity_id"].nunique()
+        dates = counts.index.get_level_values("period_end")
+        size = universe.reindex(dates).to_numpy()
+        return {"entities": int(counts.max()), "coverage": float((counts.to_numpy() / size).mean())}
+
+    return figures
 
 
 def build_factor_asset(spec: FactorSpec, partitions_def: PartitionsDefinition):
@@ -50,20 +83,18 @@ def build_factor_asset(spec: FactorSpec, partitions_def: PartitionsDefinition):
 
     def compute(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
         start, end = window_dates(context)
-        panels = MarketPanels(warehouse, end=end, formation_start=start)
-        panel, side = compute_factor(spec, panels, settings, start, end)
+        panel, side, universe = compute_window(spec, warehouse, settings, start, end)
         table = factor_table(spec.name)
         tables = {table: ("period_end", None)} | {t: ("period_end", None) for t in side}
         results = warehouse.write_windows(tables, [{table: panel, **side}], start=start, end=end)
-        universe = _universe_size(panels, spec)
-        yield MaterializeResult(
-            asset_key=factor_key(spec.name),
-            metadata=write_metadata(
-                results[table], coverage=_coverage(panel, universe), data_source=data_source_label(settings)
-            ),
+        source = data_source_label(settings)
+        report_partitions(
+            context, factor_key(spec.name), results[table], panel, "period_end", _figures(universe), data_source=source
         )
+        yield MaterializeResult(asset_key=factor_key(spec.name))
         for side_table in side:
-            yield MaterializeResult(asset_key=key(side_table), metadata=write_metadata(results[side_table]))
+            report_partitions(context, key(side_table), results[side_table], side[side_table], "period_end")
+            yield MaterializeResult(asset_key=key(side_table))
 
     specs = [
         asset_spec(

@@ -71,7 +71,7 @@ def build_report_asset(spec: FactorSpec):
             },
             per_period=per_period[per_period["window"] == main_window].drop(columns="window").reset_index(drop=True),
             summaries=[r for r in summary.drop(columns="data_source").to_dict("records") if r["window"] == main_window],
-            data_source="synthetic" if settings.data_source == "synthetic" else settings.data_source,
+            data_source=data_source_label(settings),
             paper=spec.paper,
         )
         headline = summary[(summary["window"] == main_window) & (summary["weighting"] == "equal")].iloc[0]

@@ -11,7 +11,9 @@ columns. Every function returns a wide panel indexed by ``month_ends``: the valu
 Time-series descriptors are computed only at month ends, each over its trailing window matrix
 (window x stocks) with the exponential weight vector applied to it: one numpy pass per month end,
 vectorized across stocks. Missing days are allowed; ``min_coverage`` is the share of the window that must
-hold data (our choice: CNE5 only says a descriptor needs "sufficient history").
+hold data (our choice: CNE5 only says a descriptor needs "sufficient history"). A suspended day has no
+return (NaN in ``marts.stock_returns_daily``), so volatility, beta and residual-volatility descriptors use
+the days the stock traded and count their minimum days on those.
 """
 
 from __future__ import annotations

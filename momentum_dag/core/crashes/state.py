@@ -79,14 +79,15 @@ def market_variance_daily(
 
 
 def market_variance_monthly(
-    market_monthly_ret: pd.Series, *, window: int = 6, days_per_month: int = TRADING_DAYS_PER_MONTH
+    market_monthly_ret: pd.Series, *, window: int = 12, days_per_month: int = TRADING_DAYS_PER_MONTH
 ) -> pd.Series:
     """Monthly-data fallback for sigma^2_m,t-1 (used when only monthly data exist).
 
-    Ken French's library has no daily market series here, so the 126-day variance of Daniel-Moskowitz
-    (2016, Eq. 4) is approximated by the sample variance of the ``window`` (6, about 126 trading days)
-    monthly returns ending at t-1, divided by ``days_per_month`` to put it in the same decimal daily
-    variance units as ``market_variance_daily``. Row t uses rows t-6..t-1 only.
+    Without daily market returns the 126-day variance of Daniel-Moskowitz (2016, Eq. 4) is approximated by
+    the sample variance of the ``window`` (default 12) monthly returns ending at t-1, divided by
+    ``days_per_month`` to put it in the same decimal daily variance units as ``market_variance_daily``.
+    Row t uses rows t-window..t-1 only. Six months would match 126 days in time but not in precision (6
+    observations instead of 126).
     """
     ret = require_series(market_monthly_ret, "market_monthly_ret")
     require_consecutive_months(ret, "market_monthly_ret")
@@ -101,7 +102,7 @@ def market_state(
     *,
     bear_months: int = 24,
     var_window_days: int = 126,
-    var_window_months: int = 6,
+    var_window_months: int = 12,
 ) -> pd.DataFrame:
     """State variables of Daniel-Moskowitz (2016) Tables 3-5 in HOLDING alignment.
 
@@ -112,7 +113,7 @@ def market_state(
         the close of t; ``up_indicator``);
       - ``market_var`` = sigma^2_m,t-1: decimal daily variance of the 126 daily market returns up to the
         close of month t-1 (``market_variance_daily``); when ``market_daily_ret`` is None (Ken French,
-        monthly data only) the monthly fallback ``market_variance_monthly`` (6 months ending t-1, /21).
+        monthly data only) the monthly fallback ``market_variance_monthly`` (12 months ending t-1, /21).
     So a predictive regression of R_WML,t on ``bear`` and ``market_var`` of the same row is y_t on x_{t-1}.
 
     Args:

@@ -93,10 +93,10 @@ def barroso_santa_clara_weights(
     return pd.DataFrame({"bsc_var": var, "weight": weight}, index=month_ends.rename("period_end"))
 
 
-def barroso_santa_clara_variance_monthly(monthly_wml: pd.Series, *, window: int = 6) -> pd.Series:
-    """Monthly-data analogue of the Barroso-Santa-Clara (2015) variance for Ken French's monthly Mom (our choice):
-    mean of the squared monthly WML returns over the ``window`` (6, about 126 days) months ending t-1 at
-    row t (holding alignment, no demeaning, MONTHLY variance)."""
+def barroso_santa_clara_variance_monthly(monthly_wml: pd.Series, *, window: int = 12) -> pd.Series:
+    """Monthly-data analogue of the Barroso-Santa-Clara (2015) variance for monthly WML only (our choice):
+    mean of the squared monthly WML returns over the ``window`` (default 12) months ending t-1 at row t
+    (holding alignment, no demeaning, MONTHLY variance)."""
     series = require_series(monthly_wml, "monthly_wml")
     require_consecutive_months(series, "monthly_wml")
     return (series**2).rolling(window, min_periods=window).mean().shift(1).rename("bsc_var")

@@ -1,7 +1,8 @@
 """The Daniel & Moskowitz (2016, JFE 122:221-247) study as plain functions over the model tables' shapes:
 WML tables from stock panels, market state, lagged betas, variance forecasts, the Sec. 5 strategies and the
 Table 3 / Table 5 regressions, each degrading to a note (not an error) when a short sample cannot support it.
-The same functions run on the warehouse's decile WML and on Ken French's monthly Mom.
+The same functions run on the warehouse's decile WML and on Ken French's series: ``daily_study`` (the
+paper's daily method, with French's daily files) and ``monthly_study`` (monthly series only).
 
 Alignment (as in the other ``core.crashes`` modules): market state and strategies are in HOLDING alignment
 (row t = the month whose WML return is explained or earned); betas and variance forecasts in FORMATION
@@ -26,6 +27,7 @@ from momentum_dag.core.crashes.state import market_state
 from momentum_dag.core.crashes.strategy import (
     STRATEGIES,
     barroso_santa_clara_variance_monthly,
+    barroso_santa_clara_weights,
     constant_vol_weights_dm,
     dynamic_weights,
     expanding_mean_forecast,
@@ -36,13 +38,15 @@ from momentum_dag.core.crashes.strategy import (
     to_holding_alignment,
 )
 from momentum_dag.core.crashes.volatility import garch_variance_forecasts, garch_variance_forecasts_monthly
-from momentum_dag.core.crashes.wml import decile_daily_returns, decile_labels, wml_portfolios
+from momentum_dag.core.crashes.wml import decile_daily_returns, decile_labels, large_cap_mask, wml_portfolios
 
 
 @dataclass(frozen=True)
 class CrashParams:
     """The study's parameters (values from the ``crash_*`` settings; see ``momentum_dag.settings``).
 
+    - breakpoints, large_cap_share: "all" (D&M's all-stock breakpoints) or "nyse_like" (breakpoints from the
+      ``large_cap_share`` largest stocks by cap, standing in for Ken French's NYSE breakpoints).
     - n_deciles, min_valid_months: WML deciles and the valid months of t-12..t-2 a stock needs (D&M Sec. 2).
     - beta_window, beta_lags: lagged-beta regressions (D&M Sec. 3.1).
     - garch_min_days, garch_refit_every, garch_horizon, rv_window_days, blend_min_pairs: the daily
@@ -53,6 +57,8 @@ class CrashParams:
     - kf_garch_min_months, kf_garch_refit_every, kf_var_window_months: the monthly (Ken French) branch.
     """
 
+    breakpoints: str
+    large_cap_share: float
     n_deciles: int
     min_valid_months: int
     beta_window: int
@@ -81,15 +87,28 @@ def _reset_dates(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def wml_tables(
-    monthly_ret: pd.DataFrame, float_mcap: pd.DataFrame, daily_ret: pd.DataFrame, params: CrashParams
+    monthly_ret: pd.DataFrame,
+    float_mcap: pd.DataFrame,
+    daily_ret: pd.DataFrame,
+    params: CrashParams,
+    tradable: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """WML rows from the stock panels (D&M Sec. 2): ``monthly`` (period_end = holding month, wml, d1..dn),
     ``daily`` (trade_date, wml, d1..dn: daily buy-and-hold returns of the same portfolios), ``formation``
     (period_end = formation date, stock_id, decile, weight, past_ret) and ``universe`` (period_end,
-    n_stocks with a return) for coverage figures."""
+    n_stocks with a return) for coverage figures. ``tradable`` (formation date x stock, True = may enter)
+    restricts the deciles; ``params.breakpoints`` picks all-stock or large-cap ("nyse_like") breakpoints."""
     mcap = float_mcap.reindex_like(monthly_ret)
+    if tradable is not None:
+        tradable = tradable.reindex_like(monthly_ret).fillna(False).astype(bool)
+    mask = large_cap_mask(mcap, params.large_cap_share) if params.breakpoints == "nyse_like" else None
     deciles, wml, formation = wml_portfolios(
-        monthly_ret, mcap, n_deciles=params.n_deciles, min_valid_months=params.min_valid_months
+        monthly_ret,
+        mcap,
+        n_deciles=params.n_deciles,
+        min_valid_months=params.min_valid_months,
+        breakpoint_mask=mask,
+        tradable=tradable,
     )
     labels = decile_labels(params.n_deciles)
     monthly = _reset_dates(pd.concat([wml, deciles], axis=1).dropna(subset=["wml"]), "period_end")
@@ -133,9 +152,14 @@ def wml_beta_table(
     return _reset_dates(betas.dropna(how="all"), "period_end")
 
 
-def variance_forecast_table(wml_daily: pd.Series, month_ends: pd.DatetimeIndex, params: CrashParams) -> pd.DataFrame:
+def variance_forecast_table(
+    wml_daily: pd.Series,
+    month_ends: pd.DatetimeIndex,
+    params: CrashParams,
+    known_garch_var: pd.Series | None = None,
+) -> pd.DataFrame:
     """GJR-GARCH, realized and blended variance forecasts made at each of ``month_ends`` (D&M App. D),
-    FORMATION alignment."""
+    FORMATION alignment; ``known_garch_var`` are forecasts already made (see ``garch_variance_forecasts``)."""
     forecasts = garch_variance_forecasts(
         wml_daily,
         month_ends,
@@ -144,6 +168,7 @@ def variance_forecast_table(wml_daily: pd.Series, month_ends: pd.DatetimeIndex, 
         min_obs=params.garch_min_days,
         refit_every=params.garch_refit_every,
         min_blend_pairs=params.blend_min_pairs,
+        known_garch_var=known_garch_var,
     )
     return _reset_dates(forecasts.dropna(how="all"), "period_end")
 
@@ -300,9 +325,17 @@ def run_regressions(
 def monthly_study(
     wml: pd.Series, excess: pd.Series, total: pd.Series, params: CrashParams
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """The whole study on MONTHLY series only (Ken French's Mom as WML, market excess and total returns):
-    market state with the market variance from monthly returns, Table 3 and 5 regressions, monthly
-    GJR-GARCH forecasts, strategies and their Sharpe table. Tables by short name, and notes."""
+    """The whole study on MONTHLY series only (Ken French's Mom as WML, market excess and total returns),
+    for when no daily returns exist.
+
+    Daniel-Moskowitz (2016) estimate every variance from 126 DAILY returns. From monthly returns the
+    analogue is a window of ``kf_var_window_months`` months (default 12, at least 12: the demeaned variance
+    of 6 monthly returns collapses when they are steady, e.g. Mom's Feb-Jul 1972, and its inverse then
+    levers the strategy to a weight near 30): that window gives ``rv_var`` (the out-of-sample dynamic and
+    constant-volatility strategies), the Barroso-Santa-Clara analogue and sigma^2_m,t-1 (divided by 21,
+    decimal daily units); the GJR-GARCH runs on monthly returns (``garch_variance_forecasts_monthly``).
+    Tables by short name, and notes.
+    """
     complete = pd.concat([wml, excess, total], axis=1).dropna().index
     wml, excess, total = (s.loc[complete.min() : complete.max()] for s in (wml, excess, total))
     state = market_state(total, excess, None, var_window_months=params.kf_var_window_months)
@@ -314,6 +347,56 @@ def monthly_study(
         min_blend_pairs=params.blend_min_pairs,
     )
     bsc = barroso_santa_clara_variance_monthly(wml, window=params.kf_var_window_months)
+    return _time_series_study(wml, excess, total, state, forecasts, bsc, params)
+
+
+def daily_study(
+    wml: pd.Series,
+    excess: pd.Series,
+    total: pd.Series,
+    wml_daily: pd.Series,
+    market_daily: pd.Series,
+    params: CrashParams,
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The whole study with Daniel-Moskowitz's (2016) DAILY method, on monthly WML and market returns
+    (``wml``, ``excess``, ``total``, indexed by month end) and daily WML and market total returns.
+
+    - sigma^2_m,t-1: variance of the ``rv_window_days`` (126) daily market returns to the close of t-1 (Eq. 4);
+    - WML variance at each month end t, from daily WML dated <= t (App. D): GJR-GARCH(1,1) refit on all days
+      to t (``garch_var``), the trailing 126-day realized variance (``rv_var``, Table 7's out-of-sample
+      strategy) and their blend (``blend_var``, expanding OLS on realized next-22-day volatility);
+    - Barroso-Santa-Clara (2015) variance from the 126 daily WML returns to the end of t-1.
+    Tables by short name (as ``monthly_study``), and notes.
+    """
+    complete = pd.concat([wml, excess, total], axis=1).dropna().index
+    wml, excess, total = (s.loc[complete.min() : complete.max()] for s in (wml, excess, total))
+    state = market_state(total, excess, market_daily.dropna(), var_window_days=params.rv_window_days)
+    daily = wml_daily.dropna()
+    daily = daily.loc[: wml.index.max()]
+    forecasts = garch_variance_forecasts(
+        daily,
+        wml.index,
+        horizon=params.garch_horizon,
+        rv_window=params.rv_window_days,
+        min_obs=params.garch_min_days,
+        refit_every=params.garch_refit_every,
+        min_blend_pairs=params.blend_min_pairs,
+    )
+    bsc = barroso_santa_clara_weights(daily, wml.index)["bsc_var"]
+    bsc = bsc.where(wml.index >= daily.index.min())  # months before the first daily WML have no estimate
+    return _time_series_study(wml, excess, total, state, forecasts, bsc, params)
+
+
+def _time_series_study(
+    wml: pd.Series,
+    excess: pd.Series,
+    total: pd.Series,
+    state: pd.DataFrame,
+    forecasts: pd.DataFrame,
+    bsc: pd.Series,
+    params: CrashParams,
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Regressions and strategies on a market state and FORMATION-aligned variance forecasts."""
     crash, forecast, notes = run_regressions(wml, excess, state)
     strategies = run_strategies(wml, state, to_holding_alignment(forecasts), bsc, params)
     notes = [

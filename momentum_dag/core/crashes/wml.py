@@ -15,6 +15,7 @@ from momentum_dag.core.checks import (
     require_datetime_index,
     require_simple_returns,
 )
+from momentum_dag.core.panels import exact_row_sums
 
 FORMATION_COLUMNS = ["period_end", "stock_id", "decile", "weight", "past_ret"]
 
@@ -99,6 +100,23 @@ def assign_deciles(
     return pd.DataFrame(deciles, index=signal.index, columns=signal.columns)
 
 
+def large_cap_mask(mcap: pd.DataFrame, share: float = 0.3) -> pd.DataFrame:
+    """"NYSE-like" breakpoint stocks: at each date, the ``share`` largest stocks by market cap among those
+    with a positive cap (ties at the cut included).
+
+    Ken French's 10 Portfolios Prior 12-2 use NYSE breakpoints; a market without an NYSE (A-shares) needs a
+    stand-in. NYSE stocks are the larger CRSP stocks, about a third of them by count in recent decades, so
+    the default takes the largest 30% by count (our choice; ``share`` is a setting). Breakpoints from large
+    caps only put more small stocks in the extreme deciles, as NYSE breakpoints do in CRSP.
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"share must be in (0, 1], got {share}")
+    positive = mcap.where(mcap > 0)
+    rank_from_top = positive.rank(axis=1, ascending=False, method="min")
+    count = positive.notna().sum(axis=1)
+    return rank_from_top.le(np.ceil(share * count), axis=0) & positive.notna()
+
+
 def wml_portfolios(
     monthly_ret: pd.DataFrame,
     lagged_mcap: pd.DataFrame,
@@ -106,24 +124,30 @@ def wml_portfolios(
     n_deciles: int = 10,
     min_valid_months: int = 8,
     breakpoint_mask: pd.DataFrame | None = None,
+    tradable: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
     """Value-weighted momentum deciles and WML = D10 - D1 (Daniel-Moskowitz 2016, Sec. 2.1).
 
     At each formation date t (a row of ``monthly_ret``) stocks with a 12-2 prior return (see
-    ``prior_return_12_2``: >= ``min_valid_months`` of the 11 months, formation month skipped) and a positive
-    market cap at t are sorted into deciles (all-stock breakpoints unless ``breakpoint_mask``), weighted by
-    market cap at t and held over month t+1 (the next row).
+    ``prior_return_12_2``: >= ``min_valid_months`` of the 11 months, formation month skipped), a positive
+    market cap at t and, when ``tradable`` is given, tradable at t (A-share studies drop suspended, ST,
+    limit-up and newly listed stocks at formation) are sorted into deciles (all-stock breakpoints unless
+    ``breakpoint_mask``), weighted by market cap at t and held over month t+1 (the next row).
 
-    A stock counts in the holding month only if its month-t+1 return is present; weights are renormalised
-    over those stocks. A stock delisted during the month is therefore kept when the data give its partial
-    month (delisting) return and dropped when that return is missing.
+    Buy and hold through the holding month, the same rule as ``decile_daily_returns`` so that the monthly
+    decile return equals its daily returns compounded: a stock's month-t+1 return counts with its
+    formation weight, and a stock without one (delisted or suspended before the month's first trade)
+    earns 0 on its weight, which is NOT redistributed to the others. A stock delisted during the month
+    counts with its partial-month (last) return.
 
     Args:
         monthly_ret: wide panel, index period_end (last trading day, consecutive months), columns stock_id,
             row t = simple return over month t.
         lagged_mcap: same index/columns; row t = market cap at the close of t, i.e. lagged relative to the
             holding month t+1 it weights.
-        breakpoint_mask: optional bool panel (same shape), True = stock sets the breakpoints at t.
+        breakpoint_mask: optional bool panel (same shape), True = stock sets the breakpoints at t (e.g.
+            ``large_cap_mask``); only stocks that enter the deciles count.
+        tradable: optional bool panel (same shape), True = stock may enter a portfolio formed at t.
 
     Returns:
         decile_returns: index = HOLDING month's period_end (row t+1 for formation t), columns d1..d{n}.
@@ -140,9 +164,14 @@ def wml_portfolios(
 
     past_ret = prior_return_12_2(monthly_ret, min_valid_months=min_valid_months)
     eligible = past_ret.notna() & (lagged_mcap > 0)
+    if tradable is not None:
+        if not (tradable.index.equals(monthly_ret.index) and tradable.columns.equals(monthly_ret.columns)):
+            raise ValueError("tradable must have the same index and columns as monthly_ret")
+        eligible &= tradable.fillna(False).astype(bool)
     deciles = assign_deciles(past_ret.where(eligible), n_deciles=n_deciles, breakpoint_mask=breakpoint_mask)
 
     next_ret = monthly_ret.shift(-1).to_numpy(dtype="float64")  # row t holds the month t+1 return
+    has_next = np.isfinite(next_ret).any(axis=1)  # the holding month is in the data
     dec = deciles.to_numpy()
     labels = decile_labels(n_deciles)
     out = np.full((len(monthly_ret), n_deciles), np.nan)
@@ -150,13 +179,11 @@ def wml_portfolios(
     for k in range(1, n_deciles + 1):  # loop over 10 deciles, vectorised over dates and stocks
         in_k = dec == k
         cap_k = np.where(in_k, mcap, 0.0)
-        held = in_k & ~np.isnan(next_ret)
-        cap_held = np.where(held, mcap, 0.0)
-        total = cap_held.sum(axis=1)
+        total = exact_row_sums(cap_k)
         with np.errstate(invalid="ignore", divide="ignore"):
-            formation_weight[in_k] = (cap_k / cap_k.sum(axis=1, keepdims=True))[in_k]
-            out[:, k - 1] = np.where(held, cap_held * next_ret, 0.0).sum(axis=1) / total
-        out[total == 0, k - 1] = np.nan
+            formation_weight[in_k] = (cap_k / total[:, None])[in_k]
+            out[:, k - 1] = exact_row_sums(np.where(in_k, cap_k * np.nan_to_num(next_ret), 0.0)) / total
+        out[(total == 0) | ~has_next, k - 1] = np.nan
 
     holding_index = monthly_ret.index[1:]
     decile_returns = pd.DataFrame(out[:-1], index=holding_index, columns=labels)
@@ -229,9 +256,9 @@ def decile_daily_returns(daily_ret: pd.DataFrame, formation: pd.DataFrame) -> pd
     out = np.full((len(daily_ret), n_deciles), np.nan)
     for k in range(1, n_deciles + 1):
         v_k = np.where(dec == k, value, 0.0)
-        total = v_k.sum(axis=1)
+        total = exact_row_sums(v_k)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[:, k - 1] = np.where(total > 0, (v_k * r).sum(axis=1) / total, np.nan)
+            out[:, k - 1] = np.where(total > 0, exact_row_sums(v_k * r) / total, np.nan)
     result = pd.DataFrame(out, index=daily_ret.index, columns=decile_labels(n_deciles))
     return result.loc[result.notna().any(axis=1)]
 

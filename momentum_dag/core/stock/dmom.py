@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from momentum_dag.core.checks import require_wide_panel
-from momentum_dag.core.panels import period_keys
+from momentum_dag.core.panels import compound_by_period, period_keys
 from momentum_dag.core.stock.durations import DEFAULT_CAP, run_lengths_at
 from momentum_dag.core.stock.momentum import require_monthly_panel
 
@@ -35,7 +35,8 @@ def idiosyncratic_variance(
     Del Viva, Sala & Souza (2024) regressor V_{i,t-1} (replication: ``IVL = l1.IV^2`` with
     IV = sqrt(mean(CAPM_Residuals^2)) from ``Preparing_Daily_Variables.do``). For each stock and calendar
     month, OLS of the daily excess return on the daily market excess return over the days where both are
-    present; the residual variance divides by n (mean of squares), as the replication does.
+    present (a suspended day has no return, so these are the days the stock traded); the residual variance
+    divides by n (mean of squares), as the replication does.
 
     Replication quirk NOT copied: its residual is ``xret - alpha - beta * av_mktrf`` with the MONTHLY
     AVERAGE market, which equals xret - mean(xret), i.e. total (not idiosyncratic) variance. We use the
@@ -96,16 +97,19 @@ def dmom_regressors(
 
     Inputs (wide panels, columns = stock_id; the columns of ``monthly_ret`` define the universe):
       - ``daily_ret``: trade dates x stocks, simple returns;
-      - ``weekly_ret``: one row per Monday-start week, indexed by its last trading day; complete weeks
-        only (a week still in progress would be indexed by its latest day and could be used at t);
+      - ``weekly_ret``: one row per Monday-start week (``compound_by_period(daily, "W")``), indexed by any
+        day of that week (its last trading day, say); the week counts at t once its Friday is <= t;
       - ``monthly_ret``: one row per consecutive month, indexed by period_end (last trading day);
       - ``idio_var``: output of :func:`idiosyncratic_variance` (monthly), aligned by calendar month;
       - ``market_excess_monthly``: Series of the month's market excess return, aligned by calendar month.
 
-    Durations (capped at ``cap`` = 12; zero and NaN returns break runs, see :func:`run_durations`):
+    Durations (capped at ``cap`` = 12; a zero return breaks a run, a missing one (no trade) is skipped, see
+    :func:`run_durations`):
       - MP/MN: monthly run ending with month t, counted across month boundaries;
-      - WP/WN: run ending with the last week whose last trading day is <= t and in month t (a week that
-        straddles the month end is not complete at t and is not used);
+      - WP/WN: run ending with the last week whose FRIDAY is <= t and in month t. The calendar, not the
+        data loaded, says whether a week is complete at t, so a month that ends on the Thursday before a
+        holiday gives the same durations in a one-month run as in a long backfill (that week counts at the
+        next month end instead);
       - DP/DN: run ending with the last trading day <= t in month t (days before it in the run may be in
         earlier months).
     A duration is NaN when month t has no day / week row in the panel (data not covering t).
@@ -124,7 +128,9 @@ def dmom_regressors(
     month_values = monthly_ret.to_numpy(dtype=np.float64)
     columns: dict[str, np.ndarray] = {}
     columns["MP"], columns["MN"] = run_lengths_at(month_values, np.arange(len(months)), cap=cap)
-    for prefix, panel in (("W", weekly_ret), ("D", daily_ret)):
+    weeks = pd.DatetimeIndex(period_keys(weekly_ret.index, "W"))
+    by_friday = weekly_ret.set_axis(weeks + pd.Timedelta(days=4), axis=0)
+    for prefix, panel in (("W", by_friday), ("D", daily_ret)):
         positive, negative = _runs_at_month_ends(panel.reindex(columns=stocks), months, cap)
         columns[f"{prefix}P"], columns[f"{prefix}N"] = positive, negative
     columns["IVL"] = _align_by_month(idio_var, months, "idio_var").reindex(columns=stocks).to_numpy(np.float64)
@@ -137,6 +143,24 @@ def dmom_regressors(
     for name in REGRESSOR_COLUMNS:
         out[name] = np.asarray(columns[name], dtype=np.float64)[t_idx, s_idx]
     return out.sort_values(["period_end", "entity_id"], ignore_index=True)
+
+
+def dmom_features(
+    daily_ret: pd.DataFrame,
+    daily_excess_ret: pd.DataFrame,
+    daily_market_excess: pd.Series,
+    monthly_ret: pd.DataFrame,
+    market_excess_monthly: pd.Series,
+    *,
+    cap: int = DEFAULT_CAP,
+) -> pd.DataFrame:
+    """The D-MOM regressors of every month end in ``monthly_ret`` from the daily panels: weekly returns
+    compounded from the daily ones, idiosyncratic variance (:func:`idiosyncratic_variance`), then
+    :func:`dmom_regressors`. A month's rows depend only on the ``cap`` months, weeks and days before its
+    end, so a window of months can be computed from a lookback of 13 months (monthly) and 4 months (daily)."""
+    weekly = compound_by_period(daily_ret, "W")
+    idio = idiosyncratic_variance(daily_excess_ret, daily_market_excess)
+    return dmom_regressors(daily_ret, weekly, monthly_ret, idio, market_excess_monthly, cap=cap)
 
 
 def fit_lpm(X: pd.DataFrame, y: pd.Series | np.ndarray) -> pd.DataFrame:
@@ -194,7 +218,8 @@ def dmom_forecasts(
       - MN != MP, WN != WP, DN != DP at s (the last month, week and day returns are non-zero);
       - the 12 monthly returns s-11..s are present (replication ``drop if missing(MND12)``).
     The forecast at t (for month t+1) uses the regressors at t of stocks whose 12 monthly returns t-11..t
-    are present and whose regressors are all finite (the replication drops other rows from its dataset).
+    are present, that have more than ``min_obs_per_stock`` monthly returns up to t, and whose regressors are
+    all finite: the replication removes such stocks from its dataset, so from both training and scoring.
     A month gets a fit only when the training set spans at least ``min_months`` distinct outcome months.
 
     Returns ``(forecasts, coefficients)``:
@@ -265,7 +290,7 @@ def dmom_forecasts(
         coef_parts.append(pd.DataFrame({"period_end": months[p], "term": terms, "coef": coef,
                                         "t_stat": t_stat, "n_obs": int(n_fit), "r2": r2}))
         idx = order[bounds[p]:bounds[p + 1]]
-        idx = idx[usable[idx]]
+        idx = idx[usable[idx] & eligible[t_pos[idx], s_pos[idx]]]
         part = rows.iloc[idx][["period_end", "entity_id", *REGRESSOR_COLUMNS]].copy()
         part.insert(2, "window", 0)
         part.insert(3, "value", X[idx] @ coef)

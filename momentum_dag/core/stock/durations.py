@@ -19,11 +19,14 @@ DEFAULT_CAP = 12
 def run_lengths_at(values: np.ndarray, rows: np.ndarray, *, cap: int = DEFAULT_CAP) -> tuple[np.ndarray, np.ndarray]:
     """Current positive and negative run lengths (capped) ending at the given row positions.
 
-    ``values`` is a (T x N) float array of returns in time order; ``rows`` are row positions to evaluate
-    (``-1`` = no row available: both runs are 0). Returns two (len(rows) x N) int arrays.
+    ``values`` is a (T x N) float array of returns in time order, NaN where the entity did not trade;
+    ``rows`` are row positions to evaluate (``-1`` = no row available: both runs are 0). Returns two
+    (len(rows) x N) int arrays.
 
-    Del Viva, Sala & Souza (2024), duration variables: run = sum_{j=1..cap} prod_{k<j} 1[sign r_{t-k}].
-    A zero return is neither positive nor negative, and NaN compares False, so both break a run.
+    Del Viva, Sala & Souza (2024), duration variables: run = sum_{j=1..cap} prod_{k<j} 1[sign r_{t-k}],
+    where t-k runs over the entity's OWN periods with a return (the replication lags over each stock's
+    trading days, so a suspension is skipped, not a break): a run ending at row r ends at the entity's
+    last return at or before r. A zero return is neither positive nor negative, so it breaks a run.
     Loops over at most ``cap`` lags (each step vectorized over all rows and entities), so only the rows
     asked for are touched: evaluating daily runs at month ends never scans the full daily panel.
     """
@@ -31,15 +34,21 @@ def run_lengths_at(values: np.ndarray, rows: np.ndarray, *, cap: int = DEFAULT_C
         raise ValueError(f"cap must be >= 1, got {cap}")
     rows = np.asarray(rows, dtype=np.int64)
     n_rows, n_cols = len(rows), values.shape[1]
-    pos_alive = np.broadcast_to((rows >= 0)[:, None], (n_rows, n_cols)).copy()
+    present = np.isfinite(values)
+    # Each column's returns packed to the top in time order, and how many there are up to each row.
+    packed = np.take_along_axis(values, np.argsort(~present, axis=0, kind="stable"), axis=0)
+    n_before = np.zeros((n_rows, n_cols), dtype=np.int64)
+    n_before[rows >= 0] = present.cumsum(axis=0)[rows[rows >= 0]]
+    columns = np.broadcast_to(np.arange(n_cols), (n_rows, n_cols))
+    pos_alive = n_before > 0
     neg_alive = pos_alive.copy()
     pos_run = np.zeros((n_rows, n_cols), dtype=np.int64)
     neg_run = np.zeros((n_rows, n_cols), dtype=np.int64)
     for lag in range(cap):
-        lagged_rows = rows - lag
-        ok = lagged_rows >= 0
+        at = n_before - 1 - lag
+        ok = at >= 0
         lagged = np.full((n_rows, n_cols), np.nan)
-        lagged[ok] = values[lagged_rows[ok]]
+        lagged[ok] = packed[at[ok], columns[ok]]
         with np.errstate(invalid="ignore"):
             pos_alive &= lagged > 0
             neg_alive &= lagged < 0
@@ -61,8 +70,9 @@ def run_durations(returns: pd.DataFrame, *, cap: int = DEFAULT_CAP) -> tuple[pd.
     so a monthly run continues across month (and year) boundaries.
 
     Choices: a zero return breaks both runs (replication: ND_j uses 1[RET < 0], 1[RET > 0]; zeros are
-    neither). A missing return (NaN) also breaks both runs (our choice): the replication drops missing daily rows
-    and lags over the stock's own trading days, so there a suspension is skipped, not a break.
+    neither). A missing return (NaN: the entity did not trade, e.g. a suspended day) is skipped, as in the
+    replication, which drops missing daily rows and lags over the stock's own trading days; at a missing
+    row the run is the one ending at the entity's last return.
     """
     require_wide_panel(returns, "returns")
     values = returns.to_numpy(dtype=np.float64)

@@ -211,3 +211,39 @@ def test_growth_and_degenerate_denominators():
     np.testing.assert_allclose(d.yoy_growth(cur, lag).iloc[0], [0.2, 1.5, np.nan])
     # BE <= 0 makes BLEV meaningless -> NaN
     assert np.isnan(d.blev(pd.DataFrame({"A": [-5.0]}), pd.DataFrame({"A": [10.0]})).iloc[0, 0])
+
+
+# ---------------------------------------------------------------- suspended days
+
+
+def test_volatility_and_beta_use_only_the_days_a_stock_traded():
+    """A suspended day has no return (NaN in the daily mart): DASTD, BETA and HSIGMA are computed on the
+    traded days with the weights renormalized over them, and the minimum-day rule counts traded days. S is
+    suspended for 17 of the last 22 days; the old rule (0% on suspended days) would count all 40."""
+    rng = np.random.default_rng(5)
+    dates = _days(40)
+    market = rng.normal(0.0, 0.01, 40)
+    traded = 0.0005 + 1.3 * market + rng.normal(0.0, 0.02, 40)
+    ret = pd.DataFrame({"S": traded, "T": traded}, index=dates)
+    ret.iloc[18:35, 0] = np.nan  # S suspended from day 18 to day 34 (most of the last month)
+    rf = pd.Series(0.0001, index=dates)
+    month_end = pd.DatetimeIndex([dates[-1]])
+    weights = d.exp_weights(40, 10)
+    keep = np.isfinite(ret["S"].to_numpy())
+    w = weights[keep] / weights[keep].sum()
+    y = ret["S"].to_numpy()[keep] - 0.0001
+    mean = w @ y
+    assert d.dastd(ret, rf, month_end, window=40, half_life=10).loc[dates[-1], "S"] == pytest.approx(
+        np.sqrt(w @ (y - mean) ** 2)
+    )
+    x = pd.Series(market, index=dates)
+    beta, hsigma = d.beta_hsigma(ret, rf, x, month_end, window=40, half_life=10)
+    # independent weighted least squares on the 23 traded days (statsmodels WLS)
+    import statsmodels.api as sm
+
+    fit = sm.WLS(y, sm.add_constant(market[keep]), weights=w).fit()
+    assert beta.loc[dates[-1], "S"] == pytest.approx(fit.params[1], rel=1e-9)
+    assert hsigma.loc[dates[-1], "S"] == pytest.approx(np.sqrt(w @ fit.resid**2), rel=1e-9)
+    # 23 traded days of 40: below a 60% coverage rule (24 days), so NaN; the stock that traded stays defined
+    strict = d.dastd(ret, rf, month_end, window=40, half_life=10, min_coverage=0.6)
+    assert np.isnan(strict.loc[dates[-1], "S"]) and np.isfinite(strict.loc[dates[-1], "T"])

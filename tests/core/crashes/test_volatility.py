@@ -79,8 +79,8 @@ def test_monthly_variant_look_ahead_and_rv():
     months = pd.date_range("1990-01-31", periods=150, freq="ME")
     monthly = pd.Series(_garch_path(150, 8) * 4.5, index=months)
     base = garch_variance_forecasts_monthly(monthly, min_obs=100, refit_every=5, min_blend_pairs=10)
-    # rv_var at row t = var of the 6 months ending t.
-    assert base["rv_var"].iloc[20] == pytest.approx(monthly.iloc[15:21].var(ddof=1))
+    # rv_var at row t = var of the 12 months ending t.
+    assert base["rv_var"].iloc[20] == pytest.approx(monthly.iloc[9:21].var(ddof=1))
     t = months[130]
     changed = monthly.copy()
     changed.loc[changed.index > t] = 0.4

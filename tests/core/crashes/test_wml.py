@@ -6,6 +6,7 @@ import pytest
 
 from momentum_dag.core.crashes.wml import (
     decile_daily_returns,
+    large_cap_mask,
     prior_return_12_2,
     wml_daily,
     wml_portfolios,
@@ -50,11 +51,32 @@ def test_deciles_and_value_weights_by_hand():
     assert at.loc["s02", "past_ret"] == pytest.approx(1.02**11 - 1)
 
 
-def test_missing_holding_return_drops_stock_and_renormalises():
+def test_missing_holding_return_earns_zero_on_its_weight():
     ret, mcap = _cross_section()
-    ret.loc[MONTHS[12], "s01"] = np.nan  # e.g. delisted with no delisting return
+    ret.loc[MONTHS[12], "s01"] = np.nan  # e.g. delisted before the month's first trade
     deciles, _, _ = wml_portfolios(ret, mcap)
-    assert deciles.loc[MONTHS[12], "d1"] == pytest.approx(0.06)  # only s00 remains in d1
+    # s01's weight 2/3 is not redistributed to s00: d1 = (1 * 0.06 + 2 * 0) / 3
+    assert deciles.loc[MONTHS[12], "d1"] == pytest.approx(0.02)
+
+
+def test_tradable_mask_keeps_untradable_stocks_out_of_the_deciles():
+    ret, mcap = _cross_section()
+    tradable = pd.DataFrame(True, index=MONTHS, columns=STOCKS)
+    tradable.loc[MONTHS[11], ["s00", "s19"]] = False  # e.g. ST and limit-up at formation
+    deciles, _, formation = wml_portfolios(ret, mcap, tradable=tradable)
+    at = formation[formation["period_end"] == MONTHS[11]].set_index("stock_id")
+    assert "s00" not in at.index and "s19" not in at.index
+    # 18 stocks left; breakpoints at positions 1.7 and 15.3 of their sorted signals: d1 = s01, s02 (caps 2,
+    # 3; returns 3%, 0) and d10 = s17, s18 (caps 18, 19; returns 0, 2%)
+    assert deciles.loc[MONTHS[12], "d1"] == pytest.approx(2 * 0.03 / 5)
+    assert deciles.loc[MONTHS[12], "d10"] == pytest.approx(19 * 0.02 / 37)
+
+
+def test_large_cap_mask_takes_the_largest_share_by_count():
+    mcap = pd.DataFrame([[5.0, 1.0, 3.0, np.nan, 4.0, 2.0, 0.0]], columns=list("abcdefg"))
+    # 5 stocks with a positive cap; 40% of 5 = 2 -> a and e
+    assert large_cap_mask(mcap, 0.4).iloc[0].tolist() == [True, False, False, False, True, False, False]
+    assert large_cap_mask(mcap, 0.3).iloc[0].sum() == 2  # ceil(1.5)
 
 
 def test_breakpoint_mask_sets_breakpoints_from_selected_stocks():
@@ -137,11 +159,39 @@ def test_daily_deciles_compound_to_monthly_deciles():
     days = pd.bdate_range("2019-01-01", "2020-06-30")
     stocks = [f"z{i}" for i in range(30)]
     daily = pd.DataFrame(rng.normal(0.0005, 0.02, (len(days), 30)), index=days, columns=stocks)
+    # delisting months: z3 delists on 2020-03-10 (its last returns count), z4 before April's first trade,
+    # z5 is suspended for all of May and trades again in June
+    daily.loc["2020-03-11":, "z3"] = np.nan
+    daily.loc["2020-04-01":, "z4"] = np.nan
+    daily.loc["2020-05", "z5"] = np.nan
     monthly = compound_by_period(daily, "M")
+    assert monthly.loc["2020-04", "z4"].isna().all() and monthly.loc["2020-05", "z5"].isna().all()
     mcap = pd.DataFrame(rng.uniform(1, 50, monthly.shape), index=monthly.index, columns=stocks)
     deciles, _, formation = wml_portfolios(monthly, mcap, n_deciles=5)
+    held = formation[formation["period_end"] >= "2020-02-01"]
+    assert {"z3", "z4", "z5"} <= set(held["stock_id"])  # in a decile when their return went missing
     daily_dec = decile_daily_returns(daily, formation)
     compounded = compound_by_period(daily_dec, "M")
     expected = deciles.dropna(how="all").rename_axis("date")
     assert len(expected) == 6  # first formation after 11 prior months: holding months 2020-01..06
     pd.testing.assert_frame_equal(compounded, expected, check_freq=False, rtol=1e-10)
+
+
+def test_nyse_like_setting_takes_breakpoints_from_the_largest_stocks():
+    import dataclasses
+
+    from momentum_dag.core.crashes.study import CrashParams, wml_tables
+    from momentum_dag.settings import Settings
+
+    ret, mcap = _cross_section()  # caps 1..20: the largest half is s10..s19
+    params = dataclasses.replace(
+        CrashParams(**Settings.from_env({}).group("crash")), breakpoints="nyse_like", large_cap_share=0.5
+    )
+    daily = ret.copy()  # one "day" per month is enough for the daily table
+    tables = wml_tables(ret, mcap, daily, params)
+    monthly = tables["monthly"].set_index("period_end")
+    # the same deciles as an explicit mask on s10..s19 (test_breakpoint_mask_sets_breakpoints_from_selected_stocks)
+    assert monthly.loc[MONTHS[12], "d1"] == pytest.approx((1 * 0.06 + 2 * 0.03) / 66)
+    assert monthly.loc[MONTHS[12], "d10"] == pytest.approx(-0.01)
+    all_stock = wml_tables(ret, mcap, daily, dataclasses.replace(params, breakpoints="all"))["monthly"]
+    assert all_stock.set_index("period_end").loc[MONTHS[12], "d1"] == pytest.approx(0.04)

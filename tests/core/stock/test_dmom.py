@@ -10,6 +10,7 @@ import statsmodels.api as sm
 from momentum_dag.core.panels import compound_by_period, period_ends
 from momentum_dag.core.stock.dmom import (
     LPM_TERMS,
+    dmom_features,
     dmom_forecasts,
     dmom_regressors,
     fit_lpm,
@@ -32,8 +33,9 @@ def test_run_durations_zero_nan_and_cap():
     b = [0.01] * 15
     ret = pd.DataFrame({"A": a, "B": b}, index=pd.bdate_range("2024-01-01", periods=15, name="date"))
     pos, neg = run_durations(ret)
-    # A: + + - - - 0 + NaN + + then five -: zero and NaN break both runs.
-    assert pos["A"].tolist() == [1, 2, 0, 0, 0, 0, 1, 0, 1, 2, 0, 0, 0, 0, 0]
+    # A: + + - - - 0 + NaN + + then five -: a zero breaks both runs, a NaN (no trade) is skipped, so the run
+    # of + around it continues (and at the NaN row itself it is the run ending at the last return).
+    assert pos["A"].tolist() == [1, 2, 0, 0, 0, 0, 1, 1, 2, 3, 0, 0, 0, 0, 0]
     assert neg["A"].tolist() == [0, 0, 1, 2, 3, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5]
     # B: 15 positive periods, run capped at 12.
     assert pos["B"].tolist() == list(range(1, 13)) + [12, 12, 12]
@@ -58,8 +60,9 @@ def _regressor_example():
     daily.loc["2024-02-01":"2024-02-29", "A"] = -0.01  # A: 21 down days in Feb -> capped at 12
     daily.loc["2023-12-27", "B"] = -0.01
     daily.loc["2023-12-28":"2023-12-29", "B"] = 0.01  # B: 2 up days ending Dec 29
-    daily.loc["2024-01-30", "B"] = NAN
-    daily.loc["2024-01-31", "B"] = -0.02  # B: 1 down day (Jan 30 missing breaks the run)
+    daily.loc["2024-01-29", "B"] = -0.01
+    daily.loc["2024-01-30", "B"] = NAN  # suspended: skipped, not a break
+    daily.loc["2024-01-31", "B"] = -0.02  # B: 2 down days (Jan 29 and 31) ending Jan 31
     weeks = period_ends(days, "W")  # ..., Jan 26, Feb 2 (Jan 29 - Feb 2), ..., Feb 23, Mar 1
     weekly = pd.DataFrame(0.0, index=weeks, columns=["A", "B"])
     weekly.loc["2024-01-05", "A"] = -0.01
@@ -89,9 +92,9 @@ def test_dmom_regressors_hand_computed():
             [m[1], "A", 0, 0, 0, 1, 0, 0, 2e-4, 0.02, -0.02],
             [m[1], "B", 1, 0, 2, 0, 2, 0, 6e-4, 0.02, 0.02],  # weeks Dec 22, 29 down; days Dec 28-29 up
             # Jan: A weeks Jan 12/19/26 up (Jan 5 down, Feb 2 not yet complete); days Jan 29-31 up;
-            # months Dec, Jan down. B: months Dec, Jan up; last day down after a missing day.
+            # months Dec, Jan down. B: months Dec, Jan up; last two traded days down around a missing day.
             [m[2], "A", 0, 3, 3, 2, 0, 0, 3e-4, -0.03, -0.03],
-            [m[2], "B", 2, 0, 0, 0, 0, 1, 7e-4, -0.03, 0.03],
+            [m[2], "B", 2, 0, 0, 0, 0, 2, 7e-4, -0.03, 0.03],
             # Feb: A months Dec-Feb down (run across the year end) = 3; weeks Feb 2, 9, 16, 23 down = 4
             # (Mar 1 week excluded); 21 down days capped at 12. B has no Feb return: no row.
             [m[3], "A", 0, 0, 0, 3, 4, 12, 4e-4, 0.04, -0.01],
@@ -108,6 +111,29 @@ def test_dmom_regressors_nan_when_daily_data_missing_for_month():
     nov = got[got["period_end"] == monthly.index[0]]
     assert nov[["DP", "DN", "WP", "WN"]].isna().all().all()
     assert nov["MP"].tolist() == [1.0, 0.0]
+
+
+def test_a_week_counts_once_its_friday_has_passed_whatever_data_follow():
+    """December 2020 ends on Thursday the 31st before the New Year holiday: the week of Dec 28 has no
+    Friday by then, so it does not count at the month end - in a one-month run (data end Dec 31) and in a
+    backfill (data continue) alike. Before the calendar rule, the two runs disagreed."""
+    days = pd.bdate_range("2020-10-01", "2021-01-29").drop(pd.Timestamp("2021-01-01"))
+    daily = pd.DataFrame({"A": 0.01, "B": -0.01}, index=days)
+    daily.loc["2020-12-28":, "A"] = -0.01  # A turns down in the week of Dec 28
+    market = pd.Series(0.001, index=days) + pd.Series(np.arange(len(days)) % 3 * 1e-3, index=days)
+
+    def features(data):
+        monthly = compound_by_period(data, "M")
+        market_m = compound_by_period(market.loc[data.index].to_frame("m"), "M")["m"]
+        rows = dmom_features(data, data, market.loc[data.index], monthly, market_m)
+        return rows[rows["period_end"] == pd.Timestamp("2020-12-31")].reset_index(drop=True)
+
+    one_month, backfill = features(daily.loc[:"2020-12-31"]), features(daily)
+    pd.testing.assert_frame_equal(one_month, backfill)
+    a = one_month.set_index("entity_id").loc["A"]
+    # weeks of Oct 5 .. Dec 21 were up (12 capped); the Dec 28 week (down) is not complete at Dec 31
+    assert (a["WP"], a["WN"]) == (12.0, 0.0)
+    assert (a["DP"], a["DN"]) == (0.0, 4.0)  # the days do count: Dec 28-31 down
 
 
 def _random_market(n_stocks=20, start="2022-01-03", end="2023-12-29", seed=0):
@@ -348,9 +374,11 @@ def test_min_obs_filter_counts_only_up_to_t(late_listing):
     # 12 usable pairs s = 21..32). At 34 C qualifies (25 returns): 4 * 23 + 13 (s = 21..33) = 105.
     assert n_obs.loc[m[33]] == 88
     assert n_obs.loc[m[34]] == 105
-    # C is still forecast at 33 (filters restrict estimation only), once it has 12 months (s >= 21).
-    assert ((f.period_end == m[33]) & (f.entity_id == "C")).any()
-    assert not ((f.period_end == m[20]) & (f.entity_id == "C")).any()
+    # The same filter applies to the stocks scored: C (24 returns up to 33) is first forecast at 34, the
+    # full-history stocks from 24 on.
+    forecast = f.groupby("entity_id")["period_end"].min()
+    assert forecast["C"] == m[34] and forecast["A"] == m[24]
+    assert not ((f.period_end == m[33]) & (f.entity_id == "C")).any()
     X, y = _expected_training(regs, ret, 34, min_obs=24)
     ref = sm.OLS(y, sm.add_constant(X)).fit()
     got = c[c.period_end == m[34]]
@@ -406,3 +434,24 @@ def test_dmom_forecasts_bad_input(lpm_data):
         dmom_forecasts(pd.concat([regs, regs.iloc[:1]]), ret)
     with pytest.raises(ValueError, match="cannot exceed window"):
         dmom_forecasts(regs, ret, scheme="rolling", window=12, min_months=60)
+
+
+# ---------------------------------------------------------------- suspended days
+
+
+def test_a_stock_suspended_most_of_a_month_gets_no_ivl_and_no_forecast_inputs():
+    """A suspended day has no return: IVL is the CAPM residual variance over the days the stock traded and
+    needs 10 of them. S trades 3 days of December 2019 (old rule: 22 "returns", 19 of them 0%); H trades 12."""
+    rng = np.random.default_rng(8)
+    days = pd.bdate_range("2019-12-02", "2019-12-31", name="date")
+    market = pd.Series(rng.normal(0.0, 0.01, len(days)), index=days)
+    base = 0.9 * market.to_numpy() + rng.normal(0.0, 0.02, len(days))
+    ret = pd.DataFrame({"S": base, "H": base}, index=days)
+    ret.iloc[3:, 0] = NAN  # S suspended from the 4th trading day
+    ret.iloc[12:, 1] = NAN  # H suspended for the last 10 days
+    iv = idiosyncratic_variance(ret, market)
+    assert np.isnan(iv.iloc[-1]["S"])
+    fit = sm.OLS(ret["H"].iloc[:12].to_numpy(), sm.add_constant(market.iloc[:12].to_numpy())).fit()
+    assert iv.iloc[-1]["H"] == pytest.approx(np.mean(fit.resid**2), rel=1e-9)
+    old_rule = idiosyncratic_variance(ret.fillna(0.0), market)
+    assert np.isfinite(old_rule.iloc[-1]["S"])  # what the 0%-on-suspended-days rule produced

@@ -125,8 +125,8 @@ def test_wml_is_top_minus_bottom_decile(pipe):
 
 
 def test_decile_return_recomputed_from_formation_weights(pipe):
-    # d10 of holding month June 2018 = sum(w_i r_i) / sum(w_i) over the stocks formed into decile 10 at
-    # the May 2018 month end whose June return exists (weights renormalised over held stocks).
+    # d10 of holding month June 2018 = sum(w_i r_i) / sum(w_i) over EVERY stock formed into decile 10 at the
+    # May 2018 month end, a stock without a June return counting 0 (buy and hold, weight not redistributed).
     expected = pipe.warehouse.query(
         """
         with f as (select * from models.wml_formation
@@ -134,7 +134,8 @@ def test_decile_return_recomputed_from_formation_weights(pipe):
                                        where period_end < '2018-06-01') and decile in (1, 10)),
              r as (select stock_id, ret from marts.stock_returns_monthly
                    where month_end >= '2018-06-01' and month_end < '2018-07-01')
-        select decile, sum(weight * ret) / sum(weight) as ret from f join r using (stock_id) group by decile
+        select decile, sum(weight * coalesce(ret, 0)) / sum(weight) as ret
+        from f left join r using (stock_id) group by decile
         """
     ).set_index("decile")["ret"]
     row = pipe.warehouse.query(
@@ -143,6 +144,23 @@ def test_decile_return_recomputed_from_formation_weights(pipe):
     ).iloc[0]
     assert row["d10"] == pytest.approx(expected[10], rel=1e-10)
     assert row["d1"] == pytest.approx(expected[1], rel=1e-10)
+
+
+def test_deciles_hold_only_stocks_tradable_at_formation(pipe):
+    """The evaluation's filters (MOMENTUM_FILTER_*): no suspended, ST, limit-up or newly listed stock is
+    formed into a decile; recomputed from the daily mart's flags on the formation day."""
+    untradable = pipe.warehouse.query(
+        """select count(*) as n from models.wml_formation f join marts.stock_returns_daily d
+           on d.stock_id = f.stock_id and d.trade_date = f.period_end
+           where d.is_suspended or d.is_st or d.is_limit_up or d.listed_days < 60"""
+    )["n"][0]
+    assert untradable == 0
+    excluded = pipe.warehouse.query(
+        """select count(*) as n from marts.stock_returns_daily d
+           where d.trade_date in (select distinct period_end from models.wml_formation)
+           and (d.is_suspended or d.is_st or d.is_limit_up)"""
+    )["n"][0]
+    assert excluded > 0  # the filters had stocks to remove
 
 
 def test_formation_weights_and_breakpoints(pipe):
@@ -156,6 +174,8 @@ def test_formation_weights_and_breakpoints(pipe):
 
 
 def test_daily_buy_and_hold_compounds_to_monthly(pipe):
+    """One rule for both: the daily returns of each decile compound to its monthly return in every month,
+    delisting months included (a delisted stock's last return counts, its weight is not redistributed)."""
     daily = pipe.table("models.wml_daily", "trade_date").set_index("trade_date")
     daily.index = pd.to_datetime(daily.index)
     compounded = (1 + daily[["d1", "d10"]]).groupby(daily.index.to_period("M")).prod() - 1
@@ -163,17 +183,12 @@ def test_daily_buy_and_hold_compounds_to_monthly(pipe):
     monthly.index = pd.to_datetime(monthly.index).to_period("M")
     joined = compounded.join(monthly[["d1", "d10"]], rsuffix="_m").dropna()
     assert len(joined) == 60
-    # Exact only where every formed d1/d10 stock has a holding-month return: a stock delisted at the
-    # formation month end is dropped from the monthly decile (weights renormalised) but held at 0% in the
-    # daily buy-and-hold (core.crashes_wml docstrings), so those months differ by design.
-    dropped = pipe.warehouse.query(
-        """select distinct f.period_end from models.wml_formation f where f.decile in (1, 10)
+    without_return = pipe.warehouse.query(
+        """select count(*) as n from models.wml_formation f where f.decile in (1, 10)
            and not exists (select 1 from marts.stock_returns_monthly m where m.stock_id = f.stock_id
                            and m.month_end > f.period_end and m.month_end < f.period_end + interval 40 day)"""
-    )
-    holding = set(pd.to_datetime(dropped["period_end"]).dt.to_period("M") + 1)
-    assert 0 < len(holding) <= 3
-    joined = joined.loc[~joined.index.isin(holding)]
+    )["n"][0]
+    assert without_return > 0  # delisted right after formation: held at 0% in both
     assert joined["d10"].to_numpy() == pytest.approx(joined["d10_m"].to_numpy(), rel=1e-9, abs=1e-12)
     assert joined["d1"].to_numpy() == pytest.approx(joined["d1_m"].to_numpy(), rel=1e-9, abs=1e-12)
 
@@ -222,7 +237,10 @@ def test_rerunning_a_partition_leaves_rows_identical(pipe):
     for table in PARTITIONED_TABLES:
         pd.testing.assert_frame_equal(before[table], pipe.table(table, _order(table)), obj=table)
     meta = _materializations(result, "models/wml")[0].metadata
-    assert meta["rows_written"].value == meta["rows_replaced"].value == 1  # one holding month replaced
+    assert meta["rows"].value == 1  # the partition's own row: one holding month
+    monthly = before["models.wml_monthly"]
+    june = monthly.loc[pd.to_datetime(monthly["period_end"]).dt.strftime("%Y-%m") == "2019-06", "wml"]
+    assert meta["wml"].value == pytest.approx(float(june.iloc[0]), rel=1e-12)  # that month's own figure
 
 
 # ---- unpartitioned: strategies and regressions -------------------------------------------------------------
@@ -317,7 +335,7 @@ def test_raw_factor_returns_window(pipe):
     may = raw.loc[pd.to_datetime(raw["dates"]).dt.strftime("%Y-%m") == "2016-05"].iloc[0]
     mom = rows.set_index("factor").loc["Mom", "ret"]
     assert mom == pytest.approx(float(may["Mom"]))  # the sample is already in decimals
-    assert _materializations(result, "raw/factor_returns_monthly")[0].metadata["rows_written"].value == len(
+    assert _materializations(result, "raw/factor_returns_monthly")[0].metadata["rows"].value == len(
         rows
     )
     first = pipe.run(["raw/factor_returns_monthly"], partition="2014-01-01")  # owns all earlier months
@@ -325,9 +343,9 @@ def test_raw_factor_returns_window(pipe):
         "select min(month_end) as lo, max(month_end) as hi from raw.factor_returns_monthly"
     )
     assert f"{months['lo'][0]:%Y-%m}" == "1949-01" and f"{months['hi'][0]:%Y-%m}" == "2016-05"
-    assert _materializations(first, "raw/factor_returns_monthly")[0].metadata["rows_written"].value > 10_000
+    assert _materializations(first, "raw/factor_returns_monthly")[0].metadata["rows"].value > 10_000
     later = pipe.run(["raw/factor_returns_monthly"], partition="2019-03-01")  # the sample ends 2017-03
-    assert _materializations(later, "raw/factor_returns_monthly")[0].metadata["rows_written"].value == 0
+    assert _materializations(later, "raw/factor_returns_monthly")[0].metadata["rows"].value == 0
 
 
 # ---- report pages ------------------------------------------------------------------------------------------
@@ -354,7 +372,7 @@ def test_report_pages(pipe):
         assert (pipe.reports_dir / "momentum_crashes" / png).stat().st_size > 1000
     kf = (pipe.reports_dir / "momentum_crashes_kenfrench.html").read_text()
     assert "linearmodels.datasets.french" in kf
-    assert "GJR-GARCH runs on MONTHLY returns" in kf and "market variance" in kf
+    assert "MONTHLY fallback (no daily files)" in kf and "12 monthly returns to t-1" in kf
 
 
 # ---- the planted loser-beta effect on the default-size market ----------------------------------------------
@@ -396,20 +414,64 @@ MOM_CSV = """Missing data are indicated by -99.99.
 
 
 def test_kenfrench_files_source(tmp_path, monkeypatch):
-    from momentum_dag.assets.crashes.kenfrench import kenfrench_factors
-    from momentum_dag.settings import Settings
+    from momentum_dag.sources.kenfrench import kenfrench_crash_inputs
 
     (tmp_path / "F-F_Research_Data_Factors.CSV").write_text(FACTORS_CSV)
-    monkeypatch.setenv("MOMENTUM_KENFRENCH_DIR", str(tmp_path))
     with pytest.raises(ValueError, match="F-F_Momentum_Factor.CSV"):
-        kenfrench_factors(Settings.from_env())  # the momentum file is required for WML
+        kenfrench_crash_inputs(tmp_path)  # the momentum file is required for WML
     (tmp_path / "F-F_Momentum_Factor.CSV").write_text(MOM_CSV)
-    frame, label = kenfrench_factors(Settings.from_env())
-    assert str(tmp_path) in label
+    inputs = kenfrench_crash_inputs(tmp_path)
+    assert str(tmp_path) in inputs.label and inputs.daily is None
     # percent -> decimals: -5.77% and 1.97%; French's -99.99 missing code -> NaN
-    assert frame.loc["2016-01-31", "Mkt-RF"] == pytest.approx(-0.0577)
-    assert frame.loc["2016-01-31", "Mom"] == pytest.approx(0.0197)
-    assert np.isnan(frame.loc["2016-02-29", "Mom"])
+    assert inputs.monthly.loc["2016-01-31", "market_excess"] == pytest.approx(-0.0577)
+    assert inputs.monthly.loc["2016-01-31", "wml"] == pytest.approx(0.0197)
+    assert np.isnan(inputs.monthly.loc["2016-02-29", "wml"])
+
+
+def _french_daily_file(header: str, columns: list[str], frame: pd.DataFrame, title: str = "") -> str:
+    """``frame`` (decimals, index trade_date) as one of French's daily CSV files (percent, YYYYMMDD)."""
+    lines = [header, "", *([f"  {title}"] if title else []), "," + ",".join(columns)]
+    for day, row in zip(frame.index, frame.to_numpy(), strict=True):
+        lines.append(f"{day:%Y%m%d}," + ",".join(f"{100 * v:8.4f}" for v in row))
+    return "\n".join([*lines, "", "Copyright 2024 Kenneth R. French", ""])
+
+
+def test_kenfrench_page_uses_the_daily_method_with_daily_files(tmp_path, monkeypatch):
+    """French's daily factor and decile files in MOMENTUM_KENFRENCH_DIR: the asset runs the daily method
+    (126-day market variance from the daily file) and the page says so."""
+    rng = np.random.default_rng(4)
+    days = pd.bdate_range("2001-01-01", "2004-12-31")
+    market = pd.DataFrame({"Mkt-RF": rng.normal(0.0003, 0.01, len(days)), "RF": 0.0001}, index=days)
+    legs = pd.DataFrame(
+        {"Lo PRIOR": rng.normal(0.0, 0.015, len(days)), "Hi PRIOR": rng.normal(0.0005, 0.012, len(days))}, index=days
+    )
+    (tmp_path / "F-F_Research_Data_Factors_daily.CSV").write_text(
+        _french_daily_file("This file was created by CMPT_ME_BEME_RETS_DAILY.", ["Mkt-RF", "RF"], market)
+    )
+    (tmp_path / "10_Portfolios_Prior_12_2_Daily.CSV").write_text(
+        _french_daily_file(
+            "It contains value- and equal-weighted returns for 10 prior return portfolios.",
+            ["Lo PRIOR", "Hi PRIOR"],
+            legs,
+            title="Average Value Weighted Returns -- Daily",
+        )
+    )
+    monkeypatch.setenv("MOMENTUM_KENFRENCH_DIR", str(tmp_path))
+    monkeypatch.setenv("MOMENTUM_DUCKDB_PATH", str(tmp_path / "kf.duckdb"))
+    monkeypatch.setenv("MOMENTUM_REPORTS_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("MOMENTUM_CRASH_BLEND_MIN_PAIRS", "6")
+    monkeypatch.setenv("MOMENTUM_CRASH_OOS_MIN_MONTHS", "6")
+    pipeline = Pipeline(Warehouse(database=str(tmp_path / "kf.duckdb")))
+    pipeline.run(["models/kenfrench_crashes", "reports/momentum_crashes_kenfrench"])
+    state = pipeline.table("models.kenfrench_market_state", "period_end").set_index("period_end")
+    total = (market["Mkt-RF"] + market["RF"]).round(6)  # the file holds 4 decimals of a percent
+    expected = total.loc[:"2003-05-31"].iloc[-126:].var(ddof=1)
+    assert state.loc["2003-06-30", "market_var"] == pytest.approx(expected, rel=1e-9)
+    june = (1 + legs.round(6)).loc["2003-06"].prod()
+    wml_june = june["Hi PRIOR"] - june["Lo PRIOR"]
+    assert state.loc["2003-06-30", "wml"] == pytest.approx(wml_june, rel=1e-9)
+    page = (tmp_path / "reports" / "momentum_crashes_kenfrench.html").read_text()
+    assert "DAILY method" in page and "Hi PRIOR - Lo PRIOR" in page and "MONTHLY fallback" not in page
 
 
 def test_gap_in_daily_wml_is_an_error(tmp_path):

@@ -1,4 +1,6 @@
-"""Factor, evaluation and report assets generated from the registry, materialized through Dagster."""
+"""Factor, evaluation and report assets generated from the registry, materialized through Dagster.
+
+(Range independence and look-ahead through the whole graph: tests/integration/test_monthly_operation.py.)"""
 
 import pandas as pd
 import pytest
@@ -38,24 +40,6 @@ def test_assets_come_from_the_registry():
     assert "models/dmom_lpm" in keys and "reports/index" in keys
 
 
-def test_values_at_t_do_not_change_when_later_months_arrive(run):
-    """Materialize through 2015-06, then through 2015-12 in a separate run: rows up to 2015-06 agree."""
-    first = {name: _rows(run("2014-01", "2015-06"), f"factors.{name}") for name in SELECTED}
-    second = run("2015-07", "2015-12")
-    for name, before in first.items():
-        after = _rows(second, f"factors.{name}")
-        after = after[pd.to_datetime(after["period_end"]) < pd.Timestamp("2015-07-01")].reset_index(drop=True)
-        pd.testing.assert_frame_equal(before, after, obj=name)
-
-
-def test_one_range_run_equals_month_by_month_runs(run):
-    """A single-run backfill computes each month exactly as separate monthly runs do."""
-    whole = _rows(run("2014-01", "2015-12"), "factors.momentum")
-    for month in ("2015-10", "2015-11", "2015-12"):
-        warehouse = run(month, month, only=("factors/momentum",))
-    pd.testing.assert_frame_equal(whole, _rows(warehouse, "factors.momentum"))
-
-
 def test_evaluation_uses_next_period_returns_and_reports_render(run):
     warehouse = run("2014-01", "2015-12", reports=True,
                     only=(*ONLY, "reports/mom_12_2", "reports/momentum", "reports/momentum_cross_industry_lasso",
@@ -78,3 +62,51 @@ def test_evaluation_uses_next_period_returns_and_reports_render(run):
     assert set(summary.loc[summary["factor"] == "mom_12_2", "weighting"]) == {"equal", "cap"}
     page = Settings.from_env().reports_path / "mom_12_2.html"
     assert page.exists() and "mom_12_2" in page.read_text()
+
+
+def test_a_failure_between_the_panel_and_its_side_table_leaves_both_unchanged(tmp_path, monkeypatch):
+    """The factor panel and its side table (as D-MOM's models.dmom_lpm) are ONE write: a failure injected
+    after the panel's window is replaced but before the side table's leaves both as they were."""
+    from dagster import materialize
+
+    import momentum_dag.warehouse as warehouse_module
+    from momentum_dag.assets.factors.panel import build_factor_asset
+    from momentum_dag.partitions import Partitions
+    from momentum_dag.registry import FactorOutput, FactorSpec
+
+    version = {"value": 1.0}
+
+    def compute(panels, window, settings):
+        months = pd.to_datetime(["2015-03-31"])
+        rows = pd.DataFrame({"period_end": months, "entity_id": "s1", "window": 0, "value": version["value"]})
+        side = pd.DataFrame({"period_end": months, "term": "const", "coef": version["value"]})
+        return FactorOutput(rows, {"models.toy_lpm": side})
+
+    spec = FactorSpec("toy", "stock", "M", (0,), compute, (), "a test factor", "a test factor", ("models.toy_lpm",))
+    settings = Settings.from_env()
+    asset = build_factor_asset(spec, Partitions.starting(settings.history_start_date).monthly)
+    warehouse = Warehouse(database=str(tmp_path / "toy.duckdb"))
+    with warehouse.get_connection() as conn:  # the universe the asset's coverage figure reads
+        conn.execute("create schema marts")
+        conn.execute("create table marts.stock_returns_monthly as select date '2015-03-31' as month_end, "
+                     "'s1' as stock_id, 0.01 as ret")
+    resources = {"warehouse": warehouse, "settings": settings}
+    assert materialize([asset], partition_key="2015-03-01", resources=resources).success
+
+    version["value"] = 2.0
+    check = warehouse_module._check_inside_window
+
+    def fail_on_side_table(frame, table, *args):
+        if table == "models.toy_lpm":
+            raise RuntimeError("injected failure between the panel and its side table")
+        return check(frame, table, *args)
+
+    monkeypatch.setattr(warehouse_module, "_check_inside_window", fail_on_side_table)
+    result = materialize([asset], partition_key="2015-03-01", resources=resources, raise_on_error=False)
+    assert not result.success
+    assert warehouse.query("select value from factors.toy")["value"].tolist() == [1.0]
+    assert warehouse.query("select coef from models.toy_lpm")["coef"].tolist() == [1.0]
+    monkeypatch.setattr(warehouse_module, "_check_inside_window", check)
+    assert materialize([asset], partition_key="2015-03-01", resources=resources).success
+    assert warehouse.query("select value from factors.toy")["value"].tolist() == [2.0]
+    assert warehouse.query("select coef from models.toy_lpm")["coef"].tolist() == [2.0]

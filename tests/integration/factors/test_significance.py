@@ -38,9 +38,10 @@ def _market(effects: str, tmp_path_factory) -> tuple[Warehouse, Settings]:
     """Raw, SQL, Barra and factor-momentum layers of a market over the default history, through Dagster."""
     path = tmp_path_factory.mktemp(f"effects_{effects}") / "w.duckdb"
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in {**MARKET, "MOMENTUM_SIM_EFFECTS": effects}.items():
+        for name, value in {**MARKET, "MOMENTUM_SIM_PROFILE": effects}.items():
             patch.setenv(name, value)
-        only = ("raw", "staging", "marts", "barra", "models/factor_returns", "models/factor_momentum")
+        only = ("raw", "staging", "marts", "barra", "models/dmom_features", "models/factor_returns",
+                "models/factor_momentum")
         backfill(None, None, weekly=False, reports=False, only=only,
                  defs=build_definitions(str(path)), instance=DagsterInstance.ephemeral())
         return Warehouse(database=str(path)), Settings.from_env()
@@ -63,7 +64,7 @@ def _rank_ic_t(market: tuple[Warehouse, Settings], names: list[str]) -> dict[str
 
 @pytest.fixture(scope="module")
 def on_market(tmp_path_factory) -> tuple[Warehouse, Settings]:
-    return _market("1", tmp_path_factory)
+    return _market("strong", tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +74,7 @@ def effects_on(on_market) -> dict[str, pd.Series]:
 
 @pytest.fixture(scope="module")
 def off_market(tmp_path_factory) -> tuple[Warehouse, Settings]:
-    return _market("0", tmp_path_factory)
+    return _market("null", tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
