@@ -97,9 +97,12 @@ def backfill(
     keys (``models/dmom*``). The terminal shows one line per finished step; Dagster's event stream goes
     to ``log_file`` (and to the terminal too with ``verbose``).
     """
+    from momentum_dag.bookkeeping import PLANNED_EVENTS_AS_RANGES
     from momentum_dag.jobs import RANGE_END, RANGE_START, backfill_steps
     from momentum_dag.partitions import Partitions
     from momentum_dag.runs import process_tags
+
+    os.environ.setdefault(PLANNED_EVENTS_AS_RANGES, "1")  # one planned event per asset and run
 
     if defs is None:
         from momentum_dag.definitions import build_definitions

@@ -1,6 +1,7 @@
 {#- Roll-up of a daily industry series to a calendar grain ('week' or 'month'), keyed by the period's last
-    trading day (<grain>_end): returns compounded, turnover and amount summed, amplitude averaged, float cap
-    and constituents as of the last day. The window bounds are the calling model's. -#}
+    trading day (<grain>_end): returns compounded, turnover and amount summed, amplitude averaged (in date
+    order, so the bits do not depend on how the rows were loaded), float cap and constituents as of the last
+    day. The window bounds are the calling model's. -#}
 {% macro industry_period_rollup(daily_table, grain) %}
 with daily as (
 
@@ -26,11 +27,11 @@ final as (
     select
         period_ends.{{ grain }}_end,
         daily.industry_code,
-        exp(sum(ln(1 + daily.ret_ew))) - 1 as ret_ew,
-        exp(sum(ln(1 + daily.ret_cw))) - 1 as ret_cw,
-        sum(daily.turnover) as turnover,
-        sum(daily.amount) as amount,
-        avg(daily.amplitude) as amplitude,
+        exp(sum(ln(1 + daily.ret_ew) order by daily.trade_date)) - 1 as ret_ew,
+        exp(sum(ln(1 + daily.ret_cw) order by daily.trade_date)) - 1 as ret_cw,
+        sum(daily.turnover order by daily.trade_date) as turnover,
+        sum(daily.amount order by daily.trade_date) as amount,
+        avg(daily.amplitude order by daily.trade_date) as amplitude,
         arg_max(daily.float_mcap, daily.trade_date) as float_mcap,
         arg_max(daily.n_constituents, daily.trade_date) as n_constituents,
         count(*) as n_days

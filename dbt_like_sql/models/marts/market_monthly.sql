@@ -28,9 +28,9 @@ monthly as (
     select
         month_start,
         max(trade_date) as month_end,
-        exp(sum(ln(1 + market_ret))) - 1 as market_ret,
-        exp(sum(ln(1 + rf))) - 1 as rf,
-        exp(sum(ln(1 + market_ret))) - exp(sum(ln(1 + rf))) as market_excess,
+        exp(sum(ln(1 + market_ret) order by trade_date)) - 1 as market_ret,
+        exp(sum(ln(1 + rf) order by trade_date)) - 1 as rf,
+        exp(sum(ln(1 + market_ret) order by trade_date)) - exp(sum(ln(1 + rf) order by trade_date)) as market_excess,
         count(*) as n_days
     from daily
     group by month_start

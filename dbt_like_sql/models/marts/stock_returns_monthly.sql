@@ -40,11 +40,12 @@ compounded as (
     select
         stock_id,
         month_start,
-        exp(coalesce(sum(log_ret), 0)) - 1 as ret,
-        coalesce(sum(log_ret), 0) as log_ret,
-        exp(coalesce(sum(ln(1 + excess_ret)), 0)) - 1 as excess_ret,
+        -- sums in date order: the bits do not depend on how the rows were loaded
+        exp(coalesce(sum(log_ret order by trade_date), 0)) - 1 as ret,
+        coalesce(sum(log_ret order by trade_date), 0) as log_ret,
+        exp(coalesce(sum(ln(1 + excess_ret) order by trade_date), 0)) - 1 as excess_ret,
         count(*) filter (where not is_suspended) as n_days,
-        sum(turnover) as turnover
+        sum(turnover order by trade_date) as turnover
     from daily
     group by stock_id, month_start
 

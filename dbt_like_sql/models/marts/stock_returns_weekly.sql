@@ -29,7 +29,7 @@ final as (
     select
         week_ends.week_end,
         daily.stock_id,
-        exp(coalesce(sum(daily.log_ret), 0)) - 1 as ret,
+        exp(coalesce(sum(daily.log_ret order by daily.trade_date), 0)) - 1 as ret,
         count(*) filter (where not daily.is_suspended) as n_days
     from daily
     join calendar using (trade_date)

@@ -39,22 +39,24 @@ PERSISTENT_START = {"alpha": 0.05, "gamma": 0.05, "beta": 0.88}
 
 
 def fit_gjr_garch(y_percent: np.ndarray) -> pd.Series:
-    """Maximum-likelihood GJR-GARCH(1,1) parameters of ``y_percent`` (returns in percent): the best of the
-    fits from arch's starting values and from a fixed persistent start, so the estimate is a function of
-    the data alone (the same whatever was fitted before) and not stuck in the corner optimum."""
+    """Maximum-likelihood GJR-GARCH(1,1) parameters of ``y_percent`` (returns in percent): the converged
+    fit of highest likelihood among the fits from arch's own starting values and from a fixed persistent
+    start (from arch's start alone the optimizer can stop in the corner optimum, beta = 0, e.g. on Ken
+    French's monthly Mom). The estimate is a function of the data alone: the same whatever was fitted
+    before."""
     model = _gjr_garch(y_percent)
     variance = float(np.var(y_percent))
     a, g, b = PERSISTENT_START["alpha"], PERSISTENT_START["gamma"], PERSISTENT_START["beta"]
     persistent = np.array([float(np.mean(y_percent)), variance * (1 - a - g / 2 - b), a, g, b])
-    best = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # arch warns on convergence codes; checked below
-        for start in (None, persistent):
-            result = model.fit(disp="off", show_warning=False, starting_values=start)
-            converged = result.convergence_flag == 0
-            if best is None or (converged, result.loglikelihood) > best[0]:
-                best = ((converged, result.loglikelihood), result.params)
-    return best[1]
+        default = model.fit(disp="off", show_warning=False)
+        other = model.fit(disp="off", show_warning=False, starting_values=persistent)
+    if other.convergence_flag == 0 and (
+        default.convergence_flag != 0 or other.loglikelihood > default.loglikelihood
+    ):
+        return other.params
+    return default.params
 
 
 def expanding_garch_forecasts(

@@ -105,7 +105,8 @@ def ic_summary(ic: pd.Series, periods_per_year: int) -> dict[str, float]:
     """Summary of an IC (or Rank IC) series over the non-missing periods.
 
     Conventions (alphalens ``plotting.plot_information_table``; qlib
-    ``SigAnaRecord``): std with ddof=1 (pandas and alphalens); ``icir`` = mean/std, NOT annualized;
+    ``SigAnaRecord``): std with ddof=1 (pandas and alphalens; exactly 0 when every IC is the same, so the
+    ICIR is then NaN); ``icir`` = mean/std, NOT annualized;
     ``icir_annualized`` = icir * sqrt(periods_per_year); ``t_stat`` = mean/std * sqrt(n), the one-sample
     t statistic of ``scipy.stats.ttest_1samp`` used by alphalens; ``ic_positive_share`` = share of
     periods with IC > 0.
@@ -118,6 +119,8 @@ def ic_summary(ic: pd.Series, periods_per_year: int) -> dict[str, float]:
     n = int(values.size)
     mean = float(values.mean()) if n else np.nan
     std = float(values.std(ddof=1)) if n > 1 else np.nan
+    if n > 1 and values.nunique() == 1:
+        std = 0.0  # identical ICs: no dispersion (pandas gives ~1e-17 from rounding, and an ICIR of ~1e15)
     icir = mean / std if std > 0 else np.nan
     return {
         "ic_mean": mean,

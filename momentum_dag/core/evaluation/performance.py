@@ -52,12 +52,13 @@ def annualized_volatility(returns: pd.Series, periods_per_year: int) -> float:
 
 
 def sharpe_ratio(returns: pd.Series, periods_per_year: int) -> float:
-    """Annualized Sharpe ratio ``mean(r) / std(r, ddof=1) * sqrt(periods_per_year)`` (qlib IR; no risk-free)."""
+    """Annualized Sharpe ratio ``mean(r) / std(r, ddof=1) * sqrt(periods_per_year)`` (qlib IR; no risk-free);
+    NaN for a constant series (pandas' std of identical values can be ~1e-17, which gave Sharpe ratios of ~1e16)."""
     check_periods_per_year(periods_per_year)
     values = _clean(returns)
     if values.size < 2:
         return float("nan")
-    std = float(values.std(ddof=1))
+    std = 0.0 if values.nunique() == 1 else float(values.std(ddof=1))  # constant: no risk, not a ~1e-17 one
     return float(values.mean() / std * np.sqrt(periods_per_year)) if std > 0 else float("nan")
 
 

@@ -16,6 +16,7 @@ from momentum_dag.core.industry.common import (
     check_positive_int,
     lagged_ratio,
     period_positions,
+    rolling_mean,
     rolling_mean_over_std,
     trailing_block,
     wide,
@@ -48,8 +49,7 @@ def momentum_zscore(ret: pd.DataFrame, period_ends: pd.DatetimeIndex, *, window:
     require_wide_panel(ret, "ret")
     check_positive_int("window", window)
     pos = period_positions(ret.index, period_ends)
-    z = pd.DataFrame(zscore_cs(ret), index=ret.index, columns=ret.columns)
-    return wide(z.rolling(window, min_periods=window).mean().to_numpy()[pos], period_ends, ret.columns)
+    return wide(rolling_mean(zscore_cs(ret), window)[pos], period_ends, ret.columns)
 
 
 def standardized_rank(ret: pd.DataFrame) -> pd.DataFrame:
@@ -73,8 +73,7 @@ def momentum_rank_zscore(ret: pd.DataFrame, period_ends: pd.DatetimeIndex, *, wi
     require_wide_panel(ret, "ret")
     check_positive_int("window", window)
     pos = period_positions(ret.index, period_ends)
-    z = standardized_rank(ret)
-    return wide(z.rolling(window, min_periods=window).mean().to_numpy()[pos], period_ends, ret.columns)
+    return wide(rolling_mean(standardized_rank(ret).to_numpy(), window)[pos], period_ends, ret.columns)
 
 
 def momentum_sharpe(ret: pd.DataFrame, period_ends: pd.DatetimeIndex, *, window: int = 20) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from momentum_dag.core.checks import require_wide_panel
 
@@ -103,11 +104,35 @@ def zscore_cs(values: pd.DataFrame | np.ndarray) -> np.ndarray:
     return np.where(count >= 2, z, np.nan)
 
 
+def rolling_mean(x: np.ndarray, window: int) -> np.ndarray:
+    """Mean of each column over the trailing ``window`` rows (NaN until a full window, or with a NaN in it).
+
+    Computed window by window, not with pandas's running sums: those carry rounding from where the series
+    starts, so a value would differ in its last bits between a one-month run and a backfill, and a tie
+    between industries (frequent with ranks) would break differently.
+    """
+    out = np.full(np.shape(x), np.nan)
+    if len(x) >= window:
+        out[window - 1 :] = sliding_window_view(np.asarray(x, dtype=float), window, axis=0).mean(axis=-1)
+    return out
+
+
+def rolling_std(x: np.ndarray, window: int) -> np.ndarray:
+    """Sample std (ddof=1) of each column over the trailing ``window`` rows, window by window (see
+    ``rolling_mean``)."""
+    out = np.full(np.shape(x), np.nan)
+    if len(x) >= window:
+        out[window - 1 :] = sliding_window_view(np.asarray(x, dtype=float), window, axis=0).std(axis=-1, ddof=1)
+    return out
+
+
 def rolling_mean_over_std(x: pd.DataFrame, window: int) -> pd.DataFrame:
     """Rolling mean / rolling std (ddof=1) over ``window`` rows, full window required; std 0 -> NaN."""
-    roll = x.rolling(window, min_periods=window)
-    std = roll.std()
-    return roll.mean() / std.where(std > 0)
+    values = x.to_numpy(dtype=float)
+    std = rolling_std(values, window)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(std > 0, rolling_mean(values, window) / std, np.nan)
+    return pd.DataFrame(ratio, index=x.index, columns=x.columns)
 
 
 def window_stock_returns(
@@ -119,14 +144,14 @@ def window_stock_returns(
     return inside the window (suspension) counts as 0, since the price did not move. NaN otherwise.
     """
     log_ret = np.log1p(stock_ret.fillna(0.0).to_numpy(dtype=float))
-    cum = np.vstack([np.zeros((1, log_ret.shape[1])), np.cumsum(log_ret, axis=0)])
     start = positions - window + 1
     out = np.full((len(positions), log_ret.shape[1]), np.nan)
-    ok = start >= 0
     listed = stock_industry.notna().to_numpy()
-    growth = np.expm1(cum[positions[ok] + 1] - cum[start[ok]])
-    keep = listed[start[ok]] & listed[positions[ok]]
-    out[ok] = np.where(keep, growth, np.nan)
+    # each window summed on its own (a difference of running sums would depend on where the panel starts)
+    for i, (first, last) in enumerate(zip(start, positions, strict=True)):
+        if first >= 0:
+            growth = np.expm1(log_ret[first : last + 1].sum(axis=0))
+            out[i] = np.where(listed[first] & listed[last], growth, np.nan)
     return out
 
 

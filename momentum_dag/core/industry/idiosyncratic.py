@@ -17,19 +17,22 @@ from momentum_dag.core.industry.common import (
     check_positive_int,
     lagged_ratio,
     period_positions,
+    rolling_mean,
+    rolling_std,
     wide,
 )
 
 
-def time_series_zscore(x: pd.DataFrame, lookback: int) -> pd.DataFrame:
+def time_series_zscore(x: np.ndarray, lookback: int) -> np.ndarray:
     """(x_t - mean) / std (ddof=1) of each column over its own trailing ``lookback`` rows, t included.
 
     Everbright's "anomaly" of turnover and volatility: today's level against the entity's own year.
     Needs the full lookback; zero std -> NaN.
     """
-    roll = x.rolling(lookback, min_periods=lookback)
-    std = roll.std()
-    return (x - roll.mean()) / std.where(std > 0)
+    values = np.asarray(x, dtype=float)
+    std = rolling_std(values, lookback)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(std > 0, (values - rolling_mean(values, lookback)) / std, np.nan)
 
 
 def cross_sectional_residual(y: np.ndarray, x: np.ndarray, min_obs: int) -> np.ndarray:
@@ -71,9 +74,9 @@ def momentum_pure_liquidity_stripped(
     check_positive_int("min_industries", min_industries, minimum=4)
     pos = period_positions(close.index, period_ends)
     r_window = lagged_ratio(close, pos, window)
-    z_turnover = time_series_zscore(turnover.rolling(window, min_periods=window).mean(), zscore_lookback)
-    z_vol = time_series_zscore(ret.rolling(window, min_periods=window).std(), zscore_lookback)
-    regressors = np.stack([z_turnover.to_numpy()[pos], z_vol.to_numpy()[pos]], axis=2)
+    z_turnover = time_series_zscore(rolling_mean(turnover.to_numpy(dtype=float), window), zscore_lookback)
+    z_vol = time_series_zscore(rolling_std(ret.to_numpy(dtype=float), window), zscore_lookback)
+    regressors = np.stack([z_turnover[pos], z_vol[pos]], axis=2)
     # One cross-sectional regression per formation date (independent across dates).
     resid = np.array(
         [cross_sectional_residual(r_window[j], regressors[j], min_industries) for j in range(len(pos))]

@@ -20,6 +20,7 @@ from momentum_dag.core.industry.common import (
     check_share,
     lagged_ratio,
     period_positions,
+    rolling_mean,
     rolling_mean_over_std,
     trailing_block,
     wide,
@@ -164,7 +165,7 @@ def crowding_percentile(
     Huaxin Securities 2024-06-24 crowding gauge. Needs the full history: any missing
     MA in the lookback or today gives NaN.
     """
-    ma = amount.rolling(ma_window, min_periods=ma_window).mean().to_numpy(dtype=float)
+    ma = rolling_mean(amount.to_numpy(dtype=float), ma_window)
     hist = trailing_block(ma, pos - 1, lookback)
     today = ma[pos][:, None, :]
     share = np.mean(hist < today, axis=1)

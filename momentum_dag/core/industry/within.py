@@ -19,6 +19,7 @@ from momentum_dag.core.industry.common import (
     group_by_industry,
     lagged_ratio,
     period_positions,
+    rolling_mean,
     to_industry_panel,
     wide,
     window_stock_returns,
@@ -281,7 +282,7 @@ def momentum_lead_lag_enhanced(
         min_stocks=min_stocks,
     )
     demeaned = gap.sub(gap.mean(axis=1), axis=0)
-    heat = turnover.rolling(window, min_periods=window).mean().to_numpy()[pos]
+    heat = rolling_mean(turnover.to_numpy(dtype=float), window)[pos]
     denominator = dispersion.to_numpy() * heat
     lead = demeaned.to_numpy() / np.where(denominator > 0, denominator, np.nan)
     return wide(np.abs(lead) * lagged_ratio(close, pos, window), period_ends, close.columns)

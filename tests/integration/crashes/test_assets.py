@@ -96,21 +96,22 @@ def _materializations(result, path):
 @pytest.fixture(scope="module")
 def pipe(tmp_path_factory):
     root = tmp_path_factory.mktemp("crashes")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MOMENTUM_DUCKDB_PATH", str(root / "crashes.duckdb"))
-    mp.setenv("MOMENTUM_REPORTS_DIR", str(root / "reports"))
-    # refitting the monthly Ken French GARCH every 12 months keeps the 800-month branch fast
-    mp.setenv("MOMENTUM_CRASH_KF_GARCH_REFIT_EVERY", "12")
-    pipeline = Pipeline(Warehouse(database=str(root / "crashes.duckdb")))
-    pipeline.reports_dir = root / "reports"
-    pipeline.run(UPSTREAM + PARTITIONED, "2014-01-01", "2018-12-01")
-    pipeline.before_2019 = _snapshot(pipeline)
-    pipeline.run(UPSTREAM + PARTITIONED, "2019-01-01", "2019-12-01")
-    # 2018 recomputed in one run whose inputs now reach 2019-12: must equal the snapshot (no look-ahead).
-    pipeline.run(PARTITIONED, "2018-01-01", "2019-12-01")
-    pipeline.unpartitioned = pipeline.run(UNPARTITIONED)
-    yield pipeline
-    mp.undo()
+    # the environment is restored even when the setup fails (a failed run would otherwise leave this
+    # module's warehouse path set for every later test module)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MOMENTUM_DUCKDB_PATH", str(root / "crashes.duckdb"))
+        mp.setenv("MOMENTUM_REPORTS_DIR", str(root / "reports"))
+        # refitting the monthly Ken French GARCH every 12 months keeps the 800-month branch fast
+        mp.setenv("MOMENTUM_CRASH_KF_GARCH_REFIT_EVERY", "12")
+        pipeline = Pipeline(Warehouse(database=str(root / "crashes.duckdb")))
+        pipeline.reports_dir = root / "reports"
+        pipeline.run(UPSTREAM + PARTITIONED, "2014-01-01", "2018-12-01")
+        pipeline.before_2019 = _snapshot(pipeline)
+        pipeline.run(UPSTREAM + PARTITIONED, "2019-01-01", "2019-12-01")
+        # 2018 recomputed in one run whose inputs now reach 2019-12: must equal the snapshot (no look-ahead).
+        pipeline.run(PARTITIONED, "2018-01-01", "2019-12-01")
+        pipeline.unpartitioned = pipeline.run(UNPARTITIONED)
+        yield pipeline
 
 
 # ---- models/wml --------------------------------------------------------------------------------------------
@@ -282,11 +283,13 @@ def test_short_sample_strategies_report_what_is_missing(pipe):
 def test_a_run_overrides_the_target_volatility_in_its_config(pipe):
     # as from the launchpad: one knob in the run's config; every other setting keeps the environment's value
     override = {"resources": {"settings": {"config": {"crash_target_vol": 0.10}}}}
-    pipe.run(["models/momentum_strategies"], run_config=override)
-    summary = pipe.warehouse.query("select * from models.momentum_strategy_summary").set_index("strategy")
-    assert summary["vol_ann"].to_numpy() == pytest.approx(0.10)
-    assert (summary["nobs"] == summary["nobs"].iloc[0]).all()  # one common sample
-    pipe.run(["models/momentum_strategies"])  # back to the default for the other tests
+    try:
+        pipe.run(["models/momentum_strategies"], run_config=override)
+        summary = pipe.warehouse.query("select * from models.momentum_strategy_summary").set_index("strategy")
+        assert summary["vol_ann"].to_numpy() == pytest.approx(0.10)
+        assert (summary["nobs"] == summary["nobs"].iloc[0]).all()  # one common sample
+    finally:
+        pipe.run(["models/momentum_strategies"])  # back to the default for the other tests, whatever failed
     summary = pipe.warehouse.query("select * from models.momentum_strategy_summary").set_index("strategy")
     assert summary["vol_ann"].to_numpy() == pytest.approx(0.19)
 
