@@ -4,8 +4,8 @@ Warehouse A is one backfill of the whole graph; warehouse B is a backfill to thr
 followed by one run per month (what the schedule and the weekly sensor do each month), then a re-run of
 a sub-range. Every table of A and B must hold the same rows (floats to 1e-9, NaN equal to NaN), and the
 evaluation of a month lands with the next month's run. The estimators' warm-ups are shortened so that
-every one of them (the expanding D-MOM LPM, GJR-GARCH and its blend, the out-of-sample dynamic strategy,
-PC factor momentum) produces values in the months run one at a time.
+every one of them (the expanding D-MOM LPM, GJR-GARCH and its blend, the in-sample dynamic strategy, PC
+factor momentum, the Lasso) produces values in the months run one at a time.
 """
 
 import duckdb
@@ -24,7 +24,6 @@ SHORT_WARMUPS = {
     "MOMENTUM_DMOM_MIN_MONTHS": "12",
     "MOMENTUM_CRASH_GARCH_MIN_DAYS": "126",
     "MOMENTUM_CRASH_BLEND_MIN_PAIRS": "6",
-    "MOMENTUM_CRASH_OOS_MIN_MONTHS": "6",
     "MOMENTUM_FM_PC_MIN_DAYS": "126",
     "MOMENTUM_FM_PC_MIN_MONTHS": "13",
     "MOMENTUM_CRASH_KF_GARCH_REFIT_EVERY": "12",
@@ -107,8 +106,9 @@ def test_one_backfill_equals_a_backfill_then_single_months(warehouses):
         assert (pd.to_datetime(a[table][column]) >= late).sum() > 0, table
     blend = a["models.wml_variance_forecast"]
     assert blend.loc[pd.to_datetime(blend["period_end"]) >= late, "blend_var"].notna().all()
+    # (no bear market in 2014-2016 on this market, so the out-of-sample dynamic strategy is undefined)
     strategies = set(a["models.momentum_strategy_returns"]["strategy"])
-    assert {"dyn_is", "dyn_oos"} <= strategies
+    assert {"static", "cvol_dm", "dyn_is"} <= strategies
 
 
 # Full-sample analyses: every row changes when a month is added, by definition (ex-post scaling, OLS over
