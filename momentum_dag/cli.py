@@ -12,7 +12,7 @@ import fcntl
 import os
 import sys
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 
@@ -34,9 +34,12 @@ def _shared_instance():
     """The Dagster instance in ``DAGSTER_HOME``, its SQLite storages created under a file lock.
 
     Two runs started at once on a new ``DAGSTER_HOME`` would otherwise both create the storage tables
-    and one would fail ("table ... already exists").
+    and one would fail ("table ... already exists"). Under the same lock, runs left STARTED by a killed
+    process are marked failed (:mod:`momentum_dag.runs`).
     """
     from dagster import AssetKey, DagsterInstance
+
+    from momentum_dag.runs import fail_interrupted_runs
 
     home = _ensure_dagster_home()
     with open(home / ".momentum_init.lock", "w") as lock:
@@ -45,7 +48,35 @@ def _shared_instance():
         instance.get_runs(limit=1)
         instance.get_latest_materialization_event(AssetKey("momentum_dag_init"))
         instance.all_instigator_state()
+        for run in fail_interrupted_runs(instance):
+            print(
+                f"[momentum-dag] run {run.run_id} ({run.job_name}) was interrupted: its process ended without "
+                "finishing it; marked failed. Its writes were all-or-nothing: re-run its command to finish.",
+                flush=True,
+            )
     return instance
+
+
+def _check_warehouse(defs) -> None:
+    """Stop before any run when the warehouse file is not one this code can use (not DuckDB, another
+    project, another schema version) or stays locked past the budget, with the reason and what to do."""
+    from momentum_dag.warehouse import (
+        WarehouseFileError,
+        WarehouseLockedError,
+        WarehouseVersionError,
+        connect,
+        verify_warehouse,
+    )
+
+    warehouse = defs.resources["warehouse"]
+    try:
+        conn = connect(warehouse.database, timeout_seconds=warehouse.lock_timeout_seconds)
+        try:
+            verify_warehouse(conn, warehouse.database)
+        finally:
+            conn.close()
+    except (WarehouseFileError, WarehouseLockedError, WarehouseVersionError) as exc:
+        raise SystemExit(f"[momentum-dag] {exc}") from None
 
 
 def backfill(
@@ -69,6 +100,7 @@ def backfill(
     from momentum_dag.bookkeeping import PLANNED_EVENTS_AS_RANGES
     from momentum_dag.jobs import RANGE_END, RANGE_START, backfill_steps
     from momentum_dag.partitions import Partitions
+    from momentum_dag.runs import process_tags
 
     os.environ.setdefault(PLANNED_EVENTS_AS_RANGES, "1")  # one planned event per asset and run
 
@@ -89,9 +121,11 @@ def backfill(
         raise SystemExit(f"--start {first} is after --end {last}")
     weeks = partitions.weeks_closing_in(first, last)
     instance = instance or _shared_instance()
+    _check_warehouse(defs)
     for step in backfill_steps(defs, weekly=weekly and bool(weeks), reports=reports, only=only):
         lo, hi = (weeks[0], weeks[-1]) if step.weekly else (first, last)
         tags = {RANGE_START: lo, RANGE_END: hi} if step.partitioned else {}
+        tags |= process_tags()  # a later start tells this run from a killed one (momentum_dag.runs)
         began = time.perf_counter()
         n_steps = len({id(defs.resolve_assets_def(key)) for key in step.keys})
         span = f", {lo}..{hi}" if step.partitioned else ""
@@ -115,6 +149,22 @@ def backfill(
         print(f"[momentum-dag] {step.name} done in {time.perf_counter() - began:.1f} s", flush=True)
 
 
+def snapshot_command(to: str | None) -> None:
+    """``momentum-dag snapshot``: a consistent copy of the warehouse for notebooks."""
+    from momentum_dag.settings import Settings
+    from momentum_dag.warehouse import WarehouseFileError, WarehouseLockedError, WarehouseVersionError, snapshot
+
+    settings = Settings.from_env()
+    source = settings.warehouse_file
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = Path(to) if to else source.parent / "snapshots" / f"{source.stem}-{stamp}.duckdb"
+    try:
+        snapshot(source, target, timeout_seconds=settings.lock_timeout_seconds)
+    except (FileNotFoundError, WarehouseFileError, WarehouseLockedError, WarehouseVersionError) as exc:
+        raise SystemExit(f"[momentum-dag] snapshot failed: {exc}") from None
+    print(f"[momentum-dag] snapshot of {source} written to {target}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="momentum-dag", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -127,9 +177,15 @@ def main(argv: list[str] | None = None) -> None:
     bf.add_argument(
         "--only", default="", help="comma-separated layers, asset keys or globs, e.g. raw,marts,models/dmom*"
     )
-    for command in sub.choices.values():
+    snap = sub.add_parser(
+        "snapshot", help="copy the warehouse to a file a notebook may hold open (the pipeline never writes it)"
+    )
+    snap.add_argument("--to", help="target file (default: snapshots/momentum-<time>.duckdb beside the warehouse)")
+    for command in (sub.choices["demo"], bf):
         command.add_argument("--verbose", action="store_true", help="print Dagster's event stream too")
     args = parser.parse_args(argv)
+    if args.command == "snapshot":
+        return snapshot_command(args.to)
     began = time.perf_counter()
     log_file = _ensure_dagster_home() / "logs" / f"momentum-dag-{time.strftime('%Y%m%d-%H%M%S')}.log"
     print(f"[momentum-dag] Dagster's event log: {log_file}", flush=True)

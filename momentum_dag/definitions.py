@@ -1,4 +1,5 @@
-"""The single Dagster ``Definitions``: assets, checks, jobs, schedules, resources, executor.
+"""The single Dagster ``Definitions``: assets, checks, jobs, schedules, the interrupted-runs sensor, resources,
+executor.
 
 ``defs`` is loaded lazily (``@dagster.definitions``): the settings are read from the environment when
 Dagster loads the code location, never at import.
@@ -17,6 +18,7 @@ from momentum_dag.bookkeeping import fast_sqlite_commits
 from momentum_dag.jobs import build_jobs
 from momentum_dag.partitions import Partitions
 from momentum_dag.progress import progress_logger
+from momentum_dag.runs import interrupted_runs_sensor
 from momentum_dag.settings import Settings
 from momentum_dag.warehouse import Warehouse
 
@@ -41,7 +43,7 @@ def build_definitions(database: str | None = None, settings: Settings | None = N
         ],
         jobs=jobs,
         schedules=schedules,
-        sensors=sensors,
+        sensors=[*sensors, interrupted_runs_sensor],
         resources={
             "warehouse": Warehouse(
                 database=database or settings.duckdb_path, lock_timeout_seconds=settings.lock_timeout_seconds

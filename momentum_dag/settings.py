@@ -5,6 +5,10 @@ reads the environment when the definitions are built (never at import); the UI's
 field under ``resources.settings.config`` and a run may override any of them. Assets receive the resource
 as their ``settings`` argument; ``core/`` never sees it (it takes explicit arguments).
 
+Not a setting: ``MOMENTUM_DRILL_KILL_AT`` (:data:`momentum_dag.warehouse.DRILL_VARIABLE`), a fault-injection
+hook that makes the process SIGKILL itself at a named point of a write, for the kill -9 drill only; it is read
+where the write happens so that no launchpad or run config can ever set it.
+
 Field prefixes group the studies: ``sim_`` the synthetic market, ``filter_`` the A-share tradability
 filters at formation, ``dmom_`` directional momentum, ``crash_`` Daniel-Moskowitz momentum crashes,
 ``fm_`` Ehsani-Linnainmaa factor momentum.

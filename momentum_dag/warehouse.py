@@ -2,12 +2,22 @@
 
 Every partitioned write is one transaction: create the table if needed, delete the rows of the window,
 insert the new rows by name, commit. A failure rolls back and leaves the previous rows intact, so
-re-running any range is safe. Connections are held only for the read or the write; DuckDB allows one
-writing process at a time, so opening retries until ``lock_timeout_seconds`` and then names the holder.
+re-running any range is safe; a process killed mid-write (kill -9, out of memory) leaves an uncommitted
+transaction that DuckDB discards when the file is next opened. Connections are held only for the read or
+the write; DuckDB allows one writing process at a time (and no writer while any reader holds the file), so
+opening retries until ``lock_timeout_seconds`` and then names the holder and what to do about it.
+
+Before a connection is used, :func:`verify_warehouse` checks that the file is a momentum_dag warehouse of
+this code's :data:`SCHEMA_VERSION` (a new file is stamped with it), so a foreign or older file stops the run
+before anything is written.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
@@ -20,11 +30,48 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-SCHEMAS = ("raw", "staging", "marts", "barra", "factors", "models", "eval")
+SCHEMAS = ("raw", "staging", "marts", "barra", "factors", "models", "eval", "meta")
+
+PROJECT = "momentum_dag"
+META_TABLE = "meta.warehouse"
+SCHEMA_VERSION = 2
+"""The layout of the tables this code reads and writes. Bump it (and add a line to
+:data:`SCHEMA_HISTORY`) whenever a table's columns or their meaning change: a warehouse stamped with another
+version then stops every run with :class:`WarehouseVersionError`, before anything is written."""
+SCHEMA_HISTORY = {
+    1: "before the version stamp (issue 11): no meta.warehouse table",
+    2: (
+        "meta.warehouse stamp; marts.industry_daily gains cw_weight_sum; NULL returns on suspended days in "
+        "marts.stock_returns_daily; models.dmom_features"
+    ),
+}
+REBUILD = (
+    "To rebuild: move the file aside (keep it until the new one is checked) and run the backfill again, e.g. "
+    "`mv {path} {path}.old && momentum-dag backfill` (README, 'Rebuild the warehouse'); or point "
+    "MOMENTUM_DUCKDB_PATH at another file."
+)
+DRILL_VARIABLE = "MOMENTUM_DRILL_KILL_AT"
+"""Fault injection for the kill -9 drill (tests/integration/test_kill_drill.py): when set to a point name
+(``write:<table>``, ``commit:<table>``, ``committed:<table>``), the process SIGKILLs itself there. Not a
+setting: never set it outside a drill."""
 
 
 class WarehouseLockedError(RuntimeError):
     """The DuckDB file stayed locked by another process past the retry budget."""
+
+
+class WarehouseFileError(RuntimeError):
+    """The file is not a (readable) DuckDB database: garbage, truncated, corrupt, or another DuckDB format."""
+
+
+class WarehouseVersionError(RuntimeError):
+    """The file is a DuckDB database but not a warehouse of this code's schema version (or not ours at all)."""
+
+
+def drill_point(point: str) -> None:
+    """Kill this process with SIGKILL if :data:`DRILL_VARIABLE` names ``point`` (the kill -9 drill)."""
+    if os.environ.get(DRILL_VARIABLE) == point:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass(frozen=True)
@@ -42,27 +89,223 @@ def _as_date(value: date | datetime | pd.Timestamp | str) -> date:
     return pd.Timestamp(value).date()
 
 
-def connect(path: str | Path, *, timeout_seconds: float = 120.0):
-    """Open the DuckDB file, retrying while another process holds the write lock."""
+def connect(path: str | Path, *, timeout_seconds: float = 120.0, read_only: bool = False):
+    """Open the DuckDB file, retrying while another process holds the lock.
+
+    Raises :class:`WarehouseLockedError` (naming the holder and what to do) after ``timeout_seconds``, and
+    :class:`WarehouseFileError` when the file is not a DuckDB database DuckDB can read.
+    """
     path = Path(path)
-    if str(path) != ":memory:":
+    if str(path) != ":memory:" and not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + timeout_seconds
+    return _retry_locked(lambda: duckdb.connect(str(path), read_only=read_only), path, timeout_seconds)
+
+
+def _retry_locked(open_file: Callable, path: Path, timeout_seconds: float):
+    began = time.monotonic()
+    deadline = began + timeout_seconds
     delay = 0.05
+    waiting = False
     while True:
         try:
-            return duckdb.connect(str(path))
+            opened = open_file()
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() and "conflicting" not in str(exc).lower():
-                raise
+            if not _is_lock_error(exc):
+                raise WarehouseFileError(file_error_message(path, exc)) from exc
             if time.monotonic() >= deadline:
-                raise WarehouseLockedError(
-                    f"DuckDB file {path} is still locked after {timeout_seconds:.0f} s: {exc}. "
-                    "Another process (a Dagster run, `dagster dev` reading it, or a DuckDB client) holds it; "
-                    "close that process or raise MOMENTUM_LOCK_TIMEOUT_SECONDS."
-                ) from exc
+                raise WarehouseLockedError(lock_error_message(path, timeout_seconds, exc)) from exc
+            if not waiting:
+                waiting = True
+                print(
+                    f"[momentum-dag] waiting for {path}: {_holder(str(exc))} holds it; waiting up to "
+                    f"{timeout_seconds:g} s (MOMENTUM_LOCK_TIMEOUT_SECONDS)",
+                    file=sys.stderr,
+                    flush=True,
+                )
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
+        except duckdb.Error as exc:
+            raise WarehouseFileError(file_error_message(path, exc)) from exc
+        else:
+            if waiting:
+                print(f"[momentum-dag] got {path} after {time.monotonic() - began:.1f} s", file=sys.stderr, flush=True)
+            return opened
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "could not set lock" in text or "conflicting lock" in text
+
+
+def _process_command(pid: int) -> str | None:
+    """The command line of process ``pid`` (Linux /proc), shortened; None when unknown."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    command = " ".join(part for part in raw.decode(errors="replace").split("\0") if part)
+    return command if len(command) <= 200 else command[:197] + "..."
+
+
+def _holder(text: str) -> str:
+    """``PID n (command line)`` of the process DuckDB's lock error names."""
+    found = re.search(r"PID (\d+)", text)
+    if not found:
+        return "another process"
+    pid = int(found.group(1))
+    command = _process_command(pid)
+    return f"PID {pid}" + (f" ({command})" if command else "")
+
+
+def lock_error_message(path: Path, timeout_seconds: float, exc: Exception) -> str:
+    """Who holds the file (PID, command line, reader or writer) and what to do, from DuckDB's lock error."""
+    text = str(exc)
+    holder = _holder(text)
+    budget = (
+        f"raise MOMENTUM_LOCK_TIMEOUT_SECONDS (now {timeout_seconds:g}) so that writers wait longer"
+    )
+    # DuckDB adds "you would be able to open this database in read-only mode" when the holder only reads.
+    if "read-only mode" in text:
+        return (
+            f"DuckDB file {path} is still locked after {timeout_seconds:g} s: {holder} holds it open READ-ONLY. "
+            "A reader (a notebook's duckdb.connect(path, read_only=True), the DuckDB CLI, a BI tool) blocks every "
+            "writer for as long as its connection stays open. Close that connection (con.close()), then read "
+            "without holding the file: open and close per query (`with duckdb.connect(path, read_only=True) as "
+            "con: ...`, or momentum_dag.warehouse.read_sql(sql)), or work on a copy (`momentum-dag snapshot`). "
+            f"Or {budget}. (DuckDB: {text})"
+        )
+    return (
+        f"DuckDB file {path} is still locked after {timeout_seconds:g} s: {holder} holds it for writing (another "
+        "backfill, a run launched from the UI, `dagster dev` or a DuckDB client with a read-write connection). "
+        "Runs take turns between writes; this one waited its whole budget. Let the holder finish (or close it), "
+        f"or {budget}. (DuckDB: {text})"
+    )
+
+
+def file_error_message(path: Path, exc: Exception) -> str:
+    """Why DuckDB could not open or read ``path``, and how to rebuild; nothing was written."""
+    return (
+        f"{path} cannot be used as the warehouse: {exc}. It is not a DuckDB database this DuckDB "
+        f"({duckdb.__version__}) can read (another file, a truncated copy, a corrupt disk, or another DuckDB "
+        "version's format). Nothing was written. " + REBUILD.format(path=path)
+    )
+
+
+def _looks_corrupt(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return any(word in text for word in ("corrupt", "checksum", "could not read enough bytes", "not a valid duckdb"))
+
+
+def _user_objects(conn) -> list[str]:
+    """``schema.name`` of every table and view in the open database (not temporary, not DuckDB's own)."""
+    rows = conn.execute(
+        "select schema_name || '.' || table_name from duckdb_tables() "
+        "where not internal and not temporary and database_name = current_database() "
+        "union all select schema_name || '.' || view_name from duckdb_views() "
+        "where not internal and not temporary and database_name = current_database()"
+    ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def verify_warehouse(conn, path: str | Path, *, stamp: bool = True) -> None:
+    """Stop unless ``conn`` is a momentum_dag warehouse of :data:`SCHEMA_VERSION`; stamp a new, empty file.
+
+    A file without a stamp is new (nothing in it: stamped now when ``stamp``), older than the stamp
+    (momentum_dag tables: version 1), or foreign (other tables). The raw tables' columns are also compared
+    with the raw contract, so a renamed or missing column stops the run even under the right stamp.
+    Raises :class:`WarehouseVersionError` naming what was found and how to rebuild.
+    """
+    if table_exists(conn, META_TABLE):
+        rows = conn.execute(f"select project, schema_version, written_by from {META_TABLE}").fetchall()
+        if len(rows) != 1 or rows[0][0] != PROJECT:
+            raise WarehouseVersionError(
+                f"{path} is a DuckDB database of another project ({META_TABLE}: {rows}), not a {PROJECT} "
+                "warehouse. Nothing was written. " + REBUILD.format(path=path)
+            )
+        found, written_by = int(rows[0][1]), rows[0][2]
+        if found != SCHEMA_VERSION:
+            _version_mismatch(path, found, f"stamped by {PROJECT} {written_by}")
+    else:
+        objects = _user_objects(conn)
+        if not objects:
+            if stamp:
+                _stamp(conn)
+            return
+        ours = [o for o in objects if o.split(".")[0] in SCHEMAS]
+        if len(ours) < len(objects):
+            foreign = [o for o in objects if o not in ours][:5]
+            raise WarehouseVersionError(
+                f"{path} is a DuckDB database of another application (tables such as {foreign}; no "
+                f"{META_TABLE} stamp), not a {PROJECT} warehouse. Nothing was written. "
+                "Point MOMENTUM_DUCKDB_PATH at a new file (it is created and stamped on first use)."
+            )
+        _version_mismatch(path, 1, f"no {META_TABLE} stamp: written before schema versioning")
+    _check_raw_columns(conn, path)
+
+
+def _version_mismatch(path, found: int, how: str) -> None:
+    if found > SCHEMA_VERSION:
+        advice = (
+            "This code is older than the warehouse: update momentum_dag (git pull, pip install -e .) or point "
+            "MOMENTUM_DUCKDB_PATH at another file. Nothing was written."
+        )
+    else:
+        advice = "Nothing was written; the tables this code writes have changed since. " + REBUILD.format(path=path)
+    raise WarehouseVersionError(
+        f"{path} is a {PROJECT} warehouse of schema version {found} ({how}; "
+        f"{SCHEMA_HISTORY.get(found, 'a version this code does not know')}), but this code reads and writes "
+        f"version {SCHEMA_VERSION} ({SCHEMA_HISTORY[SCHEMA_VERSION]}). {advice}"
+    )
+
+
+def _stamp(conn) -> None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        written_by = version(PROJECT)
+    except PackageNotFoundError:
+        written_by = "unknown"
+    conn.execute("begin transaction")
+    try:
+        conn.execute("create schema if not exists meta")
+        # no timestamp: two warehouses written by the same code are identical, stamp included
+        conn.execute(
+            f"create table {META_TABLE} (project VARCHAR NOT NULL, schema_version INTEGER NOT NULL, "
+            "written_by VARCHAR)"
+        )
+        conn.execute(f"insert into {META_TABLE} values (?, ?, ?)", [PROJECT, SCHEMA_VERSION, written_by])
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+
+
+def _check_raw_columns(conn, path) -> None:
+    from momentum_dag.sources.contract import RAW_TABLES
+
+    problems = []
+    for name, spec in RAW_TABLES.items():
+        table = f"raw.{name}"
+        if not table_exists(conn, table):
+            continue
+        found = [
+            r[0]
+            for r in conn.execute(
+                "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
+                "order by ordinal_position",
+                [name],
+            ).fetchall()
+        ]
+        missing = [c for c in spec.columns if c not in found]
+        extra = [c for c in found if c not in spec.columns]
+        if missing or extra:
+            problems.append(f"{table}: missing {missing}, unexpected {extra}")
+    if problems:
+        raise WarehouseVersionError(
+            f"{path} has raw tables whose columns differ from this code's raw contract "
+            f"(momentum_dag/sources/contract.py): {'; '.join(problems)}. It was written by another version of "
+            f"{PROJECT} (or edited by hand). Nothing was written. " + REBUILD.format(path=path)
+        )
 
 
 def ensure_schemas(conn) -> None:
@@ -166,17 +409,25 @@ def write_windows(
                     conn.execute(f"insert into {table} by name select * from _window_chunk")
                     conn.unregister("_window_chunk")
                     written[table] += len(frame)
+                    drill_point(f"write:{table}")
         for table, (date_column, _) in tables.items():
             if table not in cleared and table_exists(conn, table):
                 replaced[table] = _delete_window(conn, table, date_column, start, end)
         results = {t: WriteResult(t, written[t], replaced[t], start, end) for t in tables}
         if guard is not None:
             guard(results)
+        _drill_all("commit", tables)
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")
         raise
+    _drill_all("committed", tables)
     return results
+
+
+def _drill_all(point: str, tables: Iterable[str]) -> None:
+    for table in tables:
+        drill_point(f"{point}:{table}")
 
 
 def _delete_window(conn, table: str, date_column: str, start: date, end: date) -> int:
@@ -209,15 +460,18 @@ def replace_tables(
             conn.execute(f"create or replace table {table} as select * from _table_frame")
             conn.unregister("_table_frame")
             results[table] = WriteResult(table, len(frame), int(replaced), today, today)
+            drill_point(f"write:{table}")
         if notes_table is not None:
             conn.execute(f"create table if not exists {notes_table} (asset VARCHAR, note VARCHAR)")
             conn.execute(f"delete from {notes_table} where asset = ?", [asset])
             if notes:
                 conn.executemany(f"insert into {notes_table} values (?, ?)", [[asset, str(n)] for n in notes])
+        _drill_all("commit", frames)
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")
         raise
+    _drill_all("committed", frames)
     return results
 
 
@@ -234,15 +488,29 @@ def _storable(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 class Warehouse(DuckDBResource):
-    """The project's DuckDB file as a Dagster resource: short-lived connections with a lock retry budget."""
+    """The project's DuckDB file as a Dagster resource: short-lived connections with a lock retry budget,
+    each checked to be a warehouse of this code's schema version before use."""
 
     lock_timeout_seconds: int = Field(default=120, description="Seconds to wait for another writer.")
+
+    def setup_for_execution(self, context) -> None:
+        # Tag the run with this process, so that a later start can tell a run killed with its process
+        # (kill -9, out of memory) from one still running, and mark it failed (momentum_dag.runs).
+        from momentum_dag.runs import tag_run_with_process
+
+        tag_run_with_process(context)
 
     @contextmanager
     def get_connection(self):
         conn = connect(self.database, timeout_seconds=self.lock_timeout_seconds)
         try:
+            if str(self.database) != ":memory:":
+                verify_warehouse(conn, self.database)
             yield conn
+        except duckdb.Error as exc:
+            if _looks_corrupt(exc):
+                raise WarehouseFileError(file_error_message(Path(self.database), exc)) from exc
+            raise
         finally:
             conn.close()
 
@@ -339,11 +607,14 @@ def write_window_sql(
             conn.execute(f"create table {table} as select * from _model_rows limit 0")
         replaced = _delete_window(conn, table, date_column, start, end)
         written = conn.execute(f"insert into {table} by name select * from _model_rows").fetchall()[0][0]
+        drill_point(f"write:{table}")
         conn.execute("drop table _model_rows")
+        drill_point(f"commit:{table}")
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")
         raise
+    drill_point(f"committed:{table}")
     return WriteResult(table, int(written), int(replaced), start, end)
 
 
@@ -365,9 +636,77 @@ def replace_rows(conn, table: str, df: pd.DataFrame, *, key_column: str, key_val
         conn.register("_rows_frame", df)
         conn.execute(f"insert into {table} by name select * from _rows_frame")
         conn.unregister("_rows_frame")
+        drill_point(f"write:{table}")
+        drill_point(f"commit:{table}")
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")
         raise
+    drill_point(f"committed:{table}")
     today = date.today()
     return WriteResult(table, len(df), int(replaced), today, today)
+
+
+# ---- readers: notebooks and other tools -----------------------------------------------------------------
+
+
+def read_sql(
+    sql: str, params: list | dict | None = None, *, path: str | Path | None = None, timeout_seconds: float = 60.0
+) -> pd.DataFrame:
+    """Run one read query on the warehouse and close the file before returning: the way to read it from a
+    notebook without blocking the pipeline.
+
+    Opens read-only (other readers may read at the same time), retrying for ``timeout_seconds`` while a run
+    holds the file for a write (writes are short). ``path`` defaults to ``MOMENTUM_DUCKDB_PATH``.
+    """
+    if path is None:
+        from momentum_dag.settings import Settings
+
+        path = Settings.from_env().duckdb_path
+    if not Path(path).exists():
+        raise FileNotFoundError(f"no warehouse at {path} (MOMENTUM_DUCKDB_PATH): run `momentum-dag backfill` first")
+    conn = connect(path, timeout_seconds=timeout_seconds, read_only=True)
+    try:
+        verify_warehouse(conn, path, stamp=False)
+        return conn.execute(sql, params or []).df()
+    finally:
+        conn.close()
+
+
+def snapshot(source: str | Path, target: str | Path, *, timeout_seconds: float = 120.0) -> Path:
+    """Copy the warehouse ``source`` to a new DuckDB file ``target`` (tables and views), consistently.
+
+    The copy is taken under a read-only attach (so it waits for a running write to commit, and blocks
+    writers only while it copies); it is written beside ``target`` and renamed into place when complete.
+    A notebook can keep the copy open as long as it likes: the pipeline never touches it.
+    """
+    source, target = Path(source), Path(target)
+    if not source.exists():
+        raise FileNotFoundError(f"no warehouse at {source}")
+    if target.resolve() == source.resolve():
+        raise ValueError("the snapshot must be another file than the warehouse")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    for leftover in (partial, Path(str(partial) + ".wal")):
+        leftover.unlink(missing_ok=True)
+    conn = duckdb.connect()
+    try:
+        _retry_locked(
+            lambda: conn.execute(f"attach '{_sql_path(source)}' as source (read_only)"), source, timeout_seconds
+        )
+        conn.execute("use source")
+        verify_warehouse(conn, source, stamp=False)
+        conn.execute(f"attach '{_sql_path(partial)}' as copy")
+        conn.execute("copy from database source to copy")
+        conn.execute("use memory")
+        conn.execute("detach copy")
+        conn.execute("detach source")
+    finally:
+        conn.close()
+    os.replace(partial, target)
+    return target
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+

@@ -1,11 +1,18 @@
-"""One Dagster asset per dbt_like_sql model, with schema.yml tests as blocking asset checks.
+"""One Dagster asset per dbt_like_sql model, with the schema.yml tests as asset checks.
 
 Views and tables are rebuilt whole; partitioned models replace their window in one transaction inside
 DuckDB (``warehouse.write_window_sql``). Dependencies come from the models' ``ref``/``source`` calls.
+
+A test of severity ``error`` (data that cannot be right) is a blocking check: when it fails, the assets
+downstream in the run do not execute. A ``warn`` test (a plausibility range: rare, not impossible) is a
+non-blocking check reported with severity WARN. Either way the check's metadata count the failing rows and
+list the first ones, and a partitioned model's checks cover the rows of the run's window.
 """
 
+import pandas as pd
 from dagster import (
     AssetCheckResult,
+    AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
@@ -19,7 +26,15 @@ from dagster import (
 
 from momentum_dag.assets.common import WEEKLY_TAG, report_partition_counts, window_dates
 from momentum_dag.partitions import Partitions
-from momentum_dag.sql_models import SqlModel, check_sql, load_models, materialize
+from momentum_dag.sql_models import (
+    SAMPLE_ROWS,
+    ColumnTest,
+    SqlModel,
+    failing_rows_sql,
+    load_models,
+    materialize,
+    sample_columns,
+)
 from momentum_dag.warehouse import Warehouse
 
 
@@ -31,15 +46,47 @@ def _deps(model: SqlModel, models: dict[str, SqlModel]) -> list[AssetKey]:
     return [model_key(models[r]) for r in model.refs] + [AssetKey([schema, name]) for schema, name in model.sources]
 
 
-def _run_checks(conn, model: SqlModel):
+def _run_checks(conn, model: SqlModel, start=None, end=None):
+    partitioned = model.materialized == "partitioned"
+    params = {"window_start": start, "window_end": end} if partitioned else {}
+    table_columns = [d[0] for d in conn.execute(f"select * from {model.table} limit 0").description]
     for test in model.tests:
-        failing = conn.execute(check_sql(test, model.table)).fetchall()[0][0]
-        yield AssetCheckResult(
-            asset_key=model_key(model),
-            check_name=test.name,
-            passed=failing == 0,
-            metadata={"failing_rows": MetadataValue.int(int(failing))},
-        )
+        yield check_result(conn, model, test, table_columns, params)
+
+
+def check_result(conn, model: SqlModel, test: ColumnTest, table_columns: list[str], params: dict) -> AssetCheckResult:
+    """Run one test: passed when no row fails; metadata count the failing rows and list the first
+    :data:`SAMPLE_ROWS` of them (the model's key and the columns the test reads)."""
+    failing_sql = failing_rows_sql(test, model.table, model.date_column if params else None)
+    used = {k: v for k, v in params.items() if f"${k}" in failing_sql}
+    failing = int(conn.execute(f"select count(*) from ({failing_sql})", used).fetchall()[0][0])
+    metadata = {
+        "failing_rows": MetadataValue.int(failing),
+        "severity": MetadataValue.text(test.severity),
+        "rule": MetadataValue.text(test.rule),
+    }
+    if params:
+        metadata["window"] = MetadataValue.text(f"[{params['window_start']}, {params['window_end']})")
+    if failing:
+        shown = sample_columns(test, model.key_columns, table_columns)
+        select = ", ".join(shown) if shown else "*"
+        order = ", ".join(shown) if shown else "all"
+        sample = conn.execute(
+            f"select {select} from ({failing_sql}) order by {order} limit {SAMPLE_ROWS}", used
+        ).df()
+        for column in sample.columns:  # dates as dates, not midnight timestamps
+            if pd.api.types.is_datetime64_any_dtype(sample[column]):
+                sample[column] = sample[column].dt.strftime("%Y-%m-%d")
+        title = f"first {len(sample)} of {failing} failing rows" if failing > len(sample) else f"{failing} failing rows"
+        metadata["first_failing_rows"] = MetadataValue.md(f"**{title}**\n\n" + sample.to_markdown(index=False))
+    return AssetCheckResult(
+        asset_key=model_key(model),
+        check_name=test.name,
+        passed=failing == 0,
+        severity=AssetCheckSeverity.ERROR if test.blocking else AssetCheckSeverity.WARN,
+        metadata=metadata,
+        description=test.describe(model.materialized == "partitioned"),
+    )
 
 
 def build_sql_asset(model: SqlModel, models: dict[str, SqlModel], partitions: Partitions) -> AssetsDefinition:
@@ -59,7 +106,9 @@ def build_sql_asset(model: SqlModel, models: dict[str, SqlModel], partitions: Pa
         metadata={"sql_file": MetadataValue.path(str(model.path)), "materialized": model.materialized},
     )
     checks = [
-        AssetCheckSpec(test.name, asset=model_key(model), blocking=True, description=f"{test.kind} on {test.columns}")
+        AssetCheckSpec(
+            test.name, asset=model_key(model), blocking=test.blocking, description=test.describe(partitioned)
+        )
         for test in model.tests
     ]
 
@@ -74,7 +123,7 @@ def build_sql_asset(model: SqlModel, models: dict[str, SqlModel], partitions: Pa
         start, end = window_dates(context) if partitioned else (None, None)
         with warehouse.get_connection() as conn:
             result = materialize(conn, model, models, start, end)
-            checks = list(_run_checks(conn, model))
+            checks = list(_run_checks(conn, model, start, end))
         if result is not None:
             report_partition_counts(context, model_key(model), warehouse, result, model.date_column)
         yield MaterializeResult(asset_key=model_key(model), metadata={"table": MetadataValue.text(model.table)})

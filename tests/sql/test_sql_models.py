@@ -130,6 +130,9 @@ def test_industry_daily_equal_and_cap_weighted(conn):
     assert feb1[2] == pytest.approx((-0.10 * 100 + 0.0 * 300 + 0.10 * 200) / 600)
     assert feb1[3] == 3
     assert rows[0][2] is None  # no previous-day cap on the first day of data
+    weight_sums = _one(conn, "select cw_weight_sum from marts.industry_daily where industry_code = 'I01' "
+                             "order by trade_date")
+    assert [w[0] for w in weight_sums] == [None, pytest.approx(1.0), pytest.approx(1.0), pytest.approx(1.0)]
 
 
 def test_industry_monthly_rollup(conn):
