@@ -89,6 +89,7 @@ CRASH_NOTES = "models.crash_notes"
 CRASH_REPORT_KEY = AssetKey(["reports", "momentum_crashes"])
 KF_CRASHES_KEY = AssetKey(["models", "kenfrench_crashes"])
 KF_CRASH_REPORT_KEY = AssetKey(["reports", "momentum_crashes_kenfrench"])
+KF_CRASH_INPUTS = "models.kenfrench_crash_inputs"  # fingerprint of what the stored study was computed from
 
 
 def kenfrench_crash_table(name: str) -> str:

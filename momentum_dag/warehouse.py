@@ -161,9 +161,7 @@ def lock_error_message(path: Path, timeout_seconds: float, exc: Exception) -> st
     """Who holds the file (PID, command line, reader or writer) and what to do, from DuckDB's lock error."""
     text = str(exc)
     holder = _holder(text)
-    budget = (
-        f"raise MOMENTUM_LOCK_TIMEOUT_SECONDS (now {timeout_seconds:g}) so that writers wait longer"
-    )
+    budget = f"raise MOMENTUM_LOCK_TIMEOUT_SECONDS (now {timeout_seconds:g}) so that writers wait longer"
     # DuckDB adds "you would be able to open this database in read-only mode" when the holder only reads.
     if "read-only mode" in text:
         return (
@@ -214,8 +212,12 @@ def verify_warehouse(conn, path: str | Path, *, stamp: bool = True) -> None:
     (momentum_dag tables: version 1), or foreign (other tables). The raw tables' columns are also compared
     with the raw contract, so a renamed or missing column stops the run even under the right stamp.
     Raises :class:`WarehouseVersionError` naming what was found and how to rebuild.
+
+    Every connection is checked, so the usual case (a stamped warehouse) costs one catalog query and one
+    read of the stamp; the slower look at every object runs only for a file without a stamp.
     """
-    if table_exists(conn, META_TABLE):
+    columns = _meta_and_raw_columns(conn)
+    if tuple(META_TABLE.split(".")) in columns:
         rows = conn.execute(f"select project, schema_version, written_by from {META_TABLE}").fetchall()
         if len(rows) != 1 or rows[0][0] != PROJECT:
             raise WarehouseVersionError(
@@ -240,7 +242,20 @@ def verify_warehouse(conn, path: str | Path, *, stamp: bool = True) -> None:
                 "Point MOMENTUM_DUCKDB_PATH at a new file (it is created and stamped on first use)."
             )
         _version_mismatch(path, 1, f"no {META_TABLE} stamp: written before schema versioning")
-    _check_raw_columns(conn, path)
+    _check_raw_columns(columns, path)
+
+
+def _meta_and_raw_columns(conn) -> dict[tuple[str, str], list[str]]:
+    """Columns, in order, of every table in the ``meta`` and ``raw`` schemas: one catalog query."""
+    rows = conn.execute(
+        "select schema_name, table_name, column_name from duckdb_columns() "
+        "where database_name = current_database() and schema_name in ('meta', 'raw') "
+        "order by schema_name, table_name, column_index"
+    ).fetchall()
+    columns: dict[tuple[str, str], list[str]] = {}
+    for schema, table, column in rows:
+        columns.setdefault((schema, table), []).append(column)
+    return columns
 
 
 def _version_mismatch(path, found: int, how: str) -> None:
@@ -270,8 +285,7 @@ def _stamp(conn) -> None:
         conn.execute("create schema if not exists meta")
         # no timestamp: two warehouses written by the same code are identical, stamp included
         conn.execute(
-            f"create table {META_TABLE} (project VARCHAR NOT NULL, schema_version INTEGER NOT NULL, "
-            "written_by VARCHAR)"
+            f"create table {META_TABLE} (project VARCHAR NOT NULL, schema_version INTEGER NOT NULL, written_by VARCHAR)"
         )
         conn.execute(f"insert into {META_TABLE} values (?, ?, ?)", [PROJECT, SCHEMA_VERSION, written_by])
         conn.execute("commit")
@@ -280,26 +294,18 @@ def _stamp(conn) -> None:
         raise
 
 
-def _check_raw_columns(conn, path) -> None:
+def _check_raw_columns(columns: dict[tuple[str, str], list[str]], path) -> None:
     from momentum_dag.sources.contract import RAW_TABLES
 
     problems = []
     for name, spec in RAW_TABLES.items():
-        table = f"raw.{name}"
-        if not table_exists(conn, table):
+        found = columns.get(("raw", name))
+        if found is None:
             continue
-        found = [
-            r[0]
-            for r in conn.execute(
-                "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
-                "order by ordinal_position",
-                [name],
-            ).fetchall()
-        ]
         missing = [c for c in spec.columns if c not in found]
         extra = [c for c in found if c not in spec.columns]
         if missing or extra:
-            problems.append(f"{table}: missing {missing}, unexpected {extra}")
+            problems.append(f"raw.{name}: missing {missing}, unexpected {extra}")
     if problems:
         raise WarehouseVersionError(
             f"{path} has raw tables whose columns differ from this code's raw contract "
@@ -431,9 +437,9 @@ def _drill_all(point: str, tables: Iterable[str]) -> None:
 
 
 def _delete_window(conn, table: str, date_column: str, start: date, end: date) -> int:
-    return conn.execute(
-        f"delete from {table} where {date_column} >= ? and {date_column} < ?", [start, end]
-    ).fetchall()[0][0]
+    return conn.execute(f"delete from {table} where {date_column} >= ? and {date_column} < ?", [start, end]).fetchall()[
+        0
+    ][0]
 
 
 def replace_tables(
@@ -538,7 +544,11 @@ class Warehouse(DuckDBResource):
             return write_windows(conn, tables, chunks, start=start, end=end, guard=guard)
 
     def replace_tables(
-        self, frames: dict[str, pd.DataFrame], *, notes_table: str | None = None, asset: str = "",
+        self,
+        frames: dict[str, pd.DataFrame],
+        *,
+        notes_table: str | None = None,
+        asset: str = "",
         notes: Sequence[str] = (),
     ) -> dict[str, WriteResult]:
         """Unpartitioned tables (and ``asset``'s notes) replaced in ONE transaction (see :func:`replace_tables`)."""
@@ -595,14 +605,11 @@ def write_window_sql(
         ensure_schemas(conn)
         conn.execute(f"create temp table _model_rows as {select_sql}", params)
         outside = conn.execute(
-            f"select count(*) from _model_rows where {date_column} < ? or {date_column} >= ? "
-            f"or {date_column} is null",
+            f"select count(*) from _model_rows where {date_column} < ? or {date_column} >= ? or {date_column} is null",
             [start, end],
         ).fetchall()[0][0]
         if outside:
-            raise ValueError(
-                f"{table}: model returned {outside} rows with {date_column} outside [{start}, {end})"
-            )
+            raise ValueError(f"{table}: model returned {outside} rows with {date_column} outside [{start}, {end})")
         if not table_exists(conn, table):
             conn.execute(f"create table {table} as select * from _model_rows limit 0")
         replaced = _delete_window(conn, table, date_column, start, end)
@@ -709,4 +716,3 @@ def snapshot(source: str | Path, target: str | Path, *, timeout_seconds: float =
 
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
-

@@ -3,11 +3,12 @@ the Table 3 / Table 5 regressions. They need full-sample estimates (in-sample dy
 volatility scalar, full-sample OLS), so they are rebuilt whole from the monthly model tables.
 """
 
+import numpy as np
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from momentum_dag.assets.common import notes_metadata, require_rows, table_counts
-from momentum_dag.assets.crashes.models import GROUP, crash_params
+from momentum_dag.assets.crashes.models import GROUP, VARIANCE_COLUMNS, crash_params
 from momentum_dag.core.crashes.regressions import CRASH_TERMS, FORECAST_TERMS
 from momentum_dag.core.crashes.strategy import barroso_santa_clara_weights, to_holding_alignment
 from momentum_dag.core.crashes.study import regression_frame, run_regressions, run_strategies, strategy_frames
@@ -38,14 +39,23 @@ def monthly_inputs(warehouse: Warehouse) -> tuple[pd.Series, pd.DataFrame]:
     return wml.reindex(state.index).astype(float), state.astype(float)
 
 
-def strategy_inputs(warehouse: Warehouse, index: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.Series]:
-    """HOLDING-aligned variance forecasts (row t = forecast made at t-1) and Barroso-Santa-Clara variance."""
-    forecasts = require_rows(warehouse.read_dated(WML_VARIANCE, "period_end"), WML_VARIANCE, key(WML_VARIANCE))
+def strategy_inputs(warehouse: Warehouse, index: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.Series | None, list[str]]:
+    """HOLDING-aligned variance forecasts (row t = forecast made at t-1), Barroso-Santa-Clara variance, notes.
+
+    A history too short for any forecast (models/wml_variance_forecast materialized, no row yet) leaves the
+    variance-scaled strategies undefined, and says so, instead of failing the static strategy with them."""
+    notes = []
+    forecasts = warehouse.read_dated(WML_VARIANCE, "period_end")
+    if forecasts is None:
+        require_rows(forecasts, WML_VARIANCE, key(WML_VARIANCE))
+    if forecasts.empty:
+        notes.append(f"{WML_VARIANCE} has no forecast yet (the history is too short): no variance-scaled strategy")
+        forecasts = pd.DataFrame(np.nan, index=index, columns=VARIANCE_COLUMNS)
     variances = to_holding_alignment(forecasts.reindex(index))
     daily = require_rows(warehouse.read_dated(WML_DAILY, "trade_date"), WML_DAILY, WML_KEY)["wml"]
     bsc = barroso_santa_clara_weights(daily, index)["bsc_var"]
     bsc = bsc.where(index >= daily.index.min())  # months before the first daily WML have no estimate
-    return variances, bsc
+    return variances, bsc, notes
 
 
 @asset(
@@ -68,9 +78,9 @@ def momentum_strategies_asset(
 ) -> MaterializeResult:
     params = crash_params(settings)
     wml, state = monthly_inputs(warehouse)
-    variances, bsc = strategy_inputs(warehouse, state.index)
+    variances, bsc, notes = strategy_inputs(warehouse, state.index)
     result = run_strategies(wml, state, variances, bsc, params)
-    notes = [*result.notes]
+    notes = [*notes, *result.notes]
     if result.missing:
         notes.append(f"missing strategies: {', '.join(result.missing)}")
     for note in notes:

@@ -7,16 +7,39 @@ daily method runs (``core.crashes.study.daily_study``); otherwise the monthly fa
 (``core.crashes.study.monthly_study``). The page says which.
 """
 
+import hashlib
+from pathlib import Path
+
+import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from momentum_dag.assets.crashes.models import GROUP, crash_params
+from momentum_dag.core import checks
+from momentum_dag.core.crashes import study
 from momentum_dag.core.crashes.study import CrashParams, daily_study, monthly_study
-from momentum_dag.names import CRASH_NOTES, KF_CRASHES_KEY, kenfrench_crash_table
+from momentum_dag.names import CRASH_NOTES, KF_CRASH_INPUTS, KF_CRASHES_KEY, kenfrench_crash_table
 from momentum_dag.settings import Settings
+from momentum_dag.sources import kenfrench
 from momentum_dag.sources.kenfrench import CrashInputs, kenfrench_crash_inputs
 from momentum_dag.warehouse import Warehouse
 
 ASSET_NAME = "kenfrench_crashes"
+STUDY_TABLES = (
+    "market_state",
+    "variance_forecast",
+    "crash_regressions",
+    "crash_mean_forecast",
+    "strategy_returns",
+    "strategy_weights",
+    "strategy_summary",
+)
+# The code the study is a function of (its fingerprint includes their source).
+CODE = (
+    *sorted(Path(study.__file__).parent.glob("*.py")),
+    Path(checks.__file__),
+    Path(kenfrench.__file__),
+    Path(__file__),
+)
 METHOD_PREFIX = "Method: "
 
 
@@ -64,6 +87,13 @@ def kenfrench_crashes_asset(
 ) -> MaterializeResult:
     params = crash_params(settings)
     inputs = kenfrench_crash_inputs(settings.kenfrench_path)
+    fingerprint = inputs_fingerprint(inputs, params)
+    if stored_fingerprint(warehouse) == fingerprint:
+        # French's series do not change when a month of the warehouse's own market closes: a monthly run
+        # keeps the study (hundreds of GJR-GARCH fits) instead of recomputing identical tables.
+        context.log.info("French's series, the parameters and the code are those of the stored study: kept")
+        tables = {name: warehouse.table_or_none(kenfrench_crash_table(name)) for name in STUDY_TABLES}
+        return MaterializeResult(metadata=_metadata(tables, inputs, recomputed=False))
     monthly = inputs.monthly
     if inputs.daily is not None:
         context.log.info(f"Daily method: GJR-GARCH refit at {len(monthly)} month ends on {len(inputs.daily)} days")
@@ -79,12 +109,43 @@ def kenfrench_crashes_asset(
         tables, notes = monthly_study(monthly["wml"], monthly["market_excess"], monthly["market_total"], params)
     method = method_note(inputs, params)
     notes = [f"Data source: {inputs.label}", method, *notes]
-    results = warehouse.replace_tables(
-        {kenfrench_crash_table(name): t for name, t in tables.items()},
+    warehouse.replace_tables(
+        {
+            **{kenfrench_crash_table(name): t for name, t in tables.items()},
+            KF_CRASH_INPUTS: pd.DataFrame({"fingerprint": [fingerprint]}),
+        },
         notes_table=CRASH_NOTES,
         asset=ASSET_NAME,
         notes=notes,
     )
+    return MaterializeResult(metadata=_metadata(tables, inputs, recomputed=True))
+
+
+def inputs_fingerprint(inputs: CrashInputs, params: CrashParams) -> str:
+    """SHA-256 of everything the study is a function of: French's series, the parameters, and the source
+    of the code that computes it (so an edited estimator is never answered from the stored tables)."""
+    digest = hashlib.sha256()
+    for frame in (inputs.monthly, inputs.daily):
+        if frame is not None:
+            digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+            digest.update(",".join(map(str, frame.columns)).encode())
+    digest.update(f"{inputs.wml_definition}|{inputs.label}|{params!r}".encode())
+    for path in CODE:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def stored_fingerprint(warehouse: Warehouse) -> str | None:
+    """The fingerprint stored with the study's tables, if every one of them exists."""
+    stored = warehouse.table_or_none(KF_CRASH_INPUTS)
+    if stored is None or len(stored) != 1:
+        return None
+    if any(warehouse.table_or_none(kenfrench_crash_table(name)) is None for name in STUDY_TABLES):
+        return None
+    return str(stored["fingerprint"].iloc[0])
+
+
+def _metadata(tables: dict, inputs: CrashInputs, *, recomputed: bool) -> dict:
     crash = tables["crash_regressions"].set_index("model")
     summary = tables["strategy_summary"].set_index("strategy")
     headline = {}
@@ -96,12 +157,13 @@ def kenfrench_crashes_asset(
         }
     if "sharpe" in summary:
         headline |= {f"sharpe_{s}": MetadataValue.float(float(v)) for s, v in summary["sharpe"].items()}
-    return MaterializeResult(
-        metadata={
-            **{f"{t.split('.')[1]}_rows": MetadataValue.int(r.rows_written) for t, r in results.items()},
-            **headline,
-            "data_source": MetadataValue.text(inputs.label),
-            "method": MetadataValue.text("daily" if inputs.daily is not None else "monthly fallback"),
-            "months": MetadataValue.int(len(tables["market_state"])),
-        }
-    )
+    return {
+        **{
+            f"{kenfrench_crash_table(name).split('.')[1]}_rows": MetadataValue.int(len(t)) for name, t in tables.items()
+        },
+        **headline,
+        "data_source": MetadataValue.text(inputs.label),
+        "method": MetadataValue.text("daily" if inputs.daily is not None else "monthly fallback"),
+        "months": MetadataValue.int(len(tables["market_state"])),
+        "recomputed": MetadataValue.bool(recomputed),
+    }

@@ -439,19 +439,18 @@ def _french_daily_file(header: str, columns: list[str], frame: pd.DataFrame, tit
     return "\n".join([*lines, "", "Copyright 2024 Kenneth R. French", ""])
 
 
-def test_kenfrench_page_uses_the_daily_method_with_daily_files(tmp_path, monkeypatch):
-    """French's daily factor and decile files in MOMENTUM_KENFRENCH_DIR: the asset runs the daily method
-    (126-day market variance from the daily file) and the page says so."""
-    rng = np.random.default_rng(4)
+def _french_daily_files(folder, seed: int = 4) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """French's daily factor and decile files (2001-2004, random) written to ``folder``."""
+    rng = np.random.default_rng(seed)
     days = pd.bdate_range("2001-01-01", "2004-12-31")
     market = pd.DataFrame({"Mkt-RF": rng.normal(0.0003, 0.01, len(days)), "RF": 0.0001}, index=days)
     legs = pd.DataFrame(
         {"Lo PRIOR": rng.normal(0.0, 0.015, len(days)), "Hi PRIOR": rng.normal(0.0005, 0.012, len(days))}, index=days
     )
-    (tmp_path / "F-F_Research_Data_Factors_daily.CSV").write_text(
+    (folder / "F-F_Research_Data_Factors_daily.CSV").write_text(
         _french_daily_file("This file was created by CMPT_ME_BEME_RETS_DAILY.", ["Mkt-RF", "RF"], market)
     )
-    (tmp_path / "10_Portfolios_Prior_12_2_Daily.CSV").write_text(
+    (folder / "10_Portfolios_Prior_12_2_Daily.CSV").write_text(
         _french_daily_file(
             "It contains value- and equal-weighted returns for 10 prior return portfolios.",
             ["Lo PRIOR", "Hi PRIOR"],
@@ -459,12 +458,23 @@ def test_kenfrench_page_uses_the_daily_method_with_daily_files(tmp_path, monkeyp
             title="Average Value Weighted Returns -- Daily",
         )
     )
+    return market, legs
+
+
+def _kenfrench_pipeline(tmp_path, monkeypatch) -> Pipeline:
     monkeypatch.setenv("MOMENTUM_KENFRENCH_DIR", str(tmp_path))
     monkeypatch.setenv("MOMENTUM_DUCKDB_PATH", str(tmp_path / "kf.duckdb"))
     monkeypatch.setenv("MOMENTUM_REPORTS_DIR", str(tmp_path / "reports"))
     monkeypatch.setenv("MOMENTUM_CRASH_BLEND_MIN_PAIRS", "6")
     monkeypatch.setenv("MOMENTUM_CRASH_OOS_MIN_MONTHS", "6")
-    pipeline = Pipeline(Warehouse(database=str(tmp_path / "kf.duckdb")))
+    return Pipeline(Warehouse(database=str(tmp_path / "kf.duckdb")))
+
+
+def test_kenfrench_page_uses_the_daily_method_with_daily_files(tmp_path, monkeypatch):
+    """French's daily factor and decile files in MOMENTUM_KENFRENCH_DIR: the asset runs the daily method
+    (126-day market variance from the daily file) and the page says so."""
+    market, legs = _french_daily_files(tmp_path)
+    pipeline = _kenfrench_pipeline(tmp_path, monkeypatch)
     pipeline.run(["models/kenfrench_crashes", "reports/momentum_crashes_kenfrench"])
     state = pipeline.table("models.kenfrench_market_state", "period_end").set_index("period_end")
     total = (market["Mkt-RF"] + market["RF"]).round(6)  # the file holds 4 decimals of a percent
@@ -475,6 +485,28 @@ def test_kenfrench_page_uses_the_daily_method_with_daily_files(tmp_path, monkeyp
     assert state.loc["2003-06-30", "wml"] == pytest.approx(wml_june, rel=1e-9)
     page = (tmp_path / "reports" / "momentum_crashes_kenfrench.html").read_text()
     assert "DAILY method" in page and "Hi PRIOR - Lo PRIOR" in page and "MONTHLY fallback" not in page
+
+
+def test_kenfrench_study_is_kept_until_french_files_or_parameters_change(tmp_path, monkeypatch):
+    """A monthly run does not refit the study on unchanged French series; a changed file or parameter does."""
+    _french_daily_files(tmp_path)
+    pipeline = _kenfrench_pipeline(tmp_path, monkeypatch)
+
+    def run(run_config=None) -> tuple[bool, pd.DataFrame]:
+        result = pipeline.run(["models/kenfrench_crashes"], run_config=run_config)
+        metadata = _materializations(result, "models/kenfrench_crashes")[-1].metadata
+        return metadata["recomputed"].value, pipeline.table("models.kenfrench_variance_forecast", "period_end")
+
+    recomputed, first = run()
+    assert recomputed
+    recomputed, again = run()
+    assert not recomputed
+    pd.testing.assert_frame_equal(again, first)
+    _french_daily_files(tmp_path, seed=5)  # French revises the files
+    recomputed, revised = run()
+    assert recomputed and not revised["rv_var"].equals(first["rv_var"])
+    recomputed, shorter = run({"resources": {"settings": {"config": {"crash_rv_window_days": 63}}}})
+    assert recomputed and not shorter["rv_var"].equals(revised["rv_var"])
 
 
 def test_gap_in_daily_wml_is_an_error(tmp_path):
