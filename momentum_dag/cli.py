@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     bf.add_argument("--no-weekly", action="store_true", help="skip the weekly assets")
     bf.add_argument("--no-reports", action="store_true", help="skip the unpartitioned reports")
     bf.add_argument(
-        "--only", default="", help="comma-separated layers, asset keys or globs, e.g. raw,marts,models/dmom*"
+        "--only", default="", help="comma-separated layers, asset keys or globs, e.g. raw,marts,factors/dmom*"
     )
     for command in sub.choices.values():
         command.add_argument("--verbose", action="store_true", help="print Dagster's event stream too")

@@ -125,5 +125,5 @@ def backfill_steps(
 
 
 def _selected(key: str, only: tuple[str, ...]) -> bool:
-    """``raw`` selects a layer; ``factors/dmom`` one asset; ``models/dmom*`` a glob of asset keys."""
+    """``raw`` selects a layer; ``factors/dmom`` one asset; ``factors/dmom*`` a glob of asset keys."""
     return any(fnmatch(key, pattern if "/" in pattern else f"{pattern}/*") for pattern in only)

@@ -27,6 +27,7 @@ from momentum_dag.names import (
     STG_MARKET_DAILY,
     STOCK_RETURNS_DAILY,
     STOCK_RETURNS_MONTHLY,
+    lpm_table,
 )
 from momentum_dag.partitions import Lookback
 from momentum_dag.settings import Settings
@@ -248,7 +249,7 @@ STOCK_FACTORS: list[FactorSpec] = [
             "monthly/weekly/daily positive and negative run durations, lagged idiosyncratic variance and "
             "lagged market excess return; refitted every month on past data only."
         ),
-        side_tables=("models.dmom_lpm",),
+        side_tables=(lpm_table("dmom"),),
     ),
     FactorSpec(
         name="dmom_enhanced",
@@ -260,7 +261,7 @@ STOCK_FACTORS: list[FactorSpec] = [
         lookback=None,
         paper="Western Securities (2025) 因子手工作坊(3): D-MOM LPM plus the stock's lagged return r_{i,t-1}",
         description="Enhanced directional momentum: the D-MOM model with the stock's own month-t return added.",
-        side_tables=("models.dmom_enhanced_lpm",),
+        side_tables=(lpm_table("dmom_enhanced"),),
     ),
 ]
 

@@ -19,6 +19,7 @@ from dagster import (
     multi_asset,
 )
 
+from momentum_dag.names import group_of
 from momentum_dag.warehouse import WriteResult
 
 WEEKLY_TAG = {"frequency": "weekly"}
@@ -29,13 +30,14 @@ def asset_spec(
     key: AssetKey,
     *,
     description: str,
-    group: str,
     deps: Sequence[AssetKey] = (),
     kinds: Sequence[str] = ("duckdb", "pandas"),
     **extra,
 ) -> AssetSpec:
-    """An asset's spec (``partitioned_asset`` adds the partitions)."""
-    return AssetSpec(key, deps=list(deps), description=description, group_name=group, kinds=set(kinds), **extra)
+    """An asset's spec, in the group its key starts with (``partitioned_asset`` adds the partitions)."""
+    return AssetSpec(
+        key, deps=list(deps), description=description, group_name=group_of(key), kinds=set(kinds), **extra
+    )
 
 
 def partitioned_asset(

@@ -127,7 +127,7 @@ def build_raw_assets(partitions: Partitions) -> list:
         raw_market_data,
         name="raw_market_data",
         specs=[
-            asset_spec(key(f"raw.{name}"), description=RAW_TABLES[name].description, group="raw", kinds=["duckdb"])
+            asset_spec(key(f"raw.{name}"), description=RAW_TABLES[name].description, kinds=["duckdb"])
             for name in PROVIDER_TABLES
         ],
         partitions_def=partitions.monthly,
@@ -139,7 +139,6 @@ def build_raw_assets(partitions: Partitions) -> list:
             asset_spec(
                 key(RAW_FACTOR_RETURNS),
                 description=RAW_TABLES["factor_returns_monthly"].description,
-                group="raw",
                 kinds=["duckdb"],
             )
         ],

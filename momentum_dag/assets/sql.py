@@ -18,6 +18,7 @@ from dagster import (
 )
 
 from momentum_dag.assets.common import WEEKLY_TAG, report_partition_counts, window_dates
+from momentum_dag.names import group_of
 from momentum_dag.partitions import Partitions
 from momentum_dag.sql_models import SqlModel, check_sql, load_models, materialize
 from momentum_dag.warehouse import Warehouse
@@ -52,7 +53,7 @@ def build_sql_asset(model: SqlModel, models: dict[str, SqlModel], partitions: Pa
         model_key(model),
         deps=_deps(model, models),
         description=model.description or f"SQL model {model.name}",
-        group_name=model.layer,
+        group_name=group_of(model_key(model)),
         kinds={"duckdb", "sql"},
         partitions_def=partitions_def,
         tags=WEEKLY_TAG if partitions_def is partitions.weekly else None,

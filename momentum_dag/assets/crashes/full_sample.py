@@ -7,7 +7,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from momentum_dag.assets.common import notes_metadata, require_rows, table_counts
-from momentum_dag.assets.crashes.models import GROUP, crash_params
+from momentum_dag.assets.crashes.models import crash_params
 from momentum_dag.core.crashes.regressions import CRASH_TERMS, FORECAST_TERMS
 from momentum_dag.core.crashes.strategy import barroso_santa_clara_weights, to_holding_alignment
 from momentum_dag.core.crashes.study import regression_frame, run_regressions, run_strategies, strategy_frames
@@ -24,6 +24,7 @@ from momentum_dag.names import (
     WML_KEY,
     WML_MONTHLY,
     WML_VARIANCE,
+    group_of,
     key,
 )
 from momentum_dag.settings import Settings
@@ -51,7 +52,7 @@ def strategy_inputs(warehouse: Warehouse, index: pd.DatetimeIndex) -> tuple[pd.D
 @asset(
     key=STRATEGIES_KEY,
     deps=[WML_KEY, key(MARKET_STATE), key(WML_VARIANCE)],
-    group_name=GROUP,
+    group_name=group_of(STRATEGIES_KEY),
     kinds={"duckdb", "pandas"},
     description=(
         "Daniel-Moskowitz (2016) Sec. 5 strategies on monthly WML: static, constant volatility "
@@ -102,7 +103,7 @@ def momentum_strategies_asset(
 @asset(
     key=key(CRASH_REGRESSIONS),
     deps=[WML_KEY, key(MARKET_STATE)],
-    group_name=GROUP,
+    group_name=group_of(key(CRASH_REGRESSIONS)),
     kinds={"duckdb", "pandas"},
     description=(
         "Daniel-Moskowitz (2016) Table 3 regressions (1)-(4) of monthly WML on the market excess return with "

@@ -49,7 +49,6 @@ from momentum_dag.sources import data_source_label
 from momentum_dag.warehouse import Warehouse
 
 DOUBLE = "DOUBLE"
-GROUP = "crashes"
 VARIANCE_COLUMNS = ["garch_var", "garch_vol", "rv_var", "rv_vol", "blend_vol", "blend_var"]
 
 
@@ -153,7 +152,7 @@ def market_state_asset(context: AssetExecutionContext, warehouse: Warehouse, set
 
 def read_wml_daily(warehouse: Warehouse, end, month_ends: pd.DatetimeIndex) -> pd.DataFrame:
     """``models.wml_daily`` before ``end``, checked to cover every holding month from its first to the last
-    month end before ``end``: a month missing there (models/wml not materialized for it) would silently
+    month end before ``end``: a month missing there (crashes/wml not materialized for it) would silently
     change the expanding estimators, so it is an error naming the months to materialize."""
     daily = require_rows(warehouse.read_dated(WML_DAILY, "trade_date", end=end), WML_DAILY, WML_KEY)
     have = set(daily.index.to_period("M"))
@@ -238,7 +237,7 @@ def wml_variance_asset(context: AssetExecutionContext, warehouse: Warehouse, set
 
 def build_model_assets(partitions: Partitions) -> list:
     def partitioned(compute, key_, deps, description: str):
-        spec = asset_spec(key_, deps=deps, description=description, group=GROUP)
+        spec = asset_spec(key_, deps=deps, description=description)
         return partitioned_asset(
             compute, name=f"crashes__{key_.path[-1]}", specs=[spec], partitions_def=partitions.monthly
         )

@@ -187,6 +187,5 @@ def build_evaluation_asset(spec: FactorSpec, partitions_def: PartitionsDefinitio
             *[key(k) for k in spec.inputs],
         ],
         description=description,
-        group="evaluation",
     )
     return partitioned_asset(compute, name=f"eval__{spec.name}", specs=[spec_], partitions_def=partitions_def)

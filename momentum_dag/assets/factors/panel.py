@@ -78,7 +78,7 @@ def _figures(universe: pd.Series):
 
 
 def build_factor_asset(spec: FactorSpec, partitions_def: PartitionsDefinition):
-    """``factors/<name>`` (+ its side tables, e.g. ``models/dmom_lpm``) for one registered factor; the
+    """``factors/<name>`` (+ its side tables, e.g. ``factors/dmom_lpm``) for one registered factor; the
     panel and its side tables are written in ONE transaction."""
 
     def compute(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
@@ -101,7 +101,6 @@ def build_factor_asset(spec: FactorSpec, partitions_def: PartitionsDefinition):
             factor_key(spec.name),
             deps=[key(k) for k in spec.inputs],
             description=f"{spec.description}\n\nSource: {spec.paper}",
-            group="factors",
             metadata={"level": spec.level, "frequency": spec.frequency, "windows": str(spec.windows)},
         ),
         *[
@@ -109,7 +108,6 @@ def build_factor_asset(spec: FactorSpec, partitions_def: PartitionsDefinition):
                 key(table),
                 deps=[factor_key(spec.name)],
                 description=f"Model estimates behind {spec.name}, one set per formation month.",
-                group="models",
                 kinds=["duckdb"],
             )
             for table in spec.side_tables

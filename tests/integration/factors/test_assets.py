@@ -37,7 +37,7 @@ def test_assets_come_from_the_registry():
     keys = {k.to_user_string() for k in build_definitions().resolve_asset_graph().get_all_asset_keys()}
     for spec in FACTORS:
         assert {f"factors/{spec.name}", f"eval/{spec.name}", f"reports/{spec.name}"} <= keys
-    assert "models/dmom_lpm" in keys and "reports/index" in keys
+    assert "factors/dmom_lpm" in keys and "reports/index" in keys
 
 
 def test_evaluation_uses_next_period_returns_and_reports_render(run):
