@@ -19,11 +19,13 @@ If ``dagster dev``'s daemon runs meanwhile, it sees the backfill's run already c
 partition and only waits for it, as for its own backfills.
 
 Definitions given explicitly (tests build them with a private warehouse) are served the same way, as an
-in-process code location of the same name that loads ``given``.
+in-process code location of the same name that loads them from an attribute of this module (a new
+attribute for each, as Dagster caches a reconstructed job by its code pointer).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import sys
@@ -43,7 +45,7 @@ from dagster._core.remote_origin import InProcessCodeLocationOrigin
 from dagster._core.remote_representation.code_location import CodeLocation
 from dagster._core.remote_representation.external import RemoteJob, RemoteRepository
 from dagster._core.remote_representation.grpc_server_registry import GrpcServerRegistry
-from dagster._core.storage.tags import PARTITION_NAME_TAG
+from dagster._core.storage.tags import PARTITION_NAME_TAG, PARTITION_SET_TAG
 from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from dagster._core.utils import make_new_backfill_id
 from dagster._core.workspace.context import WorkspaceProcessContext
@@ -58,8 +60,7 @@ REPOSITORY_NAME = SINGLETON_REPOSITORY_NAME
 SOURCE_TAG = {"momentum_dag/launched_by": "momentum-dag"}
 """Tag of every run and backfill the CLI starts (filter the Runs page with it)."""
 
-given: Definitions | None = None
-"""Definitions handed to ``code_location(defs=...)``, loaded as the code location while it is open."""
+_given = itertools.count()
 
 
 def workspace_location_name(path: str) -> str:
@@ -121,10 +122,8 @@ class Location:
         if not keys:
             return self._plain_run(remote_job, run_config, {}), None
         partition_set = self.partition_set(remote_job.name)
-        params = self.location.get_partition_set_execution_params(
-            self.repository.handle, partition_set.name, [keys[0]], self.instance
-        )
-        tags = dict(params.partition_data[0].tags)  # the partition set's tag and the partition's
+        # what the partition set's execution params hold for these jobs (no partition-level config or tags)
+        tags = {PARTITION_SET_TAG: partition_set.name, PARTITION_NAME_TAG: keys[0]}
         if len(keys) == 1:
             return self._plain_run(remote_job, run_config, tags), None
         tags.pop(PARTITION_NAME_TAG, None)
@@ -201,14 +200,16 @@ class Location:
 def code_location(instance: DagsterInstance, defs: Definitions | None = None) -> Iterator[Location]:
     """The code location ``workspace.yaml`` names, loaded in this process (``defs``: these definitions
     instead, under the same location name)."""
-    global given
+    attribute = None
     if defs is None:
         target = LoadableTargetOrigin(
             executable_path=sys.executable, module_name=LOCATION_MODULE, working_directory=os.getcwd()
         )
     else:
+        attribute = f"given_definitions_{next(_given)}"
+        setattr(sys.modules[__name__], attribute, defs)
         target = LoadableTargetOrigin(
-            executable_path=sys.executable, module_name=__name__, attribute="given", working_directory=os.getcwd()
+            executable_path=sys.executable, module_name=__name__, attribute=attribute, working_directory=os.getcwd()
         )
     origin = InProcessCodeLocationOrigin(target, location_name=LOCATION_NAME)
     registry = None
@@ -220,7 +221,6 @@ def code_location(instance: DagsterInstance, defs: Definitions | None = None) ->
             startup_timeout=30,
             wait_for_processes_on_shutdown=False,
         )
-    previous, given = given, defs
     try:
         with WorkspaceProcessContext(
             instance, InProcessWorkspaceLoadTarget(origin), grpc_server_registry=registry
@@ -228,6 +228,7 @@ def code_location(instance: DagsterInstance, defs: Definitions | None = None) ->
             location = process.create_request_context().get_code_location(LOCATION_NAME)
             yield Location(instance, process, location, location.get_repository(REPOSITORY_NAME))
     finally:
-        given = previous
+        if attribute is not None:
+            delattr(sys.modules[__name__], attribute)
         if registry is not None:
             registry.__exit__(None, None, None)
