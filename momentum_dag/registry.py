@@ -52,7 +52,8 @@ class FactorSpec:
     run's window start to its end (``assets.panels.MarketPanels``) and returns values for every period end
     it can; the asset keeps the window. ``lookback=None`` reads all history: D-MOM's pooled LPM is
     expanding by definition, and reads only small per-month tables. ``side_tables`` names extra tables
-    the factor writes (e.g. ``models.dmom_lpm``).
+    the factor writes (e.g. ``models.dmom_lpm``). ``min_coverage``: the share of the universe a
+    formation date's values should cover (the panel's coverage check warns below it).
     """
 
     name: str
@@ -65,6 +66,7 @@ class FactorSpec:
     description: str
     lookback: Callable[[int], Lookback] | None
     side_tables: tuple[str, ...] = ()
+    min_coverage: float = 0.5
 
     def history(self) -> Lookback | None:
         """The lookback of the longest window (what one run reads), or None for all history."""
@@ -197,7 +199,7 @@ def _positional_inputs(function: Callable) -> list[str]:
 
 def _industry(name: str, windows: tuple[int, ...], window_arg: str | None, paper: str, description: str,
               lookback: Callable[[int], Lookback], frequency: str = "M", full_history: bool = False,
-              **options) -> FactorSpec:
+              min_coverage: float = 0.5, **options) -> FactorSpec:
     function = functools.partial(INDUSTRY_MOMENTUM_FACTORS[name], **options)
     return FactorSpec(
         name=name,
@@ -209,6 +211,7 @@ def _industry(name: str, windows: tuple[int, ...], window_arg: str | None, paper
         paper=paper,
         description=description,
         lookback=lookback,
+        min_coverage=min_coverage,
     )
 
 
@@ -339,6 +342,8 @@ INDUSTRY_FACTORS: list[FactorSpec] = [
               "Weekly: 10-day momentum times the change in the first-two-PC explained variance of the "
               "top constituents' daily returns over 120 days (concentration rising = resonance).",
               frequency="W",
+              # an industry needs enough listed constituents for the PCA: about a third of them score
+              min_coverage=0.25,
               lookback=lambda w: Lookback(days=PCA_DAYS + 5 * 5 + w)),
     _industry("momentum_lead_lag_enhanced", DAYS, "window",
               "Everbright Securities (2018-05-28) 行业轮动：从动量谈起: AugMom = |Lead| x industry return",

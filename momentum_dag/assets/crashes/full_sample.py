@@ -6,6 +6,7 @@ volatility scalar, full-sample OLS), so they are rebuilt whole from the monthly 
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from momentum_dag.assets.checks import crash_nobs_check, crash_nobs_check_spec
 from momentum_dag.assets.common import notes_metadata, require_rows, table_counts
 from momentum_dag.assets.crashes.models import crash_params
 from momentum_dag.core.crashes.regressions import CRASH_TERMS, FORECAST_TERMS
@@ -105,6 +106,7 @@ def momentum_strategies_asset(
     deps=[WML_KEY, key(MARKET_STATE)],
     group_name=group_of(key(CRASH_REGRESSIONS)),
     kinds={"duckdb", "pandas"},
+    check_specs=[crash_nobs_check_spec(key(CRASH_REGRESSIONS))],
     description=(
         "Daniel-Moskowitz (2016) Table 3 regressions (1)-(4) of monthly WML on the market excess return with "
         "the bear (I_B,t-1) and up (I_U,t) interactions (Eq. 3), and Table 5 mean-forecast regressions (1)-(5) "
@@ -138,11 +140,13 @@ def crash_regressions_asset(
         }
     if forecast is not None:
         headline["gammaInt_t_model4"] = MetadataValue.float(float(forecast.loc[4, "gammaInt_t"]))
+    variables = pd.concat([wml, state[["market_excess", "bear", "up"]]], axis=1)
     return MaterializeResult(
         metadata={
             **table_counts(results),
             **headline,
             "notes": notes_metadata(notes),
             "data_source": MetadataValue.text(data_source_label(settings)),
-        }
+        },
+        check_results=[crash_nobs_check(key(CRASH_REGRESSIONS), crash, variables)],
     )

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult
 
+from momentum_dag.assets.checks import wml_check, wml_check_spec
 from momentum_dag.assets.common import (
     asset_spec,
     chunks,
@@ -116,6 +117,7 @@ def wml_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Se
     )
     context.log.info(", ".join(f"{t}: {r.rows_written} rows" for t, r in results.items() if t != WML_MONTHLY))
     yield MaterializeResult()
+    yield wml_check(WML_KEY, tables["monthly"], tables["formation"], params.n_deciles)
 
 
 # ---- market state ------------------------------------------------------------------------------------
@@ -236,10 +238,14 @@ def wml_variance_asset(context: AssetExecutionContext, warehouse: Warehouse, set
 
 
 def build_model_assets(partitions: Partitions) -> list:
-    def partitioned(compute, key_, deps, description: str):
+    def partitioned(compute, key_, deps, description: str, check_specs=()):
         spec = asset_spec(key_, deps=deps, description=description)
         return partitioned_asset(
-            compute, name=f"crashes__{key_.path[-1]}", specs=[spec], partitions_def=partitions.monthly
+            compute,
+            name=f"crashes__{key_.path[-1]}",
+            specs=[spec],
+            partitions_def=partitions.monthly,
+            check_specs=check_specs,
         )
 
     return [
@@ -255,6 +261,7 @@ def build_model_assets(partitions: Partitions) -> list:
             "models.wml_monthly (row = "
             "holding month), models.wml_daily (daily buy-and-hold returns of the same portfolios) and "
             "models.wml_formation (period_end = formation date: stock_id, decile, weight, past_ret).",
+            check_specs=[wml_check_spec(WML_KEY)],
         ),
         partitioned(
             market_state_asset,

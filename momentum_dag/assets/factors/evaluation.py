@@ -19,6 +19,7 @@ from dagster import (
     TimeWindowPartitionMapping,
 )
 
+from momentum_dag.assets.checks import evaluation_check, evaluation_check_spec
 from momentum_dag.assets.common import (
     asset_spec,
     in_window,
@@ -170,6 +171,9 @@ def build_evaluation_asset(spec: FactorSpec, partitions_def: PartitionsDefinitio
             context, eval_key(spec.name), result, per_period, "period_end", _headline(spec), rows_lag=step
         )
         yield MaterializeResult(asset_key=eval_key(spec.name))
+        yield evaluation_check(
+            eval_key(spec.name), factor_rows, per_period, spec.n_quantiles, formation_start, formation_end
+        )
 
     description = (
         f"Per formation period of {spec.name}: IC (Pearson) and rank IC (Spearman) vs the next period's "
@@ -188,4 +192,10 @@ def build_evaluation_asset(spec: FactorSpec, partitions_def: PartitionsDefinitio
         ],
         description=description,
     )
-    return partitioned_asset(compute, name=f"eval__{spec.name}", specs=[spec_], partitions_def=partitions_def)
+    return partitioned_asset(
+        compute,
+        name=f"eval__{spec.name}",
+        specs=[spec_],
+        partitions_def=partitions_def,
+        check_specs=[evaluation_check_spec(eval_key(spec.name))],
+    )

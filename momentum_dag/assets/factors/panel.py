@@ -5,6 +5,7 @@ from datetime import date
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, PartitionsDefinition
 
+from momentum_dag.assets.checks import panel_check_specs, panel_checks
 from momentum_dag.assets.common import (
     asset_spec,
     chunks,
@@ -92,6 +93,7 @@ def build_factor_asset(spec: FactorSpec, partitions_def: PartitionsDefinition):
             context, factor_key(spec.name), results[table], panel, "period_end", _figures(universe), data_source=source
         )
         yield MaterializeResult(asset_key=factor_key(spec.name))
+        yield from panel_checks(factor_key(spec.name), panel, universe, end, spec.min_coverage)
         for side_table in side:
             report_partitions(context, key(side_table), results[side_table], side[side_table], "period_end")
             yield MaterializeResult(asset_key=key(side_table))
@@ -113,4 +115,10 @@ def build_factor_asset(spec: FactorSpec, partitions_def: PartitionsDefinition):
             for table in spec.side_tables
         ],
     ]
-    return partitioned_asset(compute, name=f"factor__{spec.name}", specs=specs, partitions_def=partitions_def)
+    return partitioned_asset(
+        compute,
+        name=f"factor__{spec.name}",
+        specs=specs,
+        partitions_def=partitions_def,
+        check_specs=panel_check_specs(factor_key(spec.name), spec.min_coverage),
+    )
