@@ -36,6 +36,23 @@ class ColumnTest:
     def name(self) -> str:
         return f"{self.kind}__{'__'.join(self.columns)}"
 
+    def describe(self) -> str:
+        """What the check requires of every row of the model, with its bounds (the check's description)."""
+        column = self.columns[0]
+        if self.kind == "not_null":
+            rule = f"{column} is never NULL"
+        elif self.kind == "null_when":
+            rule = f"{column} is NULL exactly on the rows where {self.columns[1]} is true"
+        elif self.kind == "unique":
+            rule = f"at most one row per ({', '.join(self.columns)})"
+        elif self.kind == "accepted_range":
+            low = "" if self.min_value is None else f"{self.min_value:g} <= "
+            high = "" if self.max_value is None else f" <= {self.max_value:g}"
+            rule = f"{low}{column}{high} (NULL allowed)"
+        else:
+            rule = f"{self.kind} on {', '.join(self.columns)}"
+        return f"{rule}, on every row of the table. Blocking: downstream assets wait for it."
+
 
 @dataclass(frozen=True)
 class SqlModel:

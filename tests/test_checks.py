@@ -122,3 +122,11 @@ def test_crash_regressions_use_every_complete_month():
     assert not result.passed and "3: 6" in result.description
     assert not crash_nobs_check(key, None, variables).passed  # complete months but no regression
     assert crash_nobs_check(key, None, variables.iloc[:0]).passed
+
+
+def test_sql_checks_state_their_bounds():
+    from momentum_dag.sql_models import load_models
+
+    tests = {t.name: t for t in load_models()["stock_returns_daily"].tests}
+    assert tests["accepted_range__ret"].describe().startswith("-0.5 <= ret <= 1.5 (NULL allowed)")
+    assert tests["unique__trade_date__stock_id"].describe().startswith("at most one row per (trade_date, stock_id)")

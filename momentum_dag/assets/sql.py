@@ -60,7 +60,7 @@ def build_sql_asset(model: SqlModel, models: dict[str, SqlModel], partitions: Pa
         metadata={"sql_file": MetadataValue.path(str(model.path)), "materialized": model.materialized},
     )
     checks = [
-        AssetCheckSpec(test.name, asset=model_key(model), blocking=True, description=f"{test.kind} on {test.columns}")
+        AssetCheckSpec(test.name, asset=model_key(model), blocking=True, description=test.describe())
         for test in model.tests
     ]
 

@@ -96,7 +96,7 @@ def _headline(spec: FactorSpec):
             "rank_ic": mean_or_nan(main["rank_ic"]),
             "ic": mean_or_nan(main["ic"]),
             "long_short_ew": mean_or_nan(main["long_short_ew"]),
-            "window": int(main["window"].iloc[0]),
+            "window": str(int(main["window"].iloc[0])),  # a label, not a series to plot
         }
 
     return figures
