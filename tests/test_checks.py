@@ -95,6 +95,9 @@ def test_every_formation_period_with_values_needs_an_evaluation_row():
     # fewer entities than quantiles: no evaluation is owed; outside the window: neither
     assert evaluation_check(KEY, panel(9), evaluated.iloc[:0], 10, date(2020, 1, 1), date(2020, 3, 1)).passed
     assert evaluation_check(KEY, factor, evaluated.iloc[:1], 10, date(2020, 1, 1), date(2020, 2, 1)).passed
+    # a formation date whose holding-period returns are not loaded yet is not complete
+    assert evaluation_check(KEY, factor, evaluated.iloc[:1], 10, date(2020, 1, 1), date(2020, 3, 1), DATES[:1]).passed
+    assert not evaluation_check(KEY, factor, evaluated.iloc[:1], 10, date(2020, 1, 1), date(2020, 3, 1), DATES).passed
 
 
 def test_wml_needs_every_decile_every_month():

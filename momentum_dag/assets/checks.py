@@ -123,15 +123,23 @@ def evaluation_check_spec(asset: AssetKey) -> AssetCheckSpec:
         description=(
             "A row (IC, rank IC, quantile returns) for every complete formation period of the partitions, in "
             "every window: each formation date in the run's window at which the factor has values for at "
-            "least as many entities as quantiles has an evaluation row. Error (not blocking) when one is missing."
+            "least as many entities as quantiles, and the holding period's returns are in the warehouse for as "
+            "many, has an evaluation row. Error (not blocking) when one is missing."
         ),
     )
 
 
 def evaluation_check(
-    asset: AssetKey, factor_rows: pd.DataFrame, per_period: pd.DataFrame, n_quantiles: int, start: date, end: date
+    asset: AssetKey,
+    factor_rows: pd.DataFrame,
+    per_period: pd.DataFrame,
+    n_quantiles: int,
+    start: date,
+    end: date,
+    complete: pd.DatetimeIndex | None = None,
 ) -> AssetCheckResult:
-    """Formation dates in [start, end) with enough factor values, against the evaluation rows written."""
+    """Formation dates in [start, end) with enough factor values (and in ``complete``: the formation dates
+    whose holding-period returns are known), against the evaluation rows written."""
     expected: set[tuple[pd.Timestamp, int]] = set()
     if len(factor_rows):
         rows = factor_rows[factor_rows["value"].notna()]
@@ -139,6 +147,8 @@ def evaluation_check(
         rows = rows[(dates >= pd.Timestamp(start)) & (dates < pd.Timestamp(end))]
         counts = rows.groupby([pd.to_datetime(rows["period_end"]), "window"])["entity_id"].nunique()
         expected = {(pd.Timestamp(d), int(w)) for (d, w), n in counts.items() if n >= n_quantiles}
+        if complete is not None:
+            expected = {(d, w) for d, w in expected if d in set(pd.DatetimeIndex(complete))}
     present = set()
     if len(per_period):
         pairs = zip(per_period["period_end"], per_period["window"], strict=True)

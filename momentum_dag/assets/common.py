@@ -24,6 +24,14 @@ from momentum_dag.warehouse import WriteResult
 
 WEEKLY_TAG = {"frequency": "weekly"}
 """Tag of the weekly-partitioned assets (the weekly job selects them)."""
+MONTHLY_TAG = {"frequency": "monthly"}
+"""Tag of the monthly-partitioned assets: ``tag:frequency=monthly`` selects them in the UI."""
+
+
+def frequency_tag(partitions_def: PartitionsDefinition | None) -> dict[str, str]:
+    if partitions_def is None:
+        return {}
+    return WEEKLY_TAG if isinstance(partitions_def, WeeklyPartitionsDefinition) else MONTHLY_TAG
 
 
 def asset_spec(
@@ -51,10 +59,10 @@ def partitioned_asset(
 ) -> AssetsDefinition:
     """``compute`` as a partitioned multi-asset with a single-run backfill policy: a range of partitions is
     one run, and ``compute`` reads ``context.partition_time_window`` to do the whole window at once.
-    Weekly-partitioned assets get the weekly tag (the weekly job selects them). ``can_subset``: the UI
+    Assets get their frequency tag (the weekly job selects the weekly ones). ``can_subset``: the UI
     may select one of ``specs`` alone (``compute`` then yields results for ``context.selected_asset_keys``
     only)."""
-    tags = WEEKLY_TAG if isinstance(partitions_def, WeeklyPartitionsDefinition) else {}
+    tags = frequency_tag(partitions_def)
     specs = [spec.replace_attributes(partitions_def=partitions_def, tags={**spec.tags, **tags}) for spec in specs]
     return multi_asset(
         specs=specs,

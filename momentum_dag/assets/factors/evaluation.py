@@ -171,8 +171,10 @@ def build_evaluation_asset(spec: FactorSpec, partitions_def: PartitionsDefinitio
             context, eval_key(spec.name), result, per_period, "period_end", _headline(spec), rows_lag=step
         )
         yield MaterializeResult(asset_key=eval_key(spec.name))
+        forward = evaluation_inputs(panels, spec, settings)["forward_returns"]
+        complete = forward.index[forward.notna().sum(axis=1) >= spec.n_quantiles]  # holding returns are in
         yield evaluation_check(
-            eval_key(spec.name), factor_rows, per_period, spec.n_quantiles, formation_start, formation_end
+            eval_key(spec.name), factor_rows, per_period, spec.n_quantiles, formation_start, formation_end, complete
         )
 
     description = (
