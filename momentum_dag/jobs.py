@@ -30,6 +30,9 @@ WEEKLY_SELECTION = AssetSelection.tag(WEEKLY_KEY, WEEKLY_VALUE)
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 PARTITION = "dagster/partition"
+SOURCE_TAG = {"momentum_dag/launched_by": "momentum-dag"}
+"""Tag of every run and backfill the CLI starts (filter the Runs page with it). The CLI computes the weeks of
+its months itself (or was told not to), so the weekly sensor leaves its runs out."""
 
 
 def build_jobs(partitions: Partitions) -> tuple[list, list, list]:
@@ -61,7 +64,10 @@ def build_jobs(partitions: Partitions) -> tuple[list, list, list]:
         description="When a monthly run succeeds, materialize the weeks whose last day fell in its months.",
     )
     def weekly_after_month(context: RunStatusSensorContext):
-        first, last = month_range(context.dagster_run.tags)
+        tags = context.dagster_run.tags
+        if all(tags.get(key) == value for key, value in SOURCE_TAG.items()):
+            return SkipReason(f"run {context.dagster_run.run_id} was started by momentum-dag, which runs its weeks")
+        first, last = month_range(tags)
         if first is None:
             return SkipReason(f"run {context.dagster_run.run_id} materialized no monthly partition")
         weeks = partitions.weeks_closing_in(first, last)

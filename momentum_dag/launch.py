@@ -53,12 +53,12 @@ from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
 from dagster._grpc.server import GrpcServerCommand
 from dagster._time import get_current_timestamp
 
+from momentum_dag.jobs import SOURCE_TAG
+
 LOCATION_MODULE = "momentum_dag.definitions"
 """The module ``workspace.yaml`` loads (``python_module``); Dagster names the code location after it."""
 LOCATION_NAME = LOCATION_MODULE
 REPOSITORY_NAME = SINGLETON_REPOSITORY_NAME
-SOURCE_TAG = {"momentum_dag/launched_by": "momentum-dag"}
-"""Tag of every run and backfill the CLI starts (filter the Runs page with it)."""
 
 _given = itertools.count()
 
