@@ -1,7 +1,8 @@
 """``momentum-dag``: run the demo end to end, or backfill the whole graph for a range through Dagster.
 
 Runs go through the Dagster instance in ``DAGSTER_HOME`` (default ``.dagster_home`` in the current
-folder), so they appear in the UI afterwards. Each step is ONE run over the whole range (every
+folder) and the code location ``workspace.yaml`` names, so they appear in the UI afterwards as the jobs'
+own runs and backfills (``momentum_dag/launch.py``). Each step is ONE run over the whole range (every
 partitioned asset has a single-run backfill policy): monthly assets first, then weekly, then reports.
 """
 
@@ -57,7 +58,7 @@ def _shared_instance():
     return instance
 
 
-def _check_warehouse(defs) -> None:
+def _check_warehouse(database: str, lock_timeout_seconds: float) -> None:
     """Stop before any run when the warehouse file is not one this code can use (not DuckDB, another
     project, another schema version) or stays locked past the budget, with the reason and what to do."""
     from momentum_dag.warehouse import (
@@ -68,11 +69,10 @@ def _check_warehouse(defs) -> None:
         verify_warehouse,
     )
 
-    warehouse = defs.resources["warehouse"]
     try:
-        conn = connect(warehouse.database, timeout_seconds=warehouse.lock_timeout_seconds)
+        conn = connect(database, timeout_seconds=lock_timeout_seconds)
         try:
-            verify_warehouse(conn, warehouse.database)
+            verify_warehouse(conn, database)
         finally:
             conn.close()
     except (WarehouseFileError, WarehouseLockedError, WarehouseVersionError) as exc:
@@ -90,63 +90,75 @@ def backfill(
     instance=None,
     verbose: bool = False,
     log_file: Path | None = None,
-) -> None:
-    """Materialize every asset for months ``start``..``end`` (inclusive) as a few single runs.
+) -> list:
+    """Materialize every asset for months ``start``..``end`` (inclusive) as a few runs of the jobs.
 
     ``only`` restricts the backfill to a layer (``raw``), an asset (``factors/dmom``) or a glob of asset
-    keys (``models/dmom*``). The terminal shows one line per finished step; Dagster's event stream goes
-    to ``log_file`` (and to the terminal too with ``verbose``).
+    keys (``crashes/wml*``). Each step is one run of ``monthly_job`` or ``weekly_job`` created through the
+    code location (``momentum_dag.launch``; ``defs``: these definitions instead of the workspace's), a
+    Dagster backfill when it spans several partitions. The terminal shows one line per finished step;
+    Dagster's event stream goes to ``log_file`` (and to the terminal too with ``verbose``). Returns the
+    runs, in order.
     """
     from momentum_dag.bookkeeping import PLANNED_EVENTS_AS_RANGES
-    from momentum_dag.jobs import RANGE_END, RANGE_START, backfill_steps
+    from momentum_dag.jobs import backfill_steps
+    from momentum_dag.launch import code_location
     from momentum_dag.partitions import Partitions
-    from momentum_dag.runs import process_tags
+    from momentum_dag.settings import Settings
 
     os.environ.setdefault(PLANNED_EVENTS_AS_RANGES, "1")  # one planned event per asset and run
 
-    if defs is None:
-        from momentum_dag.definitions import build_definitions
-
-        defs = build_definitions()
-    partitions = Partitions.starting(defs.resources["settings"].history_start_date)
-    months = partitions.monthly.get_partition_keys()
-    if not months:
-        raise SystemExit("no complete month between MOMENTUM_HISTORY_START and today")
-    first = _month_key(start) if start else months[0]
-    last = _month_key(end) if end else months[-1]
-    for key, name in ((first, "start"), (last, "end")):
-        if key not in months:
-            raise SystemExit(f"--{name} {key} is outside the monthly partitions {months[0]}..{months[-1]}")
-    if first > last:
-        raise SystemExit(f"--start {first} is after --end {last}")
-    weeks = partitions.weeks_closing_in(first, last)
     instance = instance or _shared_instance()
-    _check_warehouse(defs)
-    for step in backfill_steps(defs, weekly=weekly and bool(weeks), reports=reports, only=only):
-        lo, hi = (weeks[0], weeks[-1]) if step.weekly else (first, last)
-        tags = {RANGE_START: lo, RANGE_END: hi} if step.partitioned else {}
-        tags |= process_tags()  # a later start tells this run from a killed one (momentum_dag.runs)
-        began = time.perf_counter()
-        n_steps = len({id(defs.resolve_assets_def(key)) for key in step.keys})
-        span = f", {lo}..{hi}" if step.partitioned else ""
-        print(f"[momentum-dag] {step.name}: {len(step.keys)} assets in {n_steps} steps{span}", flush=True)
-        loggers = {
-            "console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}},
-            "progress": {"config": {"total": n_steps, "label": step.name.split()[0],
-                                    "log_file": str(log_file) if log_file else ""}},
-        }
-        result = step.job.execute_in_process(
-            instance=instance, tags=tags, asset_selection=step.keys, raise_on_error=False,
-            run_config={"loggers": loggers},
-        )
-        if not result.success:
-            errors = "\n".join(
-                f"  {event.step_key}: {event.step_failure_data.error.message.strip()}"
-                for event in result.get_step_failure_events()
-                if event.step_failure_data and event.step_failure_data.error
+    settings = defs.resources["settings"] if defs is not None else Settings.from_env()
+    warehouse = defs.resources["warehouse"] if defs is not None else None
+    _check_warehouse(warehouse.database if warehouse else settings.duckdb_path, settings.lock_timeout_seconds)
+    with code_location(instance, defs) as location:
+        months = location.partition_keys("monthly_job")
+        if not months:
+            raise SystemExit("no complete month between MOMENTUM_HISTORY_START and today")
+        first = _month_key(start) if start else months[0]
+        last = _month_key(end) if end else months[-1]
+        for key, name in ((first, "start"), (last, "end")):
+            if key not in months:
+                raise SystemExit(f"--{name} {key} is outside the monthly partitions {months[0]}..{months[-1]}")
+        if first > last:
+            raise SystemExit(f"--start {first} is after --end {last}")
+        weeks = Partitions.starting(settings.history_start_date).weeks_closing_in(first, last)
+        runs = []
+        steps = backfill_steps(location.asset_graph, weekly=weekly and bool(weeks), reports=reports, only=only)
+        for step in steps:
+            began = time.perf_counter()
+            keys = []
+            if step.partitioned:
+                keys = weeks if step.weekly else months[months.index(first) : months.index(last) + 1]
+            remote_job = location.job(step.job_name, step.keys)
+            n_steps = len(remote_job.job_snapshot.dep_structure_snapshot.node_invocation_snaps)
+            loggers = {
+                "console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}},
+                "progress": {"config": {"total": n_steps, "label": step.name.split()[0],
+                                        "log_file": str(log_file) if log_file else ""}},
+            }
+            run, backfill_ = location.create_run(
+                remote_job, keys, {"loggers": loggers}, title=f"momentum-dag {step.name}"
             )
-            raise SystemExit(f"[momentum-dag] {step.name} failed (run {result.run_id}, see the UI):\n{errors}")
-        print(f"[momentum-dag] {step.name} done in {time.perf_counter() - began:.1f} s", flush=True)
+            span = f", {keys[0]}..{keys[-1]}" if keys else ""
+            kind = f"backfill {backfill_.backfill_id}, run" if backfill_ else "run"
+            print(
+                f"[momentum-dag] {step.name}: {len(step.keys)} assets in {n_steps} steps{span} "
+                f"({step.job_name} {kind} {run.run_id[:8]})",
+                flush=True,
+            )
+            result = location.execute(run, backfill_)
+            runs.append(result.dagster_run)
+            if not result.success:
+                errors = "\n".join(
+                    f"  {event.step_key}: {event.step_failure_data.error.message.strip()}"
+                    for event in result.get_step_failure_events()
+                    if event.step_failure_data and event.step_failure_data.error
+                )
+                raise SystemExit(f"[momentum-dag] {step.name} failed (run {run.run_id}, see the UI):\n{errors}")
+            print(f"[momentum-dag] {step.name} done in {time.perf_counter() - began:.1f} s", flush=True)
+    return runs
 
 
 def snapshot_command(to: str | None) -> None:
@@ -175,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     bf.add_argument("--no-weekly", action="store_true", help="skip the weekly assets")
     bf.add_argument("--no-reports", action="store_true", help="skip the unpartitioned reports")
     bf.add_argument(
-        "--only", default="", help="comma-separated layers, asset keys or globs, e.g. raw,marts,models/dmom*"
+        "--only", default="", help="comma-separated layers, asset keys or globs, e.g. raw,marts,factors/dmom*"
     )
     snap = sub.add_parser(
         "snapshot", help="copy the warehouse to a file a notebook may hold open (the pipeline never writes it)"

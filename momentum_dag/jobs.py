@@ -17,7 +17,6 @@ from dagster import (
     RunRequest,
     RunStatusSensorContext,
     SkipReason,
-    WeeklyPartitionsDefinition,
     build_schedule_from_partitioned_job,
     define_asset_job,
     run_status_sensor,
@@ -26,10 +25,14 @@ from dagster import (
 from momentum_dag.assets.common import WEEKLY_TAG
 from momentum_dag.partitions import Partitions
 
-WEEKLY_SELECTION = AssetSelection.tag(*next(iter(WEEKLY_TAG.items())))
+((WEEKLY_KEY, WEEKLY_VALUE),) = WEEKLY_TAG.items()
+WEEKLY_SELECTION = AssetSelection.tag(WEEKLY_KEY, WEEKLY_VALUE)
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 PARTITION = "dagster/partition"
+SOURCE_TAG = {"momentum_dag/launched_by": "momentum-dag"}
+"""Tag of every run and backfill the CLI starts (filter the Runs page with it). The CLI computes the weeks of
+its months itself (or was told not to), so the weekly sensor leaves its runs out."""
 
 
 def build_jobs(partitions: Partitions) -> tuple[list, list, list]:
@@ -61,7 +64,10 @@ def build_jobs(partitions: Partitions) -> tuple[list, list, list]:
         description="When a monthly run succeeds, materialize the weeks whose last day fell in its months.",
     )
     def weekly_after_month(context: RunStatusSensorContext):
-        first, last = month_range(context.dagster_run.tags)
+        tags = context.dagster_run.tags
+        if all(tags.get(key) == value for key, value in SOURCE_TAG.items()):
+            return SkipReason(f"run {context.dagster_run.run_id} was started by momentum-dag, which runs its weeks")
+        first, last = month_range(tags)
         if first is None:
             return SkipReason(f"run {context.dagster_run.run_id} materialized no monthly partition")
         weeks = partitions.weeks_closing_in(first, last)
@@ -84,31 +90,31 @@ def month_range(tags: dict) -> tuple[str | None, str | None]:
 
 @dataclass(frozen=True)
 class BackfillStep:
-    """One run of a backfill: a job, the asset keys it materializes, and whether it takes a range."""
+    """One run of a backfill: a job (by name), the asset keys it materializes, and whether it takes a range."""
 
     name: str
-    job: object
+    job_name: str
     keys: list
     partitioned: bool
     weekly: bool
 
 
 def backfill_steps(
-    defs, *, weekly: bool = True, reports: bool = True, only: tuple[str, ...] = ()
+    asset_graph, *, weekly: bool = True, reports: bool = True, only: tuple[str, ...] = ()
 ) -> list[BackfillStep]:
     """Monthly-partitioned assets (and SQL views), then weekly assets, then unpartitioned reports.
 
-    The order matters: weekly factors read monthly marts, and reports read every evaluation table.
+    ``asset_graph``: the definitions' or the code location's (remote) asset graph. The order matters:
+    weekly factors read monthly marts, and reports read every evaluation table.
     """
-    graph = defs.resolve_asset_graph()
     monthly, weekly_keys, unpartitioned = [], [], []
-    for key in graph.get_all_asset_keys():
-        node = graph.get(key)
+    for key in sorted(asset_graph.get_all_asset_keys()):
+        node = asset_graph.get(key)
         if not node.is_materializable or (only and not _selected(key.to_user_string(), only)):
             continue
         if node.partitions_def is None:
             unpartitioned.append(key)
-        elif isinstance(node.partitions_def, WeeklyPartitionsDefinition):
+        elif node.tags.get(WEEKLY_KEY) == WEEKLY_VALUE:
             weekly_keys.append(key)
         else:
             monthly.append(key)
@@ -116,14 +122,14 @@ def backfill_steps(
     report_keys = [k for k in unpartitioned if k not in views]
     steps = []
     if monthly or views:
-        steps.append(BackfillStep("monthly assets", defs.resolve_job_def("monthly_job"), monthly + views, True, False))
+        steps.append(BackfillStep("monthly assets", "monthly_job", monthly + views, True, False))
     if weekly and weekly_keys:
-        steps.append(BackfillStep("weekly assets", defs.resolve_job_def("weekly_job"), weekly_keys, True, True))
+        steps.append(BackfillStep("weekly assets", "weekly_job", weekly_keys, True, True))
     if reports and report_keys:
-        steps.append(BackfillStep("reports", defs.resolve_job_def("monthly_job"), report_keys, False, False))
+        steps.append(BackfillStep("reports", "monthly_job", report_keys, False, False))
     return steps
 
 
 def _selected(key: str, only: tuple[str, ...]) -> bool:
-    """``raw`` selects a layer; ``factors/dmom`` one asset; ``models/dmom*`` a glob of asset keys."""
+    """``raw`` selects a layer; ``factors/dmom`` one asset; ``factors/dmom*`` a glob of asset keys."""
     return any(fnmatch(key, pattern if "/" in pattern else f"{pattern}/*") for pattern in only)

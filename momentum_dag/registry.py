@@ -27,6 +27,7 @@ from momentum_dag.names import (
     STG_MARKET_DAILY,
     STOCK_RETURNS_DAILY,
     STOCK_RETURNS_MONTHLY,
+    lpm_table,
 )
 from momentum_dag.partitions import Lookback
 from momentum_dag.settings import Settings
@@ -51,7 +52,8 @@ class FactorSpec:
     run's window start to its end (``assets.panels.MarketPanels``) and returns values for every period end
     it can; the asset keeps the window. ``lookback=None`` reads all history: D-MOM's pooled LPM is
     expanding by definition, and reads only small per-month tables. ``side_tables`` names extra tables
-    the factor writes (e.g. ``models.dmom_lpm``).
+    the factor writes (e.g. ``models.dmom_lpm``). ``min_coverage``: the share of the universe a
+    formation date's values should cover (the panel's coverage check warns below it).
     """
 
     name: str
@@ -64,6 +66,7 @@ class FactorSpec:
     description: str
     lookback: Callable[[int], Lookback] | None
     side_tables: tuple[str, ...] = ()
+    min_coverage: float = 0.5
 
     def history(self) -> Lookback | None:
         """The lookback of the longest window (what one run reads), or None for all history."""
@@ -196,7 +199,7 @@ def _positional_inputs(function: Callable) -> list[str]:
 
 def _industry(name: str, windows: tuple[int, ...], window_arg: str | None, paper: str, description: str,
               lookback: Callable[[int], Lookback], frequency: str = "M", full_history: bool = False,
-              **options) -> FactorSpec:
+              min_coverage: float = 0.5, **options) -> FactorSpec:
     function = functools.partial(INDUSTRY_MOMENTUM_FACTORS[name], **options)
     return FactorSpec(
         name=name,
@@ -208,6 +211,7 @@ def _industry(name: str, windows: tuple[int, ...], window_arg: str | None, paper
         paper=paper,
         description=description,
         lookback=lookback,
+        min_coverage=min_coverage,
     )
 
 
@@ -248,7 +252,7 @@ STOCK_FACTORS: list[FactorSpec] = [
             "monthly/weekly/daily positive and negative run durations, lagged idiosyncratic variance and "
             "lagged market excess return; refitted every month on past data only."
         ),
-        side_tables=("models.dmom_lpm",),
+        side_tables=(lpm_table("dmom"),),
     ),
     FactorSpec(
         name="dmom_enhanced",
@@ -260,7 +264,7 @@ STOCK_FACTORS: list[FactorSpec] = [
         lookback=None,
         paper="Western Securities (2025) 因子手工作坊(3): D-MOM LPM plus the stock's lagged return r_{i,t-1}",
         description="Enhanced directional momentum: the D-MOM model with the stock's own month-t return added.",
-        side_tables=("models.dmom_enhanced_lpm",),
+        side_tables=(lpm_table("dmom_enhanced"),),
     ),
 ]
 
@@ -338,6 +342,8 @@ INDUSTRY_FACTORS: list[FactorSpec] = [
               "Weekly: 10-day momentum times the change in the first-two-PC explained variance of the "
               "top constituents' daily returns over 120 days (concentration rising = resonance).",
               frequency="W",
+              # an industry needs enough listed constituents for the PCA: about a third of them score
+              min_coverage=0.25,
               lookback=lambda w: Lookback(days=PCA_DAYS + 5 * 5 + w)),
     _industry("momentum_lead_lag_enhanced", DAYS, "window",
               "Everbright Securities (2018-05-28) 行业轮动：从动量谈起: AugMom = |Lead| x industry return",

@@ -225,7 +225,7 @@ def build_panels(market: Market) -> MarketPanels:
     conn.execute("create schema if not exists barra")
     conn.execute("create table barra.factor_returns_monthly as select * from styles")
     conn.unregister("styles")
-    # the D-MOM regressors the pipeline stores per month (models/dmom_features)
+    # the D-MOM regressors the pipeline stores per month (factors/dmom_features)
     features = compute_dmom_features(
         panels.stock_daily("ret"), panels.stock_daily("excess_ret"), panels.market_daily["market_excess"],
         panels.stock_monthly("ret").where(panels.stock_monthly("n_days") > 0), panels.market_monthly["market_excess"],
@@ -302,7 +302,7 @@ class SplicedPanels:
         return pd.DatetimeIndex(self.market_monthly.index, name="date")
 
     def dmom_features(self) -> pd.DataFrame:
-        """The D-MOM regressors the pipeline stores per month (``models/dmom_features``), from these panels."""
+        """The D-MOM regressors the pipeline stores per month (``factors/dmom_features``), from these panels."""
         if "dmom_features" not in self._cache:
             monthly = self.stock_monthly("ret").where(self.stock_monthly("n_days") > 0)
             self._cache["dmom_features"] = compute_dmom_features(

@@ -226,7 +226,7 @@ def _wml_daily(panels: MarketPanels) -> pd.DataFrame:
 
 
 def _variance_forecasts(panels: MarketPanels) -> pd.DataFrame:
-    """GJR-GARCH, RV and blend forecasts at every month end, as ``models/wml_variance_forecast``.
+    """GJR-GARCH, RV and blend forecasts at every month end, as ``crashes/wml_variance_forecast``.
 
     Both runs take the daily WML at or before the cut from the base run (the WML estimator's own check
     holds it to 1e-9): the perturbed market has more stock columns, so numpy sums the decile returns in
@@ -284,7 +284,7 @@ def _compute_characteristic_weights(panels: MarketPanels) -> dict[str, pd.DataFr
 
 
 def _factor_returns(panels: MarketPanels) -> pd.DataFrame:
-    """Monthly characteristic long-shorts and Barra style returns, as ``models/factor_returns``."""
+    """Monthly characteristic long-shorts and Barra style returns, as ``factor_momentum/factor_returns``."""
     monthly = panels.stock_monthly("ret")
     chars = pd.DataFrame({n: long_short_returns(w, monthly) for n, w in _characteristic_weights(panels).items()})
     barra = panels.barra_factor_returns_monthly.add_prefix("barra_")

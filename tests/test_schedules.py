@@ -63,3 +63,10 @@ def test_weekly_sensor_requests_the_weeks_whose_last_day_fell_in_the_month():
 def test_automation_ships_stopped():
     assert monthly_schedule.default_status == DefaultScheduleStatus.STOPPED
     assert weekly_sensor.default_status == DefaultSensorStatus.STOPPED
+
+
+def test_weekly_sensor_leaves_out_the_clis_runs_which_compute_their_weeks_themselves():
+    from momentum_dag.jobs import SOURCE_TAG
+
+    skipped = _after({"dagster/partition": "2019-12-01", **SOURCE_TAG})
+    assert isinstance(skipped, SkipReason) and "momentum-dag" in skipped.skip_message

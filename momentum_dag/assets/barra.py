@@ -144,7 +144,6 @@ def build_barra_assets(partitions: Partitions) -> list:
                     "cap-weighted standardized, winsorized at 3 and orthogonalized as in Orr, Mashtaler & "
                     "Nagy (2012), The Barra China Equity Model (CNE5)."
                 ),
-                group="barra",
             )
         ],
         partitions_def=partitions.monthly,
@@ -163,7 +162,6 @@ def build_barra_assets(partitions: Partitions) -> list:
                     "barra.factor_returns_daily and barra.factor_returns_monthly (long: date, factor, kind, ret), "
                     "written in one transaction."
                 ),
-                group="barra",
             )
         ],
         partitions_def=partitions.monthly,

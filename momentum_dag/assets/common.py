@@ -19,23 +19,33 @@ from dagster import (
     multi_asset,
 )
 
+from momentum_dag.names import group_of
 from momentum_dag.warehouse import WriteResult
 
 WEEKLY_TAG = {"frequency": "weekly"}
 """Tag of the weekly-partitioned assets (the weekly job selects them)."""
+MONTHLY_TAG = {"frequency": "monthly"}
+"""Tag of the monthly-partitioned assets: ``tag:frequency=monthly`` selects them in the UI."""
+
+
+def frequency_tag(partitions_def: PartitionsDefinition | None) -> dict[str, str]:
+    if partitions_def is None:
+        return {}
+    return WEEKLY_TAG if isinstance(partitions_def, WeeklyPartitionsDefinition) else MONTHLY_TAG
 
 
 def asset_spec(
     key: AssetKey,
     *,
     description: str,
-    group: str,
     deps: Sequence[AssetKey] = (),
     kinds: Sequence[str] = ("duckdb", "pandas"),
     **extra,
 ) -> AssetSpec:
-    """An asset's spec (``partitioned_asset`` adds the partitions)."""
-    return AssetSpec(key, deps=list(deps), description=description, group_name=group, kinds=set(kinds), **extra)
+    """An asset's spec, in the group its key starts with (``partitioned_asset`` adds the partitions)."""
+    return AssetSpec(
+        key, deps=list(deps), description=description, group_name=group_of(key), kinds=set(kinds), **extra
+    )
 
 
 def partitioned_asset(
@@ -45,11 +55,14 @@ def partitioned_asset(
     specs: Sequence[AssetSpec],
     partitions_def: PartitionsDefinition,
     check_specs: Sequence[AssetCheckSpec] = (),
+    can_subset: bool = False,
 ) -> AssetsDefinition:
     """``compute`` as a partitioned multi-asset with a single-run backfill policy: a range of partitions is
     one run, and ``compute`` reads ``context.partition_time_window`` to do the whole window at once.
-    Weekly-partitioned assets get the weekly tag (the weekly job selects them)."""
-    tags = WEEKLY_TAG if isinstance(partitions_def, WeeklyPartitionsDefinition) else {}
+    Assets get their frequency tag (the weekly job selects the weekly ones). ``can_subset``: the UI
+    may select one of ``specs`` alone (``compute`` then yields results for ``context.selected_asset_keys``
+    only)."""
+    tags = frequency_tag(partitions_def)
     specs = [spec.replace_attributes(partitions_def=partitions_def, tags={**spec.tags, **tags}) for spec in specs]
     return multi_asset(
         specs=specs,
@@ -57,7 +70,7 @@ def partitioned_asset(
         name=name,
         partitions_def=partitions_def,
         backfill_policy=BackfillPolicy.single_run(),
-        can_subset=False,
+        can_subset=can_subset,
     )(compute)
 
 
@@ -158,10 +171,7 @@ def report_partitions(
         own = rows.loc[mask.to_numpy()] if len(rows) else rows
         meta = {"rows": len(own), **(figures(own) if figures is not None and len(own) else {}), **constant}
         context.add_asset_metadata(as_metadata(meta), asset_key=asset_key, partition_key=key)
-    context.log.info(
-        f"{result.table}: {result.rows_written} rows written, {result.rows_replaced} replaced in "
-        f"[{result.window_start}, {result.window_end}) over {len(context.partition_keys)} partition(s)"
-    )
+    _log_totals(context, result)
 
 
 def mean_or_nan(values: pd.Series) -> float:
@@ -179,6 +189,14 @@ def report_partition_counts(
 ) -> None:
     """``report_partitions`` for tables too large to pull back (raw bars, SQL marts): each partition's row
     count from a GROUP BY in DuckDB over the written window."""
+    for key, rows in partition_counts(context, warehouse, result, date_column).items():
+        context.add_asset_metadata(as_metadata({"rows": rows, **constant}), asset_key=asset_key, partition_key=key)
+    _log_totals(context, result)
+
+
+def partition_counts(context: AssetExecutionContext, warehouse, result: WriteResult, date_column: str) -> dict:
+    """Rows of ``result.table`` per partition of the run (the first partition of the graph also owns the
+    rows dated before it)."""
     partitions_def = context.assets_def.partitions_def
     weekly = isinstance(partitions_def, WeeklyPartitionsDefinition)
     grain = "week" if weekly else "month"
@@ -189,12 +207,17 @@ def report_partition_counts(
     )
     by_period = dict(zip(pd.to_datetime(counts["period"]), counts["n"].astype(int), strict=True))
     first_key = partitions_def.get_first_partition_key()
+    out = {}
     for key in context.partition_keys:
         day = pd.Timestamp(key)
         rows = by_period.get(day, 0)
         if key == first_key:  # the first partition also owns what is dated before the history start
             rows += sum(n for period, n in by_period.items() if period < day)
-        context.add_asset_metadata(as_metadata({"rows": rows, **constant}), asset_key=asset_key, partition_key=key)
+        out[key] = rows
+    return out
+
+
+def _log_totals(context: AssetExecutionContext, result: WriteResult) -> None:
     context.log.info(
         f"{result.table}: {result.rows_written} rows written, {result.rows_replaced} replaced in "
         f"[{result.window_start}, {result.window_end}) over {len(context.partition_keys)} partition(s)"

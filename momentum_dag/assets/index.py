@@ -5,7 +5,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 
 from momentum_dag.assets.crashes import CRASH_REPORTS
 from momentum_dag.assets.factor_momentum import FACTOR_MOMENTUM_REPORTS
-from momentum_dag.names import EVAL_SUMMARY, REPORT_INDEX_KEY, report_key
+from momentum_dag.names import EVAL_SUMMARY, REPORT_INDEX_KEY, group_of, report_key
 from momentum_dag.registry import FACTORS
 from momentum_dag.reports.html import render_index
 from momentum_dag.settings import Settings
@@ -19,7 +19,7 @@ EXTRA_REPORTS: list[tuple[AssetKey, str, str]] = [*CRASH_REPORTS, *FACTOR_MOMENT
 @asset(
     key=REPORT_INDEX_KEY,
     deps=[report_key(spec.name) for spec in FACTORS] + [key for key, _, _ in EXTRA_REPORTS],
-    group_name="reports",
+    group_name=group_of(REPORT_INDEX_KEY),
     kinds={"html"},
 )
 def report_index(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings) -> MaterializeResult:

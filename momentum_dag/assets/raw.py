@@ -2,7 +2,10 @@
 French's monthly factor returns.
 
 One run writes all four provider tables for its partition window in ONE transaction, so a failure (for
-example a bad file) leaves every raw table as it was.
+example a bad file) leaves every raw table as it was. The four are one subsettable multi-asset: the UI
+can select any one of them alone (no "additional assets" dialog); the run still writes all four, and
+records a materialization of each (the unselected ones as runtime materializations, with the same
+per-partition row counts), so the UI never shows a table older than its data.
 """
 
 import tempfile
@@ -11,11 +14,13 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from dagster import AssetExecutionContext, MaterializeResult
+from dagster import AssetExecutionContext, AssetMaterialization, MaterializeResult
 
 from momentum_dag.assets.common import (
+    as_metadata,
     asset_spec,
     in_window,
+    partition_counts,
     partitioned_asset,
     report_partition_counts,
     report_partitions,
@@ -62,12 +67,21 @@ def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse, settin
             tables, _read_spool(spooled), start=first, end=end, guard=row_count_guard(settings.raw_force)
         )
     source = data_source_label(settings)
+    selected = context.selected_asset_keys
     for name in PROVIDER_TABLES:
-        table = f"raw.{name}"
-        report_partition_counts(
-            context, key(table), warehouse, results[table], RAW_TABLES[name].date_column, data_source=source
-        )
-        yield MaterializeResult(asset_key=key(table))
+        table, date_column = f"raw.{name}", RAW_TABLES[name].date_column
+        if key(table) in selected:
+            report_partition_counts(context, key(table), warehouse, results[table], date_column, data_source=source)
+            yield MaterializeResult(asset_key=key(table))
+            continue
+        # written in the same transaction although not selected: recorded as what it is
+        for partition, rows in partition_counts(context, warehouse, results[table], date_column).items():
+            yield AssetMaterialization(
+                asset_key=key(table),
+                partition=partition,
+                description=f"written with {', '.join(k.to_user_string() for k in sorted(selected))} (one transaction)",
+                metadata=as_metadata({"rows": rows, "data_source": source}),
+            )
 
 
 def _spool(chunks: Iterable[dict[str, pd.DataFrame]], folder: Path) -> list[dict[str, Path]]:
@@ -122,15 +136,24 @@ def raw_factor_returns_monthly(context: AssetExecutionContext, warehouse: Wareho
     yield MaterializeResult()
 
 
+def _provider_description(name: str) -> str:
+    others = ", ".join(f"raw/{other}" for other in PROVIDER_TABLES if other != name)
+    return (
+        f"{RAW_TABLES[name].description}\n\nWritten by the data provider together with {others}: materializing "
+        "any one of the four writes all four for the partitions, in one transaction."
+    )
+
+
 def build_raw_assets(partitions: Partitions) -> list:
     provider = partitioned_asset(
         raw_market_data,
         name="raw_market_data",
         specs=[
-            asset_spec(key(f"raw.{name}"), description=RAW_TABLES[name].description, group="raw", kinds=["duckdb"])
+            asset_spec(key(f"raw.{name}"), description=_provider_description(name), kinds=["duckdb"])
             for name in PROVIDER_TABLES
         ],
         partitions_def=partitions.monthly,
+        can_subset=True,
     )
     kenfrench = partitioned_asset(
         raw_factor_returns_monthly,
@@ -139,7 +162,6 @@ def build_raw_assets(partitions: Partitions) -> list:
             asset_spec(
                 key(RAW_FACTOR_RETURNS),
                 description=RAW_TABLES["factor_returns_monthly"].description,
-                group="raw",
                 kinds=["duckdb"],
             )
         ],

@@ -24,7 +24,8 @@ from dagster import (
     multi_asset,
 )
 
-from momentum_dag.assets.common import WEEKLY_TAG, report_partition_counts, window_dates
+from momentum_dag.assets.common import frequency_tag, report_partition_counts, window_dates
+from momentum_dag.names import group_of
 from momentum_dag.partitions import Partitions
 from momentum_dag.sql_models import (
     SAMPLE_ROWS,
@@ -43,7 +44,24 @@ def model_key(model: SqlModel) -> AssetKey:
 
 
 def _deps(model: SqlModel, models: dict[str, SqlModel]) -> list[AssetKey]:
-    return [model_key(models[r]) for r in model.refs] + [AssetKey([schema, name]) for schema, name in model.sources]
+    """The models it refs and the sources it reads, and the sources under the views it refs.
+
+    A view holds no data: a mart that reads ``staging.stg_daily_bars`` reads ``raw.daily_bars``. Saying so
+    also keeps the monthly assets one connected partitioned graph, which Dagster's asset backfill needs:
+    a partition range launched from the UI on ``tag:frequency=monthly`` starts from the raw tables and
+    follows partitioned assets only, so without these edges it would stop at the (unpartitioned) views.
+    """
+    keys = [model_key(models[r]) for r in model.refs]
+    keys += [AssetKey([schema, name]) for schema, name in _sources_through_views(model, models)]
+    return list(dict.fromkeys(keys))
+
+
+def _sources_through_views(model: SqlModel, models: dict[str, SqlModel]) -> list[tuple[str, str]]:
+    found = list(model.sources)
+    for ref in model.refs:
+        if models[ref].materialized == "view":
+            found += _sources_through_views(models[ref], models)
+    return found
 
 
 def _run_checks(conn, model: SqlModel, start=None, end=None):
@@ -99,10 +117,10 @@ def build_sql_asset(model: SqlModel, models: dict[str, SqlModel], partitions: Pa
         model_key(model),
         deps=_deps(model, models),
         description=model.description or f"SQL model {model.name}",
-        group_name=model.layer,
+        group_name=group_of(model_key(model)),
         kinds={"duckdb", "sql"},
         partitions_def=partitions_def,
-        tags=WEEKLY_TAG if partitions_def is partitions.weekly else None,
+        tags=frequency_tag(partitions_def) or None,
         metadata={"sql_file": MetadataValue.path(str(model.path)), "materialized": model.materialized},
     )
     checks = [

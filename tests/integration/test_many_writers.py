@@ -98,4 +98,5 @@ def test_writers_wait_their_turn_or_fail_naming_the_holder_and_nothing_is_lost(t
     instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(shared / "dagster_home")))
     runs = instance.get_runs()
     assert [r.status for r in runs] == [DagsterRunStatus.SUCCESS] * 5
-    assert sum("dagster/code_location" in r.tags for r in runs) == 1
+    assert all("dagster/code_location" in r.tags for r in runs)  # the CLI's runs too: they are the job's runs
+    assert sum(r.tags.get("momentum_dag/launched_by") == "momentum-dag" for r in runs) == 4

@@ -1,10 +1,10 @@
 """Daniel & Moskowitz (2016, JFE 122:221-247) "Momentum crashes" as assets; the math is in
 ``core.crashes`` (``study`` for the whole study), the pages in ``reports.crashes``.
 
-Monthly partitioned (``models``): ``models/wml`` (monthly, daily and formation tables),
-``models/market_state``, ``models/wml_betas``, ``models/wml_variance_forecast``. Unpartitioned, rebuilt
-from those (``full_sample``): ``models/momentum_strategies``, ``models/crash_regressions``; the Ken French
-monthly branch (``kenfrench``): ``models/kenfrench_crashes``; the pages (``report``):
+Monthly partitioned: ``crashes/wml`` (monthly, daily and formation tables),
+``crashes/market_state``, ``crashes/wml_betas``, ``crashes/wml_variance_forecast``. Unpartitioned, rebuilt
+from those (``full_sample``): ``crashes/momentum_strategies``, ``crashes/crash_regressions``; the Ken French
+monthly branch (``kenfrench``): ``crashes/kenfrench_crashes``; the pages (``report``):
 ``reports/momentum_crashes`` and ``reports/momentum_crashes_kenfrench``.
 """
 

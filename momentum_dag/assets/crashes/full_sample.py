@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from momentum_dag.assets.checks import crash_nobs_check, crash_nobs_check_spec
 from momentum_dag.assets.common import notes_metadata, require_rows, table_counts
-from momentum_dag.assets.crashes.models import GROUP, VARIANCE_COLUMNS, crash_params
+from momentum_dag.assets.crashes.models import VARIANCE_COLUMNS, crash_params
 from momentum_dag.core.crashes.regressions import CRASH_TERMS, FORECAST_TERMS
 from momentum_dag.core.crashes.strategy import barroso_santa_clara_weights, to_holding_alignment
 from momentum_dag.core.crashes.study import regression_frame, run_regressions, run_strategies, strategy_frames
@@ -25,6 +26,7 @@ from momentum_dag.names import (
     WML_KEY,
     WML_MONTHLY,
     WML_VARIANCE,
+    group_of,
     key,
 )
 from momentum_dag.settings import Settings
@@ -42,7 +44,7 @@ def monthly_inputs(warehouse: Warehouse) -> tuple[pd.Series, pd.DataFrame]:
 def strategy_inputs(warehouse: Warehouse, index: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.Series | None, list[str]]:
     """HOLDING-aligned variance forecasts (row t = forecast made at t-1), Barroso-Santa-Clara variance, notes.
 
-    A history too short for any forecast (models/wml_variance_forecast materialized, no row yet) leaves the
+    A history too short for any forecast (crashes/wml_variance_forecast materialized, no row yet) leaves the
     variance-scaled strategies undefined, and says so, instead of failing the static strategy with them."""
     notes = []
     forecasts = warehouse.read_dated(WML_VARIANCE, "period_end")
@@ -61,7 +63,7 @@ def strategy_inputs(warehouse: Warehouse, index: pd.DatetimeIndex) -> tuple[pd.D
 @asset(
     key=STRATEGIES_KEY,
     deps=[WML_KEY, key(MARKET_STATE), key(WML_VARIANCE)],
-    group_name=GROUP,
+    group_name=group_of(STRATEGIES_KEY),
     kinds={"duckdb", "pandas"},
     description=(
         "Daniel-Moskowitz (2016) Sec. 5 strategies on monthly WML: static, constant volatility "
@@ -112,8 +114,9 @@ def momentum_strategies_asset(
 @asset(
     key=key(CRASH_REGRESSIONS),
     deps=[WML_KEY, key(MARKET_STATE)],
-    group_name=GROUP,
+    group_name=group_of(key(CRASH_REGRESSIONS)),
     kinds={"duckdb", "pandas"},
+    check_specs=[crash_nobs_check_spec(key(CRASH_REGRESSIONS))],
     description=(
         "Daniel-Moskowitz (2016) Table 3 regressions (1)-(4) of monthly WML on the market excess return with "
         "the bear (I_B,t-1) and up (I_U,t) interactions (Eq. 3), and Table 5 mean-forecast regressions (1)-(5) "
@@ -147,11 +150,13 @@ def crash_regressions_asset(
         }
     if forecast is not None:
         headline["gammaInt_t_model4"] = MetadataValue.float(float(forecast.loc[4, "gammaInt_t"]))
+    variables = pd.concat([wml, state[["market_excess", "bear", "up"]]], axis=1)
     return MaterializeResult(
         metadata={
             **table_counts(results),
             **headline,
             "notes": notes_metadata(notes),
             "data_source": MetadataValue.text(data_source_label(settings)),
-        }
+        },
+        check_results=[crash_nobs_check(key(CRASH_REGRESSIONS), crash, variables)],
     )

@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from momentum_dag.assets.crashes.models import GROUP, crash_params
+from momentum_dag.assets.crashes.models import crash_params
 from momentum_dag.core import checks
 from momentum_dag.core.crashes import study
 from momentum_dag.core.crashes.study import CrashParams, daily_study, monthly_study
-from momentum_dag.names import CRASH_NOTES, KF_CRASH_INPUTS, KF_CRASHES_KEY, kenfrench_crash_table
+from momentum_dag.names import CRASH_NOTES, KF_CRASH_INPUTS, KF_CRASHES_KEY, group_of, kenfrench_crash_table
 from momentum_dag.settings import Settings
 from momentum_dag.sources import kenfrench
 from momentum_dag.sources.kenfrench import CrashInputs, kenfrench_crash_inputs
@@ -70,7 +70,7 @@ def method_note(inputs: CrashInputs, params: CrashParams) -> str:
 
 @asset(
     key=KF_CRASHES_KEY,
-    group_name=GROUP,
+    group_name=group_of(KF_CRASHES_KEY),
     kinds={"duckdb", "pandas"},
     description=(
         "Daniel-Moskowitz (2016) time-series analyses on Ken French's data: market state, Table 3 and Table 5 "

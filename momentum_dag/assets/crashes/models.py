@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult
 
+from momentum_dag.assets.checks import wml_check, wml_check_spec
 from momentum_dag.assets.common import (
     asset_spec,
     chunks,
@@ -49,7 +50,6 @@ from momentum_dag.sources import data_source_label
 from momentum_dag.warehouse import Warehouse
 
 DOUBLE = "DOUBLE"
-GROUP = "crashes"
 VARIANCE_COLUMNS = ["garch_var", "garch_vol", "rv_var", "rv_vol", "blend_vol", "blend_var"]
 
 
@@ -117,6 +117,7 @@ def wml_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Se
     )
     context.log.info(", ".join(f"{t}: {r.rows_written} rows" for t, r in results.items() if t != WML_MONTHLY))
     yield MaterializeResult()
+    yield wml_check(WML_KEY, tables["monthly"], tables["formation"], params.n_deciles)
 
 
 # ---- market state ------------------------------------------------------------------------------------
@@ -153,7 +154,7 @@ def market_state_asset(context: AssetExecutionContext, warehouse: Warehouse, set
 
 def read_wml_daily(warehouse: Warehouse, end, month_ends: pd.DatetimeIndex) -> pd.DataFrame:
     """``models.wml_daily`` before ``end``, checked to cover every holding month from its first to the last
-    month end before ``end``: a month missing there (models/wml not materialized for it) would silently
+    month end before ``end``: a month missing there (crashes/wml not materialized for it) would silently
     change the expanding estimators, so it is an error naming the months to materialize."""
     daily = require_rows(warehouse.read_dated(WML_DAILY, "trade_date", end=end), WML_DAILY, WML_KEY)
     have = set(daily.index.to_period("M"))
@@ -237,10 +238,14 @@ def wml_variance_asset(context: AssetExecutionContext, warehouse: Warehouse, set
 
 
 def build_model_assets(partitions: Partitions) -> list:
-    def partitioned(compute, key_, deps, description: str):
-        spec = asset_spec(key_, deps=deps, description=description, group=GROUP)
+    def partitioned(compute, key_, deps, description: str, check_specs=()):
+        spec = asset_spec(key_, deps=deps, description=description)
         return partitioned_asset(
-            compute, name=f"crashes__{key_.path[-1]}", specs=[spec], partitions_def=partitions.monthly
+            compute,
+            name=f"crashes__{key_.path[-1]}",
+            specs=[spec],
+            partitions_def=partitions.monthly,
+            check_specs=check_specs,
         )
 
     return [
@@ -256,6 +261,7 @@ def build_model_assets(partitions: Partitions) -> list:
             "models.wml_monthly (row = "
             "holding month), models.wml_daily (daily buy-and-hold returns of the same portfolios) and "
             "models.wml_formation (period_end = formation date: stock_id, decile, weight, past_ret).",
+            check_specs=[wml_check_spec(WML_KEY)],
         ),
         partitioned(
             market_state_asset,

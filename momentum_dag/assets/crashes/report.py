@@ -24,6 +24,7 @@ from momentum_dag.names import (
     WML_BETAS,
     WML_MONTHLY,
     WML_VARIANCE,
+    group_of,
     kenfrench_crash_table,
     key,
 )
@@ -87,7 +88,7 @@ def _summary(warehouse: Warehouse, table: str) -> pd.DataFrame | None:
 @asset(
     key=CRASH_REPORT_KEY,
     deps=[STRATEGIES_KEY, key(CRASH_REGRESSIONS), key(WML_BETAS), key(WML_VARIANCE)],
-    group_name="reports",
+    group_name=group_of(CRASH_REPORT_KEY),
     kinds={"html"},
     description=(
         "Momentum crashes report page (Daniel-Moskowitz 2016) on the warehouse WML: Table 3 and Table 5 "
@@ -171,7 +172,7 @@ def momentum_crashes_report(
 @asset(
     key=KF_CRASH_REPORT_KEY,
     deps=[KF_CRASHES_KEY],
-    group_name="reports",
+    group_name=group_of(KF_CRASH_REPORT_KEY),
     kinds={"html"},
     description=(
         "Momentum crashes report page on Ken French's data: Table 3 and 5 regressions, Sharpe ratios, worst "

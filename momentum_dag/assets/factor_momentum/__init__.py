@@ -1,9 +1,9 @@
 """Ehsani & Linnainmaa (2022, JF 77(3):1877-1919) "Factor momentum and the momentum factor" as assets; the
 math is in ``core.factor_momentum`` (``study`` for the whole study), the pages in ``reports.factor_momentum``.
 
-Monthly partitioned: ``models/factor_returns`` (``returns``), ``models/factor_momentum``,
-``models/pc_factor_momentum`` and ``models/momentum_neutral_factors`` (``models``). Unpartitioned
-(``full_sample``): ``models/factor_autocorrelation``, ``models/spanning_tests``; the Ken French monthly
+Every key starts with ``factor_momentum/`` (the group). Monthly partitioned: ``factor_returns``
+(``returns``), ``factor_momentum``, ``pc_factor_momentum`` and ``momentum_neutral_factors`` (``models``).
+Unpartitioned (``full_sample``): ``factor_autocorrelation``, ``spanning_tests``; the Ken French monthly
 branch (``kenfrench``); the page (``report``).
 """
 

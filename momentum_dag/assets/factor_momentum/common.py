@@ -9,8 +9,6 @@ from momentum_dag.names import FACTOR_RETURNS_DAILY, FACTOR_RETURNS_MONTHLY
 from momentum_dag.settings import Settings
 from momentum_dag.warehouse import Warehouse
 
-GROUP = "factor_momentum"
-
 
 def fm_params(settings: Settings) -> FactorMomentumParams:
     return FactorMomentumParams(**settings.group("fm"))

@@ -5,7 +5,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from momentum_dag.assets.common import notes_metadata
-from momentum_dag.assets.factor_momentum.common import GROUP, fm_params, read_factor_panel, strategy_panel
+from momentum_dag.assets.factor_momentum.common import fm_params, read_factor_panel, strategy_panel
 from momentum_dag.core.factor_momentum.study import (
     FF_STYLE,
     FactorMomentumParams,
@@ -30,6 +30,7 @@ from momentum_dag.names import (
     SPANNING_KEY,
     WML_KEY,
     WML_MONTHLY,
+    group_of,
     key,
 )
 from momentum_dag.settings import Settings
@@ -70,7 +71,7 @@ def warehouse_autocorrelation(warehouse: Warehouse, params: FactorMomentumParams
 @asset(
     key=key(AUTOCORRELATION),
     deps=[FACTOR_RETURNS_KEY],
-    group_name=GROUP,
+    group_name=group_of(key(AUTOCORRELATION)),
     kinds={"duckdb", "pandas"},
     description=(
         "Ehsani-Linnainmaa (2022) Table I over the full warehouse history: per factor, OLS of r_f,t on "
@@ -145,7 +146,7 @@ def warehouse_spanning_inputs(warehouse: Warehouse, params: FactorMomentumParams
 @asset(
     key=SPANNING_KEY,
     deps=[FACTOR_RETURNS_KEY, FACTOR_MOMENTUM_KEY, PC_MOMENTUM_KEY, WML_KEY, key(MARKET_MONTHLY)],
-    group_name=GROUP,
+    group_name=group_of(SPANNING_KEY),
     kinds={"duckdb", "pandas"},
     description=(
         "Ehsani-Linnainmaa (2022) spanning tests over the full history: the momentum factor (WML from "

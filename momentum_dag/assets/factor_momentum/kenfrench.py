@@ -10,12 +10,13 @@ returns for the correlation matrix, and only monthly series exist in this branch
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from momentum_dag.assets.factor_momentum.common import GROUP, fm_params
+from momentum_dag.assets.factor_momentum.common import fm_params
 from momentum_dag.core.factor_momentum.study import kenfrench_study
 from momentum_dag.names import (
     FACTOR_MOMENTUM_NOTES,
     KF_FACTOR_MOMENTUM_KEY,
     KF_FACTOR_MOMENTUM_REPORT_KEY,
+    group_of,
     kenfrench_fm_table,
 )
 from momentum_dag.reports.factor_momentum import factor_momentum_sections
@@ -35,7 +36,7 @@ MONTHLY_ONLY_NOTE = (
 
 @asset(
     key=KF_FACTOR_MOMENTUM_KEY,
-    group_name=GROUP,
+    group_name=group_of(KF_FACTOR_MOMENTUM_KEY),
     kinds={"duckdb", "pandas"},
     description=(
         "Ehsani-Linnainmaa (2022) on Ken French's MONTHLY factors (MOMENTUM_KENFRENCH_DIR files, else the "
@@ -73,7 +74,7 @@ def kenfrench_factor_momentum_asset(
 @asset(
     key=KF_FACTOR_MOMENTUM_REPORT_KEY,
     deps=[KF_FACTOR_MOMENTUM_KEY],
-    group_name="reports",
+    group_name=group_of(KF_FACTOR_MOMENTUM_REPORT_KEY),
     kinds={"html"},
     description="Factor momentum report page on Ken French's monthly factors (no PC factors: monthly only).",
 )

@@ -16,7 +16,7 @@ from momentum_dag.assets.common import (
     window_dates,
 )
 from momentum_dag.assets.common import dated_table_ddl as ddl
-from momentum_dag.assets.factor_momentum.common import GROUP, fm_params, read_factor_panel, strategy_panel
+from momentum_dag.assets.factor_momentum.common import fm_params, read_factor_panel, strategy_panel
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.factor_momentum.characteristics import cumulative_return
 from momentum_dag.core.factor_momentum.portfolios import momentum_neutral_factor_returns
@@ -211,7 +211,7 @@ def momentum_neutral_asset(context: AssetExecutionContext, warehouse: Warehouse,
 
 def build_model_assets(partitions: Partitions) -> list:
     def partitioned(compute, key_, deps, description: str):
-        spec = asset_spec(key_, deps=deps, description=description, group=GROUP)
+        spec = asset_spec(key_, deps=deps, description=description)
         return partitioned_asset(
             compute, name=f"factor_momentum__{key_.path[-1]}", specs=[spec], partitions_def=partitions.monthly
         )

@@ -23,6 +23,7 @@ from momentum_dag.names import (
     PC_SUMMARY,
     SPANNING,
     SPANNING_KEY,
+    group_of,
     key,
 )
 from momentum_dag.reports.factor_momentum import factor_momentum_sections, intro_text, pc_wide
@@ -39,7 +40,7 @@ NOTE_ASSETS = ("factor_autocorrelation", "spanning_tests", ASSET_NAME)
 @asset(
     key=FACTOR_MOMENTUM_REPORT_KEY,
     deps=[FACTOR_MOMENTUM_KEY, key(AUTOCORRELATION), PC_MOMENTUM_KEY, NEUTRAL_KEY, SPANNING_KEY],
-    group_name="reports",
+    group_name=group_of(FACTOR_MOMENTUM_REPORT_KEY),
     kinds={"duckdb", "html"},
     description=(
         "Factor momentum report (Ehsani-Linnainmaa 2022): TS/CS factor momentum by half, Table I, PC factor "

@@ -1,4 +1,4 @@
-"""``models/factor_returns``: the monthly and daily long-short factor returns that factor momentum studies
+"""``factor_momentum/factor_returns``: the monthly and daily long-short factor returns that factor momentum studies
 (Ehsani & Linnainmaa 2022, Sec. I.A), each tagged with its source and role.
 
 Sources: Barra style factor returns (``barra``), Fama-French style 30/70 long-short portfolios on the
@@ -25,7 +25,7 @@ from momentum_dag.assets.common import (
     window_dates,
 )
 from momentum_dag.assets.common import dated_table_ddl as ddl
-from momentum_dag.assets.factor_momentum.common import GROUP, fm_params
+from momentum_dag.assets.factor_momentum.common import fm_params
 from momentum_dag.assets.panels import MarketPanels, history_start
 from momentum_dag.core.factor_momentum.characteristics import build_characteristics
 from momentum_dag.core.factor_momentum.portfolios import daily_factor_returns, long_short_returns, long_short_weights
@@ -245,7 +245,6 @@ def build_returns_asset(partitions: Partitions):
             "models.factor_returns_monthly (period_end = holding month), models.factor_returns_daily and "
             "models.factor_formation_weights (formation month end, factor, stock_id, weight)."
         ),
-        group=GROUP,
     )
     return partitioned_asset(
         factor_returns_asset, name="factor_momentum__factor_returns", specs=[spec], partitions_def=partitions.monthly

@@ -19,6 +19,7 @@ from dagster import (
     TimeWindowPartitionMapping,
 )
 
+from momentum_dag.assets.checks import evaluation_check, evaluation_check_spec
 from momentum_dag.assets.common import (
     asset_spec,
     in_window,
@@ -95,7 +96,7 @@ def _headline(spec: FactorSpec):
             "rank_ic": mean_or_nan(main["rank_ic"]),
             "ic": mean_or_nan(main["ic"]),
             "long_short_ew": mean_or_nan(main["long_short_ew"]),
-            "window": int(main["window"].iloc[0]),
+            "window": str(int(main["window"].iloc[0])),  # a label, not a series to plot
         }
 
     return figures
@@ -170,6 +171,11 @@ def build_evaluation_asset(spec: FactorSpec, partitions_def: PartitionsDefinitio
             context, eval_key(spec.name), result, per_period, "period_end", _headline(spec), rows_lag=step
         )
         yield MaterializeResult(asset_key=eval_key(spec.name))
+        forward = evaluation_inputs(panels, spec, settings)["forward_returns"]
+        complete = forward.index[forward.notna().sum(axis=1) >= spec.n_quantiles]  # holding returns are in
+        yield evaluation_check(
+            eval_key(spec.name), factor_rows, per_period, spec.n_quantiles, formation_start, formation_end, complete
+        )
 
     description = (
         f"Per formation period of {spec.name}: IC (Pearson) and rank IC (Spearman) vs the next period's "
@@ -187,6 +193,11 @@ def build_evaluation_asset(spec: FactorSpec, partitions_def: PartitionsDefinitio
             *[key(k) for k in spec.inputs],
         ],
         description=description,
-        group="evaluation",
     )
-    return partitioned_asset(compute, name=f"eval__{spec.name}", specs=[spec_], partitions_def=partitions_def)
+    return partitioned_asset(
+        compute,
+        name=f"eval__{spec.name}",
+        specs=[spec_],
+        partitions_def=partitions_def,
+        check_specs=[evaluation_check_spec(eval_key(spec.name))],
+    )

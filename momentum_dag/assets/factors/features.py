@@ -1,4 +1,4 @@
-"""``models/dmom_features``: the D-MOM regressors of every stock at every month end, stored per month.
+"""``factors/dmom_features``: the D-MOM regressors of every stock at every month end, stored per month.
 
 D-MOM's pooled linear probability model is expanding by definition (Del Viva, Sala & Souza 2024): each
 month it refits on every past month's regressors. Storing them per month lets a new month append its own
@@ -23,6 +23,7 @@ from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.stock.dmom import dmom_features
 from momentum_dag.names import (
     DMOM_FEATURES,
+    DMOM_FEATURES_KEY,
     MARKET_MONTHLY,
     STG_MARKET_DAILY,
     STOCK_RETURNS_DAILY,
@@ -67,7 +68,7 @@ def dmom_features_asset(context: AssetExecutionContext, warehouse: Warehouse, se
     result = warehouse.write_window(DMOM_FEATURES, rows, date_column="period_end", start=start, end=end)
     report_partitions(
         context,
-        key(DMOM_FEATURES),
+        DMOM_FEATURES_KEY,
         result,
         rows,
         "period_end",
@@ -78,7 +79,7 @@ def dmom_features_asset(context: AssetExecutionContext, warehouse: Warehouse, se
 
 def build_dmom_features_asset(partitions: Partitions):
     spec = asset_spec(
-        key(DMOM_FEATURES),
+        DMOM_FEATURES_KEY,
         deps=[key(STOCK_RETURNS_DAILY), key(STOCK_RETURNS_MONTHLY), key(MARKET_MONTHLY), key(STG_MARKET_DAILY)],
         description=(
             "D-MOM regressors per stock and month end t (Del Viva, Sala & Souza 2024): positive and negative "
@@ -86,8 +87,7 @@ def build_dmom_features_asset(partitions: Partitions):
             "12), idiosyncratic variance IVL of month t's daily CAPM residuals, the month's market excess return "
             "(lag_market) and the stock's own return (lag_ret); they predict the sign of the return in t+1."
         ),
-        group="models",
     )
     return partitioned_asset(
-        dmom_features_asset, name="models__dmom_features", specs=[spec], partitions_def=partitions.monthly
+        dmom_features_asset, name="factors__dmom_features", specs=[spec], partitions_def=partitions.monthly
     )

@@ -5,6 +5,7 @@ from datetime import date
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, PartitionsDefinition
 
+from momentum_dag.assets.checks import panel_check_specs, panel_checks
 from momentum_dag.assets.common import (
     asset_spec,
     chunks,
@@ -78,7 +79,7 @@ def _figures(universe: pd.Series):
 
 
 def build_factor_asset(spec: FactorSpec, partitions_def: PartitionsDefinition):
-    """``factors/<name>`` (+ its side tables, e.g. ``models/dmom_lpm``) for one registered factor; the
+    """``factors/<name>`` (+ its side tables, e.g. ``factors/dmom_lpm``) for one registered factor; the
     panel and its side tables are written in ONE transaction."""
 
     def compute(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
@@ -92,6 +93,7 @@ def build_factor_asset(spec: FactorSpec, partitions_def: PartitionsDefinition):
             context, factor_key(spec.name), results[table], panel, "period_end", _figures(universe), data_source=source
         )
         yield MaterializeResult(asset_key=factor_key(spec.name))
+        yield from panel_checks(factor_key(spec.name), panel, universe, end, spec.min_coverage)
         for side_table in side:
             report_partitions(context, key(side_table), results[side_table], side[side_table], "period_end")
             yield MaterializeResult(asset_key=key(side_table))
@@ -101,7 +103,6 @@ def build_factor_asset(spec: FactorSpec, partitions_def: PartitionsDefinition):
             factor_key(spec.name),
             deps=[key(k) for k in spec.inputs],
             description=f"{spec.description}\n\nSource: {spec.paper}",
-            group="factors",
             metadata={"level": spec.level, "frequency": spec.frequency, "windows": str(spec.windows)},
         ),
         *[
@@ -109,10 +110,15 @@ def build_factor_asset(spec: FactorSpec, partitions_def: PartitionsDefinition):
                 key(table),
                 deps=[factor_key(spec.name)],
                 description=f"Model estimates behind {spec.name}, one set per formation month.",
-                group="models",
                 kinds=["duckdb"],
             )
             for table in spec.side_tables
         ],
     ]
-    return partitioned_asset(compute, name=f"factor__{spec.name}", specs=specs, partitions_def=partitions_def)
+    return partitioned_asset(
+        compute,
+        name=f"factor__{spec.name}",
+        specs=specs,
+        partitions_def=partitions_def,
+        check_specs=panel_check_specs(factor_key(spec.name), spec.min_coverage),
+    )

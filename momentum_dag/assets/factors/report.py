@@ -4,7 +4,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from momentum_dag.core.evaluation.engine import FactorEvaluation
-from momentum_dag.names import EVAL_SUMMARY, eval_key, eval_periods_table, report_key
+from momentum_dag.names import EVAL_SUMMARY, eval_key, eval_periods_table, group_of, report_key
 from momentum_dag.registry import FactorSpec
 from momentum_dag.reports.html import render_factor_report
 from momentum_dag.settings import Settings
@@ -43,7 +43,7 @@ def build_report_asset(spec: FactorSpec):
             "ICIR and annualized ICIR, IC>0 share, annualized long-short and long-only excess return, "
             "long-short Sharpe, monotonicity, max drawdown, turnover) and the HTML report."
         ),
-        group_name="reports",
+        group_name=group_of(report_key(spec.name)),
         kinds={"duckdb", "html"},
     )
     def _report(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings) -> MaterializeResult:

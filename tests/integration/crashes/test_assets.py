@@ -33,12 +33,12 @@ UPSTREAM = [
     "marts/stock_returns_monthly",
     "marts/market_monthly",
 ]
-PARTITIONED = ["models/wml", "models/market_state", "models/wml_betas", "models/wml_variance_forecast"]
+PARTITIONED = ["crashes/wml", "crashes/market_state", "crashes/wml_betas", "crashes/wml_variance_forecast"]
 UNPARTITIONED = [
-    "models/momentum_strategies",
-    "models/crash_regressions",
+    "crashes/momentum_strategies",
+    "crashes/crash_regressions",
     "reports/momentum_crashes",
-    "models/kenfrench_crashes",
+    "crashes/kenfrench_crashes",
     "reports/momentum_crashes_kenfrench",
 ]
 PARTITIONED_TABLES = {
@@ -114,7 +114,7 @@ def pipe(tmp_path_factory):
         yield pipeline
 
 
-# ---- models/wml --------------------------------------------------------------------------------------------
+# ---- crashes/wml --------------------------------------------------------------------------------------------
 
 
 def test_wml_is_top_minus_bottom_decile(pipe):
@@ -194,7 +194,7 @@ def test_daily_buy_and_hold_compounds_to_monthly(pipe):
     assert joined["d1"].to_numpy() == pytest.approx(joined["d1_m"].to_numpy(), rel=1e-9, abs=1e-12)
 
 
-# ---- models/market_state and models/wml_betas --------------------------------------------------------------
+# ---- crashes/market_state and crashes/wml_betas --------------------------------------------------------------
 
 
 def test_market_state_matches_the_market_mart_one_month_earlier(pipe):
@@ -237,7 +237,7 @@ def test_rerunning_a_partition_leaves_rows_identical(pipe):
     result = pipe.run(PARTITIONED, partition="2019-06-01")
     for table in PARTITIONED_TABLES:
         pd.testing.assert_frame_equal(before[table], pipe.table(table, _order(table)), obj=table)
-    meta = _materializations(result, "models/wml")[0].metadata
+    meta = _materializations(result, "crashes/wml")[0].metadata
     assert meta["rows"].value == 1  # the partition's own row: one holding month
     monthly = before["models.wml_monthly"]
     june = monthly.loc[pd.to_datetime(monthly["period_end"]).dt.strftime("%Y-%m") == "2019-06", "wml"]
@@ -255,7 +255,7 @@ def _wide(table: str, value: str, pipe) -> pd.DataFrame:
 def test_short_sample_strategies_report_what_is_missing(pipe):
     # 2014-2019 on this market has no bear month, so the out-of-sample mean regression on I_B x sigma^2
     # (identically 0) is undefined; the asset keeps the other strategies and says what is missing.
-    meta = _materializations(pipe.unpartitioned, "models/momentum_strategies")[0].metadata
+    meta = _materializations(pipe.unpartitioned, "crashes/momentum_strategies")[0].metadata
     assert meta["missing_strategies"].value == "dyn_oos"
     notes = pipe.warehouse.query("select note from models.crash_notes where asset = 'momentum_strategies'")
     assert notes["note"].str.contains("dyn_oos undefined").any()
@@ -284,12 +284,12 @@ def test_a_run_overrides_the_target_volatility_in_its_config(pipe):
     # as from the launchpad: one knob in the run's config; every other setting keeps the environment's value
     override = {"resources": {"settings": {"config": {"crash_target_vol": 0.10}}}}
     try:
-        pipe.run(["models/momentum_strategies"], run_config=override)
+        pipe.run(["crashes/momentum_strategies"], run_config=override)
         summary = pipe.warehouse.query("select * from models.momentum_strategy_summary").set_index("strategy")
         assert summary["vol_ann"].to_numpy() == pytest.approx(0.10)
         assert (summary["nobs"] == summary["nobs"].iloc[0]).all()  # one common sample
     finally:
-        pipe.run(["models/momentum_strategies"])  # back to the default for the other tests, whatever failed
+        pipe.run(["crashes/momentum_strategies"])  # back to the default for the other tests, whatever failed
     summary = pipe.warehouse.query("select * from models.momentum_strategy_summary").set_index("strategy")
     assert summary["vol_ann"].to_numpy() == pytest.approx(0.19)
 
@@ -389,8 +389,8 @@ def test_bear_market_beta_on_default_synthetic_market(tmp_path, monkeypatch):
     monkeypatch.setenv("MOMENTUM_SIM_INDUSTRIES", "31")
     pipeline = Pipeline(Warehouse(database=str(tmp_path / "default.duckdb")))
     keys = pipeline.job.partitions_def.get_partition_keys()
-    pipeline.run(UPSTREAM + ["models/wml", "models/market_state"], keys[0], keys[-1])
-    pipeline.run(["models/crash_regressions"])
+    pipeline.run(UPSTREAM + ["crashes/wml", "crashes/market_state"], keys[0], keys[-1])
+    pipeline.run(["crashes/crash_regressions"])
     crash = pipeline.warehouse.query("select * from models.crash_regressions").set_index("model")
     assert crash.loc[2, "betaB"] < 0
     assert crash.loc[2, "betaB_t"] < -3
@@ -475,7 +475,7 @@ def test_kenfrench_page_uses_the_daily_method_with_daily_files(tmp_path, monkeyp
     (126-day market variance from the daily file) and the page says so."""
     market, legs = _french_daily_files(tmp_path)
     pipeline = _kenfrench_pipeline(tmp_path, monkeypatch)
-    pipeline.run(["models/kenfrench_crashes", "reports/momentum_crashes_kenfrench"])
+    pipeline.run(["crashes/kenfrench_crashes", "reports/momentum_crashes_kenfrench"])
     state = pipeline.table("models.kenfrench_market_state", "period_end").set_index("period_end")
     total = (market["Mkt-RF"] + market["RF"]).round(6)  # the file holds 4 decimals of a percent
     expected = total.loc[:"2003-05-31"].iloc[-126:].var(ddof=1)
@@ -493,8 +493,8 @@ def test_kenfrench_study_is_kept_until_french_files_or_parameters_change(tmp_pat
     pipeline = _kenfrench_pipeline(tmp_path, monkeypatch)
 
     def run(run_config=None) -> tuple[bool, pd.DataFrame]:
-        result = pipeline.run(["models/kenfrench_crashes"], run_config=run_config)
-        metadata = _materializations(result, "models/kenfrench_crashes")[-1].metadata
+        result = pipeline.run(["crashes/kenfrench_crashes"], run_config=run_config)
+        metadata = _materializations(result, "crashes/kenfrench_crashes")[-1].metadata
         return metadata["recomputed"].value, pipeline.table("models.kenfrench_variance_forecast", "period_end")
 
     recomputed, first = run()
@@ -519,5 +519,5 @@ def test_gap_in_daily_wml_is_an_error(tmp_path):
         conn.register("d", pd.DataFrame({"trade_date": days, "wml": [0.01, -0.02]}))
         conn.execute("create table models.wml_daily as select * from d")
     month_ends = pd.to_datetime(["2016-01-29", "2016-02-29", "2016-03-31"])
-    with pytest.raises(ValueError, match="2016-02.*materialize models/wml"):
+    with pytest.raises(ValueError, match="2016-02.*materialize crashes/wml"):
         read_wml_daily(warehouse, pd.Timestamp("2016-04-01").date(), month_ends)

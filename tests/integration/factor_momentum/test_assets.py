@@ -18,16 +18,16 @@ from momentum_dag.sources.kenfrench import load_linearmodels_french
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 MINE_MONTHLY = [
-    AssetKey(["models", n])
+    AssetKey(["factor_momentum", n])
     for n in ("factor_returns", "factor_momentum", "pc_factor_momentum", "momentum_neutral_factors")
 ]
 MINE_FULL = [
-    AssetKey(["models", "factor_autocorrelation"]),
-    AssetKey(["models", "spanning_tests"]),
+    AssetKey(["factor_momentum", "factor_autocorrelation"]),
+    AssetKey(["factor_momentum", "spanning_tests"]),
     AssetKey(["reports", "factor_momentum"]),
 ]
 KF_KEYS = [
-    AssetKey(["models", "kenfrench_factor_momentum"]),
+    AssetKey(["factor_momentum", "kenfrench_factor_momentum"]),
     AssetKey(["reports", "factor_momentum_kenfrench"]),
 ]
 TABLES = [
@@ -64,7 +64,7 @@ def _upstream_keys(defs: Definitions) -> list:
             node.partitions_def is None and key.path[0] == "staging"
         ):
             keys.append(key)
-    keys.append(AssetKey(["models", "wml"]))
+    keys.append(AssetKey(["crashes", "wml"]))
     return keys
 
 

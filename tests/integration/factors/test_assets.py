@@ -37,7 +37,7 @@ def test_assets_come_from_the_registry():
     keys = {k.to_user_string() for k in build_definitions().resolve_asset_graph().get_all_asset_keys()}
     for spec in FACTORS:
         assert {f"factors/{spec.name}", f"eval/{spec.name}", f"reports/{spec.name}"} <= keys
-    assert "models/dmom_lpm" in keys and "reports/index" in keys
+    assert "factors/dmom_lpm" in keys and "reports/index" in keys
 
 
 def test_evaluation_uses_next_period_returns_and_reports_render(run):
@@ -80,11 +80,11 @@ def test_a_failure_between_the_panel_and_its_side_table_leaves_both_unchanged(tm
         months = pd.to_datetime(["2015-03-31"])
         rows = pd.DataFrame({"period_end": months, "entity_id": "s1", "window": 0, "value": version["value"]})
         side = pd.DataFrame({"period_end": months, "term": "const", "coef": version["value"]})
-        return FactorOutput(rows, {"models.toy_lpm": side})
+        return FactorOutput(rows, {"factors.toy_lpm": side})
 
     spec = FactorSpec(
         "toy", "stock", "M", (0,), compute, (), "a test factor", "a test factor", lookback=None,
-        side_tables=("models.toy_lpm",),
+        side_tables=("factors.toy_lpm",),
     )
     settings = Settings.from_env()
     asset = build_factor_asset(spec, Partitions.starting(settings.history_start_date).monthly)
@@ -100,7 +100,7 @@ def test_a_failure_between_the_panel_and_its_side_table_leaves_both_unchanged(tm
     check = warehouse_module._check_inside_window
 
     def fail_on_side_table(frame, table, *args):
-        if table == "models.toy_lpm":
+        if table == "factors.toy_lpm":
             raise RuntimeError("injected failure between the panel and its side table")
         return check(frame, table, *args)
 
@@ -108,8 +108,8 @@ def test_a_failure_between_the_panel_and_its_side_table_leaves_both_unchanged(tm
     result = materialize([asset], partition_key="2015-03-01", resources=resources, raise_on_error=False)
     assert not result.success
     assert warehouse.query("select value from factors.toy")["value"].tolist() == [1.0]
-    assert warehouse.query("select coef from models.toy_lpm")["coef"].tolist() == [1.0]
+    assert warehouse.query("select coef from factors.toy_lpm")["coef"].tolist() == [1.0]
     monkeypatch.setattr(warehouse_module, "_check_inside_window", check)
     assert materialize([asset], partition_key="2015-03-01", resources=resources).success
     assert warehouse.query("select value from factors.toy")["value"].tolist() == [2.0]
-    assert warehouse.query("select coef from models.toy_lpm")["coef"].tolist() == [2.0]
+    assert warehouse.query("select coef from factors.toy_lpm")["coef"].tolist() == [2.0]
