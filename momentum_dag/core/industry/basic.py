@@ -60,7 +60,7 @@ def standardized_rank(ret: pd.DataFrame) -> pd.DataFrame:
     """
     rank = ret.rank(axis=1, method="average")
     n = ret.notna().sum(axis=1)
-    scale = np.sqrt((n + 1) * (n - 1) / 12.0).where(n >= 2)
+    scale = np.sqrt((n + 1) * (n - 1).clip(lower=0) / 12.0).where(n >= 2)  # N = 0 would take sqrt(-1/12)
     return rank.sub((n + 1) / 2.0, axis=0).div(scale, axis=0)
 
 

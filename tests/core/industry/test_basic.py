@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -91,3 +93,16 @@ def test_bad_input_raises_clear_value_error(kwargs, message):
     args = {"close": panel({"A": [1.0, 1.1]}), "period_ends": DATES[[1]], "window": 1} | kwargs
     with pytest.raises(ValueError, match=message):
         momentum(args.pop("close"), args.pop("period_ends"), **args)
+
+
+def test_standardized_rank_by_hand_and_a_day_without_returns_is_nan_without_warning():
+    from momentum_dag.core.industry.basic import standardized_rank
+
+    ret = pd.DataFrame([[np.nan, np.nan, np.nan], [0.1, 0.2, np.nan], [0.3, 0.1, 0.2]], columns=list("abc"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # N = 0 used to take sqrt(-1/12) and print a RuntimeWarning
+        z = standardized_rank(ret)
+    assert z.iloc[0].isna().all()
+    # N = 2: (1 - 1.5) / sqrt(3 * 1 / 12) = -1; N = 3: (3 - 2) / sqrt(4 * 2 / 12) = 1.2247...
+    assert z.iloc[1, :2].tolist() == [-1.0, 1.0] and np.isnan(z.iloc[1, 2])
+    np.testing.assert_allclose(z.iloc[2], [1 / np.sqrt(8 / 12), -1 / np.sqrt(8 / 12), 0.0])
