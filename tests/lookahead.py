@@ -22,23 +22,23 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from momentum_dag.assets.barra import FUNDAMENTALS, compute_exposures
 from momentum_dag.assets.panels import MarketPanels
-from momentum_dag.core.barra.exposures import STYLE_NAMES, style_exposures
+from momentum_dag.core.barra.exposures import STYLE_NAMES
 from momentum_dag.core.barra.factor_returns import factor_returns
 from momentum_dag.core.stock.dmom import dmom_features as compute_dmom_features
+from momentum_dag.names import PROVIDER_TABLES
 from momentum_dag.sources.contract import RAW_TABLES, ddl
 from momentum_dag.sources.synthetic import SimulatorConfig, SyntheticMarket
 from momentum_dag.sql_models import load_models, materialize, topological_order
 from momentum_dag.warehouse import write_windows
 
-RAW = ("daily_bars", "market_daily", "fundamentals", "industry_membership")
-FUNDAMENTALS = ("book_equity", "net_income_ttm", "revenue_ttm", "total_assets", "total_liabilities")
 FAR_END = date(2100, 1, 1)
 
 
 @dataclass(frozen=True)
 class Market:
-    """Raw tables of one market (``RAW`` names -> frames in the raw contract) over [start, end)."""
+    """Raw tables of one market (``PROVIDER_TABLES`` names -> frames in the raw contract) over [start, end)."""
 
     tables: dict[str, pd.DataFrame]
     start: date
@@ -49,7 +49,7 @@ def simulate(*, n_stocks: int, n_industries: int, start: date, end: date, seed: 
     """The synthetic market's raw tables for trade dates in [start, end) (effects on, as shipped)."""
     market = SyntheticMarket(SimulatorConfig(n_stocks=n_stocks, n_industries=n_industries, start=start, seed=seed))
     chunks = list(market.generate(start, end))
-    tables = {name: pd.concat([c[name] for c in chunks], ignore_index=True) for name in RAW}
+    tables = {name: pd.concat([c[name] for c in chunks], ignore_index=True) for name in PROVIDER_TABLES}
     return Market(tables, start, end)
 
 
@@ -209,14 +209,14 @@ def build_panels(market: Market) -> MarketPanels:
     # One thread: DuckDB's parallel sums add in a varying order, and the marts would differ by ~1e-16 from
     # run to run, which some factors amplify (the Lasso's model selection flips).
     conn = duckdb.connect(config={"threads": 1})
-    tables = {f"raw.{name}": (RAW_TABLES[name].date_column, ddl(RAW_TABLES[name])) for name in RAW}
+    tables = {f"raw.{name}": (RAW_TABLES[name].date_column, ddl(RAW_TABLES[name])) for name in PROVIDER_TABLES}
     write_windows(conn, tables, [{f"raw.{k}": v for k, v in market.tables.items()}],
                   start=market.start, end=market.end)
     models = load_models()
     for model in topological_order(models):
         materialize(conn, model, models, market.start, market.end)
     panels = MarketPanels(MemoryWarehouse(conn), end=FAR_END)
-    exposures = barra_exposures(panels)
+    exposures = compute_exposures(panels)  # what barra/exposures computes
     monthly = factor_returns(panels.stock_monthly("ret"), exposures, panels.stock_monthly("industry_code"),
                              panels.stock_monthly("float_mcap"))
     styles = monthly[list(STYLE_NAMES)].rename_axis("period_end").reset_index()
@@ -328,24 +328,6 @@ PANEL_READS: dict[str, Callable[[MarketPanels], pd.DataFrame]] = {
     "market_monthly": lambda p: p.market_monthly,
     "barra_factor_returns_monthly": lambda p: p.barra_factor_returns_monthly,
 }
-
-
-def barra_exposures(panels: MarketPanels) -> pd.DataFrame:
-    """CNE5 style exposures at every month end of ``panels`` (the inputs ``barra/exposures`` passes)."""
-    fundamentals = {name: panels.fundamentals_at_month_ends(name) for name in FUNDAMENTALS}
-    market = panels.market_daily
-    return style_exposures(
-        ret=panels.stock_daily("ret"),
-        rf=market["rf"],
-        market_excess=market["market_excess"],
-        turnover=panels.stock_daily("turnover"),
-        total_mcap=panels.stock_daily("total_mcap"),
-        float_mcap=panels.stock_daily("float_mcap"),
-        net_income_ttm_lag1y=fundamentals["net_income_ttm"].shift(12),
-        revenue_ttm_lag1y=fundamentals["revenue_ttm"].shift(12),
-        month_ends=panels.month_ends,
-        **fundamentals,
-    )
 
 
 # ---- the check -------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from momentum_dag.assets.barra import compute_exposures
 from momentum_dag.assets.factors.evaluation import evaluate_rows
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.crashes.strategy import barroso_santa_clara_weights, to_holding_alignment
@@ -50,7 +51,6 @@ from tests.lookahead import (
     Market,
     SplicedPanels,
     assert_no_lookahead,
-    barra_exposures,
     build_panels,
     perturb_after,
     simulate,
@@ -314,7 +314,7 @@ def _momentum_neutral(panels: MarketPanels) -> pd.DataFrame:
 
 # name -> (computation on panels, date column of its long output or None for a dated index)
 ESTIMATORS = {
-    "barra_exposures": (barra_exposures, "period_end"),
+    "barra_exposures": (compute_exposures, "period_end"),
     "barra_style_returns": (lambda p: p.barra_factor_returns_monthly, None),
     "crash_wml_monthly": (lambda p: _wml(p)["monthly"], "period_end"),
     "crash_wml_daily": (lambda p: _wml(p)["daily"], "trade_date"),
