@@ -88,12 +88,12 @@ def kenfrench_crashes_asset(
     params = crash_params(settings)
     inputs = kenfrench_crash_inputs(settings.kenfrench_path)
     fingerprint = inputs_fingerprint(inputs, params)
-    if stored_fingerprint(warehouse) == fingerprint:
+    stored = stored_study(warehouse, fingerprint)
+    if stored is not None:
         # French's series do not change when a month of the warehouse's own market closes: a monthly run
         # keeps the study (hundreds of GJR-GARCH fits) instead of recomputing identical tables.
         context.log.info("French's series, the parameters and the code are those of the stored study: kept")
-        tables = {name: warehouse.table_or_none(kenfrench_crash_table(name)) for name in STUDY_TABLES}
-        return MaterializeResult(metadata=_metadata(tables, inputs, recomputed=False))
+        return MaterializeResult(metadata=_metadata(stored, inputs, recomputed=False))
     monthly = inputs.monthly
     if inputs.daily is not None:
         context.log.info(f"Daily method: GJR-GARCH refit at {len(monthly)} month ends on {len(inputs.daily)} days")
@@ -135,14 +135,13 @@ def inputs_fingerprint(inputs: CrashInputs, params: CrashParams) -> str:
     return digest.hexdigest()
 
 
-def stored_fingerprint(warehouse: Warehouse) -> str | None:
-    """The fingerprint stored with the study's tables, if every one of them exists."""
+def stored_study(warehouse: Warehouse, fingerprint: str) -> dict[str, pd.DataFrame] | None:
+    """The stored study's tables (each read once) when they were computed from ``fingerprint`` and all exist."""
     stored = warehouse.table_or_none(KF_CRASH_INPUTS)
-    if stored is None or len(stored) != 1:
+    if stored is None or stored["fingerprint"].tolist() != [fingerprint]:
         return None
-    if any(warehouse.table_or_none(kenfrench_crash_table(name)) is None for name in STUDY_TABLES):
-        return None
-    return str(stored["fingerprint"].iloc[0])
+    tables = {name: warehouse.table_or_none(kenfrench_crash_table(name)) for name in STUDY_TABLES}
+    return None if any(t is None for t in tables.values()) else tables
 
 
 def _metadata(tables: dict, inputs: CrashInputs, *, recomputed: bool) -> dict:
