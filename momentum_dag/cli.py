@@ -31,11 +31,15 @@ def _ensure_dagster_home() -> Path:
     return home
 
 
+_INIT_ATTEMPTS = 5
+
+
 def _shared_instance():
     """The Dagster instance in ``DAGSTER_HOME``, its SQLite storages created under a file lock.
 
     Two runs started at once on a new ``DAGSTER_HOME`` would otherwise both create the storage tables
-    and one would fail ("table ... already exists"). Under the same lock, runs left STARTED by a killed
+    and one would fail ("table ... already exists"); a Dagster process that does not take the lock (the UI
+    starting on the same new home) is waited out by trying again. Under the same lock, runs left STARTED by a killed
     process are marked failed (:mod:`momentum_dag.runs`).
     """
     from dagster import AssetKey, DagsterInstance
@@ -45,10 +49,19 @@ def _shared_instance():
     home = _ensure_dagster_home()
     with open(home / ".momentum_init.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        instance = DagsterInstance.get()
-        instance.get_runs(limit=1)
-        instance.get_latest_materialization_event(AssetKey("momentum_dag_init"))
-        instance.all_instigator_state()
+        for attempt in range(_INIT_ATTEMPTS):
+            try:
+                instance = DagsterInstance.get()
+                instance.get_runs(limit=1)
+                instance.get_latest_materialization_event(AssetKey("momentum_dag_init"))
+                instance.all_instigator_state()
+                break
+            except Exception as error:  # sqlalchemy's OperationalError, raised from inside Dagster
+                # a Dagster process outside this lock (``dagster dev``, ``dagster job launch``) creating
+                # the same new storage: its tables exist a moment later, so try again
+                if "already exists" not in str(error) or attempt == _INIT_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
         for run in fail_interrupted_runs(instance):
             print(
                 f"[momentum-dag] run {run.run_id} ({run.job_name}) was interrupted: its process ended without "

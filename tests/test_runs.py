@@ -95,3 +95,38 @@ def test_a_run_using_the_warehouse_is_tagged_with_the_process_that_executes_it(t
                          instance=instance)
     run = instance.get_run_by_id(result.run_id)
     assert run.tags[PROCESS_TAG] == process_token() and COMMAND_TAG in run.tags
+
+
+def test_cli_instance_waits_out_a_dagster_process_creating_the_same_new_storage(tmp_path, monkeypatch):
+    """``dagster dev`` starting on a new DAGSTER_HOME creates the SQLite tables without the CLI's lock: the
+    CLI's first attempt can meet "table ... already exists"; it tries again, and any other error is raised."""
+    import sqlite3
+
+    from momentum_dag import cli
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    original = DagsterInstance.get
+    calls = []
+
+    def racing(message):
+        def get():
+            calls.append(message)
+            if len(calls) == 1:
+                raise sqlite3.OperationalError(message)
+            return original()
+        return get
+
+    monkeypatch.setattr(DagsterInstance, "get", staticmethod(racing("table alembic_version already exists")))
+    monkeypatch.setattr(cli.time, "sleep", lambda seconds: None)
+    instance = cli._shared_instance()
+    assert len(calls) == 2 and instance.get_runs() == []
+
+    calls.clear()
+    monkeypatch.setattr(DagsterInstance, "get", staticmethod(racing("database disk image is malformed")))
+    try:
+        cli._shared_instance()
+    except sqlite3.OperationalError as error:
+        assert "malformed" in str(error)
+    else:
+        raise AssertionError("an error other than a creation race must not be retried")
+    assert len(calls) == 1

@@ -62,18 +62,20 @@ def test_writers_wait_their_turn_or_fail_naming_the_holder_and_nothing_is_lost(t
     holder = hold(shared / "w.duckdb", "rw")
     impatient = start_backfill(shared, "2014-01", "2014-01", ONLY, MOMENTUM_LOCK_TIMEOUT_SECONDS="1")
     backfills = [start_backfill(shared, "2014-01", end, ONLY) for end in ("2014-01", "2014-02", "2014-03", "2014-04")]
-    tags = {"dagster/asset_partition_range_start": "2014-01-01", "dagster/asset_partition_range_end": "2014-02-01"}
-    ui = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster"), "job", "launch", "-w", "workspace.yaml", "-j", "monthly_job",
-         "-o", UI_OPS, "--tags", json.dumps(tags)],
-        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
     reference = start_backfill(sequential, "2014-01", "2014-04", ONLY)
 
     code, out = finish(impatient)
     assert code == 1, out
     assert f"still locked after 1 s: PID {holder.pid} (" in out and "holds it for writing" in out, out
     assert "raise MOMENTUM_LOCK_TIMEOUT_SECONDS (now 1)" in out and "Traceback" not in out
+    # the UI's run, on the instance the CLI created (the UI's own ``dagster dev`` would have created it before
+    # anything is launched from it; Dagster's storage creation is not safe between two of its processes)
+    tags = {"dagster/asset_partition_range_start": "2014-01-01", "dagster/asset_partition_range_end": "2014-02-01"}
+    ui = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dagster"), "job", "launch", "-w", "workspace.yaml", "-j", "monthly_job",
+         "-o", UI_OPS, "--tags", json.dumps(tags)],
+        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
     release(holder)
 
     outputs = []
