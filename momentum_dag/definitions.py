@@ -46,7 +46,9 @@ def build_definitions(database: str | None = None, settings: Settings | None = N
         sensors=[*sensors, interrupted_runs_sensor],
         resources={
             "warehouse": Warehouse(
-                database=database or settings.duckdb_path, lock_timeout_seconds=settings.lock_timeout_seconds
+                database=database or settings.duckdb_path,
+                lock_timeout_seconds=settings.lock_timeout_seconds,
+                memory_limit=settings.duckdb_memory_limit,
             ),
             "settings": settings,
         },

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import pandas as pd
 from dagster import MonthlyPartitionsDefinition, WeeklyPartitionsDefinition
 
 
@@ -59,3 +60,23 @@ class Lookback:
     def __or__(self, other: Lookback) -> Lookback:
         """The longer of two lookbacks (per component: both are upper bounds)."""
         return Lookback(max(self.months, other.months), max(self.days, other.days))
+
+
+def chunks(start: date, end: date, months: int) -> list[tuple[date, date]]:
+    """[start, end) cut into consecutive windows of ``months`` calendar months (the last one shorter): a
+    long backfill computes chunk by chunk, each from its own lookback, so its memory is set by the
+    market's width, not by the number of months."""
+    bounds = [pd.Timestamp(start)]
+    while bounds[-1] < pd.Timestamp(end):
+        bounds.append(min(bounds[-1] + pd.DateOffset(months=months), pd.Timestamp(end)))
+    return [(a.date(), b.date()) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def week_chunks(start: date, end: date, months: int) -> list[tuple[date, date]]:
+    """:func:`chunks` for a window of whole weeks: about ``months`` months of whole weeks each, so no
+    week is cut in two."""
+    step = timedelta(weeks=max(1, months * 52 // 12))
+    bounds = [start]
+    while bounds[-1] < end:
+        bounds.append(min(bounds[-1] + step, end))
+    return list(zip(bounds[:-1], bounds[1:], strict=True))

@@ -49,6 +49,10 @@ class Settings(ConfigurableResource):
     duckdb_path: str = "data/momentum.duckdb"
     reports_dir: str = "data/reports"
     lock_timeout_seconds: int = 120
+    # DuckDB's memory budget: it caches the blocks it reads and writes up to this and spills to a temp
+    # folder beside the file past it. DuckDB's own default (80% of RAM) kept a 20-year, 5,000-stock
+    # backfill's process at 9.6 GB of cached blocks; 2 GB made its SQL marts no slower.
+    duckdb_memory_limit: str = "2GB"
     # A long backfill computes its range in chunks of this many months (each with its own lookback), so
     # peak memory is set by the market's width, not by the range.
     chunk_months: int = 24
@@ -200,6 +204,10 @@ class Settings(ConfigurableResource):
             )
         if not 0 <= self.baostock_retries <= 20:
             raise ValueError(f"MOMENTUM_BAOSTOCK_RETRIES must be in [0, 20], got {self.baostock_retries}")
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", self.duckdb_memory_limit, re.IGNORECASE):
+            raise ValueError(
+                f"MOMENTUM_DUCKDB_MEMORY_LIMIT must be a size like 2GB or 512MB, got {self.duckdb_memory_limit!r}"
+            )
         if self.chunk_months < 1:
             raise ValueError(f"MOMENTUM_CHUNK_MONTHS must be >= 1, got {self.chunk_months}")
         if self.crash_breakpoints not in BREAKPOINTS:

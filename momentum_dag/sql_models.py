@@ -404,24 +404,34 @@ def topological_order(models: dict[str, SqlModel]) -> list[SqlModel]:
     return ordered
 
 
-def materialize(conn, model: SqlModel, models: dict[str, SqlModel], start=None, end=None):
+def materialize(conn, model: SqlModel, models: dict[str, SqlModel], start=None, end=None, chunk_months=None):
     """Build one model: (re)create a view/table, or replace the window [start, end) of a partitioned one.
 
+    With ``chunk_months`` a partitioned model's window is computed in consecutive chunks of that many months
+    (whole weeks for a weekly model), each from its own lookback, inside the one transaction: the rows are
+    those of one-month runs, and the memory a statement needs is one chunk's, not the whole range's.
     Returns the :class:`~momentum_dag.warehouse.WriteResult` of a partitioned model, else ``None``.
     """
+    from momentum_dag.partitions import chunks, week_chunks
     from momentum_dag.warehouse import ensure_schemas, write_window_sql
 
     sql = render(model, models)
     if model.materialized == "partitioned":
         if start is None or end is None:
             raise ValueError(f"partitioned model {model.name} needs a window [start, end)")
-        params = {
-            "window_start": start,
-            "window_end": end,
-            "lookback_start": start - timedelta(days=model.lookback_days),
-        }
-        used = {k: v for k, v in params.items() if f"${k}" in sql}
-        return write_window_sql(conn, model.table, sql, used, date_column=model.date_column, start=start, end=end)
+
+        def params(lo, hi):
+            bound = {"window_start": lo, "window_end": hi, "lookback_start": lo - timedelta(days=model.lookback_days)}
+            return {k: v for k, v in bound.items() if f"${k}" in sql}
+
+        if chunk_months is None or "$window_start" not in sql or "$window_end" not in sql:
+            windows = [(start, end)]  # a model that does not bound its rows by the window cannot be cut
+        else:
+            windows = (week_chunks if model.partitions == "weekly" else chunks)(start, end, chunk_months)
+        return write_window_sql(
+            conn, model.table, sql, [params(lo, hi) for lo, hi in windows],
+            date_column=model.date_column, start=start, end=end,
+        )
     conn.execute("begin transaction")
     try:
         ensure_schemas(conn)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
@@ -328,10 +329,14 @@ def table_exists(conn, table: str) -> bool:
     return found > 0
 
 
-def _check_inside_window(df: pd.DataFrame, table: str, date_column: str, start: date, end: date) -> None:
-    if date_column not in df.columns:
+def _check_inside_window(rows: pd.DataFrame | Path, table: str, date_column: str, start: date, end: date) -> int:
+    """Refuse rows dated outside [start, end) or undated; returns the number of rows. ``rows`` is a frame or
+    a Parquet file (only its date column is read)."""
+    columns = rows.columns if isinstance(rows, pd.DataFrame) else pq.read_schema(rows).names
+    if date_column not in columns:
         raise ValueError(f"{table}: rows to write have no date column {date_column!r}")
-    dates = pd.to_datetime(df[date_column])
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.read_parquet(rows, columns=[date_column])
+    dates = pd.to_datetime(frame[date_column])
     if dates.isna().any():
         raise ValueError(f"{table}: {int(dates.isna().sum())} rows have no {date_column}")
     outside = (dates < pd.Timestamp(start)) | (dates >= pd.Timestamp(end))
@@ -341,6 +346,7 @@ def _check_inside_window(df: pd.DataFrame, table: str, date_column: str, start: 
             f"{table}: {int(outside.sum())} rows have {date_column} outside the window [{start}, {end}), "
             f"e.g. {first}; refusing to write outside the partition window"
         )
+    return len(frame)
 
 
 def write_window(
@@ -377,12 +383,14 @@ def write_windows(
 ) -> dict[str, WriteResult]:
     """Replace the window [start, end) of several tables in ONE transaction.
 
-    ``tables`` maps table -> (date column, optional CREATE DDL). ``chunks`` yields dicts table -> rows;
-    chunks are consumed inside the transaction, so a generator (e.g. a simulator producing one year at a
-    time) never needs the whole window in memory. Rows outside the window or any error roll back all
-    tables: nothing is half-written. ``guard``, if given, sees every table's :class:`WriteResult` after
-    the inserts and before the commit; raising there rolls everything back (the raw layer's "nothing
-    lost" check, :mod:`momentum_dag.sources.guard`).
+    ``tables`` maps table -> (date column, optional CREATE DDL). ``chunks`` yields dicts table -> rows, a
+    DataFrame or a Parquet file; chunks are consumed inside the transaction, so a generator (e.g. a
+    simulator producing one year at a time) never needs the whole window in memory. Prefer files for long
+    windows: DuckDB streams them into the table within its memory limit, where inserting frames keeps the
+    whole transaction in the process (4.5 GB instead of 2.1 GB for 20 years of 5,000 stocks). Rows outside
+    the window or any error roll back all tables: nothing is half-written. ``guard``, if given, sees every
+    table's :class:`WriteResult` after the inserts and before the commit; raising there rolls everything
+    back (the raw layer's "nothing lost" check, :mod:`momentum_dag.sources.guard`).
     """
     start, end = _as_date(start), _as_date(end)
     written = dict.fromkeys(tables, 0)
@@ -398,23 +406,26 @@ def write_windows(
             unknown = set(chunk) - set(tables)
             if unknown:
                 raise ValueError(f"rows for unexpected table(s) {sorted(unknown)}; expected {sorted(tables)}")
-            for table, frame in chunk.items():
+            for table, rows in chunk.items():
                 date_column = tables[table][0]
-                _check_inside_window(frame, table, date_column, start, end)
+                n_rows = _check_inside_window(rows, table, date_column, start, end)
                 if table not in cleared and table_exists(conn, table):
                     replaced[table] = _delete_window(conn, table, date_column, start, end)
                     cleared.add(table)
-                if len(frame):
+                if n_rows:
+                    if isinstance(rows, pd.DataFrame):
+                        conn.register("_window_chunk", rows)
+                        source, params = "_window_chunk", {}
+                    else:
+                        source, params = "read_parquet($file)", {"file": str(rows)}
                     if not table_exists(conn, table):
                         # an empty frame's dtypes say nothing, so only rows define a new table
-                        conn.register("_window_chunk", frame)
-                        conn.execute(f"create table {table} as select * from _window_chunk limit 0")
-                        conn.unregister("_window_chunk")
+                        conn.execute(f"create table {table} as select * from {source} limit 0", params)
                         cleared.add(table)
-                    conn.register("_window_chunk", frame)
-                    conn.execute(f"insert into {table} by name select * from _window_chunk")
-                    conn.unregister("_window_chunk")
-                    written[table] += len(frame)
+                    conn.execute(f"insert into {table} by name select * from {source}", params)
+                    if isinstance(rows, pd.DataFrame):
+                        conn.unregister("_window_chunk")
+                    written[table] += n_rows
                     drill_point(f"write:{table}")
         for table, (date_column, _) in tables.items():
             if table not in cleared and table_exists(conn, table):
@@ -498,6 +509,7 @@ class Warehouse(DuckDBResource):
     each checked to be a warehouse of this code's schema version before use."""
 
     lock_timeout_seconds: int = Field(default=120, description="Seconds to wait for another writer.")
+    memory_limit: str | None = Field(default=None, description="DuckDB's memory_limit (None: DuckDB's default).")
 
     def setup_for_execution(self, context) -> None:
         # Tag the run with this process, so that a later start can tell a run killed with its process
@@ -510,6 +522,8 @@ class Warehouse(DuckDBResource):
     def get_connection(self):
         conn = connect(self.database, timeout_seconds=self.lock_timeout_seconds)
         try:
+            if self.memory_limit:
+                conn.execute(f"set memory_limit = '{self.memory_limit}'")
             if str(self.database) != ":memory:":
                 verify_warehouse(conn, self.database)
             yield conn
@@ -588,7 +602,7 @@ def write_window_sql(
     conn,
     table: str,
     select_sql: str,
-    params: dict,
+    params: dict | list[dict],
     *,
     date_column: str,
     start: date | datetime | pd.Timestamp,
@@ -596,26 +610,32 @@ def write_window_sql(
 ) -> WriteResult:
     """Replace the rows of ``table`` in [start, end) by the rows of a SELECT, inside DuckDB, atomically.
 
-    The SELECT gets ``$window_start``/``$window_end`` bind parameters; rows it returns outside the
-    window abort the transaction.
+    The SELECT gets ``$window_start``/``$window_end`` bind parameters. A list of parameter sets runs it
+    once per set (consecutive sub-windows of [start, end), oldest first) in the same transaction, so a
+    long window costs one sub-window's memory. Rows outside the (sub-)window abort the transaction.
     """
     start, end = _as_date(start), _as_date(end)
+    runs = params if isinstance(params, list) else [params]
     conn.execute("begin transaction")
     try:
         ensure_schemas(conn)
-        conn.execute(f"create temp table _model_rows as {select_sql}", params)
-        outside = conn.execute(
-            f"select count(*) from _model_rows where {date_column} < ? or {date_column} >= ? or {date_column} is null",
-            [start, end],
-        ).fetchall()[0][0]
-        if outside:
-            raise ValueError(f"{table}: model returned {outside} rows with {date_column} outside [{start}, {end})")
-        if not table_exists(conn, table):
-            conn.execute(f"create table {table} as select * from _model_rows limit 0")
-        replaced = _delete_window(conn, table, date_column, start, end)
-        written = conn.execute(f"insert into {table} by name select * from _model_rows").fetchall()[0][0]
+        replaced = _delete_window(conn, table, date_column, start, end) if table_exists(conn, table) else 0
+        written = 0
+        for bound in runs:
+            lo, hi = _as_date(bound.get("window_start", start)), _as_date(bound.get("window_end", end))
+            conn.execute(f"create temp table _model_rows as {select_sql}", bound)
+            outside = conn.execute(
+                f"select count(*) from _model_rows where {date_column} < ? or {date_column} >= ? "
+                f"or {date_column} is null",
+                [max(lo, start), min(hi, end)],
+            ).fetchall()[0][0]
+            if outside:
+                raise ValueError(f"{table}: model returned {outside} rows with {date_column} outside [{lo}, {hi})")
+            if not table_exists(conn, table):
+                conn.execute(f"create table {table} as select * from _model_rows limit 0")
+            written += conn.execute(f"insert into {table} by name select * from _model_rows").fetchall()[0][0]
+            conn.execute("drop table _model_rows")
         drill_point(f"write:{table}")
-        conn.execute("drop table _model_rows")
         drill_point(f"commit:{table}")
         conn.execute("commit")
     except BaseException:

@@ -54,6 +54,31 @@ def test_failure_in_a_later_chunk_rolls_back_every_table():
         assert conn.execute(f"select d::date::varchar, v from {table}").fetchall() == [("2024-02-05", 1.0)]
 
 
+def test_parquet_chunks_write_like_frames_and_are_checked_like_them(tmp_path):
+    """The raw layer hands its spooled Parquet files to ``write_windows`` (DuckDB streams them within its
+    memory limit): same rows as frames, the same refusal of rows outside the window, nothing half-written."""
+    tables = {"raw.a": ("d", None), "raw.b": ("d", None)}
+    frames = {"a": _rows(["2024-02-05", "2024-02-06"], 1), "b": _rows(["2024-02-07"], 2),
+              "late": _rows(["2024-03-01"], 3)}
+    files = {name: tmp_path / f"{name}.parquet" for name in frames}
+    for name, frame in frames.items():
+        frame.to_parquet(files[name], index=False)
+    by_file, by_frame = duckdb.connect(), duckdb.connect()
+    window = {"start": date(2024, 2, 1), "end": date(2024, 3, 1)}
+    results = write_windows(by_file, tables, [{"raw.a": files["a"]}, {"raw.b": files["b"]}], **window)
+    write_windows(by_frame, tables, [{"raw.a": frames["a"]}, {"raw.b": frames["b"]}], **window)
+    assert [results[t].rows_written for t in tables] == [2, 1]
+    for table in tables:
+        query = f"select d::date::varchar, k, v from {table} order by d"
+        assert by_file.execute(query).fetchall() == by_frame.execute(query).fetchall()
+    with pytest.raises(ValueError, match="raw.b: 1 rows have d outside the window"):
+        write_windows(by_file, tables, [{"raw.a": files["a"]}, {"raw.b": files["late"]}], **window)
+    assert by_file.execute("select count(*) from raw.a").fetchall() == [(2,)]  # the first chunk rolled back too
+    pd.DataFrame({"k": ["x"]}).to_parquet(tmp_path / "nodate.parquet", index=False)
+    with pytest.raises(ValueError, match="raw.a: rows to write have no date column 'd'"):
+        write_windows(by_file, tables, [{"raw.a": tmp_path / "nodate.parquet"}], **window)
+
+
 def _hold_lock(path, seconds, ready):
     conn = duckdb.connect(path)
     ready.set()

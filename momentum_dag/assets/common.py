@@ -80,16 +80,6 @@ def window_dates(context: AssetExecutionContext) -> tuple[date, date]:
     return window.start.date(), window.end.date()
 
 
-def chunks(start: date, end: date, months: int) -> list[tuple[date, date]]:
-    """[start, end) cut into consecutive windows of ``months`` calendar months (the last one shorter): a
-    long backfill computes chunk by chunk, each from its own lookback, so its memory is set by the
-    market's width, not by the number of months."""
-    bounds = [pd.Timestamp(start)]
-    while bounds[-1] < pd.Timestamp(end):
-        bounds.append(min(bounds[-1] + pd.DateOffset(months=months), pd.Timestamp(end)))
-    return [(a.date(), b.date()) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-
-
 def in_window(frame: pd.DataFrame, column: str, start: date, end: date) -> pd.DataFrame:
     """Rows of ``frame`` whose ``column`` date lies in the partition window [start, end)."""
     dates = pd.to_datetime(frame[column])

@@ -97,9 +97,10 @@ def _spool(chunks: Iterable[dict[str, pd.DataFrame]], folder: Path) -> list[dict
     return spooled
 
 
-def _read_spool(spooled: list[dict[str, Path]]) -> Iterator[dict[str, pd.DataFrame]]:
+def _read_spool(spooled: list[dict[str, Path]]) -> Iterator[dict[str, Path]]:
+    # the files themselves: DuckDB reads them within its memory limit (frames would stay in the process)
     for paths in spooled:
-        yield {f"raw.{name}": pd.read_parquet(path) for name, path in paths.items()}
+        yield {f"raw.{name}": path for name, path in paths.items()}
 
 
 # ---- raw.factor_returns_monthly ----------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """One Dagster asset per dbt_like_sql model, with the schema.yml tests as asset checks.
 
 Views and tables are rebuilt whole; partitioned models replace their window in one transaction inside
-DuckDB (``warehouse.write_window_sql``). Dependencies come from the models' ``ref``/``source`` calls.
+DuckDB (``warehouse.write_window_sql``), computed chunk by chunk (``MOMENTUM_CHUNK_MONTHS``) so a long
+backfill's memory is one chunk's. Dependencies come from the models' ``ref``/``source`` calls.
 
 A test of severity ``error`` (data that cannot be right) is a blocking check: when it fails, the assets
 downstream in the run do not execute. A ``warn`` test (a plausibility range: rare, not impossible) is a
@@ -27,6 +28,7 @@ from dagster import (
 from momentum_dag.assets.common import frequency_tag, report_partition_counts, window_dates
 from momentum_dag.names import group_of
 from momentum_dag.partitions import Partitions
+from momentum_dag.settings import Settings
 from momentum_dag.sql_models import (
     SAMPLE_ROWS,
     ColumnTest,
@@ -137,10 +139,10 @@ def build_sql_asset(model: SqlModel, models: dict[str, SqlModel], partitions: Pa
         partitions_def=partitions_def,
         backfill_policy=BackfillPolicy.single_run() if partitioned else None,
     )
-    def _asset(context: AssetExecutionContext, warehouse: Warehouse):
+    def _asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
         start, end = window_dates(context) if partitioned else (None, None)
         with warehouse.get_connection() as conn:
-            result = materialize(conn, model, models, start, end)
+            result = materialize(conn, model, models, start, end, chunk_months=settings.chunk_months)
             checks = list(_run_checks(conn, model, start, end))
         if result is not None:
             report_partition_counts(context, model_key(model), warehouse, result, model.date_column)

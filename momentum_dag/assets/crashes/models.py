@@ -11,7 +11,6 @@ from dagster import AssetExecutionContext, MaterializeResult
 from momentum_dag.assets.checks import wml_check, wml_check_spec
 from momentum_dag.assets.common import (
     asset_spec,
-    chunks,
     in_window,
     mean_or_nan,
     partitioned_asset,
@@ -44,7 +43,7 @@ from momentum_dag.names import (
     WML_VARIANCE,
     key,
 )
-from momentum_dag.partitions import Lookback, Partitions
+from momentum_dag.partitions import Lookback, Partitions, chunks
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
 from momentum_dag.warehouse import Warehouse

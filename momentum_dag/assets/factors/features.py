@@ -13,7 +13,6 @@ from dagster import AssetExecutionContext, MaterializeResult
 
 from momentum_dag.assets.common import (
     asset_spec,
-    chunks,
     in_window,
     partitioned_asset,
     report_partitions,
@@ -30,7 +29,7 @@ from momentum_dag.names import (
     STOCK_RETURNS_MONTHLY,
     key,
 )
-from momentum_dag.partitions import Lookback, Partitions
+from momentum_dag.partitions import Lookback, Partitions, chunks
 from momentum_dag.settings import Settings
 from momentum_dag.warehouse import Warehouse
 

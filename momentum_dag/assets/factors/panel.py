@@ -8,7 +8,6 @@ from dagster import AssetExecutionContext, MaterializeResult, PartitionsDefiniti
 from momentum_dag.assets.checks import panel_check_specs, panel_checks
 from momentum_dag.assets.common import (
     asset_spec,
-    chunks,
     in_window,
     partitioned_asset,
     report_partitions,
@@ -16,6 +15,7 @@ from momentum_dag.assets.common import (
 )
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.names import factor_key, factor_table, key
+from momentum_dag.partitions import chunks
 from momentum_dag.registry import FactorSpec
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
