@@ -11,7 +11,8 @@ time and peak RSS (``os.wait4``) are the pipeline's own. "One new month" runs th
 of the backfilled history: the work the monthly schedule (and the weekly sensor) do when a month closes. With
 ``--profile`` the one-month run is also profiled (cProfile) to split its time between Dagster's
 bookkeeping (event and run storage in the SQLite instance) and the rest. Figures are written to
-``benchmarks/results/<size>.json``; the README shows them.
+``benchmarks/results/<size>.json`` (the README shows them), each run's step lines (seconds and peak memory
+per step) to ``benchmarks/results/<size>_{backfill,month}_steps.txt``.
 """
 
 from __future__ import annotations
@@ -40,14 +41,18 @@ CLI = [sys.executable, "-m", "momentum_dag.cli"]
 BOOKKEEPING = ("dagster/_core/storage", "sqlalchemy", "sqlite3")
 
 
-def measure(args: list[str], env: dict) -> dict:
-    """Wall seconds and peak RSS (GB) of one child process (and the processes it waited for)."""
+def measure(args: list[str], env: dict, steps: Path | None = None) -> dict:
+    """Wall seconds and peak RSS (GB) of one child process (and the processes it waited for); its terminal
+    lines (one per step, with the step's seconds and the peak so far) go to ``steps``."""
     began = time.perf_counter()
-    child = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
+    with open(steps or os.devnull, "w") as out:
+        child = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.PIPE)
+        # drain stderr while waiting: a full pipe would block the child
+        error = child.stderr.read()
+        _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - began
     if status != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{child.stderr.read().decode()[-3000:]}")
+        raise SystemExit(f"{' '.join(args)} failed:\n{error.decode()[-3000:]}")
     return {"seconds": round(seconds, 1), "peak_rss_gb": round(usage.ru_maxrss / 1024**2, 3)}
 
 
@@ -79,9 +84,12 @@ def main() -> None:
             "DAGSTER_HOME": str(Path(folder) / "dagster_home"),
         }
         Path(env["DAGSTER_HOME"]).mkdir()
-        figures["full_backfill"] = measure([*CLI, "backfill", "--start", str(start)[:7], "--end", last], env)
+        RESULTS.mkdir(exist_ok=True)
+        figures["full_backfill"] = measure([*CLI, "backfill", "--start", str(start)[:7], "--end", last], env,
+                                           RESULTS / f"{args.size}_backfill_steps.txt")
         print(f"{args.size}: full backfill {figures['full_backfill']}", flush=True)
-        month = measure([*CLI, "backfill", "--start", last, "--end", last], env)
+        month = measure([*CLI, "backfill", "--start", last, "--end", last], env,
+                        RESULTS / f"{args.size}_month_steps.txt")
         figures["one_new_month"] = month | {"month": last}
         print(f"{args.size}: one new month ({last}) {month}", flush=True)
         figures["one_month_over_backfill"] = round(month["seconds"] / figures["full_backfill"]["seconds"], 3)

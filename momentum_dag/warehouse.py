@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
@@ -538,6 +539,11 @@ class Warehouse(DuckDBResource):
         """Run a read query and return a DataFrame; the connection is closed before returning."""
         with self.get_connection() as conn:
             return conn.execute(sql, params or []).df()
+
+    def query_arrow(self, sql: str, params: list | None = None) -> pa.Table:
+        """Run a read query and return an Arrow table (no per-row Python objects for strings)."""
+        with self.get_connection() as conn:
+            return conn.sql(sql, params=params or []).to_arrow_table()
 
     def query_if_exists(self, table: str, sql: str, params: list | None = None) -> pd.DataFrame | None:
         """Like :meth:`query`, or ``None`` when ``table`` does not exist yet."""

@@ -193,13 +193,16 @@ def perturb_after(market: Market, cut: pd.Timestamp, *, seed: int = 1) -> Market
 
 
 class MemoryWarehouse:
-    """The one ``Warehouse`` method ``MarketPanels`` calls, on an in-memory DuckDB connection."""
+    """The two ``Warehouse`` methods ``MarketPanels`` calls, on an in-memory DuckDB connection."""
 
     def __init__(self, conn: duckdb.DuckDBPyConnection):
         self.conn = conn
 
     def query(self, sql: str, params=None) -> pd.DataFrame:
         return self.conn.execute(sql, list(params or [])).df()
+
+    def query_arrow(self, sql: str, params=None):
+        return self.conn.sql(sql, params=list(params or [])).to_arrow_table()
 
 
 def build_panels(market: Market) -> MarketPanels:

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from momentum_dag.names import DMOM_FEATURES, STG_MARKET_DAILY
 from momentum_dag.partitions import Lookback
@@ -43,6 +46,45 @@ def _wide(frame: pd.DataFrame, index: str, columns: str, value: str) -> pd.DataF
     return wide.sort_index()
 
 
+def _hand_pivoted(kind: pa.DataType) -> bool:
+    return pa.types.is_floating(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def _pivot(rows: pa.Table, index: str, columns: str, value: str, table: str) -> pd.DataFrame:
+    """``rows`` (one per date and entity) as a wide (date x entity) panel: dates ascending (``date``,
+    microseconds), entities as sorted strings, NaN where a cell has no row or a NULL.
+
+    Floats and labels (industry codes, one numpy object block) are placed cell by cell: pandas' pivot sorts
+    the whole long frame (about 1 s per panel of 5,000 stocks x 5 years, most of a factor's time) and pivots
+    strings into one Arrow column per stock that every later ``to_numpy()`` converts column by column.
+    Written by hand because no library pivots Arrow tables; other types keep pandas' pivot (``_wide``).
+    """
+    kind = rows.schema.field(value).type
+    if not _hand_pivoted(kind):
+        raise TypeError(f"{table}.{value}: {kind} panels are pivoted by pandas (_wide)")
+    day_codes, days = pd.factorize(rows[index].to_numpy())
+    entities = pc.dictionary_encode(rows[columns]).combine_chunks()
+    names = entities.dictionary.to_numpy(zero_copy_only=False).astype(str)
+    day_order, name_order = np.argsort(days, kind="stable"), np.argsort(names, kind="stable")
+    row_at = np.argsort(day_order)[day_codes]
+    column_at = np.argsort(name_order)[entities.indices.to_numpy()]
+    cells = row_at.astype(np.int64) * len(names) + column_at
+    if len(cells) and np.bincount(cells, minlength=len(days) * len(names)).max() > 1:
+        raise ValueError(f"{table}: more than one row for a ({index}, {columns}) pair; cannot make a panel")
+    if pa.types.is_floating(kind):
+        out = np.full((len(days), len(names)), np.nan)
+        out[row_at, column_at] = rows[value].to_numpy(zero_copy_only=False)
+    else:
+        labels = pc.dictionary_encode(rows[value]).combine_chunks()
+        lookup = np.append(labels.dictionary.to_numpy(zero_copy_only=False).astype(object), np.nan)
+        codes = np.full((len(days), len(names)), -1)  # no row, or a NULL label: NaN
+        codes[row_at, column_at] = labels.indices.fill_null(-1).to_numpy()
+        out = lookup[codes]
+    dates = pd.DatetimeIndex(np.asarray(days)[day_order], name="date").as_unit("us")
+    # dtype given: pandas would infer one string column per stock from an object array
+    return pd.DataFrame(out, index=dates, columns=pd.Index(names[name_order]).astype(str), dtype=out.dtype)
+
+
 @dataclass
 class MarketPanels:
     """Lazy wide panels of the marts for trade dates in [start, end) (``start=None``: all history)."""
@@ -63,9 +105,7 @@ class MarketPanels:
         first = None if lookback is None else history_start(warehouse, start, lookback)
         return cls(warehouse, end=end, start=first, formation_start=start)
 
-    def _read(
-        self, table: str, date_column: str, columns: list[str], extra_where: str = "", daily: bool = False
-    ) -> pd.DataFrame:
+    def _where(self, date_column: str, daily: bool = False, extra_where: str = "") -> tuple[str, list]:
         where = [f"{date_column} < ?"]
         params: list = [self.end]
         start = self.daily_start if daily and self.daily_start is not None else self.start
@@ -74,16 +114,26 @@ class MarketPanels:
             params.append(start)
         if extra_where:
             where.append(extra_where)
-        sql = f"select {', '.join(columns)} from {table} where {' and '.join(where)}"
-        frame = self.warehouse.query(sql, params)
+        return " and ".join(where), params
+
+    def _read(
+        self, table: str, date_column: str, columns: list[str], extra_where: str = "", daily: bool = False
+    ) -> pd.DataFrame:
+        where, params = self._where(date_column, daily, extra_where)
+        frame = self.warehouse.query(f"select {', '.join(columns)} from {table} where {where}", params)
         frame[date_column] = pd.to_datetime(frame[date_column])
         return frame
 
     def _panel(self, table: str, date_column: str, entity: str, value: str, daily: bool = False) -> pd.DataFrame:
         key = (table, value)
         if key not in self._cache:
-            frame = self._read(table, date_column, [date_column, entity, value], daily=daily)
-            self._cache[key] = _wide(frame, date_column, entity, value)
+            where, params = self._where(date_column, daily)
+            sql = f"select {date_column}, {entity}, {value} from {table} where {where}"
+            if _hand_pivoted(self.warehouse.query_arrow(f"{sql} limit 0", params).schema.field(value).type):
+                self._cache[key] = _pivot(self.warehouse.query_arrow(sql, params), date_column, entity, value, table)
+            else:  # booleans, integers: pandas' pivot and its dtypes
+                frame = self._read(table, date_column, [date_column, entity, value], daily=daily)
+                self._cache[key] = _wide(frame, date_column, entity, value)
         return self._cache[key]
 
     def stock_daily(self, value: str) -> pd.DataFrame:

@@ -1,0 +1,71 @@
+"""Wide panels from long mart rows: the hand-written pivot gives pandas' pivot, cell by cell."""
+
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from momentum_dag.assets.panels import MarketPanels, _pivot, _wide
+
+ROWS = pa.table(
+    {
+        "trade_date": pa.array([date(2024, 1, 3), date(2024, 1, 2), date(2024, 1, 2), date(2024, 1, 3)]),
+        "stock_id": ["B", "B", "A10", "A2"],
+        "ret": [0.5, None, -0.25, 0.125],
+        "industry_code": ["I02", "I01", None, "I01"],
+    }
+)
+
+
+def test_float_panel_places_each_value_in_its_cell_and_nan_elsewhere():
+    wide = _pivot(ROWS, "trade_date", "stock_id", "ret", "marts.t")
+    # dates ascending, entities sorted as strings ("A10" < "A2" < "B"); no row or NULL -> NaN
+    assert list(wide.columns) == ["A10", "A2", "B"]
+    assert list(wide.index) == [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-03")]
+    assert wide.index.name == "date" and str(wide.index.dtype) == "datetime64[us]"
+    expected = np.array([[-0.25, np.nan, np.nan], [np.nan, 0.125, 0.5]])
+    np.testing.assert_array_equal(wide.to_numpy(), expected)
+    pd.testing.assert_frame_equal(wide, _wide(ROWS.to_pandas().astype({"trade_date": "datetime64[us]"}),
+                                              "trade_date", "stock_id", "ret"))
+
+
+def test_label_panel_is_one_object_block_with_nan_for_missing_and_null():
+    wide = _pivot(ROWS, "trade_date", "stock_id", "industry_code", "marts.t")
+    assert wide._mgr.nblocks == 1 and all(dtype == np.dtype(object) for dtype in wide.dtypes)
+    assert wide.loc["2024-01-02"].tolist()[2] == "I01" and wide.loc["2024-01-03"].tolist()[1:] == ["I01", "I02"]
+    assert wide.isna().to_numpy().tolist() == [[True, True, False], [True, False, False]]  # NULL label, no rows
+
+
+def test_a_duplicate_date_entity_pair_is_refused_naming_the_table():
+    doubled = pa.concat_tables([ROWS, ROWS.slice(0, 1)])
+    with pytest.raises(ValueError, match=r"marts.t: more than one row for a \(trade_date, stock_id\) pair"):
+        _pivot(doubled, "trade_date", "stock_id", "ret", "marts.t")
+
+
+def test_panels_read_through_duckdb_match_pandas_pivot_for_every_type():
+    """Floats and labels take the hand path, booleans and integers pandas' pivot; each equals pandas' (a
+    boolean panel with a missing cell is an object panel, as pandas makes it)."""
+    conn = duckdb.connect()
+    conn.execute("create schema marts")
+    conn.execute(
+        "create table marts.stock_returns_daily as select * from (values "
+        "(date '2024-01-02', 'B', 0.1::double, 'I01', false, 1), (date '2024-01-02', 'A', null, 'I02', true, 5), "
+        "(date '2024-01-03', 'A', 0.2, null, false, 6), (date '2024-01-04', 'B', -0.1, 'I01', false, 2)) "
+        "t(trade_date, stock_id, ret, industry_code, is_suspended, listed_days)"
+    )
+
+    class Connection:
+        def query(self, sql, params=None):
+            return conn.execute(sql, params or []).df()
+
+        def query_arrow(self, sql, params=None):
+            return conn.sql(sql, params=params or []).to_arrow_table()
+
+    panels = MarketPanels(Connection(), end=date(2024, 2, 1), start=date(2024, 1, 1))
+    for value in ("ret", "industry_code", "is_suspended", "listed_days"):
+        long = panels._read("marts.stock_returns_daily", "trade_date", ["trade_date", "stock_id", value])
+        expected = _wide(long, "trade_date", "stock_id", value)
+        pd.testing.assert_frame_equal(panels.stock_daily(value), expected, check_dtype=value != "industry_code")
