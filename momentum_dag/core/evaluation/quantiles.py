@@ -39,7 +39,8 @@ def assign_quantiles(factor: pd.DataFrame, n_quantiles: int) -> pd.DataFrame:
     ranks = values.rank(axis=1, method="average")
     n_valid = values.count(axis=1)
     quantiles = np.ceil(ranks.mul(n_quantiles).div(n_valid, axis=0))
-    return quantiles.where(n_valid >= n_quantiles, axis=0)
+    # a row mask as an array: pandas broadcasts a Series condition by building one column per name
+    return quantiles.where(np.broadcast_to((n_valid >= n_quantiles).to_numpy()[:, None], quantiles.shape))
 
 
 def _check_weights(weights: pd.DataFrame, factor_like: pd.DataFrame) -> pd.DataFrame:

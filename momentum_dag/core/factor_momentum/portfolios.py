@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from momentum_dag.core.checks import float_panel
@@ -78,7 +79,8 @@ def long_short_weights(
     out = long_leg.fillna(0.0) - short_leg.fillna(0.0)
     out = out.where(x.notna())
     has_both = long_leg.notna().any(axis=1) & short_leg.notna().any(axis=1) & usable
-    return out.where(has_both, axis=0)
+    # a row mask as an array: pandas broadcasts a Series condition by building one column per stock
+    return out.where(np.broadcast_to(has_both.to_numpy()[:, None], out.shape))
 
 
 def _normalize(leg: pd.DataFrame) -> pd.DataFrame:
