@@ -26,6 +26,7 @@ def test_defaults(monkeypatch):
         ("MOMENTUM_CRASH_KF_VAR_WINDOW_MONTHS", "6", "MOMENTUM_CRASH_KF_VAR_WINDOW_MONTHS must be >= 12"),
         ("MOMENTUM_CRASH_BREAKPOINTS", "nyse", "MOMENTUM_CRASH_BREAKPOINTS must be one of"),
         ("MOMENTUM_CRASH_LARGE_CAP_SHARE", "0", "MOMENTUM_CRASH_LARGE_CAP_SHARE must be in"),
+        ("MOMENTUM_DUCKDB_MEMORY_LIMIT", "lots", "MOMENTUM_DUCKDB_MEMORY_LIMIT must be a size like 2GB"),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch, name, value, message):

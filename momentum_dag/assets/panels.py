@@ -105,6 +105,13 @@ class MarketPanels:
         first = None if lookback is None else history_start(warehouse, start, lookback)
         return cls(warehouse, end=end, start=first, formation_start=start)
 
+    def _schema(self, table: str) -> pa.Schema:
+        """The Arrow types of ``table``'s columns, read once per instance (each read opens the file)."""
+        key = ("schema", table)
+        if key not in self._cache:
+            self._cache[key] = self.warehouse.query_arrow(f"select * from {table} limit 0").schema
+        return self._cache[key]
+
     def _where(self, date_column: str, daily: bool = False, extra_where: str = "") -> tuple[str, list]:
         where = [f"{date_column} < ?"]
         params: list = [self.end]
@@ -129,7 +136,7 @@ class MarketPanels:
         if key not in self._cache:
             where, params = self._where(date_column, daily)
             sql = f"select {date_column}, {entity}, {value} from {table} where {where}"
-            if _hand_pivoted(self.warehouse.query_arrow(f"{sql} limit 0", params).schema.field(value).type):
+            if _hand_pivoted(self._schema(table).field(value).type):
                 self._cache[key] = _pivot(self.warehouse.query_arrow(sql, params), date_column, entity, value, table)
             else:  # booleans, integers: pandas' pivot and its dtypes
                 frame = self._read(table, date_column, [date_column, entity, value], daily=daily)
