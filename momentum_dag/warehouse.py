@@ -525,6 +525,8 @@ class Warehouse(DuckDBResource):
         try:
             if self.memory_limit:
                 conn.execute(f"set memory_limit = '{self.memory_limit}'")
+            # the CLI prints one line per step; DuckDB's own bar would draw over them during long queries
+            conn.execute("set enable_progress_bar = false")
             if str(self.database) != ":memory:":
                 verify_warehouse(conn, self.database)
             yield conn
