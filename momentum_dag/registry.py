@@ -155,10 +155,7 @@ class IndustryInputs:
         if name.startswith("stock_"):
             column = {"stock_ret": "ret", "stock_float_mcap": "float_mcap", "stock_suspended": "is_suspended",
                       "stock_industry": "industry_code"}[name]
-            key = ("on_industry_dates", column)  # one reindexed copy per run, not one per window
-            if key not in p._cache:
-                p._cache[key] = p.stock_daily(column).reindex(dates)
-            return p._cache[key]
+            return p.stock_daily_on_industry_days(column)
         if name == "period_ends":
             ends = period_ends(dates, self.frequency)
             if self.full_history or p.formation_start is None:

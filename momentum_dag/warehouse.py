@@ -635,7 +635,7 @@ def write_window_sql(
             outside = conn.execute(
                 f"select count(*) from _model_rows where {date_column} < ? or {date_column} >= ? "
                 f"or {date_column} is null",
-                [max(lo, start), min(hi, end)],
+                [lo, hi],
             ).fetchall()[0][0]
             if outside:
                 raise ValueError(f"{table}: model returned {outside} rows with {date_column} outside [{lo}, {hi})")

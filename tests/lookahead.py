@@ -273,6 +273,13 @@ class SplicedPanels:
     def stock_daily(self, value: str) -> pd.DataFrame:
         return self._spliced(("stock_daily", value), lambda p: p.stock_daily(value))
 
+    def stock_daily_on_industry_days(self, value: str) -> pd.DataFrame:
+        # the spliced panel on the spliced calendar, as MarketPanels builds it from its own two
+        key = ("stock_daily_on_industry_days", value)
+        if key not in self._cache:
+            self._cache[key] = self.stock_daily(value).reindex(self.industry_daily("ret_cw").index)
+        return self._cache[key]
+
     def stock_at_month_ends(self, value: str) -> pd.DataFrame:
         return self._spliced(("stock_at_month_ends", value), lambda p: p.stock_at_month_ends(value))
 

@@ -168,6 +168,14 @@ class MarketPanels:
         """Wide (trade_date x industry) panel of a ``marts.industry_daily`` column."""
         return self._panel("marts.industry_daily", "trade_date", "industry_code", value, daily=True)
 
+    def stock_daily_on_industry_days(self, value: str) -> pd.DataFrame:
+        """:meth:`stock_daily` on the trade dates of ``industry_daily`` (the industry factors' calendar),
+        reindexed once per instance rather than once per factor window."""
+        key = ("stock_daily_on_industry_days", value)
+        if key not in self._cache:
+            self._cache[key] = self.stock_daily(value).reindex(self.industry_daily("ret_cw").index)
+        return self._cache[key]
+
     def industry_monthly(self, value: str) -> pd.DataFrame:
         """Wide (month_end x industry) panel of a ``marts.industry_monthly`` column."""
         return self._panel("marts.industry_monthly", "month_end", "industry_code", value)
