@@ -61,8 +61,11 @@ def bookkeeping_share(profile: Path) -> dict:
     stats = pstats.Stats(str(profile))
     total = sum(row[2] for row in stats.stats.values())
     storage = sum(row[2] for (path, _, _), row in stats.stats.items() if any(p in path for p in BOOKKEEPING))
-    return {"profiled_seconds": round(total, 1), "bookkeeping_seconds": round(storage, 1),
-            "bookkeeping_share": round(storage / total, 3) if total else None}
+    return {
+        "profiled_seconds": round(total, 1),
+        "bookkeeping_seconds": round(storage, 1),
+        "bookkeeping_share": round(storage / total, 3) if total else None,
+    }
 
 
 def main() -> None:
@@ -73,8 +76,13 @@ def main() -> None:
     size = SIZES[args.size]
     start = date.fromisoformat(size["MOMENTUM_HISTORY_START"])
     last = size["end"] or Partitions.starting(start).monthly.get_last_partition_key()[:7]
-    figures: dict = {"size": args.size, "stocks": int(size["MOMENTUM_SIM_STOCKS"]), "first": str(start)[:7],
-                     "last": last, "date": str(date.today())}
+    figures: dict = {
+        "size": args.size,
+        "stocks": int(size["MOMENTUM_SIM_STOCKS"]),
+        "first": str(start)[:7],
+        "last": last,
+        "date": str(date.today()),
+    }
     with tempfile.TemporaryDirectory(prefix="momentum_bench_") as folder:
         env = {
             **os.environ,
@@ -85,18 +93,37 @@ def main() -> None:
         }
         Path(env["DAGSTER_HOME"]).mkdir()
         RESULTS.mkdir(exist_ok=True)
-        figures["full_backfill"] = measure([*CLI, "backfill", "--start", str(start)[:7], "--end", last], env,
-                                           RESULTS / f"{args.size}_backfill_steps.txt")
+        figures["full_backfill"] = measure(
+            [*CLI, "backfill", "--start", str(start)[:7], "--end", last],
+            env,
+            RESULTS / f"{args.size}_backfill_steps.txt",
+        )
         print(f"{args.size}: full backfill {figures['full_backfill']}", flush=True)
-        month = measure([*CLI, "backfill", "--start", last, "--end", last], env,
-                        RESULTS / f"{args.size}_month_steps.txt")
+        month = measure(
+            [*CLI, "backfill", "--start", last, "--end", last], env, RESULTS / f"{args.size}_month_steps.txt"
+        )
         figures["one_new_month"] = month | {"month": last}
         print(f"{args.size}: one new month ({last}) {month}", flush=True)
         figures["one_month_over_backfill"] = round(month["seconds"] / figures["full_backfill"]["seconds"], 3)
         if args.profile:
             profile = Path(folder) / "month.prof"
-            measure([sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "momentum_dag.cli", "backfill",
-                     "--start", last, "--end", last], env)
+            measure(
+                [
+                    sys.executable,
+                    "-m",
+                    "cProfile",
+                    "-o",
+                    str(profile),
+                    "-m",
+                    "momentum_dag.cli",
+                    "backfill",
+                    "--start",
+                    last,
+                    "--end",
+                    last,
+                ],
+                env,
+            )
             figures["one_new_month"] |= bookkeeping_share(profile)
             print(f"{args.size}: bookkeeping {figures['one_new_month']}", flush=True)
     RESULTS.mkdir(exist_ok=True)

@@ -28,8 +28,11 @@ def run(n_stocks: int, years: int) -> None:
         rows += len(chunk["daily_bars"])
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(f"{n_stocks} stocks x {years} years: {rows:,} bar rows in {seconds:.1f} s "
-          f"({rows / seconds:,.0f} rows/s), peak RSS {peak_mb:,.0f} MB", flush=True)
+    print(
+        f"{n_stocks} stocks x {years} years: {rows:,} bar rows in {seconds:.1f} s "
+        f"({rows / seconds:,.0f} rows/s), peak RSS {peak_mb:,.0f} MB",
+        flush=True,
+    )
 
 
 def main() -> None:

@@ -48,8 +48,14 @@ def _build(folder: Path, profile: str, stocks: int):
     from momentum_dag.warehouse import Warehouse
 
     only = (
-        "raw", "staging", "marts", "barra", "factor_momentum/factor_returns", "factor_momentum/factor_momentum",
-        "crashes/wml", "crashes/market_state",
+        "raw",
+        "staging",
+        "marts",
+        "barra",
+        "factor_momentum/factor_returns",
+        "factor_momentum/factor_momentum",
+        "crashes/wml",
+        "crashes/market_state",
     )
     defs = build_definitions(str(folder / "calibrate.duckdb"))
     backfill(None, None, weekly=False, reports=False, only=only, defs=defs, instance=DagsterInstance.ephemeral())

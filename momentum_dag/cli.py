@@ -148,8 +148,13 @@ def backfill(
             n_steps = len(remote_job.job_snapshot.dep_structure_snapshot.node_invocation_snaps)
             loggers = {
                 "console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}},
-                "progress": {"config": {"total": n_steps, "label": step.name.split()[0],
-                                        "log_file": str(log_file) if log_file else ""}},
+                "progress": {
+                    "config": {
+                        "total": n_steps,
+                        "label": step.name.split()[0],
+                        "log_file": str(log_file) if log_file else "",
+                    }
+                },
             }
             run, backfill_ = location.create_run(
                 remote_job, keys, {"loggers": loggers}, title=f"momentum-dag {step.name}"
@@ -218,8 +223,15 @@ def main(argv: list[str] | None = None) -> None:
         backfill(None, None, verbose=args.verbose, log_file=log_file)
     else:
         only = tuple(layer.strip() for layer in args.only.split(",") if layer.strip())
-        backfill(args.start, args.end, weekly=not args.no_weekly, reports=not args.no_reports, only=only,
-                 verbose=args.verbose, log_file=log_file)
+        backfill(
+            args.start,
+            args.end,
+            weekly=not args.no_weekly,
+            reports=not args.no_reports,
+            only=only,
+            verbose=args.verbose,
+            log_file=log_file,
+        )
     from momentum_dag.settings import Settings
 
     settings = Settings.from_env()

@@ -153,8 +153,12 @@ class IndustryInputs:
         if name == "barra_factor_returns_monthly":
             return p.barra_factor_returns_monthly
         if name.startswith("stock_"):
-            column = {"stock_ret": "ret", "stock_float_mcap": "float_mcap", "stock_suspended": "is_suspended",
-                      "stock_industry": "industry_code"}[name]
+            column = {
+                "stock_ret": "ret",
+                "stock_float_mcap": "float_mcap",
+                "stock_suspended": "is_suspended",
+                "stock_industry": "industry_code",
+            }[name]
             return p.stock_daily_on_industry_days(column)
         if name == "period_ends":
             ends = period_ends(dates, self.frequency)
@@ -185,10 +189,18 @@ def _industry_factor(function: Callable, window_arg: str | None, frequency: str,
 # The mart each named industry-factor input is read from, so a factor's upstream assets follow from its
 # function's signature.
 INPUT_SOURCES = {
-    "ret": INDUSTRY_DAILY, "close": INDUSTRY_DAILY, "turnover": INDUSTRY_DAILY, "amount": INDUSTRY_DAILY,
-    "amplitude": INDUSTRY_DAILY, "period_ends": INDUSTRY_DAILY, "industry_ret_monthly": INDUSTRY_MONTHLY,
-    "period_returns": INDUSTRY_MONTHLY, "barra_factor_returns_monthly": BARRA_FACTOR_RETURNS,
-    "stock_ret": STOCK_DAILY, "stock_float_mcap": STOCK_DAILY, "stock_suspended": STOCK_DAILY,
+    "ret": INDUSTRY_DAILY,
+    "close": INDUSTRY_DAILY,
+    "turnover": INDUSTRY_DAILY,
+    "amount": INDUSTRY_DAILY,
+    "amplitude": INDUSTRY_DAILY,
+    "period_ends": INDUSTRY_DAILY,
+    "industry_ret_monthly": INDUSTRY_MONTHLY,
+    "period_returns": INDUSTRY_MONTHLY,
+    "barra_factor_returns_monthly": BARRA_FACTOR_RETURNS,
+    "stock_ret": STOCK_DAILY,
+    "stock_float_mcap": STOCK_DAILY,
+    "stock_suspended": STOCK_DAILY,
     "stock_industry": STOCK_DAILY,
 }
 
@@ -197,9 +209,18 @@ def _positional_inputs(function: Callable) -> list[str]:
     return [n for n, prm in inspect.signature(function).parameters.items() if prm.kind != prm.KEYWORD_ONLY]
 
 
-def _industry(name: str, windows: tuple[int, ...], window_arg: str | None, paper: str, description: str,
-              lookback: Callable[[int], Lookback], frequency: str = "M", full_history: bool = False,
-              min_coverage: float = 0.5, **options) -> FactorSpec:
+def _industry(
+    name: str,
+    windows: tuple[int, ...],
+    window_arg: str | None,
+    paper: str,
+    description: str,
+    lookback: Callable[[int], Lookback],
+    frequency: str = "M",
+    full_history: bool = False,
+    min_coverage: float = 0.5,
+    **options,
+) -> FactorSpec:
     function = functools.partial(INDUSTRY_MOMENTUM_FACTORS[name], **options)
     return FactorSpec(
         name=name,
@@ -281,75 +302,137 @@ CALMAR_DAYS = (20, 60, 63, 120, 240)
 AMPLITUDE_DAYS = (20, 60, 120, 160, 240)
 
 INDUSTRY_FACTORS: list[FactorSpec] = [
-    _industry("momentum", DAYS, "window", "Moskowitz & Grinblatt (1999) industry momentum: P_t/P_{t-N} - 1",
-              "Industry momentum: cap-weighted industry index return over the last N trading days.",
-              lookback=lambda w: Lookback(days=w + 1)),
-    _industry("momentum_zscore", DAYS, "window",
-              "Orient Securities (2022-12-01) 量化策略研究之六: mean of the daily cross-industry z-score",
-              "Mean over the last N days of the daily cross-industry z-score of industry returns.",
-              lookback=lambda w: Lookback(days=w + 1)),
-    _industry("momentum_rank_zscore", DAYS, "window",
-              "Orient Securities (2022-12-01) 量化策略研究之六: (Rank-(N+1)/2)/sqrt((N+1)(N-1)/12)",
-              "Mean over the last N days of the standardized daily cross-industry rank of returns.",
-              lookback=lambda w: Lookback(days=w + 1)),
-    _industry("momentum_sharpe", DAYS, "window", "Orient Securities (2022-12-01) 量化策略研究之六: mean(r)/std(r)",
-              "Mean over standard deviation of the industry's daily returns over the last N days.",
-              lookback=lambda w: Lookback(days=w + 1)),
-    _industry("momentum_calmar_ratio", CALMAR_DAYS, "window",
-              "Haitong Securities (2018-04-11) 行业轮动系列7: Calmar = ann. return / |MDD|",
-              "Annualized N-day return over the absolute maximum drawdown of the N+1 closes.",
-              lookback=lambda w: Lookback(days=w + 1)),
-    _industry("momentum_turnover_adj", DAYS, "window",
-              "Orient Securities (2022-12-01) 量化策略研究之六: mean/std of r_d / turnover_d",
-              "Turnover-adjusted momentum: mean/std over N days of daily return divided by turnover.",
-              lookback=lambda w: Lookback(days=w + 1)),
-    _industry("momentum_price_volume_icir", (20,), "short_window",
-              "Changjiang Securities (2022-04-06) 行业轮动(五) 动量篇: amount-cleaned + path-efficiency, ICIR-weighted",
-              "Short (20d) and long (240d) momentum cleaned of the top-10% amount days and scaled by path "
-              "efficiency, blended by the ICIR of their past rank ICs (past rebalances only).",
-              full_history=True,
-              lookback=lambda w: Lookback(months=13, days=LONG_ICIR_WINDOW + 1)),
-    _industry("momentum_rebound_with_crowding_filter", DAYS, "window",
-              "Huaxin Securities (2024-06-24) 动量、拥挤度、轮动速率的统一",
-              "z(N-day return) + z(rebound from the N-day low); the 15% most crowded industries (MA5 amount "
-              "percentile in its own 240-day history) are removed.",
-              lookback=lambda w: Lookback(days=max(w + 1, CROWDING_DAYS + 5))),
-    _industry("momentum_amplitude_cut", AMPLITUDE_DAYS, "window",
-              "Kaiyuan Securities (2020-07-21) 开源量化评论(3): low-amplitude-day momentum",
-              "Sum of log returns of the 70% lowest-amplitude (high/low - 1) days among the last N days.",
-              lookback=lambda w: Lookback(days=w + 1)),
-    _industry("momentum_pure_liquidity_stripped", DAYS, "window",
-              "Everbright Securities 再论动量因子: residual of R on turnover and volatility anomalies",
-              "N-day return residual of a cross-industry OLS on turnover and volatility anomaly z-scores.",
-              lookback=lambda w: Lookback(days=w + ANOMALY_ZSCORE_DAYS)),
-    _industry("momentum_residual", (36, 12), "lookback",
-              "Industrial Securities (2022-03-27); Blitz, Huij & Martens (2011) residual momentum",
-              "Current-month residual of a rolling regression (36 or 12 months) of the industry's monthly "
-              "return on the Barra style factor returns.",
-              lookback=lambda w: Lookback(months=w + 1)),
-    _industry("momentum_cross_industry_lasso", (0,), None,
-              "Orient Securities (2022-12-01) 量化策略研究之六: Lasso lead-lag, LassoLarsIC(criterion='aic')",
-              "Per-industry Lasso (AIC) forecast of next-month excess return from all industries' "
-              "current-month excess returns, trained on the last 36 months (fallback: historical mean).",
-              n_jobs=-1,
-              lookback=lambda w: Lookback(months=LASSO_TRAIN_MONTHS + 2)),
-    _industry("momentum_industry_component", (1, 3, 6, 12, 24, 36), "months",
-              "Orient Securities (2022-12-01) 量化策略研究之六: constituent momentum mu/sigma",
-              "Mean over dispersion of the point-in-time constituents' N-month cumulative returns.",
-              lookback=lambda w: Lookback(days=w * 21 + 1)),
-    _industry("momentum_pca", (10,), "mom_window",
-              "Industrial Securities (2024-04) 分歧和共振: PcaMom = Mom_10d x PcaScore_t / PcaScore_{t-5}",
-              "Weekly: 10-day momentum times the change in the first-two-PC explained variance of the "
-              "top constituents' daily returns over 120 days (concentration rising = resonance).",
-              frequency="W",
-              # an industry needs enough listed constituents for the PCA: about a third of them score
-              min_coverage=0.25,
-              lookback=lambda w: Lookback(days=PCA_DAYS + 5 * 5 + w)),
-    _industry("momentum_lead_lag_enhanced", DAYS, "window",
-              "Everbright Securities (2018-05-28) 行业轮动：从动量谈起: AugMom = |Lead| x industry return",
-              "Industry N-day return times the absolute leader-minus-follower (top/bottom half by float cap) "
-              "spread, normalized by constituent dispersion and turnover.",
-              lookback=lambda w: Lookback(days=w + 1)),
+    _industry(
+        "momentum",
+        DAYS,
+        "window",
+        "Moskowitz & Grinblatt (1999) industry momentum: P_t/P_{t-N} - 1",
+        "Industry momentum: cap-weighted industry index return over the last N trading days.",
+        lookback=lambda w: Lookback(days=w + 1),
+    ),
+    _industry(
+        "momentum_zscore",
+        DAYS,
+        "window",
+        "Orient Securities (2022-12-01) 量化策略研究之六: mean of the daily cross-industry z-score",
+        "Mean over the last N days of the daily cross-industry z-score of industry returns.",
+        lookback=lambda w: Lookback(days=w + 1),
+    ),
+    _industry(
+        "momentum_rank_zscore",
+        DAYS,
+        "window",
+        "Orient Securities (2022-12-01) 量化策略研究之六: (Rank-(N+1)/2)/sqrt((N+1)(N-1)/12)",
+        "Mean over the last N days of the standardized daily cross-industry rank of returns.",
+        lookback=lambda w: Lookback(days=w + 1),
+    ),
+    _industry(
+        "momentum_sharpe",
+        DAYS,
+        "window",
+        "Orient Securities (2022-12-01) 量化策略研究之六: mean(r)/std(r)",
+        "Mean over standard deviation of the industry's daily returns over the last N days.",
+        lookback=lambda w: Lookback(days=w + 1),
+    ),
+    _industry(
+        "momentum_calmar_ratio",
+        CALMAR_DAYS,
+        "window",
+        "Haitong Securities (2018-04-11) 行业轮动系列7: Calmar = ann. return / |MDD|",
+        "Annualized N-day return over the absolute maximum drawdown of the N+1 closes.",
+        lookback=lambda w: Lookback(days=w + 1),
+    ),
+    _industry(
+        "momentum_turnover_adj",
+        DAYS,
+        "window",
+        "Orient Securities (2022-12-01) 量化策略研究之六: mean/std of r_d / turnover_d",
+        "Turnover-adjusted momentum: mean/std over N days of daily return divided by turnover.",
+        lookback=lambda w: Lookback(days=w + 1),
+    ),
+    _industry(
+        "momentum_price_volume_icir",
+        (20,),
+        "short_window",
+        "Changjiang Securities (2022-04-06) 行业轮动(五) 动量篇: amount-cleaned + path-efficiency, ICIR-weighted",
+        "Short (20d) and long (240d) momentum cleaned of the top-10% amount days and scaled by path "
+        "efficiency, blended by the ICIR of their past rank ICs (past rebalances only).",
+        full_history=True,
+        lookback=lambda w: Lookback(months=13, days=LONG_ICIR_WINDOW + 1),
+    ),
+    _industry(
+        "momentum_rebound_with_crowding_filter",
+        DAYS,
+        "window",
+        "Huaxin Securities (2024-06-24) 动量、拥挤度、轮动速率的统一",
+        "z(N-day return) + z(rebound from the N-day low); the 15% most crowded industries (MA5 amount "
+        "percentile in its own 240-day history) are removed.",
+        lookback=lambda w: Lookback(days=max(w + 1, CROWDING_DAYS + 5)),
+    ),
+    _industry(
+        "momentum_amplitude_cut",
+        AMPLITUDE_DAYS,
+        "window",
+        "Kaiyuan Securities (2020-07-21) 开源量化评论(3): low-amplitude-day momentum",
+        "Sum of log returns of the 70% lowest-amplitude (high/low - 1) days among the last N days.",
+        lookback=lambda w: Lookback(days=w + 1),
+    ),
+    _industry(
+        "momentum_pure_liquidity_stripped",
+        DAYS,
+        "window",
+        "Everbright Securities 再论动量因子: residual of R on turnover and volatility anomalies",
+        "N-day return residual of a cross-industry OLS on turnover and volatility anomaly z-scores.",
+        lookback=lambda w: Lookback(days=w + ANOMALY_ZSCORE_DAYS),
+    ),
+    _industry(
+        "momentum_residual",
+        (36, 12),
+        "lookback",
+        "Industrial Securities (2022-03-27); Blitz, Huij & Martens (2011) residual momentum",
+        "Current-month residual of a rolling regression (36 or 12 months) of the industry's monthly "
+        "return on the Barra style factor returns.",
+        lookback=lambda w: Lookback(months=w + 1),
+    ),
+    _industry(
+        "momentum_cross_industry_lasso",
+        (0,),
+        None,
+        "Orient Securities (2022-12-01) 量化策略研究之六: Lasso lead-lag, LassoLarsIC(criterion='aic')",
+        "Per-industry Lasso (AIC) forecast of next-month excess return from all industries' "
+        "current-month excess returns, trained on the last 36 months (fallback: historical mean).",
+        n_jobs=-1,
+        lookback=lambda w: Lookback(months=LASSO_TRAIN_MONTHS + 2),
+    ),
+    _industry(
+        "momentum_industry_component",
+        (1, 3, 6, 12, 24, 36),
+        "months",
+        "Orient Securities (2022-12-01) 量化策略研究之六: constituent momentum mu/sigma",
+        "Mean over dispersion of the point-in-time constituents' N-month cumulative returns.",
+        lookback=lambda w: Lookback(days=w * 21 + 1),
+    ),
+    _industry(
+        "momentum_pca",
+        (10,),
+        "mom_window",
+        "Industrial Securities (2024-04) 分歧和共振: PcaMom = Mom_10d x PcaScore_t / PcaScore_{t-5}",
+        "Weekly: 10-day momentum times the change in the first-two-PC explained variance of the "
+        "top constituents' daily returns over 120 days (concentration rising = resonance).",
+        frequency="W",
+        # an industry needs enough listed constituents for the PCA: about a third of them score
+        min_coverage=0.25,
+        lookback=lambda w: Lookback(days=PCA_DAYS + 5 * 5 + w),
+    ),
+    _industry(
+        "momentum_lead_lag_enhanced",
+        DAYS,
+        "window",
+        "Everbright Securities (2018-05-28) 行业轮动：从动量谈起: AugMom = |Lead| x industry return",
+        "Industry N-day return times the absolute leader-minus-follower (top/bottom half by float cap) "
+        "spread, normalized by constituent dispersion and turnover.",
+        lookback=lambda w: Lookback(days=w + 1),
+    ),
 ]
 
 FACTORS: list[FactorSpec] = [*STOCK_FACTORS, *INDUSTRY_FACTORS]

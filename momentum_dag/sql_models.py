@@ -159,9 +159,7 @@ def _make_test(kind: str, options, where: str, column: str | None) -> ColumnTest
     if kind == "relationships":
         if "to" not in options:
             raise ValueError(f"schema.yml: {where}: relationships needs `to` (a model)")
-        return ColumnTest(
-            kind, (column,), ref_model=options["to"], ref_column=options.get("field", column), **common
-        )
+        return ColumnTest(kind, (column,), ref_model=options["to"], ref_column=options.get("field", column), **common)
     if kind == "no_calendar_gaps":
         col = options.get("column", column)
         if not col or "calendar" not in options:
@@ -228,7 +226,10 @@ def _dependencies(sql: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...
         return f"{schema}.{name}"
 
     _environment().from_string(sql).render(
-        ref=ref, source=source, window_start="$window_start", window_end="$window_end",
+        ref=ref,
+        source=source,
+        window_start="$window_start",
+        window_end="$window_end",
         lookback_start="$lookback_start",
     )
     return tuple(dict.fromkeys(refs)), tuple(dict.fromkeys(sources))
@@ -344,8 +345,7 @@ def failing_rows_sql(test: ColumnTest, table: str, date_column: str | None = Non
         return f"select * from {rows} where {' or '.join(conditions)}"
     if test.kind == "expression":
         return (
-            f"select * exclude (_passes) from (select *, ({test.expression}) as _passes from {rows}) "
-            "where not _passes"
+            f"select * exclude (_passes) from (select *, ({test.expression}) as _passes from {rows}) where not _passes"
         )
     if test.kind == "relationships":
         return (
@@ -429,8 +429,13 @@ def materialize(conn, model: SqlModel, models: dict[str, SqlModel], start=None, 
         else:
             windows = (week_chunks if model.partitions == "weekly" else chunks)(start, end, chunk_months)
         return write_window_sql(
-            conn, model.table, sql, [params(lo, hi) for lo, hi in windows],
-            date_column=model.date_column, start=start, end=end,
+            conn,
+            model.table,
+            sql,
+            [params(lo, hi) for lo, hi in windows],
+            date_column=model.date_column,
+            start=start,
+            end=end,
         )
     conn.execute("begin transaction")
     try:

@@ -104,8 +104,13 @@ def _list_new(
         new_bars.append(rows)
         code, name = codes[rng.integers(len(codes))]
         new_members.append(
-            {"stock_id": f"N{k:05d}", "in_date": listing, "industry_code": code, "industry_name": name,
-             "out_date": pd.NaT}
+            {
+                "stock_id": f"N{k:05d}",
+                "in_date": listing,
+                "industry_code": code,
+                "industry_name": name,
+                "out_date": pd.NaT,
+            }
         )
     out = dict(tables)
     out["daily_bars"] = pd.concat([bars, *new_bars], ignore_index=True)
@@ -132,8 +137,9 @@ def _move_industries(
         others = codes[codes[:, 0] != row["industry_code"]]
         code, name = others[rng.integers(len(others))]
         members.loc[current[-1], "out_date"] = switch
-        new.append({"stock_id": stock, "in_date": switch, "industry_code": code, "industry_name": name,
-                    "out_date": pd.NaT})
+        new.append(
+            {"stock_id": stock, "in_date": switch, "industry_code": code, "industry_name": name, "out_date": pd.NaT}
+        )
     return pd.concat([members, pd.DataFrame(new)], ignore_index=True)
 
 
@@ -152,8 +158,9 @@ def perturb_after(market: Market, cut: pd.Timestamp, *, seed: int = 1) -> Market
     later_days = np.sort(bars.loc[bars["trade_date"] > cut, "trade_date"].unique())
     if len(later_days) < 40:
         raise ValueError("perturb_after: the cut leaves fewer than 40 later trading days")
-    alive = np.sort(bars.loc[bars["trade_date"] == bars.loc[bars["trade_date"] <= cut, "trade_date"].max(),
-                             "stock_id"].unique())
+    alive = np.sort(
+        bars.loc[bars["trade_date"] == bars.loc[bars["trade_date"] <= cut, "trade_date"].max(), "stock_id"].unique()
+    )
     if len(alive) < 20:
         raise ValueError("perturb_after: fewer than 20 stocks trade on the cut day")
     chosen = rng.permutation(alive)
@@ -213,15 +220,18 @@ def build_panels(market: Market) -> MarketPanels:
     # run to run, which some factors amplify (the Lasso's model selection flips).
     conn = duckdb.connect(config={"threads": 1})
     tables = {f"raw.{name}": (RAW_TABLES[name].date_column, ddl(RAW_TABLES[name])) for name in PROVIDER_TABLES}
-    write_windows(conn, tables, [{f"raw.{k}": v for k, v in market.tables.items()}],
-                  start=market.start, end=market.end)
+    write_windows(conn, tables, [{f"raw.{k}": v for k, v in market.tables.items()}], start=market.start, end=market.end)
     models = load_models()
     for model in topological_order(models):
         materialize(conn, model, models, market.start, market.end)
     panels = MarketPanels(MemoryWarehouse(conn), end=FAR_END)
     exposures = compute_exposures(panels)  # what barra/exposures computes
-    monthly = factor_returns(panels.stock_monthly("ret"), exposures, panels.stock_monthly("industry_code"),
-                             panels.stock_monthly("float_mcap"))
+    monthly = factor_returns(
+        panels.stock_monthly("ret"),
+        exposures,
+        panels.stock_monthly("industry_code"),
+        panels.stock_monthly("float_mcap"),
+    )
     styles = monthly[list(STYLE_NAMES)].rename_axis("period_end").reset_index()
     long = styles.melt(id_vars="period_end", var_name="factor", value_name="ret").dropna(subset=["ret"])
     conn.register("styles", long.assign(kind="style"))
@@ -230,8 +240,11 @@ def build_panels(market: Market) -> MarketPanels:
     conn.unregister("styles")
     # the D-MOM regressors the pipeline stores per month (factors/dmom_features)
     features = compute_dmom_features(
-        panels.stock_daily("ret"), panels.stock_daily("excess_ret"), panels.market_daily["market_excess"],
-        panels.stock_monthly("ret").where(panels.stock_monthly("n_days") > 0), panels.market_monthly["market_excess"],
+        panels.stock_daily("ret"),
+        panels.stock_daily("excess_ret"),
+        panels.market_daily["market_excess"],
+        panels.stock_monthly("ret").where(panels.stock_monthly("n_days") > 0),
+        panels.market_monthly["market_excess"],
     )
     conn.register("features", features)
     conn.execute("create schema if not exists models")
@@ -244,8 +257,9 @@ def _splice(early: pd.DataFrame, late: pd.DataFrame, cut: pd.Timestamp) -> pd.Da
     columns = early.columns.union(late.columns, sort=False)
     if all(isinstance(c, str) for c in columns):
         columns = columns.sort_values()
-    out = pd.concat([early.loc[early.index <= cut].reindex(columns=columns),
-                     late.loc[late.index > cut].reindex(columns=columns)])
+    out = pd.concat(
+        [early.loc[early.index <= cut].reindex(columns=columns), late.loc[late.index > cut].reindex(columns=columns)]
+    )
     return out.rename_axis(late.index.name)
 
 
@@ -316,22 +330,33 @@ class SplicedPanels:
         if "dmom_features" not in self._cache:
             monthly = self.stock_monthly("ret").where(self.stock_monthly("n_days") > 0)
             self._cache["dmom_features"] = compute_dmom_features(
-                self.stock_daily("ret"), self.stock_daily("excess_ret"), self.market_daily["market_excess"],
-                monthly, self.market_monthly["market_excess"],
+                self.stock_daily("ret"),
+                self.stock_daily("excess_ret"),
+                self.market_daily["market_excess"],
+                monthly,
+                self.market_monthly["market_excess"],
             )
         return self._cache["dmom_features"]
 
 
 # the panel reads the registry and the studies use, for the marts check
 PANEL_READS: dict[str, Callable[[MarketPanels], pd.DataFrame]] = {
-    **{f"stock_daily.{v}": (lambda p, v=v: p.stock_daily(v)) for v in (
-        "ret", "excess_ret", "float_mcap", "total_mcap", "turnover", "is_suspended", "industry_code")},
-    **{f"stock_at_month_ends.{v}": (lambda p, v=v: p.stock_at_month_ends(v)) for v in (
-        "is_suspended", "is_st", "is_limit_up", "listed_days")},
-    **{f"stock_monthly.{v}": (lambda p, v=v: p.stock_monthly(v)) for v in (
-        "ret", "float_mcap", "total_mcap", "industry_code")},
-    **{f"industry_daily.{v}": (lambda p, v=v: p.industry_daily(v)) for v in (
-        "ret_cw", "turnover", "amount", "amplitude")},
+    **{
+        f"stock_daily.{v}": (lambda p, v=v: p.stock_daily(v))
+        for v in ("ret", "excess_ret", "float_mcap", "total_mcap", "turnover", "is_suspended", "industry_code")
+    },
+    **{
+        f"stock_at_month_ends.{v}": (lambda p, v=v: p.stock_at_month_ends(v))
+        for v in ("is_suspended", "is_st", "is_limit_up", "listed_days")
+    },
+    **{
+        f"stock_monthly.{v}": (lambda p, v=v: p.stock_monthly(v))
+        for v in ("ret", "float_mcap", "total_mcap", "industry_code")
+    },
+    **{
+        f"industry_daily.{v}": (lambda p, v=v: p.industry_daily(v))
+        for v in ("ret_cw", "turnover", "amount", "amplitude")
+    },
     "industry_monthly.ret_cw": lambda p: p.industry_monthly("ret_cw"),
     **{f"fundamentals.{v}": (lambda p, v=v: p.fundamentals_at_month_ends(v)) for v in FUNDAMENTALS},
     "market_daily": lambda p: p.market_daily,

@@ -25,7 +25,8 @@ DATES = pd.to_datetime(["2020-01-31", "2020-02-28"])
 def panel(entities: int = 8, window: int = 20) -> pd.DataFrame:
     rows = [
         {"period_end": d, "entity_id": f"e{i}", "window": window, "value": float(i)}
-        for d in DATES for i in range(entities)
+        for d in DATES
+        for i in range(entities)
     ]
     return pd.DataFrame(rows)
 
@@ -54,9 +55,10 @@ def test_thin_coverage_warns_and_names_the_dates():
     # a value that is NaN does not count as covered
     rows = panel(8)
     rows.loc[rows["entity_id"].isin(["e0", "e1", "e2", "e3"]), "value"] = np.nan
-    assert by_name(panel_checks(KEY, rows, UNIVERSE, date(2020, 3, 1), 0.5))[COVERAGE].metadata[
-        "min_coverage"
-    ].value == 0.4
+    assert (
+        by_name(panel_checks(KEY, rows, UNIVERSE, date(2020, 3, 1), 0.5))[COVERAGE].metadata["min_coverage"].value
+        == 0.4
+    )
 
 
 def test_a_duplicate_row_fails_the_blocking_uniqueness_check():

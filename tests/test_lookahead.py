@@ -141,8 +141,10 @@ def test_perturbation_changes_every_kind_of_data_after_the_cut_and_nothing_befor
     assert (~np.isclose(ret, ret2)).mean() > 0.9
     market, market2 = base["market_daily"], pert["market_daily"]
     assert set(market2["trade_date"]) < set(market["trade_date"])
-    assert not np.allclose(market.loc[market["trade_date"] > CUT, "market_ret"].iloc[:20],
-                           market2.loc[market2["trade_date"] > CUT, "market_ret"].iloc[:20])
+    assert not np.allclose(
+        market.loc[market["trade_date"] > CUT, "market_ret"].iloc[:20],
+        market2.loc[market2["trade_date"] > CUT, "market_ret"].iloc[:20],
+    )
     fundamentals = pert["fundamentals"]
     assert len(fundamentals[fundamentals["announce_date"] > CUT]) < len(
         base["fundamentals"][base["fundamentals"]["announce_date"] > CUT]
@@ -178,8 +180,12 @@ def _factor_rows(spec, window: int):
 @pytest.mark.parametrize(("spec", "window"), FACTOR_WINDOWS)
 def test_registered_factor_values_at_t_ignore_everything_after_t(runs, spec, window):
     assert_no_lookahead(
-        _factor_rows(spec, window), runs.base, runs.perturbed, CUT,
-        date_column="period_end", name=f"{spec.name}[{window}]",
+        _factor_rows(spec, window),
+        runs.base,
+        runs.perturbed,
+        CUT,
+        date_column="period_end",
+        name=f"{spec.name}[{window}]",
     )
 
 
@@ -191,8 +197,12 @@ def test_registered_side_tables_at_t_ignore_everything_after_t(runs, spec, table
     assert SIDE_TABLES, "no registered factor declares a side table"
     window = spec.windows[0]
     assert_no_lookahead(
-        lambda panels: _factor_output(spec, window)(panels).side_tables[table], runs.base, runs.perturbed, CUT,
-        date_column="period_end", name=f"{spec.name}: {table}",
+        lambda panels: _factor_output(spec, window)(panels).side_tables[table],
+        runs.base,
+        runs.perturbed,
+        CUT,
+        date_column="period_end",
+        name=f"{spec.name}: {table}",
     )
 
 
@@ -216,9 +226,11 @@ def test_evaluation_rows_use_one_period_ahead_and_no_more(runs, spec):
 
 
 def _wml(panels: MarketPanels) -> dict[str, pd.DataFrame]:
-    return _memo(panels, ("wml",), lambda p: wml_tables(
-        p.stock_monthly("ret"), p.stock_monthly("float_mcap"), p.stock_daily("ret"), CRASH
-    ))
+    return _memo(
+        panels,
+        ("wml",),
+        lambda p: wml_tables(p.stock_monthly("ret"), p.stock_monthly("float_mcap"), p.stock_daily("ret"), CRASH),
+    )
 
 
 def _wml_daily(panels: MarketPanels) -> pd.DataFrame:
@@ -273,11 +285,18 @@ def _compute_characteristic_weights(panels: MarketPanels) -> dict[str, pd.DataFr
     monthly = panels.stock_monthly("ret")
     cap = panels.stock_monthly("float_mcap").reindex_like(monthly)
     chars = build_characteristics(
-        monthly, panels.stock_daily("ret"), cap,
-        panels.fundamentals_at_month_ends("book_equity"), panels.fundamentals_at_month_ends("net_income_ttm"),
-        panels.fundamentals_at_month_ends("total_assets"), panels.stock_daily("turnover"),
-        panels.market_daily["market_excess"], total_cap=panels.stock_monthly("total_mcap").reindex_like(monthly),
-        beta_days=FM.beta_days, beta_min_days=FM.beta_min_days, turnover_days=FM.turnover_days,
+        monthly,
+        panels.stock_daily("ret"),
+        cap,
+        panels.fundamentals_at_month_ends("book_equity"),
+        panels.fundamentals_at_month_ends("net_income_ttm"),
+        panels.fundamentals_at_month_ends("total_assets"),
+        panels.stock_daily("turnover"),
+        panels.market_daily["market_excess"],
+        total_cap=panels.stock_monthly("total_mcap").reindex_like(monthly),
+        beta_days=FM.beta_days,
+        beta_min_days=FM.beta_min_days,
+        turnover_days=FM.turnover_days,
         turnover_min_days=FM.turnover_min_days,
     )
     return {name: long_short_weights(c, cap, quantile=FM.quantile) for name, c in chars.items()}
@@ -320,11 +339,10 @@ ESTIMATORS = {
     "crash_wml_daily": (lambda p: _wml(p)["daily"], "trade_date"),
     "crash_wml_formation": (lambda p: _wml(p)["formation"], "period_end"),
     "crash_market_state": (
-        lambda p: market_state_table(p.market_monthly, p.market_daily["market_ret"], CRASH), "period_end"
+        lambda p: market_state_table(p.market_monthly, p.market_daily["market_ret"], CRASH),
+        "period_end",
     ),
-    "crash_wml_betas": (
-        lambda p: wml_beta_table(_wml_daily(p), p.market_daily, p.month_ends, CRASH), "period_end"
-    ),
+    "crash_wml_betas": (lambda p: wml_beta_table(_wml_daily(p), p.market_daily, p.month_ends, CRASH), "period_end"),
     "crash_variance_forecast_gjr_garch": (_variance_forecasts, None),
     "crash_strategies_cvol_dm_cvol_bsc_dyn_oos": (_strategies, None),
     "fm_factor_returns": (_factor_returns, None),

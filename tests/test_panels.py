@@ -28,8 +28,9 @@ def test_float_panel_places_each_value_in_its_cell_and_nan_elsewhere():
     assert wide.index.name == "date" and str(wide.index.dtype) == "datetime64[us]"
     expected = np.array([[-0.25, np.nan, np.nan], [np.nan, 0.125, 0.5]])
     np.testing.assert_array_equal(wide.to_numpy(), expected)
-    pd.testing.assert_frame_equal(wide, _wide(ROWS.to_pandas().astype({"trade_date": "datetime64[us]"}),
-                                              "trade_date", "stock_id", "ret"))
+    pd.testing.assert_frame_equal(
+        wide, _wide(ROWS.to_pandas().astype({"trade_date": "datetime64[us]"}), "trade_date", "stock_id", "ret")
+    )
 
 
 def test_label_panel_is_one_object_block_with_nan_for_missing_and_null():

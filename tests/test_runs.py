@@ -91,8 +91,9 @@ def test_a_run_using_the_warehouse_is_tagged_with_the_process_that_executes_it(t
             conn.execute("select 1").fetchall()
 
     instance = DagsterInstance.ephemeral()
-    result = materialize([probe], resources={"warehouse": Warehouse(database=str(tmp_path / "w.duckdb"))},
-                         instance=instance)
+    result = materialize(
+        [probe], resources={"warehouse": Warehouse(database=str(tmp_path / "w.duckdb"))}, instance=instance
+    )
     run = instance.get_run_by_id(result.run_id)
     assert run.tags[PROCESS_TAG] == process_token() and COMMAND_TAG in run.tags
 
@@ -114,6 +115,7 @@ def test_cli_instance_waits_out_a_dagster_process_creating_the_same_new_storage(
             if len(calls) == 1:
                 raise sqlite3.OperationalError(message)
             return original()
+
         return get
 
     monkeypatch.setattr(DagsterInstance, "get", staticmethod(racing("table alembic_version already exists")))

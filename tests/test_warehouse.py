@@ -16,15 +16,33 @@ def _rows(days, value):
 
 def test_write_replaces_only_the_window_and_is_idempotent():
     conn = duckdb.connect()
-    write_window(conn, "raw.t", _rows(["2024-01-05", "2024-02-05"], 1), date_column="d",
-                 start=date(2024, 1, 1), end=date(2024, 3, 1))
-    result = write_window(conn, "raw.t", _rows(["2024-02-06", "2024-02-07"], 2), date_column="d",
-                          start=date(2024, 2, 1), end=date(2024, 3, 1))
+    write_window(
+        conn,
+        "raw.t",
+        _rows(["2024-01-05", "2024-02-05"], 1),
+        date_column="d",
+        start=date(2024, 1, 1),
+        end=date(2024, 3, 1),
+    )
+    result = write_window(
+        conn,
+        "raw.t",
+        _rows(["2024-02-06", "2024-02-07"], 2),
+        date_column="d",
+        start=date(2024, 2, 1),
+        end=date(2024, 3, 1),
+    )
     assert (result.rows_written, result.rows_replaced) == (2, 1)
     rows = conn.execute("select d::date::varchar, v from raw.t order by d").fetchall()
     assert rows == [("2024-01-05", 1.0), ("2024-02-06", 2.0), ("2024-02-07", 2.0)]
-    again = write_window(conn, "raw.t", _rows(["2024-02-06", "2024-02-07"], 2), date_column="d",
-                         start=date(2024, 2, 1), end=date(2024, 3, 1))
+    again = write_window(
+        conn,
+        "raw.t",
+        _rows(["2024-02-06", "2024-02-07"], 2),
+        date_column="d",
+        start=date(2024, 2, 1),
+        end=date(2024, 3, 1),
+    )
     assert (again.rows_written, again.rows_replaced) == (2, 2)
     assert conn.execute("select d::date::varchar, v from raw.t order by d").fetchall() == rows
 
@@ -33,16 +51,27 @@ def test_rows_outside_the_window_are_refused_and_nothing_changes():
     conn = duckdb.connect()
     write_window(conn, "raw.t", _rows(["2024-02-05"], 1), date_column="d", start=date(2024, 2, 1), end=date(2024, 3, 1))
     with pytest.raises(ValueError, match="outside the window"):
-        write_window(conn, "raw.t", _rows(["2024-02-06", "2024-03-01"], 2), date_column="d",
-                     start=date(2024, 2, 1), end=date(2024, 3, 1))
+        write_window(
+            conn,
+            "raw.t",
+            _rows(["2024-02-06", "2024-03-01"], 2),
+            date_column="d",
+            start=date(2024, 2, 1),
+            end=date(2024, 3, 1),
+        )
     assert conn.execute("select v from raw.t").fetchall() == [(1.0,)]
 
 
 def test_failure_in_a_later_chunk_rolls_back_every_table():
     conn = duckdb.connect()
     tables = {"raw.a": ("d", None), "raw.b": ("d", None)}
-    write_windows(conn, tables, [{"raw.a": _rows(["2024-02-05"], 1), "raw.b": _rows(["2024-02-05"], 1)}],
-                  start=date(2024, 2, 1), end=date(2024, 3, 1))
+    write_windows(
+        conn,
+        tables,
+        [{"raw.a": _rows(["2024-02-05"], 1), "raw.b": _rows(["2024-02-05"], 1)}],
+        start=date(2024, 2, 1),
+        end=date(2024, 3, 1),
+    )
 
     def chunks():
         yield {"raw.a": _rows(["2024-02-06"], 2), "raw.b": _rows(["2024-02-06"], 2)}
@@ -58,8 +87,11 @@ def test_parquet_chunks_write_like_frames_and_are_checked_like_them(tmp_path):
     """The raw layer hands its spooled Parquet files to ``write_windows`` (DuckDB streams them within its
     memory limit): same rows as frames, the same refusal of rows outside the window, nothing half-written."""
     tables = {"raw.a": ("d", None), "raw.b": ("d", None)}
-    frames = {"a": _rows(["2024-02-05", "2024-02-06"], 1), "b": _rows(["2024-02-07"], 2),
-              "late": _rows(["2024-03-01"], 3)}
+    frames = {
+        "a": _rows(["2024-02-05", "2024-02-06"], 1),
+        "b": _rows(["2024-02-07"], 2),
+        "late": _rows(["2024-03-01"], 3),
+    }
     files = {name: tmp_path / f"{name}.parquet" for name in frames}
     for name, frame in frames.items():
         frame.to_parquet(files[name], index=False)

@@ -40,12 +40,24 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _warehouse(path: Path) -> Path:
     """A small stamped warehouse: two days of market data written through the resource."""
-    rows = pd.DataFrame({"trade_date": pd.to_datetime(["2024-01-02", "2024-01-03"]), "market_ret": [0.01, -0.02],
-                         "rf": [0.0001, 0.0001]})
+    rows = pd.DataFrame(
+        {
+            "trade_date": pd.to_datetime(["2024-01-02", "2024-01-03"]),
+            "market_ret": [0.01, -0.02],
+            "rf": [0.0001, 0.0001],
+        }
+    )
     warehouse = Warehouse(database=str(path), lock_timeout_seconds=5)
     with warehouse.get_connection() as conn:
-        write_window(conn, "raw.market_daily", rows, date_column="trade_date", start=date(2024, 1, 1),
-                     end=date(2024, 2, 1), ddl=ddl(RAW_TABLES["market_daily"]))
+        write_window(
+            conn,
+            "raw.market_daily",
+            rows,
+            date_column="trade_date",
+            start=date(2024, 1, 1),
+            end=date(2024, 2, 1),
+            ddl=ddl(RAW_TABLES["market_daily"]),
+        )
     return path
 
 
@@ -73,8 +85,13 @@ def test_a_notebook_holding_the_file_read_only_blocks_writers_and_the_error_says
             connect(path, timeout_seconds=1)
         message = str(error.value)
         assert f"PID {notebook.pid} (" in message and "READ-ONLY" in message
-        for advice in ("con.close()", "read_only=True) as con", "read_sql", "momentum-dag snapshot",
-                       "MOMENTUM_LOCK_TIMEOUT_SECONDS (now 1)"):
+        for advice in (
+            "con.close()",
+            "read_only=True) as con",
+            "read_sql",
+            "momentum-dag snapshot",
+            "MOMENTUM_LOCK_TIMEOUT_SECONDS (now 1)",
+        ):
             assert advice in message, advice
         # what the message recommends works while the notebook still holds the file
         total = read_sql("select sum(market_ret) s from raw.market_daily", path=path)["s"].iloc[0]
@@ -94,12 +111,32 @@ def test_the_cli_stops_at_once_with_that_message_and_writes_nothing(tmp_path):
     before = _contents(path)
     notebook = hold(path, "ro")
     try:
-        env = {**os.environ, "MOMENTUM_DUCKDB_PATH": str(path), "DAGSTER_HOME": str(tmp_path / "home"),
-               "MOMENTUM_LOCK_TIMEOUT_SECONDS": "1"}
+        env = {
+            **os.environ,
+            "MOMENTUM_DUCKDB_PATH": str(path),
+            "DAGSTER_HOME": str(tmp_path / "home"),
+            "MOMENTUM_LOCK_TIMEOUT_SECONDS": "1",
+        }
         (tmp_path / "home").mkdir()
-        result = subprocess.run([sys.executable, "-m", "momentum_dag.cli", "backfill", "--start", "2014-01", "--end",
-                                 "2014-01", "--only", "raw"], env=env, cwd=REPO, capture_output=True, text=True,
-                                timeout=300)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "momentum_dag.cli",
+                "backfill",
+                "--start",
+                "2014-01",
+                "--end",
+                "2014-01",
+                "--only",
+                "raw",
+            ],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     finally:
         release(notebook)
     assert result.returncode == 1
@@ -111,10 +148,17 @@ def test_read_sql_waits_for_a_writer_to_finish(tmp_path):
     path = _warehouse(tmp_path / "w.duckdb")
     writer = hold(path, "rw")
     reader = subprocess.Popen(
-        [sys.executable, "-c", "from momentum_dag.warehouse import read_sql; import sys; "
-         "print(read_sql('select count(*) n from raw.market_daily', path=sys.argv[1], timeout_seconds=60)['n'][0])",
-         str(path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        [
+            sys.executable,
+            "-c",
+            "from momentum_dag.warehouse import read_sql; import sys; "
+            "print(read_sql('select count(*) n from raw.market_daily', path=sys.argv[1], timeout_seconds=60)['n'][0])",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
     )
     waiting = reader.stderr.readline()
     assert "[momentum-dag] waiting for" in waiting and f"PID {writer.pid}" in waiting
@@ -127,8 +171,15 @@ def test_read_sql_waits_for_a_writer_to_finish(tmp_path):
 
 
 def _backfill_raw(path: Path):
-    backfill("2014-01", "2014-01", only=("raw",), weekly=False, reports=False, defs=build_definitions(str(path)),
-             instance=DagsterInstance.ephemeral())
+    backfill(
+        "2014-01",
+        "2014-01",
+        only=("raw",),
+        weekly=False,
+        reports=False,
+        defs=build_definitions(str(path)),
+        instance=DagsterInstance.ephemeral(),
+    )
 
 
 @pytest.mark.parametrize("content", [b"not a database\n" * 100, b"DUCK" + os.urandom(20000)])
@@ -157,7 +208,8 @@ def test_a_truncated_warehouse_is_reported_as_unreadable(tmp_path):
 def test_a_new_file_is_stamped_with_the_schema_version(tmp_path):
     path = _warehouse(tmp_path / "w.duckdb")
     assert read_sql("select project, schema_version from meta.warehouse", path=path).values.tolist() == [
-        ["momentum_dag", SCHEMA_VERSION]]
+        ["momentum_dag", SCHEMA_VERSION]
+    ]
 
 
 def _refused(path: Path, *expected: str) -> None:
@@ -177,8 +229,14 @@ def test_a_warehouse_of_an_older_schema_version_stops_with_how_to_rebuild(tmp_pa
     path = _warehouse(tmp_path / "w.duckdb")
     with duckdb.connect(str(path)) as conn:
         conn.execute("update meta.warehouse set schema_version = 1")
-    _refused(path, "schema version 1", f"version {SCHEMA_VERSION}", "before the version stamp", "To rebuild",
-             "MOMENTUM_DUCKDB_PATH")
+    _refused(
+        path,
+        "schema version 1",
+        f"version {SCHEMA_VERSION}",
+        "before the version stamp",
+        "To rebuild",
+        "MOMENTUM_DUCKDB_PATH",
+    )
 
 
 def test_a_warehouse_of_a_newer_schema_version_asks_for_newer_code(tmp_path):

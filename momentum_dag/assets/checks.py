@@ -228,11 +228,13 @@ def crash_nobs_check(asset: AssetKey, regressions: pd.DataFrame | None, variable
         check_name=NOBS,
         passed=not wrong and (bool(got) or expected == 0),
         severity=AssetCheckSeverity.ERROR,
-        metadata={"complete_months": MetadataValue.int(expected), **{
-            f"nobs_model{m}": MetadataValue.int(n) for m, n in got.items()
-        }},
+        metadata={
+            "complete_months": MetadataValue.int(expected),
+            **{f"nobs_model{m}": MetadataValue.int(n) for m, n in got.items()},
+        },
         description=(
-            f"models with other nobs than {expected}: {wrong}" if wrong
+            f"models with other nobs than {expected}: {wrong}"
+            if wrong
             else ("no regression although months are complete" if not got and expected else None)
         ),
     )

@@ -43,9 +43,7 @@ def asset_spec(
     **extra,
 ) -> AssetSpec:
     """An asset's spec, in the group its key starts with (``partitioned_asset`` adds the partitions)."""
-    return AssetSpec(
-        key, deps=list(deps), description=description, group_name=group_of(key), kinds=set(kinds), **extra
-    )
+    return AssetSpec(key, deps=list(deps), description=description, group_name=group_of(key), kinds=set(kinds), **extra)
 
 
 def partitioned_asset(

@@ -91,9 +91,7 @@ def check_result(conn, model: SqlModel, test: ColumnTest, table_columns: list[st
         shown = sample_columns(test, model.key_columns, table_columns)
         select = ", ".join(shown) if shown else "*"
         order = ", ".join(shown) if shown else "all"
-        sample = conn.execute(
-            f"select {select} from ({failing_sql}) order by {order} limit {SAMPLE_ROWS}", used
-        ).df()
+        sample = conn.execute(f"select {select} from ({failing_sql}) order by {order} limit {SAMPLE_ROWS}", used).df()
         for column in sample.columns:  # dates as dates, not midnight timestamps
             if pd.api.types.is_datetime64_any_dtype(sample[column]):
                 sample[column] = sample[column].dt.strftime("%Y-%m-%d")

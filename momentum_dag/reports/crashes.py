@@ -146,9 +146,7 @@ def _regression_display(frame: pd.DataFrame | None) -> pd.DataFrame | str:
     return frame.assign(start=pd.to_datetime(frame["start"]), end=pd.to_datetime(frame["end"]))
 
 
-def worst_months(
-    wml: pd.Series, returns: pd.DataFrame, state: pd.DataFrame, n: int = N_WORST
-) -> pd.DataFrame:
+def worst_months(wml: pd.Series, returns: pd.DataFrame, state: pd.DataFrame, n: int = N_WORST) -> pd.DataFrame:
     """The ``n`` worst months of unscaled WML over its whole history, with the market state and each
     scaled strategy's return that month (blank outside the strategies' common sample)."""
     worst = wml.dropna().nsmallest(n).rename("wml_unscaled").to_frame()
@@ -187,9 +185,7 @@ def crash_sections(
         sections.append(("Sharpe ratios side by side (annualized, same sample, ex-post scaled)", summary))
         sections.append(("Strategies", STRATEGY_NOTE))
     else:
-        sections.append(
-            ("Sharpe ratios side by side", "Not available: no strategy is defined on this sample.")
-        )
+        sections.append(("Sharpe ratios side by side", "Not available: no strategy is defined on this sample."))
     if wml is not None and wml.notna().any():
         sections.append(
             (
@@ -204,9 +200,7 @@ def crash_sections(
                 plot_cumulative_with_bear(returns, folder / "cumulative_strategies.png", bear=bear),
             )
         )
-        sections.append(
-            ("Weights on WML over time", plot_weights(weights, folder / "weights.png", bear=bear))
-        )
+        sections.append(("Weights on WML over time", plot_weights(weights, folder / "weights.png", bear=bear)))
     if len(legs):
         sections.append(
             (

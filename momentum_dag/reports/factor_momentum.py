@@ -146,9 +146,7 @@ def factor_momentum_sections(
         sections.append(("PC groups", PC_NOTE))
         sections.append(("Cumulative PC factor momentum", _plot(pc, folder / "pc.png", "PC factor momentum")))
     if neutral is not None:
-        sections.append(
-            ("Factor momentum on momentum-neutral vs raw characteristic factors", neutral_summary(neutral))
-        )
+        sections.append(("Factor momentum on momentum-neutral vs raw characteristic factors", neutral_summary(neutral)))
         wide = None
         if len(neutral):
             wide = neutral.pivot_table(index=neutral.index, columns="factor_set", values="tsmom")

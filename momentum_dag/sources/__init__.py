@@ -54,10 +54,7 @@ def data_source_label(settings: Settings) -> str:
             if settings.baostock_rf_annual is not None
             else "rf the one-year deposit rate"
         )
-        return (
-            f"baostock A-shares (market {settings.baostock_index}, {rf}); "
-            f"{industry_caveat(settings.baostock_cache)}"
-        )
+        return f"baostock A-shares (market {settings.baostock_index}, {rf}); {industry_caveat(settings.baostock_cache)}"
     if settings.data_source == "files":
         return f"files ({settings.files_dir})"
     scale = f", effects x{settings.sim_effect_scale:g}" if settings.sim_effect_scale != 1 else ""

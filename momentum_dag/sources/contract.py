@@ -178,9 +178,7 @@ def ddl(spec: TableSpec, schema: str = "raw") -> str:
     """
     if not _IDENTIFIER.match(schema):
         raise ValueError(f"schema must be a lower-case SQL identifier, got {schema!r}")
-    lines = [
-        f"    {col} {typ}{' NOT NULL' if col in spec.required else ''}" for col, typ in spec.columns.items()
-    ]
+    lines = [f"    {col} {typ}{' NOT NULL' if col in spec.required else ''}" for col, typ in spec.columns.items()]
     return f"CREATE TABLE IF NOT EXISTS {schema}.{spec.name} (\n" + ",\n".join(lines) + "\n)"
 
 
@@ -275,9 +273,7 @@ def validate(
         raw = df[col] if col in df.columns else pd.Series(pd.NA, index=df.index, dtype="object")
         typed[col], bad, expected = _PARSERS[typ](raw)
         if bad.any():
-            problems.append(
-                problem(bad, col, lambda i, r=raw, e=expected: f"cannot read {r.iloc[i]!r} as {e}")
-            )
+            problems.append(problem(bad, col, lambda i, r=raw, e=expected: f"cannot read {r.iloc[i]!r} as {e}"))
     fail_if(problems)
     out = pd.DataFrame(typed)
 
@@ -306,8 +302,7 @@ def _check_columns(df: pd.DataFrame, spec: TableSpec, source: str, header: bool)
     missing = [c for c in spec.required if c not in df.columns]
     if missing:
         problems = [
-            Problem(source, 1 if header else None, c, "required column is missing", unit="line")
-            for c in missing
+            Problem(source, 1 if header else None, c, "required column is missing", unit="line") for c in missing
         ]
         err = ContractError.from_problems(spec.name, source, problems, header)
         raise ContractError(f"{err}\n  columns found: {list(df.columns)}", err.problems)
@@ -472,9 +467,7 @@ def _daily_bars_checks(b: pd.DataFrame, limits: dict[str, float]) -> list[RowChe
             ),
         ),
     ]
-    checks += [
-        (b[c] < 0, c, lambda i, c=c: f"negative {_cells(b, i, c)}") for c in ("volume", "amount", "turnover")
-    ]
+    checks += [(b[c] < 0, c, lambda i, c=c: f"negative {_cells(b, i, c)}") for c in ("volume", "amount", "turnover")]
     checks += [
         (b[c] <= 0, c, lambda i, c=c: f"non-positive market cap {_cells(b, i, c)}")
         for c in ("float_mcap", "total_mcap")

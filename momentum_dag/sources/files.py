@@ -35,9 +35,7 @@ def find_table_files(folder: Path) -> dict[str, Path]:
         raise ContractError(f"files provider: data folder {folder} does not exist (MOMENTUM_FILES_DIR)")
     found, missing, ambiguous = {}, [], []
     for table in REQUIRED_TABLES + OPTIONAL_TABLES:
-        candidates = [
-            folder / f"{table}{suffix}" for suffix in SUFFIXES if (folder / f"{table}{suffix}").is_file()
-        ]
+        candidates = [folder / f"{table}{suffix}" for suffix in SUFFIXES if (folder / f"{table}{suffix}").is_file()]
         if len(candidates) == 1:
             found[table] = candidates[0]
         elif len(candidates) > 1:
@@ -54,9 +52,7 @@ def find_table_files(folder: Path) -> dict[str, Path]:
     return found
 
 
-def read_table(
-    path: Path, table: str, *, max_abs_ret: float = 0.5, max_abs_monthly_ret: float = 1.0
-) -> pd.DataFrame:
+def read_table(path: Path, table: str, *, max_abs_ret: float = 0.5, max_abs_monthly_ret: float = 1.0) -> pd.DataFrame:
     """Read one CSV (all fields as text) or Parquet (pyarrow) file and validate it as ``table``.
 
     Raises:
@@ -71,9 +67,7 @@ def read_table(
             # pandas silently taking the first column as the index (shifting every column) or truncating it.
             with warnings.catch_warnings():
                 warnings.simplefilter("error", pd.errors.ParserWarning)
-                raw = pd.read_csv(
-                    path, dtype=str, skip_blank_lines=False, encoding="utf-8-sig", index_col=False
-                )
+                raw = pd.read_csv(path, dtype=str, skip_blank_lines=False, encoding="utf-8-sig", index_col=False)
         else:
             raw = pd.read_parquet(path, engine="pyarrow")
     except pd.errors.EmptyDataError:

@@ -160,9 +160,7 @@ def read_research_factors(path: str | Path) -> pd.DataFrame:
 
 def read_five_factors(path: str | Path) -> pd.DataFrame:
     """``F-F_Research_Data_5_Factors_2x3.CSV``: monthly Mkt-RF, SMB, HML, RMW, CMA, RF in decimals."""
-    return _require_columns(
-        read_french_csv(path), ["Mkt-RF", "SMB", "HML", "RMW", "CMA", "RF"], Path(path).name
-    )
+    return _require_columns(read_french_csv(path), ["Mkt-RF", "SMB", "HML", "RMW", "CMA", "RF"], Path(path).name)
 
 
 def read_momentum_factor(path: str | Path) -> pd.DataFrame:
@@ -227,9 +225,7 @@ def factor_returns_from_directory(directory: str | Path) -> pd.DataFrame:
     prefixes ``ff5_`` and ``prior_12_2_`` so names stay unique (the 5-factor SMB differs from the 3-factor).
     """
     directory = Path(directory)
-    found = [
-        (directory / name, prefix) for name, prefix in STANDARD_FILES.items() if (directory / name).is_file()
-    ]
+    found = [(directory / name, prefix) for name, prefix in STANDARD_FILES.items() if (directory / name).is_file()]
     if not found:
         raise ValueError(f"{directory}: none of the Ken French files {list(STANDARD_FILES)} is present")
     parts = [to_factor_returns_monthly(read_french_csv(path), prefix) for path, prefix in found]

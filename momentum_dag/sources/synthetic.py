@@ -31,8 +31,20 @@ from momentum_dag.sources.synthetic_dynamics import (
 from momentum_dag.sources.synthetic_universe import Universe, draw_universe, membership_rows
 
 CALENDAR_YEARS = 60  # the simulator's calendar horizon from config.start
-BAR_COLUMNS = ("open", "high", "low", "close", "pre_close", "volume", "amount", "turnover",
-               "float_mcap", "total_mcap", "is_st", "is_suspended")
+BAR_COLUMNS = (
+    "open",
+    "high",
+    "low",
+    "close",
+    "pre_close",
+    "volume",
+    "amount",
+    "turnover",
+    "float_mcap",
+    "total_mcap",
+    "is_st",
+    "is_suspended",
+)
 
 
 @dataclass(frozen=True)
@@ -79,8 +91,9 @@ class EffectStrengths:
                 raise ValueError(f"EffectStrengths.{f.name} must be a finite number >= 0, got {value!r}")
         for name in ("market_vol_clustering", "idio_vol_clustering"):
             if getattr(self, name) > 1:
-                raise ValueError(f"EffectStrengths.{name} must be <= 1 (GARCH alpha + beta < 1), "
-                                 f"got {getattr(self, name)!r}")
+                raise ValueError(
+                    f"EffectStrengths.{name} must be <= 1 (GARCH alpha + beta < 1), got {getattr(self, name)!r}"
+                )
         if self.sign_memory > 1 / 0.7:
             raise ValueError(f"EffectStrengths.sign_memory must be <= 1/0.7 (a probability), got {self.sign_memory!r}")
 
@@ -145,8 +158,10 @@ class SimulatorConfig:
         if not isinstance(self.n_industries, int) or self.n_industries < 2:
             raise ValueError(f"SimulatorConfig.n_industries must be an integer >= 2, got {self.n_industries!r}")
         if not isinstance(self.n_stocks, int) or self.n_stocks < 2 * self.n_industries:
-            raise ValueError(f"SimulatorConfig.n_stocks must be an integer >= 2 x n_industries "
-                             f"({2 * self.n_industries}), got {self.n_stocks!r}")
+            raise ValueError(
+                f"SimulatorConfig.n_stocks must be an integer >= 2 x n_industries "
+                f"({2 * self.n_industries}), got {self.n_stocks!r}"
+            )
         if not isinstance(self.start, date):
             raise ValueError(f"SimulatorConfig.start must be a datetime.date, got {self.start!r}")
         if not isinstance(self.effects, EffectStrengths):
@@ -201,11 +216,14 @@ class SyntheticMarket:
         if hi <= lo:
             raise ValueError(f"generate: end ({hi.date()}) must be after start ({lo.date()})")
         if lo < first:
-            raise ValueError(f"generate: start ({lo.date()}) is before the simulator's history start "
-                             f"config.start ({first.date()})")
+            raise ValueError(
+                f"generate: start ({lo.date()}) is before the simulator's history start config.start ({first.date()})"
+            )
         if hi > self.calendar[-1]:
-            raise ValueError(f"generate: end ({hi.date()}) is beyond the simulator's calendar "
-                             f"(config.start + {CALENDAR_YEARS} years)")
+            raise ValueError(
+                f"generate: end ({hi.date()}) is beyond the simulator's calendar "
+                f"(config.start + {CALENDAR_YEARS} years)"
+            )
         sim = MarketSimulation(self.universe, Strengths(**asdict(self.config.effects)), self.config.seed)
         months = self.calendar.to_period("M")
         last_month = (hi - pd.Timedelta(days=1)).to_period("M")
@@ -240,21 +258,30 @@ class SyntheticMarket:
         }
         for name in BAR_COLUMNS:
             data[name] = bars.fields[name][mask]
-        market = pd.DataFrame({
-            "trade_date": bars.dates[in_range].astype("datetime64[us]"),
-            "market_ret": bars.market_ret[in_range],
-            "rf": bars.rf[in_range],
-        })
+        market = pd.DataFrame(
+            {
+                "trade_date": bars.dates[in_range].astype("datetime64[us]"),
+                "market_ret": bars.market_ret[in_range],
+                "rf": bars.rf[in_range],
+            }
+        )
         return pd.DataFrame(data), market
 
-    def _chunk(self, sim: MarketSimulation, rows: list[pd.DataFrame], market: list[pd.DataFrame],
-               window: tuple[pd.Timestamp, pd.Timestamp], request_end: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    def _chunk(
+        self,
+        sim: MarketSimulation,
+        rows: list[pd.DataFrame],
+        market: list[pd.DataFrame],
+        window: tuple[pd.Timestamp, pd.Timestamp],
+        request_end: pd.Timestamp,
+    ) -> dict[str, pd.DataFrame]:
         return {
             "daily_bars": pd.concat(rows, ignore_index=True),
             "market_daily": pd.concat(market, ignore_index=True),
             "fundamentals": self._fundamentals(sim, window),
             "industry_membership": membership_rows(
-                self.universe, self.calendar, self.config.start, window, request_end),
+                self.universe, self.calendar, self.config.start, window, request_end
+            ),
         }
 
     def _fundamentals(self, sim: MarketSimulation, window: tuple[pd.Timestamp, pd.Timestamp]) -> pd.DataFrame:
@@ -285,8 +312,11 @@ class SyntheticMarket:
 
 
 def _empty_fundamentals() -> pd.DataFrame:
-    columns = {"stock_id": pd.Series(dtype="str"), "announce_date": pd.Series(dtype="datetime64[us]"),
-               "period_end": pd.Series(dtype="datetime64[us]")}
+    columns = {
+        "stock_id": pd.Series(dtype="str"),
+        "announce_date": pd.Series(dtype="datetime64[us]"),
+        "period_end": pd.Series(dtype="datetime64[us]"),
+    }
     columns.update({col: pd.Series(dtype="float64") for col in FUNDAMENTAL_COLUMNS})
     return pd.DataFrame(columns)
 

@@ -30,11 +30,13 @@ from momentum_dag.sources.synthetic_universe import Universe
 
 # --- market: bull / bear / rebound Markov regimes (daily transitions) with GARCH(1,1) volatility ---
 BULL, BEAR, REBOUND = 0, 1, 2
-REGIME_TRANSITION = np.array([
-    [1 - 1 / 375, 1 / 375, 0.0],  # bulls last ~1.5 years
-    [0.0, 1 - 1 / 150, 1 / 150],  # bears ~7 months, and end in a rebound
-    [1 / 40, 0.0, 1 - 1 / 40],  # rebounds ~2 months of sharp gains
-])
+REGIME_TRANSITION = np.array(
+    [
+        [1 - 1 / 375, 1 / 375, 0.0],  # bulls last ~1.5 years
+        [0.0, 1 - 1 / 150, 1 / 150],  # bears ~7 months, and end in a rebound
+        [1 / 40, 0.0, 1 - 1 / 40],  # rebounds ~2 months of sharp gains
+    ]
+)
 REGIME_DRIFT = np.array([0.0008, -0.0020, 0.0050])
 REGIME_VOL = np.array([0.85, 1.35, 1.5])
 REGIME_TURNOVER = np.array([1.15, 0.8, 1.5])
@@ -197,8 +199,15 @@ class MarketSimulation:
         ipo_today = self.u.ipo_day[None, :] == days[:, None]
         idio, idio_var, jump, reversal, spike, suspended = self._stock_days(listed, ipo_today, rng)
 
-        raw = (beta * market[:, None] + factors @ exposures.T + industry_part
-               + SIGN_DRIFT * self.s.sign_persistence * self.direction + idio + jump + reversal)
+        raw = (
+            beta * market[:, None]
+            + factors @ exposures.T
+            + industry_part
+            + SIGN_DRIFT * self.s.sign_persistence * self.direction
+            + idio
+            + jump
+            + reversal
+        )
         limit = np.where(self.is_st, ST_PRICE_LIMIT, PRICE_LIMIT)
         ret = np.clip(raw, -limit, limit)
         ret = np.where(ipo_today, self.u.ipo_return, ret)
@@ -325,8 +334,9 @@ class MarketSimulation:
         ar = INDUSTRY_DRIFT_PHI * self._industry_ar + shock * rng.standard_normal(self.u.n_industries)
         self._industry_ar = ar - ar.mean()
         lead = np.zeros(self.u.n_industries)
-        lead[self.u.lead_lag_followers] = (LEAD_LAG_COEF * self.s.industry_lead_lag
-                                           * self.industry_prev_excess[self.u.lead_lag_leaders] / n_days)
+        lead[self.u.lead_lag_followers] = (
+            LEAD_LAG_COEF * self.s.industry_lead_lag * self.industry_prev_excess[self.u.lead_lag_leaders] / n_days
+        )
         self.industry_drift = self._industry_ar + lead
 
     def _industry_component(self, industries: np.ndarray, days: np.ndarray, listed: np.ndarray) -> np.ndarray:
@@ -340,7 +350,7 @@ class MarketSimulation:
         switched = (u.switch_day[None, :] >= 0) & (days[:, None] >= u.switch_day[None, :])
         industry = np.where(switched, u.switch_industry[None, :], u.industry[None, :])
         extended = np.vstack([self.industry_tail, industries])
-        lagged = sum(extended[j: j + len(days)] for j in range(INTRA_LAG_DAYS)) / INTRA_LAG_DAYS
+        lagged = sum(extended[j : j + len(days)] for j in range(INTRA_LAG_DAYS)) / INTRA_LAG_DAYS
         self.industry_tail = extended[-INTRA_LAG_DAYS:]
         weight = min(1.0, INTRA_LAG_WEIGHT * self.s.intra_industry_lead_lag)
         blended = (1 - weight) * industries + weight * lagged
@@ -360,8 +370,12 @@ class MarketSimulation:
         linearly over the next REVERSAL_DAYS days.
         """
         n_days, n = listed.shape
-        normal, shock_u, shock_z, suspend_u = (rng.standard_normal((n_days, n)), rng.random((n_days, n)),
-                                               rng.standard_normal((n_days, n)), rng.random((n_days, n)))
+        normal, shock_u, shock_z, suspend_u = (
+            rng.standard_normal((n_days, n)),
+            rng.random((n_days, n)),
+            rng.standard_normal((n_days, n)),
+            rng.random((n_days, n)),
+        )
         suspend_len = rng.integers(1, SUSPEND_MAX_DAYS + 1, size=(n_days, n))
         alpha, beta = garch_params(self.s.idio_vol_clustering, IDIO_GARCH)
         omega = self.u.idio_vol**2 * (1 - alpha - beta)
@@ -390,8 +404,16 @@ class MarketSimulation:
 
     # ---------------------------------------------------------------- bars
 
-    def _bars(self, ret: np.ndarray, sigma: np.ndarray, limit: np.ndarray, suspended: np.ndarray,
-              spike: np.ndarray, regimes: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    def _bars(
+        self,
+        ret: np.ndarray,
+        sigma: np.ndarray,
+        limit: np.ndarray,
+        suspended: np.ndarray,
+        spike: np.ndarray,
+        regimes: np.ndarray,
+        rng: np.random.Generator,
+    ) -> dict[str, np.ndarray]:
         """OHLC, volume, amount, turnover and caps from the day's return and volatility.
 
         Open near pre_close (part of the day's move happens overnight); high/low extend beyond
@@ -411,14 +433,26 @@ class MarketSimulation:
         high, low = np.where(suspended, close, high), np.where(suspended, close, low)
 
         regime_turn = 1 + self.s.market_regimes * (REGIME_TURNOVER[regimes] - 1)
-        turnover = (self.u.turnover * regime_turn[:, None] * np.exp(0.3 * z_turn - 0.045)
-                    * (1 + 0.5 * np.abs(ret) / sigma) * (1 + spike))
+        turnover = (
+            self.u.turnover
+            * regime_turn[:, None]
+            * np.exp(0.3 * z_turn - 0.045)
+            * (1 + 0.5 * np.abs(ret) / sigma)
+            * (1 + spike)
+        )
         turnover = np.where(suspended, 0.0, np.clip(turnover, 1e-4, 0.5))
         volume = turnover * self.u.float_shares
         return {
-            "open": open_, "high": high, "low": low, "close": close, "pre_close": pre_close,
-            "volume": volume, "amount": volume * (open_ + high + low + close) / 4, "turnover": turnover,
-            "float_mcap": close * self.u.float_shares, "total_mcap": close * self.u.total_shares,
+            "open": open_,
+            "high": high,
+            "low": low,
+            "close": close,
+            "pre_close": pre_close,
+            "volume": volume,
+            "amount": volume * (open_ + high + low + close) / 4,
+            "turnover": turnover,
+            "float_mcap": close * self.u.float_shares,
+            "total_mcap": close * self.u.total_shares,
         }
 
     def _close_month(self, last_close: np.ndarray, market_ret: np.ndarray, industries: np.ndarray) -> None:

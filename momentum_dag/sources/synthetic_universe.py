@@ -14,13 +14,37 @@ import pandas as pd
 
 # Shenwan level-1 industries (2021 classification), in English.
 SHENWAN_L1_NAMES = (
-    "Agriculture, Forestry, Husbandry & Fishery", "Basic Chemicals", "Steel", "Non-ferrous Metals",
-    "Electronics", "Automobiles", "Household Appliances", "Food & Beverage", "Textiles & Apparel",
-    "Light Manufacturing", "Pharmaceuticals & Biotechnology", "Utilities", "Transportation", "Real Estate",
-    "Commerce & Retail", "Social Services", "Banks", "Non-bank Financials", "Conglomerates",
-    "Building Materials", "Building Decoration", "Power Equipment", "Machinery", "Defense & Military",
-    "Computers", "Media", "Telecommunications", "Coal", "Petroleum & Petrochemicals",
-    "Environmental Protection", "Beauty & Personal Care",
+    "Agriculture, Forestry, Husbandry & Fishery",
+    "Basic Chemicals",
+    "Steel",
+    "Non-ferrous Metals",
+    "Electronics",
+    "Automobiles",
+    "Household Appliances",
+    "Food & Beverage",
+    "Textiles & Apparel",
+    "Light Manufacturing",
+    "Pharmaceuticals & Biotechnology",
+    "Utilities",
+    "Transportation",
+    "Real Estate",
+    "Commerce & Retail",
+    "Social Services",
+    "Banks",
+    "Non-bank Financials",
+    "Conglomerates",
+    "Building Materials",
+    "Building Decoration",
+    "Power Equipment",
+    "Machinery",
+    "Defense & Military",
+    "Computers",
+    "Media",
+    "Telecommunications",
+    "Coal",
+    "Petroleum & Petrochemicals",
+    "Environmental Protection",
+    "Beauty & Personal Care",
 )
 # Book equity / total assets by industry: banks and brokers are highly levered.
 _EQUITY_RATIO = {"Banks": 0.08, "Non-bank Financials": 0.2, "Real Estate": 0.25}
@@ -119,7 +143,7 @@ def draw_universe(n_stocks: int, n_industries: int, seed: int) -> Universe:
 
     n_followers = max(1, round(LEAD_LAG_SHARE * k)) if k >= 4 else 1
     order = rng.permutation(k)
-    followers, leaders = order[:n_followers], order[n_followers: 2 * n_followers]
+    followers, leaders = order[:n_followers], order[n_followers : 2 * n_followers]
     if len(leaders) < n_followers:  # tiny industry counts: leaders may repeat
         leaders = order[n_followers:][np.arange(n_followers) % (k - n_followers)]
 
@@ -149,8 +173,11 @@ def draw_universe(n_stocks: int, n_industries: int, seed: int) -> Universe:
 
 
 def membership_rows(
-    universe: Universe, calendar: pd.DatetimeIndex, history_start: date,
-    window: tuple[pd.Timestamp, pd.Timestamp], request_end: pd.Timestamp,
+    universe: Universe,
+    calendar: pd.DatetimeIndex,
+    history_start: date,
+    window: tuple[pd.Timestamp, pd.Timestamp],
+    request_end: pd.Timestamp,
 ) -> pd.DataFrame:
     """Industry spells whose ``in_date`` falls in ``window`` = [lo, hi), in the raw contract's columns.
 
@@ -163,29 +190,35 @@ def membership_rows(
     listed_from = np.where(u.ipo_day >= 0, days[np.maximum(u.ipo_day, 0)], np.datetime64(history_start, "us"))
     has_switch = u.switch_day >= 0
     switch_date = np.where(has_switch, days[np.maximum(u.switch_day, 0)], np.datetime64("NaT", "us"))
-    first = pd.DataFrame({
-        "stock_id": u.stock_ids,
-        "in_date": listed_from,
-        "industry": u.industry,
-        "out_date": switch_date,
-    })
-    second = pd.DataFrame({
-        "stock_id": u.stock_ids[has_switch],
-        "in_date": switch_date[has_switch],
-        "industry": u.switch_industry[has_switch],
-        "out_date": pd.NaT,
-    })
+    first = pd.DataFrame(
+        {
+            "stock_id": u.stock_ids,
+            "in_date": listed_from,
+            "industry": u.industry,
+            "out_date": switch_date,
+        }
+    )
+    second = pd.DataFrame(
+        {
+            "stock_id": u.stock_ids[has_switch],
+            "in_date": switch_date[has_switch],
+            "industry": u.switch_industry[has_switch],
+            "out_date": pd.NaT,
+        }
+    )
     spells = pd.concat([first, second], ignore_index=True)
     spells["out_date"] = spells["out_date"].astype("datetime64[us]")
     lo, hi = window
     spells = spells[(spells["in_date"] >= lo) & (spells["in_date"] < hi)]
     spells = spells.assign(out_date=spells["out_date"].where(spells["out_date"] < request_end))
     codes, names = np.array(u.industry_codes, dtype=object), np.array(u.industry_names, dtype=object)
-    out = pd.DataFrame({
-        "stock_id": spells["stock_id"].astype("str"),
-        "in_date": spells["in_date"],
-        "industry_code": pd.Series(codes[spells["industry"].to_numpy()], index=spells.index, dtype="str"),
-        "industry_name": pd.Series(names[spells["industry"].to_numpy()], index=spells.index, dtype="str"),
-        "out_date": spells["out_date"].astype("datetime64[us]"),
-    })
+    out = pd.DataFrame(
+        {
+            "stock_id": spells["stock_id"].astype("str"),
+            "in_date": spells["in_date"],
+            "industry_code": pd.Series(codes[spells["industry"].to_numpy()], index=spells.index, dtype="str"),
+            "industry_name": pd.Series(names[spells["industry"].to_numpy()], index=spells.index, dtype="str"),
+            "out_date": spells["out_date"].astype("datetime64[us]"),
+        }
+    )
     return out.sort_values(["in_date", "stock_id"], kind="stable").reset_index(drop=True)

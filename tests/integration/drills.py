@@ -18,16 +18,34 @@ def drill_env(folder: Path, **extra: str) -> dict[str, str]:
     Dagster instance."""
     (folder / "dagster_home").mkdir(parents=True, exist_ok=True)
     return {
-        **os.environ, "MOMENTUM_DUCKDB_PATH": str(folder / "w.duckdb"), "DAGSTER_HOME": str(folder / "dagster_home"),
-        "MOMENTUM_SIM_STOCKS": "50", "MOMENTUM_SIM_INDUSTRIES": "5", "MOMENTUM_HISTORY_START": "2014-01-01", **extra,
+        **os.environ,
+        "MOMENTUM_DUCKDB_PATH": str(folder / "w.duckdb"),
+        "DAGSTER_HOME": str(folder / "dagster_home"),
+        "MOMENTUM_SIM_STOCKS": "50",
+        "MOMENTUM_SIM_INDUSTRIES": "5",
+        "MOMENTUM_HISTORY_START": "2014-01-01",
+        **extra,
     }
 
 
 def start_backfill(folder: Path, start: str, end: str, only: str, **extra: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "momentum_dag.cli", "backfill", "--start", start, "--end", end, "--only", only,
-               "--no-weekly", "--no-reports"]
-    return subprocess.Popen(command, env=drill_env(folder, **extra), cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    command = [
+        sys.executable,
+        "-m",
+        "momentum_dag.cli",
+        "backfill",
+        "--start",
+        start,
+        "--end",
+        end,
+        "--only",
+        only,
+        "--no-weekly",
+        "--no-reports",
+    ]
+    return subprocess.Popen(
+        command, env=drill_env(folder, **extra), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
 
 
 def finish(process: subprocess.Popen, timeout: float = 300) -> tuple[int, str]:
@@ -39,8 +57,9 @@ def tables(path: Path) -> dict[str, pd.DataFrame]:
     """Every base table but the stamp (meta), rows in a stable order (keys first, floats last)."""
     conn = duckdb.connect(str(path), read_only=True)
     try:
-        names = conn.execute("select schema_name || '.' || table_name from duckdb_tables() "
-                             "where schema_name <> 'meta' order by 1").fetchall()
+        names = conn.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() where schema_name <> 'meta' order by 1"
+        ).fetchall()
         found = {}
         for (name,) in names:
             frame = conn.execute(f"select * from {name}").df()

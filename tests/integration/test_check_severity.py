@@ -73,16 +73,23 @@ def test_200_stock_market_completes_and_warns_about_the_one_stock_industry_day(m
     assert "2016-06-17" in listed and "I29" in listed and "0.213143" in listed
     # the row itself: a one-stock industry on its stock's listing day
     conn = duckdb.connect(str(path), read_only=True)
-    row = conn.execute("select ret_ew, n_constituents from marts.industry_daily "
-                       "where trade_date = '2016-06-17' and industry_code = 'I29'").fetchall()
+    row = conn.execute(
+        "select ret_ew, n_constituents from marts.industry_daily "
+        "where trade_date = '2016-06-17' and industry_code = 'I29'"
+    ).fetchall()
     assert row == [(pytest.approx(0.2131427, abs=1e-7), 1)]
-    stock = conn.execute("select stock_id, listed_days from marts.stock_returns_daily "
-                         "where trade_date = '2016-06-17' and industry_code = 'I29'").fetchall()
+    stock = conn.execute(
+        "select stock_id, listed_days from marts.stock_returns_daily "
+        "where trade_date = '2016-06-17' and industry_code = 'I29'"
+    ).fetchall()
     assert stock == [("S00060", 1)]
     conn.close()
     # the check itself: non-blocking, WARN, and its description states the bounds
-    spec = next(s for s in defs.get_assets_def(AssetKey(["marts", "industry_daily"])).check_specs
-                if s.name == "accepted_range__ret_ew")
+    spec = next(
+        s
+        for s in defs.get_assets_def(AssetKey(["marts", "industry_daily"])).check_specs
+        if s.name == "accepted_range__ret_ew"
+    )
     assert spec.blocking is False and "WARN" in spec.description and "[-0.2, 0.2]" in spec.description
 
 
@@ -114,22 +121,57 @@ def _chinext_market(folder) -> dict[str, int]:
                 close = round(pre * 1.2, 2) + 0.01  # the limit price, rounded up to the cent
             else:
                 close = round(pre * (1 + float(np.clip(rng.normal(0, 0.02), -limit, limit))), 2)
-            bars.append(dict(trade_date=day, stock_id=stock, open=pre, high=max(pre, close) * 1.01,
-                             low=min(pre, close) * 0.99, close=close, pre_close=pre, volume=1e5, amount=1e5 * close,
-                             turnover=0.01, float_mcap=close * 1e7, total_mcap=close * 2e7, is_st=False,
-                             is_suspended=False))
+            bars.append(
+                dict(
+                    trade_date=day,
+                    stock_id=stock,
+                    open=pre,
+                    high=max(pre, close) * 1.01,
+                    low=min(pre, close) * 0.99,
+                    close=close,
+                    pre_close=pre,
+                    volume=1e5,
+                    amount=1e5 * close,
+                    turnover=0.01,
+                    float_mcap=close * 1e7,
+                    total_mcap=close * 2e7,
+                    is_st=False,
+                    is_suspended=False,
+                )
+            )
             pre = close
     frame = pd.DataFrame(bars).sort_values(["trade_date", "stock_id"])
     frame.to_csv(folder / "daily_bars.csv", index=False)
     ret = frame.assign(ret=frame.close / frame.pre_close - 1, w=frame.float_mcap).groupby("trade_date")
     market = pd.DataFrame({"market_ret": ret.apply(lambda g: np.average(g.ret, weights=g.w)), "rf": 0.00006})
     market.rename_axis("trade_date").reset_index().to_csv(folder / "market_daily.csv", index=False)
-    pd.DataFrame([dict(stock_id=s, in_date=listing.get(s, pd.Timestamp("2010-01-04")), industry_code=ind,
-                       industry_name=f"industry {ind}", out_date=None) for s, ind, _ in stocks]
-                 ).sort_values(["in_date", "stock_id"]).to_csv(folder / "industry_membership.csv", index=False)
-    pd.DataFrame([dict(stock_id=s, announce_date="2013-10-30", period_end="2013-09-30", book_equity=1e8,
-                       net_income_ttm=1e7, revenue_ttm=5e7, total_assets=3e8, total_liabilities=2e8)
-                  for s, _, _ in stocks]).to_csv(folder / "fundamentals.csv", index=False)
+    pd.DataFrame(
+        [
+            dict(
+                stock_id=s,
+                in_date=listing.get(s, pd.Timestamp("2010-01-04")),
+                industry_code=ind,
+                industry_name=f"industry {ind}",
+                out_date=None,
+            )
+            for s, ind, _ in stocks
+        ]
+    ).sort_values(["in_date", "stock_id"]).to_csv(folder / "industry_membership.csv", index=False)
+    pd.DataFrame(
+        [
+            dict(
+                stock_id=s,
+                announce_date="2013-10-30",
+                period_end="2013-09-30",
+                book_equity=1e8,
+                net_income_ttm=1e7,
+                revenue_ttm=5e7,
+                total_assets=3e8,
+                total_liabilities=2e8,
+            )
+            for s, _, _ in stocks
+        ]
+    ).to_csv(folder / "fundamentals.csv", index=False)
     return counts
 
 
@@ -183,8 +225,15 @@ def test_a_negative_price_blocks_and_names_the_row(tmp_path, monkeypatch):
     path = tmp_path / "w.duckdb"
     instance = DagsterInstance.ephemeral()
     with pytest.raises(SystemExit, match="positive_prices"):
-        backfill("2014-01", "2014-02", only=LAYERS, weekly=False, reports=False,
-                 defs=build_definitions(str(path)), instance=instance)
+        backfill(
+            "2014-01",
+            "2014-02",
+            only=LAYERS,
+            weekly=False,
+            reports=False,
+            defs=build_definitions(str(path)),
+            instance=instance,
+        )
     evaluation = _evaluations(instance)[("stg_daily_bars", "positive_prices")]
     assert not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR
     assert evaluation.metadata["failing_rows"].value == 1

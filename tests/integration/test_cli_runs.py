@@ -23,10 +23,16 @@ def launched(tmp_path_factory):
     root = tmp_path_factory.mktemp("cli_runs")
     (root / "home").mkdir()
     with DagsterInstance.local_temp(str(root / "home")) as instance:
-        ranged = backfill("2014-01", "2014-03", only=("raw",), defs=build_definitions(str(root / "w.duckdb")),
-                          instance=instance)
-        single = backfill("2014-02", "2014-02", only=("raw/daily_bars",),
-                          defs=build_definitions(str(root / "w.duckdb")), instance=instance)
+        ranged = backfill(
+            "2014-01", "2014-03", only=("raw",), defs=build_definitions(str(root / "w.duckdb")), instance=instance
+        )
+        single = backfill(
+            "2014-02",
+            "2014-02",
+            only=("raw/daily_bars",),
+            defs=build_definitions(str(root / "w.duckdb")),
+            instance=instance,
+        )
         yield instance, ranged, single, root / "w.duckdb"
 
 
@@ -35,19 +41,26 @@ def test_a_range_is_one_run_of_monthly_job_in_a_completed_job_backfill(launched)
     assert run.job_name == "monthly_job" and run.is_success
     origin = run.remote_job_origin
     assert (origin.location_name, origin.repository_origin.repository_name, origin.job_name) == (
-        LOCATION_NAME, "__repository__", "monthly_job")
+        LOCATION_NAME,
+        "__repository__",
+        "monthly_job",
+    )
     tags = instance.get_run_by_id(run.run_id).tags_for_storage()  # what the UI filters the job's runs on
     assert tags[".dagster/repository"] == f"__repository__@{LOCATION_NAME}"
     assert (tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]) == (
-        "2014-01-01", "2014-03-01")
+        "2014-01-01",
+        "2014-03-01",
+    )
     assert tags["dagster/partition_set"] == "monthly_job_partition_set"
     record = instance.get_backfill(tags["dagster/backfill"])
     assert record.status == BulkActionStatus.COMPLETED_SUCCESS
     assert record.partition_names == ["2014-01-01", "2014-02-01", "2014-03-01"]
     assert record.partition_set_origin.partition_set_name == "monthly_job_partition_set"
     assert record.partition_set_origin.selector.location_name == LOCATION_NAME
-    assert set(record.asset_selection) == {AssetKey(["raw", n]) for n in (
-        "daily_bars", "market_daily", "fundamentals", "industry_membership", "factor_returns_monthly")}
+    assert set(record.asset_selection) == {
+        AssetKey(["raw", n])
+        for n in ("daily_bars", "market_daily", "fundamentals", "industry_membership", "factor_returns_monthly")
+    }
     assert record.tags == SOURCE_TAG
     # the run's snapshot is a subset of the full job's: what Re-execute compares with the job it loads
     defs = build_definitions(str(warehouse))  # the settings' defaults are part of the job
@@ -62,8 +75,11 @@ def test_one_month_is_a_partition_run_and_raw_tables_are_selectable_alone(launch
     assert run.remote_job_origin.location_name == LOCATION_NAME and run.is_success
     assert run.asset_selection == {AssetKey(["raw", "daily_bars"])}
     # the other provider tables were written in the same transaction and say so
-    (event,) = [r for r in instance.fetch_materializations(AssetKey(["raw", "market_daily"]), limit=10).records
-                if r.run_id == run.run_id]
+    (event,) = [
+        r
+        for r in instance.fetch_materializations(AssetKey(["raw", "market_daily"]), limit=10).records
+        if r.run_id == run.run_id
+    ]
     assert event.partition_key == "2014-02-01"
     assert event.asset_materialization.metadata["rows"].value > 0
     assert "written with raw/daily_bars" in event.asset_materialization.description

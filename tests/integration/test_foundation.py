@@ -16,8 +16,7 @@ from momentum_dag.sql_models import load_models
 
 LAYERS = ("raw", "staging", "marts")
 RAW = ("daily_bars", "market_daily", "fundamentals", "industry_membership")
-MONTHLY_MARTS = ("stock_returns_daily", "stock_returns_monthly", "industry_daily", "industry_monthly",
-                 "market_monthly")
+MONTHLY_MARTS = ("stock_returns_daily", "stock_returns_monthly", "industry_daily", "industry_monthly", "market_monthly")
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -42,9 +41,12 @@ def warehouse_path(tmp_path_factory) -> Path:
 def test_every_raw_and_sql_table_has_every_month(warehouse_path):
     conn = duckdb.connect(str(warehouse_path), read_only=True)
     months = {
-        "raw.daily_bars": "trade_date", "raw.market_daily": "trade_date",
-        **{f"marts.{m}": {"stock_returns_daily": "trade_date", "industry_daily": "trade_date"}.get(m, "month_end")
-           for m in MONTHLY_MARTS},
+        "raw.daily_bars": "trade_date",
+        "raw.market_daily": "trade_date",
+        **{
+            f"marts.{m}": {"stock_returns_daily": "trade_date", "industry_daily": "trade_date"}.get(m, "month_end")
+            for m in MONTHLY_MARTS
+        },
     }
     for table, column in months.items():
         found = conn.execute(f"select count(distinct date_trunc('month', {column})) from {table}").fetchall()[0][0]
@@ -83,8 +85,16 @@ def test_two_runs_at_once_on_different_months_both_succeed_without_duplicates(tm
     env = {**os.environ, "MOMENTUM_DUCKDB_PATH": str(tmp_path / "c.duckdb"), "DAGSTER_HOME": str(tmp_path / "dh")}
     (tmp_path / "dh").mkdir()
     command = [sys.executable, "-m", "momentum_dag.cli", "backfill", "--only", "raw", "--no-weekly", "--no-reports"]
-    runs = [subprocess.Popen([*command, "--start", month, "--end", month], env=env, cwd=REPO,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for month in ("2014-01", "2014-02")]
+    runs = [
+        subprocess.Popen(
+            [*command, "--start", month, "--end", month],
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for month in ("2014-01", "2014-02")
+    ]
     outputs = [run.communicate(timeout=300)[0].decode() for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     conn = duckdb.connect(str(tmp_path / "c.duckdb"), read_only=True)
@@ -97,6 +107,11 @@ def test_two_runs_at_once_on_different_months_both_succeed_without_duplicates(tm
 
 
 def test_definitions_validate():
-    result = subprocess.run([str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w",
-                             "workspace.yaml"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -28,19 +28,30 @@ ONLY = f"{PROVIDER},staging,marts"
 UI_OPS = ",".join(
     ["raw_market_data"]
     + [f"staging__stg_{t}" for t in ("daily_bars", "market_daily", "fundamentals", "industry_membership")]
-    + [f"marts__{t}" for t in ("stock_returns_daily", "industry_daily", "stock_returns_monthly", "industry_monthly",
-                               "market_monthly")]
+    + [
+        f"marts__{t}"
+        for t in (
+            "stock_returns_daily",
+            "industry_daily",
+            "stock_returns_monthly",
+            "industry_monthly",
+            "market_monthly",
+        )
+    ]
 )
-HOLD = ("import duckdb, sys; conn = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == 'ro'); "
-        "print('ready', flush=True); sys.stdin.readline(); conn.close()")
+HOLD = (
+    "import duckdb, sys; conn = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == 'ro'); "
+    "print('ready', flush=True); sys.stdin.readline(); conn.close()"
+)
 
 pytestmark = pytest.mark.slow
 
 
 def hold(path: Path, mode: str) -> subprocess.Popen:
     """A process holding ``path`` open (``rw`` or ``ro``) until a line arrives on its stdin."""
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path), mode], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(path), mode], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
     assert holder.stdout.readline() == b"ready\n"
     return holder
 
@@ -72,9 +83,23 @@ def test_writers_wait_their_turn_or_fail_naming_the_holder_and_nothing_is_lost(t
     # anything is launched from it; Dagster's storage creation is not safe between two of its processes)
     tags = {"dagster/asset_partition_range_start": "2014-01-01", "dagster/asset_partition_range_end": "2014-02-01"}
     ui = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster"), "job", "launch", "-w", "workspace.yaml", "-j", "monthly_job",
-         "-o", UI_OPS, "--tags", json.dumps(tags)],
-        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "job",
+            "launch",
+            "-w",
+            "workspace.yaml",
+            "-j",
+            "monthly_job",
+            "-o",
+            UI_OPS,
+            "--tags",
+            json.dumps(tags),
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     release(holder)
 

@@ -87,8 +87,14 @@ def warehouses(tmp_path_factory):
             run(b, root / "home_b", month, month)
             if after_first_month is None:
                 after_first_month = tables(b)
-        yield {"a": a, "b": b, "root": root, "after_first_month": after_first_month, "months": months,
-               "until_split": until_split}
+        yield {
+            "a": a,
+            "b": b,
+            "root": root,
+            "after_first_month": after_first_month,
+            "months": months,
+            "until_split": until_split,
+        }
 
 
 def test_one_backfill_equals_a_backfill_then_single_months(warehouses):
@@ -114,9 +120,16 @@ def test_one_backfill_equals_a_backfill_then_single_months(warehouses):
 # Full-sample analyses: every row changes when a month is added, by definition (ex-post scaling, OLS over
 # the whole sample); spells of industry membership get their out_date once the switch happens.
 FULL_SAMPLE = (
-    "eval.summary", "models.momentum_strategy", "models.crash_", "models.spanning_", "models.kenfrench_",
-    "models.conditional_", "models.factor_autocorrelation", "models.pc_factor_momentum_summary",
-    "models.factor_momentum_notes", "raw.industry_membership",
+    "eval.summary",
+    "models.momentum_strategy",
+    "models.crash_",
+    "models.spanning_",
+    "models.kenfrench_",
+    "models.conditional_",
+    "models.factor_autocorrelation",
+    "models.pc_factor_momentum_summary",
+    "models.factor_momentum_notes",
+    "raw.industry_membership",
 )
 DATE_COLUMNS = ("period_end", "trade_date", "month_end", "week_end", "announce_date")
 

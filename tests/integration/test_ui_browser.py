@@ -44,11 +44,18 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 JOB = f"/locations/{LOCATION_NAME}/jobs/monthly_job"
 TIMEOUT_MS = 60_000
+
 
 def _months() -> list[str]:
     """The last 36 complete months, as monthly partition keys."""
@@ -60,8 +67,9 @@ MONTHS = _months()
 CLI_MONTHS, BACKFILL_MONTHS = MONTHS[:24], MONTHS[24:]
 
 if not Path(CHROMIUM).exists():
-    pytest.skip("chromium not found (.ci/run installs Debian's chromium: apt-get install chromium)",
-                allow_module_level=True)
+    pytest.skip(
+        "chromium not found (.ci/run installs Debian's chromium: apt-get install chromium)", allow_module_level=True
+    )
 
 
 def _free_port() -> int:
@@ -113,9 +121,25 @@ def ui(tmp_path_factory, request):
     }
     # the warehouse through the CLI: its run and backfill are what the job's page must show
     cli = subprocess.run(
-        [sys.executable, "-m", "momentum_dag.cli", "backfill", "--start", CLI_MONTHS[0], "--end", CLI_MONTHS[-1],
-         "--only", "raw,staging,marts", "--no-weekly", "--no-reports"],
-        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "momentum_dag.cli",
+            "backfill",
+            "--start",
+            CLI_MONTHS[0],
+            "--end",
+            CLI_MONTHS[-1],
+            "--only",
+            "raw,staging,marts",
+            "--no-weekly",
+            "--no-reports",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert cli.returncode == 0, cli.stdout + cli.stderr
     launched = re.search(r"\(monthly_job backfill (\w+), run (\w{8})\)", cli.stdout)
@@ -126,18 +150,29 @@ def ui(tmp_path_factory, request):
     log = open(root / "dagster_dev.log", "w")  # noqa: SIM115 (closed after the server stops)
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "dagster"), "dev", "-w", str(REPO / "workspace.yaml"), "-p", str(port)],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
 
     def location_loaded():
         try:
-            data = _graphql(base, "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus "
-                                  "locationOrLoadError { __typename } } } } }")
+            data = _graphql(
+                base,
+                "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus "
+                "locationOrLoadError { __typename } } } } }",
+            )
         except OSError:
             return False
         entries = data["workspaceOrError"]["locationEntries"]
-        return any(e["name"] == LOCATION_NAME and e["loadStatus"] == "LOADED"
-                   and e["locationOrLoadError"]["__typename"] == "RepositoryLocation" for e in entries)
+        return any(
+            e["name"] == LOCATION_NAME
+            and e["loadStatus"] == "LOADED"
+            and e["locationOrLoadError"]["__typename"] == "RepositoryLocation"
+            for e in entries
+        )
 
     try:
         _wait("dagster dev to load the code location", location_loaded, 180)
@@ -145,8 +180,15 @@ def ui(tmp_path_factory, request):
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_context(viewport={"width": 1500, "height": 950}).new_page()
             page.set_default_timeout(TIMEOUT_MS)
-            yield {"base": base, "page": page, "shots": shots, "home": home, "cli": cli.stdout,
-                   "cli_backfill": launched.group(1), "cli_run": launched.group(2)}
+            yield {
+                "base": base,
+                "page": page,
+                "shots": shots,
+                "home": home,
+                "cli": cli.stdout,
+                "cli_backfill": launched.group(1),
+                "cli_run": launched.group(2),
+            }
             browser.close()
     finally:
         os.killpg(server.pid, signal.SIGINT)
@@ -196,22 +238,33 @@ def test_the_cli_run_belongs_to_its_job(ui):
     page.get_by_text("monthly_job").first.wait_for()
     shot(ui, "04_timeline")
     # what Re-execute compares: the run's code location and the job snapshot it was subset from
-    runs = _graphql(ui["base"], '{ runsOrError(filter: {pipelineName: "monthly_job"}) { ... on Runs { results { '
-                                "runId status repositoryOrigin { repositoryLocationName repositoryName } "
-                                "parentPipelineSnapshotId tags { key value } } } } }")["runsOrError"]["results"]
+    runs = _graphql(
+        ui["base"],
+        '{ runsOrError(filter: {pipelineName: "monthly_job"}) { ... on Runs { results { '
+        "runId status repositoryOrigin { repositoryLocationName repositoryName } "
+        "parentPipelineSnapshotId tags { key value } } } } }",
+    )["runsOrError"]["results"]
     (run,) = [r for r in runs if r["runId"].startswith(ui["cli_run"])]
-    job = _graphql(ui["base"], f'{{ pipelineOrError(params: {{repositoryLocationName: "{LOCATION_NAME}", '
-                               'repositoryName: "__repository__", pipelineName: "monthly_job"}) '
-                               "{ ... on Pipeline { pipelineSnapshotId } } }")["pipelineOrError"]
+    job = _graphql(
+        ui["base"],
+        f'{{ pipelineOrError(params: {{repositoryLocationName: "{LOCATION_NAME}", '
+        'repositoryName: "__repository__", pipelineName: "monthly_job"}) '
+        "{ ... on Pipeline { pipelineSnapshotId } } }",
+    )["pipelineOrError"]
     assert run["status"] == "SUCCESS"
     assert run["repositoryOrigin"] == {"repositoryLocationName": LOCATION_NAME, "repositoryName": "__repository__"}
     assert run["parentPipelineSnapshotId"] == job["pipelineSnapshotId"]
     tags = {t["key"]: t["value"] for t in run["tags"]}
     assert tags["dagster/backfill"] == ui["cli_backfill"]
     assert (tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]) == (
-        CLI_MONTHS[0], CLI_MONTHS[-1])
-    backfill = _graphql(ui["base"], f'{{ partitionBackfillOrError(backfillId: "{ui["cli_backfill"]}") '
-                                    "{ ... on PartitionBackfill { status numPartitions } } }")
+        CLI_MONTHS[0],
+        CLI_MONTHS[-1],
+    )
+    backfill = _graphql(
+        ui["base"],
+        f'{{ partitionBackfillOrError(backfillId: "{ui["cli_backfill"]}") '
+        "{ ... on PartitionBackfill { status numPartitions } } }",
+    )
     assert backfill["partitionBackfillOrError"] == {"status": "COMPLETED_SUCCESS", "numPartitions": len(CLI_MONTHS)}
 
 
@@ -244,8 +297,11 @@ def test_one_partition_launched_from_the_ui_succeeds(ui):
     shot(ui, "06_one_partition_run")
     with DagsterInstance.from_ref(_instance_ref(ui)) as instance:
         for table in ("daily_bars", "market_daily"):  # the one selected, and one written with it
-            (record,) = [r for r in instance.fetch_materializations(AssetKey(["raw", table]), limit=100).records
-                         if r.run_id == run_id]
+            (record,) = [
+                r
+                for r in instance.fetch_materializations(AssetKey(["raw", table]), limit=100).records
+                if r.run_id == run_id
+            ]
             assert record.partition_key == CLI_MONTHS[5]
             assert record.asset_materialization.metadata["rows"].value > 0
 
@@ -262,7 +318,7 @@ def test_a_twelve_month_backfill_of_every_monthly_asset_from_the_ui(ui):
     from momentum_dag.definitions import build_definitions
 
     page = ui["page"]
-    open_page(ui, '/asset-groups~tag%3A%22frequency%22%3D%22monthly%22/')
+    open_page(ui, "/asset-groups~tag%3A%22frequency%22%3D%22monthly%22/")
     page.get_by_role("button", name="Materialize all…").click()
     dialog = page.locator("[role=dialog]").first
     monthly = AssetSelection.tag("frequency", "monthly").resolve(build_definitions().resolve_asset_graph())
@@ -279,8 +335,10 @@ def test_a_twelve_month_backfill_of_every_monthly_asset_from_the_ui(ui):
     backfill_id = created.inner_text().split()[-1]
 
     def finished():
-        data = _graphql(ui["base"], f'{{ partitionBackfillOrError(backfillId: "{backfill_id}") {{ ... on '
-                                    "PartitionBackfill { status } } }")["partitionBackfillOrError"]
+        data = _graphql(
+            ui["base"],
+            f'{{ partitionBackfillOrError(backfillId: "{backfill_id}") {{ ... on PartitionBackfill {{ status }} }} }}',
+        )["partitionBackfillOrError"]
         return data["status"] if data["status"] not in ("REQUESTED", "CANCELING", "FAILING") else None
 
     assert _wait(f"backfill {backfill_id}", finished, 240, every=5) == "COMPLETED_SUCCESS"
@@ -296,8 +354,10 @@ def test_a_twelve_month_backfill_of_every_monthly_asset_from_the_ui(ui):
         backfilled = [coverage[k] for k in BACKFILL_MONTHS]
         assert all(0.5 < v <= 1 for v in backfilled)
         assert len(set(backfilled)) > 1  # each partition its own figure, not one copied to every month
-        dmom = {r.partition_key: r.asset_materialization.metadata
-                for r in instance.fetch_materializations(AssetKey(["eval", "dmom"]), limit=100).records}
+        dmom = {
+            r.partition_key: r.asset_materialization.metadata
+            for r in instance.fetch_materializations(AssetKey(["eval", "dmom"]), limit=100).records
+        }
         rank_ics = [dmom[k]["rank_ic"].value for k in BACKFILL_MONTHS[6:] if "rank_ic" in dmom.get(k, {})]
         assert len(rank_ics) >= 4 and all(-1 <= v <= 1 for v in rank_ics)  # D-MOM evaluated, month by month
 
@@ -308,8 +368,10 @@ def test_partitions_and_plots_of_dmom(ui):
     page.get_by_text("Materialized (12)").first.wait_for()  # the 12 months backfilled
     page.get_by_text("coverage", exact=True).first.wait_for()  # the selected partition's own figures
     shot(ui, "09_factors_dmom_partitions")
-    for asset, name, metric, figures in (("factors/dmom", "10_factors_dmom_plots", "coverage", 3),
-                                         ("eval/dmom", "11_eval_dmom_plots", "rank_ic", 4)):
+    for asset, name, metric, figures in (
+        ("factors/dmom", "10_factors_dmom_plots", "coverage", 3),
+        ("eval/dmom", "11_eval_dmom_plots", "rank_ic", 4),
+    ):
         open_page(ui, f"/assets/{asset}")
         page.get_by_role("button", name="Plots").click()
         page.get_by_text(metric, exact=True).first.wait_for()  # a plot per numeric figure, by partition

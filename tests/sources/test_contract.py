@@ -79,9 +79,7 @@ def test_validate_coerces_text_to_contract_dtypes():
         "2024-01-02,600000,5,5,5,5,5,0,0,0,5e8,5e8,no,Yes\n"
     )
     out = validate(bars, BARS, "bars.csv")
-    assert {c: str(t) for c, t in out.dtypes.items()} == {
-        c: PANDAS_DTYPES[t] for c, t in BARS.columns.items()
-    }
+    assert {c: str(t) for c, t in out.dtypes.items()} == {c: PANDAS_DTYPES[t] for c, t in BARS.columns.items()}
     assert out["trade_date"].tolist() == [pd.Timestamp("2024-01-02")] * 2  # YYYYMMDD and ISO agree
     assert out["stock_id"].tolist() == ["000001", "600000"]  # stripped, leading zeros kept
     assert out["is_st"].tolist() == [True, False]
@@ -121,9 +119,8 @@ def test_problem_counts_rows_and_shows_the_first():
         validate(market, MARKET, "m.csv")
     (problem,) = info.value.problems
     assert (problem.source, problem.line, problem.column, problem.count) == ("m.csv", 2, "market_ret", 2)
-    assert (
-        "m.csv, line 2, column 'market_ret': market_ret=0.7 is beyond max_abs_ret=0.5 [2 rows; first shown]"
-        in str(info.value)
+    assert "m.csv, line 2, column 'market_ret': market_ret=0.7 is beyond max_abs_ret=0.5 [2 rows; first shown]" in str(
+        info.value
     )
     assert isinstance(info.value, ValueError)
 
@@ -140,15 +137,11 @@ def test_max_abs_ret_and_monthly_bound_are_parameters():
 
 
 def test_row_numbers_without_header_start_at_one():
-    typed = pd.DataFrame(
-        {"trade_date": ["2024-01-03", "2024-01-02"], "market_ret": [0.0, 0.0], "rf": [0.0, 0.0]}
-    )
+    typed = pd.DataFrame({"trade_date": ["2024-01-03", "2024-01-02"], "market_ret": [0.0, 0.0], "rf": [0.0, 0.0]})
     with pytest.raises(ContractError) as info:
         validate(typed, MARKET, "m.parquet", header=False)
     # second row goes back in time; it names the first row as "row 1".
-    assert "m.parquet, row 2, column 'trade_date': 2024-01-02 is earlier than 2024-01-03 on row 1" in str(
-        info.value
-    )
+    assert "m.parquet, row 2, column 'trade_date': 2024-01-02 is earlier than 2024-01-03 on row 1" in str(info.value)
     assert "rows are numbered from 1" in str(info.value)
 
 

@@ -88,9 +88,7 @@ def test_valid_csv_folder_loads_with_contract_dtypes(tmp_path):
     for name, df in tables.items():
         spec = RAW_TABLES[name]
         assert list(df.columns) == list(spec.columns)
-        assert {c: str(t) for c, t in df.dtypes.items()} == {
-            c: PANDAS_DTYPES[t] for c, t in spec.columns.items()
-        }
+        assert {c: str(t) for c, t in df.dtypes.items()} == {c: PANDAS_DTYPES[t] for c, t in spec.columns.items()}
     bars = tables["daily_bars"]
     assert len(bars) == 6
     assert bars["stock_id"].tolist()[:2] == ["000001", "000002"]  # leading zeros kept

@@ -150,9 +150,7 @@ def test_time_series_inputs_need_columns():
 
 def test_five_factor_and_industry_readers(tmp_path):
     five = tmp_path / "F-F_Research_Data_5_Factors_2x3.CSV"
-    five.write_text(
-        "header text\n\n,Mkt-RF,SMB,HML,RMW,CMA,RF\n196307, -0.39, -0.41, -0.97, 0.68, -1.18, 0.27\n"
-    )
+    five.write_text("header text\n\n,Mkt-RF,SMB,HML,RMW,CMA,RF\n196307, -0.39, -0.41, -0.97, 0.68, -1.18, 0.27\n")
     frame = read_five_factors(five)
     assert frame.loc["1963-07-31", "CMA"] == pytest.approx(-0.0118)
     industries = tmp_path / "12_Industry_Portfolios.CSV"

@@ -270,8 +270,12 @@ def test_bar_identities(on):
     np.testing.assert_array_equal(by_stock["pre_close"][known], previous_close[known])
     s = b[b["is_suspended"]]
     assert (s[["volume", "amount", "turnover"]] == 0).all().all()
-    assert ((s["open"] == s["pre_close"]) & (s["close"] == s["pre_close"]) & (s["high"] == s["low"])
-            & (s["high"] == s["close"])).all()
+    assert (
+        (s["open"] == s["pre_close"])
+        & (s["close"] == s["pre_close"])
+        & (s["high"] == s["low"])
+        & (s["high"] == s["close"])
+    ).all()
 
 
 def test_market_return_is_cap_weighted_by_previous_float_cap(on):
@@ -372,15 +376,19 @@ def loser_minus_winner_beta(data: dict) -> tuple[float, float, float]:
         lo, hi = score.quantile([0.1, 0.9])
         days = daily.index.to_period("M") == month
         spread = daily.loc[days, score.index[score <= lo]].mean(axis=1) - daily.loc[
-            days, score.index[score >= hi]].mean(axis=1)
+            days, score.index[score >= hi]
+        ].mean(axis=1)
         rows.append(pd.DataFrame({"spread": spread, "market": market[days], "bear": bool(bear.get(month))}))
     panel = pd.concat(rows)
     fits = {}
     for flag, part in panel.groupby("bear"):
         fits[flag] = sm.OLS(part["spread"], sm.add_constant(part["market"])).fit()
     bear_fit = fits.get(True)
-    return (bear_fit.params["market"] if bear_fit else np.nan, bear_fit.tvalues["market"] if bear_fit else np.nan,
-            fits[False].params["market"])
+    return (
+        bear_fit.params["market"] if bear_fit else np.nan,
+        bear_fit.tvalues["market"] if bear_fit else np.nan,
+        fits[False].params["market"],
+    )
 
 
 def test_losers_carry_high_beta_after_bear_markets(on, off):
@@ -431,8 +439,7 @@ def characteristic_long_short(data: dict) -> pd.DataFrame:
     cap = month_end["float_mcap"].unstack()
     total = month_end["total_mcap"].unstack()
     f = data["fundamentals"]
-    year_ago = f[["stock_id", "period_end", "total_assets"]].assign(
-        period_end=f["period_end"] + pd.DateOffset(years=1))
+    year_ago = f[["stock_id", "period_end", "total_assets"]].assign(period_end=f["period_end"] + pd.DateOffset(years=1))
     f = f.merge(year_ago, on=["stock_id", "period_end"], how="left", suffixes=("", "_year_ago"))
     f = f.sort_values("announce_date")
     ends = pd.DataFrame({"date": cap.index.to_timestamp(how="end").normalize()}, index=cap.index)

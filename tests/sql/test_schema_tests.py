@@ -12,8 +12,10 @@ from momentum_dag.sql_models import ColumnTest, _parse_tests, check_sql, failing
 def _table() -> duckdb.DuckDBPyConnection:
     conn = duckdb.connect()
     conn.execute("create schema m")
-    conn.execute("create table m.bars (trade_date DATE, stock_id VARCHAR, high DOUBLE, low DOUBLE, ret DOUBLE, "
-                 "listed_days INTEGER)")
+    conn.execute(
+        "create table m.bars (trade_date DATE, stock_id VARCHAR, high DOUBLE, low DOUBLE, ret DOUBLE, "
+        "listed_days INTEGER)"
+    )
     conn.execute(
         "insert into m.bars values "
         "('2024-01-02', 'A', 10.0, 9.0, 0.05, 1),"
@@ -46,11 +48,13 @@ def test_each_kind_selects_exactly_its_failing_rows():
     assert sorted(r[4] for r in _failing(conn, in_range)) == [-2.0, 0.3, 1.5]
     assert _failing(conn, ColumnTest("not_null", ("ret",)))[0][:2] == (date(2024, 2, 1), "B")
     assert _failing(conn, ColumnTest("unique", ("trade_date",))) == [(date(2024, 1, 3), 2)]
-    gaps = ColumnTest("no_calendar_gaps", ("trade_date",), ref_model="calendar", ref_table="m.calendar",
-                      ref_column="trade_date")
+    gaps = ColumnTest(
+        "no_calendar_gaps", ("trade_date",), ref_model="calendar", ref_table="m.calendar", ref_column="trade_date"
+    )
     assert _failing(conn, gaps) == [(date(2024, 1, 4),)]
-    related = ColumnTest("relationships", ("trade_date",), ref_model="calendar", ref_table="m.calendar",
-                         ref_column="trade_date")
+    related = ColumnTest(
+        "relationships", ("trade_date",), ref_model="calendar", ref_table="m.calendar", ref_column="trade_date"
+    )
     assert _failing(conn, related) == []
     conn.execute("delete from m.calendar where trade_date = '2024-01-05'")
     assert _failing(conn, related) == [(date(2024, 1, 5), 1)]
@@ -62,8 +66,9 @@ def test_a_partitioned_check_covers_the_window_only():
     in_range = ColumnTest("accepted_range", ("ret",), -0.2, 0.2)
     window = (date(2024, 1, 1), date(2024, 1, 4))
     assert sorted(r[4] for r in _failing(conn, in_range, "trade_date", *window)) == [0.3, 1.5]
-    gaps = ColumnTest("no_calendar_gaps", ("trade_date",), ref_model="calendar", ref_table="m.calendar",
-                      ref_column="trade_date")
+    gaps = ColumnTest(
+        "no_calendar_gaps", ("trade_date",), ref_model="calendar", ref_table="m.calendar", ref_column="trade_date"
+    )
     # January 4th is outside this window; every calendar day inside it has rows
     assert _failing(conn, gaps, "trade_date", *window) == []
     assert _failing(conn, gaps, "trade_date", date(2024, 1, 1), date(2024, 2, 1)) == [(date(2024, 1, 4),)]
@@ -71,14 +76,20 @@ def test_a_partitioned_check_covers_the_window_only():
 
 def test_severity_and_vocabulary_are_parsed_and_typos_refused():
     spec = {
-        "columns": [{"name": "ret", "tests": ["not_null", {"accepted_range": {"min_value": -0.2, "max_value": 0.2,
-                                                                              "severity": "warn"}}]}],
+        "columns": [
+            {
+                "name": "ret",
+                "tests": ["not_null", {"accepted_range": {"min_value": -0.2, "max_value": 0.2, "severity": "warn"}}],
+            }
+        ],
         "tests": [{"unique": ["d", "s"]}, {"expression": {"name": "hl", "expression": "high >= low"}}],
     }
     tests = _parse_tests(spec, "m")
     assert [(t.name, t.severity, t.blocking) for t in tests] == [
-        ("not_null__ret", "error", True), ("accepted_range__ret", "warn", False),
-        ("unique__d__s", "error", True), ("hl", "error", True),
+        ("not_null__ret", "error", True),
+        ("accepted_range__ret", "warn", False),
+        ("unique__d__s", "error", True),
+        ("hl", "error", True),
     ]
     bad = [
         ({"tests": [{"expression": {"name": "x", "expression": "1=1", "severty": "warn"}}]}, "severty"),
@@ -112,7 +123,8 @@ def test_impossible_data_blocks_and_plausibility_ranges_warn():
     models = load_models()
     severity = {(m.name, t.name): t.severity for m in models.values() for t in m.tests}
     for blocking in [
-        ("stg_daily_bars", "positive_prices"), ("stg_daily_bars", "high_not_below_low"),
+        ("stg_daily_bars", "positive_prices"),
+        ("stg_daily_bars", "high_not_below_low"),
         ("stock_returns_daily", "abs_return_at_most_100pct_after_listing"),
         ("stock_returns_daily", "unique__trade_date__stock_id"),
         ("stock_returns_daily", "no_calendar_gaps__trade_date"),
@@ -120,9 +132,12 @@ def test_impossible_data_blocks_and_plausibility_ranges_warn():
     ]:
         assert severity[blocking] == "error", blocking
     for warning in [
-        ("industry_daily", "accepted_range__ret_ew"), ("stock_returns_daily", "return_within_limits_after_listing"),
-        ("stg_market_daily", "accepted_range__market_ret"), ("stock_returns_weekly", "accepted_range__ret"),
-        ("stock_returns_monthly", "accepted_range__ret"), ("stg_market_daily", "calendar_gap_at_most_14_days"),
+        ("industry_daily", "accepted_range__ret_ew"),
+        ("stock_returns_daily", "return_within_limits_after_listing"),
+        ("stg_market_daily", "accepted_range__market_ret"),
+        ("stock_returns_weekly", "accepted_range__ret"),
+        ("stock_returns_monthly", "accepted_range__ret"),
+        ("stg_market_daily", "calendar_gap_at_most_14_days"),
         ("industry_daily", "no_calendar_gaps__trade_date"),
     ]:
         assert severity[warning] == "warn", warning

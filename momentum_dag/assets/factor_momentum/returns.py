@@ -143,9 +143,7 @@ def factor_return_tables(warehouse: Warehouse, start: date, end: date, params: F
     char_monthly = pd.DataFrame({name: long_short_returns(w, monthly_ret) for name, w in weights.items()})
     # daily returns in the window come from the portfolios formed at the month ends since the daily start
     daily_ret = panels.stock_daily("ret")
-    recent = {
-        name: w.loc[w.index >= daily_ret.index.min()].dropna(axis=1, how="all") for name, w in weights.items()
-    }
+    recent = {name: w.loc[w.index >= daily_ret.index.min()].dropna(axis=1, how="all") for name, w in weights.items()}
     char_daily = daily_factor_returns(recent, daily_ret)
     market_m = panels.market_monthly[["market_excess"]].rename(columns={"market_excess": "mkt_rf"})
     market_d = panels.market_daily[["market_excess"]].rename(columns={"market_excess": "mkt_rf"})

@@ -236,9 +236,7 @@ def style_exposures(
             raise ValueError(f"{name} has no row for month ends {list(missing[:3].date)}")
     raw = {
         **_price_volume_descriptors(ret, rf, market_excess, turnover.reindex_like(ret), month_ends, params),
-        **_fundamental_descriptors(
-            {k: at_month_ends(v) for k, v in fundamentals.items()}, me.where(universe)
-        ),
+        **_fundamental_descriptors({k: at_month_ends(v) for k, v in fundamentals.items()}, me.where(universe)),
     }
     styles = _combine_styles(raw, cap.where(universe), universe, params.winsor_limit)
     return _to_long_styles(styles, universe)
@@ -257,9 +255,7 @@ def _price_volume_descriptors(
     beta, hsigma = d.beta_hsigma(
         ret, rf, market_excess, month_ends, window=p.beta_window, half_life=p.beta_half_life, **cover
     )
-    rstr = d.rstr(
-        ret, rf, month_ends, window=p.rstr_window, lag=p.rstr_lag, half_life=p.rstr_half_life, **cover
-    )
+    rstr = d.rstr(ret, rf, month_ends, window=p.rstr_window, lag=p.rstr_lag, half_life=p.rstr_half_life, **cover)
     dastd = d.dastd(ret, rf, month_ends, window=p.dastd_window, half_life=p.dastd_half_life, **cover)
     cmra = d.cmra(
         ret,

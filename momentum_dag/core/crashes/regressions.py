@@ -90,17 +90,13 @@ def rolling_lagged_betas(
     return pd.DataFrame(out, index=month_ends.rename("period_end"), columns=daily_excess.columns)
 
 
-def lagged_beta(
-    excess_ret: pd.Series, market_excess: pd.Series, n_lags: int = 10, window: int = 126
-) -> float:
+def lagged_beta(excess_ret: pd.Series, market_excess: pd.Series, n_lags: int = 10, window: int = 126) -> float:
     """Sum-of-lags beta over the last ``window`` days of ``excess_ret`` (D-M 2016, Sec. 3.1); see
     ``rolling_lagged_betas`` for the regression. NaN when the window has missing rows."""
     series = require_series(excess_ret, "excess_ret")
     if len(series) < window:
         raise ValueError(f"excess_ret has {len(series)} rows, fewer than window={window}")
-    betas = rolling_lagged_betas(
-        series.to_frame("y"), market_excess, series.index[-1:], n_lags=n_lags, window=window
-    )
+    betas = rolling_lagged_betas(series.to_frame("y"), market_excess, series.index[-1:], n_lags=n_lags, window=window)
     return float(betas.iloc[0, 0])
 
 
@@ -126,9 +122,7 @@ def _result_frame(rows: dict[int, dict], terms: list[str], sample: pd.DatetimeIn
     return frame
 
 
-def crash_regressions(
-    wml_m: pd.Series, market_excess_m: pd.Series, bear: pd.Series, up: pd.Series
-) -> pd.DataFrame:
+def crash_regressions(wml_m: pd.Series, market_excess_m: pd.Series, bear: pd.Series, up: pd.Series) -> pd.DataFrame:
     """Daniel-Moskowitz (2016) Table 3, models (1)-(4), by statsmodels OLS (classical standard errors).
 
     R_WML,t = (alpha0 + alphaB I_B,t-1) + [beta0 + I_B,t-1 (betaB + I_U,t betaBU)] R^e_m,t + e_t

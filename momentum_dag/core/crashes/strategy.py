@@ -162,9 +162,7 @@ def expanding_mean_forecast(
         exog = np.column_stack([np.ones(len(rows)), x.to_numpy()[rows]])
         coefs = RollingOLS(wml.to_numpy()[rows], exog, window=len(rows), min_nobs=min_months, expanding=True)
         params = coefs.fit(params_only=True).params  # row k: OLS on the first k+1 complete months
-        n_before = np.searchsorted(
-            rows, np.arange(len(wml)), side="left"
-        )  # complete months strictly before t
+        n_before = np.searchsorted(rows, np.arange(len(wml)), side="left")  # complete months strictly before t
         usable = (n_before >= min_months) & x.notna().to_numpy()
         b = params[n_before[usable] - 1]
         mu[usable] = b[:, 0] + b[:, 1] * x.to_numpy()[usable]
@@ -219,9 +217,7 @@ def momentum_strategies(
     require_consecutive_months(wml, "wml_m")
     for column in {is_variance, oos_variance, cvol_variance}:
         if column not in sigma2_forecast.columns:
-            raise ValueError(
-                f"sigma2_forecast lacks column {column!r}; it has {list(sigma2_forecast.columns)}"
-            )
+            raise ValueError(f"sigma2_forecast lacks column {column!r}; it has {list(sigma2_forecast.columns)}")
     require_datetime_index(sigma2_forecast, "sigma2_forecast")
     sigma2 = sigma2_forecast.reindex(wml.index)
     raw = {
@@ -229,9 +225,7 @@ def momentum_strategies(
         "cvol_dm": constant_vol_weights_dm(np.sqrt(sigma2[cvol_variance])),
     }
     if bsc_var is not None:
-        raw["cvol_bsc"] = constant_vol_weights_dm(
-            np.sqrt(require_series(bsc_var, "bsc_var").reindex(wml.index))
-        )
+        raw["cvol_bsc"] = constant_vol_weights_dm(np.sqrt(require_series(bsc_var, "bsc_var").reindex(wml.index)))
     raw["dyn_is"] = dynamic_weights(in_sample_mean_forecast(wml, bear, market_var), sigma2[is_variance])
     mu_oos = expanding_mean_forecast(wml, bear, market_var, min_months=oos_min_months)
     raw["dyn_oos"] = dynamic_weights(mu_oos, sigma2[oos_variance])

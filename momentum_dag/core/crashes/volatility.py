@@ -52,9 +52,7 @@ def fit_gjr_garch(y_percent: np.ndarray) -> pd.Series:
         warnings.simplefilter("ignore")  # arch warns on convergence codes; checked below
         default = model.fit(disp="off", show_warning=False)
         other = model.fit(disp="off", show_warning=False, starting_values=persistent)
-    if other.convergence_flag == 0 and (
-        default.convergence_flag != 0 or other.loglikelihood > default.loglikelihood
-    ):
+    if other.convergence_flag == 0 and (default.convergence_flag != 0 or other.loglikelihood > default.loglikelihood):
         return other.params
     return default.params
 
@@ -207,7 +205,11 @@ def garch_variance_forecasts(
     garch_var[has_data] = np.where(
         np.isnan(garch_var[has_data]),
         expanding_garch_forecasts(
-            returns, ends[has_data], horizon=horizon, min_obs=min_obs, refit_every=refit_every,
+            returns,
+            ends[has_data],
+            horizon=horizon,
+            min_obs=min_obs,
+            refit_every=refit_every,
             compute=np.isnan(garch_var[has_data]),
         ),
         garch_var[has_data],
@@ -219,9 +221,7 @@ def garch_variance_forecasts(
     realized = np.where(has_data, forward_std[np.maximum(ends, 0)], np.nan)
     known_date = np.where(ends + horizon < len(returns), ends + horizon, len(returns))
     known_by = np.searchsorted(ends, known_date, side="left")  # first month end whose data reach it
-    blend_vol = expanding_vol_blend(
-        np.sqrt(garch_var), np.sqrt(rv_var), realized, known_by, min_pairs=min_blend_pairs
-    )
+    blend_vol = expanding_vol_blend(np.sqrt(garch_var), np.sqrt(rv_var), realized, known_by, min_pairs=min_blend_pairs)
     return _assemble(garch_var, rv_var, blend_vol, month_ends)
 
 
@@ -256,14 +256,10 @@ def garch_variance_forecasts_monthly(
         raise ValueError("monthly_wml has missing values after its first valid month")
     require_simple_returns(returns, "monthly_wml")
     positions = np.arange(len(returns))
-    garch_var = expanding_garch_forecasts(
-        returns, positions, horizon=1, min_obs=min_obs, refit_every=refit_every
-    )
+    garch_var = expanding_garch_forecasts(returns, positions, horizon=1, min_obs=min_obs, refit_every=refit_every)
     rv_var = returns.rolling(rv_window, min_periods=rv_window).var(ddof=1).to_numpy()
     realized = np.abs(returns.shift(-1).to_numpy()) * np.sqrt(np.pi / 2.0)
     known_by = positions + 1
-    blend_vol = expanding_vol_blend(
-        np.sqrt(garch_var), np.sqrt(rv_var), realized, known_by, min_pairs=min_blend_pairs
-    )
+    blend_vol = expanding_vol_blend(np.sqrt(garch_var), np.sqrt(rv_var), realized, known_by, min_pairs=min_blend_pairs)
     frame = _assemble(garch_var, rv_var, blend_vol, returns.index)
     return frame.reindex(series.index)

@@ -49,9 +49,7 @@ def prior_return_12_2(
     require_consecutive_months(monthly_ret, "monthly_ret")
     require_simple_returns(monthly_ret, "monthly_ret")
     if not 1 <= min_valid_months <= lookback_months:
-        raise ValueError(
-            f"min_valid_months must be in 1..lookback_months={lookback_months}, got {min_valid_months}"
-        )
+        raise ValueError(f"min_valid_months must be in 1..lookback_months={lookback_months}, got {min_valid_months}")
     if skip_months < 0:
         raise ValueError(f"skip_months must be >= 0, got {skip_months}")
     n_rows = len(monthly_ret)
@@ -84,9 +82,7 @@ def assign_deciles(
     if breakpoint_mask is None:
         bp_values = values
     else:
-        if not (
-            breakpoint_mask.index.equals(signal.index) and breakpoint_mask.columns.equals(signal.columns)
-        ):
+        if not (breakpoint_mask.index.equals(signal.index) and breakpoint_mask.columns.equals(signal.columns)):
             raise ValueError("breakpoint_mask must have the same index and columns as monthly_ret")
         mask = breakpoint_mask.fillna(False).to_numpy(dtype=bool)
         bp_values = np.where(mask, values, np.nan)
@@ -101,7 +97,7 @@ def assign_deciles(
 
 
 def large_cap_mask(mcap: pd.DataFrame, share: float = 0.3) -> pd.DataFrame:
-    """"NYSE-like" breakpoint stocks: at each date, the ``share`` largest stocks by market cap among those
+    """ "NYSE-like" breakpoint stocks: at each date, the ``share`` largest stocks by market cap among those
     with a positive cap (ties at the cut included).
 
     Ken French's 10 Portfolios Prior 12-2 use NYSE breakpoints; a market without an NYSE (A-shares) needs a
@@ -196,9 +192,7 @@ def _formation_long(deciles: pd.DataFrame, weight: np.ndarray, past_ret: pd.Data
     frame = pd.DataFrame(
         {
             "decile": deciles.stack(future_stack=True),
-            "weight": pd.DataFrame(weight, index=deciles.index, columns=deciles.columns).stack(
-                future_stack=True
-            ),
+            "weight": pd.DataFrame(weight, index=deciles.index, columns=deciles.columns).stack(future_stack=True),
             "past_ret": past_ret.stack(future_stack=True),
         }
     ).dropna(subset=["decile"])
@@ -247,9 +241,7 @@ def decile_daily_returns(daily_ret: pd.DataFrame, formation: pd.DataFrame) -> pd
 
     ret = daily_ret.fillna(0.0)
     # Value of 1 invested at the start of the month, just before day d: product of (1 + r) on earlier days.
-    growth_before = (
-        (1.0 + ret).groupby(day_month).cumprod().groupby(day_month).shift(1).fillna(1.0).to_numpy()
-    )
+    growth_before = (1.0 + ret).groupby(day_month).cumprod().groupby(day_month).shift(1).fillna(1.0).to_numpy()
     value = np.nan_to_num(w0) * growth_before
     r = ret.to_numpy()
     n_deciles = int(formation["decile"].max())

@@ -25,10 +25,6 @@ MOMENTUM_FACTORS: tuple[str, ...] = ("momentum", "umd", "wml")
 (E-L exclude UMD and global UMD, leaving 20 factors)."""
 
 
-
-
-
-
 def is_momentum_name(name: object, exclude: tuple[str, ...]) -> bool:
     """True when a factor name matches one of ``exclude`` (case-insensitive)."""
     return str(name).lower() in {e.lower() for e in exclude}

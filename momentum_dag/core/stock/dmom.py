@@ -183,8 +183,9 @@ def fit_lpm(X: pd.DataFrame, y: pd.Series | np.ndarray) -> pd.DataFrame:
     if fit is None:
         raise ValueError("LPM is not identified: fewer observations than terms or collinear regressors")
     coef, t_stat, n_obs, r2 = fit
-    return pd.DataFrame({"term": ["const", *map(str, X.columns)], "coef": coef, "t_stat": t_stat,
-                         "n_obs": int(n_obs), "r2": r2})
+    return pd.DataFrame(
+        {"term": ["const", *map(str, X.columns)], "coef": coef, "t_stat": t_stat, "n_obs": int(n_obs), "r2": r2}
+    )
 
 
 def dmom_forecasts(
@@ -266,8 +267,9 @@ def dmom_forecasts(
     has_next = out_pos < n_months
     y_raw[has_next] = ret[out_pos[has_next], s_pos[has_next]]
     d = {c: rows[c].to_numpy(dtype=np.float64) for c in DURATION_COLUMNS}
-    train = (usable & np.isfinite(y_raw) & (y_raw != 0)
-             & (d["MN"] != d["MP"]) & (d["WN"] != d["WP"]) & (d["DN"] != d["DP"]))
+    train = (
+        usable & np.isfinite(y_raw) & (y_raw != 0) & (d["MN"] != d["MP"]) & (d["WN"] != d["WP"]) & (d["DN"] != d["DP"])
+    )
     # A pair enters the training set when its outcome is realised AND its stock qualifies; under the
     # rolling scheme it leaves once its outcome month drops out of the window.
     entry = np.maximum(out_pos, first_eligible[s_pos])
@@ -287,16 +289,18 @@ def dmom_forecasts(
         if fit is None:
             continue
         coef, t_stat, n_fit, r2 = fit
-        coef_parts.append(pd.DataFrame({"period_end": months[p], "term": terms, "coef": coef,
-                                        "t_stat": t_stat, "n_obs": int(n_fit), "r2": r2}))
-        idx = order[bounds[p]:bounds[p + 1]]
+        coef_parts.append(
+            pd.DataFrame(
+                {"period_end": months[p], "term": terms, "coef": coef, "t_stat": t_stat, "n_obs": int(n_fit), "r2": r2}
+            )
+        )
+        idx = order[bounds[p] : bounds[p + 1]]
         idx = idx[usable[idx] & eligible[t_pos[idx], s_pos[idx]]]
         part = rows.iloc[idx][["period_end", "entity_id", *REGRESSOR_COLUMNS]].copy()
         part.insert(2, "window", 0)
         part.insert(3, "value", X[idx] @ coef)
         forecast_parts.append(part)
-    forecasts = _concat_or_empty(forecast_parts, ["period_end", "entity_id", "window", "value",
-                                                  *REGRESSOR_COLUMNS])
+    forecasts = _concat_or_empty(forecast_parts, ["period_end", "entity_id", "window", "value", *REGRESSOR_COLUMNS])
     coefficients = _concat_or_empty(coef_parts, ["period_end", "term", "coef", "t_stat", "n_obs", "r2"])
     forecasts = forecasts.sort_values(["period_end", "entity_id"], ignore_index=True)
     return forecasts, coefficients
@@ -306,7 +310,7 @@ def _runs_at_month_ends(panel: pd.DataFrame, months: pd.DatetimeIndex, cap: int)
     """Run lengths at the last row of ``panel`` dated <= each month end and inside that month (else NaN)."""
     last_row = panel.index.searchsorted(months, side="right") - 1
     in_month = last_row >= 0
-    in_month[in_month] = (panel.index[last_row[in_month]].to_period("M") == months[in_month].to_period("M"))
+    in_month[in_month] = panel.index[last_row[in_month]].to_period("M") == months[in_month].to_period("M")
     positive, negative = run_lengths_at(panel.to_numpy(dtype=np.float64), np.where(in_month, last_row, -1), cap=cap)
     missing = ~in_month[:, None]
     return np.where(missing, np.nan, positive), np.where(missing, np.nan, negative)

@@ -80,4 +80,3 @@ def run_durations(returns: pd.DataFrame, *, cap: int = DEFAULT_CAP) -> tuple[pd.
     pos_df = pd.DataFrame(pos.astype(np.float64), index=returns.index, columns=returns.columns)
     neg_df = pd.DataFrame(neg.astype(np.float64), index=returns.index, columns=returns.columns)
     return pos_df, neg_df
-

@@ -100,9 +100,7 @@ def _market(n_stocks: int = 30, n_days: int = 130, seed: int = 7) -> dict:
     )
     month_ends = period_ends(dates, "M")[:-1]
     fund = {
-        name: pd.DataFrame(
-            rng.uniform(0.5, 1.5, (len(month_ends), n_stocks)) * scale, index=month_ends, columns=cols
-        )
+        name: pd.DataFrame(rng.uniform(0.5, 1.5, (len(month_ends), n_stocks)) * scale, index=month_ends, columns=cols)
         for name, scale in [
             ("book_equity", 1e9),
             ("net_income_ttm", 1e8),

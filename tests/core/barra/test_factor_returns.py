@@ -16,9 +16,7 @@ def _industry(codes, dates=(T0,)) -> pd.DataFrame:
 
 
 def _caps(values, dates=(T0,)) -> pd.DataFrame:
-    return pd.DataFrame(
-        [values] * len(dates), index=pd.DatetimeIndex(dates), columns=IDS[: len(values)], dtype=float
-    )
+    return pd.DataFrame([values] * len(dates), index=pd.DatetimeIndex(dates), columns=IDS[: len(values)], dtype=float)
 
 
 def _no_style_exposures() -> pd.DataFrame:
@@ -48,9 +46,7 @@ def test_industry_constraint_uses_cap_weights_by_hand():
     # caps A, B = 4 (weight 2), C, D = 1: c_I1 = 8, c_I2 = 2 -> 8 f1 + 2 f2 = 0 -> f2 = -4 f1
     # industry fits are still the industry means: u + f1 = .02, u - 4 f1 = -.01 -> f1 = .006, u = .014
     ret = pd.DataFrame([[0.03, 0.01, 0.00, -0.02]], index=[T1], columns=IDS)
-    f = factor_returns(
-        ret, _no_style_exposures(), _industry(["I1", "I1", "I2", "I2"]), _caps([4, 4, 1, 1]), styles=()
-    )
+    f = factor_returns(ret, _no_style_exposures(), _industry(["I1", "I1", "I2", "I2"]), _caps([4, 4, 1, 1]), styles=())
     np.testing.assert_allclose(f.iloc[0], [0.014, 0.006, -0.024], atol=1e-14)
 
 
@@ -171,6 +167,4 @@ def test_bad_inputs_raise():
     with pytest.raises(ValueError, match="more than one period_end in a calendar month"):
         factor_returns(ret, two_in_january, _industry(["I1"] * 4), _caps([1] * 4), styles=())
     with pytest.raises(ValueError, match="industry has no row"):
-        factor_returns(
-            ret, _no_style_exposures(), _industry(["I1"] * 4, dates=(T1,)), _caps([1] * 4), styles=()
-        )
+        factor_returns(ret, _no_style_exposures(), _industry(["I1"] * 4, dates=(T1,)), _caps([1] * 4), styles=())

@@ -28,10 +28,24 @@ RF = 0.001  # monthly risk-free: excess = total - RF
 OOS_MIN_MONTHS = 3
 TARGET_VOL = 0.19
 PARAMS = CrashParams(
-    n_deciles=10, min_valid_months=8, beta_window=126, beta_lags=10, garch_min_days=252, garch_refit_every=1,
-    garch_horizon=22, rv_window_days=DAYS_PER_MONTH, blend_min_pairs=36, oos_min_months=OOS_MIN_MONTHS,
-    target_vol=TARGET_VOL, is_variance="blend_var", oos_variance="rv_var", kf_garch_min_months=120,
-    kf_garch_refit_every=1, kf_var_window_months=6, breakpoints="all", large_cap_share=0.3,
+    n_deciles=10,
+    min_valid_months=8,
+    beta_window=126,
+    beta_lags=10,
+    garch_min_days=252,
+    garch_refit_every=1,
+    garch_horizon=22,
+    rv_window_days=DAYS_PER_MONTH,
+    blend_min_pairs=36,
+    oos_min_months=OOS_MIN_MONTHS,
+    target_vol=TARGET_VOL,
+    is_variance="blend_var",
+    oos_variance="rv_var",
+    kf_garch_min_months=120,
+    kf_garch_refit_every=1,
+    kf_var_window_months=6,
+    breakpoints="all",
+    large_cap_share=0.3,
 )
 
 
@@ -65,10 +79,48 @@ def example() -> Example:
     market_daily = (0.015 * sign[:, None] + zigzag[None, :] * np.arange(1, N_MONTHS + 1)[:, None] / 4).ravel()
     wml = np.array([0.03, -0.02, 0.05, 0.01, -0.04, 0.02, 0.06, -0.03, 0.04, 0.015])
     wml_daily = np.array(
-        [0.010, -0.004, 0.006, 0.002, -0.008, 0.003, 0.005, -0.001, 0.012, -0.006, 0.004, 0.007,
-         0.001, 0.002, -0.003, 0.004, -0.015, 0.009, -0.002, 0.003, 0.006, 0.004, -0.005, 0.002,
-         0.020, -0.010, 0.008, 0.006, -0.007, -0.012, 0.004, 0.001, 0.009, 0.003, 0.005, -0.004,
-         0.002, 0.006, 0.001, 0.003]
+        [
+            0.010,
+            -0.004,
+            0.006,
+            0.002,
+            -0.008,
+            0.003,
+            0.005,
+            -0.001,
+            0.012,
+            -0.006,
+            0.004,
+            0.007,
+            0.001,
+            0.002,
+            -0.003,
+            0.004,
+            -0.015,
+            0.009,
+            -0.002,
+            0.003,
+            0.006,
+            0.004,
+            -0.005,
+            0.002,
+            0.020,
+            -0.010,
+            0.008,
+            0.006,
+            -0.007,
+            -0.012,
+            0.004,
+            0.001,
+            0.009,
+            0.003,
+            0.005,
+            -0.004,
+            0.002,
+            0.006,
+            0.001,
+            0.003,
+        ]
     )
     rv_var = np.array([1.0, 2.5, 0.8, 4.0, 1.5, 3.2, 0.6, 2.0, 5.0, 1.2]) * 1e-4
     blend_var = np.array([2.0, 1.1, 3.3, 0.9, 2.7, 1.6, 4.4, 0.7, 1.9, 2.2]) * 1e-4
@@ -78,8 +130,9 @@ def example() -> Example:
 def run(ex: Example) -> StrategyResult:
     """The project's chain, as ``assets/crashes`` feeds ``run_strategies``."""
     total = pd.Series(ex.market_total, index=MONTHS)
-    state = market_state(total, total - RF, pd.Series(ex.market_daily, index=DAYS), bear_months=2,
-                         var_window_days=DAYS_PER_MONTH)
+    state = market_state(
+        total, total - RF, pd.Series(ex.market_daily, index=DAYS), bear_months=2, var_window_days=DAYS_PER_MONTH
+    )
     forecasts = pd.DataFrame({"rv_var": ex.rv_var, "blend_var": ex.blend_var}, index=MONTHS)
     bsc = barroso_santa_clara_weights(pd.Series(ex.wml_daily, index=DAYS), MONTHS, window=DAYS_PER_MONTH)["bsc_var"]
     return run_strategies(pd.Series(ex.wml, index=MONTHS), state, to_holding_alignment(forecasts), bsc, PARAMS)
@@ -139,5 +192,6 @@ def by_hand(ex: Example) -> HandResult:
         scalar = TARGET_VOL / (np.std(unscaled, ddof=1) * np.sqrt(12))
         weights[name] = w[common] * scalar
         returns[name] = unscaled * scalar
-    return HandResult(months, raw, pd.DataFrame(weights, index=months), pd.DataFrame(returns, index=months),
-                      mu_oos, mu_is)
+    return HandResult(
+        months, raw, pd.DataFrame(weights, index=months), pd.DataFrame(returns, index=months), mu_oos, mu_is
+    )

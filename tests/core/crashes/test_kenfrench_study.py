@@ -60,9 +60,7 @@ def test_daily_wml_variances_use_daily_data_to_the_month_end(daily_run):
     changed = wml_d.copy()
     changed.loc[changed.index > month] *= 5.0
     total_m = compound_monthly(_daily_series()[1])
-    again, _ = daily_study(
-        compound_monthly(changed), total_m - 0.001, total_m, changed, _daily_series()[1], params
-    )
+    again, _ = daily_study(compound_monthly(changed), total_m - 0.001, total_m, changed, _daily_series()[1], params)
     again = again["variance_forecast"].set_index("period_end")
     pd.testing.assert_frame_equal(forecasts.loc[:month], again.loc[:month], rtol=1e-10)
 

@@ -26,8 +26,7 @@ def _inputs(n: int = 80, seed: int = 2):
     bear = pd.Series((rng.uniform(size=n) < 0.35).astype(float), index=months)
     market_var = pd.Series(rng.uniform(2e-5, 3e-4, n), index=months)
     wml = pd.Series(0.012 - 60 * bear * market_var + rng.normal(0, 0.03, n), index=months)
-    sigma2 = pd.DataFrame({"rv_var": rng.uniform(1e-3, 3e-3, n), "blend_var": rng.uniform(1e-3, 3e-3, n)},
-                          index=months)
+    sigma2 = pd.DataFrame({"rv_var": rng.uniform(1e-3, 3e-3, n), "blend_var": rng.uniform(1e-3, 3e-3, n)}, index=months)
     return wml, bear, market_var, sigma2
 
 
@@ -47,7 +46,7 @@ def test_barroso_santa_clara_defaults_126_days_and_12_months():
     days = pd.bdate_range("2000-01-03", "2000-09-29")
     daily = pd.Series(rng.normal(0, 0.01, len(days)), index=days)
     out = barroso_santa_clara_weights(daily, MONTHS[:9])  # target 12%, 126 days, 21 days a month
-    before_sep = daily.loc[: "2000-08-31"]
+    before_sep = daily.loc[:"2000-08-31"]
     expected = 21 * (before_sep.iloc[-126:] ** 2).mean()
     assert out.loc[MONTHS[8], "bsc_var"] == pytest.approx(expected)
     assert out.loc[MONTHS[8], "weight"] == pytest.approx(0.12 / np.sqrt(12) / np.sqrt(expected))
@@ -115,11 +114,15 @@ def test_two_common_months_are_enough():
 
 def test_sharpe_table_defaults_drawdown_and_short_columns():
     idx = MONTHS[:5]
-    table = sharpe_table(pd.DataFrame({"a": [0.1, -0.2, 0.05, -0.1, 0.3], "b": [0.01, 0.02, np.nan, np.nan, np.nan]},
-                                      index=idx))
+    table = sharpe_table(
+        pd.DataFrame({"a": [0.1, -0.2, 0.05, -0.1, 0.3], "b": [0.01, 0.02, np.nan, np.nan, np.nan]}, index=idx)
+    )
     assert table.index.name == "strategy"
     assert [c for c in table.columns if c.startswith("worst_") and not c.endswith("date")] == [
-        "worst_1", "worst_2", "worst_3"]
+        "worst_1",
+        "worst_2",
+        "worst_3",
+    ]
     # wealth 1.1, .88, .924, .8316, 1.0811: peak 1.1, trough .8316 -> .8 x 1.05 x .9 - 1
     assert table.loc["a", "max_drawdown"] == pytest.approx(0.8 * 1.05 * 0.9 - 1)
     assert table.loc["b", "nobs"] == 2 and table.loc["b", "max_drawdown"] == 0.0  # two returns suffice

@@ -44,8 +44,12 @@ def test_daily_wml_of_month_t_plus_1_holds_the_month_t_formation_buy_and_hold():
     ret, mcap = _two_decile_market()
     days = pd.DatetimeIndex(["2021-12-30", "2021-12-31", "2022-01-03", "2022-01-04"])  # months 11 and 12
     daily = pd.DataFrame(
-        {"W1": [0.5, 0.5, 0.02, 0.03], "W2": [0.5, 0.5, 0.01, -0.01], "L1": [-0.5, -0.5, 0.0, 0.01],
-         "L2": [-0.5, -0.5, -0.01, 0.02]},
+        {
+            "W1": [0.5, 0.5, 0.02, 0.03],
+            "W2": [0.5, 0.5, 0.01, -0.01],
+            "L1": [-0.5, -0.5, 0.0, 0.01],
+            "L2": [-0.5, -0.5, -0.01, 0.02],
+        },
         index=days,
     )
     tables = wml_tables(ret, mcap, daily, replace(PARAMS, n_deciles=2))

@@ -97,8 +97,9 @@ def test_registered_frequencies_reach_the_summary_table():
 
 @pytest.mark.parametrize("ppy", FREQUENCIES)
 def test_strategy_sharpe_table_annualizes_with_its_periods_per_year(ppy):
-    table = sharpe_table(pd.DataFrame({"s": R.to_numpy()}, index=pd.date_range("2021-01-31", periods=4, freq="ME")),
-                         periods_per_year=ppy)
+    table = sharpe_table(
+        pd.DataFrame({"s": R.to_numpy()}, index=pd.date_range("2021-01-31", periods=4, freq="ME")), periods_per_year=ppy
+    )
     assert table.loc["s", "sharpe"] == pytest.approx(0.015 / STD * np.sqrt(ppy))
     assert table.loc["s", "vol_ann"] == pytest.approx(STD * np.sqrt(ppy))
     assert table.loc["s", "mean_ann"] == pytest.approx(0.015 * ppy)

@@ -55,8 +55,14 @@ def test_stock_factor_at_t_is_scored_against_month_t_plus_1():
     returns.loc[MONTHS[3]] = 0.05
     values = pd.DataFrame([ranks, ranks, ranks], index=MONTHS[1:], columns=STOCKS)
     rows = to_long(values, window=0)
-    out = evaluate_rows(factor("mom_12_2"), rows, FakePanels(stock_monthly=returns), SETTINGS,
-                        MONTHS[0].date(), (MONTHS[-1] + pd.Timedelta(days=1)).date())
+    out = evaluate_rows(
+        factor("mom_12_2"),
+        rows,
+        FakePanels(stock_monthly=returns),
+        SETTINGS,
+        MONTHS[0].date(),
+        (MONTHS[-1] + pd.Timedelta(days=1)).date(),
+    )
     out = out.set_index("period_end")
     # m3 has no month after it in the data: no row; m2 is scored on m3's flat returns (no rank IC)
     assert list(out.index) == [MONTHS[1]]
@@ -73,20 +79,24 @@ def _industry_days(freq_days: pd.DatetimeIndex, daily: np.ndarray) -> pd.DataFra
 
 def test_monthly_industry_factor_at_t_is_scored_against_the_next_months_compounded_return():
     days = pd.DatetimeIndex(["2021-01-28", "2021-01-29", "2021-02-25", "2021-02-26", "2021-03-30", "2021-03-31"])
-    daily = np.array([
-        [0.01, 0.02, 0.03, 0.04, 0.05],
-        [0.05, 0.04, 0.03, 0.02, 0.01],
-        [0.02, -0.01, 0.00, 0.03, 0.01],  # February: the month after the January formation
-        [0.01, 0.02, -0.02, 0.01, 0.04],
-        [0.09, 0.00, 0.00, 0.00, -0.09],
-        [0.00, 0.00, 0.00, 0.00, 0.00],
-    ])
+    daily = np.array(
+        [
+            [0.01, 0.02, 0.03, 0.04, 0.05],
+            [0.05, 0.04, 0.03, 0.02, 0.01],
+            [0.02, -0.01, 0.00, 0.03, 0.01],  # February: the month after the January formation
+            [0.01, 0.02, -0.02, 0.01, 0.04],
+            [0.09, 0.00, 0.00, 0.00, -0.09],
+            [0.00, 0.00, 0.00, 0.00, 0.00],
+        ]
+    )
     panels = FakePanels(industry_daily=_industry_days(days, daily))
     jan, feb = pd.Timestamp("2021-01-29"), pd.Timestamp("2021-02-26")
-    values = pd.DataFrame([[5.0, 1.0, 2.0, 4.0, 3.0], [1.0, 2.0, 3.0, 4.0, 5.0]], index=[jan, feb],
-                          columns=["I1", "I2", "I3", "I4", "I5"])
-    out = evaluate_rows(factor("momentum"), to_long(values, window=20), panels, SETTINGS,
-                        jan.date(), pd.Timestamp("2021-04-01").date()).set_index("period_end")
+    values = pd.DataFrame(
+        [[5.0, 1.0, 2.0, 4.0, 3.0], [1.0, 2.0, 3.0, 4.0, 5.0]], index=[jan, feb], columns=["I1", "I2", "I3", "I4", "I5"]
+    )
+    out = evaluate_rows(
+        factor("momentum"), to_long(values, window=20), panels, SETTINGS, jan.date(), pd.Timestamp("2021-04-01").date()
+    ).set_index("period_end")
     february = (1 + daily[2]) * (1 + daily[3]) - 1
     assert out.loc[jan, "ic"] == pytest.approx(np.corrcoef(values.loc[jan], february)[0, 1])
     march = (1 + daily[4]) * (1 + daily[5]) - 1
@@ -105,8 +115,9 @@ def test_weekly_factor_at_a_week_end_is_scored_against_the_next_complete_week():
     values = pd.DataFrame(rng.normal(size=(3, 5)), index=fridays, columns=["I1", "I2", "I3", "I4", "I5"])
     spec = factor("momentum_pca")
     assert spec.frequency == "W" and spec.periods_per_year == 52
-    out = evaluate_rows(spec, to_long(values, window=10), panels, SETTINGS, fridays[0].date(),
-                        pd.Timestamp("2021-03-20").date()).set_index("period_end")
+    out = evaluate_rows(
+        spec, to_long(values, window=10), panels, SETTINGS, fridays[0].date(), pd.Timestamp("2021-03-20").date()
+    ).set_index("period_end")
     assert list(out.index) == list(fridays[:2])  # the last week has no next week in the data
     for k, friday in enumerate(fridays[:2]):
         next_week = np.prod(1 + daily[5 * (k + 1) : 5 * (k + 2)], axis=0) - 1

@@ -19,8 +19,9 @@ LISTED = pd.DataFrame([[100, 100, 100, 100, 59, 60, 100, np.nan]], index=DATES, 
 
 def _mask(**switches) -> dict[str, bool]:
     options = {"exclude_suspended": True, "exclude_st": True, "exclude_limit_up": True, "min_listed_days": 60}
-    out = tradable_mask(SUSPENDED.astype(object), ST.astype(object), LIMIT_UP.astype(object), LISTED,
-                        **{**options, **switches})
+    out = tradable_mask(
+        SUSPENDED.astype(object), ST.astype(object), LIMIT_UP.astype(object), LISTED, **{**options, **switches}
+    )
     assert out.dtypes.eq(bool).all()
     return out.iloc[0].to_dict()
 

@@ -23,8 +23,9 @@ IDX = pd.date_range("2019-01-31", periods=30, freq="ME", name="date")
 
 def _returns(seed: int = 1, n_factors: int = 4) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame(rng.normal(0.002, 0.03, (len(IDX), n_factors)), index=IDX,
-                        columns=[f"f{k}" for k in range(n_factors)])
+    return pd.DataFrame(
+        rng.normal(0.002, 0.03, (len(IDX), n_factors)), index=IDX, columns=[f"f{k}" for k in range(n_factors)]
+    )
 
 
 def test_default_window_is_twelve_months_including_t():
@@ -85,8 +86,7 @@ def test_cs_signals_use_the_given_window():
 
 
 def test_a_position_without_a_next_month_return_is_not_held():
-    r = pd.DataFrame({"a": [0.02, 0.03, 0.01], "b": [0.01, 0.02, np.nan], "c": [-0.01, -0.02, 0.04]},
-                     index=IDX[:3])
+    r = pd.DataFrame({"a": [0.02, 0.03, 0.01], "b": [0.01, 0.02, np.nan], "c": [-0.01, -0.02, 0.04]}, index=IDX[:3])
     out = ts_factor_momentum(r, lookback=2, min_obs=2, exclude=())
     # signals at row 1: a +, b +, c -; b has no return in row 2: held long by a only, short c
     assert (out.loc[IDX[2], "n_long"], out.loc[IDX[2], "n_short"]) == (1, 1)
@@ -108,8 +108,11 @@ def test_a_month_with_one_position_is_kept():
 
 def _table_one_panel() -> pd.DataFrame:
     rng = np.random.default_rng(9)
-    return pd.DataFrame(rng.normal(0.004, 0.03, (60, 3)), index=pd.date_range("2010-01-31", periods=60, freq="ME"),
-                        columns=["x", "y", "z"])
+    return pd.DataFrame(
+        rng.normal(0.004, 0.03, (60, 3)),
+        index=pd.date_range("2010-01-31", periods=60, freq="ME"),
+        columns=["x", "y", "z"],
+    )
 
 
 def _by_statsmodels(r: pd.Series, hac_lags=None, groups=None):
@@ -157,8 +160,9 @@ def test_pooled_row_clusters_by_month():
 
 def test_a_flat_prior_year_is_a_down_year_and_two_of_each_suffice():
     # lookback 2; prior sums at rows 2..7: .1, 0 (flat), -.1, .1, .1, -.1 -> up at 2, 5, 6; down at 3, 4, 7
-    r = pd.Series([0.05, 0.05, -0.05, -0.05, 0.15, -0.05, -0.05, 0.2], index=pd.date_range("2020-01-31", periods=8,
-                                                                                          freq="ME"))
+    r = pd.Series(
+        [0.05, 0.05, -0.05, -0.05, 0.15, -0.05, -0.05, 0.2], index=pd.date_range("2020-01-31", periods=8, freq="ME")
+    )
     row = factor_autocorrelation(r.to_frame("a"), lookback=2).loc["a"]
     assert (row["n_up"], row["n_down"]) == (3, 3)
     assert row["mean_after_up"] == pytest.approx((-0.05 - 0.05 - 0.05) / 3)

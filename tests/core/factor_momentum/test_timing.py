@@ -55,8 +55,17 @@ def test_cs_factor_momentum_formed_at_t_earns_t_plus_1():
 
 def test_study_frame_keeps_the_one_month_lag():
     params = FactorMomentumParams(
-        lookback=2, min_obs=2, quantile=0.3, value_weighted=True, strategy_sources=("characteristic",),
-        pc_min_days=252, pc_min_months=36, hac_lags=None, beta_days=252, beta_min_days=120, turnover_days=21,
+        lookback=2,
+        min_obs=2,
+        quantile=0.3,
+        value_weighted=True,
+        strategy_sources=("characteristic",),
+        pc_min_days=252,
+        pc_min_months=36,
+        hac_lags=None,
+        beta_days=252,
+        beta_min_days=120,
+        turnover_days=21,
         turnover_min_days=10,
     )
     frame = momentum_frame(RETURNS, params)
@@ -77,8 +86,9 @@ def test_changing_month_t_plus_1_moves_only_row_t_plus_1_and_the_signals_after_i
 
 def test_pc_positions_formed_at_t_earn_t_plus_1():
     index = pd.MultiIndex.from_tuples([(M[1], "pc1_2"), (M[2], "pc1_2")], names=["period_end", "group"])
-    positions = pd.DataFrame({"A": [0.5, -1.0], "B": [-0.5, 0.25], "C": [0.0, 0.0], OFFSET: [0.001, -0.002]},
-                             index=index)
+    positions = pd.DataFrame(
+        {"A": [0.5, -1.0], "B": [-0.5, 0.25], "C": [0.0, 0.0], OFFSET: [0.001, -0.002]}, index=index
+    )
     out = apply_pc_positions(positions, RETURNS)
     # formed at m1 -> m2: .5 * -.03 - .5 * .04 - .001; formed at m2 -> m3: -.05 + .25 * .01 + .002
     assert list(out.index) == [M[2], M[3]]

@@ -169,16 +169,18 @@ def test_dmom_regressors_no_look_ahead():
     before, perturbed = regs[regs.period_end <= t], regs2[regs2.period_end <= t]
     assert len(before) > 0 and before[["WP", "WN", "DP", "DN"]].gt(0).any().all()
     pd.testing.assert_frame_equal(before, perturbed)
-    assert not regs[regs.period_end > t].reset_index(drop=True).equals(
-        regs2[regs2.period_end > t].reset_index(drop=True))
+    assert (
+        not regs[regs.period_end > t].reset_index(drop=True).equals(regs2[regs2.period_end > t].reset_index(drop=True))
+    )
 
 
 # ---------------------------------------------------------------- idiosyncratic variance
 
 
 def test_idiosyncratic_variance_five_days():
-    days = pd.DatetimeIndex(["2024-02-28", "2024-02-29", "2024-03-25", "2024-03-26", "2024-03-27",
-                             "2024-03-28", "2024-03-29"], name="date")
+    days = pd.DatetimeIndex(
+        ["2024-02-28", "2024-02-29", "2024-03-25", "2024-03-26", "2024-03-27", "2024-03-28", "2024-03-29"], name="date"
+    )
     x = np.array([0.01, 0.02, -0.02, -0.01, 0.0, 0.01, 0.02])
     e = np.array([0.0, 0.0, 0.001, -0.002, 0.002, -0.002, 0.001])  # March: sums to 0 and orthogonal to x
     y = 0.001 + 0.5 * x + e
@@ -266,8 +268,7 @@ def _synthetic_regressors(ret: pd.DataFrame, seed: int) -> pd.DataFrame:
     stacked["IVL"] = rng.uniform(1e-4, 1e-3, n)
     month_mkt = pd.Series(rng.normal(0, 0.05, len(ret)), index=ret.index)
     stacked["lag_market"] = month_mkt.loc[stacked["period_end"]].to_numpy()
-    return stacked[["period_end", "entity_id", "MP", "WP", "DP", "MN", "WN", "DN", "IVL", "lag_market",
-                    "lag_ret"]]
+    return stacked[["period_end", "entity_id", "MP", "WP", "DP", "MN", "WN", "DN", "IVL", "lag_market", "lag_ret"]]
 
 
 def _expected_training(regs, ret, p, *, window=None, min_obs=0, enhanced=False):
@@ -279,9 +280,17 @@ def _expected_training(regs, ret, p, *, window=None, min_obs=0, enhanced=False):
     full12 = hist.reindex(pd.MultiIndex.from_arrays([regs["period_end"], regs["entity_id"]])).to_numpy()
     count_p = ret.iloc[: p + 1].notna().sum()
     terms = LPM_TERMS[1:] + (["lag_ret"] if enhanced else [])
-    keep = ((pos + 1 <= p) & np.isfinite(y_next) & (y_next != 0) & full12.astype(bool)
-            & (regs["MN"] != regs["MP"]) & (regs["WN"] != regs["WP"]) & (regs["DN"] != regs["DP"])
-            & regs[terms].notna().all(axis=1) & (count_p.loc[regs["entity_id"]].to_numpy() > min_obs))
+    keep = (
+        (pos + 1 <= p)
+        & np.isfinite(y_next)
+        & (y_next != 0)
+        & full12.astype(bool)
+        & (regs["MN"] != regs["MP"])
+        & (regs["WN"] != regs["WP"])
+        & (regs["DN"] != regs["DP"])
+        & regs[terms].notna().all(axis=1)
+        & (count_p.loc[regs["entity_id"]].to_numpy() > min_obs)
+    )
     if window is not None:
         keep &= pos + 1 > p - window
     sel = regs[keep]
@@ -292,8 +301,11 @@ def _expected_training(regs, ret, p, *, window=None, min_obs=0, enhanced=False):
 def lpm_data():
     rng = np.random.default_rng(5)
     months = _months(20)
-    ret = pd.DataFrame(rng.choice([-1.0, 1.0], (20, 8)) * rng.uniform(0.01, 0.1, (20, 8)), index=months,
-                       columns=[f"s{i}" for i in range(8)])
+    ret = pd.DataFrame(
+        rng.choice([-1.0, 1.0], (20, 8)) * rng.uniform(0.01, 0.1, (20, 8)),
+        index=months,
+        columns=[f"s{i}" for i in range(8)],
+    )
     ret.iloc[15, 0] = 0.0  # -> pair (s=14, s0) has a zero outcome: not a training row
     regs = _synthetic_regressors(ret, seed=6)
     key = list(zip(ret.index.get_indexer(regs.period_end), regs.entity_id, strict=True))
@@ -306,10 +318,10 @@ def lpm_data():
 def test_dmom_forecasts_expanding_vs_rolling_training_sets(lpm_data, enhanced):
     regs, ret = lpm_data
     m = ret.index
-    exp_f, exp_c = dmom_forecasts(regs, ret, scheme="expanding", min_months=3, min_obs_per_stock=0,
-                                  enhanced=enhanced)
-    rol_f, rol_c = dmom_forecasts(regs, ret, scheme="rolling", window=3, min_months=3, min_obs_per_stock=0,
-                                  enhanced=enhanced)
+    exp_f, exp_c = dmom_forecasts(regs, ret, scheme="expanding", min_months=3, min_obs_per_stock=0, enhanced=enhanced)
+    rol_f, rol_c = dmom_forecasts(
+        regs, ret, scheme="rolling", window=3, min_months=3, min_obs_per_stock=0, enhanced=enhanced
+    )
     n_obs = exp_c.groupby("period_end")["n_obs"].first()
     # First usable regressors at s = 11 (12 monthly returns present), first outcome month 12; three
     # outcome months (12, 13, 14) -> first fit at position 14 with 8 stocks * 3 = 24 rows.
@@ -356,8 +368,9 @@ def test_dmom_forecasts_not_clipped(lpm_data):
 @pytest.fixture
 def late_listing():
     rng = np.random.default_rng(11)
-    ret = pd.DataFrame(rng.choice([-1.0, 1.0], (40, 5)) * rng.uniform(0.01, 0.1, (40, 5)), index=_months(40),
-                       columns=list("ABCDE"))
+    ret = pd.DataFrame(
+        rng.choice([-1.0, 1.0], (40, 5)) * rng.uniform(0.01, 0.1, (40, 5)), index=_months(40), columns=list("ABCDE")
+    )
     ret.iloc[:10, 2] = NAN  # C listed at position 10
     return _synthetic_regressors(ret, seed=12), ret
 
@@ -391,8 +404,8 @@ def test_dmom_forecasts_no_look_ahead(late_listing):
     t = ret.index[p]
     rng = np.random.default_rng(2)
     ret2 = ret.copy()
-    ret2.iloc[p + 1:] = rng.choice([-1.0, 0.0, 1.0], (39 - p, 5)) * 0.05
-    ret2.iloc[p + 1:, 2] = NAN  # C delists right after t: whole-sample counts would change
+    ret2.iloc[p + 1 :] = rng.choice([-1.0, 0.0, 1.0], (39 - p, 5)) * 0.05
+    ret2.iloc[p + 1 :, 2] = NAN  # C delists right after t: whole-sample counts would change
     regs2 = _synthetic_regressors(ret2, seed=13)
     regs2 = pd.concat([regs[regs.period_end <= t], regs2[regs2.period_end > t]], ignore_index=True)
     for scheme in ("expanding", "rolling"):

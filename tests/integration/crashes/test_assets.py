@@ -6,7 +6,6 @@ the unpartitioned assets. Checks are identities and independent recomputations f
 (SQL joins, numpy least squares), never numbers copied from the code's output.
 """
 
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -65,7 +64,10 @@ class Pipeline:
     def run(self, paths, first=None, last=None, partition=None, run_config=None):
         tags = {RANGE_START: first, RANGE_END: last} if first else {}
         result = self.job.execute_in_process(
-            instance=self.instance, tags=tags, partition_key=partition, asset_selection=_keys(paths),
+            instance=self.instance,
+            tags=tags,
+            partition_key=partition,
+            asset_selection=_keys(paths),
             run_config=run_config,
         )
         assert result.success
@@ -140,8 +142,7 @@ def test_decile_return_recomputed_from_formation_weights(pipe):
         """
     ).set_index("decile")["ret"]
     row = pipe.warehouse.query(
-        "select d1, d10 from models.wml_monthly "
-        "where period_end >= '2018-06-01' and period_end < '2018-07-01'"
+        "select d1, d10 from models.wml_monthly where period_end >= '2018-06-01' and period_end < '2018-07-01'"
     ).iloc[0]
     assert row["d10"] == pytest.approx(expected[10], rel=1e-10)
     assert row["d1"] == pytest.approx(expected[1], rel=1e-10)
@@ -261,19 +262,14 @@ def test_short_sample_strategies_report_what_is_missing(pipe):
     assert notes["note"].str.contains("dyn_oos undefined").any()
     assert notes["note"].str.contains("missing strategies: dyn_oos").any()
     returns, weights = (
-        _wide(f"models.momentum_strategy_{t}", v, pipe)
-        for t, v in (("returns", "ret"), ("weights", "weight"))
+        _wide(f"models.momentum_strategy_{t}", v, pipe) for t, v in (("returns", "ret"), ("weights", "weight"))
     )
     assert sorted(returns.columns) == ["cvol_bsc", "cvol_dm", "dyn_is", "static"]
     # common months = where the blend variance (36 pairs after a year of daily GARCH) is defined
-    blend = pipe.warehouse.query(
-        "select period_end from models.wml_variance_forecast where blend_var > 0 order by 1"
-    )
+    blend = pipe.warehouse.query("select period_end from models.wml_variance_forecast where blend_var > 0 order by 1")
     holding = pd.to_datetime(blend["period_end"]).dt.to_period("M") + 1
     assert list(returns.index.to_period("M")) == [m for m in holding if m <= pd.Period("2019-12", "M")]
-    wml = pipe.warehouse.query("select period_end, wml from models.wml_monthly").set_index("period_end")[
-        "wml"
-    ]
+    wml = pipe.warehouse.query("select period_end, wml from models.wml_monthly").set_index("period_end")["wml"]
     # returns = weight x WML, every strategy scaled ex post to 19% a year: std x sqrt(12) = 0.19
     np.testing.assert_allclose(returns, weights.mul(wml.reindex(weights.index), axis=0), rtol=1e-12)
     np.testing.assert_allclose(returns.std(ddof=1) * np.sqrt(12), 0.19, rtol=1e-10)
@@ -338,13 +334,9 @@ def test_raw_factor_returns_window(pipe):
     may = raw.loc[pd.to_datetime(raw["dates"]).dt.strftime("%Y-%m") == "2016-05"].iloc[0]
     mom = rows.set_index("factor").loc["Mom", "ret"]
     assert mom == pytest.approx(float(may["Mom"]))  # the sample is already in decimals
-    assert _materializations(result, "raw/factor_returns_monthly")[0].metadata["rows"].value == len(
-        rows
-    )
+    assert _materializations(result, "raw/factor_returns_monthly")[0].metadata["rows"].value == len(rows)
     first = pipe.run(["raw/factor_returns_monthly"], partition="2014-01-01")  # owns all earlier months
-    months = pipe.warehouse.query(
-        "select min(month_end) as lo, max(month_end) as hi from raw.factor_returns_monthly"
-    )
+    months = pipe.warehouse.query("select min(month_end) as lo, max(month_end) as hi from raw.factor_returns_monthly")
     assert f"{months['lo'][0]:%Y-%m}" == "1949-01" and f"{months['hi'][0]:%Y-%m}" == "2016-05"
     assert _materializations(first, "raw/factor_returns_monthly")[0].metadata["rows"].value > 10_000
     later = pipe.run(["raw/factor_returns_monthly"], partition="2019-03-01")  # the sample ends 2017-03

@@ -140,10 +140,7 @@ def test_characteristic_return_is_weights_times_next_month_returns(built):
     legs = w.groupby(w["weight"] > 0)["weight"].sum()
     assert legs[True] == pytest.approx(1.0) and w.loc[w["weight"] < 0, "weight"].sum() == pytest.approx(-1.0)
     expected = float(
-        (
-            w.set_index("stock_id")["weight"]
-            * r.set_index("stock_id")["ret"].reindex(w["stock_id"]).fillna(0.0)
-        ).sum()
+        (w.set_index("stock_id")["weight"] * r.set_index("stock_id")["ret"].reindex(w["stock_id"]).fillna(0.0)).sum()
     )
     stored = _read(
         path,
@@ -163,8 +160,7 @@ def test_tsmom_row_equals_mean_of_sign_times_return(built):
     signed = (np.sign(ma) * wide.iloc[t]).dropna()
     stored = _read(
         path,
-        "select * from models.factor_momentum_monthly where date_trunc('month', period_end) "
-        "= date '2018-03-01'",
+        "select * from models.factor_momentum_monthly where date_trunc('month', period_end) = date '2018-03-01'",
     ).iloc[0]
     assert stored["tsmom"] == pytest.approx(signed.mean(), abs=1e-12)
     assert stored["tsmom_n_long"] == int((ma > 0).sum()) and stored["tsmom_n_short"] == int((ma < 0).sum())
@@ -240,9 +236,7 @@ def test_full_sample_tables_and_report(built):
     # mean after up years equals the mean of the returns whose prior 12 months summed > 0 (one factor by hand)
     size = _wide_factor_returns(path)["size"]
     prior = size.rolling(12, min_periods=12).sum().shift(1)
-    assert auto.loc["size", "mean_after_up"] == pytest.approx(
-        size[(prior > 0) & size.notna()].mean(), abs=1e-12
-    )
+    assert auto.loc["size", "mean_after_up"] == pytest.approx(size[(prior > 0) & size.notna()].mean(), abs=1e-12)
     spanning = _read(path, "select * from models.spanning_regressions")
     assert "umd" in set(spanning["y"]) and "tsmom" in set(spanning["y"])
     assert "tsmom" in set(spanning["term"]) and "mkt_rf" in set(spanning["term"])
@@ -254,11 +248,7 @@ def test_full_sample_tables_and_report(built):
     pc_summary = _read(path, "select * from models.pc_factor_momentum_summary")
     assert set(pc_summary["sample"]) == {"full", "first_half", "second_half"}
     html = (Path(_settings_reports_dir()) / "factor_momentum.html").read_text()
-    assert (
-        "Cumulative TS and CS factor momentum" in html
-        and "PC factor momentum" in html
-        and "synthetic" in html
-    )
+    assert "Cumulative TS and CS factor momentum" in html and "PC factor momentum" in html and "synthetic" in html
     assert (Path(_settings_reports_dir()) / "factor_momentum" / "ts_cs.png").is_file()
     assert [k for k, _, _ in FACTOR_MOMENTUM_REPORTS] == [
         AssetKey(["reports", "factor_momentum"]),
@@ -279,9 +269,7 @@ def test_kenfrench_branch_runs_end_to_end(tmp_path):
     # Jan 1990: signals from the mean of Jan..Dec 1989 of SMB and HML
     t = french.index.get_loc(pd.Timestamp("1990-01-31"))
     ma = french.iloc[t - 12 : t].mean()
-    assert mom.loc["1990-01-31", "tsmom"] == pytest.approx(
-        float((np.sign(ma) * french.iloc[t]).mean()), abs=1e-12
-    )
+    assert mom.loc["1990-01-31", "tsmom"] == pytest.approx(float((np.sign(ma) * french.iloc[t]).mean()), abs=1e-12)
     assert mom.index.min() == pd.Timestamp("1950-01-31")  # first signal after 12 months of 1949
     auto = _read(path, "select * from models.kenfrench_fm_autocorrelation").set_index("factor")
     assert {"SMB", "HML", "pooled", "Mom"} <= set(auto.index)
@@ -289,9 +277,7 @@ def test_kenfrench_branch_runs_end_to_end(tmp_path):
     assert {"Mom", "tsmom"} <= set(spanning["y"])
     grs = _read(path, "select * from models.kenfrench_fm_grs")
     assert set(grs["model"]) == {"ff", "ff+Mom", "ff+tsmom"} and (grs["n_assets"] == 9).all()
-    notes = _read(
-        path, "select note from models.factor_momentum_notes where asset = 'kenfrench_factor_momentum'"
-    )
+    notes = _read(path, "select note from models.factor_momentum_notes where asset = 'kenfrench_factor_momentum'")
     assert notes["note"].str.contains("no PC factor momentum").any()
     html = (Path(_settings_reports_dir()) / "factor_momentum_kenfrench.html").read_text()
     assert "linearmodels" in html and "no PC factor momentum" in html

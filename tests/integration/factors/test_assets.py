@@ -41,9 +41,18 @@ def test_assets_come_from_the_registry():
 
 
 def test_evaluation_uses_next_period_returns_and_reports_render(run):
-    warehouse = run("2014-01", "2015-12", reports=True,
-                    only=(*ONLY, "reports/mom_12_2", "reports/momentum", "reports/momentum_cross_industry_lasso",
-                          "reports/momentum_pca"))
+    warehouse = run(
+        "2014-01",
+        "2015-12",
+        reports=True,
+        only=(
+            *ONLY,
+            "reports/mom_12_2",
+            "reports/momentum",
+            "reports/momentum_cross_industry_lasso",
+            "reports/momentum_pca",
+        ),
+    )
     periods = _rows(warehouse, "eval.mom_12_2_periods")
     # a formation month's row exists only when the next month's returns exist: none for the last month
     assert pd.to_datetime(periods["period_end"]).max() < pd.Timestamp("2015-12-01")
@@ -83,7 +92,15 @@ def test_a_failure_between_the_panel_and_its_side_table_leaves_both_unchanged(tm
         return FactorOutput(rows, {"factors.toy_lpm": side})
 
     spec = FactorSpec(
-        "toy", "stock", "M", (0,), compute, (), "a test factor", "a test factor", lookback=None,
+        "toy",
+        "stock",
+        "M",
+        (0,),
+        compute,
+        (),
+        "a test factor",
+        "a test factor",
+        lookback=None,
         side_tables=("factors.toy_lpm",),
     )
     settings = Settings.from_env()
@@ -91,8 +108,10 @@ def test_a_failure_between_the_panel_and_its_side_table_leaves_both_unchanged(tm
     warehouse = Warehouse(database=str(tmp_path / "toy.duckdb"))
     with warehouse.get_connection() as conn:  # the universe the asset's coverage figure reads
         conn.execute("create schema marts")
-        conn.execute("create table marts.stock_returns_monthly as select date '2015-03-31' as month_end, "
-                     "'s1' as stock_id, 0.01 as ret")
+        conn.execute(
+            "create table marts.stock_returns_monthly as select date '2015-03-31' as month_end, "
+            "'s1' as stock_id, 0.01 as ret"
+        )
     resources = {"warehouse": warehouse, "settings": settings}
     assert materialize([asset], partition_key="2015-03-01", resources=resources).success
 

@@ -70,10 +70,24 @@ def _market(effects: str, tmp_path_factory) -> tuple[Warehouse, Settings]:
     with pytest.MonkeyPatch.context() as patch:
         for name, value in {**MARKET, "MOMENTUM_SIM_PROFILE": effects}.items():
             patch.setenv(name, value)
-        only = ("raw", "staging", "marts", "barra", "factors/dmom_features", "factor_momentum/factor_returns",
-                "factor_momentum/factor_momentum")
-        backfill(None, None, weekly=False, reports=False, only=only,
-                 defs=build_definitions(str(path)), instance=DagsterInstance.ephemeral())
+        only = (
+            "raw",
+            "staging",
+            "marts",
+            "barra",
+            "factors/dmom_features",
+            "factor_momentum/factor_returns",
+            "factor_momentum/factor_momentum",
+        )
+        backfill(
+            None,
+            None,
+            weekly=False,
+            reports=False,
+            only=only,
+            defs=build_definitions(str(path)),
+            instance=DagsterInstance.ephemeral(),
+        )
         return Warehouse(database=str(path)), Settings.from_env()
 
 
