@@ -36,7 +36,7 @@ SCHEMAS = ("raw", "staging", "marts", "barra", "factors", "models", "eval", "met
 
 PROJECT = "momentum_dag"
 META_TABLE = "meta.warehouse"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The layout of the tables this code reads and writes. Bump it (and add a line to
 :data:`SCHEMA_HISTORY`) whenever a table's columns or their meaning change: a warehouse stamped with another
 version then stops every run with :class:`WarehouseVersionError`, before anything is written."""
@@ -45,6 +45,10 @@ SCHEMA_HISTORY = {
     2: (
         "meta.warehouse stamp; marts.industry_daily gains cw_weight_sum; NULL returns on suspended days in "
         "marts.stock_returns_daily; models.dmom_features"
+    ),
+    3: (
+        "barra.factor_returns_* regressed with weights sqrt(float cap) (version 2 weighted by cap), and the "
+        "factors and models computed from them (residual momentum, industry idiosyncratic momentum, factor momentum)"
     ),
 }
 REBUILD = (

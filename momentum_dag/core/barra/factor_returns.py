@@ -1,7 +1,9 @@
 """Barra CNE5 cross-sectional factor returns: WLS of stock returns on country, industry and style exposures.
 
-Source: MSCI, "Barra China Equity Model (CNE5)" empirical notes (2012), section 2 (factor return
-estimation): r_n = f_c + sum_k X_nk f_k + sum_s X_ns f_s + u_n, regression weights sqrt(cap), and the
+Source: Orr, Mashtaler and Nagy, "The Barra China Equity Model (CNE5)" empirical notes (MSCI, 2012),
+section 2 (factor return estimation), after Menchero and Orr's USE4 (2011): r_n = f_c + sum_k X_nk f_k +
+sum_s X_ns f_s + u_n, regression weights v_n proportional to sqrt(cap_n) (minimizing sum_n v_n u_n^2, so
+each row is scaled by sqrt(v_n) = cap_n^(1/4)), and the
 constraint sum_k w_k f_k = 0 with w_k the cap weight of industry k, which removes the collinearity of the
 country factor with the industry dummies (the country factor is then close to the cap-weighted market).
 """
@@ -159,7 +161,8 @@ def _constrained_wls(
 
     The constraint is imposed by substitution, f_K = -sum_{k<K} (c_k / c_K) f_k, so an ordinary WLS on
     K - 1 free industry columns remains; solved with ``numpy.linalg.lstsq`` on sqrt(w)-scaled rows for all
-    days at once. Returns None when the design has no more rows than columns or is rank-deficient.
+    days at once, where the regression weight w = sqrt(cap) (CNE5 section 2), so rows scale by cap^(1/4).
+    Returns None when the design has no more rows than columns or is rank-deficient.
     """
     present, local = np.unique(industry_pos, return_inverse=True)
     n_free = 1 + max(len(present) - 1, 0) + x.shape[1]
@@ -169,7 +172,7 @@ def _constrained_wls(
     c = industry_cap[present]
     substitution = np.vstack([np.eye(len(present) - 1), -c[:-1] / c[-1]])
     design = np.column_stack([np.ones(len(y)), dummies @ substitution, x])
-    root_w = np.sqrt(cap)[:, None]
+    root_w = np.sqrt(np.sqrt(cap))[:, None]  # sqrt of the regression weight sqrt(cap)
     g, _, rank, _ = np.linalg.lstsq(design * root_w, y * root_w, rcond=None)
     if rank < design.shape[1]:
         return None

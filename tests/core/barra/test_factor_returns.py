@@ -168,3 +168,50 @@ def test_bad_inputs_raise():
         factor_returns(ret, two_in_january, _industry(["I1"] * 4), _caps([1] * 4), styles=())
     with pytest.raises(ValueError, match="industry has no row"):
         factor_returns(ret, _no_style_exposures(), _industry(["I1"] * 4, dates=(T1,)), _caps([1] * 4), styles=())
+
+
+def _noisy_cross_section(n: int = 40, seed: int = 21):
+    """40 stocks, caps spread over two orders of magnitude, returns = factors + noise (weights matter)."""
+    rng = np.random.default_rng(seed)
+    ids = [f"S{i:02d}" for i in range(n)]
+    x = rng.normal(size=(n, len(STYLE_NAMES)))
+    exposures = pd.DataFrame({"period_end": T0, "stock_id": ids, **dict(zip(STYLE_NAMES, x.T, strict=True))})
+    cap = np.exp(rng.uniform(np.log(1.0), np.log(300.0), n))
+    r = 0.01 + x @ rng.normal(0, 0.01, len(STYLE_NAMES)) + rng.normal(0, 0.05, n) * (1 + 2 * (cap < 20))
+    ret = pd.DataFrame([r], index=[T1], columns=ids)
+    return ids, x, cap, r, exposures, ret
+
+
+def test_weights_are_sqrt_cap_statsmodels_wls_one_industry():
+    # One industry: the constraint c f_I = 0 sets f_I = 0, so the fit is a plain WLS of r on [1, X] with
+    # weights sqrt(cap) (CNE5 section 2), statsmodels' WLS being the reference.
+    import statsmodels.api as sm
+
+    ids, x, cap, r, exposures, ret = _noisy_cross_section()
+    industry = pd.DataFrame([["I1"] * len(ids)], index=[T0], columns=ids)
+    f = factor_returns(ret, exposures, industry, pd.DataFrame([cap], index=[T0], columns=ids))
+    ref = sm.WLS(r, sm.add_constant(x), weights=np.sqrt(cap)).fit().params
+    np.testing.assert_allclose(f.loc[T1, ["country", *STYLE_NAMES]].to_numpy(), ref, rtol=1e-9, atol=1e-12)
+    assert f.loc[T1, "I1"] == 0.0
+    # the weights matter here: cap weights or equal weights give another size return
+    for other in (cap, np.ones_like(cap)):
+        wrong = sm.WLS(r, sm.add_constant(x), weights=other).fit().params
+        assert abs(wrong[1 + STYLE_NAMES.index("size")] - ref[1 + STYLE_NAMES.index("size")]) > 1e-3
+
+
+def test_weights_are_sqrt_cap_statsmodels_constrained_three_industries():
+    # Three industries with sum_k c_k f_k = 0 (c_k = industry cap): statsmodels' constrained fit of a
+    # Gaussian GLM with variance weights sqrt(cap) (the WLS estimate under a linear constraint).
+    import statsmodels.api as sm
+
+    ids, x, cap, r, exposures, ret = _noisy_cross_section(seed=22)
+    codes = np.array(["I1", "I2", "I3"])[np.arange(len(ids)) % 3]
+    industry = pd.DataFrame([codes], index=[T0], columns=ids)
+    f = factor_returns(ret, exposures, industry, pd.DataFrame([cap], index=[T0], columns=ids))
+    dummies = (codes[:, None] == np.array(["I1", "I2", "I3"])).astype(float)
+    design = np.column_stack([np.ones(len(ids)), dummies, x])
+    c = np.array([cap[codes == k].sum() for k in ("I1", "I2", "I3")])
+    constraint = np.concatenate([[0.0], c, np.zeros(len(STYLE_NAMES))])[None, :]
+    model = sm.GLM(r, design, family=sm.families.Gaussian(), var_weights=np.sqrt(cap))
+    ref = np.asarray(model.fit_constrained((constraint, np.zeros(1))).params)
+    np.testing.assert_allclose(f.loc[T1].to_numpy(), ref, rtol=1e-7, atol=1e-10)
