@@ -70,3 +70,28 @@ def test_panels_read_through_duckdb_match_pandas_pivot_for_every_type():
         long = panels._read("marts.stock_returns_daily", "trade_date", ["trade_date", "stock_id", value])
         expected = _wide(long, "trade_date", "stock_id", value)
         pd.testing.assert_frame_equal(panels.stock_daily(value), expected, check_dtype=value != "industry_code")
+
+
+def test_fundamentals_at_a_month_end_are_the_latest_announced_by_then_not_the_latest_period(tmp_path):
+    """Point in time: the Q2 report (period_end 30 June) announced on 5 August is not known at the end of
+    July, which still sees Q1's report; August's month end sees Q2. A join on period_end would hand July
+    the Q2 figures a month before anyone could read them (look-ahead)."""
+    from momentum_dag.warehouse import Warehouse, ensure_schemas
+
+    warehouse = Warehouse(database=str(tmp_path / "w.duckdb"))
+    with warehouse.get_connection() as conn:
+        ensure_schemas(conn)
+        conn.execute(
+            "create table marts.stock_returns_monthly as select * from (values "
+            "(date '2024-06-28', 'A'), (date '2024-07-31', 'A'), (date '2024-08-30', 'A'), "
+            "(date '2024-07-31', 'B')) t(month_end, stock_id)"
+        )
+        conn.execute(
+            "create table staging.stg_fundamentals as select * from (values "
+            "('A', date '2024-04-25', date '2024-03-31', 100.0), ('A', date '2024-08-05', date '2024-06-30', 130.0), "
+            "('B', date '2024-08-01', date '2024-06-30', 7.0)) t(stock_id, announce_date, period_end, book_equity)"
+        )
+    panels = MarketPanels(warehouse, end=date(2024, 9, 1), start=date(2024, 6, 1))
+    book = panels.fundamentals_at_month_ends("book_equity")
+    assert book["A"].tolist() == [100.0, 100.0, 130.0]
+    assert np.isnan(book.loc["2024-07-31", "B"])  # B's only report comes out the next day

@@ -224,6 +224,20 @@ def test_monotonicity_by_hand():
 # ---------------------------------------------------------------- performance statistics
 
 
+def test_max_drawdown_equals_a_loop_over_wealth_from_one():
+    """Random paths, many starting with losses: the largest fall of wealth W_t = prod(1 + r) from its
+    running peak, with W_0 = 1 counted as a peak (a loop written independently of the vectorised form)."""
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        r = rng.normal(-0.01, 0.05, rng.integers(1, 30))
+        wealth, peak, worst = 1.0, 1.0, 0.0
+        for x in r:
+            wealth *= 1.0 + x
+            peak = max(peak, wealth)
+            worst = min(worst, wealth / peak - 1.0)
+        assert max_drawdown(pd.Series(r)) == pytest.approx(worst, abs=1e-14)
+
+
 def test_max_drawdown_and_cumulative_on_hand_path():
     r = pd.Series([0.1, -0.5, 0.2])
     # curve 1.1, 0.55, 0.66 -> peak 1.1, trough 0.55 -> -0.5
@@ -234,6 +248,8 @@ def test_max_drawdown_and_cumulative_on_hand_path():
     assert max_drawdown(pd.Series([-0.2, 0.5, -0.5])) == pytest.approx(-0.5)
     # A spread losing more than 100% in a period wipes the curve out: 1 -> 1.1 -> -0.11 gives -1, not -1.1
     assert max_drawdown(pd.Series([0.1, -1.1])) == -1.0
+    # A loss in the first period is a fall from the starting wealth 1: 1 -> 0.7 -> 0.77 gives -0.3
+    assert max_drawdown(pd.Series([-0.3, 0.1])) == pytest.approx(-0.3)
     # A missing period is flat on the curve
     np.testing.assert_allclose(cumulative_returns(pd.Series([0.1, np.nan, 0.1])).to_numpy(), [0.1, 0.1, 0.21])
 

@@ -59,6 +59,20 @@ def _inputs(seed: int = 0):
     return monthly, daily, cap, book, income, assets, turnover, mkt
 
 
+def test_value_divides_book_equity_by_total_cap_when_given():
+    """Fama & French (1993) book-to-market: book equity over the whole firm's market value (total cap),
+    not the float; float cap stays the size characteristic."""
+    monthly, daily, cap, book, income, assets, turnover, mkt = _inputs()
+    total = cap * np.array([1.0, 2.5, 4.0])  # float is 100%, 40% and 25% of the shares
+    out = build_characteristics(
+        monthly, daily, cap, book, income, assets, turnover, mkt, total_cap=total, beta_days=60, beta_min_days=40
+    )
+    t = monthly.index[-1]
+    np.testing.assert_allclose(out["value"].loc[t].to_numpy(), (book.loc[t] / total.loc[t]).to_numpy(), rtol=1e-12)
+    assert out["value"].loc[t, "c"] == pytest.approx(book.loc[t, "c"] / (4.0 * cap.loc[t, "c"]))
+    assert out["size"].loc[t, "c"] == pytest.approx(-np.log(cap.loc[t, "c"]))
+
+
 def test_build_characteristics_hand_values():
     monthly, daily, cap, book, income, assets, turnover, mkt = _inputs()
     book.iloc[-1, 0] = -5.0  # negative book equity: no value/profitability

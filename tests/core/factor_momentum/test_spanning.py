@@ -33,6 +33,31 @@ def test_spanning_regression_hand_computed():
     assert np.isfinite(spanning_regression(y, x, hac_lags=1)["t_alpha"])
 
 
+@pytest.mark.parametrize("lags", [1, 6])
+def test_spanning_regression_newey_west_t_statistics_equal_statsmodels_hac_with_the_given_lags(lags):
+    """Newey & West (1987): with autocorrelated errors the HAC t-statistics at ``lags`` are statsmodels'
+    (Bartlett kernel, ``maxlags=lags``), and differ from the same fit with no lag (the lags matter here)."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(9)
+    n = 120
+    idx = _months(n)
+    x = pd.DataFrame({"mkt": rng.normal(0.005, 0.04, n), "smb": rng.normal(0.0, 0.03, n)}, index=idx)
+    shocks = rng.normal(0, 0.02, n)
+    errors = np.zeros(n)
+    for i in range(1, n):  # AR(1) errors, rho 0.6
+        errors[i] = 0.6 * errors[i - 1] + shocks[i]
+    y = pd.Series(0.003 + 0.8 * x["mkt"] - 0.3 * x["smb"] + errors, index=idx)
+    out = spanning_regression(y, x, hac_lags=lags)
+    design = sm.add_constant(x.to_numpy())
+    ref = sm.OLS(y.to_numpy(), design).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+    assert out["t_alpha"] == pytest.approx(ref.tvalues[0], rel=1e-10)
+    assert [out["t_betas"]["mkt"], out["t_betas"]["smb"]] == pytest.approx(list(ref.tvalues[1:]), rel=1e-10)
+    assert out["alpha"] == pytest.approx(ref.params[0], rel=1e-10)
+    no_lag = sm.OLS(y.to_numpy(), design).fit(cov_type="HAC", cov_kwds={"maxlags": 0}).tvalues[0]
+    assert abs(out["t_alpha"] - no_lag) > 0.05 * abs(no_lag)
+
+
 def test_grs_hand_computed_and_vs_linearmodels():
     rng = np.random.default_rng(2)
     t, n, k = 8, 2, 1
