@@ -27,6 +27,8 @@ from pathlib import Path
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import create_model
 
+from momentum_dag.core.evaluation.costs import DEFAULT_COST_BPS
+
 DATA_SOURCES = ("synthetic", "files", "baostock")
 VARIANCES = ("rv_var", "garch_var", "blend_var")
 BREAKPOINTS = ("all", "nyse_like")
@@ -83,6 +85,14 @@ class Settings(ConfigurableResource):
     baostock_index: str = "sh.000300"
     baostock_rf_annual: float | None = None
     baostock_retries: int = 5
+
+    # Evaluation: cost of one unit of long-short turnover (sum of absolute weight changes of both legs) in
+    # basis points, for the net-of-cost returns and Sharpe ratios (core/evaluation/costs.py). Cross-factor
+    # comparisons (the index, the comparison page) use one common sample: by default the longest period every
+    # compared factor covers; compare_start / compare_end (YYYY-MM or YYYY-MM-DD) narrow or set it.
+    cost_bps: float = DEFAULT_COST_BPS
+    compare_start: str | None = None
+    compare_end: str | None = None
 
     filter_suspended: bool = True
     filter_st: bool = True
@@ -219,10 +229,22 @@ class Settings(ConfigurableResource):
                 "MOMENTUM_CRASH_KF_VAR_WINDOW_MONTHS must be >= 12 (the variance of fewer monthly returns collapses "
                 f"when they are steady, and the strategies invert it), got {self.crash_kf_var_window_months}"
             )
+        if not 0 <= self.cost_bps <= 1000:
+            raise ValueError(f"MOMENTUM_COST_BPS must be in [0, 1000] basis points, got {self.cost_bps}")
+        start, end = self.compare_bounds
+        if start is not None and end is not None and start > end:
+            raise ValueError(f"MOMENTUM_COMPARE_START ({start}) is after MOMENTUM_COMPARE_END ({end})")
         if not 0 < self.fm_quantile < 0.5:
             raise ValueError(f"MOMENTUM_FM_QUANTILE must be in (0, 0.5), got {self.fm_quantile}")
 
     # ---- typed views --------------------------------------------------------------------------------
+
+    @property
+    def compare_bounds(self) -> tuple[date | None, date | None]:
+        """The common sample's user bounds: first day of compare_start's month, last of compare_end's."""
+        return _month_bound("compare_start", self.compare_start, first=True), _month_bound(
+            "compare_end", self.compare_end, first=False
+        )
 
     @property
     def history_start_date(self) -> date:
@@ -265,6 +287,23 @@ class Settings(ConfigurableResource):
         ...}``: the keyword arguments of a study's parameter object (``core.crashes.study.CrashParams``)."""
         head = f"{prefix}_"
         return {name[len(head) :]: getattr(self, name) for name in type(self).model_fields if name.startswith(head)}
+
+
+def _month_bound(name: str, value: str | None, *, first: bool) -> date | None:
+    """``YYYY-MM`` (its first or last day) or ``YYYY-MM-DD`` as a date; None when unset."""
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}", text):
+            day = date.fromisoformat(f"{text}-01")
+            if first:
+                return day
+            following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+            return date.fromordinal(following.toordinal() - 1)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"MOMENTUM_{name.upper()} must be YYYY-MM or YYYY-MM-DD, got {value!r}") from None
 
 
 def _parse(name: str, raw: str, annotation) -> object:

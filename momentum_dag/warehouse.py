@@ -36,7 +36,7 @@ SCHEMAS = ("raw", "staging", "marts", "barra", "factors", "models", "eval", "met
 
 PROJECT = "momentum_dag"
 META_TABLE = "meta.warehouse"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The layout of the tables this code reads and writes. Bump it (and add a line to
 :data:`SCHEMA_HISTORY`) whenever a table's columns or their meaning change: a warehouse stamped with another
 version then stops every run with :class:`WarehouseVersionError`, before anything is written."""
@@ -49,6 +49,10 @@ SCHEMA_HISTORY = {
     3: (
         "barra.factor_returns_* regressed with weights sqrt(float cap) (version 2 weighted by cap), and the "
         "factors and models computed from them (residual momentum, industry idiosyncratic momentum, factor momentum)"
+    ),
+    4: (
+        "eval.<factor>_periods gains long_short_turnover_ew/_cw (both legs' sum of absolute weight changes); "
+        "eval.summary gains long_short_turnover, cost_bps, long_short_net_ann_return, long_short_net_sharpe"
     ),
 }
 REBUILD = (

@@ -3,6 +3,7 @@
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from momentum_dag.core.evaluation.costs import DEFAULT_COST_BPS
 from momentum_dag.core.evaluation.engine import FactorEvaluation
 from momentum_dag.names import EVAL_SUMMARY, eval_key, eval_periods_table, group_of, report_key
 from momentum_dag.registry import FactorSpec
@@ -12,14 +13,15 @@ from momentum_dag.sources import data_source_label
 from momentum_dag.warehouse import Warehouse, replace_rows
 
 
-def factor_summaries(spec: FactorSpec, per_period: pd.DataFrame) -> pd.DataFrame:
-    """One ``eval.summary`` row per factor x window x weighting over the full history."""
+def factor_summaries(spec: FactorSpec, per_period: pd.DataFrame, cost_bps: float = DEFAULT_COST_BPS) -> pd.DataFrame:
+    """One ``eval.summary`` row per factor x window x weighting over the full history (net figures at
+    ``cost_bps`` per unit of turnover)."""
     rows = []
     weightings = ("equal", "cap") if "long_short_cw" in per_period.columns else ("equal",)
     for window, table in per_period.groupby("window"):
         table = table.sort_values("period_end").reset_index(drop=True)
         evaluation = FactorEvaluation(table, spec.n_quantiles, spec.periods_per_year, weightings)
-        for summary in evaluation.summaries():
+        for summary in evaluation.summaries(cost_bps):
             rows.append(
                 {
                     "factor": spec.name,
@@ -53,7 +55,7 @@ def build_report_asset(spec: FactorSpec):
             context.log.warning(f"{spec.name}: no evaluated period yet (warm-up longer than the history?)")
             return MaterializeResult(metadata={"evaluated_periods": 0})
         per_period["period_end"] = pd.to_datetime(per_period["period_end"])
-        summary = factor_summaries(spec, per_period).assign(data_source=data_source_label(settings))
+        summary = factor_summaries(spec, per_period, settings.cost_bps).assign(data_source=data_source_label(settings))
         with warehouse.get_connection() as conn:
             result = replace_rows(conn, EVAL_SUMMARY, summary, key_column="factor", key_value=spec.name)
         # the page shows the longest window that has evaluated periods; eval.summary has them all

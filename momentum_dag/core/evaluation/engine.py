@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from momentum_dag.core.checks import require_wide_panel
+from momentum_dag.core.evaluation.costs import DEFAULT_COST_BPS, long_short_turnover, net_of_cost
 from momentum_dag.core.evaluation.ic import (
     align_to_factor,
     check_periods_per_year,
@@ -78,7 +79,9 @@ class FactorEvaluation:
         per_period: one row per period_end (column ``period_end``, RangeIndex) with ``ic``, ``rank_ic``,
             ``n_names``, equal-weighted quantile returns ``q1..qn``, ``universe_ew``, ``long_short_ew``,
             ``long_only_excess_ew``, the cap-weighted ``q1_cw..qn_cw``, ``universe_cw``,
-            ``long_short_cw``, ``long_only_excess_cw`` when weights were given, and ``top_turnover``.
+            ``long_short_cw``, ``long_only_excess_cw`` when weights were given, ``top_turnover`` and the
+            long-short portfolio's turnover ``long_short_turnover_ew`` (``_cw``) as defined in
+            :mod:`momentum_dag.core.evaluation.costs`.
         n_quantiles: number of quantile portfolios.
         periods_per_year: 12 monthly, 52 weekly.
         weightings: ``("equal",)`` or ``("equal", "cap")``.
@@ -95,7 +98,7 @@ class FactorEvaluation:
         suffix = "" if weighting == "equal" else "_cw"
         return [f"q{q}{suffix}" for q in range(1, self.n_quantiles + 1)]
 
-    def summary(self, weighting: str = "equal") -> dict[str, float | int | str]:
+    def summary(self, weighting: str = "equal", cost_bps: float = DEFAULT_COST_BPS) -> dict[str, float | int | str]:
         """Full-sample summary for one weighting ('equal' or 'cap'); the results table of a factor report.
 
         Conventions: ``icir``/``rank_icir`` = mean/std (not annualized) and ``*_annualized`` = that x
@@ -104,7 +107,10 @@ class FactorEvaluation:
         = mean/std x sqrt(periods_per_year), ``long_short_max_drawdown`` on the compounded curve (<= 0);
         ``monotonicity`` = Spearman of quantile number vs mean quantile return; ``top_turnover`` = mean
         per-period top-quantile turnover; ``n_periods`` = periods with a Rank IC. IC keys do not depend on
-        the weighting.
+        the weighting. Costs (:mod:`momentum_dag.core.evaluation.costs`): ``long_short_turnover`` = mean
+        per-period turnover of both legs, ``long_short_net_ann_return`` and ``long_short_net_sharpe`` are
+        the same statistics of the net return ``long_short - cost_bps x 1e-4 x turnover`` (NaN when the
+        table has no turnover column).
         """
         self._check_weighting(weighting)
         table = self.per_period
@@ -115,6 +121,9 @@ class FactorEvaluation:
         long_short = table[f"long_short_{suffix}"]
         qret = table[self.quantile_columns(weighting)]
         qret.columns = range(1, self.n_quantiles + 1)
+        turnover_column = f"long_short_turnover_{suffix}"
+        turnover = table[turnover_column] if turnover_column in table else pd.Series(np.nan, index=table.index)
+        net = net_of_cost(long_short, turnover, cost_bps)
         return {
             "weighting": weighting,
             "ic_mean": ic["ic_mean"],
@@ -134,12 +143,16 @@ class FactorEvaluation:
             "long_short_max_drawdown": max_drawdown(long_short),
             "monotonicity": monotonicity(qret),
             "top_turnover": float(table["top_turnover"].mean()),
+            "long_short_turnover": float(turnover.mean()),
+            "cost_bps": float(cost_bps),
+            "long_short_net_ann_return": annualized_mean_return(net, ppy),
+            "long_short_net_sharpe": sharpe_ratio(net, ppy),
             "n_periods": rank_ic["n_periods"],
         }
 
-    def summaries(self) -> list[dict[str, float | int | str]]:
+    def summaries(self, cost_bps: float = DEFAULT_COST_BPS) -> list[dict[str, float | int | str]]:
         """:meth:`summary` for every available weighting, equal first."""
-        return [self.summary(w) for w in self.weightings]
+        return [self.summary(w, cost_bps) for w in self.weightings]
 
     def summary_frame(self) -> pd.DataFrame:
         """:meth:`summaries` as a DataFrame, one row per weighting (ready for an ``eval.*`` table)."""
@@ -185,6 +198,7 @@ def _weighted_block(
     block[f"universe_{suffix}"] = universe
     block[f"long_short_{suffix}"] = long_short_returns(qret)
     block[f"long_only_excess_{suffix}"] = long_only_excess(qret, universe)
+    block[f"long_short_turnover_{suffix}"] = long_short_turnover(quantiles, n_quantiles, weights)
     return block
 
 

@@ -69,6 +69,13 @@ def test_evaluation_uses_next_period_returns_and_reports_render(run):
     summary = warehouse.query("select * from eval.summary")
     assert set(summary["factor"]) == {"mom_12_2", "momentum", "momentum_cross_industry_lasso", "momentum_pca"}
     assert set(summary.loc[summary["factor"] == "mom_12_2", "weighting"]) == {"equal", "cap"}
+    # net of costs beside gross: the turnover of both legs per period, charged at the setting's bps
+    assert {"long_short_turnover_ew", "long_short_turnover_cw"} <= set(periods.columns)
+    assert periods["long_short_turnover_ew"].between(0, 4).all()
+    mom = summary[(summary["factor"] == "mom_12_2") & (summary["weighting"] == "equal")].iloc[0]
+    assert mom["cost_bps"] == Settings.from_env().cost_bps
+    costs = mom["cost_bps"] * 1e-4 * periods[periods["window"] == mom["window"]]["long_short_turnover_ew"].mean()
+    assert mom["long_short_net_ann_return"] == pytest.approx(mom["long_short_ann_return"] - 12 * costs)
     page = Settings.from_env().reports_path / "mom_12_2.html"
     assert page.exists() and "mom_12_2" in page.read_text()
 
