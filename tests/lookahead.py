@@ -149,7 +149,8 @@ def perturb_after(market: Market, cut: pd.Timestamp, *, seed: int = 1) -> Market
     Daily bars: values rescaled and flags flipped, 10% of later stock-days missing (plus a whole later
     month of one stock in five), one stock in eight delisted within 15 days of the cut, new stocks listed
     after it, one stock in eight moved to another industry. Market: later returns and rates changed. One
-    later trading day missing everywhere. Fundamentals announced later: values rescaled, one in five missing.
+    later trading day missing everywhere. Fundamentals announced later: values rescaled, one in five missing,
+    and one stock in eight publishes a report after the cut for a period ending on the cut day.
     """
     rng = np.random.default_rng(seed)
     cut = pd.Timestamp(cut)
@@ -192,8 +193,31 @@ def perturb_after(market: Market, cut: pd.Timestamp, *, seed: int = 1) -> Market
     later = fundamentals["announce_date"] > cut
     for column in FUNDAMENTALS:
         fundamentals.loc[later, column] = fundamentals.loc[later, column] * rng.uniform(0.5, 2.0, int(later.sum()))
-    tables["fundamentals"] = fundamentals[~(later & (rng.random(len(fundamentals)) < 0.2))].reset_index(drop=True)
+    fundamentals = fundamentals[~(later & (rng.random(len(fundamentals)) < 0.2))]
+    tables["fundamentals"] = _late_reports(fundamentals, cut, later_days, chosen[3 * eighth : 4 * eighth], rng)
     return Market(tables, market.start, market.end)
+
+
+def _late_reports(
+    fundamentals: pd.DataFrame, cut: pd.Timestamp, days: np.ndarray, stocks: np.ndarray, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Each stock in ``stocks`` publishes, 1-20 trading days after the cut, a report for a fiscal period
+    that ended on the cut day (its values its latest earlier report's, rescaled): known only after the
+    cut, so a join on ``period_end`` instead of ``announce_date`` would hand it to the cut's month end."""
+    new = []
+    for stock in stocks:
+        own = fundamentals[fundamentals["stock_id"] == stock].sort_values("announce_date")
+        if own.empty:
+            continue
+        row = own.iloc[-1].copy()
+        row["announce_date"] = pd.Timestamp(days[rng.integers(1, 20)])
+        if (own["announce_date"] == row["announce_date"]).any():
+            continue
+        row["period_end"] = cut
+        for column in FUNDAMENTALS:
+            row[column] = row[column] * rng.uniform(0.5, 2.0)
+        new.append(row)
+    return pd.concat([fundamentals, pd.DataFrame(new).astype(fundamentals.dtypes.to_dict())], ignore_index=True)
 
 
 # ---- panels ----------------------------------------------------------------------------------------------

@@ -145,10 +145,17 @@ def test_perturbation_changes_every_kind_of_data_after_the_cut_and_nothing_befor
         market.loc[market["trade_date"] > CUT, "market_ret"].iloc[:20],
         market2.loc[market2["trade_date"] > CUT, "market_ret"].iloc[:20],
     )
-    fundamentals = pert["fundamentals"]
-    assert len(fundamentals[fundamentals["announce_date"] > CUT]) < len(
-        base["fundamentals"][base["fundamentals"]["announce_date"] > CUT]
+    fundamentals, before = pert["fundamentals"], base["fundamentals"]
+    pd.testing.assert_frame_equal(
+        before[before["announce_date"] <= CUT].reset_index(drop=True),
+        fundamentals[fundamentals["announce_date"] <= CUT].reset_index(drop=True),
     )
+    late = fundamentals[
+        fundamentals["period_end"] == CUT
+    ]  # a report for a period ending at the cut, published after it
+    assert len(late) >= 10 and (late["announce_date"] > CUT).all()
+    regular = fundamentals[(fundamentals["announce_date"] > CUT) & (fundamentals["period_end"] != CUT)]
+    assert len(regular) < len(before[before["announce_date"] > CUT])
 
 
 @pytest.mark.parametrize("read", list(PANEL_READS))

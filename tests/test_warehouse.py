@@ -7,7 +7,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from momentum_dag.warehouse import WarehouseLockedError, connect, write_window, write_windows
+from momentum_dag.warehouse import WarehouseLockedError, connect, write_window, write_window_sql, write_windows
 
 
 def _rows(days, value):
@@ -45,6 +45,25 @@ def test_write_replaces_only_the_window_and_is_idempotent():
     )
     assert (again.rows_written, again.rows_replaced) == (2, 2)
     assert conn.execute("select d::date::varchar, v from raw.t order by d").fetchall() == rows
+
+
+@pytest.mark.parametrize("writer", ["frames", "sql"])
+def test_a_replace_keeps_a_row_dated_exactly_at_the_window_end_and_replaces_one_at_its_start(writer):
+    """Windows are half-open [start, end): February's row dated 1 February (the next window's first day)
+    survives a replace of January; January's row dated 1 January is replaced."""
+    conn = duckdb.connect()
+    jan, feb, mar = date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1)
+    write_window(conn, "raw.t", _rows(["2024-01-01", "2024-01-31"], 1), date_column="d", start=jan, end=feb)
+    write_window(conn, "raw.t", _rows(["2024-02-01", "2024-02-29"], 5), date_column="d", start=feb, end=mar)
+    if writer == "frames":
+        result = write_window(conn, "raw.t", _rows(["2024-01-15"], 2), date_column="d", start=jan, end=feb)
+    else:
+        sql = "select timestamp '2024-01-15' as d, 'x' as k, 2.0 as v where $window_start < $window_end"
+        bounds = {"window_start": jan, "window_end": feb}
+        result = write_window_sql(conn, "raw.t", sql, bounds, date_column="d", start=jan, end=feb)
+    assert (result.rows_written, result.rows_replaced) == (1, 2)
+    rows = conn.execute("select d::date::varchar, v from raw.t order by d").fetchall()
+    assert rows == [("2024-01-15", 2.0), ("2024-02-01", 5.0), ("2024-02-29", 5.0)]
 
 
 def test_rows_outside_the_window_are_refused_and_nothing_changes():
