@@ -36,7 +36,7 @@ SIZES = {
     "demo": {"MOMENTUM_SIM_STOCKS": "1000", "MOMENTUM_HISTORY_START": "2014-01-01", "end": None},
     "scale": {"MOMENTUM_SIM_STOCKS": "5000", "MOMENTUM_HISTORY_START": f"{date.today().year - 20}-01-01", "end": None},
 }
-CLI = [sys.executable, "-m", "momentum_dag.cli"]
+CLI = [sys.executable, "-m", "momentum_dag.runtime.cli"]
 # Dagster's bookkeeping: the instance's event/run storage and the SQL layer under it.
 BOOKKEEPING = ("dagster/_core/storage", "sqlalchemy", "sqlite3")
 
@@ -115,7 +115,7 @@ def main() -> None:
                     "-o",
                     str(profile),
                     "-m",
-                    "momentum_dag.cli",
+                    "momentum_dag.runtime.cli",
                     "backfill",
                     "--start",
                     last,

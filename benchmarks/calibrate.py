@@ -42,10 +42,10 @@ def _build(folder: Path, profile: str, stocks: int):
     (folder / "dagster_home").mkdir()
     from dagster import DagsterInstance
 
-    from momentum_dag.cli import backfill
-    from momentum_dag.definitions import build_definitions
+    from momentum_dag.runtime.cli import backfill
+    from momentum_dag.runtime.definitions import build_definitions
     from momentum_dag.settings import Settings
-    from momentum_dag.warehouse import Warehouse
+    from momentum_dag.storage import Warehouse
 
     only = (
         "raw",

@@ -5,7 +5,7 @@ reads the environment when the definitions are built (never at import); the UI's
 field under ``resources.settings.config`` and a run may override any of them. Assets receive the resource
 as their ``settings`` argument; ``core/`` never sees it (it takes explicit arguments).
 
-Not a setting: ``MOMENTUM_DRILL_KILL_AT`` (:data:`momentum_dag.warehouse.DRILL_VARIABLE`), a fault-injection
+Not a setting: ``MOMENTUM_DRILL_KILL_AT`` (:data:`momentum_dag.storage.DRILL_VARIABLE`), a fault-injection
 hook that makes the process SIGKILL itself at a named point of a write, for the kill -9 drill only; it is read
 where the write happens so that no launchpad or run config can ever set it.
 
@@ -58,7 +58,7 @@ class Settings(ConfigurableResource):
     # A long backfill computes its range in chunks of this many months (each with its own lookback), so
     # peak memory is set by the market's width, not by the range.
     chunk_months: int = 24
-    # Dagster's SQLite run history commits without fsync (see momentum_dag/bookkeeping.py).
+    # Dagster's SQLite run history commits without fsync (see momentum_dag/runtime/bookkeeping.py).
     dagster_fast_commits: bool = True
     data_source: str = "synthetic"
     files_dir: str | None = None

@@ -30,8 +30,8 @@ from momentum_dag.core.stock.dmom import dmom_features as compute_dmom_features
 from momentum_dag.names import PROVIDER_TABLES
 from momentum_dag.sources.contract import RAW_TABLES, ddl
 from momentum_dag.sources.synthetic import SimulatorConfig, SyntheticMarket
-from momentum_dag.sql_models import load_models, materialize, topological_order
-from momentum_dag.warehouse import write_windows
+from momentum_dag.storage import write_windows
+from momentum_dag.storage.sql_models import load_models, materialize, topological_order
 
 FAR_END = date(2100, 1, 1)
 

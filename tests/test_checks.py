@@ -130,7 +130,7 @@ def test_crash_regressions_use_every_complete_month():
 
 
 def test_sql_checks_state_their_bounds():
-    from momentum_dag.sql_models import load_models
+    from momentum_dag.storage.sql_models import load_models
 
     tests = {t.name: t for t in load_models()["industry_daily"].tests}
     assert "WARN" in tests["accepted_range__ret_ew"].describe(True)

@@ -4,7 +4,7 @@ import io
 import logging
 from types import SimpleNamespace
 
-from momentum_dag.progress import StepProgress, peak_rss_gb
+from momentum_dag.runtime.progress import StepProgress, peak_rss_gb
 
 
 def _record(kind: str, step: str) -> logging.LogRecord:

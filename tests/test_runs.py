@@ -15,15 +15,9 @@ from dagster import (
     materialize,
 )
 
-from momentum_dag.runs import (
-    COMMAND_TAG,
-    PROCESS_TAG,
-    fail_interrupted_runs,
-    interrupted_runs_sensor,
-    process_alive,
-    process_token,
-)
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.runtime.runs import fail_interrupted_runs, interrupted_runs_sensor, process_alive
+from momentum_dag.storage import Warehouse
+from momentum_dag.storage.process import COMMAND_TAG, PROCESS_TAG, process_token
 
 
 def _dead_pid() -> int:
@@ -103,7 +97,7 @@ def test_cli_instance_waits_out_a_dagster_process_creating_the_same_new_storage(
     CLI's first attempt can meet "table ... already exists"; it tries again, and any other error is raised."""
     import sqlite3
 
-    from momentum_dag import cli
+    from momentum_dag.runtime import cli
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     original = DagsterInstance.get

@@ -16,7 +16,7 @@ from dagster import (
 from dagster._core.events import DagsterEvent, DagsterEventType
 from dagster._core.storage.dagster_run import DagsterRun
 
-from momentum_dag.definitions import build_definitions
+from momentum_dag.runtime.definitions import build_definitions
 
 DEFS = build_definitions()
 monthly_schedule = DEFS.resolve_schedule_def("monthly_job_schedule")
@@ -66,7 +66,7 @@ def test_automation_ships_stopped():
 
 
 def test_weekly_sensor_leaves_out_the_clis_runs_which_compute_their_weeks_themselves():
-    from momentum_dag.jobs import SOURCE_TAG
+    from momentum_dag.runtime.jobs import SOURCE_TAG
 
     skipped = _after({"dagster/partition": "2019-12-01", **SOURCE_TAG})
     assert isinstance(skipped, SkipReason) and "momentum-dag" in skipped.skip_message

@@ -7,7 +7,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from momentum_dag.warehouse import WarehouseLockedError, connect, write_window, write_window_sql, write_windows
+from momentum_dag.storage import WarehouseLockedError, connect, write_window, write_window_sql, write_windows
 
 
 def _rows(days, value):
@@ -155,7 +155,7 @@ def test_locked_file_fails_after_the_retry_budget_naming_the_file(tmp_path):
 
 
 def test_the_warehouse_resource_applies_the_duckdb_memory_limit_and_hides_duckdb_s_progress_bar():
-    from momentum_dag.warehouse import Warehouse
+    from momentum_dag.storage import Warehouse
 
     with Warehouse(database=":memory:", memory_limit="300MB").get_connection() as conn:
         settings = "select current_setting('memory_limit'), current_setting('enable_progress_bar')"

@@ -19,10 +19,10 @@ import pandas as pd
 import pytest
 from dagster import DagsterInstance
 
-from momentum_dag.cli import backfill
-from momentum_dag.definitions import build_definitions
+from momentum_dag.runtime.cli import backfill
+from momentum_dag.runtime.definitions import build_definitions
 from momentum_dag.sources.contract import RAW_TABLES, ddl
-from momentum_dag.warehouse import (
+from momentum_dag.storage import (
     SCHEMA_VERSION,
     Warehouse,
     WarehouseFileError,
@@ -122,7 +122,7 @@ def test_the_cli_stops_at_once_with_that_message_and_writes_nothing(tmp_path):
             [
                 sys.executable,
                 "-m",
-                "momentum_dag.cli",
+                "momentum_dag.runtime.cli",
                 "backfill",
                 "--start",
                 "2014-01",
@@ -151,7 +151,7 @@ def test_read_sql_waits_for_a_writer_to_finish(tmp_path):
         [
             sys.executable,
             "-c",
-            "from momentum_dag.warehouse import read_sql; import sys; "
+            "from momentum_dag.storage import read_sql; import sys; "
             "print(read_sql('select count(*) n from raw.market_daily', path=sys.argv[1], timeout_seconds=60)['n'][0])",
             str(path),
         ],
@@ -268,7 +268,7 @@ def test_a_foreign_duckdb_database_is_not_taken_over(tmp_path):
 
 
 def test_the_snapshot_command_copies_the_configured_warehouse(tmp_path, monkeypatch, capsys):
-    from momentum_dag.cli import main
+    from momentum_dag.runtime.cli import main
 
     path = _warehouse(tmp_path / "w.duckdb")
     monkeypatch.setenv("MOMENTUM_DUCKDB_PATH", str(path))

@@ -33,7 +33,7 @@ from momentum_dag.names import (
 )
 from momentum_dag.partitions import Lookback, Partitions, chunks
 from momentum_dag.settings import Settings
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 # Longest descriptor history: RSTR's 504 + 21 trading days, plus a year of lagged fundamentals for growth.
 EXPOSURE_LOOKBACK = Lookback(months=13, days=504 + 21)

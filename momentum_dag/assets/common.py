@@ -20,7 +20,7 @@ from dagster import (
 )
 
 from momentum_dag.names import group_of
-from momentum_dag.warehouse import WriteResult
+from momentum_dag.storage import WriteResult
 
 WEEKLY_TAG = {"frequency": "weekly"}
 """Tag of the weekly-partitioned assets (the weekly job selects them)."""

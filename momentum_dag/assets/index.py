@@ -10,7 +10,7 @@ from momentum_dag.registry import FACTORS
 from momentum_dag.reports.html import render_index
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 # Non-factor report pages: (asset key, link text, page).
 EXTRA_REPORTS: list[tuple[AssetKey, str, str]] = [*CRASH_REPORTS, *FACTOR_MOMENTUM_REPORTS]

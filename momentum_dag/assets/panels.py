@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from momentum_dag.names import DMOM_FEATURES, STG_MARKET_DAILY
 from momentum_dag.partitions import Lookback
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 # Trading days added to every lookback: a margin against off-by-one warm-ups (a few days more to read).
 LOOKBACK_MARGIN_DAYS = 5

@@ -38,7 +38,7 @@ from momentum_dag.sources.kenfrench import (
     load_linearmodels_french,
     to_factor_returns_monthly,
 )
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 BEGINNING_OF_TIME = date(1900, 1, 1)
 

@@ -29,7 +29,8 @@ from momentum_dag.assets.common import frequency_tag, report_partition_counts, w
 from momentum_dag.names import group_of
 from momentum_dag.partitions import Partitions
 from momentum_dag.settings import Settings
-from momentum_dag.sql_models import (
+from momentum_dag.storage import Warehouse
+from momentum_dag.storage.sql_models import (
     SAMPLE_ROWS,
     ColumnTest,
     SqlModel,
@@ -38,7 +39,6 @@ from momentum_dag.sql_models import (
     materialize,
     sample_columns,
 )
-from momentum_dag.warehouse import Warehouse
 
 
 def model_key(model: SqlModel) -> AssetKey:

@@ -33,6 +33,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from momentum_dag.storage.stamp import declare_columns
+
 DATE, VARCHAR, DOUBLE, BOOLEAN = "DATE", "VARCHAR", "DOUBLE", "BOOLEAN"
 # pandas dtype each DuckDB type is returned as; datetime64[us] is what pandas 3 and DuckDB both produce.
 PANDAS_DTYPES = {DATE: "datetime64[us]", VARCHAR: "str", DOUBLE: "float64", BOOLEAN: "bool"}
@@ -168,6 +170,11 @@ RAW_TABLES: dict[str, TableSpec] = {
         ),
     )
 }
+# a warehouse whose raw tables have other columns stops every run, even under the right version stamp
+declare_columns(
+    {f"raw.{name}": spec.columns for name, spec in RAW_TABLES.items()},
+    contract="this code's raw contract (momentum_dag/sources/contract.py)",
+)
 
 
 def ddl(spec: TableSpec, schema: str = "raw") -> str:

@@ -2,7 +2,7 @@
 
 A partial download, an outage or a truncated file would otherwise silently shrink the warehouse: the raw
 write deletes the window and inserts what the provider produced. :func:`row_count_guard` builds the check
-that :func:`momentum_dag.warehouse.write_windows` runs inside the write transaction, after the new rows
+that :func:`momentum_dag.storage.write_windows` runs inside the write transaction, after the new rows
 are inserted and before the commit; raising there rolls every table back, so nothing is written.
 
 Threshold: a table's window is refused when the new rows are fewer than ``MIN_KEPT_FRACTION`` (90%) of the

@@ -32,7 +32,7 @@ def start_backfill(folder: Path, start: str, end: str, only: str, **extra: str) 
     command = [
         sys.executable,
         "-m",
-        "momentum_dag.cli",
+        "momentum_dag.runtime.cli",
         "backfill",
         "--start",
         start,

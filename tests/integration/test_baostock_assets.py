@@ -8,8 +8,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from momentum_dag.cli import backfill
-from momentum_dag.definitions import build_definitions
+from momentum_dag.runtime.cli import backfill
+from momentum_dag.runtime.definitions import build_definitions
 from momentum_dag.sources.baostock import provider as provider_module
 from tests.sources.baostock_fake import FakeBaostock
 

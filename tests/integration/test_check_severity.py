@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from dagster import AssetCheckKey, AssetCheckSeverity, AssetKey, DagsterInstance, DagsterRunStatus
 
-from momentum_dag.cli import backfill
-from momentum_dag.definitions import build_definitions
-from momentum_dag.sql_models import load_models
+from momentum_dag.runtime.cli import backfill
+from momentum_dag.runtime.definitions import build_definitions
+from momentum_dag.storage.sql_models import load_models
 
 LAYERS = ("raw", "staging", "marts")
 

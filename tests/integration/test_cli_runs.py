@@ -1,5 +1,5 @@
 """The CLI's runs are the jobs' runs: created through the code location that workspace.yaml names, a
-range of months as one Dagster job backfill, closed with its final status (momentum_dag/launch.py)."""
+range of months as one Dagster job backfill, closed with its final status (momentum_dag/runtime/launch.py)."""
 
 from pathlib import Path
 
@@ -7,15 +7,15 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 from dagster._core.execution.backfill import BulkActionStatus
 
-from momentum_dag.cli import backfill
-from momentum_dag.definitions import build_definitions
-from momentum_dag.launch import LOCATION_NAME, SOURCE_TAG, workspace_location_name
+from momentum_dag.runtime.cli import backfill
+from momentum_dag.runtime.definitions import build_definitions
+from momentum_dag.runtime.launch import LOCATION_NAME, SOURCE_TAG, workspace_location_name
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_the_cli_names_the_code_location_workspace_yaml_loads():
-    assert workspace_location_name(str(REPO / "workspace.yaml")) == LOCATION_NAME == "momentum_dag.definitions"
+    assert workspace_location_name(str(REPO / "workspace.yaml")) == LOCATION_NAME == "momentum_dag.runtime.definitions"
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from momentum_dag.cli import backfill
-from momentum_dag.definitions import build_definitions
+from momentum_dag.runtime.cli import backfill
+from momentum_dag.runtime.definitions import build_definitions
 from momentum_dag.sources.synthetic import SimulatorConfig, SyntheticMarket
 
 TABLES = ("daily_bars", "market_daily", "fundamentals", "industry_membership")

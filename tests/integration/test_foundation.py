@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from dagster import AssetCheckKey, AssetKey, DagsterInstance
 
-from momentum_dag.cli import backfill
-from momentum_dag.definitions import build_definitions
-from momentum_dag.sql_models import load_models
+from momentum_dag.runtime.cli import backfill
+from momentum_dag.runtime.definitions import build_definitions
+from momentum_dag.storage.sql_models import load_models
 
 LAYERS = ("raw", "staging", "marts")
 RAW = ("daily_bars", "market_daily", "fundamentals", "industry_membership")
@@ -84,7 +84,16 @@ def test_rerunning_a_range_leaves_every_table_identical(warehouse_path):
 def test_two_runs_at_once_on_different_months_both_succeed_without_duplicates(tmp_path):
     env = {**os.environ, "MOMENTUM_DUCKDB_PATH": str(tmp_path / "c.duckdb"), "DAGSTER_HOME": str(tmp_path / "dh")}
     (tmp_path / "dh").mkdir()
-    command = [sys.executable, "-m", "momentum_dag.cli", "backfill", "--only", "raw", "--no-weekly", "--no-reports"]
+    command = [
+        sys.executable,
+        "-m",
+        "momentum_dag.runtime.cli",
+        "backfill",
+        "--only",
+        "raw",
+        "--no-weekly",
+        "--no-reports",
+    ]
     runs = [
         subprocess.Popen(
             [*command, "--start", month, "--end", month],

@@ -1,7 +1,7 @@
 """kill -9 at any moment loses nothing (issue 11, drill 2).
 
 ``momentum-dag backfill`` runs in a subprocess that SIGKILLs itself at a named point
-(``MOMENTUM_DRILL_KILL_AT``, see ``momentum_dag.warehouse.drill_point``):
+(``MOMENTUM_DRILL_KILL_AT``, see ``momentum_dag.storage.drill_point``):
 
 1. ``write:raw.daily_bars``: in the raw transaction, after the bars are inserted and before the other raw
    tables (a fresh warehouse);

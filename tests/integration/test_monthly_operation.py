@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from dagster import AssetKey, DagsterInstance
 
-from momentum_dag.cli import backfill
-from momentum_dag.definitions import build_definitions
+from momentum_dag.runtime.cli import backfill
+from momentum_dag.runtime.definitions import build_definitions
 
 pytestmark = pytest.mark.integration
 

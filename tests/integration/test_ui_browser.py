@@ -36,8 +36,8 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 from playwright import sync_api
 
-from momentum_dag.launch import LOCATION_NAME
 from momentum_dag.names import GROUPS
+from momentum_dag.runtime.launch import LOCATION_NAME
 
 pytestmark = pytest.mark.slow
 
@@ -124,7 +124,7 @@ def ui(tmp_path_factory, request):
         [
             sys.executable,
             "-m",
-            "momentum_dag.cli",
+            "momentum_dag.runtime.cli",
             "backfill",
             "--start",
             CLI_MONTHS[0],
@@ -315,7 +315,7 @@ def _instance_ref(ui):
 def test_a_twelve_month_backfill_of_every_monthly_asset_from_the_ui(ui):
     from dagster import AssetSelection
 
-    from momentum_dag.definitions import build_definitions
+    from momentum_dag.runtime.definitions import build_definitions
 
     page = ui["page"]
     open_page(ui, "/asset-groups~tag%3A%22frequency%22%3D%22monthly%22/")

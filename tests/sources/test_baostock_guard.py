@@ -6,11 +6,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from momentum_dag.cli import backfill
-from momentum_dag.definitions import build_definitions
+from momentum_dag.runtime.cli import backfill
+from momentum_dag.runtime.definitions import build_definitions
 from momentum_dag.sources.guard import RawShrinkError, row_count_guard
 from momentum_dag.sources.synthetic import SimulatorConfig, SyntheticMarket
-from momentum_dag.warehouse import write_windows
+from momentum_dag.storage import write_windows
 
 TABLES = ("daily_bars", "market_daily", "fundamentals", "industry_membership")
 

@@ -6,7 +6,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from momentum_dag.sql_models import ColumnTest, _parse_tests, check_sql, failing_rows_sql, load_models
+from momentum_dag.storage.sql_models import ColumnTest, _parse_tests, check_sql, failing_rows_sql, load_models
 
 
 def _table() -> duckdb.DuckDBPyConnection:

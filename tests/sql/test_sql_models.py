@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from momentum_dag.sources.contract import RAW_TABLES, ddl
-from momentum_dag.sql_models import load_models, materialize, topological_order
-from momentum_dag.warehouse import write_windows
+from momentum_dag.storage import write_windows
+from momentum_dag.storage.sql_models import load_models, materialize, topological_order
 
 DAYS = pd.to_datetime(["2024-01-30", "2024-01-31", "2024-02-01", "2024-02-02"])
 # daily simple returns per stock, and constant float caps
@@ -206,7 +206,7 @@ def test_rerunning_a_window_is_idempotent(conn):
 
 
 def test_schema_checks_pass_on_clean_data(conn):
-    from momentum_dag.sql_models import check_sql
+    from momentum_dag.storage.sql_models import check_sql
 
     models = load_models()
     for model in models.values():
@@ -215,7 +215,7 @@ def test_schema_checks_pass_on_clean_data(conn):
 
 
 def test_null_when_check_counts_rows_breaking_the_rule(conn):
-    from momentum_dag.sql_models import check_sql
+    from momentum_dag.storage.sql_models import check_sql
 
     test = next(t for t in load_models()["stock_returns_daily"].tests if t.kind == "null_when")
     assert test.columns == ("ret", "is_suspended")

@@ -21,7 +21,7 @@ from momentum_dag.names import CRASH_NOTES, KF_CRASH_INPUTS, KF_CRASHES_KEY, gro
 from momentum_dag.settings import Settings
 from momentum_dag.sources import kenfrench
 from momentum_dag.sources.kenfrench import CrashInputs, kenfrench_crash_inputs
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 ASSET_NAME = "kenfrench_crashes"
 STUDY_TABLES = (

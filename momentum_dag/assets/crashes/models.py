@@ -46,7 +46,7 @@ from momentum_dag.names import (
 from momentum_dag.partitions import Lookback, Partitions, chunks
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 DOUBLE = "DOUBLE"
 VARIANCE_COLUMNS = ["garch_var", "garch_vol", "rv_var", "rv_vol", "blend_vol", "blend_var"]

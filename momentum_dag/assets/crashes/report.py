@@ -37,7 +37,7 @@ from momentum_dag.reports.crashes import (
 from momentum_dag.reports.html import render_tables_report
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 REPORT_SLUG = "momentum_crashes"
 KF_REPORT_SLUG = "momentum_crashes_kenfrench"

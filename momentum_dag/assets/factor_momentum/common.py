@@ -7,7 +7,7 @@ import pandas as pd
 from momentum_dag.core.factor_momentum.study import FactorMomentumParams, consecutive_months
 from momentum_dag.names import FACTOR_RETURNS_DAILY, FACTOR_RETURNS_MONTHLY
 from momentum_dag.settings import Settings
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 
 def fm_params(settings: Settings) -> FactorMomentumParams:

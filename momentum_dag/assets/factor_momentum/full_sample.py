@@ -35,7 +35,7 @@ from momentum_dag.names import (
 )
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 
 def _metadata(results: dict, notes: list[str], settings: Settings, **extra) -> dict:

@@ -23,7 +23,7 @@ from momentum_dag.reports.factor_momentum import factor_momentum_sections
 from momentum_dag.reports.html import render_tables_report
 from momentum_dag.settings import Settings
 from momentum_dag.sources.kenfrench import load_kenfrench_monthly
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 ASSET_NAME = "kenfrench_factor_momentum"
 KF_REPORT_SLUG = "factor_momentum_kenfrench"

@@ -45,7 +45,7 @@ from momentum_dag.names import (
 from momentum_dag.partitions import Partitions
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 DOUBLE = "DOUBLE"
 MOMENTUM_DDL = {c: "INTEGER" if kind is int else DOUBLE for c, kind in MOMENTUM_COLUMNS.items()}

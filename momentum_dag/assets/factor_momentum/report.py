@@ -30,7 +30,7 @@ from momentum_dag.reports.factor_momentum import factor_momentum_sections, intro
 from momentum_dag.reports.html import render_tables_report
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 REPORT_SLUG = "factor_momentum"
 ASSET_NAME = "factor_momentum_report"

@@ -48,7 +48,7 @@ from momentum_dag.names import (
 from momentum_dag.partitions import Lookback, Partitions, chunks
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 # Longest characteristic history: long-term reversal r_{t-60,t-13} at the formation month before the
 # window (monthly returns); the daily characteristics (252-day market model, 21-day turnover) at that

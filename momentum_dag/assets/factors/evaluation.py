@@ -35,7 +35,7 @@ from momentum_dag.core.panels import compound_by_period, to_wide
 from momentum_dag.names import eval_key, eval_periods_table, factor_key, factor_table, key
 from momentum_dag.registry import FactorSpec
 from momentum_dag.settings import Settings
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 
 def evaluation_inputs(panels: MarketPanels, spec: FactorSpec, settings: Settings) -> dict:

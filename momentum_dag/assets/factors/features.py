@@ -31,7 +31,7 @@ from momentum_dag.names import (
 )
 from momentum_dag.partitions import Lookback, Partitions, chunks
 from momentum_dag.settings import Settings
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 # Durations are capped at 12 months / weeks / days: 12 months of monthly returns before the month end,
 # plus its own month (the daily and weekly runs reach back well within that).

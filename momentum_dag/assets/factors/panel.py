@@ -19,7 +19,7 @@ from momentum_dag.partitions import chunks
 from momentum_dag.registry import FactorSpec
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 
 def compute_factor(

@@ -10,7 +10,7 @@ from momentum_dag.registry import FactorSpec
 from momentum_dag.reports.html import render_factor_report
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
-from momentum_dag.warehouse import Warehouse, replace_rows
+from momentum_dag.storage import Warehouse, replace_rows
 
 
 def factor_summaries(spec: FactorSpec, per_period: pd.DataFrame, cost_bps: float = DEFAULT_COST_BPS) -> pd.DataFrame:

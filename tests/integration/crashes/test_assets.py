@@ -12,8 +12,8 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 
 from momentum_dag.assets.crashes import CRASH_REPORTS
-from momentum_dag.definitions import build_definitions
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.runtime.definitions import build_definitions
+from momentum_dag.storage import Warehouse
 
 pytestmark = pytest.mark.integration
 

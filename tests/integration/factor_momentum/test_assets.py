@@ -12,7 +12,7 @@ from dagster import AssetKey, DagsterInstance, Definitions, MonthlyPartitionsDef
 from momentum_dag.assets.factor_momentum import FACTOR_MOMENTUM_REPORTS
 from momentum_dag.assets.factor_momentum.common import fm_params
 from momentum_dag.core.factor_momentum.study import SpanningInputs, spanning_tables
-from momentum_dag.definitions import build_definitions
+from momentum_dag.runtime.definitions import build_definitions
 from momentum_dag.settings import Settings
 from momentum_dag.sources.kenfrench import load_linearmodels_french
 

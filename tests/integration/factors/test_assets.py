@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 from dagster import DagsterInstance
 
-from momentum_dag.cli import backfill
-from momentum_dag.definitions import build_definitions
 from momentum_dag.registry import FACTORS
+from momentum_dag.runtime.cli import backfill
+from momentum_dag.runtime.definitions import build_definitions
 from momentum_dag.settings import Settings
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 SELECTED = ("mom_12_2", "momentum", "momentum_cross_industry_lasso", "momentum_pca")
 ONLY = ("raw", "staging", "marts", *(f"{layer}/{name}" for name in SELECTED for layer in ("factors", "eval")))
@@ -85,7 +85,7 @@ def test_a_failure_between_the_panel_and_its_side_table_leaves_both_unchanged(tm
     after the panel's window is replaced but before the side table's leaves both as they were."""
     from dagster import materialize
 
-    import momentum_dag.warehouse as warehouse_module
+    import momentum_dag.storage.windows as warehouse_module
     from momentum_dag.assets.factors.panel import build_factor_asset
     from momentum_dag.partitions import Partitions
     from momentum_dag.registry import FactorOutput, FactorSpec

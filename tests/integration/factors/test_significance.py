@@ -28,13 +28,13 @@ from dagster import DagsterInstance
 from momentum_dag.assets.factors.evaluation import evaluate_rows
 from momentum_dag.assets.factors.panel import compute_factor
 from momentum_dag.assets.panels import MarketPanels
-from momentum_dag.cli import backfill
 from momentum_dag.core.evaluation.engine import ic_summary
-from momentum_dag.definitions import build_definitions
 from momentum_dag.partitions import Partitions
 from momentum_dag.registry import FACTORS
+from momentum_dag.runtime.cli import backfill
+from momentum_dag.runtime.definitions import build_definitions
 from momentum_dag.settings import Settings
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 STRENGTH_FILE = Path(__file__).with_name("significance_strength.json")
 PLANTED_FROM_T = 3.0  # weakest seed's t from which a (factor, window) counts as a planted effect

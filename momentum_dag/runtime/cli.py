@@ -2,7 +2,7 @@
 
 Runs go through the Dagster instance in ``DAGSTER_HOME`` (default ``.dagster_home`` in the current
 folder) and the code location ``workspace.yaml`` names, so they appear in the UI afterwards as the jobs'
-own runs and backfills (``momentum_dag/launch.py``). Each step is ONE run over the whole range (every
+own runs and backfills (``momentum_dag/runtime/launch.py``). Each step is ONE run over the whole range (every
 partitioned asset has a single-run backfill policy): monthly assets first, then weekly, then reports.
 """
 
@@ -40,11 +40,11 @@ def _shared_instance():
     Two runs started at once on a new ``DAGSTER_HOME`` would otherwise both create the storage tables
     and one would fail ("table ... already exists"); a Dagster process that does not take the lock (the UI
     starting on the same new home) is waited out by trying again. Under the same lock, runs left STARTED by a killed
-    process are marked failed (:mod:`momentum_dag.runs`).
+    process are marked failed (:mod:`momentum_dag.runtime.runs`).
     """
     from dagster import AssetKey, DagsterInstance
 
-    from momentum_dag.runs import fail_interrupted_runs
+    from momentum_dag.runtime.runs import fail_interrupted_runs
 
     home = _ensure_dagster_home()
     with open(home / ".momentum_init.lock", "w") as lock:
@@ -74,7 +74,7 @@ def _shared_instance():
 def _check_warehouse(database: str, lock_timeout_seconds: float) -> None:
     """Stop before any run when the warehouse file is not one this code can use (not DuckDB, another
     project, another schema version) or stays locked past the budget, with the reason and what to do."""
-    from momentum_dag.warehouse import (
+    from momentum_dag.storage import (
         WarehouseFileError,
         WarehouseLockedError,
         WarehouseVersionError,
@@ -108,15 +108,15 @@ def backfill(
 
     ``only`` restricts the backfill to a layer (``raw``), an asset (``factors/dmom``) or a glob of asset
     keys (``crashes/wml*``). Each step is one run of ``monthly_job`` or ``weekly_job`` created through the
-    code location (``momentum_dag.launch``; ``defs``: these definitions instead of the workspace's), a
+    code location (``momentum_dag.runtime.launch``; ``defs``: these definitions instead of the workspace's), a
     Dagster backfill when it spans several partitions. The terminal shows one line per finished step;
     Dagster's event stream goes to ``log_file`` (and to the terminal too with ``verbose``). Returns the
     runs, in order.
     """
-    from momentum_dag.bookkeeping import PLANNED_EVENTS_AS_RANGES
-    from momentum_dag.jobs import backfill_steps
-    from momentum_dag.launch import code_location
     from momentum_dag.partitions import Partitions
+    from momentum_dag.runtime.bookkeeping import PLANNED_EVENTS_AS_RANGES
+    from momentum_dag.runtime.jobs import backfill_steps
+    from momentum_dag.runtime.launch import code_location
     from momentum_dag.settings import Settings
 
     os.environ.setdefault(PLANNED_EVENTS_AS_RANGES, "1")  # one planned event per asset and run
@@ -182,7 +182,7 @@ def backfill(
 def snapshot_command(to: str | None) -> None:
     """``momentum-dag snapshot``: a consistent copy of the warehouse for notebooks."""
     from momentum_dag.settings import Settings
-    from momentum_dag.warehouse import WarehouseFileError, WarehouseLockedError, WarehouseVersionError, snapshot
+    from momentum_dag.storage import WarehouseFileError, WarehouseLockedError, WarehouseVersionError, snapshot
 
     settings = Settings.from_env()
     source = settings.warehouse_file

@@ -21,6 +21,9 @@ from pathlib import Path
 import jinja2
 import yaml
 
+from momentum_dag.partitions import chunks, week_chunks
+from momentum_dag.storage.windows import ensure_schemas, write_window_sql
+
 SQL_ROOT = Path(str(resources.files("dbt_like_sql")))
 MATERIALIZATIONS = ("view", "table", "partitioned")
 
@@ -410,11 +413,8 @@ def materialize(conn, model: SqlModel, models: dict[str, SqlModel], start=None, 
     With ``chunk_months`` a partitioned model's window is computed in consecutive chunks of that many months
     (whole weeks for a weekly model), each from its own lookback, inside the one transaction: the rows are
     those of one-month runs, and the memory a statement needs is one chunk's, not the whole range's.
-    Returns the :class:`~momentum_dag.warehouse.WriteResult` of a partitioned model, else ``None``.
+    Returns the :class:`~momentum_dag.storage.WriteResult` of a partitioned model, else ``None``.
     """
-    from momentum_dag.partitions import chunks, week_chunks
-    from momentum_dag.warehouse import ensure_schemas, write_window_sql
-
     sql = render(model, models)
     if model.materialized == "partitioned":
         if start is None or end is None:

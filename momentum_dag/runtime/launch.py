@@ -1,6 +1,6 @@
 """How ``momentum-dag`` runs the graph: as the jobs' own runs, launched through the code location.
 
-The CLI loads the code location that ``workspace.yaml`` names (the module ``momentum_dag.definitions``)
+The CLI loads the code location that ``workspace.yaml`` names (the module ``momentum_dag.runtime.definitions``)
 in its own process, with Dagster's workspace machinery, and does what Dagster's processes would:
 
 - it creates each run from the REMOTE job of that location, as Dagster's backfill daemon does
@@ -53,10 +53,10 @@ from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
 from dagster._grpc.server import GrpcServerCommand
 from dagster._time import get_current_timestamp
 
-from momentum_dag.jobs import SOURCE_TAG
-from momentum_dag.runs import process_tags
+from momentum_dag.runtime.jobs import SOURCE_TAG
+from momentum_dag.storage.process import process_tags
 
-LOCATION_MODULE = "momentum_dag.definitions"
+LOCATION_MODULE = "momentum_dag.runtime.definitions"
 """The module ``workspace.yaml`` loads (``python_module``); Dagster names the code location after it."""
 LOCATION_NAME = LOCATION_MODULE
 REPOSITORY_NAME = SINGLETON_REPOSITORY_NAME
@@ -120,7 +120,7 @@ class Location:
         daemon creates a backfill's run; a range of partitions is a job backfill holding this one run."""
         keys = list(partition_keys)
         request = self.process.create_request_context()
-        # this process, so that a later start tells the run from one a kill left behind (momentum_dag.runs)
+        # this process, so that a later start tells the run from one a kill left behind (momentum_dag.runtime.runs)
         tags = process_tags()
         if not keys:
             return self._plain_run(remote_job, run_config, tags), None
@@ -192,7 +192,7 @@ class Location:
         finally:
             if backfill is not None:
                 execute_job_backfill_iteration(
-                    backfill, logging.getLogger("momentum_dag.launch"), self.process, None, self.instance
+                    backfill, logging.getLogger("momentum_dag.runtime.launch"), self.process, None, self.instance
                 )
 
     def backfill_status(self, backfill: PartitionBackfill) -> BulkActionStatus:

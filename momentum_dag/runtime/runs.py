@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 from dagster import (
     DagsterInstance,
@@ -32,47 +30,14 @@ from dagster import (
     sensor,
 )
 
-PROCESS_TAG = "momentum_dag/process"
-COMMAND_TAG = "momentum_dag/command"
+from momentum_dag.storage.process import COMMAND_TAG, PROCESS_TAG, process_start
+
 UNFINISHED = (
     DagsterRunStatus.NOT_STARTED,  # created by momentum-dag (tagged at creation), killed before it started
     DagsterRunStatus.STARTING,
     DagsterRunStatus.STARTED,
     DagsterRunStatus.CANCELING,
 )
-
-
-def process_token(pid: int | None = None) -> str:
-    """``host:pid:start`` for a process (``start``: boot id and start time in clock ticks on Linux, empty
-    where unknown)."""
-    pid = os.getpid() if pid is None else pid
-    return f"{socket.gethostname()}:{pid}:{_process_start(pid)}"
-
-
-def _process_start(pid: int) -> str:
-    try:
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:8]
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return f"{boot}-{stat.rsplit(')', 1)[1].split()[19]}"  # field 22, starttime
-    except (OSError, IndexError):
-        return ""
-
-
-def process_tags() -> dict[str, str]:
-    """The tags naming this process, for a run it executes."""
-    command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else ""
-    return {PROCESS_TAG: process_token(), COMMAND_TAG: command[:200]}
-
-
-def tag_run_with_process(context) -> None:
-    """Add :func:`process_tags` to the run a resource is initialized for (runs launched by the UI, by
-    ``dagster asset materialize`` or by ``momentum-dag`` alike); nothing outside a run."""
-    instance, run = getattr(context, "instance", None), getattr(context, "dagster_run", None)
-    if instance is None or run is None:
-        return
-    tags = process_tags()
-    if run.tags.get(PROCESS_TAG) != tags[PROCESS_TAG]:
-        instance.add_run_tags(run.run_id, tags)
 
 
 def process_alive(token: str) -> bool | None:
@@ -90,7 +55,7 @@ def process_alive(token: str) -> bool | None:
         return False
     except PermissionError:
         pass  # alive, another user's
-    return not start or _process_start(pid) == start
+    return not start or process_start(pid) == start
 
 
 def interrupted_runs(instance: DagsterInstance) -> list[DagsterRun]:

@@ -14,13 +14,13 @@ from momentum_dag.assets.factors import build_factor_assets
 from momentum_dag.assets.index import report_index
 from momentum_dag.assets.raw import build_raw_assets
 from momentum_dag.assets.sql import build_sql_assets
-from momentum_dag.bookkeeping import fast_sqlite_commits
-from momentum_dag.jobs import build_jobs
 from momentum_dag.partitions import Partitions
-from momentum_dag.progress import progress_logger
-from momentum_dag.runs import interrupted_runs_sensor
+from momentum_dag.runtime.bookkeeping import fast_sqlite_commits
+from momentum_dag.runtime.jobs import build_jobs
+from momentum_dag.runtime.progress import progress_logger
+from momentum_dag.runtime.runs import interrupted_runs_sensor
 from momentum_dag.settings import Settings
-from momentum_dag.warehouse import Warehouse
+from momentum_dag.storage import Warehouse
 
 
 def build_definitions(database: str | None = None, settings: Settings | None = None) -> dg.Definitions:

@@ -73,7 +73,7 @@ class StepProgress(logging.Handler):
 )
 def progress_logger(init_context) -> logging.Logger:
     config = init_context.logger_config
-    log = logging.Logger("momentum_dag.progress", level=logging.DEBUG)
+    log = logging.Logger("momentum_dag.runtime.progress", level=logging.DEBUG)
     if config["total"]:
         log.addHandler(StepProgress(config["total"], config["label"]))
     if config["log_file"]:

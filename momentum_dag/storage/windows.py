@@ -1,0 +1,302 @@
+"""Window writes: every partitioned write is one transaction.
+
+Create the table if needed, delete the rows of the window, insert the new rows by name, commit. A failure
+rolls back and leaves the previous rows intact, so re-running any range is safe; a process killed
+mid-write (kill -9, out of memory) leaves an uncommitted transaction that DuckDB discards when the file is
+next opened. Rows come as frames, Parquet files (:func:`write_windows`) or a SELECT run inside DuckDB
+(:func:`write_window_sql`); unpartitioned tables are replaced whole (:func:`replace_tables`) or by key
+(:func:`replace_rows`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from momentum_dag.storage.connection import drill_point
+from momentum_dag.storage.stamp import SCHEMAS
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a window write did: rows inserted, rows it replaced, and the window."""
+
+    table: str
+    rows_written: int
+    rows_replaced: int
+    window_start: date
+    window_end: date
+
+
+def _as_date(value: date | datetime | pd.Timestamp | str) -> date:
+    return pd.Timestamp(value).date()
+
+
+def ensure_schemas(conn) -> None:
+    for schema in SCHEMAS:
+        conn.execute(f"create schema if not exists {schema}")
+
+
+def table_exists(conn, table: str) -> bool:
+    schema, name = table.split(".")
+    found = conn.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()[0][0]
+    return found > 0
+
+
+def _check_inside_window(rows: pd.DataFrame | Path, table: str, date_column: str, start: date, end: date) -> int:
+    """Refuse rows dated outside [start, end) or undated; returns the number of rows. ``rows`` is a frame or
+    a Parquet file (only its date column is read)."""
+    columns = rows.columns if isinstance(rows, pd.DataFrame) else pq.read_schema(rows).names
+    if date_column not in columns:
+        raise ValueError(f"{table}: rows to write have no date column {date_column!r}")
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.read_parquet(rows, columns=[date_column])
+    dates = pd.to_datetime(frame[date_column])
+    if dates.isna().any():
+        raise ValueError(f"{table}: {int(dates.isna().sum())} rows have no {date_column}")
+    outside = (dates < pd.Timestamp(start)) | (dates >= pd.Timestamp(end))
+    if outside.any():
+        first = dates[outside].iloc[0].date()
+        raise ValueError(
+            f"{table}: {int(outside.sum())} rows have {date_column} outside the window [{start}, {end}), "
+            f"e.g. {first}; refusing to write outside the partition window"
+        )
+    return len(frame)
+
+
+def write_window(
+    conn,
+    table: str,
+    frames: pd.DataFrame | Iterable[pd.DataFrame],
+    *,
+    date_column: str,
+    start: date | datetime | pd.Timestamp,
+    end: date | datetime | pd.Timestamp,
+    ddl: str | None = None,
+) -> WriteResult:
+    """Replace the rows of ``table`` with ``date_column`` in [start, end) by ``frames``, atomically.
+
+    ``frames`` may be one DataFrame or an iterable of chunks (all inserted in the same transaction).
+    ``ddl`` creates the table when it does not exist; otherwise the first chunk's columns define it.
+    Any error rolls the whole window back.
+    """
+    chunks = [frames] if isinstance(frames, pd.DataFrame) else frames
+    results = write_windows(
+        conn, {table: (date_column, ddl)}, ({table: chunk} for chunk in chunks), start=start, end=end
+    )
+    return results[table]
+
+
+def write_windows(
+    conn,
+    tables: dict[str, tuple[str, str | None]],
+    chunks: Iterable[dict[str, pd.DataFrame]],
+    *,
+    start: date | datetime | pd.Timestamp,
+    end: date | datetime | pd.Timestamp,
+    guard: Callable[[Mapping[str, WriteResult]], None] | None = None,
+) -> dict[str, WriteResult]:
+    """Replace the window [start, end) of several tables in ONE transaction.
+
+    ``tables`` maps table -> (date column, optional CREATE DDL). ``chunks`` yields dicts table -> rows, a
+    DataFrame or a Parquet file; chunks are consumed inside the transaction, so a generator (e.g. a
+    simulator producing one year at a time) never needs the whole window in memory. Prefer files for long
+    windows: DuckDB streams them into the table within its memory limit, where inserting frames keeps the
+    whole transaction in the process (4.5 GB instead of 2.1 GB for 20 years of 5,000 stocks). Rows outside
+    the window or any error roll back all tables: nothing is half-written. ``guard``, if given, sees every
+    table's :class:`WriteResult` after the inserts and before the commit; raising there rolls everything
+    back (the raw layer's "nothing lost" check, :mod:`momentum_dag.sources.guard`).
+    """
+    start, end = _as_date(start), _as_date(end)
+    written = dict.fromkeys(tables, 0)
+    replaced = dict.fromkeys(tables, 0)
+    cleared: set[str] = set()
+    conn.execute("begin transaction")
+    try:
+        ensure_schemas(conn)
+        for _, ddl in tables.values():
+            if ddl is not None:
+                conn.execute(ddl)
+        for chunk in chunks:
+            unknown = set(chunk) - set(tables)
+            if unknown:
+                raise ValueError(f"rows for unexpected table(s) {sorted(unknown)}; expected {sorted(tables)}")
+            for table, rows in chunk.items():
+                date_column = tables[table][0]
+                n_rows = _check_inside_window(rows, table, date_column, start, end)
+                if table not in cleared and table_exists(conn, table):
+                    replaced[table] = _delete_window(conn, table, date_column, start, end)
+                    cleared.add(table)
+                if n_rows:
+                    if isinstance(rows, pd.DataFrame):
+                        conn.register("_window_chunk", rows)
+                        source, params = "_window_chunk", {}
+                    else:
+                        source, params = "read_parquet($file)", {"file": str(rows)}
+                    if not table_exists(conn, table):
+                        # an empty frame's dtypes say nothing, so only rows define a new table
+                        conn.execute(f"create table {table} as select * from {source} limit 0", params)
+                        cleared.add(table)
+                    conn.execute(f"insert into {table} by name select * from {source}", params)
+                    if isinstance(rows, pd.DataFrame):
+                        conn.unregister("_window_chunk")
+                    written[table] += n_rows
+                    drill_point(f"write:{table}")
+        for table, (date_column, _) in tables.items():
+            if table not in cleared and table_exists(conn, table):
+                replaced[table] = _delete_window(conn, table, date_column, start, end)
+        results = {t: WriteResult(t, written[t], replaced[t], start, end) for t in tables}
+        if guard is not None:
+            guard(results)
+        _drill_all("commit", tables)
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    _drill_all("committed", tables)
+    return results
+
+
+def _drill_all(point: str, tables: Iterable[str]) -> None:
+    for table in tables:
+        drill_point(f"{point}:{table}")
+
+
+def _delete_window(conn, table: str, date_column: str, start: date, end: date) -> int:
+    return conn.execute(f"delete from {table} where {date_column} >= ? and {date_column} < ?", [start, end]).fetchall()[
+        0
+    ][0]
+
+
+def replace_tables(
+    conn,
+    frames: dict[str, pd.DataFrame],
+    *,
+    notes_table: str | None = None,
+    asset: str = "",
+    notes: Sequence[str] = (),
+) -> dict[str, WriteResult]:
+    """Replace several unpartitioned tables whole, and ``asset``'s rows of ``notes_table`` (asset, note:
+    what an analysis could not compute), in ONE transaction."""
+    results = {}
+    today = date.today()
+    conn.execute("begin transaction")
+    try:
+        ensure_schemas(conn)
+        for table, frame in frames.items():
+            frame = _storable(frame)
+            replaced = 0
+            if table_exists(conn, table):
+                replaced = conn.execute(f"select count(*) from {table}").fetchall()[0][0]
+            conn.register("_table_frame", frame)
+            conn.execute(f"create or replace table {table} as select * from _table_frame")
+            conn.unregister("_table_frame")
+            results[table] = WriteResult(table, len(frame), int(replaced), today, today)
+            drill_point(f"write:{table}")
+        if notes_table is not None:
+            conn.execute(f"create table if not exists {notes_table} (asset VARCHAR, note VARCHAR)")
+            conn.execute(f"delete from {notes_table} where asset = ?", [asset])
+            if notes:
+                conn.executemany(f"insert into {notes_table} values (?, ?)", [[asset, str(n)] for n in notes])
+        _drill_all("commit", frames)
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    _drill_all("committed", frames)
+    return results
+
+
+def _storable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame DuckDB can store even when empty: a frame without columns gets a placeholder column, and an
+    object column holding only strings (or None) is stored as VARCHAR."""
+    if frame.shape[1] == 0:
+        return pd.DataFrame({"empty": pd.Series([], dtype=float)})
+    out = frame.copy()
+    for c in out.columns:
+        if out[c].dtype == object and out[c].map(lambda v: isinstance(v, str) or v is None).all():
+            out[c] = out[c].astype(str)
+    return out
+
+
+def write_window_sql(
+    conn,
+    table: str,
+    select_sql: str,
+    params: dict | list[dict],
+    *,
+    date_column: str,
+    start: date | datetime | pd.Timestamp,
+    end: date | datetime | pd.Timestamp,
+) -> WriteResult:
+    """Replace the rows of ``table`` in [start, end) by the rows of a SELECT, inside DuckDB, atomically.
+
+    The SELECT gets ``$window_start``/``$window_end`` bind parameters. A list of parameter sets runs it
+    once per set (consecutive sub-windows of [start, end), oldest first) in the same transaction, so a
+    long window costs one sub-window's memory. Rows outside the (sub-)window abort the transaction.
+    """
+    start, end = _as_date(start), _as_date(end)
+    runs = params if isinstance(params, list) else [params]
+    conn.execute("begin transaction")
+    try:
+        ensure_schemas(conn)
+        replaced = _delete_window(conn, table, date_column, start, end) if table_exists(conn, table) else 0
+        written = 0
+        for bound in runs:
+            lo, hi = _as_date(bound.get("window_start", start)), _as_date(bound.get("window_end", end))
+            conn.execute(f"create temp table _model_rows as {select_sql}", bound)
+            outside = conn.execute(
+                f"select count(*) from _model_rows where {date_column} < ? or {date_column} >= ? "
+                f"or {date_column} is null",
+                [lo, hi],
+            ).fetchall()[0][0]
+            if outside:
+                raise ValueError(f"{table}: model returned {outside} rows with {date_column} outside [{lo}, {hi})")
+            if not table_exists(conn, table):
+                conn.execute(f"create table {table} as select * from _model_rows limit 0")
+            written += conn.execute(f"insert into {table} by name select * from _model_rows").fetchall()[0][0]
+            conn.execute("drop table _model_rows")
+        drill_point(f"write:{table}")
+        drill_point(f"commit:{table}")
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    drill_point(f"committed:{table}")
+    return WriteResult(table, int(written), int(replaced), start, end)
+
+
+def replace_rows(conn, table: str, df: pd.DataFrame, *, key_column: str, key_value: str) -> WriteResult:
+    """Replace the rows of ``table`` whose ``key_column`` equals ``key_value`` (e.g. one factor's summary
+    rows in ``eval.summary``) by ``df``, in one transaction; other keys' rows are untouched."""
+    if not (df[key_column] == key_value).all():
+        raise ValueError(f"{table}: every row to write must have {key_column} = {key_value!r}")
+    conn.execute("begin transaction")
+    try:
+        ensure_schemas(conn)
+        if not table_exists(conn, table):
+            if df.empty:
+                raise ValueError(f"{table}: no rows to write and no table yet")
+            conn.register("_rows_frame", df)
+            conn.execute(f"create table {table} as select * from _rows_frame limit 0")
+            conn.unregister("_rows_frame")
+        replaced = conn.execute(f"delete from {table} where {key_column} = ?", [key_value]).fetchall()[0][0]
+        conn.register("_rows_frame", df)
+        conn.execute(f"insert into {table} by name select * from _rows_frame")
+        conn.unregister("_rows_frame")
+        drill_point(f"write:{table}")
+        drill_point(f"commit:{table}")
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    drill_point(f"committed:{table}")
+    today = date.today()
+    return WriteResult(table, len(df), int(replaced), today, today)
