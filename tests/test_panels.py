@@ -76,7 +76,7 @@ def test_fundamentals_at_a_month_end_are_the_latest_announced_by_then_not_the_la
     """Point in time: the Q2 report (period_end 30 June) announced on 5 August is not known at the end of
     July, which still sees Q1's report; August's month end sees Q2. A join on period_end would hand July
     the Q2 figures a month before anyone could read them (look-ahead)."""
-    from momentum_dag.warehouse import Warehouse, ensure_schemas
+    from momentum_dag.storage import Warehouse, ensure_schemas
 
     warehouse = Warehouse(database=str(tmp_path / "w.duckdb"))
     with warehouse.get_connection() as conn:
