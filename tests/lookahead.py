@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from momentum_dag.assets.barra import FUNDAMENTALS, compute_exposures
+from momentum_dag.assets.factors.features import exchange_calendar
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.barra.exposures import STYLE_NAMES
 from momentum_dag.core.barra.factor_returns import factor_returns
@@ -236,10 +237,8 @@ class MemoryWarehouse:
         return self.conn.sql(sql, params=list(params or [])).to_arrow_table()
 
 
-def build_panels(market: Market) -> MarketPanels:
-    """``MarketPanels`` (all history) over marts built from ``market`` by the project's SQL models, with
-    ``barra.factor_returns_monthly`` computed as the Barra assets do (exposures at each month end, WLS of
-    the next month's returns)."""
+def build_marts(market: Market) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with ``market``'s raw tables and the marts the project's SQL models build."""
     # One thread: DuckDB's parallel sums add in a varying order, and the marts would differ by ~1e-16 from
     # run to run, which some factors amplify (the Lasso's model selection flips).
     conn = duckdb.connect(config={"threads": 1})
@@ -248,6 +247,14 @@ def build_panels(market: Market) -> MarketPanels:
     models = load_models()
     for model in topological_order(models):
         materialize(conn, model, models, market.start, market.end)
+    return conn
+
+
+def build_panels(market: Market) -> MarketPanels:
+    """``MarketPanels`` (all history) over marts built from ``market`` by the project's SQL models, with
+    ``barra.factor_returns_monthly`` computed as the Barra assets do (exposures at each month end, WLS of
+    the next month's returns)."""
+    conn = build_marts(market)
     panels = MarketPanels(MemoryWarehouse(conn), end=FAR_END)
     exposures = compute_exposures(panels)  # what barra/exposures computes
     monthly = factor_returns(
@@ -269,6 +276,7 @@ def build_panels(market: Market) -> MarketPanels:
         panels.market_daily["market_excess"],
         panels.stock_monthly("ret").where(panels.stock_monthly("n_days") > 0),
         panels.market_monthly["market_excess"],
+        calendar=exchange_calendar(market.start, market.end),
     )
     conn.register("features", features)
     conn.execute("create schema if not exists models")
@@ -359,6 +367,7 @@ class SplicedPanels:
                 self.market_daily["market_excess"],
                 monthly,
                 self.market_monthly["market_excess"],
+                calendar=exchange_calendar(self.month_ends[0].date(), self.month_ends[-1].date()),
             )
         return self._cache["dmom_features"]
 

@@ -18,7 +18,7 @@ SCHEMAS = ("raw", "staging", "marts", "barra", "factors", "models", "eval", "met
 
 PROJECT = "momentum_dag"
 META_TABLE = "meta.warehouse"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """The layout of the tables this code reads and writes. Bump it (and add a line to
 :data:`SCHEMA_HISTORY`) whenever a table's columns or their meaning change: a warehouse stamped with another
 version then stops every run with :class:`WarehouseVersionError`, before anything is written."""
@@ -35,6 +35,10 @@ SCHEMA_HISTORY = {
     4: (
         "eval.<factor>_periods gains long_short_turnover_ew/_cw (both legs' sum of absolute weight changes); "
         "eval.summary gains long_short_turnover, cost_bps, long_short_net_ann_return, long_short_net_sharpe"
+    ),
+    5: (
+        "models.dmom_features: a week counts at the month end that is its last trading day, durations over "
+        "12 traded periods however far back; factors.dmom*: every eligible stock scored"
     ),
 }
 

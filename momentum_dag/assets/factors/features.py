@@ -18,7 +18,7 @@ from momentum_dag.assets.common import (
     report_partitions,
     window_dates,
 )
-from momentum_dag.assets.panels import MarketPanels
+from momentum_dag.assets.panels import MarketPanels, history_start
 from momentum_dag.core.stock.dmom import dmom_features
 from momentum_dag.names import (
     DMOM_FEATURES,
@@ -31,11 +31,67 @@ from momentum_dag.names import (
 )
 from momentum_dag.partitions import Lookback, Partitions, chunks
 from momentum_dag.settings import Settings
+from momentum_dag.sources.calendar import trading_calendar
 from momentum_dag.storage import Warehouse
 
 # Durations are capped at 12 months / weeks / days: 12 months of monthly returns before the month end,
-# plus its own month (the daily and weekly runs reach back well within that).
+# plus its own month, for a stock that traded every month; a stock suspended for months reaches further
+# back (:func:`traded_history_start`).
 FEATURES_LOOKBACK = Lookback(months=13)
+DURATION_PERIODS = 12
+
+
+def traded_history_start(warehouse: Warehouse, start: date, end: date) -> date | None:
+    """The first day the durations of the month ends in [start, end) read: the earliest, over the stocks
+    that trade in the window, of the month of their 12th last traded month and the Monday of their 12th
+    last traded week before ``start`` (None when no stock traded before ``start``).
+
+    Del Viva, Sala & Souza (2024) count a duration over the stock's own traded periods (a suspension is
+    skipped), so a stock back from a suspension of over a year needs returns from before it: a fixed
+    calendar lookback would give it another duration in a one-month run than in a backfill. The weeks are
+    searched among the 24 last traded months (each holds a traded week, and a week spans at most two).
+    """
+    found = warehouse.query(
+        f"""
+        with window_stocks as (
+            select distinct stock_id from {STOCK_RETURNS_MONTHLY}
+            where month_end >= ? and month_end < ? and n_days > 0
+        ),
+        months as (
+            select stock_id, month_end,
+                   row_number() over (partition by stock_id order by month_end desc) as k
+            from {STOCK_RETURNS_MONTHLY}
+            where month_end < ? and n_days > 0 and stock_id in (select stock_id from window_stocks)
+        ),
+        bounds as (
+            select stock_id, min(month_end) filter (where k <= {DURATION_PERIODS}) as month_12,
+                   min(month_end) filter (where k <= {2 * DURATION_PERIODS}) as month_24
+            from months group by stock_id
+        ),
+        weeks as (
+            select d.stock_id, date_trunc('week', d.trade_date) as week,
+                   dense_rank() over (partition by d.stock_id order by date_trunc('week', d.trade_date) desc) as k
+            from {STOCK_RETURNS_DAILY} d join bounds b on d.stock_id = b.stock_id
+            where d.trade_date < ? and d.ret is not null
+              and d.trade_date >= (select min(date_trunc('month', month_24)) from bounds)
+              and d.trade_date >= date_trunc('month', b.month_24)
+        )
+        select least(
+            (select min(date_trunc('month', month_12)) from bounds),
+            (select min(week) from weeks where k <= {DURATION_PERIODS})
+        ) as first
+        """,
+        [start, end, start, start],
+    )
+    first = found["first"].iloc[0] if len(found) else None
+    return None if first is None or pd.isna(first) else pd.Timestamp(first).date()
+
+
+def exchange_calendar(start: date, end: date) -> pd.DatetimeIndex:
+    """Trading days known in advance: weekdays minus the exchange's closures (New Year's Day, the Spring
+    Festival week, Labour Day, National Day; ``sources.calendar``), through a week after ``end``, which is
+    how far :func:`momentum_dag.core.stock.dmom.week_dates` looks past a month end."""
+    return trading_calendar(start, (pd.Timestamp(end) + pd.Timedelta(days=8)).date())
 
 
 def traded_monthly_returns(panels: MarketPanels) -> pd.DataFrame:
@@ -48,7 +104,9 @@ def features_window(warehouse: Warehouse, start: date, end: date, chunk_months: 
     """The regressors of the month ends in [start, end), chunk by chunk."""
     parts = []
     for lo, hi in chunks(start, end, chunk_months):
-        panels = MarketPanels.for_window(warehouse, lo, hi, FEATURES_LOOKBACK)
+        first = history_start(warehouse, lo, FEATURES_LOOKBACK)
+        traded = traded_history_start(warehouse, lo, hi)
+        panels = MarketPanels(warehouse, end=hi, start=min(first, traded or first), formation_start=lo)
         market = panels.market_daily
         rows = dmom_features(
             panels.stock_daily("ret"),  # NaN on suspended days: durations and IVL use traded days only
@@ -56,6 +114,7 @@ def features_window(warehouse: Warehouse, start: date, end: date, chunk_months: 
             market["market_excess"],
             traded_monthly_returns(panels),
             panels.market_monthly["market_excess"],
+            calendar=exchange_calendar(panels.start, hi),
         )
         parts.append(in_window(rows, "period_end", lo, hi))
     return pd.concat(parts, ignore_index=True)

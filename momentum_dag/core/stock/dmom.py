@@ -89,6 +89,7 @@ def dmom_regressors(
     market_excess_monthly: pd.Series,
     *,
     cap: int = DEFAULT_CAP,
+    calendar: pd.DatetimeIndex | None = None,
 ) -> pd.DataFrame:
     """D-MOM regressors at each month end t: durations, IVL, lag_market, lag_ret (long rows).
 
@@ -98,7 +99,8 @@ def dmom_regressors(
     Inputs (wide panels, columns = stock_id; the columns of ``monthly_ret`` define the universe):
       - ``daily_ret``: trade dates x stocks, simple returns;
       - ``weekly_ret``: one row per Monday-start week (``compound_by_period(daily, "W")``), indexed by any
-        day of that week (its last trading day, say); the week counts at t once its Friday is <= t;
+        day of that week (its last trading day, say); the week counts at t once its last trading day on
+        the market calendar is <= t (:func:`week_dates`);
       - ``monthly_ret``: one row per consecutive month, indexed by period_end (last trading day);
       - ``idio_var``: output of :func:`idiosyncratic_variance` (monthly), aligned by calendar month;
       - ``market_excess_monthly``: Series of the month's market excess return, aligned by calendar month.
@@ -106,10 +108,13 @@ def dmom_regressors(
     Durations (capped at ``cap`` = 12; a zero return breaks a run, a missing one (no trade) is skipped, see
     :func:`run_durations`):
       - MP/MN: monthly run ending with month t, counted across month boundaries;
-      - WP/WN: run ending with the last week whose FRIDAY is <= t and in month t. The calendar, not the
-        data loaded, says whether a week is complete at t, so a month that ends on the Thursday before a
-        holiday gives the same durations in a one-month run as in a long backfill (that week counts at the
-        next month end instead);
+      - WP/WN: run ending with the last week whose last trading day is <= t and in month t. The
+        replication (``Preparing_Weekly_Variables.do``) assigns a week to the month of its last trading
+        day, so a month ending on the Thursday before a holiday (30 September before National Day) counts
+        that week at t. ``calendar`` (trading days known in advance, e.g. the exchange's holiday calendar)
+        says whether the days of t's week that fall in the next month trade; ``None`` takes every weekday
+        as a trading day (the week then counts at the next month end). The calendar, not the data loaded,
+        decides, so a one-month run and a backfill agree;
       - DP/DN: run ending with the last trading day <= t in month t (days before it in the run may be in
         earlier months).
     A duration is NaN when month t has no day / week row in the panel (data not covering t).
@@ -129,8 +134,8 @@ def dmom_regressors(
     columns: dict[str, np.ndarray] = {}
     columns["MP"], columns["MN"] = run_lengths_at(month_values, np.arange(len(months)), cap=cap)
     weeks = pd.DatetimeIndex(period_keys(weekly_ret.index, "W"))
-    by_friday = weekly_ret.set_axis(weeks + pd.Timedelta(days=4), axis=0)
-    for prefix, panel in (("W", by_friday), ("D", daily_ret)):
+    by_last_day = weekly_ret.set_axis(week_dates(weeks, months, calendar), axis=0)
+    for prefix, panel in (("W", by_last_day), ("D", daily_ret)):
         positive, negative = _runs_at_month_ends(panel.reindex(columns=stocks), months, cap)
         columns[f"{prefix}P"], columns[f"{prefix}N"] = positive, negative
     columns["IVL"] = _align_by_month(idio_var, months, "idio_var").reindex(columns=stocks).to_numpy(np.float64)
@@ -145,6 +150,33 @@ def dmom_regressors(
     return out.sort_values(["period_end", "entity_id"], ignore_index=True)
 
 
+def week_dates(
+    weeks: pd.DatetimeIndex, month_ends: pd.DatetimeIndex, calendar: pd.DatetimeIndex | None
+) -> pd.DatetimeIndex:
+    """The date each Monday-start week counts from: its Friday, or the month end t inside it when the
+    week's last trading day is t (no day of the week after t trades).
+
+    Del Viva, Sala & Souza (2024) replication (``Preparing_Weekly_Variables.do``): a week belongs to the
+    month of its last trading day. The days of t's week after t lie in the next month (t is its month's
+    last trading day); whether they trade is read from ``calendar`` (None: every weekday trades).
+    """
+    dates = weeks + pd.Timedelta(days=4)
+    if len(month_ends) == 0:
+        return pd.DatetimeIndex(dates)
+    ends = pd.DatetimeIndex(month_ends)
+    mondays = ends.normalize() - pd.to_timedelta(ends.dayofweek, unit="D")
+    known = None if calendar is None else pd.DatetimeIndex(calendar).normalize()
+    complete = {}
+    for t, monday in zip(ends, mondays, strict=True):
+        after = pd.date_range(t.normalize() + pd.Timedelta(days=1), monday + pd.Timedelta(days=6), freq="D")
+        after = after[after.to_period("M") > t.to_period("M")]
+        trades = after[after.dayofweek < 5] if known is None else after[after.isin(known)]
+        if len(trades) == 0:
+            complete[monday] = t
+    mapped = pd.Series(weeks).map(complete)
+    return pd.DatetimeIndex(mapped.where(mapped.notna(), pd.Series(dates)))
+
+
 def dmom_features(
     daily_ret: pd.DataFrame,
     daily_excess_ret: pd.DataFrame,
@@ -153,14 +185,15 @@ def dmom_features(
     market_excess_monthly: pd.Series,
     *,
     cap: int = DEFAULT_CAP,
+    calendar: pd.DatetimeIndex | None = None,
 ) -> pd.DataFrame:
     """The D-MOM regressors of every month end in ``monthly_ret`` from the daily panels: weekly returns
     compounded from the daily ones, idiosyncratic variance (:func:`idiosyncratic_variance`), then
     :func:`dmom_regressors`. A month's rows depend only on the ``cap`` months, weeks and days before its
-    end, so a window of months can be computed from a lookback of 13 months (monthly) and 4 months (daily)."""
+    end (``calendar``: see :func:`dmom_regressors`)."""
     weekly = compound_by_period(daily_ret, "W")
     idio = idiosyncratic_variance(daily_excess_ret, daily_market_excess)
-    return dmom_regressors(daily_ret, weekly, monthly_ret, idio, market_excess_monthly, cap=cap)
+    return dmom_regressors(daily_ret, weekly, monthly_ret, idio, market_excess_monthly, cap=cap, calendar=calendar)
 
 
 def fit_lpm(X: pd.DataFrame, y: pd.Series | np.ndarray) -> pd.DataFrame:
@@ -218,9 +251,10 @@ def dmom_forecasts(
         qualifies, all its realised pairs enter, as with the replication's firm-level filter;
       - MN != MP, WN != WP, DN != DP at s (the last month, week and day returns are non-zero);
       - the 12 monthly returns s-11..s are present (replication ``drop if missing(MND12)``).
-    The forecast at t (for month t+1) uses the regressors at t of stocks whose 12 monthly returns t-11..t
-    are present, that have more than ``min_obs_per_stock`` monthly returns up to t, and whose regressors are
-    all finite: the replication removes such stocks from its dataset, so from both training and scoring.
+    The forecast at t (for month t+1) scores every stock whose 12 monthly returns t-11..t are present and
+    whose regressors are all finite, whatever its number of returns: the replication applies its
+    conditions "to the ESTIMATION sample (not PREDICTION)" (``Create_ProbScore_OOS_Parallelized.R``), so
+    ``min_obs_per_stock`` restricts the training pairs only.
     A month gets a fit only when the training set spans at least ``min_months`` distinct outcome months.
 
     Returns ``(forecasts, coefficients)``:
@@ -295,7 +329,7 @@ def dmom_forecasts(
             )
         )
         idx = order[bounds[p] : bounds[p + 1]]
-        idx = idx[usable[idx] & eligible[t_pos[idx], s_pos[idx]]]
+        idx = idx[usable[idx]]
         part = rows.iloc[idx][["period_end", "entity_id", *REGRESSOR_COLUMNS]].copy()
         part.insert(2, "window", 0)
         part.insert(3, "value", X[idx] @ coef)

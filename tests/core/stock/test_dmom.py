@@ -15,6 +15,7 @@ from momentum_dag.core.stock.dmom import (
     dmom_regressors,
     fit_lpm,
     idiosyncratic_variance,
+    week_dates,
 )
 from momentum_dag.core.stock.durations import run_durations
 
@@ -113,27 +114,43 @@ def test_dmom_regressors_nan_when_daily_data_missing_for_month():
     assert nov["MP"].tolist() == [1.0, 0.0]
 
 
-def test_a_week_counts_once_its_friday_has_passed_whatever_data_follow():
-    """December 2020 ends on Thursday the 31st before the New Year holiday: the week of Dec 28 has no
-    Friday by then, so it does not count at the month end - in a one-month run (data end Dec 31) and in a
-    backfill (data continue) alike. Before the calendar rule, the two runs disagreed."""
+def test_a_week_counts_at_the_month_end_that_is_its_last_trading_day():
+    """December 2020 ends on Thursday the 31st before the New Year holiday (Friday 1 January closed): the
+    week of Dec 28 ends on Dec 31, so it counts at that month end (Del Viva, Sala & Souza 2024
+    replication: a week belongs to the month of its last trading day) - in a one-month run (data end
+    Dec 31) and in a backfill (data continue) alike, since the calendar, not the data, says so. Without a
+    calendar every weekday trades, and the week counts only at the end of January."""
     days = pd.bdate_range("2020-10-01", "2021-01-29").drop(pd.Timestamp("2021-01-01"))
     daily = pd.DataFrame({"A": 0.01, "B": -0.01}, index=days)
     daily.loc["2020-12-28":, "A"] = -0.01  # A turns down in the week of Dec 28
     market = pd.Series(0.001, index=days) + pd.Series(np.arange(len(days)) % 3 * 1e-3, index=days)
 
-    def features(data):
+    def features(data, calendar=days):
         monthly = compound_by_period(data, "M")
         market_m = compound_by_period(market.loc[data.index].to_frame("m"), "M")["m"]
-        rows = dmom_features(data, data, market.loc[data.index], monthly, market_m)
+        rows = dmom_features(data, data, market.loc[data.index], monthly, market_m, calendar=calendar)
         return rows[rows["period_end"] == pd.Timestamp("2020-12-31")].reset_index(drop=True)
 
     one_month, backfill = features(daily.loc[:"2020-12-31"]), features(daily)
     pd.testing.assert_frame_equal(one_month, backfill)
     a = one_month.set_index("entity_id").loc["A"]
-    # weeks of Oct 5 .. Dec 21 were up (12 capped); the Dec 28 week (down) is not complete at Dec 31
-    assert (a["WP"], a["WN"]) == (12.0, 0.0)
-    assert (a["DP"], a["DN"]) == (0.0, 4.0)  # the days do count: Dec 28-31 down
+    # weeks of Oct 5 .. Dec 21 were up; the Dec 28 week (down) is complete at Dec 31 and ends the run
+    assert (a["WP"], a["WN"]) == (0.0, 1.0)
+    assert (a["DP"], a["DN"]) == (0.0, 4.0)  # Dec 28-31 down
+    # October's first week (Thu 1 - Fri 2) is in October: weeks Oct 5 .. Dec 21 are 12, the cap
+    no_calendar = features(daily.loc[:"2020-12-31"], calendar=None).set_index("entity_id").loc["A"]
+    assert (no_calendar["WP"], no_calendar["WN"]) == (12.0, 0.0)
+
+
+def test_week_dates_follow_the_last_trading_day_on_the_calendar():
+    # Thu 30 Sep 2021 before National Day (Oct 1-7 closed): the week of Sep 27 is dated Sep 30. Fri 29
+    # Oct 2021 is a Friday month end; Tue 30 Nov 2021 is followed by trading days Dec 1-3.
+    weeks = pd.DatetimeIndex(["2021-09-20", "2021-09-27", "2021-10-25", "2021-11-29"])
+    ends = pd.DatetimeIndex(["2021-09-30", "2021-10-29", "2021-11-30"])
+    calendar = pd.bdate_range("2021-09-01", "2021-12-31").drop(pd.bdate_range("2021-10-01", "2021-10-07"))
+    got = week_dates(weeks, ends, calendar)
+    assert list(got.strftime("%Y-%m-%d")) == ["2021-09-24", "2021-09-30", "2021-10-29", "2021-12-03"]
+    assert week_dates(weeks, ends, None)[1] == pd.Timestamp("2021-10-01")
 
 
 def _random_market(n_stocks=20, start="2022-01-03", end="2023-12-29", seed=0):
@@ -387,11 +404,16 @@ def test_min_obs_filter_counts_only_up_to_t(late_listing):
     # 12 usable pairs s = 21..32). At 34 C qualifies (25 returns): 4 * 23 + 13 (s = 21..33) = 105.
     assert n_obs.loc[m[33]] == 88
     assert n_obs.loc[m[34]] == 105
-    # The same filter applies to the stocks scored: C (24 returns up to 33) is first forecast at 34, the
-    # full-history stocks from 24 on.
+    # The filter restricts the estimation sample only (the replication: "ESTIMATION sample (not
+    # PREDICTION)"): C, with 12 monthly returns from position 21, is scored from the first fit (24) on,
+    # with the coefficients fitted without it, as every full-history stock.
     forecast = f.groupby("entity_id")["period_end"].min()
-    assert forecast["C"] == m[34] and forecast["A"] == m[24]
-    assert not ((f.period_end == m[33]) & (f.entity_id == "C")).any()
+    assert forecast["C"] == m[24] and forecast["A"] == m[24]
+    at_33 = f[(f.period_end == m[33]) & (f.entity_id == "C")]
+    coef_33 = c[c.period_end == m[33]].set_index("term")["coef"]
+    row = regs[(regs.period_end == m[33]) & (regs.entity_id == "C")].iloc[0]
+    expected = coef_33["const"] + sum(coef_33[k] * row[k] for k in coef_33.index if k != "const")
+    assert at_33["value"].iloc[0] == pytest.approx(expected, rel=1e-12)
     X, y = _expected_training(regs, ret, 34, min_obs=24)
     ref = sm.OLS(y, sm.add_constant(X)).fit()
     got = c[c.period_end == m[34]]
