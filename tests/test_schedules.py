@@ -4,7 +4,10 @@ with the weeks whose last day fell in its months; both ship stopped."""
 from datetime import UTC, datetime
 
 from dagster import (
+    DagsterEvent,
+    DagsterEventType,
     DagsterInstance,
+    DagsterRun,
     DagsterRunStatus,
     DefaultScheduleStatus,
     DefaultSensorStatus,
@@ -13,8 +16,6 @@ from dagster import (
     build_run_status_sensor_context,
     build_schedule_context,
 )
-from dagster._core.events import DagsterEvent, DagsterEventType
-from dagster._core.storage.dagster_run import DagsterRun
 
 from momentum_dag.runtime.definitions import build_definitions
 

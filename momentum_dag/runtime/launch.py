@@ -18,6 +18,10 @@ the same code with the same ``MOMENTUM_*`` environment: the settings' defaults a
 If ``dagster dev``'s daemon runs meanwhile, it sees the backfill's run already created for every
 partition and only waits for it, as for its own backfills.
 
+Dagster publishes none of this (``execute_job`` and ``dg launch`` create runs without the code location's
+origin, and backfills are submitted only through GraphQL): the private functions used come from
+:mod:`momentum_dag.runtime.dagster_private`, the one module that imports them.
+
 Definitions given explicitly (tests build them with a private warehouse) are served the same way, as an
 in-process code location of the same name that loads them from an attribute of this module (a new
 attribute for each, as Dagster caches a reconstructed job by its code pointer).
@@ -29,30 +33,36 @@ import itertools
 import logging
 import os
 import sys
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import yaml
-from dagster import AssetKey, DagsterInstance, DagsterRun, Definitions
-from dagster._core.definitions.partitions.partition_key_range import PartitionKeyRange
-from dagster._core.definitions.repository_definition import SINGLETON_REPOSITORY_NAME
-from dagster._core.definitions.selector import JobSubsetSelector
-from dagster._core.execution.api import execute_run
-from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
-from dagster._core.execution.job_backfill import create_backfill_run, execute_job_backfill_iteration
-from dagster._core.remote_origin import InProcessCodeLocationOrigin
-from dagster._core.remote_representation.code_location import CodeLocation
-from dagster._core.remote_representation.external import RemoteJob, RemoteRepository
-from dagster._core.remote_representation.grpc_server_registry import GrpcServerRegistry
-from dagster._core.storage.tags import PARTITION_NAME_TAG, PARTITION_SET_TAG
-from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
-from dagster._core.utils import make_new_backfill_id
-from dagster._core.workspace.context import WorkspaceProcessContext
-from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
-from dagster._grpc.server import GrpcServerCommand
-from dagster._time import get_current_timestamp
+from dagster import AssetKey, DagsterInstance, DagsterRun, Definitions, PartitionKeyRange
 
+from momentum_dag.runtime.dagster_private import (
+    PARTITION_NAME_TAG,
+    PARTITION_SET_TAG,
+    SINGLETON_REPOSITORY_NAME,
+    BulkActionStatus,
+    CodeLocation,
+    GrpcServerCommand,
+    GrpcServerRegistry,
+    InProcessCodeLocationOrigin,
+    InProcessWorkspaceLoadTarget,
+    JobSubsetSelector,
+    LoadableTargetOrigin,
+    PartitionBackfill,
+    RemoteJob,
+    RemoteRepository,
+    WorkspaceProcessContext,
+    create_backfill_run,
+    execute_job_backfill_iteration,
+    execute_run,
+    location_origins_from_yaml_paths,
+    make_new_backfill_id,
+)
 from momentum_dag.runtime.jobs import SOURCE_TAG
 from momentum_dag.storage.process import process_tags
 
@@ -66,8 +76,6 @@ _given = itertools.count()
 
 def workspace_location_name(path: str) -> str:
     """The code location name Dagster derives from ``workspace.yaml`` (tests compare it with ours)."""
-    from dagster._core.workspace.load import location_origins_from_yaml_paths
-
     (origin,) = location_origins_from_yaml_paths([path])
     return origin.location_name
 
@@ -143,7 +151,7 @@ class Location:
             from_failure=False,
             reexecution_steps=None,
             tags=SOURCE_TAG,
-            backfill_timestamp=get_current_timestamp(),
+            backfill_timestamp=time.time(),
             asset_selection=sorted(remote_job.asset_selection or []),
             title=title,
             description=f"{title}: {len(keys)} partitions {key_range.start}..{key_range.end} in one run",

@@ -79,7 +79,7 @@ def interrupted_message(run: DagsterRun) -> str:
 
 def fail_interrupted_runs(instance: DagsterInstance) -> list[DagsterRun]:
     """Mark every interrupted run (:func:`interrupted_runs`) failed with :func:`interrupted_message`."""
-    from dagster._core.events import JobFailureData, RunFailureReason
+    from momentum_dag.runtime.dagster_private import JobFailureData, RunFailureReason
 
     failed = []
     for run in interrupted_runs(instance):

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 from dagster import AssetKey, DagsterInstance
-from dagster._core.execution.backfill import BulkActionStatus
 
 from momentum_dag.runtime.cli import backfill
+from momentum_dag.runtime.dagster_private import BulkActionStatus
 from momentum_dag.runtime.definitions import build_definitions
 from momentum_dag.runtime.launch import LOCATION_NAME, SOURCE_TAG, workspace_location_name
 

@@ -21,7 +21,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
-from dagster._core.instance.ref import InstanceRef
 
 from tests.integration.drills import PROVIDER, assert_identical, finish, months, start_backfill, tables
 
@@ -55,7 +54,7 @@ def _assert_nothing_half_written(path: Path, reference: dict[str, pd.DataFrame],
 
 
 def _instance(folder: Path) -> DagsterInstance:
-    return DagsterInstance.from_ref(InstanceRef.from_dir(str(folder / "dagster_home")))
+    return DagsterInstance.from_config(str(folder / "dagster_home"))
 
 
 def _assert_marked_interrupted(folder: Path, failed: int, succeeded: int) -> None:

@@ -20,7 +20,6 @@ from pathlib import Path
 import duckdb
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus
-from dagster._core.instance.ref import InstanceRef
 
 from tests.integration.drills import PROVIDER, REPO, assert_identical, drill_env, finish, start_backfill, tables
 
@@ -122,7 +121,7 @@ def test_writers_wait_their_turn_or_fail_naming_the_holder_and_nothing_is_lost(t
     conn.close()
     assert rows == keys == len(expected["raw.daily_bars"]) and months == 4
     # five successful runs in the instance, the UI's among them (the impatient backfill never started one)
-    instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(shared / "dagster_home")))
+    instance = DagsterInstance.from_config(str(shared / "dagster_home"))
     runs = instance.get_runs()
     assert [r.status for r in runs] == [DagsterRunStatus.SUCCESS] * 5
     assert all("dagster/code_location" in r.tags for r in runs)  # the CLI's runs too: they are the job's runs

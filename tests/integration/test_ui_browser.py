@@ -295,7 +295,7 @@ def test_one_partition_launched_from_the_ui_succeeds(ui):
     open_page(ui, f"/runs/{run_id}")
     page.get_by_text("Success").first.wait_for()
     shot(ui, "06_one_partition_run")
-    with DagsterInstance.from_ref(_instance_ref(ui)) as instance:
+    with _instance(ui) as instance:
         for table in ("daily_bars", "market_daily"):  # the one selected, and one written with it
             (record,) = [
                 r
@@ -306,10 +306,8 @@ def test_one_partition_launched_from_the_ui_succeeds(ui):
             assert record.asset_materialization.metadata["rows"].value > 0
 
 
-def _instance_ref(ui):
-    from dagster._core.instance.ref import InstanceRef
-
-    return InstanceRef.from_dir(str(ui["home"]))
+def _instance(ui):
+    return DagsterInstance.from_config(str(ui["home"]))
 
 
 def test_a_twelve_month_backfill_of_every_monthly_asset_from_the_ui(ui):
@@ -345,7 +343,7 @@ def test_a_twelve_month_backfill_of_every_monthly_asset_from_the_ui(ui):
     open_page(ui, f"/runs/b/{backfill_id}")
     page.get_by_text(backfill_id).first.wait_for()
     shot(ui, "08_backfill")
-    with DagsterInstance.from_ref(_instance_ref(ui)) as instance:
+    with _instance(ui) as instance:
         data = instance.get_backfill(backfill_id).asset_backfill_data
         assert data.target_subset.asset_keys == set(monthly)  # every monthly asset, none left out
         assert data.materialized_subset == data.target_subset
