@@ -59,6 +59,7 @@ BARRA_FACTOR_RETURNS_KEY = AssetKey(["barra", "factor_returns"])
 
 # ---- registered factors (registry.py): panel, evaluation and report per factor ----------------------
 EVAL_SUMMARY = "eval.summary"
+PUBLISHED_COMPARISON = "eval.published_comparison"  # paper | ours rows of every page with published figures
 
 
 def factor_table(name: str) -> str:

@@ -63,6 +63,8 @@ class Settings(ConfigurableResource):
     data_source: str = "synthetic"
     files_dir: str | None = None
     kenfrench_dir: str | None = None
+    # The published figures the pages show beside ours (None: momentum_dag/reports/published.yaml).
+    published_figures: str | None = None
     history_start: str = "2014-01-01"
 
     sim_stocks: int = 1000

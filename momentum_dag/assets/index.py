@@ -5,8 +5,9 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 
 from momentum_dag.assets.crashes import CRASH_REPORTS
 from momentum_dag.assets.factor_momentum import FACTOR_MOMENTUM_REPORTS
-from momentum_dag.names import EVAL_SUMMARY, REPORT_INDEX_KEY, group_of, report_key
+from momentum_dag.names import EVAL_SUMMARY, PUBLISHED_COMPARISON, REPORT_INDEX_KEY, group_of, report_key
 from momentum_dag.registry import FACTORS
+from momentum_dag.reports.fidelity import index_block
 from momentum_dag.reports.html import render_index
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
@@ -32,6 +33,7 @@ def report_index(context: AssetExecutionContext, warehouse: Warehouse, settings:
         rows,
         data_source=data_source_label(settings),
         other_reports=[(text, href) for _, text, href in EXTRA_REPORTS],
+        fidelity=index_block(warehouse.table_or_none(PUBLISHED_COMPARISON), settings.published_figures),
     )
     return MaterializeResult(
         metadata={"index": MetadataValue.path(str(page.resolve())), "factors": MetadataValue.int(len(rows))}

@@ -218,6 +218,7 @@ def render_factor_report(
     summaries: Sequence[Mapping[str, object]],
     data_source: str,
     paper: str,
+    comparison: Mapping[str, object] | None = None,
 ) -> Path:
     """Write ``<out_dir>/<slug>.html`` and its PNGs in ``<out_dir>/<slug>/``; return the HTML path.
 
@@ -229,6 +230,7 @@ def render_factor_report(
         per_period: ``FactorEvaluation.per_period``.
         summaries: ``FactorEvaluation.summaries()`` (one dict per weighting, with a ``weighting`` key).
         data_source: ``"synthetic"`` or ``"files"``; synthetic pages carry the synthetic-data note.
+        comparison: the "paper | ours | why they differ" block (``reports.fidelity.comparison_block``).
     """
     out_dir = Path(out_dir)
     slug = page_slug(factor_name)
@@ -250,6 +252,7 @@ def render_factor_report(
         plots={key: _relative(path, out_dir) for key, path in plots.items()},
         params_table=_table(params_frame),
         per_period_table=_table(per_period, per_period_formats),
+        comparison=comparison,
     )
 
 
@@ -260,6 +263,7 @@ def render_index(
     data_source: str | None = None,
     title: str = "Momentum factor evaluation",
     other_reports: Sequence[tuple[str, str]] = (),
+    fidelity: Sequence[Mapping[str, object]] = (),
 ) -> Path:
     """Write ``<out_dir>/index.html`` ranking factors by |rank_icir_annualized| (largest first).
 
@@ -270,6 +274,8 @@ def render_index(
             ``long_short_ann_return``), which are shown in that order.
         data_source: shown in the banner; default the unique value of ``rows["data_source"]``.
         other_reports: (link text, href) pairs for non-factor pages (crash tables, factor momentum).
+        fidelity: per study and page, published figures and how many ours is within the paper's SE of
+            (``reports.fidelity.index_block``).
     """
     missing = [c for c in ("factor_name", "rank_icir_annualized") if c not in rows.columns]
     if missing:
@@ -296,6 +302,7 @@ def render_index(
         source_line=data_source_line(source),
         factor_table=_table(table, formats),
         other_reports=list(other_reports),
+        fidelity=list(fidelity),
     )
 
 
@@ -315,6 +322,7 @@ def render_tables_report(
     sections: Sequence[tuple[str, pd.DataFrame | Path | str]],
     *,
     data_source: str | None = None,
+    comparison: Mapping[str, object] | None = None,
 ) -> Path:
     """Write ``<out_dir>/<slug>.html``: a titled list of sections, each a table, a PNG or text.
 
@@ -346,6 +354,7 @@ def render_tables_report(
         title=title,
         source_line=data_source_line(data_source) if data_source else "",
         sections=rendered,
+        comparison=comparison,
     )
 
 

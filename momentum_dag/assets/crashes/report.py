@@ -8,7 +8,9 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from momentum_dag.assets.crashes.kenfrench import ASSET_NAME as KF_ASSET_NAME
 from momentum_dag.assets.crashes.kenfrench import METHOD_PREFIX
+from momentum_dag.assets.fidelity import page_comparison, sample_text, universe_text
 from momentum_dag.core.crashes.study import wide_strategy_frame
+from momentum_dag.core.fidelity import crash_figures
 from momentum_dag.names import (
     CRASH_MEAN_FORECAST,
     CRASH_NOTES,
@@ -34,6 +36,7 @@ from momentum_dag.reports.crashes import (
     plot_betas,
     plot_variance_forecasts,
 )
+from momentum_dag.reports.fidelity import OurSetup
 from momentum_dag.reports.html import render_tables_report
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
@@ -141,13 +144,28 @@ def momentum_crashes_report(
         "126 daily market returns to t-1 (decimal daily units). GARCH and lagged betas use the daily "
         "buy-and-hold returns of the same portfolios."
     )
+    crash = warehouse.table_or_none(CRASH_REGRESSIONS)
+    forecast = warehouse.table_or_none(CRASH_MEAN_FORECAST)
+    summary = _summary(warehouse, STRATEGY_SUMMARY)
+    comparison = page_comparison(
+        warehouse,
+        settings,
+        REPORT_SLUG,
+        crash_figures(crash, forecast, summary, weights),
+        OurSetup(
+            sample=f"strategies {sample_text(returns.index)}; WML {sample_text(wml.index if wml is not None else [])}",
+            universe=universe_text(settings),
+            definition=f"the same decile WML, {_breakpoints_text(settings)}",
+            data_source=data_source_label(settings),
+        ),
+    )
     sections = crash_sections(
         out_dir=out_dir,
         slug=REPORT_SLUG,
         intro=intro,
-        crash=warehouse.table_or_none(CRASH_REGRESSIONS),
-        forecast=warehouse.table_or_none(CRASH_MEAN_FORECAST),
-        summary=_summary(warehouse, STRATEGY_SUMMARY),
+        crash=crash,
+        forecast=forecast,
+        summary=summary,
         returns=returns,
         weights=weights,
         state=state,
@@ -158,7 +176,12 @@ def momentum_crashes_report(
     )
     source = "synthetic" if settings.data_source == "synthetic" else data_source_label(settings)
     page = render_tables_report(
-        out_dir, REPORT_SLUG, "Momentum crashes (Daniel-Moskowitz 2016)", sections, data_source=source
+        out_dir,
+        REPORT_SLUG,
+        "Momentum crashes (Daniel-Moskowitz 2016)",
+        sections,
+        data_source=source,
+        comparison=comparison,
     )
     return MaterializeResult(
         metadata={
@@ -216,13 +239,28 @@ def momentum_crashes_kenfrench_report(
         f"{PAPER}: the time-series analyses on Ken French's data. {method} Dates are calendar month ends "
         "(holding months)."
     )
+    crash = warehouse.table_or_none(kenfrench_crash_table("crash_regressions"))
+    forecast = warehouse.table_or_none(kenfrench_crash_table("crash_mean_forecast"))
+    summary = _summary(warehouse, kenfrench_crash_table("strategy_summary"))
+    comparison = page_comparison(
+        warehouse,
+        settings,
+        KF_REPORT_SLUG,
+        crash_figures(crash, forecast, summary, weights),
+        OurSetup(
+            sample=f"strategies {sample_text(returns.index)}; WML {sample_text(state['wml'].dropna().index)}",
+            universe="US stocks in Ken French's portfolios (CRSP NYSE/AMEX/Nasdaq, NYSE breakpoints)",
+            definition=method.removeprefix(METHOD_PREFIX).split(". ")[1] if ". " in method else method,
+            data_source=source,
+        ),
+    )
     sections = crash_sections(
         out_dir=out_dir,
         slug=KF_REPORT_SLUG,
         intro=intro,
-        crash=warehouse.table_or_none(kenfrench_crash_table("crash_regressions")),
-        forecast=warehouse.table_or_none(kenfrench_crash_table("crash_mean_forecast")),
-        summary=_summary(warehouse, kenfrench_crash_table("strategy_summary")),
+        crash=crash,
+        forecast=forecast,
+        summary=summary,
         returns=returns,
         weights=weights,
         state=state,
@@ -232,7 +270,12 @@ def momentum_crashes_kenfrench_report(
         notes=notes,
     )
     page = render_tables_report(
-        out_dir, KF_REPORT_SLUG, "Momentum crashes on Ken French data", sections, data_source=source
+        out_dir,
+        KF_REPORT_SLUG,
+        "Momentum crashes on Ken French data",
+        sections,
+        data_source=source,
+        comparison=comparison,
     )
     return MaterializeResult(
         metadata={

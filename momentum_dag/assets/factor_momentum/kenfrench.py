@@ -11,7 +11,9 @@ returns for the correlation matrix, and only monthly series exist in this branch
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from momentum_dag.assets.factor_momentum.common import fm_params
+from momentum_dag.assets.fidelity import page_comparison, sample_text
 from momentum_dag.core.factor_momentum.study import kenfrench_study
+from momentum_dag.core.fidelity import factor_momentum_figures
 from momentum_dag.names import (
     FACTOR_MOMENTUM_NOTES,
     KF_FACTOR_MOMENTUM_KEY,
@@ -20,6 +22,7 @@ from momentum_dag.names import (
     kenfrench_fm_table,
 )
 from momentum_dag.reports.factor_momentum import factor_momentum_sections
+from momentum_dag.reports.fidelity import OurSetup
 from momentum_dag.reports.html import render_tables_report
 from momentum_dag.settings import Settings
 from momentum_dag.sources.kenfrench import load_kenfrench_monthly
@@ -83,12 +86,30 @@ def kenfrench_factor_momentum_report(
 ) -> MaterializeResult:
     notes = warehouse.read_notes(FACTOR_MOMENTUM_NOTES, ASSET_NAME)
     source = next((n.removeprefix("Data source: ") for n in notes if n.startswith("Data source: ")), "Ken French")
+    momentum = warehouse.read_dated(kenfrench_fm_table("momentum"), "period_end")
+    autocorrelation = warehouse.table_or_none(kenfrench_fm_table("autocorrelation"))
+    factors = []
+    if autocorrelation is not None and len(autocorrelation):
+        factors = autocorrelation.loc[autocorrelation["role"] == "factor", "factor"].astype(str).tolist()
+    comparison = page_comparison(
+        warehouse,
+        settings,
+        KF_REPORT_SLUG,
+        factor_momentum_figures(momentum, autocorrelation),
+        OurSetup(
+            sample=sample_text(momentum["tsmom"].dropna().index) if momentum is not None else "no months yet",
+            universe="Ken French's US long-short factors",
+            definition="the same TS and CS rules on 12-month averages",
+            factors=f"{len(factors)} factors ({', '.join(factors)}; Mom excluded) against the paper's 20",
+            data_source=source,
+        ),
+    )
     sections = factor_momentum_sections(
         out_dir=settings.reports_path,
         slug=KF_REPORT_SLUG,
         intro="Ehsani-Linnainmaa (2022) factor momentum on Ken French's monthly factors. " + MONTHLY_ONLY_NOTE,
-        momentum=warehouse.read_dated(kenfrench_fm_table("momentum"), "period_end"),
-        autocorrelation=warehouse.table_or_none(kenfrench_fm_table("autocorrelation")),
+        momentum=momentum,
+        autocorrelation=autocorrelation,
         spanning=warehouse.table_or_none(kenfrench_fm_table("spanning")),
         grs=warehouse.table_or_none(kenfrench_fm_table("grs")),
         conditional=warehouse.table_or_none(kenfrench_fm_table("conditional")),
@@ -100,5 +121,6 @@ def kenfrench_factor_momentum_report(
         "Factor momentum on Ken French monthly factors",
         sections,
         data_source=source,
+        comparison=comparison,
     )
     return MaterializeResult(metadata={"report": MetadataValue.path(str(page.resolve()))})

@@ -7,7 +7,9 @@ import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from momentum_dag.assets.factor_momentum.common import fm_params
+from momentum_dag.assets.fidelity import page_comparison, sample_text
 from momentum_dag.core.factor_momentum.spanning import summarize_by_half
+from momentum_dag.core.fidelity import factor_momentum_figures
 from momentum_dag.names import (
     AUTOCORRELATION,
     CONDITIONAL,
@@ -27,6 +29,7 @@ from momentum_dag.names import (
     key,
 )
 from momentum_dag.reports.factor_momentum import factor_momentum_sections, intro_text, pc_wide
+from momentum_dag.reports.fidelity import OurSetup
 from momentum_dag.reports.html import render_tables_report
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
@@ -69,12 +72,33 @@ def factor_momentum_report(
         notes=notes,
     )
     all_notes = [n for a in NOTE_ASSETS for n in warehouse.read_notes(FACTOR_MOMENTUM_NOTES, a)]
+    autocorrelation = warehouse.table_or_none(AUTOCORRELATION)
+    n_factors = None
+    if momentum is not None and {"tsmom_n_long", "tsmom_n_short"} <= set(momentum.columns) and len(momentum):
+        n_factors = (momentum["tsmom_n_long"] + momentum["tsmom_n_short"]).max()
+    comparison = page_comparison(
+        warehouse,
+        settings,
+        REPORT_SLUG,
+        factor_momentum_figures(momentum, autocorrelation),
+        OurSetup(
+            sample=sample_text(momentum["tsmom"].dropna().index) if momentum is not None else "no months yet",
+            universe="long-short factors built from the warehouse's stocks",
+            definition=f"the same TS and CS rules on {params.lookback}-month averages",
+            factors=(
+                f"up to {int(n_factors)} factors from sources {', '.join(params.strategy_sources)} (paper: 20)"
+                if n_factors is not None and pd.notna(n_factors)
+                else f"sources {', '.join(params.strategy_sources)} (paper: 20 factors)"
+            ),
+            data_source=source,
+        ),
+    )
     sections = factor_momentum_sections(
         out_dir=settings.reports_path,
         slug=REPORT_SLUG,
         intro=intro_text(params, source),
         momentum=momentum,
-        autocorrelation=warehouse.table_or_none(AUTOCORRELATION),
+        autocorrelation=autocorrelation,
         spanning=warehouse.table_or_none(SPANNING),
         grs=warehouse.table_or_none(GRS),
         conditional=warehouse.table_or_none(CONDITIONAL),
@@ -84,7 +108,12 @@ def factor_momentum_report(
         notes=all_notes,
     )
     page = render_tables_report(
-        settings.reports_path, REPORT_SLUG, "Factor momentum (Ehsani-Linnainmaa 2022)", sections, data_source=source
+        settings.reports_path,
+        REPORT_SLUG,
+        "Factor momentum (Ehsani-Linnainmaa 2022)",
+        sections,
+        data_source=source,
+        comparison=comparison,
     )
     meta = {
         "report": MetadataValue.path(str(page.resolve())),

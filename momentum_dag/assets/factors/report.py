@@ -3,10 +3,13 @@
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from momentum_dag.assets.fidelity import page_comparison, sample_text, universe_text
 from momentum_dag.core.evaluation.costs import DEFAULT_COST_BPS
 from momentum_dag.core.evaluation.engine import FactorEvaluation
+from momentum_dag.core.fidelity import factor_figures
 from momentum_dag.names import EVAL_SUMMARY, eval_key, eval_periods_table, group_of, report_key
 from momentum_dag.registry import FactorSpec
+from momentum_dag.reports.fidelity import OurSetup
 from momentum_dag.reports.html import render_factor_report
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
@@ -60,6 +63,24 @@ def build_report_asset(spec: FactorSpec):
             result = replace_rows(conn, EVAL_SUMMARY, summary, key_column="factor", key_value=spec.name)
         # the page shows the longest window that has evaluated periods; eval.summary has them all
         main_window = int(per_period["window"].max())
+        main_summaries = [
+            r for r in summary.drop(columns="data_source").to_dict("records") if r["window"] == main_window
+        ]
+        comparison = page_comparison(
+            warehouse,
+            settings,
+            spec.name,
+            factor_figures(main_summaries, spec.periods_per_year),
+            OurSetup(
+                sample=sample_text(per_period["period_end"]),
+                universe=universe_text(settings),
+                definition=(
+                    f"{spec.n_quantiles} quantiles, long-short = top minus bottom (not halved), long-only excess = "
+                    "top minus the mean of all evaluated names, annualized as mean x 12"
+                ),
+                data_source=data_source_label(settings),
+            ),
+        )
         page = render_factor_report(
             settings.reports_path,
             spec.name,
@@ -72,9 +93,10 @@ def build_report_asset(spec: FactorSpec):
                 "periods per year": spec.periods_per_year,
             },
             per_period=per_period[per_period["window"] == main_window].drop(columns="window").reset_index(drop=True),
-            summaries=[r for r in summary.drop(columns="data_source").to_dict("records") if r["window"] == main_window],
+            summaries=main_summaries,
             data_source=data_source_label(settings),
             paper=spec.paper,
+            comparison=comparison,
         )
         headline = summary[(summary["window"] == main_window) & (summary["weighting"] == "equal")].iloc[0]
         return MaterializeResult(

@@ -1,0 +1,65 @@
+"""A published figure edited in a temporary copy of the YAML changes the page (through Dagster, on the Ken
+French factor-momentum page, which needs no market: linearmodels' offline sample), and the index counts
+the stored comparison rows."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from dagster import AssetKey, DagsterInstance
+
+from momentum_dag.core.published import DEFAULT_PATH, load_published
+from momentum_dag.names import PUBLISHED_COMPARISON
+from momentum_dag.reports.fidelity import index_block
+from momentum_dag.reports.html import render_index
+from momentum_dag.runtime.definitions import build_definitions
+from momentum_dag.settings import Settings
+from momentum_dag.storage import Warehouse
+
+pytestmark = pytest.mark.integration
+
+KEYS = [AssetKey(["factor_momentum", "kenfrench_factor_momentum"]), AssetKey(["reports", "factor_momentum_kenfrench"])]
+PAGE = "factor_momentum_kenfrench"
+
+
+def _materialize(tmp_path: Path, published: Path | None) -> str:
+    db = tmp_path / "w.duckdb"
+    settings = Settings(
+        duckdb_path=str(db),
+        reports_dir=str(tmp_path / "reports"),
+        published_figures=None if published is None else str(published),
+    )
+    defs = build_definitions(str(db), settings)
+    job = defs.resolve_implicit_global_asset_job_def()
+    assert job.execute_in_process(instance=DagsterInstance.ephemeral(), asset_selection=KEYS).success
+    return (tmp_path / "reports" / f"{PAGE}.html").read_text(encoding="utf-8")
+
+
+def test_editing_one_published_figure_changes_the_page(tmp_path):
+    figure = next(f for f in load_published()["ehsani_linnainmaa_2022"].figures if f.id == "ts_return")
+    before = _materialize(tmp_path, None)
+    assert "Paper | ours | why they differ" in before
+    assert f"{figure.value:.2f} (t {figure.t_stat:.2f})" in before
+    edited = figure.value + 5.55
+    document = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    study = next(s for s in document["studies"] if s["id"] == "ehsani_linnainmaa_2022")
+    next(f for f in study["figures"] if f["id"] == "ts_return")["value"] = edited
+    copy = tmp_path / "published_copy.yaml"
+    copy.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    after = _materialize(tmp_path, copy)
+    assert f"{edited:.2f} (t {figure.t_stat:.2f})" in after
+    assert f"{figure.value:.2f} (t {figure.t_stat:.2f})" not in after
+    # the stored rows are this page's, from the edited file, once
+    stored = Warehouse(database=str(tmp_path / "w.duckdb")).table_or_none(PUBLISHED_COMPARISON)
+    mine = stored[stored["page"] == PAGE].set_index("figure_id")
+    assert len(mine) == len(study["figures"]) and mine.loc["ts_return", "paper"] == pytest.approx(edited)
+    # the index lists the study with its counts
+    rows = index_block(stored, str(copy))
+    assert [(r["page"], r["figures"]) for r in rows] == [(PAGE, len(study["figures"]))]
+    page = render_index(
+        tmp_path / "reports",
+        stored.head(0).assign(factor_name=[], rank_icir_annualized=[]).iloc[:, -2:],
+        data_source="x",
+        fidelity=rows,
+    ).read_text(encoding="utf-8")
+    assert "Agreement with the papers" in page and f'href="{PAGE}.html"' in page
