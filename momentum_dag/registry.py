@@ -168,11 +168,18 @@ class IndustryInputs:
         raise KeyError(f"no industry input named {name!r}")
 
 
-def _industry_factor(function: Callable, window_arg: str | None, frequency: str, full_history: bool) -> Callable:
+def _industry_factor(
+    function: Callable,
+    window_arg: str | None,
+    frequency: str,
+    full_history: bool,
+    settings_options: dict[str, str] | None = None,
+) -> Callable:
     """Adapter: pass a core industry factor the inputs its signature names, and the window.
 
     Formation dates start at the run's window unless ``full_history`` (a factor whose value at t depends
     on its own values at earlier formation dates, e.g. ICIR weights from past rank ICs).
+    ``settings_options`` maps a keyword of the function to the ``Settings`` field that sets it.
     """
     names = _positional_inputs(function)
 
@@ -181,6 +188,8 @@ def _industry_factor(function: Callable, window_arg: str | None, frequency: str,
         kwargs = {name: inputs.get(name) for name in names}
         if window_arg is not None:
             kwargs[window_arg] = window
+        for argument, field in (settings_options or {}).items():
+            kwargs[argument] = getattr(settings, field)
         return _long(function(**kwargs), window)
 
     return compute
@@ -219,6 +228,7 @@ def _industry(
     frequency: str = "M",
     full_history: bool = False,
     min_coverage: float = 0.5,
+    settings_options: dict[str, str] | None = None,
     **options,
 ) -> FactorSpec:
     function = functools.partial(INDUSTRY_MOMENTUM_FACTORS[name], **options)
@@ -227,7 +237,7 @@ def _industry(
         level="industry",
         frequency=frequency,
         windows=windows,
-        compute=_industry_factor(function, window_arg, frequency, full_history),
+        compute=_industry_factor(function, window_arg, frequency, full_history, settings_options),
         inputs=tuple(dict.fromkeys(INPUT_SOURCES[n] for n in _positional_inputs(function))),
         paper=paper,
         description=description,
@@ -374,8 +384,12 @@ INDUSTRY_FACTORS: list[FactorSpec] = [
         AMPLITUDE_DAYS,
         "window",
         "Kaiyuan Securities (2020-07-21) 开源量化评论(3): low-amplitude-day momentum",
-        "Sum of log returns of the 70% lowest-amplitude (high/low - 1) days among the last N days.",
-        lookback=lambda w: Lookback(days=w + 1),
+        "Sum of log returns of the 70% lowest-amplitude (high/low - 1) days among the last N days, divided "
+        "by the std of the last 20 daily log returns (Mom_raw / Vol_recent). Setting "
+        "MOMENTUM_INDUSTRY_AMPLITUDE_CUT_VOL_SCALE=false (industry_amplitude_cut_vol_scale) gives the "
+        "report's undivided sum.",
+        lookback=lambda w: Lookback(days=max(w, 20) + 1),
+        settings_options={"vol_scale": "industry_amplitude_cut_vol_scale"},
     ),
     _industry(
         "momentum_pure_liquidity_stripped",
@@ -418,7 +432,10 @@ INDUSTRY_FACTORS: list[FactorSpec] = [
         "mom_window",
         "Industrial Securities (2024-04) 分歧和共振: PcaMom = Mom_10d x PcaScore_t / PcaScore_{t-5}",
         "Weekly: 10-day momentum times the change in the first-two-PC explained variance of the "
-        "top constituents' daily returns over 120 days (concentration rising = resonance).",
+        "top constituents' daily returns over 120 days (concentration rising = resonance). Constituents "
+        "missing on more than 20% of the 120 days are left out; an industry with fewer than 8 stocks with "
+        "such a full window is dropped that week (no value); from the rest, the largest covering 80% of "
+        "their float cap (8-50 names) enter the PCA. Dated on the last trading day of each week.",
         frequency="W",
         # an industry needs enough listed constituents for the PCA: about a third of them score
         min_coverage=0.25,

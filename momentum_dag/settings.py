@@ -107,6 +107,10 @@ class Settings(ConfigurableResource):
     dmom_min_months: int = 60
     dmom_rolling_window: int = 60
 
+    # Kaiyuan (2020) amplitude-cut industry momentum: divide the low-amplitude days' log return by the std of
+    # the last 20 daily log returns (Mom_raw / Vol_recent); False keeps the report's undivided sum.
+    industry_amplitude_cut_vol_scale: bool = True
+
     # Daniel & Moskowitz (2016): deciles and the >= 8 valid months of t-12..t-2 (Sec. 2); lagged betas over
     # 126 days with 10 lags (Sec. 3.1); daily GJR-GARCH refit each month on >= 252 days, 22-day horizon,
     # 126-day realized variance and their blend (App. D; 36 month pairs before the blend is used); the

@@ -15,7 +15,7 @@ from momentum_dag.assets.common import (
 )
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.names import factor_key, factor_table, key
-from momentum_dag.partitions import chunks
+from momentum_dag.partitions import chunks, week_chunks
 from momentum_dag.registry import FactorSpec
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
@@ -54,7 +54,10 @@ def compute_window(
     parts, side, universe = [], {}, []
     lookback = spec.history()
     # an expanding estimator (no lookback) reads small per-month tables: one pass
-    windows = [(start, end)] if lookback is None else chunks(start, end, settings.chunk_months)
+    # a weekly factor's chunks are whole weeks: a chunk ending mid-week would date that week's value on
+    # its last day inside the chunk, not on the week's end
+    cut = week_chunks if spec.frequency == "W" else chunks
+    windows = [(start, end)] if lookback is None else cut(start, end, settings.chunk_months)
     for lo, hi in windows:
         panels = MarketPanels.for_window(warehouse, lo, hi, lookback)
         rows, extra = compute_factor(spec, panels, settings, lo, hi)

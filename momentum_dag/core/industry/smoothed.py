@@ -235,18 +235,20 @@ def momentum_amplitude_cut(
     *,
     window: int = 160,
     keep_share: float = 0.7,
-    vol_scale: bool = False,
+    vol_scale: bool = True,
     vol_window: int = 20,
 ) -> pd.DataFrame:
-    """Amplitude-cut momentum: sum of log returns on the lambda lowest-amplitude days of the last N days.
+    """Amplitude-cut momentum: the sum of log returns on the lambda lowest-amplitude days of the last N
+    days, divided by the recent volatility (Mom_raw / Vol_recent).
 
     Kaiyuan Securities 2020-07-21, 开源量化评论(3)：A股市场中如何构造动量因子？:
     of the N days ending at t (t included: it is known at the close), keep floor(lambda N) days with the
     lowest amplitude (lambda = 0.7; ``amplitude`` = float-cap-weighted constituent High/Low - 1, the
-    definition the report's code quotes) and sum their log(1 + r). Defaults N = 160, lambda = 70% (the
-    report's optimum). Choice: some summaries divide by recent volatility; the report uses the plain sum,
-    so ``vol_scale`` defaults to False; True divides by the std (ddof=1) of the last ``vol_window`` daily
-    log returns. Warm-up: window days (max(window, vol_window) with vol_scale).
+    definition the report's code quotes) and sum their log(1 + r) (Mom_raw). Defaults N = 160, lambda =
+    70% (the report's optimum). With ``vol_scale`` (the default) Mom_raw is divided by Vol_recent, the std
+    (ddof=1) of the last ``vol_window`` (20) daily log returns, as a risk penalty; ``vol_scale=False`` is
+    the report's plain sum. Warm-up: max(window, vol_window) days (window days without vol_scale); a
+    window with no variation (Vol_recent = 0) is NaN.
     """
     check_aligned({"ret": ret, "amplitude": amplitude})
     check_positive_int("window", window)

@@ -111,7 +111,15 @@ def industry_pca_scores(
     industries: pd.Index,
     params: dict,
 ) -> np.ndarray:
-    """PcaScore of every industry on trade-date position ``day`` from rows day-window+1..day only."""
+    """PcaScore of every industry on trade-date position ``day`` from rows day-window+1..day only.
+
+    Rule for dropping an industry: its constituents at ``day`` (float cap > 0) with a full window, i.e.
+    missing (suspended or no return) on at most ``max_suspended_share`` of the window's days, are the
+    candidates; fewer than ``min_names`` candidates -> NaN (the industry is left out that week). Otherwise
+    the largest candidates covering ``coverage`` of their float cap (``min_names``..``max_names`` names)
+    enter the PCA. Filtering before selecting means a new listing among the largest names never costs an
+    industry that has enough stocks with a full window its score.
+    """
     out = np.full(len(industries), np.nan)
     start = day - params["pca_window"] + 1
     if start < 0:
@@ -119,15 +127,13 @@ def industry_pca_scores(
     members = pd.DataFrame({"industry": labels[day], "mcap": stock_mcap[day]})  # index = stock position
     members = members[members["industry"].isin(industries) & (members["mcap"] > 0)]
     for industry, mcap in members.groupby("industry")["mcap"]:
-        if len(mcap) < params["min_names"]:
+        full = missing[start : day + 1, mcap.index.to_numpy()].mean(axis=0) <= params["max_suspended_share"]
+        candidates = mcap[full]
+        if len(candidates) < params["min_names"]:
             continue
         picked = representative_stocks(
-            mcap, coverage=params["coverage"], min_names=params["min_names"], max_names=params["max_names"]
+            candidates, coverage=params["coverage"], min_names=params["min_names"], max_names=params["max_names"]
         ).to_numpy()
-        traded = missing[start : day + 1, picked].mean(axis=0) <= params["max_suspended_share"]
-        picked = picked[traded]
-        if len(picked) < params["min_names"]:
-            continue
         rows = slice(start, day + 1)
         block = np.where(missing[rows, picked], np.nan, stock_ret[rows, picked])
         out[industries.get_loc(industry)] = pca_score(block, params["n_components"])
@@ -155,9 +161,10 @@ def momentum_pca(
 
     Industrial Securities 2024-04, 分歧和共振——直击行业轮动痛点: PcaScore = sum of
     the first two explained-variance ratios of PCA on z-scored daily returns over 120 days of the
-    industry's top constituents covering 80% of float cap (8-50 names, chosen at the scoring date),
-    dropping names missing (suspended or NaN return) on more than 20% of those days; at least
-    ``min_names`` names must remain. Ratio > 1: the industry moves more as one block (共振).
+    industry's top constituents covering 80% of float cap (8-50 names, chosen at the scoring date)
+    among those missing (suspended or NaN return) on at most 20% of those days. An industry with fewer
+    than ``min_names`` (8) such stocks is dropped that week (NaN; :func:`industry_pca_scores`). Ratio > 1:
+    the industry moves more as one block (共振).
     ``lag`` = 5 trading days by default (one week); Mom_10d = P_t/P_{t-10} - 1 of the industry index.
     ``period_ends``: last trading day of each Monday-start week. Warm-up: pca_window + lag days.
     """

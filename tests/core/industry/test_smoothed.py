@@ -114,14 +114,18 @@ def test_amplitude_cut_keeps_lowest_amplitude_days():
     ret = panel({"A": [0.01, 0.02, -0.03, 0.04, 0.05], "B": [0.01, 0.01, 0.01, -0.5, -0.5]})
     amplitude = panel({"A": [0.02, 0.01, 0.05, 0.03, 0.04], "B": [0.02] * 5})
     ends = DATES[[3, 4]]
-    out = momentum_amplitude_cut(ret, amplitude, ends, window=5, keep_share=0.6)
+    out = momentum_amplitude_cut(ret, amplitude, ends, window=5, keep_share=0.6, vol_scale=False)
     assert out.loc[DATES[3]].isna().all()
     assert out.loc[DATES[4], "A"] == pytest.approx(np.log(1.01) + np.log(1.02) + np.log(1.04))
     assert out.loc[DATES[4], "B"] == pytest.approx(3 * np.log(1.01))
     # vol_scale divides by the std of the last 3 log returns (days 2..4)
-    scaled = momentum_amplitude_cut(ret, amplitude, ends, window=5, keep_share=0.6, vol_scale=True, vol_window=3)
+    # by default (Mom_raw / Vol_recent) it divides by the std of the last vol_window log returns (days 2..4)
+    scaled = momentum_amplitude_cut(ret, amplitude, ends, window=5, keep_share=0.6, vol_window=3)
     vol_a = np.std(np.log([0.97, 1.04, 1.05]), ddof=1)
     assert scaled.loc[DATES[4], "A"] == pytest.approx(out.loc[DATES[4], "A"] / vol_a)
+    # a window with no variation has no volatility to divide by: NaN, not inf
+    flat = momentum_amplitude_cut(ret.assign(A=0.01), amplitude, ends, window=5, keep_share=0.6, vol_window=3)
+    assert np.isnan(flat.loc[DATES[4], "A"])
 
 
 def test_misaligned_panels_raise():

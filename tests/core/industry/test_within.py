@@ -123,3 +123,23 @@ def test_stock_and_industry_dates_must_match():
     close, ret, mcap, suspended, labels = pca_market()
     with pytest.raises(ValueError, match="same trade dates"):
         momentum_pca(close.iloc[:-1], ret, mcap, suspended, labels, DAYS[[5]])
+
+
+def test_pca_keeps_an_industry_with_enough_full_window_names_whatever_its_new_listings():
+    """The rule for dropping an industry: fewer than ``min_names`` constituents with a full window
+    (missing on at most 20% of the PCA days). s4, the largest name, lists on day 4: at day 7 it misses 2
+    of the 4 window days, so it is no candidate; s1..s3 have full windows, enough for min_names = 3, and
+    the score is theirs alone (as without s4). Selecting the largest names first and dropping s4 after
+    would leave 2 < 3 names and lose the industry."""
+    close, ret, mcap, suspended, labels = pca_market()
+    ret["s4"] = [np.nan] * 6 + [0.05, -0.02]
+    mcap["s4"] = [np.nan] * 4 + [500.0] * 4
+    suspended["s4"] = [True] * 6 + [False] * 2
+    labels["s4"] = [None] * 4 + ["P"] * 4
+    kwargs = {"mom_window": 2, "pca_window": 4, "lag": 4, "min_names": 3}
+    out = momentum_pca(close, ret, mcap, suspended, labels, DAYS[[7]], **kwargs)
+    assert out.loc[DAYS[7], "P"] == pytest.approx(0.21 * 1.5)
+    # with s3 suspended too often as well, only s1 and s2 have a full window: 2 < 3, dropped that week
+    _, _, _, suspended_third, _ = pca_market(suspend_third=True)
+    suspended_third["s4"] = suspended["s4"]
+    assert np.isnan(momentum_pca(close, ret, mcap, suspended_third, labels, DAYS[[7]], **kwargs).loc[DAYS[7], "P"])
