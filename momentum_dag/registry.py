@@ -188,8 +188,8 @@ def _industry_factor(
         kwargs = {name: inputs.get(name) for name in names}
         if window_arg is not None:
             kwargs[window_arg] = window
-        for argument, field in (settings_options or {}).items():
-            kwargs[argument] = getattr(settings, field)
+        for argument, setting in (settings_options or {}).items():
+            kwargs[argument] = getattr(settings, setting)
         return _long(function(**kwargs), window)
 
     return compute

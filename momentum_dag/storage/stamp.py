@@ -18,7 +18,7 @@ SCHEMAS = ("raw", "staging", "marts", "barra", "factors", "models", "eval", "met
 
 PROJECT = "momentum_dag"
 META_TABLE = "meta.warehouse"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """The layout of the tables this code reads and writes. Bump it (and add a line to
 :data:`SCHEMA_HISTORY`) whenever a table's columns or their meaning change: a warehouse stamped with another
 version then stops every run with :class:`WarehouseVersionError`, before anything is written."""
@@ -39,6 +39,10 @@ SCHEMA_HISTORY = {
     5: (
         "models.dmom_features: a week counts at the month end that is its last trading day, durations over "
         "12 traded periods however far back; factors.dmom*: every eligible stock scored"
+    ),
+    6: (
+        "factors.momentum_amplitude_cut divided by the recent volatility by default; factors.momentum_pca "
+        "dated on week ends only, an industry dropped only with fewer than 8 full-window constituents"
     ),
 }
 
