@@ -14,10 +14,9 @@ from dagster import AssetExecutionContext, MaterializeResult
 from momentum_dag.assets.common import (
     asset_spec,
     partitioned_asset,
-    report_partitions,
-    window_dates,
 )
 from momentum_dag.assets.panels import MarketPanels
+from momentum_dag.assets.windowed import Table, materialize_window
 from momentum_dag.core.barra.exposures import STYLE_NAMES, style_exposures
 from momentum_dag.core.barra.factor_returns import factor_returns
 from momentum_dag.names import (
@@ -31,7 +30,7 @@ from momentum_dag.names import (
     STOCK_RETURNS_MONTHLY,
     key,
 )
-from momentum_dag.partitions import Lookback, Partitions, chunks
+from momentum_dag.partitions import Lookback, Partitions
 from momentum_dag.settings import Settings
 from momentum_dag.storage import Warehouse
 
@@ -58,25 +57,22 @@ def compute_exposures(panels: MarketPanels) -> pd.DataFrame:
     )
 
 
+def _exposure_figures(own: pd.DataFrame) -> dict:
+    return {
+        "stocks": int(own["stock_id"].nunique()),
+        "complete_style_coverage": float(own[list(STYLE_NAMES)].notna().all(axis=1).mean()),
+    }
+
+
 def barra_exposures(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
-    start, end = window_dates(context)
-    parts = []
-    for lo, hi in chunks(start, end, settings.chunk_months):
-        exposures = compute_exposures(MarketPanels.for_window(warehouse, lo, hi, EXPOSURE_LOOKBACK))
-        dates = pd.to_datetime(exposures["period_end"])
-        parts.append(exposures[(dates >= pd.Timestamp(lo)) & (dates < pd.Timestamp(hi))])
-    exposures = pd.concat(parts, ignore_index=True)
-    result = warehouse.write_window(BARRA_EXPOSURES, exposures, date_column="period_end", start=start, end=end)
-    report_partitions(
+    materialize_window(
         context,
-        key(BARRA_EXPOSURES),
-        result,
-        exposures,
-        "period_end",
-        lambda own: {
-            "stocks": int(own["stock_id"].nunique()),
-            "complete_style_coverage": float(own[list(STYLE_NAMES)].notna().all(axis=1).mean()),
+        warehouse,
+        lambda lo, hi: {
+            BARRA_EXPOSURES: compute_exposures(MarketPanels.for_window(warehouse, lo, hi, EXPOSURE_LOOKBACK))
         },
+        [Table(BARRA_EXPOSURES, asset=key(BARRA_EXPOSURES), figures=_exposure_figures)],
+        chunk_months=settings.chunk_months,
     )
     yield MaterializeResult()
 
@@ -88,8 +84,8 @@ def _long_returns(wide: pd.DataFrame, date_column: str) -> pd.DataFrame:
     return out.dropna(subset=["ret"]).reset_index(drop=True)
 
 
-def factor_returns_window(warehouse: Warehouse, start, end) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Monthly and daily factor returns (long) dated in [start, end)."""
+def factor_returns_chunk(warehouse: Warehouse, start, end) -> dict[str, pd.DataFrame]:
+    """Monthly and daily factor returns (long) of the chunk [start, end)."""
     # exposures of the month before the window explain the window's first month
     lookback = start - timedelta(days=40)
     exposures = warehouse.query(
@@ -101,31 +97,29 @@ def factor_returns_window(warehouse: Warehouse, start, end) -> tuple[pd.DataFram
     float_mcap = panels.stock_monthly("float_mcap")
     monthly = factor_returns(panels.stock_monthly("ret"), exposures, industry, float_mcap)
     daily = factor_returns(panels.stock_daily("ret"), exposures, industry, float_mcap)
-    window = (pd.Timestamp(start), pd.Timestamp(end))
-    monthly = monthly[(monthly.index >= window[0]) & (monthly.index < window[1])]
-    daily = daily[(daily.index >= window[0]) & (daily.index < window[1])]
-    return _long_returns(monthly, "period_end"), _long_returns(daily, "trade_date")
+    return {  # the windowed asset keeps the rows dated in [start, end)
+        BARRA_FACTOR_RETURNS_MONTHLY: _long_returns(monthly, "period_end"),
+        BARRA_FACTOR_RETURNS_DAILY: _long_returns(daily, "trade_date"),
+    }
+
+
+def _return_figures(own: pd.DataFrame) -> dict:
+    by_factor = own.set_index("factor")["ret"]
+    styles = {f"{s}_return": float(by_factor[s]) for s in ("country", "momentum", "size") if s in by_factor}
+    return {"factors": len(by_factor), **styles}
 
 
 def barra_factor_returns(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
-    start, end = window_dates(context)
-    parts = [factor_returns_window(warehouse, lo, hi) for lo, hi in chunks(start, end, settings.chunk_months)]
-    monthly = pd.concat([m for m, _ in parts], ignore_index=True)
-    daily = pd.concat([d for _, d in parts], ignore_index=True)
-    results = warehouse.write_windows(  # monthly and daily factor returns in ONE transaction
-        {BARRA_FACTOR_RETURNS_MONTHLY: ("period_end", None), BARRA_FACTOR_RETURNS_DAILY: ("trade_date", None)},
-        [{BARRA_FACTOR_RETURNS_MONTHLY: monthly, BARRA_FACTOR_RETURNS_DAILY: daily}],
-        start=start,
-        end=end,
+    materialize_window(  # monthly and daily factor returns in ONE transaction
+        context,
+        warehouse,
+        lambda lo, hi: factor_returns_chunk(warehouse, lo, hi),
+        [
+            Table(BARRA_FACTOR_RETURNS_MONTHLY, asset=BARRA_FACTOR_RETURNS_KEY, figures=_return_figures),
+            Table(BARRA_FACTOR_RETURNS_DAILY, "trade_date"),
+        ],
+        chunk_months=settings.chunk_months,
     )
-
-    def figures(own: pd.DataFrame) -> dict:
-        by_factor = own.set_index("factor")["ret"]
-        styles = {f"{s}_return": float(by_factor[s]) for s in ("country", "momentum", "size") if s in by_factor}
-        return {"factors": len(by_factor), **styles}
-
-    monthly_result = results[BARRA_FACTOR_RETURNS_MONTHLY]
-    report_partitions(context, BARRA_FACTOR_RETURNS_KEY, monthly_result, monthly, "period_end", figures)
     yield MaterializeResult()
 
 

@@ -21,6 +21,7 @@ from momentum_dag.assets.common import (
 from momentum_dag.assets.common import dated_table_ddl as ddl
 from momentum_dag.assets.factors.evaluation import tradable_at
 from momentum_dag.assets.panels import MarketPanels
+from momentum_dag.assets.windowed import Table, materialize_window
 from momentum_dag.core.crashes.study import (
     CrashParams,
     market_state_table,
@@ -43,7 +44,7 @@ from momentum_dag.names import (
     WML_VARIANCE,
     key,
 )
-from momentum_dag.partitions import Lookback, Partitions, chunks
+from momentum_dag.partitions import Lookback, Partitions
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
 from momentum_dag.storage import Warehouse
@@ -59,14 +60,26 @@ def crash_params(settings: Settings) -> CrashParams:
 # ---- WML ---------------------------------------------------------------------------------------------
 
 
-def _wml_ddl(n_deciles: int) -> dict[str, tuple[str, str]]:
+def _wml_tables(n_deciles: int) -> list[Table]:
     returns = {"wml": DOUBLE, **dict.fromkeys(decile_labels(n_deciles), DOUBLE)}
     formation = {"stock_id": "VARCHAR", "decile": "INTEGER", "weight": DOUBLE, "past_ret": DOUBLE}
-    return {
-        WML_MONTHLY: ("period_end", ddl(WML_MONTHLY, "period_end", returns)),
-        WML_DAILY: ("trade_date", ddl(WML_DAILY, "trade_date", returns)),
-        WML_FORMATION: ("period_end", ddl(WML_FORMATION, "period_end", formation)),
-    }
+    return [
+        Table(WML_MONTHLY, columns=returns, asset=WML_KEY, figures=_wml_figures, report=_with_coverage),
+        Table(WML_DAILY, "trade_date", columns=returns),
+        Table(WML_FORMATION, columns=formation),
+    ]
+
+
+def _with_coverage(outputs) -> pd.DataFrame:
+    """WML's monthly rows with each formation date's coverage: stocks formed / stocks with a return."""
+    universe = outputs["universe"].set_index("period_end")["n_stocks"]
+    formed = outputs[WML_FORMATION].groupby("period_end")["stock_id"].nunique()
+    coverage = (formed / universe.reindex(formed.index)).rename("coverage").reset_index()
+    return outputs[WML_MONTHLY].merge(coverage, how="outer", on="period_end")
+
+
+def _wml_figures(own: pd.DataFrame) -> dict:
+    return {"wml": mean_or_nan(own["wml"]), "formation_coverage": mean_or_nan(own["coverage"])}
 
 
 # Formation at t ranks stocks on months t-11..t-1 (t-12..t-2 of the holding month): 13 months of history.
@@ -75,48 +88,34 @@ WML_LOOKBACK = Lookback(months=13)
 STATE_LOOKBACK = Lookback(months=26)
 
 
-def wml_window(warehouse: Warehouse, start, end, params: CrashParams, settings: Settings) -> dict[str, pd.DataFrame]:
-    """WML's monthly, daily and formation rows dated in [start, end), chunk by chunk, and the universe
-    (stocks with a return) at each formation date; deciles hold the stocks tradable at formation under
-    the evaluation's filters (one setting each)."""
-    parts: dict[str, list[pd.DataFrame]] = {}
-    for lo, hi in chunks(start, end, settings.chunk_months):
-        panels = MarketPanels.for_window(warehouse, lo, hi, WML_LOOKBACK)
-        monthly_ret = panels.stock_monthly("ret")
-        tradable = tradable_at(panels, monthly_ret.index, settings)
-        tables = wml_tables(
-            monthly_ret, panels.stock_monthly("float_mcap"), panels.stock_daily("ret"), params, tradable
-        )
-        for name, column in (
-            ("monthly", "period_end"),
-            ("daily", "trade_date"),
-            ("formation", "period_end"),
-            ("universe", "period_end"),
-        ):
-            parts.setdefault(name, []).append(in_window(tables[name], column, lo, hi))
-    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+def wml_chunk(warehouse: Warehouse, lo, hi, params: CrashParams, settings: Settings) -> dict[str, pd.DataFrame]:
+    """WML's monthly, daily and formation rows of the chunk [lo, hi) from its own lookback, and the universe
+    (stocks with a return) at each formation date; deciles hold the stocks tradable at formation under the
+    evaluation's filters (one setting each)."""
+    panels = MarketPanels.for_window(warehouse, lo, hi, WML_LOOKBACK)
+    monthly_ret = panels.stock_monthly("ret")
+    tradable = tradable_at(panels, monthly_ret.index, settings)
+    tables = wml_tables(monthly_ret, panels.stock_monthly("float_mcap"), panels.stock_daily("ret"), params, tradable)
+    return {
+        WML_MONTHLY: tables["monthly"],
+        WML_DAILY: tables["daily"],
+        WML_FORMATION: tables["formation"],
+        "universe": tables["universe"],
+    }
 
 
 def wml_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
     params = crash_params(settings)
-    start, end = window_dates(context)
-    tables = wml_window(warehouse, start, end, params, settings)
-    stored = {WML_MONTHLY: tables["monthly"], WML_DAILY: tables["daily"], WML_FORMATION: tables["formation"]}
-    results = warehouse.write_windows(_wml_ddl(params.n_deciles), [stored], start=start, end=end)  # ONE transaction
-    universe = tables["universe"].set_index("period_end")["n_stocks"]
-    formed = tables["formation"].groupby("period_end")["stock_id"].nunique()
-    coverage = (formed / universe.reindex(formed.index)).rename("coverage").reset_index()
-    monthly = tables["monthly"].merge(coverage, how="outer", on="period_end")
-
-    def figures(own: pd.DataFrame) -> dict:
-        return {"wml": mean_or_nan(own["wml"]), "formation_coverage": mean_or_nan(own["coverage"])}
-
-    report_partitions(
-        context, WML_KEY, results[WML_MONTHLY], monthly, "period_end", figures, data_source=data_source_label(settings)
+    outputs = materialize_window(
+        context,
+        warehouse,
+        lambda lo, hi: wml_chunk(warehouse, lo, hi, params, settings),
+        _wml_tables(params.n_deciles),
+        chunk_months=settings.chunk_months,
+        data_source=data_source_label(settings),
     )
-    context.log.info(", ".join(f"{t}: {r.rows_written} rows" for t, r in results.items() if t != WML_MONTHLY))
     yield MaterializeResult()
-    yield wml_check(WML_KEY, tables["monthly"], tables["formation"], params.n_deciles)
+    yield wml_check(WML_KEY, outputs[WML_MONTHLY], outputs[WML_FORMATION], params.n_deciles)
 
 
 # ---- market state ------------------------------------------------------------------------------------

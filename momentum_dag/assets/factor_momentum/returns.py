@@ -18,14 +18,11 @@ from dagster import AssetExecutionContext, MaterializeResult
 
 from momentum_dag.assets.common import (
     asset_spec,
-    in_window,
     partitioned_asset,
-    report_partitions,
-    window_dates,
 )
-from momentum_dag.assets.common import dated_table_ddl as ddl
 from momentum_dag.assets.factor_momentum.common import fm_params
 from momentum_dag.assets.panels import MarketPanels, history_start
+from momentum_dag.assets.windowed import Table, materialize_window
 from momentum_dag.core.factor_momentum.characteristics import build_characteristics
 from momentum_dag.core.factor_momentum.portfolios import daily_factor_returns, long_short_returns, long_short_weights
 from momentum_dag.core.factor_momentum.study import KENFRENCH_ROLES, FactorMomentumParams, role_of
@@ -45,7 +42,7 @@ from momentum_dag.names import (
     STOCK_RETURNS_MONTHLY,
     key,
 )
-from momentum_dag.partitions import Lookback, Partitions, chunks
+from momentum_dag.partitions import Lookback, Partitions
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
 from momentum_dag.storage import Warehouse
@@ -58,14 +55,7 @@ DAILY_LOOKBACK = Lookback(months=1, days=252 + 21)
 
 DOUBLE = "DOUBLE"
 RETURN_COLUMNS = {"factor": "VARCHAR", "source": "VARCHAR", "role": "VARCHAR", "ret": DOUBLE}
-TABLES = {
-    FACTOR_RETURNS_MONTHLY: ("period_end", ddl(FACTOR_RETURNS_MONTHLY, "period_end", RETURN_COLUMNS)),
-    FACTOR_RETURNS_DAILY: ("trade_date", ddl(FACTOR_RETURNS_DAILY, "trade_date", RETURN_COLUMNS)),
-    FORMATION_WEIGHTS: (
-        "period_end",
-        ddl(FORMATION_WEIGHTS, "period_end", {"factor": "VARCHAR", "stock_id": "VARCHAR", "weight": DOUBLE}),
-    ),
-}
+WEIGHT_COLUMNS = {"factor": "VARCHAR", "stock_id": "VARCHAR", "weight": DOUBLE}
 
 
 def characteristic_weights(panels: MarketPanels, params: FactorMomentumParams) -> dict[str, pd.DataFrame]:
@@ -131,7 +121,7 @@ def kenfrench_rows(warehouse: Warehouse, start: date, end: date) -> pd.DataFrame
 
 
 def factor_return_tables(warehouse: Warehouse, start: date, end: date, params: FactorMomentumParams) -> dict:
-    """The three tables' rows for the window [start, end), computed from history before ``end``."""
+    """The three tables' rows for the chunk [start, end), computed from history before ``end``."""
     panels = MarketPanels(
         warehouse,
         end=end,
@@ -186,35 +176,33 @@ def factor_return_tables(warehouse: Warehouse, start: date, end: date, params: F
         ignore_index=True,
     )[["period_end", "factor", "stock_id", "weight"]]
     formation["period_end"] = pd.to_datetime(formation["period_end"])
+    return {  # the windowed asset keeps the rows dated in [start, end)
+        FACTOR_RETURNS_MONTHLY: monthly.dropna(subset=["ret"]),
+        FACTOR_RETURNS_DAILY: daily.dropna(subset=["ret"]),
+        FORMATION_WEIGHTS: formation.dropna(subset=["weight"]),
+    }
+
+
+def _figures(own: pd.DataFrame) -> dict:
+    factors = own[own["role"] == "factor"]
     return {
-        FACTOR_RETURNS_MONTHLY: in_window(monthly.dropna(subset=["ret"]), "period_end", start, end),
-        FACTOR_RETURNS_DAILY: in_window(daily.dropna(subset=["ret"]), "trade_date", start, end),
-        FORMATION_WEIGHTS: in_window(formation.dropna(subset=["weight"]), "period_end", start, end),
+        "factors": int(factors["factor"].nunique()),
+        **{f"{source}_factors": int(n) for source, n in factors.groupby("source")["factor"].nunique().items()},
     }
 
 
 def factor_returns_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
-    start, end = window_dates(context)
     params = fm_params(settings)
-    parts = [factor_return_tables(warehouse, lo, hi, params) for lo, hi in chunks(start, end, settings.chunk_months)]
-    tables = {table: pd.concat([part[table] for part in parts], ignore_index=True) for table in TABLES}
-    results = warehouse.write_windows(TABLES, [tables], start=start, end=end)  # ONE transaction
-
-    def figures(own: pd.DataFrame) -> dict:
-        factors = own[own["role"] == "factor"]
-        return {
-            "factors": int(factors["factor"].nunique()),
-            **{f"{source}_factors": int(n) for source, n in factors.groupby("source")["factor"].nunique().items()},
-        }
-
-    monthly = tables[FACTOR_RETURNS_MONTHLY]
-    report_partitions(
+    materialize_window(
         context,
-        FACTOR_RETURNS_KEY,
-        results[FACTOR_RETURNS_MONTHLY],
-        monthly,
-        "period_end",
-        figures,
+        warehouse,
+        lambda lo, hi: factor_return_tables(warehouse, lo, hi, params),
+        [
+            Table(FACTOR_RETURNS_MONTHLY, columns=RETURN_COLUMNS, asset=FACTOR_RETURNS_KEY, figures=_figures),
+            Table(FACTOR_RETURNS_DAILY, "trade_date", columns=RETURN_COLUMNS),
+            Table(FORMATION_WEIGHTS, columns=WEIGHT_COLUMNS),
+        ],
+        chunk_months=settings.chunk_months,
         data_source=data_source_label(settings),
     )
     yield MaterializeResult()

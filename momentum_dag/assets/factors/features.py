@@ -13,12 +13,11 @@ from dagster import AssetExecutionContext, MaterializeResult
 
 from momentum_dag.assets.common import (
     asset_spec,
-    in_window,
     partitioned_asset,
-    report_partitions,
     window_dates,
 )
 from momentum_dag.assets.panels import MarketPanels, history_start
+from momentum_dag.assets.windowed import Table, chunk_windows, compute_in_chunks, write_and_report
 from momentum_dag.core.stock.dmom import dmom_features
 from momentum_dag.names import (
     DMOM_FEATURES,
@@ -29,7 +28,7 @@ from momentum_dag.names import (
     STOCK_RETURNS_MONTHLY,
     key,
 )
-from momentum_dag.partitions import Lookback, Partitions, chunks
+from momentum_dag.partitions import Lookback, Partitions
 from momentum_dag.settings import Settings
 from momentum_dag.sources.calendar import trading_calendar
 from momentum_dag.storage import Warehouse
@@ -100,37 +99,40 @@ def traded_monthly_returns(panels: MarketPanels) -> pd.DataFrame:
     return panels.stock_monthly("ret").where(panels.stock_monthly("n_days") > 0)
 
 
+def features_chunk(warehouse: Warehouse, lo: date, hi: date) -> pd.DataFrame:
+    """The regressors of the month ends in the chunk [lo, hi), from its own lookback."""
+    first = history_start(warehouse, lo, FEATURES_LOOKBACK)
+    traded = traded_history_start(warehouse, lo, hi)
+    panels = MarketPanels(warehouse, end=hi, start=min(first, traded or first), formation_start=lo)
+    market = panels.market_daily
+    return dmom_features(
+        panels.stock_daily("ret"),  # NaN on suspended days: durations and IVL use traded days only
+        panels.stock_daily("excess_ret"),
+        market["market_excess"],
+        traded_monthly_returns(panels),
+        panels.market_monthly["market_excess"],
+        calendar=exchange_calendar(panels.start, hi),
+    )
+
+
+def _figures(own: pd.DataFrame) -> dict:
+    return {"stocks": int(own["entity_id"].nunique()), "ivl_coverage": float(own["IVL"].notna().mean())}
+
+
 def features_window(warehouse: Warehouse, start: date, end: date, chunk_months: int) -> pd.DataFrame:
     """The regressors of the month ends in [start, end), chunk by chunk."""
-    parts = []
-    for lo, hi in chunks(start, end, chunk_months):
-        first = history_start(warehouse, lo, FEATURES_LOOKBACK)
-        traded = traded_history_start(warehouse, lo, hi)
-        panels = MarketPanels(warehouse, end=hi, start=min(first, traded or first), formation_start=lo)
-        market = panels.market_daily
-        rows = dmom_features(
-            panels.stock_daily("ret"),  # NaN on suspended days: durations and IVL use traded days only
-            panels.stock_daily("excess_ret"),
-            market["market_excess"],
-            traded_monthly_returns(panels),
-            panels.market_monthly["market_excess"],
-            calendar=exchange_calendar(panels.start, hi),
-        )
-        parts.append(in_window(rows, "period_end", lo, hi))
-    return pd.concat(parts, ignore_index=True)
+
+    def chunk(lo: date, hi: date) -> dict[str, pd.DataFrame]:
+        return {DMOM_FEATURES: features_chunk(warehouse, lo, hi)}
+
+    return compute_in_chunks(chunk, chunk_windows(start, end, chunk_months), {})[DMOM_FEATURES]
 
 
 def dmom_features_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
     start, end = window_dates(context)
-    rows = features_window(warehouse, start, end, settings.chunk_months)
-    result = warehouse.write_window(DMOM_FEATURES, rows, date_column="period_end", start=start, end=end)
-    report_partitions(
-        context,
-        DMOM_FEATURES_KEY,
-        result,
-        rows,
-        "period_end",
-        lambda own: {"stocks": int(own["entity_id"].nunique()), "ivl_coverage": float(own["IVL"].notna().mean())},
+    rows = {DMOM_FEATURES: features_window(warehouse, start, end, settings.chunk_months)}
+    write_and_report(
+        context, warehouse, [Table(DMOM_FEATURES, asset=DMOM_FEATURES_KEY, figures=_figures)], rows, start, end
     )
     yield MaterializeResult()
 

@@ -10,12 +10,11 @@ from momentum_dag.assets.common import (
     asset_spec,
     in_window,
     partitioned_asset,
-    report_partitions,
     window_dates,
 )
 from momentum_dag.assets.panels import MarketPanels
+from momentum_dag.assets.windowed import Table, chunk_windows, compute_in_chunks, write_and_report
 from momentum_dag.names import factor_key, factor_table, key
-from momentum_dag.partitions import chunks, week_chunks
 from momentum_dag.registry import FactorSpec
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
@@ -46,27 +45,33 @@ def universe_sizes(panels: MarketPanels, spec: FactorSpec, dates: pd.DatetimeInd
     return panel.notna().sum(axis=1).reindex(dates).fillna(0).astype(int).rename("universe")
 
 
+def factor_chunk(spec: FactorSpec, warehouse: Warehouse, settings: Settings, lo: date, hi: date) -> dict:
+    """The factor's rows, side tables and universe sizes (``universe``: entities that could have a value at
+    each formation date) of the chunk [lo, hi), from the chunk's own lookback."""
+    panels = MarketPanels.for_window(warehouse, lo, hi, spec.history())
+    rows, side = compute_factor(spec, panels, settings, lo, hi)
+    universe = universe_sizes(panels, spec, pd.DatetimeIndex(rows["period_end"].unique()))
+    return {factor_table(spec.name): rows, **side, "universe": universe.rename_axis("period_end").reset_index()}
+
+
 def compute_window(
     spec: FactorSpec, warehouse: Warehouse, settings: Settings, start: date, end: date
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], pd.Series]:
     """The factor's rows and side tables for [start, end), chunk by chunk from the factor's lookback, and
     the universe size at each formation date (for coverage)."""
-    parts, side, universe = [], {}, []
-    lookback = spec.history()
-    # an expanding estimator (no lookback) reads small per-month tables: one pass
-    # a weekly factor's chunks are whole weeks: a chunk ending mid-week would date that week's value on
-    # its last day inside the chunk, not on the week's end
-    cut = week_chunks if spec.frequency == "W" else chunks
-    windows = [(start, end)] if lookback is None else cut(start, end, settings.chunk_months)
-    for lo, hi in windows:
-        panels = MarketPanels.for_window(warehouse, lo, hi, lookback)
-        rows, extra = compute_factor(spec, panels, settings, lo, hi)
-        parts.append(rows)
-        for table, frame in extra.items():
-            side.setdefault(table, []).append(frame)
-        universe.append(universe_sizes(panels, spec, pd.DatetimeIndex(rows["period_end"].unique())))
-    side = {table: pd.concat(frames, ignore_index=True) for table, frames in side.items()}
-    return pd.concat(parts, ignore_index=True), side, pd.concat(universe)
+    outputs = compute_in_chunks(
+        lambda lo, hi: factor_chunk(spec, warehouse, settings, lo, hi), factor_windows(spec, settings, start, end), {}
+    )
+    panel = outputs.pop(factor_table(spec.name))
+    universe = outputs.pop("universe").set_index("period_end")["universe"]
+    return panel, outputs, universe
+
+
+def factor_windows(spec: FactorSpec, settings: Settings, start: date, end: date) -> list[tuple[date, date]]:
+    """The chunks of [start, end): one pass for an expanding estimator (no lookback: it reads small
+    per-month tables), whole weeks for a weekly factor."""
+    chunk_months = None if spec.history() is None else settings.chunk_months
+    return chunk_windows(start, end, chunk_months, weekly=spec.frequency == "W")
 
 
 def _figures(universe: pd.Series):
@@ -88,17 +93,15 @@ def build_factor_asset(spec: FactorSpec, partitions_def: PartitionsDefinition):
     def compute(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
         start, end = window_dates(context)
         panel, side, universe = compute_window(spec, warehouse, settings, start, end)
-        table = factor_table(spec.name)
-        tables = {table: ("period_end", None)} | {t: ("period_end", None) for t in side}
-        results = warehouse.write_windows(tables, [{table: panel, **side}], start=start, end=end)
-        source = data_source_label(settings)
-        report_partitions(
-            context, factor_key(spec.name), results[table], panel, "period_end", _figures(universe), data_source=source
-        )
+        tables = [
+            Table(factor_table(spec.name), asset=factor_key(spec.name), figures=_figures(universe)),
+            *[Table(t, asset=key(t)) for t in side],
+        ]
+        outputs = {factor_table(spec.name): panel, **side}
+        write_and_report(context, warehouse, tables, outputs, start, end, data_source=data_source_label(settings))
         yield MaterializeResult(asset_key=factor_key(spec.name))
         yield from panel_checks(factor_key(spec.name), panel, universe, end, spec.min_coverage)
         for side_table in side:
-            report_partitions(context, key(side_table), results[side_table], side[side_table], "period_end")
             yield MaterializeResult(asset_key=key(side_table))
 
     specs = [

@@ -1,0 +1,113 @@
+"""The windowed asset: compute a partition window in chunks, write it in one transaction, report each
+partition's own figures.
+
+A run's window [start, end) (one partition or a range) is cut into chunks of ``MOMENTUM_CHUNK_MONTHS``
+months (whole weeks for a weekly asset); each chunk is computed from its own lookback, so peak memory is
+one chunk's, and its rows are kept only where they are dated inside the chunk, so the rows are those of
+one-partition runs whatever the split. Every table of the asset is then written in ONE transaction, and
+every partition of the run gets its own rows and figures as metadata. An asset body says only which
+panels, which core function and which tables: :func:`materialize_window`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetKey
+
+from momentum_dag.assets.common import dated_table_ddl, in_window, report_partitions, window_dates
+from momentum_dag.partitions import chunks, week_chunks
+from momentum_dag.storage import Warehouse, WriteResult
+
+Figures = Callable[[pd.DataFrame], dict]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table a windowed asset writes: its rows dated by ``date_column``; ``columns`` (name -> DuckDB type,
+    the date column left out) create it when missing, else the first rows define it; ``asset``: the asset
+    whose partitions report these rows (with ``figures`` of each partition's own rows; ``report`` turns
+    all of the run's outputs into the rows to report, when they are not the table's own)."""
+
+    name: str
+    date_column: str = "period_end"
+    columns: Mapping[str, str] | None = None
+    asset: AssetKey | None = None
+    figures: Figures | None = None
+    report: Callable[[Mapping[str, pd.DataFrame]], pd.DataFrame] | None = field(default=None, compare=False)
+
+    @property
+    def ddl(self) -> str | None:
+        return None if self.columns is None else dated_table_ddl(self.name, self.date_column, dict(self.columns))
+
+
+def chunk_windows(start: date, end: date, chunk_months: int | None, *, weekly: bool = False) -> list[tuple]:
+    """[start, end) in consecutive chunks of ``chunk_months`` months (whole weeks when ``weekly``: a chunk
+    ending mid-week would date that week's value on its last day inside the chunk); None: one pass."""
+    if chunk_months is None:
+        return [(start, end)]
+    return (week_chunks if weekly else chunks)(start, end, chunk_months)
+
+
+def compute_in_chunks(
+    compute: Callable[[date, date], Mapping[str, pd.DataFrame]],
+    windows: Sequence[tuple[date, date]],
+    date_columns: Mapping[str, str],
+) -> dict[str, pd.DataFrame]:
+    """``compute(lo, hi)`` for each chunk, each output kept where its date column (``date_columns``, default
+    ``period_end``) lies in [lo, hi), and concatenated per output over the chunks."""
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for lo, hi in windows:
+        for name, frame in compute(lo, hi).items():
+            parts.setdefault(name, []).append(in_window(frame, date_columns.get(name, "period_end"), lo, hi))
+    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+
+
+def write_and_report(
+    context: AssetExecutionContext,
+    warehouse: Warehouse,
+    tables: Sequence[Table],
+    outputs: Mapping[str, pd.DataFrame],
+    start: date,
+    end: date,
+    **constant,
+) -> dict[str, WriteResult]:
+    """Every table's window in ONE transaction, then each reporting table's partitions' own figures
+    (``constant`` metadata, e.g. the data source, on every partition of every reported asset)."""
+    results = warehouse.write_windows(
+        {t.name: (t.date_column, t.ddl) for t in tables},
+        [{t.name: outputs[t.name] for t in tables}],
+        start=start,
+        end=end,
+    )
+    for t in tables:
+        if t.asset is not None:
+            rows = t.report(outputs) if t.report is not None else outputs[t.name]
+            report_partitions(context, t.asset, results[t.name], rows, t.date_column, t.figures, **constant)
+        else:
+            context.log.info(f"{t.name}: {results[t.name].rows_written} rows written in [{start}, {end})")
+    return results
+
+
+def materialize_window(
+    context: AssetExecutionContext,
+    warehouse: Warehouse,
+    compute: Callable[[date, date], Mapping[str, pd.DataFrame]],
+    tables: Sequence[Table],
+    *,
+    chunk_months: int | None,
+    weekly: bool = False,
+    dates: Mapping[str, str] | None = None,
+    **constant,
+) -> dict[str, pd.DataFrame]:
+    """The run's window computed chunk by chunk (:func:`compute_in_chunks`; ``compute(lo, hi)`` returns
+    frames by table name, plus any other outputs the reports need, dated by ``dates``), written in one
+    transaction and reported per partition (:func:`write_and_report`). Returns every output."""
+    start, end = window_dates(context)
+    date_columns = {t.name: t.date_column for t in tables} | dict(dates or {})
+    outputs = compute_in_chunks(compute, chunk_windows(start, end, chunk_months, weekly=weekly), date_columns)
+    write_and_report(context, warehouse, tables, outputs, start, end, **constant)
+    return outputs
