@@ -1,52 +1,20 @@
-"""The momentum-crash report pages (Daniel-Moskowitz 2016): PNG charts in the style of Figs. 1, 5-7 and
-the page's sections (Table 3 and 5 regressions, Sharpe table, worst months, weights and cumulative curves).
+"""The momentum-crash report pages (Daniel-Moskowitz 2016): interactive charts in the style of Figs. 1,
+5-7 and the page's sections (Table 3 and 5 regressions, Sharpe table, worst months, weights and cumulative
+curves).
 
-Charts are built with ``matplotlib.figure.Figure`` on the Agg canvas (no pyplot state), like ``reports/plots.py``.
-Inputs are wide monthly frames indexed by period_end (holding month) with one column per strategy, and
-the bear indicator on the same months (``bear`` at row t = I_B,t-1, the ex-ante state of month t).
+Charts are :class:`~momentum_dag.reports.interactive.Chart` specs drawn in the browser. Inputs are wide
+monthly frames indexed by period_end (holding month) with one column per strategy, and the bear indicator
+on the same months (``bear`` at row t = I_B,t-1, the ex-ante state of month t).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from momentum_dag.reports.plots import _new_axes, _save
+from momentum_dag.reports.interactive import Chart, Table
 
 PAPER = "Daniel, K. and Moskowitz, T. J. (2016), Momentum crashes, JFE 122(2):221-247"
-BEAR_COLOR = "#d9d9d9"
-
-
-def bear_spans(bear: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """(first, last) period_end of each run of consecutive months with bear == 1."""
-    flag = bear.fillna(0).astype(float).to_numpy() > 0.5
-    dates = pd.DatetimeIndex(bear.index)
-    spans, begin = [], None
-    for i, on in enumerate(flag):
-        if on and begin is None:
-            begin = i
-        if begin is not None and (not on or i == len(flag) - 1):
-            last = i if on else i - 1
-            spans.append((dates[begin], dates[last]))
-            begin = None
-    return spans
-
-
-def _shade_bear(ax, bear: pd.Series | None) -> None:
-    if bear is None:
-        return
-    for k, (first, last) in enumerate(bear_spans(bear)):
-        # a month-t bar covers the month ending at period_end t
-        ax.axvspan(
-            first - pd.offsets.MonthBegin(1),
-            last,
-            color=BEAR_COLOR,
-            alpha=0.7,
-            lw=0,
-            label="bear market (I_B,t-1 = 1)" if k == 0 else None,
-        )
 
 
 def _check(frame: pd.DataFrame, name: str) -> None:
@@ -54,67 +22,57 @@ def _check(frame: pd.DataFrame, name: str) -> None:
         raise ValueError(f"{name} must be a non-empty frame indexed by period_end dates")
 
 
-def plot_cumulative_with_bear(
-    returns: pd.DataFrame, path: Path, *, bear: pd.Series | None = None, title: str = "Cumulative return"
-) -> Path:
-    """Compounded wealth of each column (log scale), bear-market months shaded."""
+def _bear_flag(bear: pd.Series | None, index: pd.DatetimeIndex, **reindex) -> pd.Series | None:
+    if bear is None:
+        return None
+    return bear.reindex(index, **reindex).fillna(0).astype(float) > 0.5
+
+
+def cumulative_with_bear(
+    returns: pd.DataFrame, *, bear: pd.Series | None = None, title: str = "Cumulative return"
+) -> Chart:
+    """Wealth of 1 in each column (log scale to start; a linear toggle), bear-market months shaded."""
     _check(returns, "returns")
-    fig, ax = _new_axes(title)
-    _shade_bear(ax, None if bear is None else bear.reindex(returns.index))
-    wealth = (1.0 + returns.fillna(0.0)).cumprod()
-    for column in wealth.columns:
-        ax.plot(wealth.index, wealth[column], label=str(column), lw=1.2)
-    ax.set_yscale("log")
-    ax.set_ylabel("wealth from 1 (log scale)")
-    ax.legend(fontsize=8, ncol=3, frameon=False)
-    return _save(fig, path)
+    return Chart(
+        returns.astype(float),
+        f"{title} (wealth of 1; bear months I_B,t-1 = 1 shaded)",
+        kind="wealth",
+        y_title="wealth from 1",
+        shade=_bear_flag(bear, returns.index),
+        log=True,
+    )
 
 
-def plot_weights(
-    weights: pd.DataFrame, path: Path, *, bear: pd.Series | None = None, title: str = "Weights on WML"
-) -> Path:
-    """Each strategy's (scaled) weight on WML by holding month; zero line, bear months shaded."""
+def weights_chart(weights: pd.DataFrame, *, bear: pd.Series | None = None, title: str = "Weights on WML") -> Chart:
+    """Each strategy's (scaled) weight on WML by holding month, bear months shaded."""
     _check(weights, "weights")
-    fig, ax = _new_axes(title)
-    _shade_bear(ax, None if bear is None else bear.reindex(weights.index))
-    for column in weights.columns:
-        ax.plot(weights.index, weights[column], label=str(column), lw=1.0)
-    ax.axhline(0.0, color="black", lw=0.6)
-    ax.set_ylabel("weight on WML")
-    ax.legend(fontsize=8, ncol=3, frameon=False)
-    return _save(fig, path)
+    return Chart(
+        weights.astype(float),
+        f"{title} (x WML; bear months shaded)",
+        y_title="weight on WML",
+        shade=_bear_flag(bear, weights.index),
+    )
 
 
-def plot_betas(
-    betas: pd.DataFrame, path: Path, *, bear: pd.Series | None = None, title: str = "126-day lagged betas"
-) -> Path:
+def betas_chart(betas: pd.DataFrame, *, bear: pd.Series | None = None, title: str = "126-day lagged betas") -> Chart:
     """Winner, loser and WML sum-of-lags betas over time, bear months shaded."""
     _check(betas, "betas")
-    fig, ax = _new_axes(title)
-    _shade_bear(ax, None if bear is None else bear.reindex(betas.index, method="nearest"))
-    for column in betas.columns:
-        ax.plot(betas.index, betas[column], label=str(column), lw=1.0)
-    ax.axhline(0.0, color="black", lw=0.6)
-    ax.legend(fontsize=8, ncol=3, frameon=False)
-    return _save(fig, path)
+    return Chart(
+        betas.astype(float),
+        f"{title} (market beta; bear months shaded)",
+        y_title="beta",
+        shade=_bear_flag(bear, betas.index, method="nearest"),
+    )
 
 
-def plot_variance_forecasts(
-    forecasts: pd.DataFrame,
-    path: Path,
-    *,
-    periods_per_year: int = 252,
-    title: str = "WML volatility forecasts",
-) -> Path:
+def variance_forecasts_chart(
+    forecasts: pd.DataFrame, *, periods_per_year: int = 252, title: str = "WML volatility forecasts"
+) -> Chart:
     """Annualized GARCH, realized and blended volatility forecasts (columns ending in ``_vol``)."""
     _check(forecasts, "forecasts")
     vols = [c for c in ("garch_vol", "rv_vol", "blend_vol") if c in forecasts.columns]
-    fig, ax = _new_axes(title)
-    for column in vols:
-        ax.plot(forecasts.index, forecasts[column] * np.sqrt(periods_per_year), label=column, lw=1.0)
-    ax.set_ylabel("annualized volatility")
-    ax.legend(fontsize=8, ncol=3, frameon=False)
-    return _save(fig, path)
+    frame = forecasts[vols].astype(float) * np.sqrt(periods_per_year)
+    return Chart(frame, f"{title} (annualized, %)", y_title="% per year", percent=True)
 
 
 # ---- page sections ----------------------------------------------------------------------------------
@@ -140,24 +98,60 @@ STRATEGY_NOTE = (
 )
 
 
-def _regression_display(frame: pd.DataFrame | None) -> pd.DataFrame | str:
+def _regression_display(frame: pd.DataFrame | None, query: str | None) -> Table | str:
     if frame is None or frame.empty:
         return "Not available: the sample has too few months with every regressor defined."
-    return frame.assign(start=pd.to_datetime(frame["start"]), end=pd.to_datetime(frame["end"]))
+    shown = frame.assign(start=pd.to_datetime(frame["start"]), end=pd.to_datetime(frame["end"]))
+    return Table(shown, query=query, csv=frame)
 
 
 def worst_months(wml: pd.Series, returns: pd.DataFrame, state: pd.DataFrame, n: int = N_WORST) -> pd.DataFrame:
-    """The ``n`` worst months of unscaled WML over its whole history, with the market state and each
-    scaled strategy's return that month (blank outside the strategies' common sample)."""
+    """The ``n`` worst months of unscaled WML over its whole history, with the market state (bear and up as
+    flags) and each scaled strategy's return that month (blank outside the strategies' common sample)."""
     worst = wml.dropna().nsmallest(n).rename("wml_unscaled").to_frame()
     context = state.reindex(worst.index)[[c for c in ("bear", "up", "market_excess") if c in state]]
+    for flag in ("bear", "up"):
+        if flag in context:
+            context[flag] = context[flag].map(lambda v: None if pd.isna(v) else bool(v > 0.5)).astype(object)
     return worst.join(context).join(returns.reindex(worst.index)).rename_axis("period_end")
+
+
+def _percent(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return columns in percent, as D&M print them; flags and text unchanged."""
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_float_dtype(out[column]):
+            out[column] = (out[column] * 100).round(2)
+    return out
+
+
+def strategy_sample_text(wml: pd.Series | None, returns: pd.DataFrame) -> str:
+    """Where the strategies' common sample starts and ends, why, and which large WML months it leaves out."""
+    common = returns.dropna(how="any")
+    if common.empty:
+        return "No month has a return for every strategy yet."
+    first, last = common.index.min(), common.index.max()
+    text = (
+        f"The strategies are compared on the months every one of them has a return: {first:%Y-%m} to "
+        f"{last:%Y-%m} ({len(common)} months). They start after the warm-up: the constant-volatility strategies "
+        "need 126 trading days of WML, the dynamic ones the GJR-GARCH's first fit and 36 months of (forecast, "
+        "realized) variance pairs before the blend, and the out-of-sample strategy 36 months of expanding "
+        "regressions (MOMENTUM_CRASH_BLEND_MIN_PAIRS, MOMENTUM_CRASH_OOS_MIN_MONTHS)."
+    )
+    if wml is not None:
+        before = wml.loc[wml.index < first].dropna()
+        if len(before):
+            worst = before.idxmin()
+            text += (
+                f" WML months before {first:%Y-%m} are outside that sample, among them WML's worst month before it, "
+                f"{worst:%Y-%m} ({before.min():.1%}): it is in the worst-months table below (strategy cells blank), "
+                "not in the Sharpe ratios."
+            )
+    return text
 
 
 def crash_sections(
     *,
-    out_dir: Path,
-    slug: str,
     intro: str,
     crash: pd.DataFrame | None,
     forecast: pd.DataFrame | None,
@@ -167,47 +161,72 @@ def crash_sections(
     state: pd.DataFrame,
     wml: pd.Series | None,
     legs: pd.DataFrame,
-    extra_plots: list[tuple[str, Path]] = (),
+    extra_plots: list[tuple[str, Chart]] = (),
     notes: list[str] = (),
-) -> list[tuple[str, pd.DataFrame | Path | str]]:
-    """Sections of a crash page: regressions, Sharpe table, worst months, weights and cumulative plots."""
-    folder = out_dir / slug
+    queries: dict[str, str] | None = None,
+) -> list[tuple[str, Table | Chart | str]]:
+    """Sections of a crash page: regressions, Sharpe table, worst months, weights and cumulative charts.
+
+    ``queries`` names the DuckDB query behind each stored table (keys ``crash``, ``forecast``, ``summary``,
+    ``wml``, ``returns``).
+    """
+    queries = queries or {}
     bear = state["bear"] if "bear" in state else None
     sections: list = [("About this page", intro)]
     if notes:
         sections.append(("Notes and missing pieces", "\n\n".join(notes)))
     sections += [
-        ("Table 3: WML market timing (crash regressions)", _regression_display(crash)),
-        ("Table 5: forecasting WML returns with the market state", _regression_display(forecast)),
+        ("Table 3: WML market timing (crash regressions)", _regression_display(crash, queries.get("crash"))),
+        (
+            "Table 5: forecasting WML returns with the market state",
+            _regression_display(forecast, queries.get("forecast")),
+        ),
         ("How to read the regressions", CRASH_TABLE_NOTE),
     ]
+    if len(returns):
+        sections.append(("Sample of the strategies", strategy_sample_text(wml, returns)))
     if summary is not None and len(summary):
-        sections.append(("Sharpe ratios side by side (annualized, same sample, ex-post scaled)", summary))
+        sections.append(
+            (
+                "Sharpe ratios side by side (annualized, same sample, ex-post scaled)",
+                Table(summary, query=queries.get("summary")),
+            )
+        )
         sections.append(("Strategies", STRATEGY_NOTE))
     else:
         sections.append(("Sharpe ratios side by side", "Not available: no strategy is defined on this sample."))
     if wml is not None and wml.notna().any():
+        worst = worst_months(wml, returns, state)
         sections.append(
             (
-                f"Worst {N_WORST} months of WML (unscaled), with the state and every strategy",
-                worst_months(wml, returns, state),
+                f"Worst {N_WORST} months of WML (unscaled, % per month), with the state and every strategy",
+                Table(
+                    _percent(worst),
+                    csv=worst,
+                    derived_from=" ;\n".join(q for q in (queries.get("wml"), queries.get("returns")) if q) or None,
+                    glossary={
+                        "period_end": "holding month",
+                        "wml_unscaled": "winners minus losers, % per month",
+                        "bear": "yes: the 24-month market return to t-1 was negative (I_B,t-1)",
+                        "up": "yes: the market's excess return in month t was positive (I_U,t)",
+                        "market_excess": "market return minus the risk-free rate, % per month",
+                    },
+                ),
             )
         )
     if len(returns):
         sections.append(
             (
                 "Cumulative returns of the strategies (bear markets shaded)",
-                plot_cumulative_with_bear(returns, folder / "cumulative_strategies.png", bear=bear),
+                cumulative_with_bear(returns, bear=bear, title="Strategies"),
             )
         )
-        sections.append(("Weights on WML over time", plot_weights(weights, folder / "weights.png", bear=bear)))
+        sections.append(("Weights on WML over time", weights_chart(weights, bear=bear)))
     if len(legs):
         sections.append(
             (
                 "Cumulative returns of winners, losers, WML and the market (unscaled)",
-                plot_cumulative_with_bear(
-                    legs, folder / "cumulative_legs.png", bear=bear, title="Winners, losers, WML and market"
-                ),
+                cumulative_with_bear(legs, bear=bear, title="Winners, losers, WML and market"),
             )
         )
     sections += list(extra_plots)

@@ -2,25 +2,22 @@
 Figure 1 and the page's sections (TS/CS momentum by half, Table I, PC momentum, momentum-neutral factors,
 spanning tests, GRS, Table VIII).
 
-Built with ``matplotlib.figure.Figure`` on the Agg canvas (no pyplot state), like ``reports/plots.py``.
+Charts are :class:`~momentum_dag.reports.interactive.Chart` specs drawn in the browser.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from momentum_dag.core.factor_momentum.spanning import summarize_by_half
 from momentum_dag.core.factor_momentum.study import FactorMomentumParams, spanning_summary
+from momentum_dag.reports.interactive import Chart
 
 PAPER = "Ehsani, S. and Linnainmaa, J. T. (2022), Factor momentum and the momentum factor, JF 77(3):1877-1919"
 
 
-def plot_cumulative(returns: pd.DataFrame, path: Path, *, title: str) -> Path:
-    """Compounded wealth from 1 of each column of ``returns`` (monthly, indexed by holding month).
+def cumulative_chart(returns: pd.DataFrame, *, title: str) -> Chart:
+    """Wealth of 1 in each column of ``returns`` (monthly, indexed by holding month).
 
     Each series starts at its first non-missing month; later missing months count as 0 return.
     """
@@ -29,26 +26,7 @@ def plot_cumulative(returns: pd.DataFrame, path: Path, *, title: str) -> Path:
     frame = returns.dropna(how="all")
     if frame.empty:
         raise ValueError(f"{title}: no returns to plot")
-    fig = Figure(figsize=(8.0, 3.6), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.set_title(title, fontsize=11)
-    ax.grid(True, alpha=0.3)
-    for column in frame.columns:
-        series = frame[column]
-        started = series.loc[series.first_valid_index() :] if series.notna().any() else series.iloc[:0]
-        if started.empty:
-            continue
-        wealth = (1.0 + started.fillna(0.0)).cumprod()
-        ax.plot(wealth.index, wealth.to_numpy(), label=str(column), lw=1.2)
-    ax.axhline(1.0, color="grey", lw=0.6)
-    ax.set_ylabel("wealth from 1")
-    ax.legend(fontsize=8, loc="upper left")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, format="png")
-    return path
+    return Chart(frame.astype(float), f"{title} (wealth of 1)", kind="wealth", y_title="wealth from 1")
 
 
 # ---- page sections ----------------------------------------------------------------------------------
@@ -88,16 +66,14 @@ def pc_wide(pc: pd.DataFrame | None) -> pd.DataFrame | None:
     return wide.rename_axis("period_end")
 
 
-def _plot(frame: pd.DataFrame | None, path: Path, title: str) -> Path | str:
+def _plot(frame: pd.DataFrame | None, title: str) -> Chart | str:
     if frame is None or frame.dropna(how="all").empty:
         return "Not available: no returns yet."
-    return plot_cumulative(frame, path, title=title)
+    return cumulative_chart(frame, title=title)
 
 
 def factor_momentum_sections(
     *,
-    out_dir: Path,
-    slug: str,
     intro: str,
     momentum: pd.DataFrame | None,
     autocorrelation: pd.DataFrame | None,
@@ -108,9 +84,8 @@ def factor_momentum_sections(
     pc_summary: pd.DataFrame | str | None = None,
     neutral: pd.DataFrame | None = None,
     notes: list[str] = (),
-) -> list[tuple[str, pd.DataFrame | Path | str]]:
+) -> list[tuple[str, pd.DataFrame | Chart | str]]:
     """Sections of a factor-momentum page; PC and momentum-neutral parts only when given."""
-    folder = out_dir / slug
     sections: list = [("About this page", intro)]
     if notes:
         sections.append(("Notes and missing pieces", "\n\n".join(notes)))
@@ -125,7 +100,7 @@ def factor_momentum_sections(
     sections.append(
         (
             "Cumulative TS and CS factor momentum",
-            _plot(momentum[cols] if cols else None, folder / "ts_cs.png", "TS and CS factor momentum"),
+            _plot(momentum[cols] if cols else None, "TS and CS factor momentum"),
         )
     )
     sections.append(
@@ -144,7 +119,7 @@ def factor_momentum_sections(
             )
         )
         sections.append(("PC groups", PC_NOTE))
-        sections.append(("Cumulative PC factor momentum", _plot(pc, folder / "pc.png", "PC factor momentum")))
+        sections.append(("Cumulative PC factor momentum", _plot(pc, "PC factor momentum")))
     if neutral is not None:
         sections.append(("Factor momentum on momentum-neutral vs raw characteristic factors", neutral_summary(neutral)))
         wide = None
@@ -154,7 +129,7 @@ def factor_momentum_sections(
         sections.append(
             (
                 "Cumulative TS momentum: raw vs momentum-neutral characteristic factors",
-                _plot(wide, folder / "neutral.png", "TS momentum, raw vs momentum-neutral"),
+                _plot(wide, "TS momentum, raw vs momentum-neutral"),
             )
         )
     summary = spanning_summary(spanning) if spanning is not None else pd.DataFrame()

@@ -1,27 +1,20 @@
-"""PNG charts of a factor evaluation's per-period table.
+"""The charts of a factor page, as interactive :class:`~momentum_dag.reports.interactive.Chart` specs.
 
 Every function takes ``FactorEvaluation.per_period`` (column ``period_end`` plus ``rank_ic``, ``q1..qn``,
-``q1_cw..qn_cw``, ``long_short_ew``/``long_short_cw``, ``top_turnover``), writes one PNG to ``path`` and
-returns ``path``. Figures are built with ``matplotlib.figure.Figure`` and rendered by the Agg canvas, never
-through pyplot, so no global state or GUI backend is touched (safe inside Dagster runs and threads).
+``q1_cw..qn_cw``, ``long_short_ew``/``long_short_cw``, their turnover, ``top_turnover``) and returns the
+chart's data; the browser draws it (``reports/static/reports.js``). No statistic is computed here beyond
+what a chart shows (net returns: gross minus ``cost_bps`` x turnover, as ``core.evaluation.costs``).
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from matplotlib import colormaps
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
 
-from momentum_dag.core.evaluation.performance import cumulative_returns
+from momentum_dag.core.evaluation.costs import net_of_cost
+from momentum_dag.reports.interactive import Chart
 
-FIGSIZE = (8.0, 3.6)
-DPI = 100
 WEIGHTING_LABEL = {"ew": "equal-weighted", "cw": "cap-weighted"}
 _QUANTILE_COLUMN = re.compile(r"^q(\d+)(_cw)?$")
 
@@ -36,138 +29,93 @@ def quantile_columns(per_period: pd.DataFrame, weighting: str = "ew") -> list[st
     return [col for _, col in sorted(found)]
 
 
-def _dates(per_period: pd.DataFrame) -> pd.DatetimeIndex:
+def _dated(per_period: pd.DataFrame) -> pd.DataFrame:
     if "period_end" not in per_period.columns:
         raise ValueError("per_period must have a 'period_end' column (FactorEvaluation.per_period)")
-    return pd.DatetimeIndex(per_period["period_end"])
+    return per_period.set_index(pd.DatetimeIndex(per_period["period_end"], name="period_end"))
 
 
-def _require(per_period: pd.DataFrame, columns: list[str]) -> None:
-    missing = [c for c in columns if c not in per_period.columns]
-    if missing:
-        raise ValueError(f"per_period is missing columns {missing}")
-
-
-def _new_axes(title: str):
-    fig = Figure(figsize=FIGSIZE, dpi=DPI)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.set_title(title, fontsize=11)
-    ax.grid(True, alpha=0.3)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    return fig, ax
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, format="png")
-    return path
-
-
-def _bar_width(dates: pd.DatetimeIndex) -> float:
-    """Bar width in days: 80% of the median spacing between periods (monthly ~24 days, weekly ~5.6)."""
-    if len(dates) < 2:
-        return 20.0
-    return 0.8 * float(np.median(np.diff(dates.to_numpy()).astype("timedelta64[s]").astype(float))) / 86400
-
-
-def plot_cumulative_long_short(per_period: pd.DataFrame, path: Path) -> Path:
-    """Compounded cumulative long-short (top - bottom) return, one line per weighting present."""
-    dates = _dates(per_period)
-    present = [s for s in ("ew", "cw") if f"long_short_{s}" in per_period.columns]
+def cumulative_long_short(per_period: pd.DataFrame, cost_bps: float) -> Chart:
+    """Wealth of 1 in the long-short (top - bottom) portfolio, gross and net of costs, per weighting."""
+    table = _dated(per_period)
+    present = [s for s in ("ew", "cw") if f"long_short_{s}" in table.columns]
     if not present:
         raise ValueError("per_period has no long_short_ew / long_short_cw column")
-    fig, ax = _new_axes("Cumulative long-short return (top - bottom quantile, compounded)")
+    series = {}
     for suffix in present:
-        curve = cumulative_returns(per_period[f"long_short_{suffix}"].reset_index(drop=True))
-        ax.plot(dates, curve.to_numpy(), label=WEIGHTING_LABEL[suffix], linewidth=1.6)
-    ax.axhline(0.0, color="black", linewidth=0.8)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(frameon=False, fontsize=9)
-    fig.autofmt_xdate()
-    return _save(fig, path)
+        gross = table[f"long_short_{suffix}"].astype(float)
+        series[f"{WEIGHTING_LABEL[suffix]}, gross"] = gross
+        turnover = f"long_short_turnover_{suffix}"
+        if turnover in table.columns:
+            net = net_of_cost(gross, table[turnover], cost_bps)
+            series[f"{WEIGHTING_LABEL[suffix]}, net of {cost_bps:g} bps"] = net
+    return Chart(
+        pd.DataFrame(series),
+        "Cumulative long-short return (top - bottom quantile, compounded; wealth of 1)",
+        kind="wealth",
+        y_title="wealth (from 1)",
+    )
 
 
-def plot_cumulative_quantiles(per_period: pd.DataFrame, path: Path, *, weighting: str = "ew") -> Path:
-    """Compounded cumulative return of each quantile portfolio (q1 = lowest factor, darkest = highest)."""
-    dates = _dates(per_period)
-    columns = quantile_columns(per_period, weighting)
+def cumulative_quantiles(per_period: pd.DataFrame, weighting: str = "ew") -> Chart:
+    """Wealth of 1 in each quantile portfolio (q1 = lowest factor value)."""
+    table = _dated(per_period)
+    columns = quantile_columns(table, weighting)
     if not columns:
         raise ValueError(f"per_period has no quantile columns for weighting {weighting!r}")
-    fig, ax = _new_axes(f"Cumulative return by quantile ({WEIGHTING_LABEL[weighting]})")
-    colors = _quantile_colors(len(columns))
-    for col, color in zip(columns, colors, strict=True):
-        curve = cumulative_returns(per_period[col].reset_index(drop=True))
-        ax.plot(dates, curve.to_numpy(), color=color, label=col.split("_")[0], linewidth=1.2)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(frameon=False, fontsize=8, ncol=min(len(columns), 5))
-    fig.autofmt_xdate()
-    return _save(fig, path)
+    frame = table[columns].astype(float).rename(columns=lambda c: c.split("_")[0])
+    title = f"Cumulative return by quantile ({WEIGHTING_LABEL[weighting]}; wealth of 1)"
+    return Chart(frame, title, kind="wealth", y_title="wealth")
 
 
-def plot_rank_ic(per_period: pd.DataFrame, path: Path, *, rolling_window: int = 12) -> Path:
+def rank_ic_bars(per_period: pd.DataFrame, rolling_window: int = 12) -> Chart:
     """Rank IC per period as bars with its ``rolling_window``-period rolling mean (full windows only)."""
-    dates = _dates(per_period)
-    _require(per_period, ["rank_ic"])
-    rank_ic = per_period["rank_ic"].reset_index(drop=True).astype(float)
-    rolling = rank_ic.rolling(rolling_window, min_periods=rolling_window).mean()
-    fig, ax = _new_axes(f"Rank IC per period and {rolling_window}-period rolling mean")
-    colors = np.where(rank_ic.fillna(0).to_numpy() >= 0, "#3a7dc9", "#d9534f")
-    ax.bar(dates, rank_ic.fillna(0).to_numpy(), width=_bar_width(dates), color=colors, alpha=0.6)
-    ax.plot(dates, rolling.to_numpy(), color="black", linewidth=1.6, label=f"{rolling_window}-period mean")
-    ax.axhline(0.0, color="black", linewidth=0.8)
-    ax.legend(frameon=False, fontsize=9)
-    fig.autofmt_xdate()
-    return _save(fig, path)
+    table = _dated(per_period)
+    if "rank_ic" not in table.columns:
+        raise ValueError("per_period is missing columns ['rank_ic']")
+    return Chart(
+        table[["rank_ic"]].astype(float).rename(columns={"rank_ic": "rank IC"}),
+        f"Rank IC per period (Spearman correlation) and its {rolling_window}-period mean",
+        kind="bars_mean",
+        y_title="rank IC (correlation)",
+        rolling=rolling_window,
+    )
 
 
-def plot_quantile_mean_returns(per_period: pd.DataFrame, path: Path) -> Path:
+def quantile_mean_returns(per_period: pd.DataFrame) -> Chart:
     """Mean per-period return of each quantile, equal- and (if present) cap-weighted side by side."""
     weightings = [w for w in ("ew", "cw") if quantile_columns(per_period, w)]
     if not weightings:
         raise ValueError("per_period has no quantile-return columns q1..qn")
-    fig, ax = _new_axes("Mean return per period by quantile")
-    n = len(quantile_columns(per_period, "ew") or quantile_columns(per_period, "cw"))
-    positions = np.arange(1, n + 1)
-    width = 0.8 / len(weightings)
-    for i, weighting in enumerate(weightings):
-        means = per_period[quantile_columns(per_period, weighting)].astype(float).mean().to_numpy()
-        offset = (i - (len(weightings) - 1) / 2) * width
-        ax.bar(positions + offset, means, width=width, label=WEIGHTING_LABEL[weighting])
-    ax.set_xticks(positions, [f"q{q}" for q in positions])
-    ax.axhline(0.0, color="black", linewidth=0.8)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(frameon=False, fontsize=9)
-    return _save(fig, path)
-
-
-def plot_top_turnover(per_period: pd.DataFrame, path: Path) -> Path:
-    """Top-quantile turnover per period (share of names new to the top quantile)."""
-    dates = _dates(per_period)
-    _require(per_period, ["top_turnover"])
-    fig, ax = _new_axes("Top-quantile turnover")
-    ax.plot(dates, per_period["top_turnover"].astype(float).to_numpy(), color="#555555", linewidth=1.2)
-    ax.set_ylim(0.0, 1.0)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    fig.autofmt_xdate()
-    return _save(fig, path)
-
-
-def write_factor_plots(per_period: pd.DataFrame, out_dir: Path) -> dict[str, Path]:
-    """All charts of a factor page written into ``out_dir``; keys name the chart, values are PNG paths."""
-    out_dir = Path(out_dir)
-    return {
-        "cumulative_long_short": plot_cumulative_long_short(per_period, out_dir / "cumulative_long_short.png"),
-        "cumulative_quantiles": plot_cumulative_quantiles(per_period, out_dir / "cumulative_quantiles.png"),
-        "rank_ic": plot_rank_ic(per_period, out_dir / "rank_ic.png"),
-        "quantile_mean_returns": plot_quantile_mean_returns(per_period, out_dir / "quantile_mean_returns.png"),
-        "top_turnover": plot_top_turnover(per_period, out_dir / "top_turnover.png"),
+    means = {
+        WEIGHTING_LABEL[w]: per_period[quantile_columns(per_period, w)].astype(float).mean().to_numpy()
+        for w in weightings
     }
+    n = len(next(iter(means.values())))
+    frame = pd.DataFrame(means, index=pd.Index([f"q{q}" for q in range(1, n + 1)], name="quantile"))
+    return Chart(frame, "Mean return per period by quantile (%)", kind="category", y_title="% per period", percent=True)
 
 
-def _quantile_colors(n: int) -> list:
-    cmap = colormaps["viridis_r"]
-    return [cmap(0.15 + 0.8 * i / max(n - 1, 1)) for i in range(n)]
+def turnover_lines(per_period: pd.DataFrame) -> Chart:
+    """Top-quantile turnover (share of names new to the top quantile) and the long-short portfolio's
+    turnover (both legs' sum of absolute weight changes), per period."""
+    table = _dated(per_period)
+    if "top_turnover" not in table.columns:
+        raise ValueError("per_period is missing columns ['top_turnover']")
+    series = {"top quantile, share of names new": table["top_turnover"].astype(float)}
+    for suffix in ("ew", "cw"):
+        column = f"long_short_turnover_{suffix}"
+        if column in table.columns:
+            series[f"long-short, both legs ({WEIGHTING_LABEL[suffix]})"] = table[column].astype(float)
+    return Chart(pd.DataFrame(series), "Turnover per period (%)", y_title="% per period", percent=True)
+
+
+def factor_charts(per_period: pd.DataFrame, cost_bps: float) -> list[tuple[str, Chart]]:
+    """Every chart of a factor page, with its section heading."""
+    return [
+        ("Cumulative long-short return", cumulative_long_short(per_period, cost_bps)),
+        ("Cumulative return by quantile", cumulative_quantiles(per_period, "ew")),
+        ("Rank IC", rank_ic_bars(per_period)),
+        ("Mean return by quantile", quantile_mean_returns(per_period)),
+        ("Turnover", turnover_lines(per_period)),
+    ]

@@ -1,7 +1,9 @@
-"""HTML factor reports, index and generic table pages: files exist, numbers shown, PNGs linked."""
+"""HTML factor reports, index and generic table pages: files exist, numbers shown, charts' data and each
+table's CSV written beside the page, plotly.js once in the folder."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import pytest
 from momentum_dag.core.evaluation.engine import evaluate_factor
 from momentum_dag.reports.html import (
     SYNTHETIC_NOTE,
+    Table,
     fmt_ic,
     fmt_pct,
     fmt_ratio,
@@ -20,15 +23,14 @@ from momentum_dag.reports.html import (
     render_index,
     render_tables_report,
 )
+from momentum_dag.reports.interactive import Chart
 from momentum_dag.reports.plots import (
-    plot_cumulative_long_short,
-    plot_cumulative_quantiles,
-    plot_quantile_mean_returns,
-    plot_rank_ic,
-    plot_top_turnover,
+    cumulative_long_short,
+    cumulative_quantiles,
+    quantile_mean_returns,
+    rank_ic_bars,
+    turnover_lines,
 )
-
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +44,15 @@ def evaluation():
     return evaluate_factor(factor, fwd, n_quantiles=5, periods_per_year=12, weights=weights)
 
 
-def image_sources(html: str) -> list[str]:
-    return re.findall(r'<img src="([^"]+)"', html)
+def page_data(folder: Path) -> dict:
+    text = (folder / "data.js").read_text(encoding="utf-8")
+    return json.loads(text.removeprefix("window.MR_DATA = ").rstrip().rstrip(";"))
+
+
+def chart_specs(html: str) -> list[dict]:
+    import html as html_lib
+
+    return [json.loads(html_lib.unescape(spec)) for spec in re.findall(r'data-spec="([^"]+)"', html)]
 
 
 def test_number_formats():
@@ -78,11 +87,19 @@ def test_factor_report_smoke(tmp_path: Path, evaluation):
         assert fmt_ratio(s["rank_icir_annualized"]) in html
         assert fmt_pct(s["long_short_ann_return"]) in html
         assert fmt_pct(s["long_only_excess_ann_return"]) in html
-    sources = image_sources(html)
-    assert len(sources) == 5
-    for src in sources:
-        png = tmp_path / src
-        assert png.is_file() and png.read_bytes()[:8] == PNG_MAGIC
+    assert "net of costs" in html and "15 bps" in html
+    specs = chart_specs(html)
+    assert len(specs) == 5 and {s["kind"] for s in specs} == {"wealth", "bars_mean", "category", "lines"}
+    data = page_data(tmp_path / "mom_12_1")
+    assert {s["data"] for s in specs} == set(data)
+    rank_ic = data[next(s["data"] for s in specs if s["kind"] == "bars_mean")]
+    assert rank_ic["x"][0] == "2019-01-31"
+    np.testing.assert_allclose(rank_ic["series"]["rank IC"], evaluation.per_period["rank_ic"])
+    # every table's rows beside the page, raw; plotly.js once in the folder, no CDN
+    per_period = pd.read_csv(tmp_path / "mom_12_1" / "per_period.csv")
+    np.testing.assert_allclose(per_period["long_short_ew"], evaluation.per_period["long_short_ew"], rtol=1e-9)
+    assert 'href="mom_12_1/per_period.csv"' in html
+    assert (tmp_path / "plotly.min.js").stat().st_size > 1_000_000 and "cdn" not in html.lower()
 
 
 def test_index_ranks_by_absolute_rank_icir_and_links(tmp_path: Path):
@@ -110,24 +127,30 @@ def test_index_ranks_by_absolute_rank_icir_and_links(tmp_path: Path):
 
 
 def test_tables_report_sections(tmp_path: Path, evaluation):
-    outside = plot_rank_ic(evaluation.per_period, tmp_path / "elsewhere" / "ic.png")
     table = pd.DataFrame(
-        {"coef": [0.12345, -1.5], "t_stat": [2.0, -3.25]}, index=pd.Index(["alpha", "beta"], name="term")
+        {"coef": [0.12345, -1.5], "t_stat": [2.0, -3.25], "bear": [True, False]},
+        index=pd.Index(["alpha", "beta"], name="term"),
     )
     out_dir = tmp_path / "reports"
     path = render_tables_report(
         out_dir,
         "momentum_crashes",
         "Momentum crash regressions",
-        [("Table 3", table), ("Rank IC", outside), ("Notes", "First paragraph.\n\nSecond <b>bold</b>.")],
+        [
+            ("Table 3", Table(table, query="select * from models.crash_regressions")),
+            ("Rank IC", rank_ic_bars(evaluation.per_period)),
+            ("Notes", "First paragraph.\n\nSecond <b>bold</b>."),
+        ],
         data_source="synthetic",
     )
     html = path.read_text(encoding="utf-8")
     assert "Momentum crash regressions" in html
     assert "<th>term</th>" in html and "0.1235" in html and "-3.2500" in html
+    assert "<td>yes</td>" in html and "<td>no</td>" in html  # flags as yes/no
+    assert "select * from models.crash_regressions" in html
+    assert pd.read_csv(out_dir / "momentum_crashes" / "table_3.csv")["coef"].tolist() == [0.12345, -1.5]
     assert "Second &lt;b&gt;bold&lt;/b&gt;." in html  # text is escaped
-    (src,) = image_sources(html)
-    assert (out_dir / src).is_file() and src == "momentum_crashes/ic.png"  # copied next to the page
+    assert len(chart_specs(html)) == 1
     with pytest.raises(ValueError, match="content must be"):
         render_tables_report(out_dir, "bad", "Bad", [("x", 3.0)])
     with pytest.raises(ValueError, match="does not exist"):
@@ -135,17 +158,18 @@ def test_tables_report_sections(tmp_path: Path, evaluation):
 
 
 @pytest.mark.parametrize(
-    "plot",
-    [
-        plot_cumulative_long_short,
-        plot_cumulative_quantiles,
-        plot_rank_ic,
-        plot_quantile_mean_returns,
-        plot_top_turnover,
-    ],
+    "chart", [cumulative_quantiles, rank_ic_bars, quantile_mean_returns, turnover_lines, cumulative_long_short]
 )
-def test_plots_write_png_and_reject_bad_tables(tmp_path: Path, evaluation, plot):
-    path = plot(evaluation.per_period, tmp_path / "chart.png")
-    assert path.read_bytes()[:8] == PNG_MAGIC
+def test_charts_hold_their_data_and_reject_bad_tables(evaluation, chart):
+    args = (15.0,) if chart is cumulative_long_short else ()
+    built = chart(evaluation.per_period, *args)
+    assert isinstance(built, Chart) and len(built.frame) > 0
     with pytest.raises(ValueError):
-        plot(evaluation.per_period[["period_end"]], tmp_path / "bad.png")
+        chart(evaluation.per_period[["period_end"]], *args)
+
+
+def test_net_curve_is_gross_minus_cost_times_turnover(evaluation):
+    frame = cumulative_long_short(evaluation.per_period, 20.0).frame
+    table = evaluation.per_period
+    expected = table["long_short_ew"] - 20e-4 * table["long_short_turnover_ew"]
+    np.testing.assert_allclose(frame["equal-weighted, net of 20 bps"].to_numpy(), expected.to_numpy())

@@ -32,9 +32,9 @@ from momentum_dag.names import (
 )
 from momentum_dag.reports.crashes import (
     PAPER,
+    betas_chart,
     crash_sections,
-    plot_betas,
-    plot_variance_forecasts,
+    variance_forecasts_chart,
 )
 from momentum_dag.reports.fidelity import OurSetup
 from momentum_dag.reports.html import render_tables_report
@@ -81,6 +81,17 @@ def _tradability_text(settings: Settings) -> str:
     )
 
 
+def _queries(crash: str, forecast: str, summary: str, wml: str, returns: str, state: str) -> dict[str, str]:
+    """The DuckDB queries behind a crash page's tables (the worst months join WML, strategies and state)."""
+    return {
+        "crash": f"select * from {crash}",
+        "forecast": f"select * from {forecast}",
+        "summary": f"select * from {summary}",
+        "wml": f"select period_end, wml from {wml} order by wml limit 10",
+        "returns": f"select * from {returns}; select * from {state}",
+    }
+
+
 def _summary(warehouse: Warehouse, table: str) -> pd.DataFrame | None:
     frame = warehouse.table_or_none(table)
     if frame is None or frame.empty:
@@ -122,7 +133,7 @@ def momentum_crashes_report(
         extra.append(
             (
                 "126-day lagged betas of winners, losers and WML (D&M Sec. 3.1)",
-                plot_betas(betas, out_dir / REPORT_SLUG / "betas.png", bear=state.get("bear")),
+                betas_chart(betas, bear=state.get("bear")),
             )
         )
     forecasts = warehouse.read_dated(WML_VARIANCE, "period_end")
@@ -130,7 +141,7 @@ def momentum_crashes_report(
         extra.append(
             (
                 "WML volatility forecasts (GJR-GARCH, 126-day realized, blend; annualized)",
-                plot_variance_forecasts(forecasts, out_dir / REPORT_SLUG / "volatility.png"),
+                variance_forecasts_chart(forecasts),
             )
         )
     notes = warehouse.read_notes(CRASH_NOTES, "momentum_strategies") + warehouse.read_notes(
@@ -160,8 +171,6 @@ def momentum_crashes_report(
         ),
     )
     sections = crash_sections(
-        out_dir=out_dir,
-        slug=REPORT_SLUG,
         intro=intro,
         crash=crash,
         forecast=forecast,
@@ -173,6 +182,9 @@ def momentum_crashes_report(
         legs=legs,
         extra_plots=extra,
         notes=notes,
+        queries=_queries(
+            CRASH_REGRESSIONS, CRASH_MEAN_FORECAST, STRATEGY_SUMMARY, WML_MONTHLY, STRATEGY_RETURNS, MARKET_STATE
+        ),
     )
     source = "synthetic" if settings.data_source == "synthetic" else data_source_label(settings)
     page = render_tables_report(
@@ -230,9 +242,7 @@ def momentum_crashes_kenfrench_report(
         extra.append(
             (
                 f"WML volatility forecasts ({what}, blend; annualized)",
-                plot_variance_forecasts(
-                    forecasts, out_dir / KF_REPORT_SLUG / "volatility.png", periods_per_year=252 if daily else 12
-                ),
+                variance_forecasts_chart(forecasts, periods_per_year=252 if daily else 12),
             )
         )
     intro = (
@@ -255,8 +265,6 @@ def momentum_crashes_kenfrench_report(
         ),
     )
     sections = crash_sections(
-        out_dir=out_dir,
-        slug=KF_REPORT_SLUG,
         intro=intro,
         crash=crash,
         forecast=forecast,
@@ -268,6 +276,19 @@ def momentum_crashes_kenfrench_report(
         legs=legs,
         extra_plots=extra,
         notes=notes,
+        queries=_queries(
+            *(
+                kenfrench_crash_table(name)
+                for name in (
+                    "crash_regressions",
+                    "crash_mean_forecast",
+                    "strategy_summary",
+                    "market_state",
+                    "strategy_returns",
+                    "market_state",
+                )
+            )
+        ),
     )
     page = render_tables_report(
         out_dir,

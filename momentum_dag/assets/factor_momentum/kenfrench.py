@@ -105,8 +105,6 @@ def kenfrench_factor_momentum_report(
         ),
     )
     sections = factor_momentum_sections(
-        out_dir=settings.reports_path,
-        slug=KF_REPORT_SLUG,
         intro="Ehsani-Linnainmaa (2022) factor momentum on Ken French's monthly factors. " + MONTHLY_ONLY_NOTE,
         momentum=momentum,
         autocorrelation=autocorrelation,

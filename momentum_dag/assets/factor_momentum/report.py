@@ -94,8 +94,6 @@ def factor_momentum_report(
         ),
     )
     sections = factor_momentum_sections(
-        out_dir=settings.reports_path,
-        slug=REPORT_SLUG,
         intro=intro_text(params, source),
         momentum=momentum,
         autocorrelation=autocorrelation,

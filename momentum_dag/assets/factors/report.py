@@ -97,6 +97,16 @@ def build_report_asset(spec: FactorSpec):
             data_source=data_source_label(settings),
             paper=spec.paper,
             comparison=comparison,
+            cost_bps=settings.cost_bps,
+            queries={
+                "summary": (
+                    f"select * exclude (data_source) from {EVAL_SUMMARY}\n"
+                    f"where factor = '{spec.name}' and \"window\" = {main_window}\norder by weighting desc"
+                ),
+                "per_period": (
+                    f'select * exclude ("window") from {table}\nwhere "window" = {main_window}\norder by period_end'
+                ),
+            },
         )
         headline = summary[(summary["window"] == main_window) & (summary["weighting"] == "equal")].iloc[0]
         return MaterializeResult(
