@@ -50,14 +50,9 @@ def site(tmp_path_factory):
         os.environ.get("MOMENTUM_REPORT_SCREENSHOTS") or Path(tempfile.gettempdir()) / "momentum_report_screenshots"
     )
     shots.mkdir(parents=True, exist_ok=True)
-    saved = os.environ.get("MOMENTUM_REPORTS_DIR")
-    os.environ["MOMENTUM_REPORTS_DIR"] = str(reports)
-    try:
+    with pytest.MonkeyPatch.context() as patch:  # this module's pages in their own folder
+        patch.setenv("MOMENTUM_REPORTS_DIR", str(reports))
         defs = build_definitions(str(root / "w.duckdb"))
-    finally:
-        os.environ["MOMENTUM_REPORTS_DIR"] = saved or ""
-        if saved is None:
-            del os.environ["MOMENTUM_REPORTS_DIR"]
     only = ("raw", "staging", "marts", *(f"{g}/{f}" for f in FACTORS for g in ("factors", "eval", "reports")))
     backfill("2014-01", "2016-12", only=(*only, "reports/index"), defs=defs, instance=DagsterInstance.ephemeral())
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(reports)))
@@ -69,7 +64,10 @@ def site(tmp_path_factory):
             page = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True).new_page()
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+            page.on(
+                "response",
+                lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None,
+            )
             yield {
                 "base": f"http://127.0.0.1:{server.server_address[1]}",
                 "page": page,
@@ -160,7 +158,7 @@ def test_hovering_a_chart_point_shows_its_value(site):
     page.mouse.move(point["x"], point["y"])
     label = chart.locator(".hoverlayer .hovertext").first
     label.wait_for()
-    text = label.inner_text()
+    text = label.text_content()
     assert f"{target['rank_ic']:.4f}" in text and target["period_end"].strftime("%Y-%m-%d") in text
     page.screenshot(path=str(site["shots"] / "factor_hover.png"))
 
@@ -178,7 +176,7 @@ def test_a_table_downloads_as_csv_with_the_warehouse_rows(site, tmp_path):
     expected = _periods(warehouse, "mom_12_2")
     assert list(csv.columns) == list(expected.columns) and len(csv) == len(expected)
     pd.testing.assert_frame_equal(csv, expected, check_dtype=False, rtol=1e-9)
-    query = page.locator("details.query pre").last.inner_text()
+    query = page.locator("details.query pre").last.text_content()
     assert "from eval.mom_12_2_periods" in query  # the query shown beside the table reproduces it
     index = page.goto(f"{site['base']}/index.html")
     assert index.ok and "longest period all 3 factors share" in page.locator("p.sample").inner_text()

@@ -114,7 +114,7 @@
   };
 
   MR.renderAll = function () {
-    var charts = document.querySelectorAll("div.mr-chart");
+    var charts = document.querySelectorAll("div.mr-chart[data-spec]");
     for (var i = 0; i < charts.length; i++) {
       var spec = JSON.parse(charts[i].getAttribute("data-spec"));
       var data = (window.MR_DATA || {})[spec.data];
