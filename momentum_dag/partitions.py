@@ -80,3 +80,12 @@ def week_chunks(start: date, end: date, months: int) -> list[tuple[date, date]]:
     while bounds[-1] < end:
         bounds.append(min(bounds[-1] + step, end))
     return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def chunk_windows(start: date, end: date, months: int | None, *, weekly: bool = False) -> list[tuple[date, date]]:
+    """The chunks a windowed computation (an asset, a SQL model) cuts [start, end) into: :func:`chunks` of
+    ``months`` months, :func:`week_chunks` when ``weekly`` (a chunk ending mid-week would date that week's
+    value on its last day inside the chunk), one pass when ``months`` is None."""
+    if months is None:
+        return [(start, end)]
+    return (week_chunks if weekly else chunks)(start, end, months)

@@ -129,6 +129,29 @@ def _metadata_value(value):
 # ---- per-partition metadata ----------------------------------------------------------------------------
 
 
+def partition_windows(
+    context: AssetExecutionContext, rows_lag: pd.DateOffset | None = None
+) -> dict[str, tuple[pd.Timestamp | None, pd.Timestamp]]:
+    """Each partition of the run and the dates [lo, hi) of the rows it owns: its own window, shifted back by
+    ``rows_lag`` (an evaluation partition holds the previous period's formation rows); the first partition
+    of the graph also owns every row dated before it (raw history announced before the history start), so
+    its ``lo`` is None. The one definition both per-partition reports use."""
+    partitions_def = context.assets_def.partitions_def
+    first_key = partitions_def.get_first_partition_key()
+    out = {}
+    for key in context.partition_keys:
+        window = partitions_def.time_window_for_partition_key(key)
+        lo, hi = pd.Timestamp(window.start.date()), pd.Timestamp(window.end.date())
+        if rows_lag is not None:
+            lo, hi = lo - rows_lag, hi - rows_lag
+        out[key] = (None if key == first_key else lo, hi)
+    return out
+
+
+def _owned(dates: pd.Series, lo: pd.Timestamp | None, hi: pd.Timestamp) -> pd.Series:
+    return (dates < hi) if lo is None else (dates >= lo) & (dates < hi)
+
+
 def report_partitions(
     context: AssetExecutionContext,
     asset_key: AssetKey,
@@ -143,20 +166,12 @@ def report_partitions(
     """Each partition of the run gets ITS OWN rows and figures as materialization metadata (so the UI's
     plots over partitions are time series); the range's totals go to the run's log.
 
-    ``figures(rows)`` computes the headline figures of one partition's rows; ``rows_lag`` shifts the rows'
-    window back (an evaluation partition holds the previous period's formation rows). The first partition
-    of the graph also owns rows dated before it (raw history announced before the history start).
+    ``figures(rows)`` computes the headline figures of one partition's rows; which rows a partition owns:
+    :func:`partition_windows`.
     """
-    partitions_def = context.assets_def.partitions_def
-    first_key = partitions_def.get_first_partition_key()
     dates = pd.to_datetime(rows[date_column]) if len(rows) else pd.Series([], dtype="datetime64[ns]")
-    for key in context.partition_keys:
-        window = partitions_def.time_window_for_partition_key(key)
-        lo, hi = pd.Timestamp(window.start.date()), pd.Timestamp(window.end.date())
-        if rows_lag is not None:
-            lo, hi = lo - rows_lag, hi - rows_lag
-        mask = (dates < hi) if key == first_key else (dates >= lo) & (dates < hi)
-        own = rows.loc[mask.to_numpy()] if len(rows) else rows
+    for key, (lo, hi) in partition_windows(context, rows_lag).items():
+        own = rows.loc[_owned(dates, lo, hi).to_numpy()] if len(rows) else rows
         meta = {"rows": len(own), **(figures(own) if figures is not None and len(own) else {}), **constant}
         context.add_asset_metadata(as_metadata(meta), asset_key=asset_key, partition_key=key)
     _log_totals(context, result)
@@ -183,26 +198,15 @@ def report_partition_counts(
 
 
 def partition_counts(context: AssetExecutionContext, warehouse, result: WriteResult, date_column: str) -> dict:
-    """Rows of ``result.table`` per partition of the run (the first partition of the graph also owns the
-    rows dated before it)."""
-    partitions_def = context.assets_def.partitions_def
-    weekly = isinstance(partitions_def, WeeklyPartitionsDefinition)
-    grain = "week" if weekly else "month"
+    """Rows of ``result.table`` per partition of the run (:func:`partition_windows`), counted in DuckDB
+    per day of the written window."""
     counts = warehouse.query(
-        f"select date_trunc('{grain}', {date_column}) as period, count(*) as n from {result.table} "
+        f"select {date_column}::date as day, count(*) as n from {result.table} "
         f"where {date_column} >= ? and {date_column} < ? group by 1",
         [result.window_start, result.window_end],
     )
-    by_period = dict(zip(pd.to_datetime(counts["period"]), counts["n"].astype(int), strict=True))
-    first_key = partitions_def.get_first_partition_key()
-    out = {}
-    for key in context.partition_keys:
-        day = pd.Timestamp(key)
-        rows = by_period.get(day, 0)
-        if key == first_key:  # the first partition also owns what is dated before the history start
-            rows += sum(n for period, n in by_period.items() if period < day)
-        out[key] = rows
-    return out
+    days, n = pd.to_datetime(counts["day"]), counts["n"].astype(int)
+    return {key: int(n[_owned(days, lo, hi)].sum()) for key, (lo, hi) in partition_windows(context).items()}
 
 
 def _log_totals(context: AssetExecutionContext, result: WriteResult) -> None:

@@ -17,8 +17,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from momentum_dag.core.evaluation.tradability import tradable_mask
 from momentum_dag.names import DMOM_FEATURES, STG_MARKET_DAILY
 from momentum_dag.partitions import Lookback
+from momentum_dag.settings import TradabilityFilters
 from momentum_dag.storage import Warehouse
 
 # Trading days added to every lookback: a margin against off-by-one warm-ups (a few days more to read).
@@ -159,6 +161,24 @@ class MarketPanels:
             )
             self._cache[key] = _wide(frame, "trade_date", "stock_id", value)
         return self._cache[key]
+
+    def tradable_at(self, dates: pd.DatetimeIndex, filters: TradabilityFilters) -> pd.DataFrame:
+        """The A-share tradability mask at each formation date (True = may enter a portfolio), with the
+        filters switched on: the factor evaluation's and WML's deciles use the same one."""
+
+        def at(column: str) -> pd.DataFrame:
+            return self.stock_at_month_ends(column).reindex(dates)
+
+        return tradable_mask(
+            at("is_suspended"),
+            at("is_st"),
+            at("is_limit_up"),
+            at("listed_days"),
+            exclude_suspended=filters.suspended,
+            exclude_st=filters.st,
+            exclude_limit_up=filters.limit_up,
+            min_listed_days=filters.min_listed_days,
+        )
 
     def stock_monthly(self, value: str) -> pd.DataFrame:
         """Wide (month_end x stock) panel of a ``marts.stock_returns_monthly`` column."""

@@ -19,7 +19,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetKey
 
 from momentum_dag.assets.common import dated_table_ddl, in_window, report_partitions, window_dates
-from momentum_dag.partitions import chunks, week_chunks
+from momentum_dag.partitions import chunk_windows
 from momentum_dag.storage import Warehouse, WriteResult
 
 Figures = Callable[[pd.DataFrame], dict]
@@ -42,14 +42,6 @@ class Table:
     @property
     def ddl(self) -> str | None:
         return None if self.columns is None else dated_table_ddl(self.name, self.date_column, dict(self.columns))
-
-
-def chunk_windows(start: date, end: date, chunk_months: int | None, *, weekly: bool = False) -> list[tuple]:
-    """[start, end) in consecutive chunks of ``chunk_months`` months (whole weeks when ``weekly``: a chunk
-    ending mid-week would date that week's value on its last day inside the chunk); None: one pass."""
-    if chunk_months is None:
-        return [(start, end)]
-    return (week_chunks if weekly else chunks)(start, end, chunk_months)
 
 
 def compute_in_chunks(

@@ -21,7 +21,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from momentum_dag.partitions import chunks, week_chunks
+from momentum_dag.partitions import chunk_windows
 from momentum_dag.storage.windows import ensure_schemas, write_window_sql
 
 SQL_ROOT = Path(str(resources.files("dbt_like_sql")))
@@ -424,10 +424,9 @@ def materialize(conn, model: SqlModel, models: dict[str, SqlModel], start=None, 
             bound = {"window_start": lo, "window_end": hi, "lookback_start": lo - timedelta(days=model.lookback_days)}
             return {k: v for k, v in bound.items() if f"${k}" in sql}
 
-        if chunk_months is None or "$window_start" not in sql or "$window_end" not in sql:
-            windows = [(start, end)]  # a model that does not bound its rows by the window cannot be cut
-        else:
-            windows = (week_chunks if model.partitions == "weekly" else chunks)(start, end, chunk_months)
+        if "$window_start" not in sql or "$window_end" not in sql:
+            chunk_months = None  # a model that does not bound its rows by the window cannot be cut
+        windows = chunk_windows(start, end, chunk_months, weekly=model.partitions == "weekly")
         return write_window_sql(
             conn,
             model.table,

@@ -19,7 +19,6 @@ from momentum_dag.assets.common import (
     window_dates,
 )
 from momentum_dag.assets.common import dated_table_ddl as ddl
-from momentum_dag.assets.factors.evaluation import tradable_at
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.assets.windowed import Table, materialize_window
 from momentum_dag.core.crashes.study import (
@@ -94,7 +93,7 @@ def wml_chunk(warehouse: Warehouse, lo, hi, params: CrashParams, settings: Setti
     evaluation's filters (one setting each)."""
     panels = MarketPanels.for_window(warehouse, lo, hi, WML_LOOKBACK)
     monthly_ret = panels.stock_monthly("ret")
-    tradable = tradable_at(panels, monthly_ret.index, settings)
+    tradable = panels.tradable_at(monthly_ret.index, settings.filters)
     tables = wml_tables(monthly_ret, panels.stock_monthly("float_mcap"), panels.stock_daily("ret"), params, tradable)
     return {
         WML_MONTHLY: tables["monthly"],

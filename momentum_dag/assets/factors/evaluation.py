@@ -30,7 +30,6 @@ from momentum_dag.assets.common import (
 )
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.evaluation.engine import FactorEvaluation, evaluate_factor
-from momentum_dag.core.evaluation.tradability import tradable_mask
 from momentum_dag.core.panels import compound_by_period, to_wide
 from momentum_dag.names import eval_key, eval_periods_table, factor_key, factor_table, key
 from momentum_dag.registry import FactorSpec
@@ -44,30 +43,11 @@ def evaluation_inputs(panels: MarketPanels, spec: FactorSpec, settings: Settings
         monthly = panels.stock_monthly("ret")
         forward = monthly.shift(-1)
         weights = panels.stock_monthly("float_mcap")
-        tradable = tradable_at(panels, monthly.index, settings)
+        tradable = panels.tradable_at(monthly.index, settings.filters)
         return {"forward_returns": forward, "weights": weights, "tradable": tradable}
     # the run of holding period P has every day of P: the last period's return is complete
     period = compound_by_period(panels.industry_daily("ret_cw"), spec.frequency)
     return {"forward_returns": period.shift(-1), "weights": None, "tradable": None}
-
-
-def tradable_at(panels: MarketPanels, dates: pd.DatetimeIndex, settings: Settings) -> pd.DataFrame:
-    """The A-share tradability mask at each formation date, with the filters the settings switch on."""
-    filters = settings.filters
-
-    def at(column: str) -> pd.DataFrame:
-        return panels.stock_at_month_ends(column).reindex(dates)
-
-    return tradable_mask(
-        at("is_suspended"),
-        at("is_st"),
-        at("is_limit_up"),
-        at("listed_days"),
-        exclude_suspended=filters.suspended,
-        exclude_st=filters.st,
-        exclude_limit_up=filters.limit_up,
-        min_listed_days=filters.min_listed_days,
-    )
 
 
 # The first partition has no formation period before it; the flag is beta in Dagster 1.13.

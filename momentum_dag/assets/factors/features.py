@@ -17,7 +17,7 @@ from momentum_dag.assets.common import (
     window_dates,
 )
 from momentum_dag.assets.panels import MarketPanels, history_start
-from momentum_dag.assets.windowed import Table, chunk_windows, compute_in_chunks, write_and_report
+from momentum_dag.assets.windowed import Table, compute_in_chunks, write_and_report
 from momentum_dag.core.stock.dmom import dmom_features
 from momentum_dag.names import (
     DMOM_FEATURES,
@@ -28,7 +28,7 @@ from momentum_dag.names import (
     STOCK_RETURNS_MONTHLY,
     key,
 )
-from momentum_dag.partitions import Lookback, Partitions
+from momentum_dag.partitions import Lookback, Partitions, chunk_windows
 from momentum_dag.settings import Settings
 from momentum_dag.sources.calendar import trading_calendar
 from momentum_dag.storage import Warehouse

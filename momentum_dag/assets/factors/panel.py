@@ -13,8 +13,9 @@ from momentum_dag.assets.common import (
     window_dates,
 )
 from momentum_dag.assets.panels import MarketPanels
-from momentum_dag.assets.windowed import Table, chunk_windows, compute_in_chunks, write_and_report
+from momentum_dag.assets.windowed import Table, compute_in_chunks, write_and_report
 from momentum_dag.names import factor_key, factor_table, key
+from momentum_dag.partitions import chunk_windows
 from momentum_dag.registry import FactorSpec
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
