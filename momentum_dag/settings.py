@@ -33,6 +33,8 @@ DATA_SOURCES = ("synthetic", "files", "baostock")
 VARIANCES = ("rv_var", "garch_var", "blend_var")
 BREAKPOINTS = ("all", "nyse_like")
 SIM_PROFILES = ("realistic", "strong", "null")
+WAREHOUSES = ("duckdb", "ducklake")
+EXECUTORS = ("in_process", "multiprocess", "dask")
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,25 @@ class Settings(ConfigurableResource):
     chunk_months: int = 24
     # Dagster's SQLite run history commits without fsync (see momentum_dag/runtime/bookkeeping.py).
     dagster_fast_commits: bool = True
+
+    # Scale out (README, "Scale out"): the warehouse backend, "duckdb" (the one file above) or "ducklake"
+    # (catalog "sqlite:<file>" or "postgres:<libpq string>", data in a folder or under "s3://bucket/prefix";
+    # both default to beside the DuckDB file). S3: endpoint (host:port of an S3-compatible server), region,
+    # URL style and SSL here; the key and secret only in MOMENTUM_S3_KEY_ID / MOMENTUM_S3_SECRET (read when
+    # a run starts, never stored or shown). Compaction keeps DuckLake snapshots (and unreferenced files) for
+    # ducklake_keep_hours. The executor: "in_process", "multiprocess" (executor_workers processes, default
+    # the cores) or "dask" (the dask.distributed scheduler at dask_address); the parallel ones need ducklake.
+    warehouse: str = "duckdb"
+    ducklake_catalog: str | None = None
+    ducklake_data_path: str | None = None
+    ducklake_keep_hours: float = 24.0
+    s3_endpoint: str | None = None
+    s3_region: str | None = None
+    s3_url_style: str = "path"
+    s3_use_ssl: bool = True
+    executor: str = "in_process"
+    executor_workers: int | None = None
+    dask_address: str | None = None
     data_source: str = "synthetic"
     files_dir: str | None = None
     kenfrench_dir: str | None = None
@@ -224,6 +245,7 @@ class Settings(ConfigurableResource):
             raise ValueError(
                 f"MOMENTUM_DUCKDB_MEMORY_LIMIT must be a size like 2GB or 512MB, got {self.duckdb_memory_limit!r}"
             )
+        self.check_scale_out()
         if self.chunk_months < 1:
             raise ValueError(f"MOMENTUM_CHUNK_MONTHS must be >= 1, got {self.chunk_months}")
         if self.crash_breakpoints not in BREAKPOINTS:
@@ -243,6 +265,33 @@ class Settings(ConfigurableResource):
         if not 0 < self.fm_quantile < 0.5:
             raise ValueError(f"MOMENTUM_FM_QUANTILE must be in (0, 0.5), got {self.fm_quantile}")
 
+    def check_scale_out(self) -> None:
+        """The backend and the executor: known names, and no parallel executor on the one-writer DuckDB file."""
+        if self.warehouse not in WAREHOUSES:
+            raise ValueError(f"MOMENTUM_WAREHOUSE must be one of {WAREHOUSES}, got {self.warehouse!r}")
+        if self.executor not in EXECUTORS:
+            raise ValueError(f"MOMENTUM_EXECUTOR must be one of {EXECUTORS}, got {self.executor!r}")
+        if self.executor != "in_process" and self.warehouse != "ducklake":
+            raise ValueError(
+                f"MOMENTUM_EXECUTOR={self.executor} runs steps in parallel processes, and a DuckDB file admits one "
+                "writing process at a time (and no reader beside it): the steps would wait for each other's locks "
+                "or fail. Use MOMENTUM_WAREHOUSE=ducklake with it (README, 'Scale out'), or "
+                "MOMENTUM_EXECUTOR=in_process."
+            )
+        if self.executor == "dask" and not self.dask_address:
+            raise ValueError("MOMENTUM_EXECUTOR=dask needs MOMENTUM_DASK_ADDRESS (e.g. tcp://scheduler:8786)")
+        if self.executor_workers is not None and self.executor_workers < 1:
+            raise ValueError(f"MOMENTUM_EXECUTOR_WORKERS must be >= 1, got {self.executor_workers}")
+        catalog = self.lake_catalog
+        if self.warehouse == "ducklake" and not re.match(r"(sqlite|postgres):.", catalog):
+            raise ValueError(
+                f"MOMENTUM_DUCKLAKE_CATALOG must be sqlite:<catalog file> or postgres:<libpq string>, got {catalog!r}"
+            )
+        if self.s3_url_style not in ("path", "vhost"):
+            raise ValueError(f"MOMENTUM_S3_URL_STYLE must be path or vhost, got {self.s3_url_style!r}")
+        if self.ducklake_keep_hours < 0:
+            raise ValueError(f"MOMENTUM_DUCKLAKE_KEEP_HOURS must be >= 0, got {self.ducklake_keep_hours}")
+
     # ---- typed views --------------------------------------------------------------------------------
 
     @property
@@ -259,6 +308,21 @@ class Settings(ConfigurableResource):
     @property
     def warehouse_file(self) -> Path:
         return Path(self.duckdb_path)
+
+    @property
+    def lake_catalog(self) -> str:
+        """``MOMENTUM_DUCKLAKE_CATALOG``, else a SQLite catalog beside the DuckDB file."""
+        return self.ducklake_catalog or f"sqlite:{self.warehouse_file.parent / 'momentum_lake.sqlite'}"
+
+    @property
+    def lake_data_path(self) -> str:
+        """``MOMENTUM_DUCKLAKE_DATA_PATH``, else a folder beside the DuckDB file."""
+        return self.ducklake_data_path or str(self.warehouse_file.parent / "momentum_lake_files")
+
+    @property
+    def executor_processes(self) -> int:
+        """``MOMENTUM_EXECUTOR_WORKERS``, else the machine's cores."""
+        return self.executor_workers or os.cpu_count() or 1
 
     @property
     def reports_path(self) -> Path:

@@ -71,25 +71,28 @@ def _shared_instance():
     return instance
 
 
-def _check_warehouse(database: str, lock_timeout_seconds: float) -> None:
-    """Stop before any run when the warehouse file is not one this code can use (not DuckDB, another
-    project, another schema version) or stays locked past the budget, with the reason and what to do."""
+def _check_warehouse(warehouse) -> None:
+    """Stop before any run when the warehouse is not one this code can use (not DuckDB, another project,
+    another schema version; a DuckLake whose catalog or data path cannot be reached) or a DuckDB file stays
+    locked past the budget, with the reason and what to do."""
+    import duckdb
+
     from momentum_dag.storage import (
         WarehouseFileError,
         WarehouseLockedError,
         WarehouseVersionError,
-        connect,
-        verify_warehouse,
     )
+    from momentum_dag.storage.lake import LakeConfigError
 
     try:
-        conn = connect(database, timeout_seconds=lock_timeout_seconds)
-        try:
-            verify_warehouse(conn, database)
-        finally:
-            conn.close()
-    except (WarehouseFileError, WarehouseLockedError, WarehouseVersionError) as exc:
+        with warehouse.get_connection():
+            pass
+    except (WarehouseFileError, WarehouseLockedError, WarehouseVersionError, LakeConfigError) as exc:
         raise SystemExit(f"[momentum-dag] {exc}") from None
+    except duckdb.Error as exc:
+        if not warehouse.is_lake:
+            raise
+        raise SystemExit(f"[momentum-dag] cannot open the warehouse {warehouse.location}: {exc}") from None
 
 
 def backfill(
@@ -118,13 +121,14 @@ def backfill(
     from momentum_dag.runtime.jobs import backfill_steps
     from momentum_dag.runtime.launch import code_location
     from momentum_dag.settings import Settings
+    from momentum_dag.storage import Warehouse
 
     os.environ.setdefault(PLANNED_EVENTS_AS_RANGES, "1")  # one planned event per asset and run
 
     instance = instance or _shared_instance()
     settings = defs.resources["settings"] if defs is not None else Settings.from_env()
-    warehouse = defs.resources["warehouse"] if defs is not None else None
-    _check_warehouse(warehouse.database if warehouse else settings.duckdb_path, settings.lock_timeout_seconds)
+    warehouse = defs.resources["warehouse"] if defs is not None else Warehouse.from_settings(settings, in_dagster=False)
+    _check_warehouse(warehouse)
     with code_location(instance, defs) as location:
         months = location.partition_keys("monthly_job")
         if not months:
@@ -180,19 +184,26 @@ def backfill(
 
 
 def snapshot_command(to: str | None) -> None:
-    """``momentum-dag snapshot``: a consistent copy of the warehouse for notebooks."""
+    """``momentum-dag snapshot``: a consistent copy of the warehouse (either backend) as a DuckDB file."""
     from momentum_dag.settings import Settings
-    from momentum_dag.storage import WarehouseFileError, WarehouseLockedError, WarehouseVersionError, snapshot
+    from momentum_dag.storage import (
+        Warehouse,
+        WarehouseFileError,
+        WarehouseLockedError,
+        WarehouseVersionError,
+        snapshot_warehouse,
+    )
 
     settings = Settings.from_env()
+    warehouse = Warehouse.from_settings(settings, in_dagster=False)
     source = settings.warehouse_file
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = Path(to) if to else source.parent / "snapshots" / f"{source.stem}-{stamp}.duckdb"
     try:
-        snapshot(source, target, timeout_seconds=settings.lock_timeout_seconds)
+        snapshot_warehouse(warehouse, target)
     except (FileNotFoundError, WarehouseFileError, WarehouseLockedError, WarehouseVersionError) as exc:
         raise SystemExit(f"[momentum-dag] snapshot failed: {exc}") from None
-    print(f"[momentum-dag] snapshot of {source} written to {target}", flush=True)
+    print(f"[momentum-dag] snapshot of {warehouse.location} written to {target}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -236,7 +247,8 @@ def main(argv: list[str] | None = None) -> None:
 
     settings = Settings.from_env()
     print(
-        f"[momentum-dag] finished in {time.perf_counter() - began:.1f} s. DuckDB: {settings.duckdb_path}; "
+        f"[momentum-dag] finished in {time.perf_counter() - began:.1f} s. Warehouse: "
+        f"{settings.duckdb_path if settings.warehouse == 'duckdb' else settings.lake_catalog}; "
         f"reports: {settings.reports_path / 'index.html'}",
         flush=True,
     )

@@ -45,16 +45,39 @@ def build_definitions(database: str | None = None, settings: Settings | None = N
         schedules=schedules,
         sensors=[*sensors, interrupted_runs_sensor],
         resources={
-            "warehouse": Warehouse(
-                database=database or settings.duckdb_path,
-                lock_timeout_seconds=settings.lock_timeout_seconds,
-                memory_limit=settings.duckdb_memory_limit,
-            ),
+            "warehouse": Warehouse.from_settings(settings, database),
             "settings": settings,
         },
-        executor=dg.in_process_executor,
+        executor=build_executor(settings),
         loggers={"console": dg.colored_console_logger, "progress": progress_logger},
     )
+
+
+def build_executor(settings: Settings) -> dg.ExecutorDefinition:
+    """The executor ``MOMENTUM_EXECUTOR`` names, for every job: the CLI's backfills, the UI's runs and
+    backfills, the schedule's and the sensor's runs.
+
+    - ``in_process``: every step in the run's process, one after the other (the default);
+    - ``multiprocess``: each step in its own process, ``MOMENTUM_EXECUTOR_WORKERS`` (default the cores) at
+      once, forked from a forkserver that has imported the project once (so a step does not pay the
+      imports of Dagster, pandas and the definitions again);
+    - ``dask``: each step a task of the dask.distributed scheduler at ``MOMENTUM_DASK_ADDRESS`` (dagster-dask);
+      the workers need the project installed and the same ``MOMENTUM_*`` environment and ``DAGSTER_HOME``.
+    Parallel steps need the DuckLake backend (:meth:`Settings.check_scale_out`).
+    """
+    if settings.executor == "multiprocess":
+        return dg.multiprocess_executor.configured(
+            {
+                "max_concurrent": settings.executor_processes,
+                "start_method": {"forkserver": {"preload_modules": [__name__]}},
+            },
+            name="multiprocess",
+        )
+    if settings.executor == "dask":
+        from dagster_dask import dask_executor
+
+        return dask_executor.configured({"cluster": {"existing": {"address": settings.dask_address}}}, name="dask")
+    return dg.in_process_executor
 
 
 @dg.definitions

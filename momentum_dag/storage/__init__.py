@@ -1,5 +1,7 @@
 """The storage layer: the DuckDB warehouse file and everything that reads or writes it.
 
+- :mod:`.lake`: the DuckLake backend (catalog in SQLite or PostgreSQL, data in a folder or on S3; many
+  writers, a conflicting transaction run again) and its compaction.
 - :mod:`.connection`: opening the file with a lock retry budget; errors naming the holder and what to do.
 - :mod:`.stamp`: the schema version stamp, and the columns the layers above declare for their tables.
 - :mod:`.windows`: window writes (frames, Parquet files, a SELECT), each one transaction.
@@ -20,7 +22,7 @@ from momentum_dag.storage.connection import (
     connect,
     drill_point,
 )
-from momentum_dag.storage.reads import read_sql, snapshot
+from momentum_dag.storage.reads import read_sql, snapshot, snapshot_warehouse
 from momentum_dag.storage.resource import Warehouse
 from momentum_dag.storage.stamp import SCHEMA_VERSION, SCHEMAS, declare_columns, verify_warehouse
 from momentum_dag.storage.windows import (
@@ -51,6 +53,7 @@ __all__ = [
     "replace_rows",
     "replace_tables",
     "snapshot",
+    "snapshot_warehouse",
     "table_exists",
     "verify_warehouse",
     "write_window",

@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from momentum_dag.storage.connection import _retry_locked, connect
+from momentum_dag.storage.lake import LAKE, rollback
 from momentum_dag.storage.stamp import verify_warehouse
 
 
@@ -23,8 +24,12 @@ def read_sql(
     """
     if path is None:
         from momentum_dag.settings import Settings
+        from momentum_dag.storage.resource import Warehouse
 
-        path = Settings.from_env().duckdb_path
+        settings = Settings.from_env()
+        if settings.warehouse == "ducklake":  # many readers and writers: one transaction sees one snapshot
+            return Warehouse.from_settings(settings, in_dagster=False).query(sql, params)
+        path = settings.duckdb_path
     if not Path(path).exists():
         raise FileNotFoundError(f"no warehouse at {path} (MOMENTUM_DUCKDB_PATH): run `momentum-dag backfill` first")
     conn = connect(path, timeout_seconds=timeout_seconds, read_only=True)
@@ -65,6 +70,32 @@ def snapshot(source: str | Path, target: str | Path, *, timeout_seconds: float =
         conn.execute("detach source")
     finally:
         conn.close()
+    os.replace(partial, target)
+    return target
+
+
+def snapshot_warehouse(warehouse, target: str | Path) -> Path:
+    """A consistent copy of ``warehouse`` (a :class:`~momentum_dag.storage.Warehouse` of either backend)
+    as the DuckDB file ``target``. A DuckDB file: :func:`snapshot`. A DuckLake: every table and view as
+    of one snapshot (the copy is one transaction, so writers committing meanwhile are not in it), written
+    beside ``target`` and renamed into place when complete."""
+    if not warehouse.is_lake:
+        return snapshot(warehouse.database, target, timeout_seconds=warehouse.lock_timeout_seconds)
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    for leftover in (partial, Path(str(partial) + ".wal")):
+        leftover.unlink(missing_ok=True)
+    with warehouse.get_connection() as conn:
+        conn.execute(f"attach '{_sql_path(partial)}' as copy")
+        conn.execute("begin transaction")
+        try:
+            conn.execute(f"copy from database {LAKE} to copy")
+            conn.execute("commit")
+        except BaseException:
+            rollback(conn)
+            raise
+        conn.execute("detach copy")
     os.replace(partial, target)
     return target
 

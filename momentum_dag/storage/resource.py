@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -10,10 +11,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
+from dagster import EnvVar
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
 from momentum_dag.storage.connection import WarehouseFileError, _looks_corrupt, connect, file_error_message
+from momentum_dag.storage.lake import LakeConfig, compact, lake_session
 from momentum_dag.storage.process import tag_run_with_process
 from momentum_dag.storage.stamp import verify_warehouse
 from momentum_dag.storage.windows import (
@@ -24,13 +27,79 @@ from momentum_dag.storage.windows import (
     write_windows,
 )
 
+S3_KEY_VARIABLE = "MOMENTUM_S3_KEY_ID"
+S3_SECRET_VARIABLE = "MOMENTUM_S3_SECRET"
+"""The S3 credentials' variables: read where a connection opens, never settings (so never shown or stored)."""
+
 
 class Warehouse(DuckDBResource):
-    """The project's DuckDB file as a Dagster resource: short-lived connections with a lock retry budget,
-    each checked to be a warehouse of this code's schema version before use."""
+    """The project's warehouse as a Dagster resource: short-lived connections, each checked to be a
+    warehouse of this code's schema version before use.
+
+    ``backend`` ``duckdb``: the DuckDB file ``database`` (one writing process at a time: connections wait
+    for the file's lock up to ``lock_timeout_seconds``). ``ducklake``: a DuckLake (catalog
+    ``ducklake_catalog``, data under ``ducklake_data_path``; :mod:`momentum_dag.storage.lake`) that many
+    processes and machines write at once, each transaction retried when another writer's commit conflicts.
+    The S3 key and secret are given as ``dagster.EnvVar`` (their variables' names, not their values, are
+    stored with the run) and become a temporary DuckDB secret of each connection.
+    """
 
     lock_timeout_seconds: int = Field(default=120, description="Seconds to wait for another writer.")
     memory_limit: str | None = Field(default=None, description="DuckDB's memory_limit (None: DuckDB's default).")
+    backend: str = Field(default="duckdb", description="duckdb (one file) or ducklake.")
+    ducklake_catalog: str | None = Field(default=None, description="sqlite:<file> or postgres:<libpq string>.")
+    ducklake_data_path: str | None = Field(default=None, description="A folder or s3://bucket/prefix.")
+    s3_endpoint: str | None = Field(default=None, description="host:port of an S3-compatible server.")
+    s3_region: str | None = Field(default=None, description="S3 region.")
+    s3_url_style: str = Field(default="path", description="path or vhost.")
+    s3_use_ssl: bool = Field(default=True, description="https (true) or http (false).")
+    s3_key_id: str | None = Field(default=None, description="S3 access key id (give it as an EnvVar).")
+    s3_secret: str | None = Field(default=None, description="S3 secret access key (give it as an EnvVar).")
+
+    @classmethod
+    def from_settings(cls, settings, database: str | None = None, *, in_dagster: bool = True) -> Warehouse:
+        """The warehouse ``settings`` (:class:`momentum_dag.settings.Settings`) name; ``database`` overrides
+        the DuckDB file. ``in_dagster``: the S3 key and secret as ``dagster.EnvVar`` (resolved when a run
+        starts; only the variables' names are stored), else their values, for use outside Dagster."""
+        keys = {}
+        for field, variable in (("s3_key_id", S3_KEY_VARIABLE), ("s3_secret", S3_SECRET_VARIABLE)):
+            if os.environ.get(variable):
+                keys[field] = EnvVar(variable) if in_dagster else os.environ[variable]
+        return cls(
+            database=database or settings.duckdb_path,
+            lock_timeout_seconds=settings.lock_timeout_seconds,
+            memory_limit=settings.duckdb_memory_limit,
+            backend=settings.warehouse,
+            ducklake_catalog=settings.lake_catalog,
+            ducklake_data_path=settings.lake_data_path,
+            s3_endpoint=settings.s3_endpoint,
+            s3_region=settings.s3_region,
+            s3_url_style=settings.s3_url_style,
+            s3_use_ssl=settings.s3_use_ssl,
+            **keys,
+        )
+
+    @property
+    def is_lake(self) -> bool:
+        return self.backend == "ducklake"
+
+    @property
+    def lake_config(self) -> LakeConfig:
+        return LakeConfig(
+            catalog=self.ducklake_catalog or "",
+            data_path=self.ducklake_data_path or "",
+            s3_endpoint=self.s3_endpoint,
+            s3_region=self.s3_region,
+            s3_url_style=self.s3_url_style,
+            s3_use_ssl=self.s3_use_ssl,
+            s3_key_id=self.s3_key_id,
+            s3_secret=self.s3_secret,
+        )
+
+    @property
+    def location(self) -> str:
+        """What messages call the warehouse (never a password)."""
+        return self.lake_config.label if self.is_lake else str(self.database)
 
     def setup_for_execution(self, context) -> None:
         # Tag the run with this process, so that a later start can tell a run killed with its process
@@ -39,6 +108,14 @@ class Warehouse(DuckDBResource):
 
     @contextmanager
     def get_connection(self):
+        if self.is_lake:
+            conn = lake_session(self.lake_config, memory_limit=self.memory_limit)
+            try:
+                verify_warehouse(conn, self.location)
+                yield conn
+            finally:
+                conn.close()
+            return
         conn = connect(self.database, timeout_seconds=self.lock_timeout_seconds)
         try:
             if self.memory_limit:
@@ -94,6 +171,12 @@ class Warehouse(DuckDBResource):
         """Unpartitioned tables (and ``asset``'s notes) replaced in ONE transaction (see :func:`replace_tables`)."""
         with self.get_connection() as conn:
             return replace_tables(conn, frames, notes_table=notes_table, asset=asset, notes=notes)
+
+    def compact(self, *, older_than_hours: float = 24.0) -> dict[str, int]:
+        """DuckLake maintenance (merge small files, expire old snapshots, delete unreferenced files); a
+        CHECKPOINT of a DuckDB file. See :func:`momentum_dag.storage.lake.compact`."""
+        with self.get_connection() as conn:
+            return compact(conn, older_than_hours=older_than_hours)
 
     def read_dated(
         self, table: str, date_column: str, *, start: date | None = None, end: date | None = None

@@ -22,6 +22,7 @@ import jinja2
 import yaml
 
 from momentum_dag.partitions import chunk_windows
+from momentum_dag.storage.lake import in_transaction, mark_write
 from momentum_dag.storage.windows import ensure_schemas, write_window_sql
 
 SQL_ROOT = Path(str(resources.files("dbt_like_sql")))
@@ -436,13 +437,12 @@ def materialize(conn, model: SqlModel, models: dict[str, SqlModel], start=None, 
             start=start,
             end=end,
         )
-    conn.execute("begin transaction")
-    try:
+    kind = "view" if model.materialized == "view" else "table"
+
+    def body() -> None:
         ensure_schemas(conn)
-        kind = "view" if model.materialized == "view" else "table"
+        mark_write(conn, [model.table])
         conn.execute(f"create or replace {kind} {model.table} as {sql}")
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
+
+    in_transaction(conn, body, what=f"creating {kind} {model.table}")
     return None

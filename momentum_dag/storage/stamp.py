@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from momentum_dag.storage.connection import REBUILD, WarehouseVersionError
+from momentum_dag.storage.lake import in_transaction
 
 SCHEMAS = ("raw", "staging", "marts", "barra", "factors", "models", "eval", "meta")
 
@@ -94,6 +95,8 @@ def verify_warehouse(conn, path: str | Path, *, stamp: bool = True) -> None:
             _version_mismatch(path, found, f"stamped by {PROJECT} {written_by}")
     else:
         objects = _user_objects(conn)
+        if META_TABLE in objects:  # another process stamped this new DuckLake between the two reads
+            return verify_warehouse(conn, path, stamp=stamp)
         if not objects:
             if stamp:
                 _stamp(conn)
@@ -148,18 +151,21 @@ def _stamp(conn) -> None:
         written_by = version(PROJECT)
     except PackageNotFoundError:
         written_by = "unknown"
-    conn.execute("begin transaction")
-    try:
+
+    def body() -> None:
         conn.execute("create schema if not exists meta")
         # no timestamp: two warehouses written by the same code are identical, stamp included
+        if conn.execute(
+            "select count(*) from duckdb_tables() where database_name = current_database() "
+            "and schema_name = 'meta' and table_name = 'warehouse'"
+        ).fetchall()[0][0]:
+            return  # another process of a DuckLake stamped it first (this is the retry)
         conn.execute(
             f"create table {META_TABLE} (project VARCHAR NOT NULL, schema_version INTEGER NOT NULL, written_by VARCHAR)"
         )
         conn.execute(f"insert into {META_TABLE} values (?, ?, ?)", [PROJECT, SCHEMA_VERSION, written_by])
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
+
+    in_transaction(conn, body, what="stamping the warehouse")
 
 
 def _check_declared_columns(columns: dict[tuple[str, str], list[str]], path) -> None:

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from momentum_dag.storage.connection import drill_point
+from momentum_dag.storage.lake import in_transaction, mark_write
 from momentum_dag.storage.stamp import SCHEMAS
 
 
@@ -115,12 +116,14 @@ def write_windows(
     back (the raw layer's "nothing lost" check, :mod:`momentum_dag.sources.guard`).
     """
     start, end = _as_date(start), _as_date(end)
-    written = dict.fromkeys(tables, 0)
-    replaced = dict.fromkeys(tables, 0)
-    cleared: set[str] = set()
-    conn.execute("begin transaction")
-    try:
+    chunks = _Replayable(chunks)
+
+    def body() -> dict[str, WriteResult]:
+        written = dict.fromkeys(tables, 0)
+        replaced = dict.fromkeys(tables, 0)
+        cleared: set[str] = set()
         ensure_schemas(conn)
+        mark_write(conn, tables)
         for _, ddl in tables.values():
             if ddl is not None:
                 conn.execute(ddl)
@@ -156,12 +159,30 @@ def write_windows(
         if guard is not None:
             guard(results)
         _drill_all("commit", tables)
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
+        return results
+
+    results = in_transaction(conn, body, what=f"writing {', '.join(tables)} [{start}, {end})")
     _drill_all("committed", tables)
     return results
+
+
+class _Replayable:
+    """An iterable of chunks that a retried transaction can iterate again: a generator is consumed once
+    and its chunks (frames already held by the transaction, or file paths) are kept for the next pass."""
+
+    def __init__(self, chunks: Iterable):
+        self._source = iter(chunks)
+        self._seen: list = []
+        self._done = False
+
+    def __iter__(self):
+        yield from list(self._seen)
+        if self._done:
+            return
+        for chunk in self._source:
+            self._seen.append(chunk)
+            yield chunk
+        self._done = True
 
 
 def _drill_all(point: str, tables: Iterable[str]) -> None:
@@ -185,11 +206,12 @@ def replace_tables(
 ) -> dict[str, WriteResult]:
     """Replace several unpartitioned tables whole, and ``asset``'s rows of ``notes_table`` (asset, note:
     what an analysis could not compute), in ONE transaction."""
-    results = {}
     today = date.today()
-    conn.execute("begin transaction")
-    try:
+
+    def body() -> dict[str, WriteResult]:
+        results = {}
         ensure_schemas(conn)
+        mark_write(conn, [*frames, *([notes_table] if notes_table else [])])
         for table, frame in frames.items():
             frame = _storable(frame)
             replaced = 0
@@ -206,10 +228,9 @@ def replace_tables(
             if notes:
                 conn.executemany(f"insert into {notes_table} values (?, ?)", [[asset, str(n)] for n in notes])
         _drill_all("commit", frames)
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
+        return results
+
+    results = in_transaction(conn, body, what=f"replacing {', '.join(frames)}")
     _drill_all("committed", frames)
     return results
 
@@ -244,9 +265,10 @@ def write_window_sql(
     """
     start, end = _as_date(start), _as_date(end)
     runs = params if isinstance(params, list) else [params]
-    conn.execute("begin transaction")
-    try:
+
+    def body() -> tuple[int, int]:
         ensure_schemas(conn)
+        mark_write(conn, [table])
         replaced = _delete_window(conn, table, date_column, start, end) if table_exists(conn, table) else 0
         written = 0
         for bound in runs:
@@ -265,10 +287,9 @@ def write_window_sql(
             conn.execute("drop table _model_rows")
         drill_point(f"write:{table}")
         drill_point(f"commit:{table}")
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
+        return written, replaced
+
+    written, replaced = in_transaction(conn, body, what=f"writing {table} [{start}, {end})")
     drill_point(f"committed:{table}")
     return WriteResult(table, int(written), int(replaced), start, end)
 
@@ -278,9 +299,10 @@ def replace_rows(conn, table: str, df: pd.DataFrame, *, key_column: str, key_val
     rows in ``eval.summary``) by ``df``, in one transaction; other keys' rows are untouched."""
     if not (df[key_column] == key_value).all():
         raise ValueError(f"{table}: every row to write must have {key_column} = {key_value!r}")
-    conn.execute("begin transaction")
-    try:
+
+    def body() -> int:
         ensure_schemas(conn)
+        mark_write(conn, [table])
         if not table_exists(conn, table):
             if df.empty:
                 raise ValueError(f"{table}: no rows to write and no table yet")
@@ -293,10 +315,9 @@ def replace_rows(conn, table: str, df: pd.DataFrame, *, key_column: str, key_val
         conn.unregister("_rows_frame")
         drill_point(f"write:{table}")
         drill_point(f"commit:{table}")
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
+        return replaced
+
+    replaced = in_transaction(conn, body, what=f"replacing {table} rows of {key_value}")
     drill_point(f"committed:{table}")
     today = date.today()
     return WriteResult(table, len(df), int(replaced), today, today)

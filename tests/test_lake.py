@@ -1,0 +1,131 @@
+"""The DuckLake backend (momentum_dag.storage.lake) on a SQLite catalog and a local data folder: window writes
+by several processes at once, a reader's snapshot, compaction, the snapshot command's copy, and the settings
+that refuse a parallel executor on the one-writer DuckDB file."""
+
+import multiprocessing
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from momentum_dag.settings import Settings
+from momentum_dag.storage import Warehouse, snapshot_warehouse
+
+JANUARY = (date(2014, 1, 1), date(2014, 2, 1))
+
+
+def lake(folder: Path) -> Warehouse:
+    return Warehouse(
+        database=str(folder / "unused.duckdb"),
+        backend="ducklake",
+        ducklake_catalog=f"sqlite:{folder / 'catalog.sqlite'}",
+        ducklake_data_path=str(folder / "files"),
+    )
+
+
+def rows(days: list[str], value: float) -> pd.DataFrame:
+    return pd.DataFrame({"trade_date": pd.to_datetime(days), "stock_id": "S1", "value": value})
+
+
+def _write_together(folder: Path, value: float, barrier) -> None:
+    """Write January inside a transaction that stays open until the other process's has written too, so that
+    both commit against the same starting snapshot."""
+
+    def chunks():
+        yield {"factors.toy": rows(["2014-01-02", "2014-01-03"], value)}
+        barrier.wait(timeout=60)  # both transactions hold their inserted rows now; then both commit
+
+    lake(folder).write_windows({"factors.toy": ("trade_date", None)}, chunks(), start=JANUARY[0], end=JANUARY[1])
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new table", "existing table, empty window"])
+def test_the_same_window_written_twice_at_once_leaves_one_copy(tmp_path, existing):
+    warehouse = lake(tmp_path)
+    if existing:  # February written; January, the window both write, empty
+        warehouse.write_window(
+            "factors.toy",
+            rows(["2014-02-03"], 0.0),
+            date_column="trade_date",
+            start=date(2014, 2, 1),
+            end=date(2014, 3, 1),
+        )
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(2)
+    writers = [context.Process(target=_write_together, args=(tmp_path, v, barrier)) for v in (1.0, 2.0)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=120)
+        assert writer.exitcode == 0
+    found = warehouse.query("select trade_date, value from factors.toy where trade_date < '2014-02-01' order by 1")
+    assert len(found) == 2 and found["value"].nunique() == 1  # one writer's rows, never both
+    assert len(warehouse.query("select * from factors.toy")) == 2 + existing
+
+
+def test_a_reader_sees_one_snapshot_while_a_writer_commits(tmp_path):
+    warehouse = lake(tmp_path)
+    warehouse.write_window(
+        "factors.toy", rows(["2014-01-02"], 1.0), date_column="trade_date", start=JANUARY[0], end=JANUARY[1]
+    )
+    with warehouse.get_connection() as reader:
+        reader.execute("begin transaction")
+        assert reader.execute("select sum(value) from factors.toy").fetchone()[0] == 1.0
+        writer = multiprocessing.get_context("fork").Process(
+            target=lambda: lake(tmp_path).write_window(
+                "factors.toy",
+                rows(["2014-01-02", "2014-01-03"], 5.0),
+                date_column="trade_date",
+                start=JANUARY[0],
+                end=JANUARY[1],
+            )
+        )
+        writer.start()
+        writer.join(timeout=120)
+        assert writer.exitcode == 0
+        assert reader.execute("select sum(value) from factors.toy").fetchone()[0] == 1.0  # still its snapshot
+        reader.execute("commit")
+    assert warehouse.query("select sum(value) as s from factors.toy")["s"][0] == 10.0
+
+
+def test_compaction_merges_small_files_and_keeps_the_rows(tmp_path):
+    warehouse = lake(tmp_path)
+    for month in range(1, 7):
+        start = date(2014, month, 1)
+        frame = pd.DataFrame(
+            {"trade_date": pd.date_range(start, periods=20, freq="D"), "stock_id": "S1", "value": float(month)}
+        )
+        warehouse.write_window(
+            "factors.toy", frame, date_column="trade_date", start=start, end=date(2014, month + 1, 1)
+        )
+    before = warehouse.query("select * from factors.toy order by trade_date")
+    files = "select count(*) as n from ducklake_list_files('lake', 'toy', schema => 'factors')"
+    assert warehouse.query(files)["n"][0] == 6
+    done = warehouse.compact(older_than_hours=0)
+    assert done["merged"] >= 1 and warehouse.query(files)["n"][0] == 1
+    pd.testing.assert_frame_equal(warehouse.query("select * from factors.toy order by trade_date"), before)
+    assert done["deleted_files"] >= 6  # the merged files, no snapshot references them any more
+    assert len(list((tmp_path / "files").rglob("*.parquet"))) == 1
+
+
+def test_the_snapshot_of_a_lake_is_a_duckdb_file_with_every_table_and_the_stamp(tmp_path):
+    warehouse = lake(tmp_path)
+    warehouse.write_window(
+        "factors.toy", rows(["2014-01-02"], 1.0), date_column="trade_date", start=JANUARY[0], end=JANUARY[1]
+    )
+    target = snapshot_warehouse(warehouse, tmp_path / "copy.duckdb")
+    with duckdb.connect(str(target), read_only=True) as conn:
+        assert conn.execute("select value from factors.toy").fetchall() == [(1.0,)]
+        assert conn.execute("select project from meta.warehouse").fetchall() == [("momentum_dag",)]
+
+
+def test_a_parallel_executor_on_the_duckdb_file_is_refused_naming_what_to_set():
+    with pytest.raises(ValueError, match="MOMENTUM_WAREHOUSE=ducklake"):
+        Settings.from_env({"MOMENTUM_EXECUTOR": "multiprocess"})
+    with pytest.raises(ValueError, match="MOMENTUM_DASK_ADDRESS"):
+        Settings.from_env({"MOMENTUM_EXECUTOR": "dask", "MOMENTUM_WAREHOUSE": "ducklake"})
+    with pytest.raises(ValueError, match="MOMENTUM_DUCKLAKE_CATALOG"):
+        Settings.from_env({"MOMENTUM_WAREHOUSE": "ducklake", "MOMENTUM_DUCKLAKE_CATALOG": "mysql:x"})
+    settings = Settings.from_env({"MOMENTUM_EXECUTOR": "multiprocess", "MOMENTUM_WAREHOUSE": "ducklake"})
+    assert settings.lake_catalog.startswith("sqlite:") and settings.executor_processes >= 1
