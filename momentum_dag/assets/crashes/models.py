@@ -11,14 +11,10 @@ from dagster import AssetExecutionContext, MaterializeResult
 from momentum_dag.assets.checks import wml_check, wml_check_spec
 from momentum_dag.assets.common import (
     asset_spec,
-    in_window,
     mean_or_nan,
     partitioned_asset,
-    report_partitions,
     require_rows,
-    window_dates,
 )
-from momentum_dag.assets.common import dated_table_ddl as ddl
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.assets.windowed import Table, materialize_window
 from momentum_dag.core.crashes.study import (
@@ -120,32 +116,20 @@ def wml_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Se
 # ---- market state ------------------------------------------------------------------------------------
 
 
+def _state_figures(own: pd.DataFrame) -> dict:
+    return {c: mean_or_nan(own[c]) for c in ("bear", "up", "market_var")}
+
+
 def market_state_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
-    start, end = window_dates(context)
-    panels = MarketPanels.for_window(warehouse, start, end, STATE_LOOKBACK)
-    state = market_state_table(panels.market_monthly, panels.market_daily["market_ret"], crash_params(settings))
-    state = in_window(state, "period_end", start, end)
+    params = crash_params(settings)
+
+    def compute(lo, hi) -> dict[str, pd.DataFrame]:
+        panels = MarketPanels.for_window(warehouse, lo, hi, STATE_LOOKBACK)
+        return {MARKET_STATE: market_state_table(panels.market_monthly, panels.market_daily["market_ret"], params)}
+
     columns = dict.fromkeys(["bear", "up", "market_var", "market_ret", "market_excess"], DOUBLE)
-    result = warehouse.write_window(
-        MARKET_STATE,
-        state,
-        date_column="period_end",
-        start=start,
-        end=end,
-        ddl=ddl(MARKET_STATE, "period_end", columns),
-    )
-    report_partitions(
-        context,
-        key(MARKET_STATE),
-        result,
-        state,
-        "period_end",
-        lambda own: {
-            "bear": mean_or_nan(own["bear"]),
-            "up": mean_or_nan(own["up"]),
-            "market_var": mean_or_nan(own["market_var"]),
-        },
-    )
+    table = Table(MARKET_STATE, columns=columns, asset=key(MARKET_STATE), figures=_state_figures)
+    materialize_window(context, warehouse, compute, [table], chunk_months=None)
     yield MaterializeResult()
 
 
@@ -169,68 +153,56 @@ def read_wml_daily(warehouse: Warehouse, end, month_ends: pd.DatetimeIndex) -> p
 
 
 def wml_betas_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
-    start, end = window_dates(context)
-    panels = MarketPanels(warehouse, end=end)
-    wml_daily = read_wml_daily(warehouse, end, panels.month_ends)
-    month_ends = panels.month_ends[panels.month_ends >= pd.Timestamp(start)]
-    table = wml_beta_table(wml_daily, panels.market_daily, month_ends, crash_params(settings))
-    result = warehouse.write_window(
+    params = crash_params(settings)
+
+    def compute(start, end) -> dict[str, pd.DataFrame]:
+        panels = MarketPanels(warehouse, end=end)
+        wml_daily = read_wml_daily(warehouse, end, panels.month_ends)
+        month_ends = panels.month_ends[panels.month_ends >= pd.Timestamp(start)]
+        return {WML_BETAS: wml_beta_table(wml_daily, panels.market_daily, month_ends, params)}
+
+    betas = ("beta_wml", "beta_winner", "beta_loser")
+    table = Table(
         WML_BETAS,
-        table,
-        date_column="period_end",
-        start=start,
-        end=end,
-        ddl=ddl(WML_BETAS, "period_end", dict.fromkeys(["beta_winner", "beta_loser", "beta_wml"], DOUBLE)),
+        columns=dict.fromkeys(["beta_winner", "beta_loser", "beta_wml"], DOUBLE),
+        asset=key(WML_BETAS),
+        figures=lambda own: {c: mean_or_nan(own[c]) for c in betas},
     )
-    report_partitions(
-        context,
-        key(WML_BETAS),
-        result,
-        table,
-        "period_end",
-        lambda own: {c: mean_or_nan(own[c]) for c in ("beta_wml", "beta_winner", "beta_loser")},
-    )
+    materialize_window(context, warehouse, compute, [table], chunk_months=None)
     yield MaterializeResult()
 
 
 # ---- GARCH variance forecasts ------------------------------------------------------------------------
 
 
+def _variance_figures(own: pd.DataFrame) -> dict:  # annualized volatility forecasts for the month after
+    return {f"{v}_vol_annualized": mean_or_nan(own[f"{v}_vol"]) * np.sqrt(252) for v in ("garch", "rv", "blend")}
+
+
 def wml_variance_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
-    start, end = window_dates(context)
-    month_ends = MarketPanels(warehouse, end=end).month_ends
-    wml_daily = read_wml_daily(warehouse, end, month_ends)
-    month_ends = month_ends[month_ends >= wml_daily.index.min()]
-    # The blend regresses on every past forecast: those stored by earlier runs are read back (each is a
-    # function of the data up to its month end only), so a new month costs one GJR-GARCH fit.
-    stored = warehouse.read_dated(WML_VARIANCE, "period_end", end=start)
-    known = stored["garch_var"] if stored is not None else None
-    context.log.info(
-        f"GJR-GARCH: {0 if known is None else int(known.notna().sum())} stored forecasts, "
-        f"{int((month_ends >= pd.Timestamp(start)).sum())} to fit in [{start}, {end})"
-    )
-    table = variance_forecast_table(wml_daily["wml"], month_ends, crash_params(settings), known)
-    table = in_window(table, "period_end", start, end)
-    result = warehouse.write_window(
+    params = crash_params(settings)
+
+    def compute(start, end) -> dict[str, pd.DataFrame]:
+        month_ends = MarketPanels(warehouse, end=end).month_ends
+        wml_daily = read_wml_daily(warehouse, end, month_ends)
+        month_ends = month_ends[month_ends >= wml_daily.index.min()]
+        # The blend regresses on every past forecast: those stored by earlier runs are read back (each is a
+        # function of the data up to its month end only), so a new month costs one GJR-GARCH fit.
+        stored = warehouse.read_dated(WML_VARIANCE, "period_end", end=start)
+        known = stored["garch_var"] if stored is not None else None
+        context.log.info(
+            f"GJR-GARCH: {0 if known is None else int(known.notna().sum())} stored forecasts, "
+            f"{int((month_ends >= pd.Timestamp(start)).sum())} to fit in [{start}, {end})"
+        )
+        return {WML_VARIANCE: variance_forecast_table(wml_daily["wml"], month_ends, params, known)}
+
+    table = Table(
         WML_VARIANCE,
-        table,
-        date_column="period_end",
-        start=start,
-        end=end,
-        ddl=ddl(WML_VARIANCE, "period_end", dict.fromkeys(VARIANCE_COLUMNS, DOUBLE)),
+        columns=dict.fromkeys(VARIANCE_COLUMNS, DOUBLE),
+        asset=key(WML_VARIANCE),
+        figures=_variance_figures,
     )
-    report_partitions(
-        context,
-        key(WML_VARIANCE),
-        result,
-        table,
-        "period_end",
-        lambda own: {  # annualized volatility forecasts for the month after
-            "garch_vol_annualized": mean_or_nan(own["garch_vol"]) * np.sqrt(252),
-            "rv_vol_annualized": mean_or_nan(own["rv_vol"]) * np.sqrt(252),
-            "blend_vol_annualized": mean_or_nan(own["blend_vol"]) * np.sqrt(252),
-        },
-    )
+    materialize_window(context, warehouse, compute, [table], chunk_months=None)
     yield MaterializeResult()
 
 

@@ -9,15 +9,12 @@ from dagster import AssetExecutionContext, MaterializeResult
 
 from momentum_dag.assets.common import (
     asset_spec,
-    in_window,
     mean_or_nan,
     partitioned_asset,
-    report_partitions,
-    window_dates,
 )
-from momentum_dag.assets.common import dated_table_ddl as ddl
 from momentum_dag.assets.factor_momentum.common import fm_params, read_factor_panel, strategy_panel
 from momentum_dag.assets.panels import MarketPanels
+from momentum_dag.assets.windowed import Table, materialize_window
 from momentum_dag.core.factor_momentum.characteristics import cumulative_return
 from momentum_dag.core.factor_momentum.portfolios import momentum_neutral_factor_returns
 from momentum_dag.core.factor_momentum.study import (
@@ -54,37 +51,35 @@ MOMENTUM_DDL = {c: "INTEGER" if kind is int else DOUBLE for c, kind in MOMENTUM_
 # ---- TS / CS factor momentum -------------------------------------------------------------------------
 
 
-def factor_momentum_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
-    params = fm_params(settings)
-    start, end = window_dates(context)
+def factor_momentum_rows(warehouse: Warehouse, start: date, end: date, params: FactorMomentumParams) -> dict:
+    """TS and CS factor momentum of the holding months in [start, end)."""
     # the signal for holding month t+1 averages months t-lookback+1..t
     first = (pd.Timestamp(start) - pd.DateOffset(months=params.lookback + 1)).date()
     returns = strategy_panel(warehouse, params, start=first, end=end)
-    rows = in_window(momentum_rows(momentum_frame(returns, params)), "period_end", start, end)
-    result = warehouse.write_window(
-        FACTOR_MOMENTUM,
-        rows,
-        date_column="period_end",
-        start=start,
-        end=end,
-        ddl=ddl(FACTOR_MOMENTUM, "period_end", MOMENTUM_DDL),
-    )
-    if not len(rows):
-        context.log.warning(f"no month with a {params.lookback}-month signal yet (history too short)")
-    report_partitions(
+    return {FACTOR_MOMENTUM: momentum_rows(momentum_frame(returns, params))}
+
+
+def _momentum_figures(own: pd.DataFrame) -> dict:
+    return {
+        "tsmom": mean_or_nan(own["tsmom"]),
+        "xsmom": mean_or_nan(own["xsmom"]),
+        "factors_long": int(own["tsmom_n_long"].sum()),
+        "factors_short": int(own["tsmom_n_short"].sum()),
+    }
+
+
+def factor_momentum_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
+    params = fm_params(settings)
+    outputs = materialize_window(
         context,
-        FACTOR_MOMENTUM_KEY,
-        result,
-        rows,
-        "period_end",
-        lambda own: {
-            "tsmom": mean_or_nan(own["tsmom"]),
-            "xsmom": mean_or_nan(own["xsmom"]),
-            "factors_long": int(own["tsmom_n_long"].sum()),
-            "factors_short": int(own["tsmom_n_short"].sum()),
-        },
+        warehouse,
+        lambda lo, hi: factor_momentum_rows(warehouse, lo, hi, params),
+        [Table(FACTOR_MOMENTUM, columns=MOMENTUM_DDL, asset=FACTOR_MOMENTUM_KEY, figures=_momentum_figures)],
+        chunk_months=None,
         data_source=data_source_label(settings),
     )
+    if not len(outputs[FACTOR_MOMENTUM]):
+        context.log.warning(f"no month with a {params.lookback}-month signal yet (history too short)")
     yield MaterializeResult()
 
 
@@ -93,34 +88,34 @@ def factor_momentum_asset(context: AssetExecutionContext, warehouse: Warehouse, 
 PC_COLUMNS = {"pc_group": "VARCHAR", "group_rank": "INTEGER", "n_factors": "INTEGER", "ret": DOUBLE}
 
 
-def pc_factor_momentum_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
-    params = fm_params(settings)
-    start, end = window_dates(context)
+def pc_momentum_rows(warehouse: Warehouse, start: date, end: date, params: FactorMomentumParams) -> dict:
+    """PC factor momentum of the holding months in [start, end), from every factor return before ``end``."""
     monthly = strategy_panel(warehouse, params, end=end)
     daily = read_factor_panel(warehouse, end=end, roles=("factor",), sources=params.strategy_sources, daily=True)
     holding = monthly.index[(monthly.index >= pd.Timestamp(start)) & (monthly.index < pd.Timestamp(end))]
-    rows = in_window(pc_momentum_returns(daily, monthly, params, holding), "period_end", start, end)
-    result = warehouse.write_window(
-        PC_MOMENTUM,
-        rows,
-        date_column="period_end",
-        start=start,
-        end=end,
-        ddl=ddl(PC_MOMENTUM, "period_end", PC_COLUMNS),
+    return {PC_MOMENTUM: pc_momentum_returns(daily, monthly, params, holding)}
+
+
+def _pc_figures(own: pd.DataFrame) -> dict:
+    pc_high = mean_or_nan(own.loc[own["group_rank"] == 1, "ret"])
+    return {"pc_high": pc_high, "n_factors": int(own["n_factors"].max())}
+
+
+def pc_factor_momentum_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
+    params = fm_params(settings)
+    outputs = materialize_window(
+        context,
+        warehouse,
+        lambda lo, hi: pc_momentum_rows(warehouse, lo, hi, params),
+        [Table(PC_MOMENTUM, columns=PC_COLUMNS, asset=PC_MOMENTUM_KEY, figures=_pc_figures)],
+        chunk_months=None,
+        data_source=data_source_label(settings),
     )
-    if not len(rows):
+    if not len(outputs[PC_MOMENTUM]):
         context.log.warning(
             f"no PC momentum month in the window: needs {params.pc_min_months} months and {params.pc_min_days} "
             "days of factor returns before the first formation"
         )
-
-    def figures(own: pd.DataFrame) -> dict:
-        pc_high = mean_or_nan(own.loc[own["group_rank"] == 1, "ret"])
-        return {"pc_high": pc_high, "n_factors": int(own["n_factors"].max())}
-
-    report_partitions(
-        context, PC_MOMENTUM_KEY, result, rows, "period_end", figures, data_source=data_source_label(settings)
-    )
     yield MaterializeResult()
 
 
@@ -177,33 +172,41 @@ def neutral_tables(warehouse: Warehouse, start: date, end: date, params: FactorM
     returns = neutral.rename_axis(index="period_end", columns="factor").stack().rename("ret").reset_index()
     returns = returns.dropna(subset=["ret"])
     returns["period_end"] = pd.to_datetime(returns["period_end"])
-    return {
-        NEUTRAL_RETURNS: in_window(returns, "period_end", start, end),
-        NEUTRAL_MOMENTUM: in_window(pd.concat(momentum, ignore_index=True), "period_end", start, end),
-    }
+    return {NEUTRAL_RETURNS: returns, NEUTRAL_MOMENTUM: pd.concat(momentum, ignore_index=True)}
 
 
-NEUTRAL_TABLES = {
-    NEUTRAL_RETURNS: ("period_end", ddl(NEUTRAL_RETURNS, "period_end", {"factor": "VARCHAR", "ret": DOUBLE})),
-    NEUTRAL_MOMENTUM: ("period_end", ddl(NEUTRAL_MOMENTUM, "period_end", {"factor_set": "VARCHAR", **MOMENTUM_DDL})),
-}
+def _tsmom_by_set(outputs) -> pd.DataFrame:
+    """TS factor momentum on the momentum-neutral factors beside that on the same raw factors, by month."""
+    mom = outputs[NEUTRAL_MOMENTUM]
+    neutral = mom[mom["factor_set"] == "momentum_neutral"].rename(columns={"tsmom": "tsmom_neutral"})
+    raw = mom[mom["factor_set"] == "characteristic"].rename(columns={"tsmom": "tsmom_raw"})
+    return pd.concat([neutral[["period_end", "tsmom_neutral"]], raw[["period_end", "tsmom_raw"]]])
+
+
+def _neutral_figures(own: pd.DataFrame) -> dict:
+    return {"tsmom_neutral": mean_or_nan(own["tsmom_neutral"]), "tsmom_raw": mean_or_nan(own["tsmom_raw"])}
+
+
+NEUTRAL_TABLES = [
+    Table(
+        NEUTRAL_RETURNS,
+        columns={"factor": "VARCHAR", "ret": DOUBLE},
+        asset=NEUTRAL_KEY,
+        figures=_neutral_figures,
+        report=_tsmom_by_set,
+    ),
+    Table(NEUTRAL_MOMENTUM, columns={"factor_set": "VARCHAR", **MOMENTUM_DDL}),
+]
 
 
 def momentum_neutral_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
-    start, end = window_dates(context)
-    tables = neutral_tables(warehouse, start, end, fm_params(settings))
-    results = warehouse.write_windows(NEUTRAL_TABLES, [tables], start=start, end=end)
-    mom = tables[NEUTRAL_MOMENTUM]
-    neutral = mom[mom["factor_set"] == "momentum_neutral"].rename(columns={"tsmom": "tsmom_neutral"})
-    raw = mom[mom["factor_set"] == "characteristic"].rename(columns={"tsmom": "tsmom_raw"})
-    by_month = pd.concat([neutral[["period_end", "tsmom_neutral"]], raw[["period_end", "tsmom_raw"]]])
-    report_partitions(
+    params = fm_params(settings)
+    materialize_window(
         context,
-        NEUTRAL_KEY,
-        results[NEUTRAL_RETURNS],
-        by_month,
-        "period_end",
-        lambda own: {"tsmom_neutral": mean_or_nan(own["tsmom_neutral"]), "tsmom_raw": mean_or_nan(own["tsmom_raw"])},
+        warehouse,
+        lambda lo, hi: neutral_tables(warehouse, lo, hi, params),
+        NEUTRAL_TABLES,
+        chunk_months=None,
         data_source=data_source_label(settings),
     )
     yield MaterializeResult()
