@@ -5,6 +5,8 @@ executor.
 Dagster loads the code location, never at import.
 """
 
+import os
+
 import dagster as dg
 
 from momentum_dag.assets.barra import build_barra_assets
@@ -69,7 +71,7 @@ def build_executor(settings: Settings) -> dg.ExecutorDefinition:
         return dg.multiprocess_executor.configured(
             {
                 "max_concurrent": settings.executor_processes,
-                "start_method": {"forkserver": {"preload_modules": [__name__]}},
+                "start_method": {"forkserver": {"preload_modules": ["momentum_dag.runtime.preload"]}},
             },
             name="multiprocess",
         )
@@ -80,6 +82,19 @@ def build_executor(settings: Settings) -> dg.ExecutorDefinition:
     return dg.in_process_executor
 
 
+_BUILT: dict[tuple, dg.Definitions] = {}
+
+
+def environment_definitions() -> dg.Definitions:
+    """:func:`build_definitions` for this process's ``MOMENTUM_*`` environment, built once per process and
+    environment. The multiprocess executor's forkserver builds them once (``momentum_dag.runtime.preload``),
+    so each step's process, forked from it, starts with them instead of building them again."""
+    key = tuple(sorted((name, value) for name, value in os.environ.items() if name.startswith("MOMENTUM_")))
+    if key not in _BUILT:
+        _BUILT[key] = build_definitions()
+    return _BUILT[key]
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
-    return build_definitions()
+    return environment_definitions()
