@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from momentum_dag.core.fidelity import icir_reading, within_se_counts
+from momentum_dag.core.fidelity import icir_reading, weight_distribution, within_se_counts
 from momentum_dag.core.published import PublishedFigure, PublishedStudy, load_published
 
 PUBLISHED_NOTE = (
@@ -163,3 +163,52 @@ def index_block(comparisons: pd.DataFrame | None, published_path: str | None = N
         title = studies[study_id].title if study_id in studies else study_id
         out.append({"study": title, "page": page, **counts})
     return out
+
+
+def weight_sections(
+    weights: pd.DataFrame,
+    summary: pd.DataFrame | None,
+    figures: list[PublishedFigure],
+    *,
+    monthly_fallback: bool,
+) -> list[tuple[str, pd.DataFrame | str]]:
+    """The weight distribution of each strategy beside the paper's ranges (D&M Sec. 5, Fig. 6), in D&M's
+    scaling (each strategy's full-sample volatility equal to WML's, p. 233), and a sentence for every
+    strategy whose weights leave the paper's range (naming the monthly fallback when it is the cause)."""
+    if weights is None or weights.empty or summary is None or summary.empty:
+        return []
+    first = summary.iloc[0]
+    target, wml_vol = first.get("ex_post_target_vol"), first.get("wml_vol_ann")
+    scale = float(wml_vol) / float(target) if target and wml_vol and pd.notna(wml_vol) else None
+    dist = weight_distribution(weights, scale)
+    ranges = {}
+    for figure in figures:
+        parts = figure.metric.split(".")
+        if len(parts) == 3 and parts[0] == "weights" and parts[2] in ("min", "max"):
+            ranges.setdefault(parts[1], {})[parts[2]] = figure.value
+    table = dist.copy()
+    table["paper_min"] = [ranges.get(s, {}).get("min") for s in table.index]
+    table["paper_max"] = [ranges.get(s, {}).get("max") for s in table.index]
+    sentences = []
+    for strategy, row in table.iterrows():
+        lo, hi = row["paper_min"], row["paper_max"]
+        if lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
+            continue
+        width = hi - lo
+        beyond = max(lo - row["min"], row["max"] - hi, 0.0)
+        if beyond <= 0:
+            sentences.append(f"{strategy}: ours {row['min']:.2f}..{row['max']:.2f}, inside the paper's {lo:g}..{hi:g}.")
+            continue
+        how = "far outside" if beyond > 0.25 * width else "outside"
+        cause = (
+            " The monthly fallback estimates each variance from 12 monthly returns (not 126 daily ones), so a calm "
+            "year makes the forecast small and its inverse large: that is what pushes these weights out."
+            if monthly_fallback
+            else ""
+        )
+        sentences.append(
+            f"{strategy}: ours {row['min']:.2f}..{row['max']:.2f} (1st-99th percentile {row['p01']:.2f}.."
+            f"{row['p99']:.2f}), {how} the paper's {lo:g}..{hi:g}.{cause}"
+        )
+    heading = "Weights on WML beside the paper's ranges (each strategy scaled to WML's full-sample volatility)"
+    return [(heading, table.reset_index()), ("Weights against the paper's ranges", "\n\n".join(sentences) or "–")]

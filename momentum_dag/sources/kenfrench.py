@@ -29,7 +29,23 @@ STANDARD_FILES = {
     "F-F_Momentum_Factor.CSV": "",
     "F-F_Research_Data_5_Factors_2x3.CSV": "ff5_",
     "10_Portfolios_Prior_12_2.CSV": "prior_12_2_",
+    "F-F_ST_Reversal_Factor.CSV": "",
+    "F-F_LT_Reversal_Factor.CSV": "",
 }
+# Their daily versions (same column prefixes), read by ``load_kenfrench_daily``.
+DAILY_STANDARD_FILES = {
+    "F-F_Research_Data_Factors_daily.CSV": "",
+    "F-F_Momentum_Factor_daily.CSV": "",
+    "F-F_Research_Data_5_Factors_2x3_daily.CSV": "ff5_",
+    "10_Portfolios_Prior_12_2_Daily.CSV": "prior_12_2_",
+    "F-F_ST_Reversal_Factor_daily.CSV": "",
+    "F-F_LT_Reversal_Factor_daily.CSV": "",
+}
+LINEARMODELS_LIMITS = (
+    "the bundled linearmodels sample has 2 strategy factors (SMB, HML; no RMW, CMA or reversal factors), "
+    "monthly data only (no PC factor momentum, no daily variances) and covers 1949-01..2017-03; point "
+    "MOMENTUM_KENFRENCH_DIR at French's files for the papers' full samples and factor sets"
+)
 # French's daily files as unzipped from the library (found case-insensitively: some archives hold ``*.csv``).
 DAILY_FACTORS_FILE = "F-F_Research_Data_Factors_daily.CSV"
 DAILY_MOMENTUM_FILE = "F-F_Momentum_Factor_daily.CSV"
@@ -225,7 +241,8 @@ def factor_returns_from_directory(directory: str | Path) -> pd.DataFrame:
     prefixes ``ff5_`` and ``prior_12_2_`` so names stay unique (the 5-factor SMB differs from the 3-factor).
     """
     directory = Path(directory)
-    found = [(directory / name, prefix) for name, prefix in STANDARD_FILES.items() if (directory / name).is_file()]
+    found = [(_find_file(directory, name), prefix) for name, prefix in STANDARD_FILES.items()]
+    found = [(path, prefix) for path, prefix in found if path is not None]
     if not found:
         raise ValueError(f"{directory}: none of the Ken French files {list(STANDARD_FILES)} is present")
     parts = [to_factor_returns_monthly(read_french_csv(path), prefix) for path, prefix in found]
@@ -272,6 +289,61 @@ def load_kenfrench_monthly(directory: str | Path | None) -> tuple[pd.DataFrame, 
     wide.index = pd.DatetimeIndex(pd.to_datetime(wide.index), name="month_end")
     wide.columns.name = None
     return wide.sort_index(), f"Ken French data library files in {directory}"
+
+
+def load_kenfrench_daily(directory: str | Path | None) -> pd.DataFrame | None:
+    """Wide daily French series (trade_date x column, decimals) from every file of ``DAILY_STANDARD_FILES``
+    in ``directory`` (columns prefixed as the monthly ones; the prior-return deciles' value-weighted block);
+    None without a folder or without any daily file."""
+    if directory is None:
+        return None
+    directory = Path(directory)
+    parts = []
+    for name, prefix in DAILY_STANDARD_FILES.items():
+        path = _find_file(directory, name)
+        if path is None:
+            continue
+        block = "Average Value Weighted Returns -- Daily" if prefix == "prior_12_2_" else None
+        frame = read_french_daily_csv(path, block=block)
+        parts.append(frame.add_prefix(prefix))
+    if not parts:
+        return None
+    wide = pd.concat(parts, axis=1).sort_index()
+    if wide.columns.has_duplicates:
+        raise ValueError(
+            f"{directory}: two daily files define the same column {list(wide.columns[wide.columns.duplicated()])}"
+        )
+    return wide
+
+
+def kenfrench_inventory(directory: str | Path | None) -> pd.DataFrame:
+    """The French files a study can use and whether ``directory`` holds them: file, frequency, present,
+    first and last date, columns (what the pages list as the data read)."""
+    rows = []
+    for files, frequency in ((STANDARD_FILES, "monthly"), (DAILY_STANDARD_FILES, "daily")):
+        for name in files:
+            path = _find_file(Path(directory), name) if directory is not None else None
+            row = {
+                "file": name,
+                "frequency": frequency,
+                "present": path is not None,
+                "first": "",
+                "last": "",
+                "columns": "",
+            }
+            if path is not None:
+                reader = read_french_daily_csv if frequency == "daily" else read_french_csv
+                block = (
+                    f"Average Value Weighted Returns -- {frequency.capitalize()}" if name.startswith("10_") else None
+                )
+                frame = reader(path, block=block)
+                row |= {
+                    "first": f"{frame.index.min():%Y-%m-%d}",
+                    "last": f"{frame.index.max():%Y-%m-%d}",
+                    "columns": ", ".join(map(str, frame.columns)),
+                }
+            rows.append(row)
+    return pd.DataFrame(rows)
 
 
 # ---- daily files: the Daniel-Moskowitz daily method ----------------------------------------------------

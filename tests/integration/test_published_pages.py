@@ -63,3 +63,28 @@ def test_editing_one_published_figure_changes_the_page(tmp_path):
         fidelity=rows,
     ).read_text(encoding="utf-8")
     assert "Agreement with the papers" in page and f'href="{PAGE}.html"' in page
+
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "kenfrench"
+KF_ALL = [
+    *KEYS,
+    AssetKey(["crashes", "kenfrench_crashes"]),
+    AssetKey(["reports", "momentum_crashes_kenfrench"]),
+]
+
+
+@pytest.mark.slow
+def test_ken_french_folder_pages_state_sample_factors_files_weights_and_daily_wml(tmp_path):
+    db = tmp_path / "w.duckdb"
+    settings = Settings(duckdb_path=str(db), reports_dir=str(tmp_path / "reports"), kenfrench_dir=str(FIXTURE))
+    defs = build_definitions(str(db), settings)
+    job = defs.resolve_implicit_global_asset_job_def()
+    assert job.execute_in_process(instance=DagsterInstance.ephemeral(), asset_selection=KF_ALL).success
+    fm = (tmp_path / "reports" / f"{PAGE}.html").read_text(encoding="utf-8")
+    assert "Sample: 1964-07..1966-12 (30 months), the setting 1964-07..2019-12 clipped to the data" in fm
+    assert "ff5_SMB, ff5_HML, ff5_RMW, ff5_CMA, ST_Rev, LT_Rev (6; E-L use 20)" in fm
+    assert "PC factor momentum by eigenvalue group" in fm and "F-F_LT_Reversal_Factor_daily.CSV" in fm
+    crash = (tmp_path / "reports" / "momentum_crashes_kenfrench.html").read_text(encoding="utf-8")
+    assert "Sample: 1961-01..1966-12 (72 months), the setting 1927-01..2013-03 clipped to the data" in crash
+    assert "the paper&#39;s ranges" in crash and "RE-FORMS EVERY DAY" in crash
+    assert "dyn_oos the blend_var" in crash

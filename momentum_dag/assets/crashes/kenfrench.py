@@ -41,6 +41,11 @@ CODE = (
     Path(__file__),
 )
 METHOD_PREFIX = "Method: "
+LINEARMODELS_CRASH_LIMITS = (
+    "the bundled linearmodels sample is monthly only and covers 1949-01..2017-03: French's Mom stands in for the "
+    "decile WML and every variance comes from monthly returns (the monthly fallback); point "
+    "MOMENTUM_KENFRENCH_DIR at French's daily files for the paper's daily method and its 1927 start"
+)
 
 
 def method_note(inputs: CrashInputs, params: CrashParams) -> str:
@@ -51,8 +56,8 @@ def method_note(inputs: CrashInputs, params: CrashParams) -> str:
             f"sigma^2_m,t-1 = variance of the {params.rv_window_days} daily market returns (Mkt-RF + RF) to t-1; "
             f"WML variance at each month end from daily WML dated <= t: GJR-GARCH(1,1) refit on every day to t "
             f"(mean of the next {params.garch_horizon} daily variances), {params.rv_window_days}-day realized "
-            f"variance and their App. D blend; cvol_dm and dyn_oos use the {params.rv_window_days}-day realized "
-            f"variance ({params.oos_variance} for dyn_oos), dyn_is the {params.is_variance}; Barroso-Santa-Clara "
+            f"variance and their App. D blend; cvol_dm uses the {params.rv_window_days}-day realized variance, "
+            f"dyn_is the {params.is_variance} and dyn_oos the {params.oos_variance}; Barroso-Santa-Clara "
             f"from 126 daily WML returns."
         )
     window = params.kf_var_window_months
@@ -60,11 +65,12 @@ def method_note(inputs: CrashInputs, params: CrashParams) -> str:
         f"{METHOD_PREFIX}MONTHLY fallback (no daily files). WML: {inputs.wml_definition}. The paper estimates "
         f"every variance from 126 daily returns; here each comes from the {window} monthly returns to t-1 "
         f"(never 6: a 6-month variance collapses when returns are steady, e.g. Mom in Feb-Jul 1972, and the "
-        f"strategies invert it): rv_var = their sample variance (cvol_dm and dyn_oos, which uses "
-        f"{params.oos_variance}), sigma^2_m,t-1 = the market's over {window} months / 21 (decimal daily "
-        f"units), Barroso-Santa-Clara = mean of {window} squared monthly returns; the GJR-GARCH runs on MONTHLY "
+        f"strategies invert it): rv_var = their sample variance (cvol_dm), sigma^2_m,t-1 = the market's over "
+        f"{window} months / 21 (decimal daily units), Barroso-Santa-Clara = mean of {window} squared monthly "
+        f"returns; the GJR-GARCH runs on MONTHLY "
         f"returns (one-month-ahead variance, refit each month after {params.kf_garch_min_months} months; blend "
-        f"regressed on |R_t+1| sqrt(pi/2)), used by dyn_is ({params.is_variance})."
+        f"regressed on |R_t+1| sqrt(pi/2)); dyn_is uses the {params.is_variance}, dyn_oos the "
+        f"{params.oos_variance}."
     )
 
 
@@ -108,7 +114,8 @@ def kenfrench_crashes_asset(
     else:
         tables, notes = monthly_study(monthly["wml"], monthly["market_excess"], monthly["market_total"], params)
     method = method_note(inputs, params)
-    notes = [f"Data source: {inputs.label}", method, *notes]
+    limits = [f"Limits: {LINEARMODELS_CRASH_LIMITS}"] if settings.kenfrench_path is None else []
+    notes = [f"Data source: {inputs.label}", method, *limits, *notes]
     warehouse.replace_tables(
         {
             **{kenfrench_crash_table(name): t for name, t in tables.items()},

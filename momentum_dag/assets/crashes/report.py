@@ -11,6 +11,7 @@ from momentum_dag.assets.crashes.kenfrench import METHOD_PREFIX
 from momentum_dag.assets.fidelity import page_comparison, sample_text, universe_text
 from momentum_dag.core.crashes.study import wide_strategy_frame
 from momentum_dag.core.fidelity import crash_figures
+from momentum_dag.core.published import figures_for_page, load_published
 from momentum_dag.names import (
     CRASH_MEAN_FORECAST,
     CRASH_NOTES,
@@ -36,10 +37,11 @@ from momentum_dag.reports.crashes import (
     crash_sections,
     variance_forecasts_chart,
 )
-from momentum_dag.reports.fidelity import OurSetup
+from momentum_dag.reports.fidelity import OurSetup, weight_sections
 from momentum_dag.reports.html import render_tables_report
 from momentum_dag.settings import Settings
 from momentum_dag.sources import data_source_label
+from momentum_dag.sources.kenfrench import kenfrench_inventory
 from momentum_dag.storage import Warehouse
 
 REPORT_SLUG = "momentum_crashes"
@@ -90,6 +92,37 @@ def _queries(crash: str, forecast: str, summary: str, wml: str, returns: str, st
         "wml": f"select period_end, wml from {wml} order by wml limit 10",
         "returns": f"select * from {returns}; select * from {state}",
     }
+
+
+def _variance_source(method: str, daily: bool) -> str:
+    """Where the daily WML behind the variance figures comes from, in words, from the method note."""
+    if not daily:
+        return (
+            "No daily WML: with monthly data only, every variance comes from monthly returns of the monthly WML "
+            "(French's Mom), not from 126 daily returns as in the paper."
+        )
+    if "Hi PRIOR - Lo PRIOR" in method:
+        return (
+            "The daily WML is Hi PRIOR - Lo PRIOR of French's DAILY prior-return portfolios "
+            "(10_Portfolios_Prior_12_2_Daily), which French RE-FORMS EVERY DAY, while the monthly WML whose returns "
+            "the strategies earn comes from the monthly-formed portfolios: the variance forecasts describe a "
+            "daily-re-formed WML, close to but not the same portfolio (the paper uses the daily returns of its "
+            "monthly-formed deciles)."
+        )
+    return (
+        "The daily WML is French's daily Mom (F-F_Momentum_Factor_daily), re-formed daily by French, while the "
+        "strategies earn the monthly Mom: the variances describe a daily-re-formed portfolio."
+    )
+
+
+def _with_weight_sections(sections: list, weights, summary, settings: Settings, *, monthly_fallback: bool) -> list:
+    """The weight-distribution table and sentences right after the weights chart."""
+    _, figures = figures_for_page("momentum_crashes", load_published(settings.published_figures))
+    extra = weight_sections(weights, summary, figures, monthly_fallback=monthly_fallback)
+    at = next(
+        (i + 1 for i, (heading, _) in enumerate(sections) if heading == "Weights on WML over time"), len(sections)
+    )
+    return [*sections[:at], *extra, *sections[at:]]
 
 
 def _summary(warehouse: Warehouse, table: str) -> pd.DataFrame | None:
@@ -144,6 +177,13 @@ def momentum_crashes_report(
                 variance_forecasts_chart(forecasts),
             )
         )
+        extra.append(
+            (
+                "The daily WML behind these variances",
+                "Daily WML = the daily buy-and-hold returns of the SAME monthly-formed deciles as the monthly WML "
+                "(formation at each month end, value weights drifting with prices within the month).",
+            )
+        )
     notes = warehouse.read_notes(CRASH_NOTES, "momentum_strategies") + warehouse.read_notes(
         CRASH_NOTES, "crash_regressions"
     )
@@ -186,6 +226,7 @@ def momentum_crashes_report(
             CRASH_REGRESSIONS, CRASH_MEAN_FORECAST, STRATEGY_SUMMARY, WML_MONTHLY, STRATEGY_RETURNS, MARKET_STATE
         ),
     )
+    sections = _with_weight_sections(sections, weights, summary, settings, monthly_fallback=False)
     source = "synthetic" if settings.data_source == "synthetic" else data_source_label(settings)
     page = render_tables_report(
         out_dir,
@@ -245,9 +286,16 @@ def momentum_crashes_kenfrench_report(
                 variance_forecasts_chart(forecasts, periods_per_year=252 if daily else 12),
             )
         )
-    intro = (
-        f"{PAPER}: the time-series analyses on Ken French's data. {method} Dates are calendar month ends "
-        "(holding months)."
+        extra.append(("The WML behind these variances", _variance_source(method, daily)))
+    headline = [n.rstrip(".") + "." for n in notes if n.startswith(("Sample: ", "Limits: "))]
+    notes = [n for n in notes if not n.startswith(("Sample: ", "Limits: "))]
+    intro = " ".join(
+        [
+            f"{PAPER}: the time-series analyses on Ken French's data.",
+            *headline,
+            method,
+            "Dates are calendar month ends (holding months).",
+        ]
     )
     crash = warehouse.table_or_none(kenfrench_crash_table("crash_regressions"))
     forecast = warehouse.table_or_none(kenfrench_crash_table("crash_mean_forecast"))
@@ -289,6 +337,10 @@ def momentum_crashes_kenfrench_report(
                 )
             )
         ),
+    )
+    sections = _with_weight_sections(sections, weights, summary, settings, monthly_fallback=not daily)
+    sections.append(
+        ("Ken French files the studies can use, and those read", kenfrench_inventory(settings.kenfrench_path))
     )
     page = render_tables_report(
         out_dir,

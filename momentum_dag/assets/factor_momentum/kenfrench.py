@@ -12,6 +12,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from momentum_dag.assets.factor_momentum.common import fm_params
 from momentum_dag.assets.fidelity import page_comparison, sample_text
+from momentum_dag.core.factor_momentum.spanning import summarize_by_half
 from momentum_dag.core.factor_momentum.study import kenfrench_study
 from momentum_dag.core.fidelity import factor_momentum_figures
 from momentum_dag.names import (
@@ -21,19 +22,25 @@ from momentum_dag.names import (
     group_of,
     kenfrench_fm_table,
 )
-from momentum_dag.reports.factor_momentum import factor_momentum_sections
+from momentum_dag.reports.factor_momentum import factor_momentum_sections, pc_wide
 from momentum_dag.reports.fidelity import OurSetup
 from momentum_dag.reports.html import render_tables_report
 from momentum_dag.settings import Settings
-from momentum_dag.sources.kenfrench import load_kenfrench_monthly
+from momentum_dag.sources.kenfrench import (
+    LINEARMODELS_LIMITS,
+    kenfrench_inventory,
+    load_kenfrench_daily,
+    load_kenfrench_monthly,
+)
 from momentum_dag.storage import Warehouse
 
 ASSET_NAME = "kenfrench_factor_momentum"
+HEADLINE_NOTES = ("Sample: ", "Strategy factors: ", "Limits: ")  # shown in the page's first paragraph
 KF_REPORT_SLUG = "factor_momentum_kenfrench"
 MONTHLY_ONLY_NOTE = (
-    "Monthly data only: no PC factor momentum in the Ken French branch (E-L's PC factors come from the "
-    "correlation matrix of DAILY factor returns). French's Mom (2x3 size x prior-return sort) is the "
-    "momentum factor; it is excluded from the strategies."
+    "French's Mom (2x3 size x prior-return sort) is the momentum factor; it is excluded from the strategies. "
+    "PC factor momentum (E-L Table IV) needs French's DAILY factor files (its PCs come from the correlation "
+    "matrix of daily factor returns)."
 )
 
 
@@ -43,20 +50,24 @@ MONTHLY_ONLY_NOTE = (
     kinds={"duckdb", "pandas"},
     description=(
         "Ehsani-Linnainmaa (2022) on Ken French's MONTHLY factors (MOMENTUM_KENFRENCH_DIR files, else the "
-        "linearmodels.datasets.french 1949-2017 sample): TS/CS factor momentum on SMB, HML (+ RMW, CMA with "
-        "the 5-factor file), Mom excluded; Table I; Mom on Mkt-RF + factors (+ TSMom) and the reverse; GRS on "
-        "momentum-sorted portfolios; Table VIII. No PC factors (monthly data only). Tables "
-        "models.kenfrench_fm_{momentum, autocorrelation, spanning, grs, conditional}."
+        "linearmodels.datasets.french 1949-2017 sample) on E-L's sample (MOMENTUM_FM_KF_SAMPLE_START/END, clipped "
+        "to the data): TS/CS factor momentum on SMB, HML (+ RMW, CMA with the 5-factor file, + ST_Rev, LT_Rev "
+        "with the reversal files), Mom excluded; Table I; Mom on Mkt-RF + factors (+ TSMom) and the reverse; GRS "
+        "on momentum-sorted portfolios; Table VIII; PC factor momentum with French's daily factor files. Tables "
+        "models.kenfrench_fm_{momentum, autocorrelation, spanning, grs, conditional, pc, files}."
     ),
 )
 def kenfrench_factor_momentum_asset(
     context: AssetExecutionContext, warehouse: Warehouse, settings: Settings
 ) -> MaterializeResult:
     frame, label = load_kenfrench_monthly(settings.kenfrench_path)
-    tables, notes = kenfrench_study(frame, fm_params(settings))
-    notes = [f"Data source: {label}", MONTHLY_ONLY_NOTE, *notes]
+    daily = load_kenfrench_daily(settings.kenfrench_path)
+    tables, notes = kenfrench_study(frame, fm_params(settings), daily=daily)
+    limits = [f"Limits: {LINEARMODELS_LIMITS}"] if settings.kenfrench_path is None else []
+    notes = [f"Data source: {label}", MONTHLY_ONLY_NOTE, *limits, *notes]
+    files = kenfrench_inventory(settings.kenfrench_path)
     results = warehouse.replace_tables(
-        {kenfrench_fm_table(k): v for k, v in tables.items()},
+        {**{kenfrench_fm_table(k): v for k, v in tables.items()}, kenfrench_fm_table("files"): files},
         notes_table=FACTOR_MOMENTUM_NOTES,
         asset=ASSET_NAME,
         notes=notes,
@@ -79,7 +90,10 @@ def kenfrench_factor_momentum_asset(
     deps=[KF_FACTOR_MOMENTUM_KEY],
     group_name=group_of(KF_FACTOR_MOMENTUM_REPORT_KEY),
     kinds={"html"},
-    description="Factor momentum report page on Ken French's monthly factors (no PC factors: monthly only).",
+    description=(
+        "Factor momentum report page on Ken French's factors: sample, factors and files read, paper | ours, "
+        "TS/CS momentum, Table I, PC momentum (with daily files), spanning tests."
+    ),
 )
 def kenfrench_factor_momentum_report(
     context: AssetExecutionContext, warehouse: Warehouse, settings: Settings
@@ -87,6 +101,7 @@ def kenfrench_factor_momentum_report(
     notes = warehouse.read_notes(FACTOR_MOMENTUM_NOTES, ASSET_NAME)
     source = next((n.removeprefix("Data source: ") for n in notes if n.startswith("Data source: ")), "Ken French")
     momentum = warehouse.read_dated(kenfrench_fm_table("momentum"), "period_end")
+    pc = pc_wide(warehouse.read_dated(kenfrench_fm_table("pc"), "period_end"))
     autocorrelation = warehouse.table_or_none(kenfrench_fm_table("autocorrelation"))
     factors = []
     if autocorrelation is not None and len(autocorrelation):
@@ -105,14 +120,25 @@ def kenfrench_factor_momentum_report(
         ),
     )
     sections = factor_momentum_sections(
-        intro="Ehsani-Linnainmaa (2022) factor momentum on Ken French's monthly factors. " + MONTHLY_ONLY_NOTE,
+        intro=" ".join(
+            [
+                "Ehsani-Linnainmaa (2022) factor momentum on Ken French's factors.",
+                *[n.rstrip(".") + "." for n in notes if n.startswith(HEADLINE_NOTES)],
+                MONTHLY_ONLY_NOTE,
+            ]
+        ),
         momentum=momentum,
         autocorrelation=autocorrelation,
+        pc=pc,
+        pc_summary=summarize_by_half(pc).reset_index() if pc is not None else None,
         spanning=warehouse.table_or_none(kenfrench_fm_table("spanning")),
         grs=warehouse.table_or_none(kenfrench_fm_table("grs")),
         conditional=warehouse.table_or_none(kenfrench_fm_table("conditional")),
-        notes=[n for n in notes if not n.startswith("Data source: ") and n != MONTHLY_ONLY_NOTE],
+        notes=[n for n in notes if not n.startswith(("Data source: ", *HEADLINE_NOTES)) and n != MONTHLY_ONLY_NOTE],
     )
+    files = warehouse.table_or_none(kenfrench_fm_table("files"))
+    if files is not None and len(files):
+        sections.append(("Ken French files the studies can use, and those read", files))
     page = render_tables_report(
         settings.reports_path,
         KF_REPORT_SLUG,

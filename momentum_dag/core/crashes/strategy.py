@@ -177,7 +177,7 @@ def momentum_strategies(
     *,
     bsc_var: pd.Series | None = None,
     is_variance: str = "blend_var",
-    oos_variance: str = "rv_var",
+    oos_variance: str = "blend_var",
     cvol_variance: str = "rv_var",
     target_vol: float | None = 0.19,
     oos_min_months: int = 36,
@@ -193,8 +193,10 @@ def momentum_strategies(
         (``in_sample_mean_forecast``: look-ahead in the coefficients, as in D&M) and sigma^2 =
         ``sigma2_forecast[is_variance]`` (default the GARCH/RV blend, as D&M's in-sample strategy);
       - ``dyn_oos``: mu from expanding regressions through t-1 (``expanding_mean_forecast``, at least
-        ``oos_min_months``) and sigma^2 = ``sigma2_forecast[oos_variance]``; default the realized variance
-        ``rv_var`` (D&M Table 7 notes: the OOS strategy scales by the 126-day RV), "blend_var" for the GARCH blend.
+        ``oos_min_months``) and sigma^2 = ``sigma2_forecast[oos_variance]``; default the GARCH/RV blend, the
+        in-sample strategy's forecast: D&M's out-of-sample version changes only the mean forecast (Sec. 5,
+        Fig. 7: rolling coefficients of the Table-5 regression); ``rv_var``, the 126-day realized variance that
+        some readings of the Table 7 notes give it, is an option.
     All strategies are kept on the months where every one is defined (so they are comparable), then each
     is scaled EX POST by one full-sample scalar to annualized volatility ``target_vol`` (default 19%, D&M
     Fig. 5), or to WML's own volatility on that sample when ``target_vol`` is None (D&M p. 233).

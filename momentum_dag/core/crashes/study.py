@@ -39,6 +39,7 @@ from momentum_dag.core.crashes.strategy import (
 )
 from momentum_dag.core.crashes.volatility import garch_variance_forecasts, garch_variance_forecasts_monthly
 from momentum_dag.core.crashes.wml import decile_daily_returns, decile_labels, large_cap_mask, wml_portfolios
+from momentum_dag.core.sample import sample_note, sample_window
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,9 @@ class CrashParams:
     - target_vol: the EX-POST full-sample volatility every strategy is scaled to (D&M Fig. 5: 19%).
     - is_variance, oos_variance: the variance forecast of the in-sample and out-of-sample dynamic strategies.
     - kf_garch_min_months, kf_garch_refit_every, kf_var_window_months: the monthly (Ken French) branch.
+    - kf_sample_start, kf_sample_end: the Ken French branch's holding months "YYYY-MM" (D&M: 1927-01..2013-03),
+      clipped to the data; None = the whole series. Data before the start still feed the market state, the
+      variance forecasts and the Barroso-Santa-Clara variance (as CRSP's 1926 data feed D&M's 1927 months).
     """
 
     breakpoints: str
@@ -75,6 +79,8 @@ class CrashParams:
     kf_garch_min_months: int
     kf_garch_refit_every: int
     kf_var_window_months: int
+    kf_sample_start: str | None = None
+    kf_sample_end: str | None = None
 
 
 def _reset_dates(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -212,6 +218,10 @@ def run_strategies(
     if variances.reindex(wml.index)[is_variance].where(usable).notna().sum() == 0 and is_variance != "rv_var":
         notes.append(f"{is_variance} is undefined on every usable month: dyn_is uses rv_var instead")
         is_variance = "rv_var"
+    oos_variance = params.oos_variance
+    if variances.reindex(wml.index)[oos_variance].where(usable).notna().sum() == 0 and oos_variance != "rv_var":
+        notes.append(f"{oos_variance} is undefined on every usable month: dyn_oos uses rv_var instead")
+        oos_variance = "rv_var"
     try:
         returns, weights = momentum_strategies(
             wml,
@@ -220,7 +230,7 @@ def run_strategies(
             variances,
             bsc_var=bsc_var,
             is_variance=is_variance,
-            oos_variance=params.oos_variance,
+            oos_variance=oos_variance,
             cvol_variance="rv_var",
             target_vol=params.target_vol,
             oos_min_months=params.oos_min_months,
@@ -229,7 +239,7 @@ def run_strategies(
     except ValueError as err:
         notes.append(f"momentum_strategies: {err}; keeping the strategies that are defined")
         returns, weights = _defined_strategies(
-            wml, state, variances, bsc_var, params, is_variance, periods_per_year, notes
+            wml, state, variances, bsc_var, params, is_variance, periods_per_year, notes, oos_variance
         )
     if returns.empty:
         notes.append("no strategy has 2 months with every input defined: the sample is too short")
@@ -238,7 +248,7 @@ def run_strategies(
     # Each strategy is scaled by ONE full-sample (ex-post) constant to target_vol; disclosed in the table.
     summary["ex_post_target_vol"] = params.target_vol
     summary["wml_vol_ann"] = float(wml.loc[returns.index].std(ddof=1) * np.sqrt(periods_per_year))
-    used = {"cvol_dm": "rv_var", "cvol_bsc": "bsc_var", "dyn_is": is_variance, "dyn_oos": params.oos_variance}
+    used = {"cvol_dm": "rv_var", "cvol_bsc": "bsc_var", "dyn_is": is_variance, "dyn_oos": oos_variance}
     summary["variance_used"] = [used.get(s, "") for s in summary.index]
     return StrategyResult(returns, weights, summary, notes)
 
@@ -252,6 +262,7 @@ def _defined_strategies(
     is_variance: str,
     periods_per_year: int,
     notes: list[str],
+    oos_variance: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fallback when ``momentum_strategies`` finds no common month: the same weights from the weight
     functions, each strategy kept only if defined on >= 2 months (else noted), then the common months of
@@ -265,7 +276,7 @@ def _defined_strategies(
         "dyn_is": lambda: dynamic_weights(in_sample_mean_forecast(wml, bear, market_var), sigma2[is_variance]),
         "dyn_oos": lambda: dynamic_weights(
             expanding_mean_forecast(wml, bear, market_var, min_months=params.oos_min_months),
-            sigma2[params.oos_variance],
+            sigma2[oos_variance or params.oos_variance],
         ),
     }
     if bsc_var is None:
@@ -396,10 +407,19 @@ def _time_series_study(
     bsc: pd.Series,
     params: CrashParams,
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """Regressions and strategies on a market state and FORMATION-aligned variance forecasts."""
+    """Regressions and strategies on a market state and FORMATION-aligned variance forecasts, over the
+    months of ``params.kf_sample_start``..``kf_sample_end`` (clipped to the data); state, forecasts and
+    variances are computed on the whole series first, so the sample's first months have their lookback."""
+    variances = to_holding_alignment(forecasts)
+    lo, hi = sample_window(wml.index, params.kf_sample_start, params.kf_sample_end)
+    wml, excess, total, state, variances, forecasts = (
+        x.loc[lo:hi] for x in (wml, excess, total, state, variances, forecasts)
+    )
+    bsc = bsc.loc[lo:hi] if bsc is not None else None
     crash, forecast, notes = run_regressions(wml, excess, state)
-    strategies = run_strategies(wml, state, to_holding_alignment(forecasts), bsc, params)
+    strategies = run_strategies(wml, state, variances, bsc, params)
     notes = [
+        sample_note(lo, hi, len(wml), params.kf_sample_start, params.kf_sample_end),
         *notes,
         *strategies.notes,
         *([f"missing strategies: {', '.join(strategies.missing)}"] if strategies.missing else []),

@@ -104,15 +104,23 @@ def cs_factor_signals(
     lookback: int = 12,
     min_obs: int = 12,
     exclude: tuple[str, ...] = MOMENTUM_FACTORS,
+    median_leg: str = "long",
 ) -> pd.DataFrame:
-    """Cross-sectional factor momentum signal at t: s_f = sign(MA_{f,t} - median_g MA_{g,t}), ties -> +1.
+    """Cross-sectional factor momentum signal at t: s_f = sign(MA_{f,t} - median_g MA_{g,t}).
 
-    E-L (2022) section I.B (XSMom): long factors whose prior-year average is at or above the cross-sectional
-    median, short those below. The median is over factors with an MA at t.
+    E-L (2022) section I.B (XSMom): long factors whose prior-year average is above the cross-sectional
+    median, short those below. The median is over factors with an MA at t. A factor AT the median (the
+    median factor itself when their number is odd, or a tie) goes to ``median_leg``: "long" (+1, E-L's
+    replication code: ties -> +1), "short" (-1) or "out" (NaN: held by neither leg).
     """
+    if median_leg not in ("long", "short", "out"):
+        raise ValueError(f"median_leg must be 'long', 'short' or 'out', got {median_leg!r}")
     ma = trailing_mean(select_factors(factor_returns, exclude), lookback=lookback, min_obs=min_obs)
-    above = ma.ge(ma.median(axis=1), axis=0)
-    return pd.DataFrame(np.where(above, 1.0, -1.0), index=ma.index, columns=ma.columns).where(ma.notna())
+    median = ma.median(axis=1)
+    at_median = ma.eq(median, axis=0)
+    signs = np.where(ma.gt(median, axis=0), 1.0, -1.0)
+    signs = np.where(at_median, {"long": 1.0, "short": -1.0, "out": np.nan}[median_leg], signs)
+    return pd.DataFrame(signs, index=ma.index, columns=ma.columns).where(ma.notna())
 
 
 def cs_factor_momentum(
@@ -121,10 +129,12 @@ def cs_factor_momentum(
     lookback: int = 12,
     min_obs: int = 12,
     exclude: tuple[str, ...] = MOMENTUM_FACTORS,
+    median_leg: str = "long",
 ) -> pd.DataFrame:
     """Cross-sectional factor momentum XSMom_{t+1} = mean_f(s_f r_{f,t+1}) and its linear-weight variant.
 
-    E-L (2022) section I.B. ``xsmom`` uses the median-split signs of ``cs_factor_signals``.
+    E-L (2022) section I.B. ``xsmom`` uses the median-split signs of ``cs_factor_signals`` (the median
+    factor in ``median_leg``; "out" leaves it out of the mean).
     ``xsmom_weighted`` = sum_f w_f r_{f,t+1} with w_f = (MA_{f,t} - mean_g MA_{g,t}) / N_t (the Lo-MacKinlay
     1990 weights E-L use to decompose momentum profits); mean and N_t are over factors with an MA at t.
     Winner/loser legs are EW mean returns of the factors with s = +1 / -1, not negated.
@@ -134,7 +144,7 @@ def cs_factor_momentum(
         ``xsmom, xsmom_weighted, xsmom_winners, xsmom_losers, n_long, n_short``.
     """
     returns = select_factors(factor_returns, exclude)
-    signals = cs_factor_signals(returns, lookback=lookback, min_obs=min_obs, exclude=())
+    signals = cs_factor_signals(returns, lookback=lookback, min_obs=min_obs, exclude=(), median_leg=median_leg)
     ma = trailing_mean(returns, lookback=lookback, min_obs=min_obs)
     linear = ma.sub(ma.mean(axis=1), axis=0).div(ma.count(axis=1), axis=0)
     held, r = _apply_next_month(signals, returns)

@@ -23,6 +23,7 @@ from momentum_dag.core.factor_momentum.signals import (
     ts_factor_momentum,
 )
 from momentum_dag.core.factor_momentum.spanning import conditional_correlations, grs_test, spanning_regression
+from momentum_dag.core.sample import sample_note, sample_window
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,10 @@ class FactorMomentumParams:
     - pc_min_days, pc_min_months: history before the first PC formation (E-L Table IV).
     - hac_lags: None = classical OLS t-values (E-L Tables I, V-VII); an integer = Newey-West lags.
     - beta_days, beta_min_days, turnover_days, turnover_min_days: characteristic windows.
+    - kf_sample_start, kf_sample_end: the Ken French branch's holding months "YYYY-MM" (E-L: 1964-07..2019-12),
+      clipped to the data; the signals read the ``lookback`` months before the start. None = whole series.
+    - xs_median_leg: where the median factor goes in CS momentum when the number of factors is odd: "long"
+      (E-L's replication code, ties -> +1), "short" or "out" (neither leg).
     """
 
     lookback: int
@@ -49,6 +54,9 @@ class FactorMomentumParams:
     beta_min_days: int
     turnover_days: int
     turnover_min_days: int
+    kf_sample_start: str | None = None
+    kf_sample_end: str | None = None
+    xs_median_leg: str = "long"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "strategy_sources", tuple(self.strategy_sources))
@@ -130,7 +138,9 @@ def momentum_frame(returns: pd.DataFrame, params: FactorMomentumParams) -> pd.Da
         return empty
     kwargs = {"lookback": params.lookback, "min_obs": params.min_obs, "exclude": ()}
     ts = ts_factor_momentum(returns, **kwargs).rename(columns={"n_long": "tsmom_n_long", "n_short": "tsmom_n_short"})
-    cs = cs_factor_momentum(returns, **kwargs).rename(columns={"n_long": "xsmom_n_long", "n_short": "xsmom_n_short"})
+    cs = cs_factor_momentum(returns, **kwargs, median_leg=params.xs_median_leg).rename(
+        columns={"n_long": "xsmom_n_long", "n_short": "xsmom_n_short"}
+    )
     out = pd.concat([ts, cs], axis=1)
     if out.empty:
         return empty
@@ -339,6 +349,7 @@ def spanning_summary(spanning: pd.DataFrame) -> pd.DataFrame:
 
 FF5 = ("ff5_SMB", "ff5_HML", "ff5_RMW", "ff5_CMA")
 FF3 = ("SMB", "HML")
+REVERSALS = ("ST_Rev", "LT_Rev")
 KF_MARKET = ("ff5_Mkt-RF", "Mkt-RF", "MktRF")
 SIZE_MOMENTUM = re.compile(r"^S\dM\d$")
 
@@ -347,13 +358,15 @@ def kenfrench_inputs(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, S
     """(strategy factors, momentum factor, spanning inputs, notes) from French's wide monthly series.
 
     Strategy factors: the 5-factor SMB, HML, RMW, CMA when the 5-factor file is present, else the 3-factor
-    SMB, HML (one size and one value factor, never both versions). Test assets: the prior (12-2) deciles
+    SMB, HML (one size and one value factor, never both versions), plus the short- and long-term reversal
+    factors ST_Rev, LT_Rev when their files are present (E-L's STR and LTR). Test assets: the prior (12-2) deciles
     when present, else the nine size x momentum portfolios, minus RF.
     """
     notes = []
     names = [c for c in FF5 if c in frame] or [c for c in FF3 if c in frame]
     if not names:
         raise ValueError(f"Ken French data has none of the factors {FF5 + FF3}; columns: {list(frame.columns)}")
+    names += [c for c in REVERSALS if c in frame]
     if len(names) < 3:
         notes.append(f"only {len(names)} strategy factors ({', '.join(names)}): XS momentum is long one, short one")
     if "Mom" not in frame:
@@ -375,15 +388,52 @@ def kenfrench_inputs(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, S
     return factors, momentum, inputs, notes
 
 
-def kenfrench_study(frame: pd.DataFrame, params: FactorMomentumParams) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """TS/CS factor momentum, Table I and the spanning tests on French's monthly factors; tables by short
-    name (momentum, autocorrelation, spanning, grs, conditional) and notes."""
+def kenfrench_study(
+    frame: pd.DataFrame, params: FactorMomentumParams, daily: pd.DataFrame | None = None
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """TS/CS factor momentum, Table I, the spanning tests and, with French's daily factor files, PC factor
+    momentum (E-L Table IV) on French's factors; tables by short name (momentum, autocorrelation, spanning,
+    grs, conditional, pc) and notes.
+
+    The holding months are ``params.kf_sample_start``..``kf_sample_end`` clipped to the data (E-L:
+    1964-07..2019-12); the signals and Table I's prior year read the ``lookback`` months before the start.
+    """
+    holding = consecutive_months(frame.astype(float)).index[params.lookback :]
+    lo, hi = sample_window(holding, params.kf_sample_start, params.kf_sample_end)
+    frame = frame.loc[lo - pd.DateOffset(months=params.lookback) : hi]
     factors, momentum, inputs, notes = kenfrench_inputs(frame)
-    fm = momentum_frame(factors, params)
+    fm = momentum_frame(factors, params).loc[lo:hi]
+    notes = [
+        sample_note(lo, hi, len(fm), params.kf_sample_start, params.kf_sample_end),
+        f"Strategy factors: {', '.join(factors.columns)} ({factors.shape[1]}; E-L use 20); Mom is the momentum factor",
+        *notes,
+    ]
+    if factors.shape[1] % 2 == 1:
+        notes.append(
+            f"CS momentum with {factors.shape[1]} factors: the median factor goes {params.xs_median_leg} "
+            "(MOMENTUM_FM_XS_MEDIAN_LEG; E-L's code puts ties long)"
+        )
     inputs.factor_momentum = {"tsmom": fm["tsmom"]} if len(fm) else {}
+    pc = pd.DataFrame(
+        {
+            "period_end": pd.Series([], dtype="datetime64[us]"),
+            "pc_group": pd.Series([], dtype=str),
+            "group_rank": pd.Series([], dtype="int64"),
+            "n_factors": pd.Series([], dtype="int64"),
+            "ret": pd.Series([], dtype=float),
+        }
+    )
+    with_daily = [] if daily is None else [c for c in factors.columns if c in daily.columns]
+    if len(with_daily) >= 2:
+        pc = pc_momentum_returns(daily.loc[:hi, with_daily], factors[with_daily], params)
+        pc = pc[(pc["period_end"] >= lo) & (pc["period_end"] <= hi)].reset_index(drop=True)
+        notes.append(f"PC factor momentum on the daily files' {len(with_daily)} factors ({', '.join(with_daily)})")
+    else:
+        notes.append("No PC factor momentum: it needs French's daily files for at least two strategy factors")
     tables, more = spanning_tables(inputs, params)
     return {
         "momentum": momentum_rows(fm),
         "autocorrelation": autocorrelation_table(factors, momentum, params),
         **tables,
+        "pc": pc,
     }, notes + more

@@ -270,7 +270,8 @@ def test_kenfrench_branch_runs_end_to_end(tmp_path):
     t = french.index.get_loc(pd.Timestamp("1990-01-31"))
     ma = french.iloc[t - 12 : t].mean()
     assert mom.loc["1990-01-31", "tsmom"] == pytest.approx(float((np.sign(ma) * french.iloc[t]).mean()), abs=1e-12)
-    assert mom.index.min() == pd.Timestamp("1950-01-31")  # first signal after 12 months of 1949
+    # E-L's sample (MOMENTUM_FM_KF_SAMPLE_START/END, 1964-07..2019-12) clipped to the data's 1949-01..2017-03
+    assert mom.index.min() == pd.Timestamp("1964-07-31") and mom.index.max() == pd.Timestamp("2017-03-31")
     auto = _read(path, "select * from models.kenfrench_fm_autocorrelation").set_index("factor")
     assert {"SMB", "HML", "pooled", "Mom"} <= set(auto.index)
     spanning = _read(path, "select * from models.kenfrench_fm_spanning")
@@ -278,9 +279,9 @@ def test_kenfrench_branch_runs_end_to_end(tmp_path):
     grs = _read(path, "select * from models.kenfrench_fm_grs")
     assert set(grs["model"]) == {"ff", "ff+Mom", "ff+tsmom"} and (grs["n_assets"] == 9).all()
     notes = _read(path, "select note from models.factor_momentum_notes where asset = 'kenfrench_factor_momentum'")
-    assert notes["note"].str.contains("no PC factor momentum").any()
+    assert notes["note"].str.contains("No PC factor momentum").any()
     html = (Path(_settings_reports_dir()) / "factor_momentum_kenfrench.html").read_text()
-    assert "linearmodels" in html and "no PC factor momentum" in html
+    assert "linearmodels" in html and "No PC factor momentum" in html and "2 strategy factors (SMB, HML" in html
 
 
 def test_short_sample_degrades_with_notes_instead_of_failing():
