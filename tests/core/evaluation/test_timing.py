@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from momentum_dag.assets.factors.evaluation import evaluate_rows
+from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.panels import to_long
 from momentum_dag.registry import factor
 from momentum_dag.settings import Settings
@@ -39,6 +40,8 @@ class FakePanels:
     def industry_daily(self, value: str) -> pd.DataFrame:
         assert value == "ret_cw"
         return self._industry_daily
+
+    tradable_at = MarketPanels.tradable_at  # the real mask, over the flags above
 
 
 MONTHS = pd.date_range("2021-01-29", periods=4, freq="BME", name="date")
