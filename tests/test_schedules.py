@@ -71,3 +71,20 @@ def test_weekly_sensor_leaves_out_the_clis_runs_which_compute_their_weeks_themse
 
     skipped = _after({"dagster/partition": "2019-12-01", **SOURCE_TAG})
     assert isinstance(skipped, SkipReason) and "momentum-dag" in skipped.skip_message
+
+
+def test_a_re_execution_of_a_cli_run_takes_its_own_tag_and_gets_its_weeks():
+    """The UI's Re-execute copies the parent's tags, the CLI's launched_by among them: the run retags itself
+    when it starts, and the weekly sensor follows it up (even had the retag not happened)."""
+    from momentum_dag.runtime.jobs import LAUNCHED_BY, SOURCE_TAG, retag_reexecution
+
+    copied = {"dagster/partition": "2019-12-01", **SOURCE_TAG, "dagster/parent_run_id": "abcdef1234567890"}
+    request = _after(copied)
+    assert isinstance(request, RunRequest) and request.tags["dagster/asset_partition_range_start"] == "2019-11-25"
+    with DagsterInstance.ephemeral() as instance:
+        reexecution = instance.create_run_for_job(DEFS.resolve_job_def("monthly_job"), tags=copied)
+        cli_run = instance.create_run_for_job(DEFS.resolve_job_def("monthly_job"), tags=dict(SOURCE_TAG))
+        for run in (reexecution, cli_run):
+            retag_reexecution(instance, run)
+        assert instance.get_run_by_id(reexecution.run_id).tags[LAUNCHED_BY] == "dagster re-execution of abcdef12"
+        assert instance.get_run_by_id(cli_run.run_id).tags[LAUNCHED_BY] == "momentum-dag"  # the CLI's own: kept

@@ -107,6 +107,11 @@ def notes_metadata(notes: Sequence[str]) -> MetadataValue:
     return MetadataValue.md("\n".join(f"- {n}" for n in notes) if notes else "none")
 
 
+def rounded(value: float, digits: int = 4) -> float:
+    """A figure for reading in the UI: ``digits`` significant digits (the tables keep full precision)."""
+    return float(f"{float(value):.{digits}g}")
+
+
 def as_metadata(values: dict) -> dict:
     """Plain values as Dagster metadata values (NaN as the text "nan", small frames as markdown)."""
     return {key: _metadata_value(value) for key, value in values.items()}
@@ -120,7 +125,9 @@ def _metadata_value(value):
     if isinstance(value, int):
         return MetadataValue.int(value)
     if isinstance(value, float):
-        return MetadataValue.float(float(value)) if pd.notna(value) else MetadataValue.text("nan")
+        return MetadataValue.float(rounded(value)) if pd.notna(value) else MetadataValue.text("nan")
+    if isinstance(value, tuple | list):
+        return MetadataValue.text(", ".join(map(str, value)))
     if isinstance(value, pd.DataFrame):
         return MetadataValue.md(value.to_markdown(index=False) if len(value) < 60 else f"{len(value)} rows")
     return MetadataValue.text(str(value))
@@ -161,6 +168,8 @@ def report_partitions(
     figures: Callable[[pd.DataFrame], dict] | None = None,
     *,
     rows_lag: pd.DateOffset | None = None,
+    empty_status: str | None = None,
+    rows_plotted: bool = True,
     **constant,
 ) -> None:
     """Each partition of the run gets ITS OWN rows and figures as materialization metadata (so the UI's
@@ -168,11 +177,18 @@ def report_partitions(
 
     ``figures(rows)`` computes the headline figures of one partition's rows; which rows a partition owns:
     :func:`partition_windows`.
+    ``empty_status`` is the ``status`` figure of a partition without rows (e.g. ``warm-up (60 training
+    months)``), so the UI says why instead of a bare 0; ``rows_plotted=False`` reports ``rows`` as text
+    where it is the same every partition by construction (one WML row a month), so no flat plot is drawn.
     """
     dates = pd.to_datetime(rows[date_column]) if len(rows) else pd.Series([], dtype="datetime64[ns]")
     for key, (lo, hi) in partition_windows(context, rows_lag).items():
         own = rows.loc[_owned(dates, lo, hi).to_numpy()] if len(rows) else rows
-        meta = {"rows": len(own), **(figures(own) if figures is not None and len(own) else {}), **constant}
+        n = len(own)
+        meta = {"rows": n if rows_plotted else MetadataValue.text(str(n))}
+        if n == 0 and empty_status:
+            meta["status"] = MetadataValue.text(empty_status)
+        meta |= {**(figures(own) if figures is not None and n else {}), **constant}
         context.add_asset_metadata(as_metadata(meta), asset_key=asset_key, partition_key=key)
     _log_totals(context, result)
 

@@ -93,7 +93,7 @@ def comparison_query(specs: list[FactorSpec], cost_bps: float) -> str:
     kinds={"html"},
 )
 def report_index(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings) -> MaterializeResult:
-    """Group reports: the index page ranking every factor (longest window, equal-weighted) by |annualized
+    """The index page ranking every factor (longest window, equal-weighted) by |annualized
     rank ICIR| over one common sample, and the comparison page (chosen factors overlaid over a sample the
     reader sets)."""
     periods = {spec.name: rows for spec in FACTORS if (rows := main_window_periods(warehouse, spec)) is not None}
@@ -164,7 +164,8 @@ def report_index(context: AssetExecutionContext, warehouse: Warehouse, settings:
         metadata={
             "index": MetadataValue.path(str(page.resolve())),
             "compare": MetadataValue.path(str(compare.resolve())),
-            "index_url": MetadataValue.url(page.resolve().as_uri()),
+            "page": MetadataValue.url(page.resolve().as_uri()),
+            "compare_page": MetadataValue.url(compare.resolve().as_uri()),
             "factors": MetadataValue.int(len(rows)),
             "common_sample": MetadataValue.text(f"{start} to {end} ({why})"),
         }

@@ -30,7 +30,9 @@ class Table:
     """A table a windowed asset writes: its rows dated by ``date_column``; ``columns`` (name -> DuckDB type,
     the date column left out) create it when missing, else the first rows define it; ``asset``: the asset
     whose partitions report these rows (with ``figures`` of each partition's own rows; ``report`` turns
-    all of the run's outputs into the rows to report, when they are not the table's own)."""
+    all of the run's outputs into the rows to report, when they are not the table's own; ``empty_status``
+    says why a partition has none, e.g. a warm-up; ``rows_plotted=False`` where a partition always has the
+    same rows, e.g. one a month)."""
 
     name: str
     date_column: str = "period_end"
@@ -38,6 +40,8 @@ class Table:
     asset: AssetKey | None = None
     figures: Figures | None = None
     report: Callable[[Mapping[str, pd.DataFrame]], pd.DataFrame] | None = field(default=None, compare=False)
+    empty_status: str | None = None
+    rows_plotted: bool = True
 
     @property
     def ddl(self) -> str | None:
@@ -78,7 +82,17 @@ def write_and_report(
     for t in tables:
         if t.asset is not None:
             rows = t.report(outputs) if t.report is not None else outputs[t.name]
-            report_partitions(context, t.asset, results[t.name], rows, t.date_column, t.figures, **constant)
+            report_partitions(
+                context,
+                t.asset,
+                results[t.name],
+                rows,
+                t.date_column,
+                t.figures,
+                empty_status=t.empty_status,
+                rows_plotted=t.rows_plotted,
+                **constant,
+            )
         else:
             context.log.info(f"{t.name}: {results[t.name].rows_written} rows written in [{start}, {end})")
     return results

@@ -82,7 +82,8 @@ CRASH_TABLE_NOTE = (
     "Table 3 (D&M Eq. 3): R_WML,t = (alpha0 + alphaB I_B,t-1) + [beta0 + I_B,t-1 (betaB + I_U,t betaBU)] "
     "R^e_m,t + e_t; models (1)-(4) as in D&M. Table 5 (Eq. 5): R_WML,t = gamma0 + gammaB I_B,t-1 + "
     "gammaSigma2 sigma^2_m,t-1 + gammaInt I_B,t-1 sigma^2_m,t-1 + e_t. OLS with classical t-statistics "
-    "(columns *_t). Returns in decimals per month (D&M print % per month); sigma^2_m is a decimal DAILY "
+    "(columns *_t). Intercepts alpha0, alphaB, gamma0, gammaB in % per month, as D&M print them (the CSV keeps "
+    "decimals); betas per unit of market excess return; sigma^2_m is a decimal DAILY "
     "variance, so gammaSigma2 and gammaInt are large numbers."
 )
 STRATEGY_NOTE = (
@@ -100,11 +101,43 @@ STRATEGY_NOTE = (
 )
 
 
+# Regression columns D&M print in percent per month (intercepts, the bear-market shift).
+PERCENT_COEFFICIENTS = ("alpha0", "alphaB", "gamma0", "gammaB")
+
+
+def regression_label(column: str) -> str:
+    """A regression column's header with its unit."""
+    if column in PERCENT_COEFFICIENTS:
+        return f"{column} (% / month)"
+    if column.endswith("_t"):
+        return f"{column} (t-stat)"
+    if column.startswith("beta"):
+        return f"{column} (beta)"
+    if column.startswith("gamma"):
+        return f"{column} (per unit of daily variance)"
+    return {"adj_r2": "adj. R2 (ratio)", "nobs": "nobs (months)", "start": "start (date)", "end": "end (date)"}.get(
+        column, column
+    )
+
+
 def _regression_display(frame: pd.DataFrame | None, query: str | None) -> Table | str:
     if frame is None or frame.empty:
         return "Not available: the sample has too few months with every regressor defined."
     shown = frame.assign(start=pd.to_datetime(frame["start"]), end=pd.to_datetime(frame["end"]))
-    return Table(shown, query=query, csv=frame)
+    for column in PERCENT_COEFFICIENTS:
+        if column in shown:
+            shown[column] = shown[column] * 100
+    return Table(
+        shown,
+        query=query,
+        csv=frame,
+        labels={c: regression_label(str(c)) for c in shown.columns},
+        glossary={
+            "alpha0": "intercept: WML's mean return outside bear markets, % per month (CSV: decimals)",
+            "nobs": "months in the regression: WML, market excess, bear and up all present",
+            "start": "first holding month of the regression's sample",
+        },
+    )
 
 
 def worst_months(wml: pd.Series, returns: pd.DataFrame, state: pd.DataFrame, n: int = N_WORST) -> pd.DataFrame:

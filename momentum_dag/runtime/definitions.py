@@ -33,16 +33,17 @@ def build_definitions(database: str | None = None, settings: Settings | None = N
         fast_sqlite_commits()
     partitions = Partitions.starting(settings.history_start_date)
     jobs, schedules, sensors = build_jobs(partitions)
+    assets = [
+        *build_raw_assets(partitions),
+        *build_sql_assets(partitions),
+        *build_barra_assets(partitions),
+        *build_factor_assets(partitions),
+        *build_crash_assets(partitions),
+        *build_factor_momentum_assets(partitions),
+        report_index,
+    ]
     return dg.Definitions(
-        assets=[
-            *build_raw_assets(partitions),
-            *build_sql_assets(partitions),
-            *build_barra_assets(partitions),
-            *build_factor_assets(partitions),
-            *build_crash_assets(partitions),
-            *build_factor_momentum_assets(partitions),
-            report_index,
-        ],
+        assets=dg.map_asset_specs(titled, assets),
         jobs=jobs,
         schedules=schedules,
         sensors=[*sensors, interrupted_runs_sensor],
@@ -93,6 +94,15 @@ def environment_definitions() -> dg.Definitions:
     if key not in _BUILT:
         _BUILT[key] = build_definitions()
     return _BUILT[key]
+
+
+def titled(spec: dg.AssetSpec) -> dg.AssetSpec:
+    """The description opens with the asset's key and group, so two assets named alike in two groups
+    (``factors/dmom``, the factor; ``eval/dmom``, its evaluation) read apart wherever only the name shows."""
+    heading = f"**{spec.key.to_user_string()}** (group `{spec.group_name}`)"
+    if (spec.description or "").startswith(heading):
+        return spec
+    return spec.replace_attributes(description=f"{heading}: {spec.description or ''}".rstrip(": "))
 
 
 @dg.definitions

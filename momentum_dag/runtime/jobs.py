@@ -30,9 +30,28 @@ WEEKLY_SELECTION = AssetSelection.tag(WEEKLY_KEY, WEEKLY_VALUE)
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 PARTITION = "dagster/partition"
-SOURCE_TAG = {"momentum_dag/launched_by": "momentum-dag"}
+LAUNCHED_BY = "momentum_dag/launched_by"
+SOURCE_TAG = {LAUNCHED_BY: "momentum-dag"}
 """Tag of every run and backfill the CLI starts (filter the Runs page with it). The CLI computes the weeks of
-its months itself (or was told not to), so the weekly sensor leaves its runs out."""
+its months itself (or was told not to), so the weekly sensor leaves its runs out. The CLI never re-executes
+a run: a re-execution (the UI's *Re-execute*, which copies the parent's tags) is retagged when it starts
+(:func:`retag_reexecution`) and gets its weeks from the sensor."""
+PARENT_RUN = "dagster/parent_run_id"
+
+
+def launched_by_cli(tags) -> bool:
+    """The run is the CLI's own (not a re-execution of one, whoever launched it)."""
+    return all(tags.get(key) == value for key, value in SOURCE_TAG.items()) and PARENT_RUN not in tags
+
+
+def retag_reexecution(instance, run) -> None:
+    """A re-execution of a CLI run carries the re-execution's tag, not the CLI's (Dagster copies the
+    parent's tags): ``momentum_dag/launched_by: dagster re-execution of <parent>``."""
+    if run is None or instance is None:
+        return
+    tags = run.tags
+    if PARENT_RUN in tags and tags.get(LAUNCHED_BY) == SOURCE_TAG[LAUNCHED_BY]:
+        instance.add_run_tags(run.run_id, {LAUNCHED_BY: f"dagster re-execution of {tags[PARENT_RUN][:8]}"})
 
 
 def build_jobs(partitions: Partitions) -> tuple[list, list, list]:
@@ -65,7 +84,7 @@ def build_jobs(partitions: Partitions) -> tuple[list, list, list]:
     )
     def weekly_after_month(context: RunStatusSensorContext):
         tags = context.dagster_run.tags
-        if all(tags.get(key) == value for key, value in SOURCE_TAG.items()):
+        if launched_by_cli(tags):
             return SkipReason(f"run {context.dagster_run.run_id} was started by momentum-dag, which runs its weeks")
         first, last = month_range(tags)
         if first is None:

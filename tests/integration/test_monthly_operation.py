@@ -195,14 +195,15 @@ def test_each_partition_reports_its_own_figures(warehouses):
         }
         assert len(coverage) >= 3 and len(set(coverage.values())) > 1  # a time series, not one copied value
         for month, value in coverage.items():
-            assert value == pytest.approx(scored[month] / universe[month], rel=1e-12), month
+            # the UI's figures carry 4 significant digits (assets.common.rounded)
+            assert value == pytest.approx(scored[month] / universe[month], rel=5e-4), month
         evals = instance.fetch_materializations(AssetKey(["eval", "mom_12_2"]), limit=1000).records
         for e in evals:
             meta = e.asset_materialization.metadata
             if "rank_ic" in meta:  # partition M: the factor formed at the end of M-1
                 formed = pd.Period(e.partition_key[:7]) - 1
                 assert meta["rank_ic"].value == pytest.approx(
-                    float(periods.loc[periods["month"] == formed, "rank_ic"].mean()), rel=1e-12
+                    float(periods.loc[periods["month"] == formed, "rank_ic"].mean()), rel=5e-4
                 )
         raw = instance.fetch_materializations(AssetKey(["raw", "daily_bars"]), limit=1000).records
         windows = [m.metadata.get("window") for m in (e.asset_materialization for e in raw)]

@@ -357,6 +357,14 @@ def test_a_twelve_month_backfill_of_every_monthly_asset_from_the_ui(ui):
             for r in instance.fetch_materializations(AssetKey(["eval", "dmom"]), limit=100).records
         }
         rank_ics = [dmom[k]["rank_ic"].value for k in BACKFILL_MONTHS[6:] if "rank_ic" in dmom.get(k, {})]
+        factor = {
+            r.partition_key: r.asset_materialization.metadata
+            for r in instance.fetch_materializations(AssetKey(["factors", "dmom"]), limit=100).records
+        }
+        empty = [k for k, meta in factor.items() if meta["rows"].value == 0]
+        # a warm-up month says so, instead of a bare 0; figures are rounded for reading
+        assert all(factor[k]["status"].value == "warm-up (3 training months)" for k in empty)
+        assert all(len(repr(meta["coverage"].value)) <= 7 for meta in factor.values() if "coverage" in meta)
         assert len(rank_ics) >= 4 and all(-1 <= v <= 1 for v in rank_ics)  # D-MOM evaluated, month by month
 
 
@@ -366,6 +374,10 @@ def test_partitions_and_plots_of_dmom(ui):
     page.get_by_text("Materialized (12)").first.wait_for()  # the 12 months backfilled
     page.get_by_text("coverage", exact=True).first.wait_for()  # the selected partition's own figures
     shot(ui, "09_factors_dmom_partitions")
+    open_page(ui, f"/assets/factors/dmom?view=partitions&partition={BACKFILL_MONTHS[0]}")
+    page.get_by_text("Materialized (12)").first.wait_for()
+    time.sleep(1)
+    shot(ui, "09b_factors_dmom_first_backfilled_month")
     for asset, name, metric, figures in (
         ("factors/dmom", "10_factors_dmom_plots", "coverage", 3),
         ("eval/dmom", "11_eval_dmom_plots", "rank_ic", 4),
@@ -377,3 +389,63 @@ def test_partitions_and_plots_of_dmom(ui):
         time.sleep(1)  # let the charts draw
         shot(ui, name)
         assert page.get_by_role("button", name="Partitions").count() == 1  # plotted by partition
+
+
+def test_a_ui_re_execution_of_the_cli_run_gets_its_weeks_from_the_sensor(ui):
+    """Re-execute the CLI's run from its page: the new run carries the re-execution's launched_by tag, not
+    the CLI's, and the weekly sensor (turned on first, as README says) requests the weeks of its months.
+    Last in the module: the weekly run it launches may still hold the warehouse when the test ends."""
+    from momentum_dag.partitions import Partitions
+    from momentum_dag.runtime.jobs import LAUNCHED_BY, SOURCE_TAG
+
+    started = _graphql(
+        ui["base"],
+        "mutation { startSensor(sensorSelector: {repositoryLocationName: "
+        f'"{LOCATION_NAME}", repositoryName: "__repository__", sensorName: "weekly_after_month_sensor"}})'
+        " { __typename } }",
+    )
+    assert started["startSensor"]["__typename"] == "Sensor", started
+    runs = _graphql(ui["base"], "{ runsOrError(limit: 50) { ... on Runs { results { runId } } } }")
+    (cli_run,) = [r["runId"] for r in runs["runsOrError"]["results"] if r["runId"].startswith(ui["cli_run"])]
+    page = ui["page"]
+    open_page(ui, f"/runs/{cli_run}")
+    page.get_by_role("button", name=re.compile(r"^Re-execute")).first.click()
+    confirm = page.get_by_role("button", name="Confirm")  # "Re-execution within backfill": the CLI's backfill
+    confirm.wait_for()
+    shot(ui, "12_re_execute_the_cli_run")
+    confirm.click()
+
+    def child():
+        found = _graphql(
+            ui["base"],
+            f'{{ runsOrError(filter: {{tags: [{{key: "dagster/parent_run_id", value: "{cli_run}"}}]}}) '
+            "{ ... on Runs { results { runId status tags { key value } } } } }",
+        )["runsOrError"]["results"]
+        return found[0] if found and found[0]["status"] in ("SUCCESS", "FAILURE", "CANCELED") else None
+
+    run = _wait("the re-execution of the CLI's run", child, 300)
+    assert run["status"] == "SUCCESS"
+    tags = {t["key"]: t["value"] for t in run["tags"]}
+    assert tags[LAUNCHED_BY] != SOURCE_TAG[LAUNCHED_BY] and tags[LAUNCHED_BY].startswith("dagster re-execution")
+    weeks = Partitions.starting(date.fromisoformat(MONTHS[0])).weeks_closing_in(CLI_MONTHS[0], CLI_MONTHS[-1])
+
+    def requested():
+        found = _graphql(
+            ui["base"],
+            '{ runsOrError(filter: {pipelineName: "weekly_job"}) '
+            "{ ... on Runs { results { runId tags { key value } } } } }",
+        )["runsOrError"]["results"]
+        for weekly in found:
+            wtags = {t["key"]: t["value"] for t in weekly["tags"]}
+            if run["runId"] in wtags.get("dagster/run_key", ""):  # the sensor's key names the monthly run
+                return wtags
+        return None
+
+    weekly = _wait("the weekly sensor's run request", requested, 240, every=5)
+    assert (weekly["dagster/asset_partition_range_start"], weekly["dagster/asset_partition_range_end"]) == (
+        weeks[0],
+        weeks[-1],
+    )
+    open_page(ui, "/runs")
+    page.get_by_text("weekly_job").first.wait_for()
+    shot(ui, "13_weekly_run_requested_by_the_sensor")

@@ -59,7 +59,14 @@ def _wml_tables(n_deciles: int) -> list[Table]:
     returns = {"wml": DOUBLE, **dict.fromkeys(decile_labels(n_deciles), DOUBLE)}
     formation = {"stock_id": "VARCHAR", "decile": "INTEGER", "weight": DOUBLE, "past_ret": DOUBLE}
     return [
-        Table(WML_MONTHLY, columns=returns, asset=WML_KEY, figures=_wml_figures, report=_with_coverage),
+        Table(
+            WML_MONTHLY,
+            columns=returns,
+            asset=WML_KEY,
+            figures=_wml_figures,
+            report=_with_coverage,
+            rows_plotted=False,  # one WML row a month
+        ),
         Table(WML_DAILY, "trade_date", columns=returns),
         Table(WML_FORMATION, columns=formation),
     ]
@@ -128,7 +135,13 @@ def market_state_asset(context: AssetExecutionContext, warehouse: Warehouse, set
         return {MARKET_STATE: market_state_table(panels.market_monthly, panels.market_daily["market_ret"], params)}
 
     columns = dict.fromkeys(["bear", "up", "market_var", "market_ret", "market_excess"], DOUBLE)
-    table = Table(MARKET_STATE, columns=columns, asset=key(MARKET_STATE), figures=_state_figures)
+    table = Table(
+        MARKET_STATE,
+        columns=columns,
+        asset=key(MARKET_STATE),
+        figures=_state_figures,
+        rows_plotted=False,  # one state row a month
+    )
     materialize_window(context, warehouse, compute, [table], chunk_months=None)
     yield MaterializeResult()
 

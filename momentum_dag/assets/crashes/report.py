@@ -239,6 +239,7 @@ def momentum_crashes_report(
     return MaterializeResult(
         metadata={
             "report": MetadataValue.path(str(page.resolve())),
+            "page": MetadataValue.url(page.resolve().as_uri()),
             "strategies": MetadataValue.text(", ".join(returns.columns) or "none"),
             "sections": MetadataValue.int(len(sections)),
         }
@@ -353,6 +354,7 @@ def momentum_crashes_kenfrench_report(
     return MaterializeResult(
         metadata={
             "report": MetadataValue.path(str(page.resolve())),
+            "page": MetadataValue.url(page.resolve().as_uri()),
             "data_source": MetadataValue.text(source),
             "strategies": MetadataValue.text(", ".join(returns.columns) or "none"),
         }

@@ -147,4 +147,6 @@ def kenfrench_factor_momentum_report(
         data_source=source,
         comparison=comparison,
     )
-    return MaterializeResult(metadata={"report": MetadataValue.path(str(page.resolve()))})
+    return MaterializeResult(
+        metadata={"report": MetadataValue.path(str(page.resolve())), "page": MetadataValue.url(page.resolve().as_uri())}
+    )

@@ -115,6 +115,7 @@ def factor_momentum_report(
     )
     meta = {
         "report": MetadataValue.path(str(page.resolve())),
+        "page": MetadataValue.url(page.resolve().as_uri()),
         "pc_summary_rows": MetadataValue.int(results[PC_SUMMARY].rows_written),
     }
     if momentum is not None and len(momentum):

@@ -28,6 +28,7 @@ from momentum_dag.assets.common import (
     report_partitions,
     window_dates,
 )
+from momentum_dag.assets.factors.panel import warm_up_status
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.evaluation.engine import FactorEvaluation, evaluate_factor
 from momentum_dag.core.panels import compound_by_period, to_wide
@@ -148,7 +149,14 @@ def build_evaluation_asset(spec: FactorSpec, partitions_def: PartitionsDefinitio
             end=formation_end,
         )
         report_partitions(
-            context, eval_key(spec.name), result, per_period, "period_end", _headline(spec), rows_lag=step
+            context,
+            eval_key(spec.name),
+            result,
+            per_period,
+            "period_end",
+            _headline(spec),
+            rows_lag=step,
+            empty_status=f"{warm_up_status(spec, settings)}: no factor value to evaluate yet",
         )
         yield MaterializeResult(asset_key=eval_key(spec.name))
         forward = evaluation_inputs(panels, spec, settings)["forward_returns"]

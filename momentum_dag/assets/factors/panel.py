@@ -75,6 +75,15 @@ def factor_windows(spec: FactorSpec, settings: Settings, start: date, end: date)
     return chunk_windows(start, end, chunk_months, weekly=spec.frequency == "W")
 
 
+def warm_up_status(spec: FactorSpec, settings: Settings) -> str:
+    """What a partition without values shows in the UI: the factor's warm-up, in its own terms."""
+    history = spec.history()
+    if history is None:  # an expanding estimator (D-MOM): it forecasts once it has trained long enough
+        return f"warm-up ({settings.dmom_min_months} training months)"
+    needs = f"{history.months} months" + (f" and {history.days} trading days" if history.days else "")
+    return f"warm-up ({needs} of history before the first value)"
+
+
 def _figures(universe: pd.Series):
     """One partition's coverage: entities with a value / entities in the universe, mean over windows."""
 
@@ -95,7 +104,12 @@ def build_factor_asset(spec: FactorSpec, partitions_def: PartitionsDefinition):
         start, end = window_dates(context)
         panel, side, universe = compute_window(spec, warehouse, settings, start, end)
         tables = [
-            Table(factor_table(spec.name), asset=factor_key(spec.name), figures=_figures(universe)),
+            Table(
+                factor_table(spec.name),
+                asset=factor_key(spec.name),
+                figures=_figures(universe),
+                empty_status=warm_up_status(spec, settings),
+            ),
             *[Table(t, asset=key(t)) for t in side],
         ]
         outputs = {factor_table(spec.name): panel, **side}

@@ -3,6 +3,7 @@
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from momentum_dag.assets.common import as_metadata
 from momentum_dag.assets.fidelity import page_comparison, sample_text, universe_text
 from momentum_dag.core.evaluation.costs import DEFAULT_COST_BPS
 from momentum_dag.core.evaluation.engine import FactorEvaluation
@@ -56,7 +57,7 @@ def build_report_asset(spec: FactorSpec):
         per_period = warehouse.query_if_exists(table, f'select * from {table} order by "window", period_end')
         if per_period is None or per_period.empty:
             context.log.warning(f"{spec.name}: no evaluated period yet (warm-up longer than the history?)")
-            return MaterializeResult(metadata={"evaluated_periods": 0})
+            return MaterializeResult(metadata={"status": MetadataValue.text("warm-up: no evaluated period yet")})
         per_period["period_end"] = pd.to_datetime(per_period["period_end"])
         summary = factor_summaries(spec, per_period, settings.cost_bps).assign(data_source=data_source_label(settings))
         with warehouse.get_connection() as conn:
@@ -113,9 +114,18 @@ def build_report_asset(spec: FactorSpec):
             metadata={
                 "rows_written": MetadataValue.int(result.rows_written),
                 "report": MetadataValue.path(str(page.resolve())),
-                "rank_ic_mean": MetadataValue.float(float(headline["rank_ic_mean"])),
-                "rank_icir_annualized": MetadataValue.float(float(headline["rank_icir_annualized"])),
-                "long_short_sharpe": MetadataValue.float(float(headline["long_short_sharpe"])),
+                "page": MetadataValue.url(page.resolve().as_uri()),
+                **as_metadata(
+                    {
+                        name: float(headline[name])
+                        for name in (
+                            "rank_ic_mean",
+                            "rank_icir_annualized",
+                            "long_short_sharpe",
+                            "long_short_net_sharpe",
+                        )
+                    }
+                ),
                 "summary": MetadataValue.md(summary.drop(columns=["data_source"]).round(4).to_markdown(index=False)),
             },
         )

@@ -239,10 +239,10 @@ def test_rerunning_a_partition_leaves_rows_identical(pipe):
     for table in PARTITIONED_TABLES:
         pd.testing.assert_frame_equal(before[table], pipe.table(table, _order(table)), obj=table)
     meta = _materializations(result, "crashes/wml")[0].metadata
-    assert meta["rows"].value == 1  # the partition's own row: one holding month
+    assert meta["rows"].value == "1"  # the partition's own row: one holding month (text: no flat plot)
     monthly = before["models.wml_monthly"]
     june = monthly.loc[pd.to_datetime(monthly["period_end"]).dt.strftime("%Y-%m") == "2019-06", "wml"]
-    assert meta["wml"].value == pytest.approx(float(june.iloc[0]), rel=1e-12)  # that month's own figure
+    assert meta["wml"].value == pytest.approx(float(june.iloc[0]), rel=5e-4)  # that month's own figure, 4 digits
 
 
 # ---- unpartitioned: strategies and regressions -------------------------------------------------------------
