@@ -11,7 +11,7 @@ import pandas as pd
 
 from momentum_dag.core.factor_momentum.spanning import summarize_by_half
 from momentum_dag.core.factor_momentum.study import FactorMomentumParams, spanning_summary
-from momentum_dag.reports.interactive import Chart
+from momentum_dag.reports.interactive import Chart, Table
 
 PAPER = "Ehsani, S. and Linnainmaa, J. T. (2022), Factor momentum and the momentum factor, JF 77(3):1877-1919"
 
@@ -47,13 +47,39 @@ TABLE_NOTE = (
 )
 
 
-def halves_table(frame: pd.DataFrame | None, columns: list[str]) -> pd.DataFrame | str:
+HALVES_LABELS = {
+    "series": "Series",
+    "sample": "Sample",
+    "mean": "Mean (% / month)",
+    "t_stat": "t-stat",
+    "sharpe": "Sharpe (annualized)",
+    "n": "Months (count)",
+    "start": "First month (date)",
+    "end": "Last month (date)",
+}
+HALVES_GLOSSARY = {
+    "series": (
+        "tsmom / xsmom: time-series and cross-sectional factor momentum; _winners / _losers: the long and short "
+        "legs' average returns (not negated); xsmom_weighted: Lo-MacKinlay weights w_f = (MA_f - mean MA) / N, "
+        "so its mean is a product of two returns divided by N (tiny by construction): read its t-stat and Sharpe"
+    ),
+    "sample": "full sample, or each series' own months split at their midpoint",
+    "mean": "mean monthly return in percent (the CSV keeps decimals)",
+    "t_stat": "mean / (std / sqrt(n))",
+    "sharpe": "mean / std x sqrt(12)",
+}
+
+
+def halves_table(frame: pd.DataFrame | None, columns: list[str]) -> Table | str:
+    """TS/CS factor momentum over the full sample and its halves: mean in % per month, units in headers."""
     if frame is None or frame.empty:
         return "Not available: no month with a signal yet (history too short)."
     present = [c for c in columns if c in frame and frame[c].notna().sum() > 0]
     if not present:
         return "Not available: every series is empty."
-    return summarize_by_half(frame[present].astype(float))
+    raw = summarize_by_half(frame[present].astype(float))
+    shown = raw.assign(mean=raw["mean"] * 100)
+    return Table(shown, csv=raw, labels=HALVES_LABELS, glossary=HALVES_GLOSSARY)
 
 
 def pc_wide(pc: pd.DataFrame | None) -> pd.DataFrame | None:

@@ -173,3 +173,14 @@ def test_net_curve_is_gross_minus_cost_times_turnover(evaluation):
     table = evaluation.per_period
     expected = table["long_short_ew"] - 20e-4 * table["long_short_turnover_ew"]
     np.testing.assert_allclose(frame["equal-weighted, net of 20 bps"].to_numpy(), expected.to_numpy())
+
+
+def test_factor_momentum_halves_show_percent_and_export_decimals():
+    from momentum_dag.reports.factor_momentum import halves_table
+
+    months = pd.date_range("2020-01-31", periods=6, freq="ME")
+    table = halves_table(pd.DataFrame({"tsmom": [0.01, 0.02, 0.0, 0.01, 0.03, -0.01]}, index=months), ["tsmom"])
+    full = table.frame.loc[("tsmom", "full")]
+    assert full["mean"] == pytest.approx(1.0)  # 0.01 a month, shown as 1.00 (% / month)
+    assert table.csv.loc[("tsmom", "full"), "mean"] == pytest.approx(0.01)  # the CSV keeps decimals
+    assert table.labels["mean"] == "Mean (% / month)"
