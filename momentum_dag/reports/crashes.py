@@ -160,6 +160,50 @@ def _percent(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def strategy_label(column: str) -> str:
+    """A Sharpe-table or worst-months column's header with its unit."""
+    if column.startswith("worst_") and column.endswith("_date"):
+        return f"{column} (month)"
+    if column.startswith("worst_"):
+        return f"{column} (% / month)"
+    return {
+        "mean_ann": "mean_ann (% / year)",
+        "vol_ann": "vol_ann (% / year)",
+        "sharpe": "sharpe (annualized)",
+        "skew": "skew (monthly returns)",
+        "max_drawdown": "max_drawdown (%)",
+        "nobs": "nobs (months)",
+        "period_end": "holding month",
+        "wml_unscaled": "wml_unscaled (% / month)",
+        "bear": "bear (I_B,t-1)",
+        "up": "up (I_U,t)",
+        "market_excess": "market_excess (% / month)",
+    }.get(column, column)
+
+
+def summary_display(summary: pd.DataFrame, query: str | None) -> Table:
+    """The Sharpe table with returns in percent (as D&M Table 7 prints them), its CSV in decimals."""
+    shown = summary.copy()
+    for column in shown.columns:
+        if column in ("mean_ann", "vol_ann", "max_drawdown") or (
+            column.startswith("worst_") and not column.endswith("_date")
+        ):
+            shown[column] = shown[column].astype(float) * 100
+    labels = {c: strategy_label(str(c)) for c in shown.reset_index().columns}
+    return Table(
+        shown,
+        query=query,
+        csv=summary,
+        labels=labels,
+        glossary={
+            "strategy": "static WML and the scaled strategies (see Strategies below)",
+            "mean_ann": "mean monthly return x 12, in percent",
+            "sharpe": "mean / std x sqrt(12); unchanged by the ex-post scaling",
+            "worst_1": "the strategy's worst month in the common sample, % (worst_1_date: which month)",
+        },
+    )
+
+
 def strategy_sample_text(wml: pd.Series | None, returns: pd.DataFrame) -> str:
     """Where the strategies' common sample starts and ends, why, and which large WML months it leaves out."""
     common = returns.dropna(how="any")
@@ -224,7 +268,7 @@ def crash_sections(
         sections.append(
             (
                 "Sharpe ratios side by side (annualized, same sample, ex-post scaled)",
-                Table(summary, query=queries.get("summary")),
+                summary_display(summary, queries.get("summary")),
             )
         )
         sections.append(("Strategies", STRATEGY_NOTE))
@@ -238,6 +282,7 @@ def crash_sections(
                 Table(
                     _percent(worst),
                     csv=worst,
+                    labels={c: strategy_label(str(c)) for c in worst.reset_index().columns},
                     derived_from=" ;\n".join(q for q in (queries.get("wml"), queries.get("returns")) if q) or None,
                     glossary={
                         "period_end": "holding month",

@@ -498,8 +498,11 @@ def _section(heading: str, content: object, writer: PageWriter) -> dict:
         frame = shown_frame(content.frame)
         exported = shown_frame(content.csv) if content.csv is not None else frame
         csv_href = writer.csv(exported, content.name or heading)
+        # a column shown in percent (its header says so) reads with 2 decimals, like the factor pages
+        percent = {str(c): fmt_ratio for c in frame.columns if "(%" in content.labels.get(str(c), "")}
         table = _table(
             frame,
+            percent,
             labels=content.labels,
             glossary=content.glossary,
             csv_href=csv_href,
