@@ -13,6 +13,14 @@ of the backfilled history: the work the monthly schedule (and the weekly sensor)
 bookkeeping (event and run storage in the SQLite instance) and the rest. Figures are written to
 ``benchmarks/results/<size>.json`` (the README shows them), each run's step lines (seconds and peak memory
 per step) to ``benchmarks/results/<size>_{backfill,month}_steps.txt``.
+
+``--backend ducklake`` and/or ``--executor multiprocess|dask`` (README, "Scale out") measure that setup AND
+the default one (DuckDB file, in-process) in the same invocation, on the same machine, one after the other,
+and report the ratio (default seconds / this setup's seconds: above 1 is faster); figures go to
+``<size>_<backend>_<executor>.json`` and the step lines beside it (``dask``: a LocalCluster of
+``--workers`` processes started here). On a shared machine other work moves both figures: say so with them.
+
+    .venv/bin/python benchmarks/bench_pipeline.py --size scale --backend ducklake --executor multiprocess
 """
 
 from __future__ import annotations
@@ -68,66 +76,96 @@ def bookkeeping_share(profile: Path) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=sorted(SIZES), default="demo")
-    parser.add_argument("--profile", action="store_true", help="profile the one-month run (slower)")
-    args = parser.parse_args()
-    size = SIZES[args.size]
+def run(size_name: str, label: str, extra: dict, profile: bool, cluster_workers: int) -> dict:
+    """Backfill then one new month in a fresh warehouse and instance, with ``extra`` settings."""
+    size = SIZES[size_name]
     start = date.fromisoformat(size["MOMENTUM_HISTORY_START"])
     last = size["end"] or Partitions.starting(start).monthly.get_last_partition_key()[:7]
     figures: dict = {
-        "size": args.size,
+        "size": size_name,
         "stocks": int(size["MOMENTUM_SIM_STOCKS"]),
         "first": str(start)[:7],
         "last": last,
         "date": str(date.today()),
+        "settings": {k: v for k, v in extra.items() if k != "MOMENTUM_DASK_ADDRESS"},
     }
-    with tempfile.TemporaryDirectory(prefix="momentum_bench_") as folder:
+    prefix = size_name if not label else f"{size_name}_{label}"
+    with tempfile.TemporaryDirectory(prefix="momentum_bench_") as folder, _cluster(extra, cluster_workers) as extra:
         env = {
             **os.environ,
             **{k: v for k, v in size.items() if k.startswith("MOMENTUM_")},
             "MOMENTUM_DUCKDB_PATH": str(Path(folder) / "bench.duckdb"),
             "MOMENTUM_REPORTS_DIR": str(Path(folder) / "reports"),
             "DAGSTER_HOME": str(Path(folder) / "dagster_home"),
+            **extra,
         }
         Path(env["DAGSTER_HOME"]).mkdir()
         RESULTS.mkdir(exist_ok=True)
         figures["full_backfill"] = measure(
-            [*CLI, "backfill", "--start", str(start)[:7], "--end", last],
-            env,
-            RESULTS / f"{args.size}_backfill_steps.txt",
+            [*CLI, "backfill", "--start", str(start)[:7], "--end", last], env, RESULTS / f"{prefix}_backfill_steps.txt"
         )
-        print(f"{args.size}: full backfill {figures['full_backfill']}", flush=True)
-        month = measure(
-            [*CLI, "backfill", "--start", last, "--end", last], env, RESULTS / f"{args.size}_month_steps.txt"
-        )
+        print(f"{prefix}: full backfill {figures['full_backfill']}", flush=True)
+        month = measure([*CLI, "backfill", "--start", last, "--end", last], env, RESULTS / f"{prefix}_month_steps.txt")
         figures["one_new_month"] = month | {"month": last}
-        print(f"{args.size}: one new month ({last}) {month}", flush=True)
+        print(f"{prefix}: one new month ({last}) {month}", flush=True)
         figures["one_month_over_backfill"] = round(month["seconds"] / figures["full_backfill"]["seconds"], 3)
-        if args.profile:
-            profile = Path(folder) / "month.prof"
+        if profile:
+            profile_file = Path(folder) / "month.prof"
             measure(
-                [
-                    sys.executable,
-                    "-m",
-                    "cProfile",
-                    "-o",
-                    str(profile),
-                    "-m",
-                    "momentum_dag.runtime.cli",
-                    "backfill",
-                    "--start",
-                    last,
-                    "--end",
-                    last,
-                ],
+                [sys.executable, "-m", "cProfile", "-o", str(profile_file), *CLI[1:], "backfill"]
+                + ["--start", last, "--end", last],
                 env,
             )
-            figures["one_new_month"] |= bookkeeping_share(profile)
-            print(f"{args.size}: bookkeeping {figures['one_new_month']}", flush=True)
+            figures["one_new_month"] |= bookkeeping_share(profile_file)
+            print(f"{prefix}: bookkeeping {figures['one_new_month']}", flush=True)
+    return figures
+
+
+class _cluster:
+    """A dask LocalCluster for ``MOMENTUM_EXECUTOR=dask`` (its workers inherit this environment); else nothing."""
+
+    def __init__(self, extra: dict, workers: int):
+        self.extra, self.workers, self.cluster = dict(extra), workers, None
+
+    def __enter__(self) -> dict:
+        if self.extra.get("MOMENTUM_EXECUTOR") == "dask":
+            from dask.distributed import LocalCluster
+
+            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, dashboard_address=None)
+            self.extra["MOMENTUM_DASK_ADDRESS"] = self.cluster.scheduler_address
+        return self.extra
+
+    def __exit__(self, *exc) -> None:
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="demo")
+    parser.add_argument("--profile", action="store_true", help="profile the one-month run (slower)")
+    parser.add_argument("--backend", choices=("duckdb", "ducklake"), default="duckdb")
+    parser.add_argument("--executor", choices=("in_process", "multiprocess", "dask"), default="in_process")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (multiprocess, dask)")
+    args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"{args.size}.json"
+    if (args.backend, args.executor) == ("duckdb", "in_process"):
+        figures = run(args.size, "", {}, args.profile, args.workers)
+        out = RESULTS / f"{args.size}.json"
+    else:
+        label = f"{args.backend}_{args.executor}"
+        extra = {"MOMENTUM_WAREHOUSE": args.backend, "MOMENTUM_EXECUTOR": args.executor}
+        if args.executor != "in_process":
+            extra["MOMENTUM_EXECUTOR_WORKERS"] = str(args.workers)
+        baseline = run(args.size, "baseline", {}, args.profile, args.workers)
+        figures = run(args.size, label, extra, args.profile, args.workers)
+        figures["baseline_duckdb_in_process"] = baseline
+        figures["speedup_over_baseline"] = {
+            part: round(baseline[part]["seconds"] / figures[part]["seconds"], 3)
+            for part in ("full_backfill", "one_new_month")
+        }
+        print(f"{args.size}: {label} vs duckdb in-process: {figures['speedup_over_baseline']}", flush=True)
+        out = RESULTS / f"{args.size}_{label}.json"
     out.write_text(json.dumps(figures, indent=2) + "\n")
     print(f"wrote {out}")
 

@@ -14,6 +14,7 @@ from momentum_dag.assets.crashes import build_crash_assets
 from momentum_dag.assets.factor_momentum import build_factor_momentum_assets
 from momentum_dag.assets.factors import build_factor_assets
 from momentum_dag.assets.index import report_index
+from momentum_dag.assets.maintenance import compact_warehouse
 from momentum_dag.assets.raw import build_raw_assets
 from momentum_dag.assets.sql import build_sql_assets
 from momentum_dag.partitions import Partitions
@@ -41,6 +42,7 @@ def build_definitions(database: str | None = None, settings: Settings | None = N
         *build_crash_assets(partitions),
         *build_factor_momentum_assets(partitions),
         report_index,
+        compact_warehouse,
     ]
     return dg.Definitions(
         assets=dg.map_asset_specs(titled, assets),

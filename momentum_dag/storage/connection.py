@@ -41,9 +41,17 @@ class WarehouseVersionError(RuntimeError):
     """The file is a DuckDB database but not a warehouse of this code's schema version (or not ours at all)."""
 
 
+DRILL_GROUP_VARIABLE = "MOMENTUM_DRILL_KILL_GROUP"
+"""With :data:`DRILL_VARIABLE`: kill the whole process group (a backfill started in its own session: the
+CLI, the multiprocess executor's forkserver and every step process), not only the process at the point."""
+
+
 def drill_point(point: str) -> None:
-    """Kill this process with SIGKILL if :data:`DRILL_VARIABLE` names ``point`` (the kill -9 drill)."""
+    """Kill this process (or its process group, :data:`DRILL_GROUP_VARIABLE`) with SIGKILL if
+    :data:`DRILL_VARIABLE` names ``point`` (the kill -9 drill)."""
     if os.environ.get(DRILL_VARIABLE) == point:
+        if os.environ.get(DRILL_GROUP_VARIABLE):
+            os.killpg(os.getpgrp(), signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)
 
 

@@ -28,7 +28,11 @@ def drill_env(folder: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def start_backfill(folder: Path, start: str, end: str, only: str, **extra: str) -> subprocess.Popen:
+def start_backfill(
+    folder: Path, start: str, end: str, only: str, *, new_session: bool = False, **extra: str
+) -> subprocess.Popen:
+    """``momentum-dag backfill`` in a subprocess (``new_session``: in its own session and process group,
+    so that a drill can kill the backfill with every process it started)."""
     command = [
         sys.executable,
         "-m",
@@ -44,7 +48,12 @@ def start_backfill(folder: Path, start: str, end: str, only: str, **extra: str) 
         "--no-reports",
     ]
     return subprocess.Popen(
-        command, env=drill_env(folder, **extra), cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        command,
+        env=drill_env(folder, **extra),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=new_session,
     )
 
 

@@ -5,7 +5,9 @@ A 120-stock market, 2014-01..2014-03, the provider, staging, marts, Barra exposu
 
 - (a) the DuckDB file with the in-process executor: the reference;
 - (b) a DuckLake on a SQLite catalog and a local folder with the multiprocess executor, 2 processes;
-- (s) a DuckLake split into a backfill of 2014-01..2014-02 and then 2014-03 alone.
+- (s) a DuckLake split into a backfill of 2014-01..2014-02 and then 2014-03 alone;
+- (c) a DuckLake on a PostgreSQL catalog with its data on an S3-compatible server, the dask executor on a
+  LocalCluster, and Dagster's instance on PostgreSQL too (real servers: tests/integration/services.py).
 
 Each lake is copied with ``momentum-dag snapshot --to`` (the consistent DuckDB copy a notebook would use) and
 compared table by table with (a) (floats to 1e-9, NaN equal to NaN); the checks' outcomes are the same too.
@@ -16,10 +18,20 @@ import sys
 from pathlib import Path
 
 import pytest
-from dagster import DagsterEventType, DagsterInstance
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 from dagster._core.instance.ref import InstanceRef
 
 from tests.integration.drills import PROVIDER, REPO, assert_identical, drill_env, finish, start_backfill, tables
+from tests.integration.services import (
+    S3_KEY,
+    S3_REGION,
+    S3_SECRET,
+    dask_cluster,
+    free_port,
+    postgres,
+    s3_objects,
+    s3_server,
+)
 
 ONLY = f"{PROVIDER},staging,marts,barra/exposures,factors/momentum,factors/mom_12_2"
 MARKET = {"MOMENTUM_SIM_STOCKS": "120", "MOMENTUM_SIM_INDUSTRIES": "8"}
@@ -64,10 +76,21 @@ def check_outcomes(folder: Path) -> set[tuple[str, str, str, bool]]:
     return found
 
 
-def test_multiprocess_ducklake_equals_in_process_duckdb_and_splits_agree(tmp_path):
-    reference, parallel, split = tmp_path / "duckdb", tmp_path / "lake", tmp_path / "split"
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> tuple[Path, dict]:
+    """(a): the DuckDB file, in-process; its folder and tables."""
+    folder = tmp_path_factory.mktemp("duckdb")
+    code, out = finish(start_backfill(folder, "2014-01", "2014-03", ONLY, **MARKET), timeout=900)
+    assert code == 0, out
+    expected = tables(folder / "w.duckdb")
+    assert {"raw.daily_bars", "marts.stock_returns_daily", "barra.exposures", "factors.momentum"} <= set(expected)
+    assert all(len(expected[t]) for t in ("raw.daily_bars", "marts.industry_daily", "factors.momentum"))
+    return folder, expected
+
+
+def test_multiprocess_ducklake_equals_in_process_duckdb_and_splits_agree(tmp_path, reference):
+    parallel, split = tmp_path / "lake", tmp_path / "split"
     runs = [
-        start_backfill(reference, "2014-01", "2014-03", ONLY, **MARKET),
         start_backfill(
             parallel,
             "2014-01",
@@ -77,18 +100,54 @@ def test_multiprocess_ducklake_equals_in_process_duckdb_and_splits_agree(tmp_pat
         ),
         start_backfill(split, "2014-01", "2014-02", ONLY, **lake_env(split)),
     ]
-    outputs = []
     for run in runs:
         code, out = finish(run, timeout=900)
         assert code == 0, out
-        outputs.append(out)
     code, out = finish(start_backfill(split, "2014-03", "2014-03", ONLY, **lake_env(split)), timeout=900)
     assert code == 0, out
 
-    expected = tables(reference / "w.duckdb")
-    assert {"raw.daily_bars", "marts.stock_returns_daily", "barra.exposures", "factors.momentum"} <= set(expected)
-    assert all(len(expected[t]) for t in ("raw.daily_bars", "marts.industry_daily", "factors.momentum"))
+    folder, expected = reference
     assert_identical(snapshot(parallel, **lake_env(parallel)), expected)
     assert_identical(snapshot(split, **lake_env(split)), expected)
-    outcomes = check_outcomes(reference)
+    outcomes = check_outcomes(folder)
     assert outcomes and outcomes == check_outcomes(parallel)
+
+
+def test_dask_on_postgres_and_s3_equals_in_process_duckdb(tmp_path, reference):
+    """(c): catalog and Dagster's instance on one PostgreSQL server, data on S3, steps on a dask cluster."""
+    folder = tmp_path / "cluster"
+    port = free_port()
+    with postgres(("lake", "dagster")) as server, s3_server("momentum") as endpoint:
+        settings = {
+            **MARKET,
+            "MOMENTUM_WAREHOUSE": "ducklake",
+            "MOMENTUM_DUCKLAKE_CATALOG": f"postgres:{server.libpq('lake')}",
+            "MOMENTUM_DUCKLAKE_DATA_PATH": "s3://momentum/lake",
+            "MOMENTUM_S3_ENDPOINT": endpoint,
+            "MOMENTUM_S3_REGION": S3_REGION,
+            "MOMENTUM_S3_USE_SSL": "false",
+            "MOMENTUM_S3_KEY_ID": S3_KEY,
+            "MOMENTUM_S3_SECRET": S3_SECRET,
+            "MOMENTUM_EXECUTOR": "dask",
+            "MOMENTUM_DASK_ADDRESS": f"tcp://127.0.0.1:{port}",
+        }
+        env = drill_env(folder, **settings)
+        (folder / "dagster_home" / "dagster.yaml").write_text(
+            f"telemetry:\n  enabled: false\nstorage:\n  postgres:\n    postgres_url: {server.url('dagster')}\n"
+        )
+        with dask_cluster(env, port):
+            code, out = finish(start_backfill(folder, "2014-01", "2014-03", ONLY, **settings), timeout=900)
+            assert code == 0, out
+        copy = snapshot(folder, **settings)
+        objects = s3_objects(endpoint, "momentum")
+        instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(folder / "dagster_home")))
+        runs = instance.get_runs()
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        assert runs and all(r.status == DagsterRunStatus.SUCCESS for r in runs)
+        outcomes = check_outcomes(folder)
+        instance.dispose()
+    assert any(key.startswith("lake/") and key.endswith(".parquet") for key in objects), objects[:5]
+    assert not list(folder.rglob("*.parquet"))  # the data went to S3
+    reference_folder, expected = reference
+    assert_identical(copy, expected)
+    assert outcomes == check_outcomes(reference_folder)
