@@ -27,3 +27,16 @@ def test_one_line_per_finished_step_with_counter_eta_and_peak_memory():
     peak = float(lines[1].split("peak ")[1].split()[0])
     assert 0 < peak <= peak_rss_gb() + 0.05  # the high-water mark only rises
     assert "eta" in lines[1] and "FAILED" not in lines[1]
+
+
+def test_the_counter_is_shared_by_the_processes_of_a_run(tmp_path):
+    """The multiprocess executor runs each step in its own process with its own handler: the counter is the
+    run's, from a file they share."""
+    out = io.StringIO()
+    shared = tmp_path / "progress"
+    first, second = (StepProgress(total=3, label="monthly", stream=out, shared=shared) for _ in range(2))
+    for handler, step in ((first, "a"), (second, "b"), (first, "c")):
+        handler.emit(_record("STEP_START", step))
+        handler.emit(_record("STEP_SUCCESS", step))
+    assert [line.split()[1] for line in out.getvalue().splitlines()] == ["1/3]", "2/3]", "3/3]"]
+    assert not shared.exists()  # removed when the run's last step finished

@@ -10,9 +10,11 @@ from the UI leave it unconfigured (``total`` 0): it then prints nothing.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,10 +36,34 @@ def _clock(seconds: float) -> str:
 class StepProgress(logging.Handler):
     """Prints a line when a step succeeds or fails; ETA from the mean time per finished step."""
 
-    def __init__(self, total: int, label: str, stream=None):
+    def __init__(self, total: int, label: str, stream=None, shared: Path | None = None):
+        """``shared``: a file counting the run's finished steps across its processes (the multiprocess and
+        dask executors run each step in its own process, with its own handler); made by the first."""
         super().__init__(level=logging.DEBUG)
         self.total, self.label, self.stream = total, label, stream or sys.stdout
-        self.done, self.began, self.started = 0, time.perf_counter(), {}
+        self.done, self.began, self.started = 0, time.time(), {}
+        self.shared = shared
+        if shared is not None:
+            try:
+                with open(shared, "x") as handle:
+                    handle.write(f"{self.began}\n")
+            except FileExistsError:
+                self.began = float(shared.read_text().splitlines()[0] or self.began)
+
+    def _count(self) -> int:
+        """This step's number among the run's finished steps."""
+        if self.shared is None:
+            self.done += 1
+            return self.done
+        with open(self.shared, "a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            handle.write("x\n")
+            handle.flush()
+            handle.seek(0)
+            done = len(handle.read().splitlines()) - 1
+        if done >= self.total:
+            self.shared.unlink(missing_ok=True)
+        return done
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = record.__dict__.get("dagster_meta") or {}
@@ -45,14 +71,14 @@ class StepProgress(logging.Handler):
         if event is None or not event.step_key:
             return
         kind = event.event_type_value
-        now = time.perf_counter()
+        now = time.time()
         if kind == "STEP_START":
             self.started[event.step_key] = now
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
-            self.done += 1
+            self.done = self._count()
             took = now - self.started.get(event.step_key, now)
             elapsed = now - self.began
-            eta = elapsed / self.done * max(self.total - self.done, 0)
+            eta = elapsed / max(self.done, 1) * max(self.total - self.done, 0)
             status = "" if kind == "STEP_SUCCESS" else "  FAILED"
             line = (
                 f"[{self.label} {self.done}/{self.total}] {event.step_key:<48} {took:6.1f} s   "
@@ -75,7 +101,9 @@ def progress_logger(init_context) -> logging.Logger:
     config = init_context.logger_config
     log = logging.Logger("momentum_dag.runtime.progress", level=logging.DEBUG)
     if config["total"]:
-        log.addHandler(StepProgress(config["total"], config["label"]))
+        run_id = init_context.run_id
+        shared = Path(tempfile.gettempdir()) / f"momentum_dag_progress_{run_id}" if run_id else None
+        log.addHandler(StepProgress(config["total"], config["label"], shared=shared))
     if config["log_file"]:
         Path(config["log_file"]).parent.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(config["log_file"])
