@@ -103,6 +103,9 @@ def factor_returns_chunk(warehouse: Warehouse, start, end) -> dict[str, pd.DataF
     }
 
 
+RETURN_COLUMNS = {"factor": "VARCHAR", "ret": "DOUBLE", "kind": "VARCHAR"}
+
+
 def _return_figures(own: pd.DataFrame) -> dict:
     by_factor = own.set_index("factor")["ret"]
     styles = {f"{s}_return": float(by_factor[s]) for s in ("country", "momentum", "size") if s in by_factor}
@@ -115,8 +118,14 @@ def barra_factor_returns(context: AssetExecutionContext, warehouse: Warehouse, s
         warehouse,
         lambda lo, hi: factor_returns_chunk(warehouse, lo, hi),
         [
-            Table(BARRA_FACTOR_RETURNS_MONTHLY, asset=BARRA_FACTOR_RETURNS_KEY, figures=_return_figures),
-            Table(BARRA_FACTOR_RETURNS_DAILY, "trade_date"),
+            # declared columns: a window too early for any regression (warm-up) still creates the tables
+            Table(
+                BARRA_FACTOR_RETURNS_MONTHLY,
+                columns=RETURN_COLUMNS,
+                asset=BARRA_FACTOR_RETURNS_KEY,
+                figures=_return_figures,
+            ),
+            Table(BARRA_FACTOR_RETURNS_DAILY, "trade_date", columns=RETURN_COLUMNS),
         ],
         chunk_months=settings.chunk_months,
     )

@@ -90,6 +90,29 @@ def dated_table_ddl(table: str, date_column: str, columns: dict[str, str]) -> st
     return f"CREATE TABLE IF NOT EXISTS {table} (\n{body}\n)"
 
 
+def frame_table_ddl(table: str, frame: pd.DataFrame) -> str | None:
+    """CREATE TABLE IF NOT EXISTS with the column types DuckDB gives ``frame``'s dtypes when it holds rows
+    (datetime -> TIMESTAMP, integer -> BIGINT, float -> DOUBLE, bool -> BOOLEAN, else VARCHAR), so a window
+    with no row yet (an estimator still warming up) creates the same table a window with rows would.
+    None for a frame without columns."""
+    if len(frame.columns) == 0:
+        return None
+
+    def kind(dtype) -> str:
+        if pd.api.types.is_bool_dtype(dtype):
+            return "BOOLEAN"
+        if pd.api.types.is_integer_dtype(dtype):
+            return "BIGINT"
+        if pd.api.types.is_float_dtype(dtype):
+            return "DOUBLE"
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            return "TIMESTAMP"
+        return "VARCHAR"
+
+    body = ",\n".join(f'    "{column}" {kind(dtype)}' for column, dtype in frame.dtypes.items())
+    return f"CREATE TABLE IF NOT EXISTS {table} (\n{body}\n)"
+
+
 def require_rows(frame: pd.DataFrame | None, table: str, asset: AssetKey) -> pd.DataFrame:
     """``frame`` if it has rows; else an error naming the asset to materialize first."""
     if frame is None or frame.empty:
@@ -159,6 +182,12 @@ def _owned(dates: pd.Series, lo: pd.Timestamp | None, hi: pd.Timestamp) -> pd.Se
     return (dates < hi) if lo is None else (dates >= lo) & (dates < hi)
 
 
+WARM_UP = (
+    "warm-up (no row: the history before this partition is shorter than the asset's estimation window, "
+    "or no input row falls in it)"
+)
+
+
 def report_partitions(
     context: AssetExecutionContext,
     asset_key: AssetKey,
@@ -186,8 +215,8 @@ def report_partitions(
         own = rows.loc[_owned(dates, lo, hi).to_numpy()] if len(rows) else rows
         n = len(own)
         meta = {"rows": n if rows_plotted else MetadataValue.text(str(n))}
-        if n == 0 and empty_status:
-            meta["status"] = MetadataValue.text(empty_status)
+        if n == 0:  # why a partition has no row: the asset's own reason, else the generic warm-up
+            meta["status"] = MetadataValue.text(empty_status or WARM_UP)
         meta |= {**(figures(own) if figures is not None and n else {}), **constant}
         context.add_asset_metadata(as_metadata(meta), asset_key=asset_key, partition_key=key)
     _log_totals(context, result)

@@ -32,7 +32,8 @@ class Table:
     whose partitions report these rows (with ``figures`` of each partition's own rows; ``report`` turns
     all of the run's outputs into the rows to report, when they are not the table's own; ``empty_status``
     says why a partition has none, e.g. a warm-up; ``rows_plotted=False`` where a partition always has the
-    same rows, e.g. one a month)."""
+    same rows, e.g. one a month); ``create``: a whole CREATE TABLE IF NOT EXISTS instead of ``columns`` (a table
+    whose types follow its rows')."""
 
     name: str
     date_column: str = "period_end"
@@ -42,9 +43,12 @@ class Table:
     report: Callable[[Mapping[str, pd.DataFrame]], pd.DataFrame] | None = field(default=None, compare=False)
     empty_status: str | None = None
     rows_plotted: bool = True
+    create: str | None = None
 
     @property
     def ddl(self) -> str | None:
+        if self.create is not None:
+            return self.create
         return None if self.columns is None else dated_table_ddl(self.name, self.date_column, dict(self.columns))
 
 

@@ -35,10 +35,17 @@ from momentum_dag.storage import Warehouse
 
 
 def monthly_inputs(warehouse: Warehouse) -> tuple[pd.Series, pd.DataFrame]:
-    """Monthly WML and the market state on the market state's consecutive month-end index."""
+    """Monthly WML and the market state on the market state's consecutive month-end index. A WML table
+    with no row yet (a history shorter than the 12-month formation: warm-up) gives a WML of NaN."""
     state = require_rows(warehouse.read_dated(MARKET_STATE, "period_end"), MARKET_STATE, key(MARKET_STATE))
-    wml = require_rows(warehouse.read_dated(WML_MONTHLY, "period_end"), WML_MONTHLY, WML_KEY)["wml"]
+    stored = warehouse.read_dated(WML_MONTHLY, "period_end")
+    if stored is not None and stored.empty:
+        return pd.Series(np.nan, index=state.index, name="wml"), state.astype(float)
+    wml = require_rows(stored, WML_MONTHLY, WML_KEY)["wml"]
     return wml.reindex(state.index).astype(float), state.astype(float)
+
+
+WARM_UP_NOTE = "warm-up: {table} has no row yet (the history is shorter than WML's 12-month formation)"
 
 
 def strategy_inputs(warehouse: Warehouse, index: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.Series | None, list[str]]:
@@ -54,7 +61,11 @@ def strategy_inputs(warehouse: Warehouse, index: pd.DatetimeIndex) -> tuple[pd.D
         notes.append(f"{WML_VARIANCE} has no forecast yet (the history is too short): no variance-scaled strategy")
         forecasts = pd.DataFrame(np.nan, index=index, columns=VARIANCE_COLUMNS)
     variances = to_holding_alignment(forecasts.reindex(index))
-    daily = require_rows(warehouse.read_dated(WML_DAILY, "trade_date"), WML_DAILY, WML_KEY)["wml"]
+    stored = warehouse.read_dated(WML_DAILY, "trade_date")
+    if stored is not None and stored.empty:
+        notes.append(WARM_UP_NOTE.format(table=WML_DAILY))
+        return variances, pd.Series(np.nan, index=index, name="bsc_var"), notes
+    daily = require_rows(stored, WML_DAILY, WML_KEY)["wml"]
     bsc = barroso_santa_clara_weights(daily, index)["bsc_var"]
     bsc = bsc.where(index >= daily.index.min())  # months before the first daily WML have no estimate
     return variances, bsc, notes
@@ -82,7 +93,7 @@ def momentum_strategies_asset(
     wml, state = monthly_inputs(warehouse)
     variances, bsc, notes = strategy_inputs(warehouse, state.index)
     result = run_strategies(wml, state, variances, bsc, params)
-    notes = [*notes, *result.notes]
+    notes = [*([WARM_UP_NOTE.format(table=WML_MONTHLY)] if wml.isna().all() else []), *notes, *result.notes]
     if result.missing:
         notes.append(f"missing strategies: {', '.join(result.missing)}")
     for note in notes:
@@ -129,6 +140,8 @@ def crash_regressions_asset(
 ) -> MaterializeResult:
     wml, state = monthly_inputs(warehouse)
     crash, forecast, notes = run_regressions(wml, state["market_excess"], state)
+    if wml.isna().all():
+        notes = [WARM_UP_NOTE.format(table=WML_MONTHLY), *notes]
     for note in notes:
         context.log.warning(note)
     results = warehouse.replace_tables(

@@ -149,8 +149,12 @@ def market_state_asset(context: AssetExecutionContext, warehouse: Warehouse, set
 def read_wml_daily(warehouse: Warehouse, end, month_ends: pd.DatetimeIndex) -> pd.DataFrame:
     """``models.wml_daily`` before ``end``, checked to cover every holding month from its first to the last
     month end before ``end``: a month missing there (crashes/wml not materialized for it) would silently
-    change the expanding estimators, so it is an error naming the months to materialize."""
-    daily = require_rows(warehouse.read_dated(WML_DAILY, "trade_date", end=end), WML_DAILY, WML_KEY)
+    change the expanding estimators, so it is an error naming the months to materialize. A table that
+    exists with no row yet (a history shorter than WML's 12-month formation) is returned empty: warm-up."""
+    daily = warehouse.read_dated(WML_DAILY, "trade_date", end=end)
+    if daily is not None and daily.empty:
+        return daily
+    daily = require_rows(daily, WML_DAILY, WML_KEY)
     have = set(daily.index.to_period("M"))
     months = pd.DatetimeIndex(month_ends).to_period("M")
     missing = [m for m in months if m >= min(have) and m not in have]
@@ -171,6 +175,8 @@ def wml_betas_asset(context: AssetExecutionContext, warehouse: Warehouse, settin
     def compute(start, end) -> dict[str, pd.DataFrame]:
         panels = MarketPanels(warehouse, end=end)
         wml_daily = read_wml_daily(warehouse, end, panels.month_ends)
+        if wml_daily.empty:  # warm-up: no WML day yet, no beta (the table is created, empty)
+            return {WML_BETAS: pd.DataFrame({"period_end": pd.Series(dtype="datetime64[ns]")})}
         month_ends = panels.month_ends[panels.month_ends >= pd.Timestamp(start)]
         return {WML_BETAS: wml_beta_table(wml_daily, panels.market_daily, month_ends, params)}
 
@@ -198,6 +204,8 @@ def wml_variance_asset(context: AssetExecutionContext, warehouse: Warehouse, set
     def compute(start, end) -> dict[str, pd.DataFrame]:
         month_ends = MarketPanels(warehouse, end=end).month_ends
         wml_daily = read_wml_daily(warehouse, end, month_ends)
+        if wml_daily.empty:  # warm-up: no WML day yet, no forecast (the table is created, empty)
+            return {WML_VARIANCE: pd.DataFrame({"period_end": pd.Series(dtype="datetime64[ns]")})}
         month_ends = month_ends[month_ends >= wml_daily.index.min()]
         # The blend regresses on every past forecast: those stored by earlier runs are read back (each is a
         # function of the data up to its month end only), so a new month costs one GJR-GARCH fit.

@@ -8,6 +8,7 @@ from dagster import AssetExecutionContext, MaterializeResult, PartitionsDefiniti
 from momentum_dag.assets.checks import panel_check_specs, panel_checks
 from momentum_dag.assets.common import (
     asset_spec,
+    frame_table_ddl,
     in_window,
     partitioned_asset,
     window_dates,
@@ -103,14 +104,16 @@ def build_factor_asset(spec: FactorSpec, partitions_def: PartitionsDefinition):
     def compute(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
         start, end = window_dates(context)
         panel, side, universe = compute_window(spec, warehouse, settings, start, end)
+        # declared from the frames' types, so a window still warming up (no row) creates the tables too
         tables = [
             Table(
                 factor_table(spec.name),
                 asset=factor_key(spec.name),
                 figures=_figures(universe),
                 empty_status=warm_up_status(spec, settings),
+                create=frame_table_ddl(factor_table(spec.name), panel),
             ),
-            *[Table(t, asset=key(t)) for t in side],
+            *[Table(t, asset=key(t), create=frame_table_ddl(t, frame)) for t, frame in side.items()],
         ]
         outputs = {factor_table(spec.name): panel, **side}
         write_and_report(context, warehouse, tables, outputs, start, end, data_source=data_source_label(settings))

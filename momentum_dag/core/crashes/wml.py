@@ -227,6 +227,8 @@ def decile_daily_returns(daily_ret: pd.DataFrame, formation: pd.DataFrame) -> pd
         raise ValueError(f"formation lacks columns {sorted(missing)}")
     daily_ret = daily_ret.copy()
     daily_ret.columns = daily_ret.columns.astype(str)
+    if formation.empty:  # no formation yet (a history shorter than the 12-month ranking): no day to hold
+        return pd.DataFrame(index=daily_ret.index[:0], dtype=float)
     if not formation["stock_id"].astype(str).isin(daily_ret.columns).any():
         raise ValueError("no formation stock_id appears in daily_ret columns: check the stock_id types")
 

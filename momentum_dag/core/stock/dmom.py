@@ -432,7 +432,9 @@ def _ols_from_moments(G: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, flo
 
 
 def _concat_or_empty(parts: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-    """Concatenate per-month frames, or an empty frame with the right columns if nothing was fitted."""
+    """Concatenate per-month frames, or an empty frame with the right columns and types if nothing was
+    fitted (dates, ids and terms, integer window and counts, floats)."""
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
+        kinds = {"period_end": "datetime64[ns]", "entity_id": object, "term": object, "window": "int64"}
+        return pd.DataFrame({c: pd.Series(dtype=kinds.get(c, "int64" if c == "n_obs" else float)) for c in columns})
     return pd.concat(parts, ignore_index=True)
