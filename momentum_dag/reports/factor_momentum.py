@@ -70,6 +70,45 @@ HALVES_GLOSSARY = {
 }
 
 
+# Columns of the study's tables: header with its unit, and whether it is a monthly return shown in percent.
+STUDY_COLUMNS: dict[str, tuple[str, bool]] = {
+    "mean": ("Mean (% / month)", True),
+    "alpha": ("alpha (% / month)", True),
+    "mean_after_up": ("mean after an up year (% / month)", True),
+    "mean_after_down": ("mean after a down year (% / month)", True),
+    "beta": ("b: up-year shift (% / month)", True),
+    "t_stat": ("t-stat", False),
+    "t_alpha": ("t(alpha)", False),
+    "t_beta": ("t(b)", False),
+    "sharpe": ("Sharpe (annualized)", False),
+    "n": ("Months (count)", False),
+    "n_up": ("Up years (months)", False),
+    "n_down": ("Down years (months)", False),
+    "start": ("First month (date)", False),
+    "end": ("Last month (date)", False),
+}
+
+
+def study_table(frame: pd.DataFrame | str | None, missing: str, glossary: dict[str, str] | None = None) -> Table | str:
+    """A study table with units in its headers and its monthly returns in percent (CSV in decimals);
+    text (a "Not available" reason) passes through."""
+    if frame is None or isinstance(frame, str):
+        return frame if isinstance(frame, str) else missing
+    if frame.empty:
+        return missing
+    shown = frame.copy()
+    labels = {}
+    for column in shown.columns:
+        label, percent = STUDY_COLUMNS.get(str(column), (str(column), False))
+        labels[str(column)] = label
+        if percent and pd.api.types.is_numeric_dtype(shown[column]):
+            shown[column] = shown[column].astype(float) * 100
+    for column in shown.index.names:
+        if column is not None:
+            labels[str(column)] = STUDY_COLUMNS.get(str(column), (str(column), False))[0]
+    return Table(shown, csv=frame, labels=labels, glossary=glossary or {})
+
+
 def halves_table(frame: pd.DataFrame | None, columns: list[str]) -> Table | str:
     """TS/CS factor momentum over the full sample and its halves: mean in % per month, units in headers."""
     if frame is None or frame.empty:
@@ -132,22 +171,33 @@ def factor_momentum_sections(
     sections.append(
         (
             "Table I: factor returns after up and down years (r = a + b 1[prior year > 0])",
-            autocorrelation
-            if autocorrelation is not None and len(autocorrelation)
-            else "Not available: no factor with a full prior year yet.",
+            study_table(
+                autocorrelation,
+                "Not available: no factor with a full prior year yet.",
+                {
+                    "alpha": "the factor's mean return after a down prior year (a), % per month",
+                    "beta": "the shift after an up prior year (b), % per month",
+                    "role": "factor: enters the strategies; momentum: the momentum factors; pooled: all stacked",
+                },
+            ),
         )
     )
     if pc is not None or pc_summary is not None:
         sections.append(
             (
                 "PC factor momentum by eigenvalue group (full sample and halves)",
-                pc_summary if pc_summary is not None else "Not available.",
+                study_table(pc_summary, "Not available.", HALVES_GLOSSARY),
             )
         )
         sections.append(("PC groups", PC_NOTE))
         sections.append(("Cumulative PC factor momentum", _plot(pc, "PC factor momentum")))
     if neutral is not None:
-        sections.append(("Factor momentum on momentum-neutral vs raw characteristic factors", neutral_summary(neutral)))
+        sections.append(
+            (
+                "Factor momentum on momentum-neutral vs raw characteristic factors",
+                study_table(neutral_summary(neutral), "Not available.", HALVES_GLOSSARY),
+            )
+        )
         wide = None
         if len(neutral):
             wide = neutral.pivot_table(index=neutral.index, columns="factor_set", values="tsmom")
