@@ -107,16 +107,17 @@ def _dmom(enhanced: bool) -> Callable:
         # refits on them without re-deriving durations from all daily history
         regressors = panels.dmom_features()
         monthly = panels.stock_monthly("ret").where(panels.stock_monthly("n_days") > 0)  # months with a trade
+        params = settings.dmom.params()
         forecasts, coefficients = dmom_forecasts(
             regressors,
             monthly,
-            scheme=settings.dmom_scheme,
-            window=settings.dmom_rolling_window,
-            min_months=settings.dmom_min_months,
+            scheme=params.scheme,
+            window=params.rolling_window,
+            min_months=params.min_months,
             enhanced=enhanced,
         )
         name = "dmom_enhanced" if enhanced else "dmom"
-        coefficients = coefficients.assign(scheme=settings.dmom_scheme)
+        coefficients = coefficients.assign(scheme=params.scheme)
         return FactorOutput(forecasts, {f"models.{name}_lpm": coefficients})
 
     return compute

@@ -9,13 +9,19 @@ Not a setting: ``MOMENTUM_DRILL_KILL_AT`` (:data:`momentum_dag.storage.DRILL_VAR
 hook that makes the process SIGKILL itself at a named point of a write, for the kill -9 drill only; it is read
 where the write happens so that no launchpad or run config can ever set it.
 
-Field prefixes group the studies: ``sim_`` the synthetic market, ``filter_`` the A-share tradability
-filters at formation, ``dmom_`` directional momentum, ``crash_`` Daniel-Moskowitz momentum crashes,
-``fm_`` Ehsani-Linnainmaa factor momentum.
+Field prefixes group the pipeline's knobs: ``sim_`` the synthetic market, ``filter_`` the A-share
+tradability filters at formation. The studies' parameters are nested config, one object per study, each
+knob declared once in ``core/`` with its default and its source in the paper (:func:`study_config`):
+``dmom`` directional momentum (:class:`~momentum_dag.core.stock.dmom.DmomParams`), ``crash``
+Daniel-Moskowitz momentum crashes (:class:`~momentum_dag.core.crashes.study.CrashParams`), ``fm``
+Ehsani-Linnainmaa factor momentum (:class:`~momentum_dag.core.factor_momentum.study.FactorMomentumParams`).
+A nested knob keeps its variable, ``MOMENTUM_<STUDY>_<KNOB>`` (e.g. ``MOMENTUM_CRASH_N_DECILES`` is
+``crash.n_deciles``), and shows in the launchpad under ``resources.settings.config.<study>``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import types
@@ -24,10 +30,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from dagster import ConfigurableResource, InitResourceContext
-from pydantic import create_model
+from dagster import Config, ConfigurableResource, InitResourceContext
+from pydantic import Field, create_model
 
+from momentum_dag.core.crashes.study import CrashParams
 from momentum_dag.core.evaluation.costs import DEFAULT_COST_BPS
+from momentum_dag.core.factor_momentum.study import FactorMomentumParams
+from momentum_dag.core.stock.dmom import DmomParams
 
 DATA_SOURCES = ("synthetic", "files", "baostock")
 VARIANCES = ("rv_var", "garch_var", "blend_var")
@@ -46,6 +55,41 @@ class TradabilityFilters:
     st: bool
     limit_up: bool
     min_listed_days: int
+
+
+class StudyConfig(Config):
+    """A study's parameters as nested Dagster config, derived from the study's parameter dataclass in
+    ``core/`` (:func:`study_config`): each knob is declared once there, with its default and its doc."""
+
+    PARAMS: typing.ClassVar[type] = object
+
+    def params(self):
+        """The study's parameter object, as ``core/`` takes it."""
+        return self.PARAMS(**self.model_dump())
+
+
+def study_config(params: type, name: str, **defaults) -> type[StudyConfig]:
+    """A :class:`StudyConfig` whose fields are the dataclass ``params``' fields (a tuple becomes a list:
+    Dagster config has no tuples), with their defaults (or the pipeline's, ``defaults``) and their ``doc``
+    metadata as descriptions."""
+    hints = typing.get_type_hints(params)
+    fields = {}
+    for knob in dataclasses.fields(params):
+        kind, default = hints[knob.name], defaults.get(knob.name, knob.default)
+        if typing.get_origin(kind) is tuple:
+            kind, default = list[typing.get_args(kind)[0]], list(default)
+        fields[knob.name] = (kind, Field(default=default, description=knob.metadata.get("doc")))
+    config = create_model(name, __base__=StudyConfig, __module__=__name__, **fields)
+    config.PARAMS = params
+    return config
+
+
+DmomConfig = study_config(DmomParams, "DmomConfig")
+# The pipeline runs the Ken French branches on the papers' samples (core's own default: the whole series).
+CrashConfig = study_config(CrashParams, "CrashConfig", kf_sample_start="1927-01", kf_sample_end="2013-03")
+FactorMomentumConfig = study_config(
+    FactorMomentumParams, "FactorMomentumConfig", kf_sample_start="1964-07", kf_sample_end="2019-12"
+)
 
 
 class Settings(ConfigurableResource):
@@ -123,72 +167,15 @@ class Settings(ConfigurableResource):
     filter_limit_up: bool = True
     filter_min_listed_days: int = 60
 
-    # Del Viva, Sala & Souza (2024): pooled LPM re-estimated each month on an expanding (or rolling) window
-    # that starts forecasting after dmom_min_months months of training data.
-    dmom_scheme: str = "expanding"
-    dmom_min_months: int = 60
-    dmom_rolling_window: int = 60
-
     # Kaiyuan (2020) amplitude-cut industry momentum: divide the low-amplitude days' log return by the std of
     # the last 20 daily log returns (Mom_raw / Vol_recent); False keeps the report's undivided sum.
     industry_amplitude_cut_vol_scale: bool = True
 
-    # Daniel & Moskowitz (2016): deciles and the >= 8 valid months of t-12..t-2 (Sec. 2); lagged betas over
-    # 126 days with 10 lags (Sec. 3.1); daily GJR-GARCH refit each month on >= 252 days, 22-day horizon,
-    # 126-day realized variance and their blend (App. D; 36 month pairs before the blend is used); the
-    # expanding mean regression needs 36 months before the out-of-sample dynamic strategy starts; every
-    # strategy is scaled ex post to 19% a year (Fig. 5). The out-of-sample dynamic strategy changes only the
-    # mean forecast (rolling coefficients, Fig. 7), so it uses the in-sample variance forecast (the blend) by
-    # default; rv_var (126-day realized) is an option. The Ken French branch runs on the paper's sample
-    # (crash_kf_sample_start..end, clipped to the data; earlier data still feed the state and variances). The Ken
-    # French branch runs the same daily method on French's daily files; with monthly data only, every variance
-    # comes from a window of kf_var_window_months (>= 12: a 6-month variance collapses when returns are steady)
-    # and the GJR-GARCH is fitted to monthly returns (>= kf_garch_min_months).
-    # WML breakpoints: "all" stocks (D&M) or "nyse_like", the largest crash_large_cap_share of stocks by cap
-    # standing in for NYSE stocks (Ken French's deciles); deciles hold only stocks that pass the filter_*
-    # tradability filters at formation, the same as the factor evaluation.
-    crash_breakpoints: str = "all"
-    crash_large_cap_share: float = 0.3
-    crash_n_deciles: int = 10
-    crash_min_valid_months: int = 8
-    crash_beta_window: int = 126
-    crash_beta_lags: int = 10
-    crash_garch_min_days: int = 252
-    crash_garch_refit_every: int = 1
-    crash_garch_horizon: int = 22
-    crash_rv_window_days: int = 126
-    crash_blend_min_pairs: int = 36
-    crash_oos_min_months: int = 36
-    crash_target_vol: float = 0.19
-    crash_is_variance: str = "blend_var"
-    crash_oos_variance: str = "blend_var"
-    crash_kf_garch_min_months: int = 120
-    crash_kf_garch_refit_every: int = 1
-    crash_kf_var_window_months: int = 12
-    crash_kf_sample_start: str = "1927-01"
-    crash_kf_sample_end: str = "2013-03"
-
-    # Ehsani & Linnainmaa (2022): MA over months t-11..t with no skip month (Stata tssmooth ma, window(12));
-    # Fama-French 30/70 value-weighted long-short legs; the factor sources entering the strategies; history
-    # before the first PC formation; OLS t-values (None) or Newey-West lags; characteristic windows.
-    fm_lookback: int = 12
-    fm_min_obs: int = 12
-    fm_quantile: float = 0.3
-    fm_value_weighted: bool = True
-    fm_strategy_sources: list[str] = ["barra", "characteristic"]
-    fm_pc_min_days: int = 252
-    fm_pc_min_months: int = 36
-    fm_hac_lags: int | None = None
-    fm_beta_days: int = 252
-    fm_beta_min_days: int = 120
-    fm_turnover_days: int = 21
-    fm_turnover_min_days: int = 10
-    # The Ken French branch's sample of holding months (E-L: 1964-07..2019-12), clipped to the data; and the
-    # leg of the median factor in cross-sectional factor momentum when the number of factors is odd:
-    # "long" (E-L's replication code: ties -> +1), "short", or "out" (held by neither leg).
-    fm_kf_sample_start: str = "1964-07"
-    fm_kf_sample_end: str = "2019-12"
-    fm_xs_median_leg: str = "long"
+    # The studies' parameters, each declared once in core/ with its default and its source in the paper, as
+    # nested config (launchpad: resources.settings.config.<study>.<knob>; env: MOMENTUM_<STUDY>_<KNOB>).
+    dmom: DmomConfig = DmomConfig()
+    crash: CrashConfig = CrashConfig()
+    fm: FactorMomentumConfig = FactorMomentumConfig()
 
     @classmethod
     def from_env(cls, environ: typing.Mapping[str, str] | None = None) -> Settings:
@@ -201,6 +188,15 @@ class Settings(ConfigurableResource):
         environ = os.environ if environ is None else environ
         values = {}
         for name, field in cls.model_fields.items():
+            if isinstance(field.annotation, type) and issubclass(field.annotation, StudyConfig):
+                knobs = {}
+                for knob, knob_field in field.annotation.model_fields.items():
+                    raw = environ.get(f"MOMENTUM_{name.upper()}_{knob.upper()}")
+                    if raw is not None:
+                        knobs[knob] = _parse(f"{name}_{knob}", raw, knob_field.annotation)
+                if knobs:
+                    values[name] = field.annotation(**knobs)
+                continue
             raw = environ.get(f"MOMENTUM_{name.upper()}")
             if raw is not None:
                 values[name] = _parse(name, raw, field.annotation)
@@ -227,8 +223,8 @@ class Settings(ConfigurableResource):
             raise ValueError(f"MOMENTUM_DATA_SOURCE must be one of {DATA_SOURCES}, got {self.data_source!r}")
         if self.data_source == "files" and not self.files_dir:
             raise ValueError("MOMENTUM_DATA_SOURCE=files needs MOMENTUM_FILES_DIR (a folder of CSV/Parquet files)")
-        if self.dmom_scheme not in ("expanding", "rolling"):
-            raise ValueError(f"MOMENTUM_DMOM_SCHEME must be 'expanding' or 'rolling', got {self.dmom_scheme!r}")
+        if self.dmom.scheme not in ("expanding", "rolling"):
+            raise ValueError(f"MOMENTUM_DMOM_SCHEME must be 'expanding' or 'rolling', got {self.dmom.scheme!r}")
         if self.sim_profile not in SIM_PROFILES:
             raise ValueError(f"MOMENTUM_SIM_PROFILE must be one of {SIM_PROFILES}, got {self.sim_profile!r}")
         if not 0 <= self.sim_effect_scale < 100:
@@ -243,9 +239,11 @@ class Settings(ConfigurableResource):
             ) from None
         if start.day != 1:
             raise ValueError(f"MOMENTUM_HISTORY_START must be the first day of a month, got {start}")
-        for name in ("crash_is_variance", "crash_oos_variance"):
-            if getattr(self, name) not in VARIANCES:
-                raise ValueError(f"MOMENTUM_{name.upper()} must be one of {VARIANCES}, got {getattr(self, name)!r}")
+        for name in ("is_variance", "oos_variance"):
+            if getattr(self.crash, name) not in VARIANCES:
+                raise ValueError(
+                    f"MOMENTUM_CRASH_{name.upper()} must be one of {VARIANCES}, got {getattr(self.crash, name)!r}"
+                )
         if not re.fullmatch(r"(sh|sz)\.\d{6}", self.baostock_index):
             raise ValueError(
                 f"MOMENTUM_BAOSTOCK_INDEX must be a baostock index code like sh.000300, got {self.baostock_index!r}"
@@ -264,29 +262,32 @@ class Settings(ConfigurableResource):
         self.check_scale_out()
         if self.chunk_months < 1:
             raise ValueError(f"MOMENTUM_CHUNK_MONTHS must be >= 1, got {self.chunk_months}")
-        if self.crash_breakpoints not in BREAKPOINTS:
-            raise ValueError(f"MOMENTUM_CRASH_BREAKPOINTS must be one of {BREAKPOINTS}, got {self.crash_breakpoints!r}")
-        if not 0 < self.crash_large_cap_share <= 1:
-            raise ValueError(f"MOMENTUM_CRASH_LARGE_CAP_SHARE must be in (0, 1], got {self.crash_large_cap_share}")
-        if self.crash_kf_var_window_months < 12:
+        if self.crash.breakpoints not in BREAKPOINTS:
+            raise ValueError(f"MOMENTUM_CRASH_BREAKPOINTS must be one of {BREAKPOINTS}, got {self.crash.breakpoints!r}")
+        if not 0 < self.crash.large_cap_share <= 1:
+            raise ValueError(f"MOMENTUM_CRASH_LARGE_CAP_SHARE must be in (0, 1], got {self.crash.large_cap_share}")
+        if self.crash.kf_var_window_months < 12:
             raise ValueError(
                 "MOMENTUM_CRASH_KF_VAR_WINDOW_MONTHS must be >= 12 (the variance of fewer monthly returns collapses "
-                f"when they are steady, and the strategies invert it), got {self.crash_kf_var_window_months}"
+                f"when they are steady, and the strategies invert it), got {self.crash.kf_var_window_months}"
             )
         if not 0 <= self.cost_bps <= 1000:
             raise ValueError(f"MOMENTUM_COST_BPS must be in [0, 1000] basis points, got {self.cost_bps}")
         start, end = self.compare_bounds
         if start is not None and end is not None and start > end:
             raise ValueError(f"MOMENTUM_COMPARE_START ({start}) is after MOMENTUM_COMPARE_END ({end})")
-        for name in ("crash_kf_sample_start", "crash_kf_sample_end", "fm_kf_sample_start", "fm_kf_sample_end"):
-            if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", getattr(self, name)):
-                raise ValueError(f"MOMENTUM_{name.upper()} must be a month YYYY-MM, got {getattr(self, name)!r}")
-        if self.crash_kf_sample_start > self.crash_kf_sample_end or self.fm_kf_sample_start > self.fm_kf_sample_end:
-            raise ValueError("MOMENTUM_*_KF_SAMPLE_START must not be after MOMENTUM_*_KF_SAMPLE_END")
-        if self.fm_xs_median_leg not in MEDIAN_LEGS:
-            raise ValueError(f"MOMENTUM_FM_XS_MEDIAN_LEG must be one of {MEDIAN_LEGS}, got {self.fm_xs_median_leg!r}")
-        if not 0 < self.fm_quantile < 0.5:
-            raise ValueError(f"MOMENTUM_FM_QUANTILE must be in (0, 0.5), got {self.fm_quantile}")
+        for study in (self.crash, self.fm):
+            prefix = "CRASH" if study is self.crash else "FM"
+            for name in ("kf_sample_start", "kf_sample_end"):
+                value = getattr(study, name)
+                if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+                    raise ValueError(f"MOMENTUM_{prefix}_{name.upper()} must be a month YYYY-MM, got {value!r}")
+            if None not in (study.kf_sample_start, study.kf_sample_end) and study.kf_sample_start > study.kf_sample_end:
+                raise ValueError(f"MOMENTUM_{prefix}_KF_SAMPLE_START must not be after MOMENTUM_{prefix}_KF_SAMPLE_END")
+        if self.fm.xs_median_leg not in MEDIAN_LEGS:
+            raise ValueError(f"MOMENTUM_FM_XS_MEDIAN_LEG must be one of {MEDIAN_LEGS}, got {self.fm.xs_median_leg!r}")
+        if not 0 < self.fm.quantile < 0.5:
+            raise ValueError(f"MOMENTUM_FM_QUANTILE must be in (0, 0.5), got {self.fm.quantile}")
 
     def check_scale_out(self) -> None:
         """The backend and the executor: known names, and no parallel executor on the one-writer DuckDB file."""
@@ -374,12 +375,6 @@ class Settings(ConfigurableResource):
             limit_up=self.filter_limit_up,
             min_listed_days=self.filter_min_listed_days,
         )
-
-    def group(self, prefix: str) -> dict[str, object]:
-        """The fields named ``<prefix>_*`` without the prefix, e.g. ``group("crash")`` -> ``{"n_deciles": 10,
-        ...}``: the keyword arguments of a study's parameter object (``core.crashes.study.CrashParams``)."""
-        head = f"{prefix}_"
-        return {name[len(head) :]: getattr(self, name) for name in type(self).model_fields if name.startswith(head)}
 
 
 def _month_bound(name: str, value: str | None, *, first: bool) -> date | None:

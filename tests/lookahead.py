@@ -306,6 +306,8 @@ class SplicedPanels:
     ``MarketPanels`` methods the registry and the studies call; anything else is an AttributeError.
     """
 
+    tradable_at = MarketPanels.tradable_at  # the real mask, over the spliced flags
+
     def __init__(self, base: MarketPanels, perturbed: MarketPanels, cut: pd.Timestamp):
         self.base, self.perturbed, self.cut = base, perturbed, pd.Timestamp(cut)
         self.formation_start = None

@@ -21,7 +21,6 @@ from momentum_dag.assets.factors.evaluation import evaluate_rows
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.crashes.strategy import barroso_santa_clara_weights, to_holding_alignment
 from momentum_dag.core.crashes.study import (
-    CrashParams,
     market_state_table,
     run_strategies,
     variance_forecast_table,
@@ -37,7 +36,6 @@ from momentum_dag.core.factor_momentum.portfolios import (
 )
 from momentum_dag.core.factor_momentum.study import (
     MOMENTUM_NAMES,
-    FactorMomentumParams,
     consecutive_months,
     momentum_frame,
     pc_momentum_returns,
@@ -45,7 +43,7 @@ from momentum_dag.core.factor_momentum.study import (
 )
 from momentum_dag.core.panels import period_ends
 from momentum_dag.registry import FACTORS
-from momentum_dag.settings import Settings
+from momentum_dag.settings import CrashConfig, DmomConfig, FactorMomentumConfig, Settings
 from tests.lookahead import (
     PANEL_READS,
     Market,
@@ -62,13 +60,12 @@ pytestmark = pytest.mark.slow  # about 35 s: two markets' marts, every factor, w
 CUT = pd.Timestamp("2018-09-28")  # last trading day of September 2018
 # Defaults, except the minimum histories a five-year market cannot reach before the cut.
 SETTINGS = Settings(
-    dmom_min_months=24,
-    crash_blend_min_pairs=12,
-    crash_oos_min_months=24,
-    fm_pc_min_months=24,
+    dmom=DmomConfig(min_months=24),
+    crash=CrashConfig(blend_min_pairs=12, oos_min_months=24),
+    fm=FactorMomentumConfig(pc_min_months=24),
 )
-CRASH = CrashParams(**SETTINGS.group("crash"))
-FM = FactorMomentumParams(**SETTINGS.group("fm"))
+CRASH = SETTINGS.crash.params()
+FM = SETTINGS.fm.params()
 
 
 @dataclass

@@ -12,7 +12,7 @@ def test_defaults(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     settings = Settings.from_env()
     assert (settings.sim_stocks, settings.sim_industries, str(settings.history_start)) == (1000, 31, "2014-01-01")
-    assert settings.filters.min_listed_days == 60 and settings.dmom_min_months == 60
+    assert settings.filters.min_listed_days == 60 and settings.dmom.min_months == 60
 
 
 @pytest.mark.parametrize(

@@ -2,13 +2,14 @@
 1961-01..1966-12, written by make_fixture.py there): every file the studies can use is read, and the
 studies run on the papers' samples clipped to the data."""
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from momentum_dag.core.crashes.study import CrashParams, daily_study
+from momentum_dag.core.crashes.study import daily_study
 from momentum_dag.core.factor_momentum.signals import cs_factor_signals
 from momentum_dag.core.factor_momentum.study import FactorMomentumParams, kenfrench_study
 from momentum_dag.core.sample import sample_window
@@ -62,7 +63,7 @@ def test_sample_window_clips_a_paper_sample_to_the_data():
 
 
 def _fm_params(**overrides) -> FactorMomentumParams:
-    return FactorMomentumParams(**(Settings.from_env({}).group("fm") | overrides))
+    return dataclasses.replace(Settings.from_env({}).fm.params(), **overrides)
 
 
 def test_factor_momentum_uses_every_factor_on_the_papers_sample_with_pc_from_daily_files():
@@ -99,8 +100,8 @@ def test_median_factor_leg_is_a_setting():
 def test_crash_study_on_a_sample_window_keeps_earlier_data_for_the_state():
     inputs = kenfrench_crash_inputs(FOLDER)
     assert inputs.daily is not None and "Hi PRIOR - Lo PRIOR" in inputs.wml_definition
-    params = CrashParams(
-        **(Settings.from_env({}).group("crash") | {"kf_sample_start": "1963-01", "kf_sample_end": "1965-12"})
+    params = dataclasses.replace(
+        Settings.from_env({}).crash.params(), kf_sample_start="1963-01", kf_sample_end="1965-12"
     )
     monthly, daily = inputs.monthly, inputs.daily
     tables, notes = daily_study(

@@ -49,7 +49,7 @@ VARIANCE_COLUMNS = ["garch_var", "garch_vol", "rv_var", "rv_vol", "blend_vol", "
 
 
 def crash_params(settings: Settings) -> CrashParams:
-    return CrashParams(**settings.group("crash"))
+    return settings.crash.params()
 
 
 # ---- WML ---------------------------------------------------------------------------------------------

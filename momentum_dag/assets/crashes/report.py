@@ -57,9 +57,9 @@ def _strategy_frames(warehouse: Warehouse, returns_table: str, weights_table: st
 
 
 def _breakpoints_text(settings: Settings) -> str:
-    if settings.crash_breakpoints == "nyse_like":
+    if settings.crash.breakpoints == "nyse_like":
         return (
-            f"NYSE-like breakpoints: set by the largest {settings.crash_large_cap_share:.0%} of stocks by float cap, "
+            f"NYSE-like breakpoints: set by the largest {settings.crash.large_cap_share:.0%} of stocks by float cap, "
             "standing in for Ken French's NYSE breakpoints"
         )
     return "all-stock breakpoints, as D&M"

@@ -11,7 +11,7 @@ from momentum_dag.storage import Warehouse
 
 
 def fm_params(settings: Settings) -> FactorMomentumParams:
-    return FactorMomentumParams(**settings.group("fm"))
+    return settings.fm.params()
 
 
 def read_factor_panel(

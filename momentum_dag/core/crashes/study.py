@@ -42,45 +42,52 @@ from momentum_dag.core.crashes.wml import decile_daily_returns, decile_labels, l
 from momentum_dag.core.sample import sample_note, sample_window
 
 
+def _knob(default, doc: str):
+    """A parameter's default and its one-line documentation (shown in the launchpad)."""
+    return field(default=default, metadata={"doc": doc})
+
+
 @dataclass(frozen=True)
 class CrashParams:
-    """The study's parameters (values from the ``crash_*`` settings; see ``momentum_dag.settings``).
+    """The Daniel & Moskowitz (2016) study's parameters, each with its default and its source in the paper
+    (the ``crash_*`` settings, ``MOMENTUM_CRASH_<NAME>``)."""
 
-    - breakpoints, large_cap_share: "all" (D&M's all-stock breakpoints) or "nyse_like" (breakpoints from the
-      ``large_cap_share`` largest stocks by cap, standing in for Ken French's NYSE breakpoints).
-    - n_deciles, min_valid_months: WML deciles and the valid months of t-12..t-2 a stock needs (D&M Sec. 2).
-    - beta_window, beta_lags: lagged-beta regressions (D&M Sec. 3.1).
-    - garch_min_days, garch_refit_every, garch_horizon, rv_window_days, blend_min_pairs: the daily
-      GJR-GARCH, the realized variance and their blend (D&M App. D).
-    - oos_min_months: months of the expanding mean regression before the out-of-sample strategy starts.
-    - target_vol: the EX-POST full-sample volatility every strategy is scaled to (D&M Fig. 5: 19%).
-    - is_variance, oos_variance: the variance forecast of the in-sample and out-of-sample dynamic strategies.
-    - kf_garch_min_months, kf_garch_refit_every, kf_var_window_months: the monthly (Ken French) branch.
-    - kf_sample_start, kf_sample_end: the Ken French branch's holding months "YYYY-MM" (D&M: 1927-01..2013-03),
-      clipped to the data; None = the whole series. Data before the start still feed the market state, the
-      variance forecasts and the Barroso-Santa-Clara variance (as CRSP's 1926 data feed D&M's 1927 months).
-    """
-
-    breakpoints: str
-    large_cap_share: float
-    n_deciles: int
-    min_valid_months: int
-    beta_window: int
-    beta_lags: int
-    garch_min_days: int
-    garch_refit_every: int
-    garch_horizon: int
-    rv_window_days: int
-    blend_min_pairs: int
-    oos_min_months: int
-    target_vol: float
-    is_variance: str
-    oos_variance: str
-    kf_garch_min_months: int
-    kf_garch_refit_every: int
-    kf_var_window_months: int
-    kf_sample_start: str | None = None
-    kf_sample_end: str | None = None
+    breakpoints: str = _knob(
+        "all",
+        "WML breakpoints: 'all' stocks (D&M 2016 Sec. 2) or 'nyse_like' (the large_cap_share largest stocks by "
+        "cap, standing in for Ken French's NYSE breakpoints); deciles hold only stocks tradable at formation",
+    )
+    large_cap_share: float = _knob(0.3, "Share of stocks by float cap setting the 'nyse_like' breakpoints")
+    n_deciles: int = _knob(10, "WML portfolios: D10 - D1 of this many deciles (D&M 2016 Sec. 2)")
+    min_valid_months: int = _knob(8, "Valid months of t-12..t-2 a stock needs to be ranked (D&M 2016 Sec. 2)")
+    beta_window: int = _knob(126, "Days of the lagged-beta regressions (D&M 2016 Sec. 3.1)")
+    beta_lags: int = _knob(10, "Lags of the market excess return in the beta regressions (D&M 2016 Sec. 3.1)")
+    garch_min_days: int = _knob(252, "Daily WML returns before the first GJR-GARCH fit (D&M 2016 App. D)")
+    garch_refit_every: int = _knob(1, "Months between GJR-GARCH refits (D&M 2016 App. D: every month)")
+    garch_horizon: int = _knob(22, "Days of variance forecasts averaged for the next month (D&M 2016 App. D)")
+    rv_window_days: int = _knob(126, "Days of the trailing realized variance (D&M 2016 App. D)")
+    blend_min_pairs: int = _knob(36, "Month pairs before the GARCH/RV blend is used (D&M 2016 App. D)")
+    oos_min_months: int = _knob(
+        36, "Months of the expanding mean regression before the out-of-sample dynamic strategy (D&M 2016 Sec. 6)"
+    )
+    target_vol: float = _knob(0.19, "Ex-post annual volatility every strategy is scaled to (D&M 2016 Fig. 5: 19%)")
+    is_variance: str = _knob("blend_var", "Variance forecast of the in-sample dynamic strategy")
+    oos_variance: str = _knob(
+        "blend_var",
+        "Variance forecast of the out-of-sample dynamic strategy: it changes only the mean forecast (rolling "
+        "coefficients, D&M 2016 Fig. 7), so the in-sample forecast (the blend) by default; rv_var an option",
+    )
+    kf_garch_min_months: int = _knob(120, "Ken French monthly branch: months before the first monthly GJR-GARCH")
+    kf_garch_refit_every: int = _knob(1, "Ken French monthly branch: months between GJR-GARCH refits")
+    kf_var_window_months: int = _knob(
+        12, "Ken French monthly branch: months of each variance (>= 12: fewer collapse when returns are steady)"
+    )
+    kf_sample_start: str | None = _knob(
+        None,
+        "Ken French branch: first holding month YYYY-MM, clipped to the data; None: the whole series. Earlier "
+        "data still feed the market state, the variance forecasts and the Barroso-Santa-Clara variance",
+    )
+    kf_sample_end: str | None = _knob(None, "Ken French branch: last holding month YYYY-MM; None: the whole series")
 
 
 def _reset_dates(frame: pd.DataFrame, column: str) -> pd.DataFrame:

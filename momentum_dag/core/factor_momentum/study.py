@@ -10,7 +10,7 @@ t is held) unless stated.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -26,37 +26,43 @@ from momentum_dag.core.factor_momentum.spanning import conditional_correlations,
 from momentum_dag.core.sample import sample_note, sample_window
 
 
+def _knob(default, doc: str):
+    """A parameter's default and its one-line documentation (shown in the launchpad)."""
+    return field(default=default, metadata={"doc": doc})
+
+
 @dataclass(frozen=True)
 class FactorMomentumParams:
-    """The study's parameters (values from the ``fm_*`` settings; see ``momentum_dag.settings``).
+    """The Ehsani & Linnainmaa (2022) study's parameters, each with its default and its source in the paper
+    (the ``fm_*`` settings, ``MOMENTUM_FM_<NAME>``)."""
 
-    - lookback, min_obs: MA_{f,t} over months t-11..t, no skip month (E-L Sec. I.B; Stata ``tssmooth ma``).
-    - quantile, value_weighted: Fama-French 30/70 long-short legs, value-weighted by float cap at t.
-    - strategy_sources: factor sources entering TS/CS/PC momentum.
-    - pc_min_days, pc_min_months: history before the first PC formation (E-L Table IV).
-    - hac_lags: None = classical OLS t-values (E-L Tables I, V-VII); an integer = Newey-West lags.
-    - beta_days, beta_min_days, turnover_days, turnover_min_days: characteristic windows.
-    - kf_sample_start, kf_sample_end: the Ken French branch's holding months "YYYY-MM" (E-L: 1964-07..2019-12),
-      clipped to the data; the signals read the ``lookback`` months before the start. None = whole series.
-    - xs_median_leg: where the median factor goes in CS momentum when the number of factors is odd: "long"
-      (E-L's replication code, ties -> +1), "short" or "out" (neither leg).
-    """
-
-    lookback: int
-    min_obs: int
-    quantile: float
-    value_weighted: bool
-    strategy_sources: tuple[str, ...]
-    pc_min_days: int
-    pc_min_months: int
-    hac_lags: int | None
-    beta_days: int
-    beta_min_days: int
-    turnover_days: int
-    turnover_min_days: int
-    kf_sample_start: str | None = None
-    kf_sample_end: str | None = None
-    xs_median_leg: str = "long"
+    lookback: int = _knob(12, "Months t-11..t of the factor's moving average, no skip month (E-L 2022 Sec. I.B)")
+    min_obs: int = _knob(12, "Returns the moving average needs (Stata tssmooth ma, window(12))")
+    quantile: float = _knob(0.3, "Long-short legs: top and bottom share of stocks (Fama-French 30/70)")
+    value_weighted: bool = _knob(True, "Legs value-weighted by float cap at formation (E-L 2022 Sec. I.A)")
+    strategy_sources: tuple[str, ...] = _knob(
+        ("barra", "characteristic"), "Factor sources entering TS, CS and PC factor momentum"
+    )
+    pc_min_days: int = _knob(252, "Daily factor returns before the first PC formation (E-L 2022 Table IV)")
+    pc_min_months: int = _knob(36, "Monthly factor returns before the first PC formation (E-L 2022 Table IV)")
+    hac_lags: int | None = _knob(
+        None, "None: classical OLS t-values (E-L 2022 Tables I, V-VII); an integer: Newey-West lags"
+    )
+    beta_days: int = _knob(252, "Days of the market-beta characteristic")
+    beta_min_days: int = _knob(120, "Days the market-beta characteristic needs")
+    turnover_days: int = _knob(21, "Days of the turnover characteristic")
+    turnover_min_days: int = _knob(10, "Days the turnover characteristic needs")
+    kf_sample_start: str | None = _knob(
+        None,
+        "Ken French branch: first holding month YYYY-MM, clipped to the data (the signals read the lookback "
+        "months before it); None: the whole series",
+    )
+    kf_sample_end: str | None = _knob(None, "Ken French branch: last holding month YYYY-MM; None: the whole series")
+    xs_median_leg: str = _knob(
+        "long",
+        "CS factor momentum with an odd number of factors: the median factor's leg, 'long' (E-L 2022 replication "
+        "code: ties -> +1), 'short' or 'out' (neither leg)",
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "strategy_sources", tuple(self.strategy_sources))

@@ -12,6 +12,8 @@ PRet_{t+1} = 1[r_{t+1} > 0]; the replication's "t-1" is our t.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
@@ -19,6 +21,17 @@ from momentum_dag.core.checks import require_wide_panel
 from momentum_dag.core.panels import compound_by_period, period_keys
 from momentum_dag.core.stock.durations import DEFAULT_CAP, run_lengths_at
 from momentum_dag.core.stock.momentum import require_monthly_panel
+
+
+@dataclass(frozen=True)
+class DmomParams:
+    """How the pooled LPM is re-estimated each month (Del Viva, Sala & Souza 2024, Sec. 3; the ``dmom_*``
+    settings, ``MOMENTUM_DMOM_<NAME>``)."""
+
+    scheme: str = field(default="expanding", metadata={"doc": "'expanding' (the paper's) or 'rolling' window"})
+    min_months: int = field(default=60, metadata={"doc": "Months of training data before the first forecast"})
+    rolling_window: int = field(default=60, metadata={"doc": "Months of the rolling window (scheme 'rolling')"})
+
 
 DURATION_COLUMNS = ["MP", "WP", "DP", "MN", "WN", "DN"]
 REGRESSOR_COLUMNS = [*DURATION_COLUMNS, "IVL", "lag_market", "lag_ret"]

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from momentum_dag.core.crashes.study import CrashParams, daily_study, monthly_study
+from momentum_dag.core.crashes.study import daily_study, monthly_study
 from momentum_dag.settings import Settings
 from momentum_dag.sources.kenfrench import compound_monthly, load_linearmodels_french, time_series_inputs_from_french
 
-PARAMS = CrashParams(**Settings.from_env({}).group("crash"))
+PARAMS = Settings.from_env({}).crash.params()
 
 
 def _daily_series():

@@ -180,13 +180,11 @@ def test_daily_deciles_compound_to_monthly_deciles():
 def test_nyse_like_setting_takes_breakpoints_from_the_largest_stocks():
     import dataclasses
 
-    from momentum_dag.core.crashes.study import CrashParams, wml_tables
+    from momentum_dag.core.crashes.study import wml_tables
     from momentum_dag.settings import Settings
 
     ret, mcap = _cross_section()  # caps 1..20: the largest half is s10..s19
-    params = dataclasses.replace(
-        CrashParams(**Settings.from_env({}).group("crash")), breakpoints="nyse_like", large_cap_share=0.5
-    )
+    params = dataclasses.replace(Settings.from_env({}).crash.params(), breakpoints="nyse_like", large_cap_share=0.5)
     daily = ret.copy()  # one "day" per month is enough for the daily table
     tables = wml_tables(ret, mcap, daily, params)
     monthly = tables["monthly"].set_index("period_end")

@@ -278,7 +278,7 @@ def test_short_sample_strategies_report_what_is_missing(pipe):
 
 def test_a_run_overrides_the_target_volatility_in_its_config(pipe):
     # as from the launchpad: one knob in the run's config; every other setting keeps the environment's value
-    override = {"resources": {"settings": {"config": {"crash_target_vol": 0.10}}}}
+    override = {"resources": {"settings": {"config": {"crash": {"target_vol": 0.10}}}}}
     try:
         pipe.run(["crashes/momentum_strategies"], run_config=override)
         summary = pipe.warehouse.query("select * from models.momentum_strategy_summary").set_index("strategy")
@@ -497,7 +497,7 @@ def test_kenfrench_study_is_kept_until_french_files_or_parameters_change(tmp_pat
     _french_daily_files(tmp_path, seed=5)  # French revises the files
     recomputed, revised = run()
     assert recomputed and not revised["rv_var"].equals(first["rv_var"])
-    recomputed, shorter = run({"resources": {"settings": {"config": {"crash_rv_window_days": 63}}}})
+    recomputed, shorter = run({"resources": {"settings": {"config": {"crash": {"rv_window_days": 63}}}}})
     assert recomputed and not shorter["rv_var"].equals(revised["rv_var"])
 
 
