@@ -80,7 +80,7 @@ def warm_up_status(spec: FactorSpec, settings: Settings) -> str:
     """What a partition without values shows in the UI: the factor's warm-up, in its own terms."""
     history = spec.history()
     if history is None:  # an expanding estimator (D-MOM): it forecasts once it has trained long enough
-        return f"warm-up ({settings.dmom_min_months} training months)"
+        return f"warm-up ({settings.dmom.min_months} training months)"
     needs = f"{history.months} months" + (f" and {history.days} trading days" if history.days else "")
     return f"warm-up ({needs} of history before the first value)"
 
