@@ -16,11 +16,11 @@ from momentum_dag.storage import Warehouse, snapshot_warehouse
 JANUARY = (date(2014, 1, 1), date(2014, 2, 1))
 
 
-def lake(folder: Path) -> Warehouse:
+def lake(folder: Path, catalog: str | None = None) -> Warehouse:
     return Warehouse(
         database=str(folder / "unused.duckdb"),
         backend="ducklake",
-        ducklake_catalog=f"sqlite:{folder / 'catalog.sqlite'}",
+        ducklake_catalog=catalog or f"sqlite:{folder / 'catalog.sqlite'}",
         ducklake_data_path=str(folder / "files"),
     )
 
@@ -29,7 +29,7 @@ def rows(days: list[str], value: float) -> pd.DataFrame:
     return pd.DataFrame({"trade_date": pd.to_datetime(days), "stock_id": "S1", "value": value})
 
 
-def _write_together(folder: Path, value: float, barrier) -> None:
+def _write_together(folder: Path, catalog: str | None, value: float, barrier) -> None:
     """Write January inside a transaction that stays open until the other process's has written too, so that
     both commit against the same starting snapshot."""
 
@@ -37,12 +37,13 @@ def _write_together(folder: Path, value: float, barrier) -> None:
         yield {"factors.toy": rows(["2014-01-02", "2014-01-03"], value)}
         barrier.wait(timeout=60)  # both transactions hold their inserted rows now; then both commit
 
-    lake(folder).write_windows({"factors.toy": ("trade_date", None)}, chunks(), start=JANUARY[0], end=JANUARY[1])
+    lake(folder, catalog).write_windows(
+        {"factors.toy": ("trade_date", None)}, chunks(), start=JANUARY[0], end=JANUARY[1]
+    )
 
 
-@pytest.mark.parametrize("existing", [False, True], ids=["new table", "existing table, empty window"])
-def test_the_same_window_written_twice_at_once_leaves_one_copy(tmp_path, existing):
-    warehouse = lake(tmp_path)
+def _same_window_twice(folder: Path, existing: bool, catalog: str | None = None) -> None:
+    warehouse = lake(folder, catalog)
     if existing:  # February written; January, the window both write, empty
         warehouse.write_window(
             "factors.toy",
@@ -53,7 +54,7 @@ def test_the_same_window_written_twice_at_once_leaves_one_copy(tmp_path, existin
         )
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(2)
-    writers = [context.Process(target=_write_together, args=(tmp_path, v, barrier)) for v in (1.0, 2.0)]
+    writers = [context.Process(target=_write_together, args=(folder, catalog, v, barrier)) for v in (1.0, 2.0)]
     for writer in writers:
         writer.start()
     for writer in writers:
@@ -62,6 +63,28 @@ def test_the_same_window_written_twice_at_once_leaves_one_copy(tmp_path, existin
     found = warehouse.query("select trade_date, value from factors.toy where trade_date < '2014-02-01' order by 1")
     assert len(found) == 2 and found["value"].nunique() == 1  # one writer's rows, never both
     assert len(warehouse.query("select * from factors.toy")) == 2 + existing
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new table", "existing table, empty window"])
+def test_the_same_window_written_twice_at_once_leaves_one_copy(tmp_path, existing):
+    _same_window_twice(tmp_path, existing)
+
+
+@pytest.fixture(scope="module")
+def postgres_server():
+    from tests.integration.services import postgres
+
+    with postgres(("lake_new", "lake_existing")) as server:
+        yield server
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("existing", [False, True], ids=["new table", "existing table, empty window"])
+def test_on_a_postgres_catalog_too(tmp_path, postgres_server, existing):
+    """Two writers of one EMPTY window delete nothing, so only their meta.table_writes rows make them conflict
+    on a PostgreSQL catalog (without it: both commit, two copies)."""
+    database = "lake_existing" if existing else "lake_new"
+    _same_window_twice(tmp_path, existing, f"postgres:{postgres_server.libpq(database)}")
 
 
 def test_a_reader_sees_one_snapshot_while_a_writer_commits(tmp_path):

@@ -224,12 +224,18 @@ def is_conflict(exc: BaseException) -> bool:
     )
 
 
+def _is_concurrent_init(exc: BaseException) -> bool:
+    """Two processes creating the same new catalog at once (PostgreSQL: the loser's CREATE TABLE fails)."""
+    text = str(exc).lower()
+    return "failed to initialize ducklake" in text and ("duplicate key" in text or "already exists" in text)
+
+
 def _retry(action: Callable[[], T], what: str) -> T:
     for attempt in range(RETRY_ATTEMPTS):
         try:
             return action()
         except duckdb.Error as exc:
-            if not is_conflict(exc) or attempt == RETRY_ATTEMPTS - 1:
+            if not (is_conflict(exc) or _is_concurrent_init(exc)) or attempt == RETRY_ATTEMPTS - 1:
                 raise
             _wait(attempt, what, exc)
     raise AssertionError("unreachable")
