@@ -3,7 +3,7 @@
 import pytest
 
 from momentum_dag.settings import Settings
-from momentum_dag.sources import make_provider
+from momentum_dag.sources import data_source
 from momentum_dag.sources.synthetic import EffectStrengths
 
 
@@ -45,20 +45,20 @@ def test_files_source_needs_a_folder(monkeypatch):
 def test_effect_scale_multiplies_the_profile_s_predictive_effects_only(monkeypatch):
     monkeypatch.setenv("MOMENTUM_SIM_PROFILE", "strong")
     monkeypatch.setenv("MOMENTUM_SIM_EFFECT_SCALE", "0.5")
-    effects = make_provider(Settings.from_env()).config.effects
+    effects = data_source(Settings.from_env()).provider().config.effects
     assert effects.sign_persistence == effects.industry_lead_lag == effects.bear_loser_beta == 0.5
     assert effects.market_regimes == effects.market_vol_clustering == 1.0
     monkeypatch.setenv("MOMENTUM_SIM_PROFILE", "null")
-    assert make_provider(Settings.from_env()).config.effects == EffectStrengths.off()
+    assert data_source(Settings.from_env()).provider().config.effects == EffectStrengths.off()
 
 
 def test_the_default_profile_is_realistic_and_the_label_says_so(monkeypatch):
-    from momentum_dag.sources import data_source_label
+    from momentum_dag.sources import data_source
     from momentum_dag.sources.synthetic import PROFILES
 
     for name in ("MOMENTUM_SIM_PROFILE", "MOMENTUM_SIM_EFFECT_SCALE"):
         monkeypatch.delenv(name, raising=False)
     settings = Settings.from_env()
     assert settings.sim_profile == "realistic"
-    assert make_provider(settings).config.effects == PROFILES["realistic"]
-    assert "realistic profile" in data_source_label(settings)
+    assert data_source(settings).provider().config.effects == PROFILES["realistic"]
+    assert "realistic profile" in data_source(settings).label

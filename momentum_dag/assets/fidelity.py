@@ -13,6 +13,7 @@ from momentum_dag.core.published import figures_for_page, load_published
 from momentum_dag.names import PUBLISHED_COMPARISON
 from momentum_dag.reports.fidelity import OurSetup, comparison_block
 from momentum_dag.settings import Settings
+from momentum_dag.sources import data_source
 from momentum_dag.storage import Warehouse, replace_rows
 
 
@@ -48,11 +49,4 @@ def sample_text(index: pd.Index) -> str:
 
 def universe_text(settings: Settings) -> str:
     """Our stock universe in words."""
-    if settings.data_source == "synthetic":
-        return (
-            f"a synthetic A-share-like market of {settings.sim_stocks} stocks ({settings.sim_profile} profile); "
-            "tradable stocks at formation"
-        )
-    if settings.data_source == "baostock":
-        return "A-shares from baostock (every listed A-share in each month); tradable stocks at formation"
-    return f"the stocks in {settings.files_dir}; tradable stocks at formation"
+    return f"{data_source(settings).universe}; tradable stocks at formation"

@@ -16,7 +16,7 @@ from momentum_dag.registry import FACTORS, FactorSpec
 from momentum_dag.reports.fidelity import index_block
 from momentum_dag.reports.html import render_compare, render_index
 from momentum_dag.settings import Settings
-from momentum_dag.sources import data_source_label
+from momentum_dag.sources import data_source
 from momentum_dag.storage import Warehouse
 
 # Non-factor report pages: (asset key, link text, page).
@@ -124,7 +124,7 @@ def report_index(context: AssetExecutionContext, warehouse: Warehouse, settings:
     page = render_index(
         settings.reports_path,
         rows,
-        data_source=data_source_label(settings),
+        data_source=data_source(settings).label,
         other_reports=[("Compare factors over one sample", "compare.html")]
         + [(text, href) for _, text, href in EXTRA_REPORTS],
         sample=sample,
@@ -158,7 +158,7 @@ def report_index(context: AssetExecutionContext, warehouse: Warehouse, settings:
         ),
         cost_bps=settings.cost_bps,
         query=query,
-        data_source=data_source_label(settings),
+        data_source=data_source(settings).label,
     )
     return MaterializeResult(
         metadata={

@@ -29,7 +29,7 @@ from momentum_dag.assets.common import (
 from momentum_dag.names import PROVIDER_TABLES, RAW_FACTOR_RETURNS, key
 from momentum_dag.partitions import Partitions
 from momentum_dag.settings import Settings
-from momentum_dag.sources import data_source_label, make_provider
+from momentum_dag.sources import data_source
 from momentum_dag.sources.contract import RAW_TABLES, ddl
 from momentum_dag.sources.guard import row_count_guard
 from momentum_dag.sources.kenfrench import (
@@ -55,8 +55,8 @@ def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse, settin
     start, end = window_dates(context)
     first = write_start(start, settings)
     # The simulator starts at the history start; a folder of files may hold earlier rows.
-    generate_start = first if settings.data_source == "files" else start
-    provider = make_provider(settings)
+    generate_start = first if data_source(settings).reads_before_history_start else start
+    provider = data_source(settings).provider()
     tables = {f"raw.{name}": (RAW_TABLES[name].date_column, ddl(RAW_TABLES[name])) for name in PROVIDER_TABLES}
     with tempfile.TemporaryDirectory(prefix="momentum_raw_") as spool:
         # Generate (the slow part) before taking the DuckDB write lock; chunks wait on disk, not in memory.
@@ -66,7 +66,7 @@ def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse, settin
         results = warehouse.write_windows(
             tables, _read_spool(spooled), start=first, end=end, guard=row_count_guard(settings.raw_force)
         )
-    source = data_source_label(settings)
+    source = data_source(settings).label
     selected = context.selected_asset_keys
     for name in PROVIDER_TABLES:
         table, date_column = f"raw.{name}", RAW_TABLES[name].date_column

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterator
 from datetime import date
 from typing import Protocol
@@ -15,50 +16,125 @@ class Provider(Protocol):
     def generate(self, start: date, end: date) -> Iterator[dict[str, pd.DataFrame]]: ...
 
 
-def make_provider(settings: Settings) -> Provider:
-    """The provider the settings name: the embedded synthetic market (default), a folder of files, or baostock."""
-    if settings.data_source == "baostock":
-        from momentum_dag.sources.baostock import BaostockProvider
+class DataSource:
+    """Where the raw data come from: its name (``MOMENTUM_DATA_SOURCE``), the one line every report shows
+    (:attr:`label`), the universe in words, and its own reader (:meth:`provider`)."""
 
-        return BaostockProvider(
-            None,
-            settings.baostock_cache,
-            history_start=settings.history_start_date,
-            index_code=settings.baostock_index,
-            rf_annual=settings.baostock_rf_annual,
-            retries=settings.baostock_retries,
+    name: typing.ClassVar[str]
+    synthetic: typing.ClassVar[bool] = False
+    """Results test the machinery, not markets (pages carry the synthetic-data note)."""
+    reads_before_history_start: typing.ClassVar[bool] = False
+    """Its raw tables may hold rows dated before the history start (the first partition owns them)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    @property
+    def label(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def universe(self) -> str:
+        raise NotImplementedError
+
+    def provider(self) -> Provider:
+        raise NotImplementedError
+
+
+class SyntheticSource(DataSource):
+    """The embedded, deterministic, A-share-like synthetic market (the default)."""
+
+    name = "synthetic"
+    synthetic = True
+
+    @property
+    def label(self) -> str:
+        s = self.settings
+        scale = f", effects x{s.sim_effect_scale:g}" if s.sim_effect_scale != 1 else ""
+        return (
+            f"synthetic ({s.sim_profile} profile{scale}, seed {s.sim_seed}, {s.sim_stocks} stocks): "
+            "results on synthetic data test the machinery, not markets"
         )
-    if settings.data_source == "files":
+
+    @property
+    def universe(self) -> str:
+        s = self.settings
+        return f"a synthetic A-share-like market of {s.sim_stocks} stocks ({s.sim_profile} profile)"
+
+    def provider(self) -> Provider:
+        from momentum_dag.sources.synthetic import EffectStrengths, SimulatorConfig, SyntheticMarket
+
+        s = self.settings
+        config = SimulatorConfig(
+            n_stocks=s.sim_stocks,
+            n_industries=s.sim_industries,
+            start=s.history_start_date,
+            seed=s.sim_seed,
+            effects=EffectStrengths.profile(s.sim_profile).times(s.sim_effect_scale),
+        )
+        return SyntheticMarket(config)
+
+
+class FilesSource(DataSource):
+    """A folder of CSV/Parquet files in the raw contract (``MOMENTUM_FILES_DIR``)."""
+
+    name = "files"
+    reads_before_history_start = True
+
+    @property
+    def label(self) -> str:
+        return f"files ({self.settings.files_dir})"
+
+    @property
+    def universe(self) -> str:
+        return f"the stocks in {self.settings.files_dir}"
+
+    def provider(self) -> Provider:
         from momentum_dag.sources.files import FilesProvider
 
-        return FilesProvider(settings.files_path)
-    from momentum_dag.sources.synthetic import EffectStrengths, SimulatorConfig, SyntheticMarket
-
-    config = SimulatorConfig(
-        n_stocks=settings.sim_stocks,
-        n_industries=settings.sim_industries,
-        start=settings.history_start_date,
-        seed=settings.sim_seed,
-        effects=EffectStrengths.profile(settings.sim_profile).times(settings.sim_effect_scale),
-    )
-    return SyntheticMarket(config)
+        return FilesProvider(self.settings.files_path)
 
 
-def data_source_label(settings: Settings) -> str:
-    """One line saying where the numbers come from, shown in every report."""
-    if settings.data_source == "baostock":
+class BaostockSource(DataSource):
+    """A-shares downloaded from baostock, cached beside the warehouse."""
+
+    name = "baostock"
+
+    @property
+    def label(self) -> str:
         from momentum_dag.sources.baostock import industry_caveat
 
+        s = self.settings
         rf = (
-            f"rf {settings.baostock_rf_annual:g} a year"
-            if settings.baostock_rf_annual is not None
+            f"rf {s.baostock_rf_annual:g} a year"
+            if s.baostock_rf_annual is not None
             else "rf the one-year deposit rate"
         )
-        return f"baostock A-shares (market {settings.baostock_index}, {rf}); {industry_caveat(settings.baostock_cache)}"
-    if settings.data_source == "files":
-        return f"files ({settings.files_dir})"
-    scale = f", effects x{settings.sim_effect_scale:g}" if settings.sim_effect_scale != 1 else ""
-    return (
-        f"synthetic ({settings.sim_profile} profile{scale}, seed {settings.sim_seed}, {settings.sim_stocks} stocks): "
-        "results on synthetic data test the machinery, not markets"
-    )
+        return f"baostock A-shares (market {s.baostock_index}, {rf}); {industry_caveat(s.baostock_cache)}"
+
+    @property
+    def universe(self) -> str:
+        return "A-shares from baostock (every listed A-share in each month)"
+
+    def provider(self) -> Provider:
+        from momentum_dag.sources.baostock import BaostockProvider
+
+        s = self.settings
+        return BaostockProvider(
+            None,
+            s.baostock_cache,
+            history_start=s.history_start_date,
+            index_code=s.baostock_index,
+            rf_annual=s.baostock_rf_annual,
+            retries=s.baostock_retries,
+        )
+
+
+SOURCES: dict[str, type[DataSource]] = {
+    source.name: source for source in (SyntheticSource, FilesSource, BaostockSource)
+}
+
+
+def data_source(settings: Settings) -> DataSource:
+    """The data source the settings name (``MOMENTUM_DATA_SOURCE``)."""
+    return SOURCES[settings.data_source](settings)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from momentum_dag.settings import Settings
-from momentum_dag.sources import data_source_label, make_provider
+from momentum_dag.sources import data_source
 from momentum_dag.sources.baostock import BaostockProvider
 
 
@@ -24,9 +24,9 @@ def test_defaults_and_provider(monkeypatch, tmp_path):
     assert settings.baostock_cache == tmp_path / "data" / "baostock_cache"
     assert (settings.baostock_index, settings.baostock_rf_annual, settings.baostock_retries) == ("sh.000300", None, 5)
     assert settings.raw_force is False
-    provider = make_provider(settings)
+    provider = data_source(settings).provider()
     assert isinstance(provider, BaostockProvider) and provider.cache.root == settings.baostock_cache
-    label = data_source_label(settings)
+    label = data_source(settings).label
     assert "baostock A-shares (market sh.000300, rf the one-year deposit rate)" in label
     assert "a snapshot, not point in time" in label
     monkeypatch.setenv("MOMENTUM_BAOSTOCK_CACHE_DIR", "/elsewhere")

@@ -30,7 +30,7 @@ from momentum_dag.names import (
     key,
 )
 from momentum_dag.settings import Settings
-from momentum_dag.sources import data_source_label
+from momentum_dag.sources import data_source
 from momentum_dag.storage import Warehouse
 
 
@@ -117,7 +117,7 @@ def momentum_strategies_asset(
             **{f"sharpe_{name}": MetadataValue.float(float(value)) for name, value in sharpe.items()},
             "missing_strategies": MetadataValue.text(", ".join(result.missing) or "none"),
             "notes": notes_metadata(notes),
-            "data_source": MetadataValue.text(data_source_label(settings)),
+            "data_source": MetadataValue.text(data_source(settings).label),
         }
     )
 
@@ -169,7 +169,7 @@ def crash_regressions_asset(
             **table_counts(results),
             **headline,
             "notes": notes_metadata(notes),
-            "data_source": MetadataValue.text(data_source_label(settings)),
+            "data_source": MetadataValue.text(data_source(settings).label),
         },
         check_results=[crash_nobs_check(key(CRASH_REGRESSIONS), crash, variables)],
     )

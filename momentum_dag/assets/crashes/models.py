@@ -41,7 +41,7 @@ from momentum_dag.names import (
 )
 from momentum_dag.partitions import Lookback, Partitions
 from momentum_dag.settings import Settings
-from momentum_dag.sources import data_source_label
+from momentum_dag.sources import data_source
 from momentum_dag.storage import Warehouse
 
 DOUBLE = "DOUBLE"
@@ -114,7 +114,7 @@ def wml_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Se
         lambda lo, hi: wml_chunk(warehouse, lo, hi, params, settings),
         _wml_tables(params.n_deciles),
         chunk_months=settings.chunk_months,
-        data_source=data_source_label(settings),
+        data_source=data_source(settings).label,
     )
     yield MaterializeResult()
     yield wml_check(WML_KEY, outputs[WML_MONTHLY], outputs[WML_FORMATION], params.n_deciles)

@@ -40,7 +40,7 @@ from momentum_dag.reports.crashes import (
 from momentum_dag.reports.fidelity import OurSetup, weight_sections
 from momentum_dag.reports.html import render_tables_report
 from momentum_dag.settings import Settings
-from momentum_dag.sources import data_source_label
+from momentum_dag.sources import data_source
 from momentum_dag.sources.kenfrench import kenfrench_inventory
 from momentum_dag.storage import Warehouse
 
@@ -207,7 +207,7 @@ def momentum_crashes_report(
             sample=f"strategies {sample_text(returns.index)}; WML {sample_text(wml.index if wml is not None else [])}",
             universe=universe_text(settings),
             definition=f"the same decile WML, {_breakpoints_text(settings)}",
-            data_source=data_source_label(settings),
+            data_source=data_source(settings).label,
         ),
     )
     sections = crash_sections(
@@ -227,7 +227,7 @@ def momentum_crashes_report(
         ),
     )
     sections = _with_weight_sections(sections, weights, summary, settings, monthly_fallback=False)
-    source = "synthetic" if settings.data_source == "synthetic" else data_source_label(settings)
+    source = "synthetic" if data_source(settings).synthetic else data_source(settings).label
     page = render_tables_report(
         out_dir,
         REPORT_SLUG,

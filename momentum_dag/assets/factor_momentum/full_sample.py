@@ -34,7 +34,7 @@ from momentum_dag.names import (
     key,
 )
 from momentum_dag.settings import Settings
-from momentum_dag.sources import data_source_label
+from momentum_dag.sources import data_source
 from momentum_dag.storage import Warehouse
 
 
@@ -42,7 +42,7 @@ def _metadata(results: dict, notes: list[str], settings: Settings, **extra) -> d
     meta = {f"{t.split('.')[1]}_rows": MetadataValue.int(r.rows_written) for t, r in results.items()}
     return (
         meta
-        | {"missing": notes_metadata(notes), "data_source": MetadataValue.text(data_source_label(settings))}
+        | {"missing": notes_metadata(notes), "data_source": MetadataValue.text(data_source(settings).label)}
         | extra
     )
 

@@ -41,7 +41,7 @@ from momentum_dag.names import (
 )
 from momentum_dag.partitions import Partitions
 from momentum_dag.settings import Settings
-from momentum_dag.sources import data_source_label
+from momentum_dag.sources import data_source
 from momentum_dag.storage import Warehouse
 
 DOUBLE = "DOUBLE"
@@ -76,7 +76,7 @@ def factor_momentum_asset(context: AssetExecutionContext, warehouse: Warehouse, 
         lambda lo, hi: factor_momentum_rows(warehouse, lo, hi, params),
         [Table(FACTOR_MOMENTUM, columns=MOMENTUM_DDL, asset=FACTOR_MOMENTUM_KEY, figures=_momentum_figures)],
         chunk_months=None,
-        data_source=data_source_label(settings),
+        data_source=data_source(settings).label,
     )
     if not len(outputs[FACTOR_MOMENTUM]):
         context.log.warning(f"no month with a {params.lookback}-month signal yet (history too short)")
@@ -109,7 +109,7 @@ def pc_factor_momentum_asset(context: AssetExecutionContext, warehouse: Warehous
         lambda lo, hi: pc_momentum_rows(warehouse, lo, hi, params),
         [Table(PC_MOMENTUM, columns=PC_COLUMNS, asset=PC_MOMENTUM_KEY, figures=_pc_figures)],
         chunk_months=None,
-        data_source=data_source_label(settings),
+        data_source=data_source(settings).label,
     )
     if not len(outputs[PC_MOMENTUM]):
         context.log.warning(
@@ -207,7 +207,7 @@ def momentum_neutral_asset(context: AssetExecutionContext, warehouse: Warehouse,
         lambda lo, hi: neutral_tables(warehouse, lo, hi, params),
         NEUTRAL_TABLES,
         chunk_months=None,
-        data_source=data_source_label(settings),
+        data_source=data_source(settings).label,
     )
     yield MaterializeResult()
 

@@ -32,7 +32,7 @@ from momentum_dag.reports.factor_momentum import factor_momentum_sections, intro
 from momentum_dag.reports.fidelity import OurSetup
 from momentum_dag.reports.html import render_tables_report
 from momentum_dag.settings import Settings
-from momentum_dag.sources import data_source_label
+from momentum_dag.sources import data_source
 from momentum_dag.storage import Warehouse
 
 REPORT_SLUG = "factor_momentum"
@@ -56,7 +56,7 @@ def factor_momentum_report(
     context: AssetExecutionContext, warehouse: Warehouse, settings: Settings
 ) -> MaterializeResult:
     params = fm_params(settings)
-    source = data_source_label(settings)
+    source = data_source(settings).label
     momentum = warehouse.read_dated(FACTOR_MOMENTUM, "period_end")
     pc = pc_wide(warehouse.read_dated(PC_MOMENTUM, "period_end"))
     notes: list[str] = []

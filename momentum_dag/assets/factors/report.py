@@ -13,7 +13,7 @@ from momentum_dag.registry import FactorSpec
 from momentum_dag.reports.fidelity import OurSetup
 from momentum_dag.reports.html import render_factor_report
 from momentum_dag.settings import Settings
-from momentum_dag.sources import data_source_label
+from momentum_dag.sources import data_source
 from momentum_dag.storage import Warehouse, replace_rows
 
 
@@ -59,7 +59,7 @@ def build_report_asset(spec: FactorSpec):
             context.log.warning(f"{spec.name}: no evaluated period yet (warm-up longer than the history?)")
             return MaterializeResult(metadata={"status": MetadataValue.text("warm-up: no evaluated period yet")})
         per_period["period_end"] = pd.to_datetime(per_period["period_end"])
-        summary = factor_summaries(spec, per_period, settings.cost_bps).assign(data_source=data_source_label(settings))
+        summary = factor_summaries(spec, per_period, settings.cost_bps).assign(data_source=data_source(settings).label)
         with warehouse.get_connection() as conn:
             result = replace_rows(conn, EVAL_SUMMARY, summary, key_column="factor", key_value=spec.name)
         # the page shows the longest window that has evaluated periods; eval.summary has them all
@@ -79,7 +79,7 @@ def build_report_asset(spec: FactorSpec):
                     f"{spec.n_quantiles} quantiles, long-short = top minus bottom (not halved), long-only excess = "
                     "top minus the mean of all evaluated names, annualized as mean x 12"
                 ),
-                data_source=data_source_label(settings),
+                data_source=data_source(settings).label,
             ),
         )
         page = render_factor_report(
@@ -95,7 +95,7 @@ def build_report_asset(spec: FactorSpec):
             },
             per_period=per_period[per_period["window"] == main_window].drop(columns="window").reset_index(drop=True),
             summaries=main_summaries,
-            data_source=data_source_label(settings),
+            data_source=data_source(settings).label,
             paper=spec.paper,
             comparison=comparison,
             cost_bps=settings.cost_bps,
