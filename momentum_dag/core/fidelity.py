@@ -173,7 +173,7 @@ def crash_figures(
                     out[f"forecast.{int(model)}.{term}"] = Ours(value, t_stat=t)
                     if t is not None:
                         out[f"forecast.{int(model)}.{term}_t"] = Ours(t)
-    if garch and _finite(garch.get("gamma")) is not None:
+    if garch is not None and _finite(garch.get("gamma")) is not None:
         out["garch.gamma"] = Ours(float(garch["gamma"]), t_stat=_finite(garch.get("gamma_t")))
     if summary is not None and len(summary):
         for strategy, row in summary.iterrows():

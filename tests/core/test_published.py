@@ -186,3 +186,22 @@ def test_factor_momentum_figures_per_year_and_t():
     ours = factor_momentum_figures(pd.DataFrame({"tsmom": r}), None)
     assert ours[("momentum.tsmom.mean", None)].value == pytest.approx(0.06)
     assert ours[("momentum.tsmom.mean", None)].t_stat == pytest.approx(0.7746, abs=1e-4)
+
+
+def test_full_sample_gjr_garch_recovers_a_planted_gamma_and_feeds_the_comparison(studies):
+    from arch.univariate import GARCH, ConstantMean, Normal
+
+    from momentum_dag.core.crashes.volatility import gjr_garch_full_sample
+
+    model = ConstantMean(None, volatility=GARCH(p=1, o=1, q=1), distribution=Normal(seed=21))
+    simulated = model.simulate([0.05, 0.02, 0.03, 0.10, 0.85], 6000)["data"].to_numpy() / 100
+    daily = pd.Series(simulated, index=pd.bdate_range("2000-01-03", periods=6000))
+    row = gjr_garch_full_sample(daily).iloc[0]
+    assert abs(row["gamma"] - 0.10) < 0.04 and row["gamma_t"] > 3 and row["nobs"] == 6000
+    assert gjr_garch_full_sample(daily.iloc[:100]).empty
+    ours = crash_figures(None, None, None, None, row)
+    assert ours[("garch.gamma", None)].value == pytest.approx(row["gamma"])
+    _, figures = figures_for_page("momentum_crashes", studies)
+    table = compare(figures, ours).set_index("figure_id")
+    gamma = next(f for f in figures if f.metric == "garch.gamma")
+    assert table.loc[gamma.id, "ours_t"] == pytest.approx(row["gamma_t"])

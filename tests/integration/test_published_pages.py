@@ -88,3 +88,4 @@ def test_ken_french_folder_pages_state_sample_factors_files_weights_and_daily_wm
     assert "Sample: 1961-01..1966-12 (72 months), the setting 1927-01..2013-03 clipped to the data" in crash
     assert "the paper&#39;s ranges" in crash and "RE-FORMS EVERY DAY" in crash
     assert "dyn_oos the blend_var" in crash
+    assert "not computed on this page" not in crash.split("GJR-GARCH gamma of daily WML")[1].split("</tr>")[0]

@@ -32,6 +32,7 @@ STUDY_TABLES = (
     "strategy_returns",
     "strategy_weights",
     "strategy_summary",
+    "garch_full_sample",
 )
 # The code the study is a function of (its fingerprint includes their source).
 CODE = (

@@ -10,6 +10,7 @@ from momentum_dag.assets.crashes.kenfrench import ASSET_NAME as KF_ASSET_NAME
 from momentum_dag.assets.crashes.kenfrench import METHOD_PREFIX
 from momentum_dag.assets.fidelity import page_comparison, sample_text, universe_text
 from momentum_dag.core.crashes.study import wide_strategy_frame
+from momentum_dag.core.crashes.volatility import gjr_garch_full_sample
 from momentum_dag.core.fidelity import crash_figures
 from momentum_dag.core.published import figures_for_page, load_published
 from momentum_dag.names import (
@@ -25,6 +26,7 @@ from momentum_dag.names import (
     STRATEGY_SUMMARY,
     STRATEGY_WEIGHTS,
     WML_BETAS,
+    WML_DAILY,
     WML_MONTHLY,
     WML_VARIANCE,
     group_of,
@@ -198,11 +200,13 @@ def momentum_crashes_report(
     crash = warehouse.table_or_none(CRASH_REGRESSIONS)
     forecast = warehouse.table_or_none(CRASH_MEAN_FORECAST)
     summary = _summary(warehouse, STRATEGY_SUMMARY)
+    daily_wml = warehouse.read_dated(WML_DAILY, "trade_date")
+    garch = gjr_garch_full_sample(daily_wml["wml"]) if daily_wml is not None else None
     comparison = page_comparison(
         warehouse,
         settings,
         REPORT_SLUG,
-        crash_figures(crash, forecast, summary, weights),
+        crash_figures(crash, forecast, summary, weights, garch.iloc[0] if garch is not None and len(garch) else None),
         OurSetup(
             sample=f"strategies {sample_text(returns.index)}; WML {sample_text(wml.index if wml is not None else [])}",
             universe=universe_text(settings),
@@ -301,11 +305,12 @@ def momentum_crashes_kenfrench_report(
     crash = warehouse.table_or_none(kenfrench_crash_table("crash_regressions"))
     forecast = warehouse.table_or_none(kenfrench_crash_table("crash_mean_forecast"))
     summary = _summary(warehouse, kenfrench_crash_table("strategy_summary"))
+    garch = warehouse.table_or_none(kenfrench_crash_table("garch_full_sample"))
     comparison = page_comparison(
         warehouse,
         settings,
         KF_REPORT_SLUG,
-        crash_figures(crash, forecast, summary, weights),
+        crash_figures(crash, forecast, summary, weights, garch.iloc[0] if garch is not None and len(garch) else None),
         OurSetup(
             sample=f"strategies {sample_text(returns.index)}; WML {sample_text(state['wml'].dropna().index)}",
             universe="US stocks in Ken French's portfolios (CRSP NYSE/AMEX/Nasdaq, NYSE breakpoints)",

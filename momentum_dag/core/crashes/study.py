@@ -37,7 +37,11 @@ from momentum_dag.core.crashes.strategy import (
     sharpe_table,
     to_holding_alignment,
 )
-from momentum_dag.core.crashes.volatility import garch_variance_forecasts, garch_variance_forecasts_monthly
+from momentum_dag.core.crashes.volatility import (
+    garch_variance_forecasts,
+    garch_variance_forecasts_monthly,
+    gjr_garch_full_sample,
+)
 from momentum_dag.core.crashes.wml import decile_daily_returns, decile_labels, large_cap_mask, wml_portfolios
 from momentum_dag.core.sample import sample_note, sample_window
 
@@ -365,7 +369,10 @@ def monthly_study(
         min_blend_pairs=params.blend_min_pairs,
     )
     bsc = barroso_santa_clara_variance_monthly(wml, window=params.kf_var_window_months)
-    return _time_series_study(wml, excess, total, state, forecasts, bsc, params)
+    tables, notes = _time_series_study(wml, excess, total, state, forecasts, bsc, params)
+    none = pd.Series([], index=pd.DatetimeIndex([]), dtype=float)
+    tables["garch_full_sample"] = gjr_garch_full_sample(none)  # a daily figure: none from monthly data
+    return tables, notes
 
 
 def daily_study(
@@ -402,7 +409,12 @@ def daily_study(
     )
     bsc = barroso_santa_clara_weights(daily, wml.index)["bsc_var"]
     bsc = bsc.where(wml.index >= daily.index.min())  # months before the first daily WML have no estimate
-    return _time_series_study(wml, excess, total, state, forecasts, bsc, params)
+    tables, notes = _time_series_study(wml, excess, total, state, forecasts, bsc, params)
+    # App. D's full-sample GJR-GARCH on the daily WML of the sample's months (with their lookback days)
+    lo, hi = sample_window(wml.index, params.kf_sample_start, params.kf_sample_end)
+    first_day = lo.to_period("M").to_timestamp(how="start")
+    tables["garch_full_sample"] = gjr_garch_full_sample(daily.loc[first_day:hi])
+    return tables, notes
 
 
 def _time_series_study(
