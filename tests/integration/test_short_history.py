@@ -67,5 +67,5 @@ def test_a_warm_up_partition_says_so_in_its_metadata(folder):
             event = instance.get_latest_materialization_event(AssetKey(list(asset)))
             assert event is not None, asset
             metadata = event.asset_materialization.metadata
-            assert metadata["rows"].value == 0
+            assert int(metadata["rows"].value) == 0  # text where every partition has one row by construction
             assert str(metadata["status"].value).startswith("warm-up"), (asset, metadata)
