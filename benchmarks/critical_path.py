@@ -37,8 +37,7 @@ def step_times(path: Path) -> dict[tuple[str, str], float]:
 
 def dependencies(job_name: str) -> dict[str, set[str]]:
     """step key -> the step keys it waits for, in ``job_name``'s full execution plan."""
-    from dagster._core.execution.api import create_execution_plan
-
+    from momentum_dag.runtime.dagster_private import create_execution_plan
     from momentum_dag.runtime.definitions import build_definitions
 
     job = build_definitions().resolve_job_def(job_name)

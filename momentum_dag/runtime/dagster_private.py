@@ -53,7 +53,8 @@ from dagster._core.definitions.selector import JobSubsetSelector  # noqa: E402
 from dagster._core.events import JobFailureData, RunFailureReason  # noqa: E402
 
 # ---- a run and its backfill created as the backfill daemon creates them, executed as a run worker does ------
-from dagster._core.execution.api import execute_run  # noqa: E402
+# (and create_execution_plan: a job's step dependencies, for benchmarks/critical_path.py's estimate)
+from dagster._core.execution.api import create_execution_plan, execute_run  # noqa: E402
 from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill  # noqa: E402
 from dagster._core.execution.job_backfill import create_backfill_run, execute_job_backfill_iteration  # noqa: E402
 from dagster._core.remote_origin import InProcessCodeLocationOrigin  # noqa: E402
@@ -131,6 +132,7 @@ __all__ = [
     "PINNED_DAGSTER",
     "KEYWORD_PARAMETERS",
     "MEMBERS",
+    "create_execution_plan",
     "POSITIONAL_PARAMETERS",
     "SINGLETON_REPOSITORY_NAME",
     "BulkActionStatus",

@@ -18,7 +18,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
-from dagster._core.instance.ref import InstanceRef
 
 from tests.integration.drills import PROVIDER, REPO, assert_identical, drill_env, finish, months, start_backfill, tables
 from tests.integration.test_many_writers import UI_OPS
@@ -38,7 +37,7 @@ def test_four_backfills_and_a_ui_run_at_once_on_a_ducklake(tmp_path):
         "  class: DefaultRunCoordinator\n"
     )
     # the Dagster instance is created once before the concurrent starts (as `dagster dev` would have)
-    DagsterInstance.from_ref(InstanceRef.from_dir(str(shared / "dagster_home"))).get_runs(limit=1)
+    DagsterInstance.from_config(str(shared / "dagster_home")).get_runs(limit=1)
     reference = start_backfill(sequential, "2014-01", "2014-04", ONLY)
     backfills = [
         start_backfill(shared, "2014-01", end, ONLY, **settings) for end in ("2014-01", "2014-02", "2014-03", "2014-04")
@@ -61,7 +60,7 @@ def test_four_backfills_and_a_ui_run_at_once_on_a_ducklake(tmp_path):
     assert_identical(copy, expected)
     found = tables(copy)["raw.daily_bars"]
     assert len(found) == len(found.drop_duplicates(["trade_date", "stock_id"])) == len(expected["raw.daily_bars"])
-    instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(shared / "dagster_home")))
+    instance = DagsterInstance.from_config(str(shared / "dagster_home"))
     runs = instance.get_runs()
     assert [r.status for r in runs] == [DagsterRunStatus.SUCCESS] * 5
 
@@ -95,14 +94,14 @@ def test_kill_9_of_a_multiprocess_ducklake_backfill_loses_nothing(tmp_path):
         for month, rows in months(frame).items():
             assert month in expected, (name, month)
             pd.testing.assert_frame_equal(rows, expected[month], check_exact=False, rtol=1e-9, obj=f"{name} {month}")
-    (run,) = DagsterInstance.from_ref(InstanceRef.from_dir(str(drill / "dagster_home"))).get_runs()
+    (run,) = DagsterInstance.from_config(str(drill / "dagster_home")).get_runs()
     assert run.status == DagsterRunStatus.STARTED  # what the kill left behind
 
     code, out = finish(start_backfill(drill, "2014-01", "2014-02", only, **parallel), timeout=900)
     assert code == 0, out
     assert "was interrupted" in out and run.run_id in out
     assert_identical(snapshot(drill, **parallel), reference)
-    instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(drill / "dagster_home")))
+    instance = DagsterInstance.from_config(str(drill / "dagster_home"))
     statuses = sorted(r.status.value for r in instance.get_runs())
     assert statuses == ["FAILURE", "SUCCESS"]
     (failed,) = [r for r in instance.get_runs() if r.status == DagsterRunStatus.FAILURE]

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
-from dagster._core.instance.ref import InstanceRef
 
 from tests.integration.drills import PROVIDER, REPO, assert_identical, drill_env, finish, start_backfill, tables
 from tests.integration.services import (
@@ -66,7 +65,7 @@ def snapshot(folder: Path, **extra: str) -> Path:
 
 def check_outcomes(folder: Path) -> set[tuple[str, str, str, bool]]:
     """(asset, check, partition range of its run, passed) of every check evaluated in ``folder``'s instance."""
-    instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(folder / "dagster_home")))
+    instance = DagsterInstance.from_config(str(folder / "dagster_home"))
     found = set()
     for run in instance.get_runs():
         span = f"{run.tags.get('dagster/asset_partition_range_start', run.tags.get('dagster/partition'))}"
@@ -140,7 +139,7 @@ def test_dask_on_postgres_and_s3_equals_in_process_duckdb(tmp_path, reference):
             assert code == 0, out
         copy = snapshot(folder, **settings)
         objects = s3_objects(endpoint, "momentum")
-        instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(folder / "dagster_home")))
+        instance = DagsterInstance.from_config(str(folder / "dagster_home"))
         runs = instance.get_runs()
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         assert runs and all(r.status == DagsterRunStatus.SUCCESS for r in runs)
