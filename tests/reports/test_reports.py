@@ -3,8 +3,6 @@ table's CSV written beside the page, plotly.js once in the folder."""
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +29,7 @@ from momentum_dag.reports.plots import (
     rank_ic_bars,
     turnover_lines,
 )
+from tests.reports.pages import chart_specs, page_data
 
 
 @pytest.fixture(scope="module")
@@ -42,17 +41,6 @@ def evaluation():
     fwd = 0.01 * factor + pd.DataFrame(rng.normal(scale=0.05, size=(18, 25)), index=dates, columns=names)
     weights = pd.DataFrame(rng.uniform(1, 5, size=(18, 25)), index=dates, columns=names)
     return evaluate_factor(factor, fwd, n_quantiles=5, periods_per_year=12, weights=weights)
-
-
-def page_data(folder: Path) -> dict:
-    text = (folder / "data.js").read_text(encoding="utf-8")
-    return json.loads(text.removeprefix("window.MR_DATA = ").rstrip().rstrip(";"))
-
-
-def chart_specs(html: str) -> list[dict]:
-    import html as html_lib
-
-    return [json.loads(html_lib.unescape(spec)) for spec in re.findall(r'data-spec="([^"]+)"', html)]
 
 
 def test_number_formats():

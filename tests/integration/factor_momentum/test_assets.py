@@ -15,6 +15,7 @@ from momentum_dag.core.factor_momentum.study import SpanningInputs, spanning_tab
 from momentum_dag.runtime.definitions import build_definitions
 from momentum_dag.settings import Settings
 from momentum_dag.sources.kenfrench import load_linearmodels_french
+from tests.reports.pages import drawn_charts
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 MINE_MONTHLY = [
@@ -249,7 +250,8 @@ def test_full_sample_tables_and_report(built):
     assert set(pc_summary["sample"]) == {"full", "first_half", "second_half"}
     html = (Path(_settings_reports_dir()) / "factor_momentum.html").read_text()
     assert "Cumulative TS and CS factor momentum" in html and "PC factor momentum" in html and "synthetic" in html
-    assert (Path(_settings_reports_dir()) / "factor_momentum" / "ts_cs.png").is_file()
+    drawn = drawn_charts(Path(_settings_reports_dir()) / "factor_momentum.html")
+    assert {"TS and CS factor momentum (wealth of 1)", "PC factor momentum (wealth of 1)"} <= set(drawn), sorted(drawn)
     assert [k for k, _, _ in FACTOR_MOMENTUM_REPORTS] == [
         AssetKey(["reports", "factor_momentum"]),
         AssetKey(["reports", "factor_momentum_kenfrench"]),
