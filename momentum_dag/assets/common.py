@@ -126,6 +126,32 @@ def table_counts(results: dict[str, WriteResult]) -> dict:
     return meta | {"rows_replaced": MetadataValue.int(sum(r.rows_replaced for r in results.values()))}
 
 
+def replace_study_tables(
+    context,
+    warehouse,
+    tables: dict[str, pd.DataFrame],
+    *,
+    notes_table: str,
+    asset: str,
+    notes: Sequence[str],
+    data_source: str,
+    notes_key: str = "notes",
+    **figures,
+) -> dict:
+    """A full-sample study's tables and ``asset``'s notes (what it could not compute) replaced in ONE
+    transaction; every note goes to the run's log. Returns the materialization's metadata: each table's rows,
+    the notes, the data source and the headline ``figures``."""
+    for note in notes:
+        context.log.warning(note)
+    results = warehouse.replace_tables(tables, notes_table=notes_table, asset=asset, notes=notes)
+    return {
+        **table_counts(results),
+        **as_metadata(figures),
+        notes_key: notes_metadata(notes),
+        "data_source": MetadataValue.text(data_source),
+    }
+
+
 def notes_metadata(notes: Sequence[str]) -> MetadataValue:
     return MetadataValue.md("\n".join(f"- {n}" for n in notes) if notes else "none")
 

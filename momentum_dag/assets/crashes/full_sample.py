@@ -5,10 +5,10 @@ volatility scalar, full-sample OLS), so they are rebuilt whole from the monthly 
 
 import numpy as np
 import pandas as pd
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from momentum_dag.assets.checks import crash_nobs_check, crash_nobs_check_spec
-from momentum_dag.assets.common import notes_metadata, require_rows, table_counts
+from momentum_dag.assets.common import replace_study_tables, require_rows
 from momentum_dag.assets.crashes.models import VARIANCE_COLUMNS, crash_params
 from momentum_dag.core.crashes.regressions import CRASH_TERMS, FORECAST_TERMS
 from momentum_dag.core.crashes.strategy import barroso_santa_clara_weights, to_holding_alignment
@@ -96,30 +96,44 @@ def momentum_strategies_asset(
     notes = [*([WARM_UP_NOTE.format(table=WML_MONTHLY)] if wml.isna().all() else []), *notes, *result.notes]
     if result.missing:
         notes.append(f"missing strategies: {', '.join(result.missing)}")
-    for note in notes:
-        context.log.warning(note)
     if len(result.returns):
         notes.append(
             f"sample {result.returns.index.min().date()}..{result.returns.index.max().date()} "
             f"({len(result.returns)} months); every strategy scaled EX POST to {params.target_vol:.0%} a year"
         )
     frames = strategy_frames(result)
-    tables = {
-        STRATEGY_RETURNS: frames["strategy_returns"],
-        STRATEGY_WEIGHTS: frames["strategy_weights"],
-        STRATEGY_SUMMARY: frames["strategy_summary"],
-    }
-    results = warehouse.replace_tables(tables, notes_table=CRASH_NOTES, asset="momentum_strategies", notes=notes)
     sharpe = result.summary["sharpe"] if len(result.summary) else pd.Series(dtype=float)
-    return MaterializeResult(
-        metadata={
-            **table_counts(results),
-            **{f"sharpe_{name}": MetadataValue.float(float(value)) for name, value in sharpe.items()},
-            "missing_strategies": MetadataValue.text(", ".join(result.missing) or "none"),
-            "notes": notes_metadata(notes),
-            "data_source": MetadataValue.text(data_source(settings).label),
-        }
+    metadata = replace_study_tables(
+        context,
+        warehouse,
+        {
+            STRATEGY_RETURNS: frames["strategy_returns"],
+            STRATEGY_WEIGHTS: frames["strategy_weights"],
+            STRATEGY_SUMMARY: frames["strategy_summary"],
+        },
+        notes_table=CRASH_NOTES,
+        asset="momentum_strategies",
+        notes=notes,
+        data_source=data_source(settings).label,
+        **{f"sharpe_{name}": float(value) for name, value in sharpe.items()},
+        missing_strategies=", ".join(result.missing) or "none",
     )
+    return MaterializeResult(metadata=metadata)
+
+
+def _regression_figures(crash: pd.DataFrame | None, forecast: pd.DataFrame | None) -> dict:
+    """Table 3 model 1's alpha and nobs, model 2's bear beta and its t, Table 5 model 4's interaction t."""
+    figures = {}
+    if crash is not None:
+        figures = {
+            "alpha0_model1": float(crash.loc[1, "alpha0"]),
+            "betaB_model2": float(crash.loc[2, "betaB"]),
+            "betaB_t_model2": float(crash.loc[2, "betaB_t"]),
+            "nobs": int(crash.loc[1, "nobs"]),
+        }
+    if forecast is not None:
+        figures["gammaInt_t_model4"] = float(forecast.loc[4, "gammaInt_t"])
+    return figures
 
 
 @asset(
@@ -140,36 +154,21 @@ def crash_regressions_asset(
 ) -> MaterializeResult:
     wml, state = monthly_inputs(warehouse)
     crash, forecast, notes = run_regressions(wml, state["market_excess"], state)
-    if wml.isna().all():
-        notes = [WARM_UP_NOTE.format(table=WML_MONTHLY), *notes]
-    for note in notes:
-        context.log.warning(note)
-    results = warehouse.replace_tables(
+    warm_up = [WARM_UP_NOTE.format(table=WML_MONTHLY)] if wml.isna().all() else []
+    metadata = replace_study_tables(
+        context,
+        warehouse,
         {
             CRASH_REGRESSIONS: regression_frame(crash, CRASH_TERMS),
             CRASH_MEAN_FORECAST: regression_frame(forecast, FORECAST_TERMS),
         },
         notes_table=CRASH_NOTES,
         asset="crash_regressions",
-        notes=notes,
+        notes=[*warm_up, *notes],
+        data_source=data_source(settings).label,
+        **_regression_figures(crash, forecast),
     )
-    headline = {}
-    if crash is not None:
-        headline = {
-            "alpha0_model1": MetadataValue.float(float(crash.loc[1, "alpha0"])),
-            "betaB_model2": MetadataValue.float(float(crash.loc[2, "betaB"])),
-            "betaB_t_model2": MetadataValue.float(float(crash.loc[2, "betaB_t"])),
-            "nobs": MetadataValue.int(int(crash.loc[1, "nobs"])),
-        }
-    if forecast is not None:
-        headline["gammaInt_t_model4"] = MetadataValue.float(float(forecast.loc[4, "gammaInt_t"]))
     variables = pd.concat([wml, state[["market_excess", "bear", "up"]]], axis=1)
     return MaterializeResult(
-        metadata={
-            **table_counts(results),
-            **headline,
-            "notes": notes_metadata(notes),
-            "data_source": MetadataValue.text(data_source(settings).label),
-        },
-        check_results=[crash_nobs_check(key(CRASH_REGRESSIONS), crash, variables)],
+        metadata=metadata, check_results=[crash_nobs_check(key(CRASH_REGRESSIONS), crash, variables)]
     )
