@@ -84,7 +84,7 @@ def history_window(settings) -> tuple[date, date]:
     """The default history: the first to the last monthly partition (as ``momentum-dag backfill``)."""
     from momentum_dag.partitions import Partitions
 
-    monthly = Partitions.starting(settings.history_start_date).monthly
+    monthly = Partitions.starting(settings.source.history_start_date).monthly
     keys = monthly.get_partition_keys()
     return pd.Timestamp(keys[0]).date(), monthly.time_window_for_partition_key(keys[-1]).end.date()
 
@@ -106,7 +106,7 @@ def build_warehouse(folder: Path, settings, start: date, end: date):
     with warehouse.get_connection() as conn:
         for model in topological_order(models):
             if model.materialized == "partitioned":
-                materialize(conn, model, models, start, end, chunk_months=settings.chunk_months)
+                materialize(conn, model, models, start, end, chunk_months=settings.run.chunk_months)
             else:
                 materialize(conn, model, models)
     features = features_chunk(warehouse, start, end)
@@ -117,7 +117,7 @@ def build_warehouse(folder: Path, settings, start: date, end: date):
 def _generate(settings, end: date):
     from momentum_dag.sources import data_source
 
-    yield from data_source(settings).provider().generate(settings.history_start_date, end)
+    yield from data_source(settings).provider().generate(settings.source.history_start_date, end)
 
 
 def factor_rows(warehouse, settings, start: date, end: date) -> tuple[dict, pd.DataFrame]:
@@ -135,7 +135,7 @@ def factor_rows(warehouse, settings, start: date, end: date) -> tuple[dict, pd.D
     for spec in (s for s in REGISTRY if s.name in FACTORS):
         rows, _ = compute_factor(spec, panels, settings, start, end)
         per_period = evaluate_rows(spec, rows, panels, settings, start, end)
-        summary = factor_summaries(spec, per_period, settings.cost_bps)
+        summary = factor_summaries(spec, per_period, settings.evaluation.cost_bps)
         main = summary[summary["window"] == summary["window"].max()]
         ours[spec.name] = factor_figures(main.to_dict("records"), spec.periods_per_year)
         frames.append(main)

@@ -30,7 +30,7 @@ from momentum_dag.names import (
     lpm_table,
 )
 from momentum_dag.partitions import Lookback
-from momentum_dag.settings import Settings
+from momentum_dag.settings import DmomConfig, IndustryConfig, Settings
 
 STOCK_MONTHLY, STOCK_DAILY, MARKET_DAILY = STOCK_RETURNS_MONTHLY, STOCK_RETURNS_DAILY, STG_MARKET_DAILY
 BARRA_FACTOR_RETURNS = BARRA_FACTOR_RETURNS_KEY.to_user_string()
@@ -48,12 +48,14 @@ class FactorOutput:
 class FactorSpec:
     """One registered factor.
 
-    ``compute(panels, window, settings)`` gets the warehouse panels from ``lookback(window)`` before the
+    ``compute(panels, window, config)`` gets the warehouse panels from ``lookback(window)`` before the
     run's window start to its end (``assets.panels.MarketPanels``) and returns values for every period end
     it can; the asset keeps the window. ``lookback=None`` reads all history: D-MOM's pooled LPM is
     expanding by definition, and reads only small per-month tables. ``side_tables`` names extra tables
     the factor writes (e.g. ``models.dmom_lpm``). ``min_coverage``: the share of the universe a
-    formation date's values should cover (the panel's coverage check warns below it).
+    formation date's values should cover (the panel's coverage check warns below it). ``config`` names the
+    ``Settings`` group the compute takes (e.g. ``"dmom"``), its only view of the settings; None: it takes
+    none (:meth:`evaluate` passes None).
     """
 
     name: str
@@ -67,6 +69,11 @@ class FactorSpec:
     lookback: Callable[[int], Lookback] | None
     side_tables: tuple[str, ...] = ()
     min_coverage: float = 0.5
+    config: str | None = None
+
+    def evaluate(self, panels, window: int, settings: Settings) -> FactorOutput:
+        """``compute`` with the factor's own settings group only."""
+        return self.compute(panels, window, getattr(settings, self.config) if self.config else None)
 
     def history(self) -> Lookback | None:
         """The lookback of the longest window (what one run reads), or None for all history."""
@@ -93,21 +100,21 @@ def _long(wide: pd.DataFrame, window: int) -> FactorOutput:
 # ---- stock factors --------------------------------------------------------------------------------
 
 
-def _mom_12_2(panels, window: int, settings: Settings) -> FactorOutput:
+def _mom_12_2(panels, window: int, config: None) -> FactorOutput:
     return _long(stock_momentum.mom_12_2(panels.stock_monthly("ret")), window)
 
 
-def _mom_6_2(panels, window: int, settings: Settings) -> FactorOutput:
+def _mom_6_2(panels, window: int, config: None) -> FactorOutput:
     return _long(stock_momentum.mom_6_2(panels.stock_monthly("ret")), window)
 
 
 def _dmom(enhanced: bool) -> Callable:
-    def compute(panels, window: int, settings: Settings) -> FactorOutput:
+    def compute(panels, window: int, config: DmomConfig) -> FactorOutput:
         # the regressors of every past month are stored per month (models.dmom_features): the expanding LPM
         # refits on them without re-deriving durations from all daily history
         regressors = panels.dmom_features()
         monthly = panels.stock_monthly("ret").where(panels.stock_monthly("n_days") > 0)  # months with a trade
-        params = settings.dmom.params()
+        params = config.params()
         forecasts, coefficients = dmom_forecasts(
             regressors,
             monthly,
@@ -174,23 +181,23 @@ def _industry_factor(
     window_arg: str | None,
     frequency: str,
     full_history: bool,
-    settings_options: dict[str, str] | None = None,
+    config_options: dict[str, str] | None = None,
 ) -> Callable:
     """Adapter: pass a core industry factor the inputs its signature names, and the window.
 
     Formation dates start at the run's window unless ``full_history`` (a factor whose value at t depends
     on its own values at earlier formation dates, e.g. ICIR weights from past rank ICs).
-    ``settings_options`` maps a keyword of the function to the ``Settings`` field that sets it.
+    ``config_options`` maps a keyword of the function to the knob of the factor's config that sets it.
     """
     names = _positional_inputs(function)
 
-    def compute(panels, window: int, settings: Settings) -> FactorOutput:
+    def compute(panels, window: int, config: IndustryConfig | None) -> FactorOutput:
         inputs = IndustryInputs(panels, frequency, full_history)
         kwargs = {name: inputs.get(name) for name in names}
         if window_arg is not None:
             kwargs[window_arg] = window
-        for argument, setting in (settings_options or {}).items():
-            kwargs[argument] = getattr(settings, setting)
+        for argument, knob in (config_options or {}).items():
+            kwargs[argument] = getattr(config, knob)
         return _long(function(**kwargs), window)
 
     return compute
@@ -229,7 +236,7 @@ def _industry(
     frequency: str = "M",
     full_history: bool = False,
     min_coverage: float = 0.5,
-    settings_options: dict[str, str] | None = None,
+    config_options: dict[str, str] | None = None,
     **options,
 ) -> FactorSpec:
     function = functools.partial(INDUSTRY_MOMENTUM_FACTORS[name], **options)
@@ -238,12 +245,13 @@ def _industry(
         level="industry",
         frequency=frequency,
         windows=windows,
-        compute=_industry_factor(function, window_arg, frequency, full_history, settings_options),
+        compute=_industry_factor(function, window_arg, frequency, full_history, config_options),
         inputs=tuple(dict.fromkeys(INPUT_SOURCES[n] for n in _positional_inputs(function))),
         paper=paper,
         description=description,
         lookback=lookback,
         min_coverage=min_coverage,
+        config="industry" if config_options else None,
     )
 
 
@@ -285,6 +293,7 @@ STOCK_FACTORS: list[FactorSpec] = [
             "lagged market excess return; refitted every month on past data only."
         ),
         side_tables=(lpm_table("dmom"),),
+        config="dmom",
     ),
     FactorSpec(
         name="dmom_enhanced",
@@ -297,6 +306,7 @@ STOCK_FACTORS: list[FactorSpec] = [
         paper="Western Securities (2025) 因子手工作坊(3): D-MOM LPM plus the stock's lagged return r_{i,t-1}",
         description="Enhanced directional momentum: the D-MOM model with the stock's own month-t return added.",
         side_tables=(lpm_table("dmom_enhanced"),),
+        config="dmom",
     ),
 ]
 
@@ -387,10 +397,10 @@ INDUSTRY_FACTORS: list[FactorSpec] = [
         "Kaiyuan Securities (2020-07-21) 开源量化评论(3): low-amplitude-day momentum",
         "Sum of log returns of the 70% lowest-amplitude (high/low - 1) days among the last N days, divided "
         "by the std of the last 20 daily log returns (Mom_raw / Vol_recent). Setting "
-        "MOMENTUM_INDUSTRY_AMPLITUDE_CUT_VOL_SCALE=false (industry_amplitude_cut_vol_scale) gives the "
+        "MOMENTUM_INDUSTRY_AMPLITUDE_CUT_VOL_SCALE=false (industry.amplitude_cut_vol_scale) gives the "
         "report's undivided sum.",
         lookback=lambda w: Lookback(days=max(w, 20) + 1),
-        settings_options={"vol_scale": "industry_amplitude_cut_vol_scale"},
+        config_options={"vol_scale": "amplitude_cut_vol_scale"},
     ),
     _industry(
         "momentum_pure_liquidity_stripped",

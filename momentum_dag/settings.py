@@ -1,22 +1,27 @@
-"""Every knob of the pipeline in one place: the ``Settings`` Dagster resource.
+"""Every knob of the pipeline in one place: the ``Settings`` Dagster resource, one nested config object a
+group of knobs.
 
-One field, one ``MOMENTUM_<FIELD>`` environment variable, one default (the field's). ``Settings.from_env``
-reads the environment when the definitions are built (never at import); the UI's launchpad shows every
-field under ``resources.settings.config`` and a run may override any of them. Assets receive the resource
-as their ``settings`` argument; ``core/`` never sees it (it takes explicit arguments).
+Each knob is declared once, in its group's class below (or, for a study, in its parameter dataclass in
+``core/``), with its default and its description; the UI's launchpad shows it under
+``resources.settings.config.<group>.<knob>`` and a run may override any of them. Its environment variable is
+``MOMENTUM_<PREFIX><KNOB>``, the group's ``ENV_PREFIX`` then the knob (``storage.duckdb_path`` is
+``MOMENTUM_DUCKDB_PATH``, ``sim.stocks`` is ``MOMENTUM_SIM_STOCKS``, ``crash.n_deciles`` is
+``MOMENTUM_CRASH_N_DECILES``). ``Settings.from_env`` reads the environment when the definitions are built
+(never at import). Assets receive the resource as their ``settings`` argument; ``core/`` never sees it (it
+takes explicit arguments), and a registry factor's compute receives only its own group.
+
+The groups: ``storage`` where the tables live (the DuckDB file or DuckLake, S3, the reports folder),
+``run`` how a run executes (chunks, executor), ``source`` the data source and its readers, ``sim`` the
+synthetic market, ``evaluation`` costs, the comparison sample and the A-share tradability filters,
+``industry`` industry-factor options, and one per study: ``dmom`` directional momentum
+(:class:`~momentum_dag.core.stock.dmom.DmomParams`), ``crash`` Daniel-Moskowitz momentum crashes
+(:class:`~momentum_dag.core.crashes.study.CrashParams`), ``fm`` Ehsani-Linnainmaa factor momentum
+(:class:`~momentum_dag.core.factor_momentum.study.FactorMomentumParams`).
 
 Not a setting: ``MOMENTUM_DRILL_KILL_AT`` (:data:`momentum_dag.storage.DRILL_VARIABLE`), a fault-injection
 hook that makes the process SIGKILL itself at a named point of a write, for the kill -9 drill only; it is read
-where the write happens so that no launchpad or run config can ever set it.
-
-Field prefixes group the pipeline's knobs: ``sim_`` the synthetic market, ``filter_`` the A-share
-tradability filters at formation. The studies' parameters are nested config, one object per study, each
-knob declared once in ``core/`` with its default and its source in the paper (:func:`study_config`):
-``dmom`` directional momentum (:class:`~momentum_dag.core.stock.dmom.DmomParams`), ``crash``
-Daniel-Moskowitz momentum crashes (:class:`~momentum_dag.core.crashes.study.CrashParams`), ``fm``
-Ehsani-Linnainmaa factor momentum (:class:`~momentum_dag.core.factor_momentum.study.FactorMomentumParams`).
-A nested knob keeps its variable, ``MOMENTUM_<STUDY>_<KNOB>`` (e.g. ``MOMENTUM_CRASH_N_DECILES`` is
-``crash.n_deciles``), and shows in the launchpad under ``resources.settings.config.<study>``.
+where the write happens so that no launchpad or run config can ever set it. Nor are the S3 credentials
+(``MOMENTUM_S3_KEY_ID`` / ``MOMENTUM_S3_SECRET``): read when a run starts, never stored or shown.
 """
 
 from __future__ import annotations
@@ -57,7 +62,176 @@ class TradabilityFilters:
     min_listed_days: int
 
 
-class StudyConfig(Config):
+class Group(Config):
+    """A group of knobs as nested Dagster config. A knob's environment variable is
+    ``MOMENTUM_<ENV_PREFIX><KNOB>`` (:meth:`variable`)."""
+
+    ENV_PREFIX: typing.ClassVar[str] = ""
+
+    @classmethod
+    def variable(cls, knob: str) -> str:
+        return f"MOMENTUM_{cls.ENV_PREFIX}{knob.upper()}"
+
+
+def knob(default, doc: str):
+    """A knob: its default and its description (the launchpad shows it)."""
+    return Field(default=default, description=doc)
+
+
+class StorageConfig(Group):
+    """Where the tables live: the DuckDB file, or DuckLake (README, "Scale out"), and the reports folder."""
+
+    duckdb_path: str = knob("data/momentum.duckdb", "The warehouse file (DuckDB backend).")
+    reports_dir: str = knob("data/reports", "Where the HTML reports are written.")
+    lock_timeout_seconds: int = knob(
+        120, "How long a run waits, per connection, for another process to release the DuckDB file."
+    )
+    # DuckDB's own default (80% of RAM) kept a 20-year, 5,000-stock backfill's process at 9.6 GB of cached
+    # blocks; 2 GB made its SQL marts no slower.
+    duckdb_memory_limit: str = knob(
+        "2GB",
+        "DuckDB's memory budget: it caches the blocks it reads and writes up to this and spills to a temp "
+        "folder beside the file past it.",
+    )
+    warehouse: str = knob("duckdb", "The backend: duckdb (the one file) or ducklake.")
+    ducklake_catalog: str | None = knob(
+        None, "DuckLake catalog: sqlite:<file> or postgres:<libpq string>; unset: a SQLite file beside the DuckDB file."
+    )
+    ducklake_data_path: str | None = knob(
+        None, "DuckLake data: a folder or s3://bucket/prefix; unset: a folder beside the DuckDB file."
+    )
+    ducklake_keep_hours: float = knob(
+        24.0, "Compaction keeps DuckLake snapshots, and files no snapshot needs any more, this long."
+    )
+    s3_endpoint: str | None = knob(None, "host:port of an S3-compatible server (unset: AWS).")
+    s3_region: str | None = knob(None, "S3 region.")
+    s3_url_style: str = knob("path", "S3 URL style: path or vhost.")
+    s3_use_ssl: bool = knob(True, "Whether S3 is reached over SSL.")
+
+
+class RunConfig(Group):
+    """How a run executes: its chunks, its executor, Dagster's run history."""
+
+    chunk_months: int = knob(
+        24,
+        "A long backfill computes its range in chunks of this many months (each with its own lookback), so "
+        "peak memory is set by the market's width, not by the range.",
+    )
+    executor: str = knob(
+        "in_process",
+        "in_process, multiprocess (executor_workers processes) or dask (the scheduler at dask_address); "
+        "the parallel ones need the ducklake warehouse.",
+    )
+    executor_workers: int | None = knob(None, "Processes of the multiprocess executor (unset: the cores).")
+    dask_address: str | None = knob(None, "The dask.distributed scheduler, e.g. tcp://scheduler:8786.")
+    dagster_fast_commits: bool = knob(
+        True, "Dagster's SQLite run history commits without fsync (momentum_dag/runtime/bookkeeping.py)."
+    )
+
+
+class SourceConfig(Group):
+    """Where the data come from: the source and its readers, the history's start."""
+
+    data_source: str = knob("synthetic", "synthetic, files or baostock.")
+    files_dir: str | None = knob(None, "Folder of CSV/Parquet files for the files source.")
+    kenfrench_dir: str | None = knob(
+        None, "Folder of Ken French library CSV files (unset: the monthly sample shipped by linearmodels)."
+    )
+    published_figures: str | None = knob(
+        None, "The published figures the pages show beside ours (unset: momentum_dag/reports/published.yaml)."
+    )
+    history_start: str = knob("2014-01-01", "The first monthly partition (YYYY-MM-01).")
+    raw_force: bool = knob(
+        False, "Let the raw layer replace a window by markedly fewer rows (a partial download, an outage)."
+    )
+    baostock_cache_dir: str | None = knob(
+        None, "baostock's response cache (unset: baostock_cache beside the DuckDB file)."
+    )
+    baostock_index: str = knob("sh.000300", "The baostock index used as the market (CSI 300 by default).")
+    baostock_rf_annual: float | None = knob(
+        None, "A constant annual risk-free rate in decimals (unset: the one-year deposit rate)."
+    )
+    baostock_retries: int = knob(5, "Retries per baostock call on network errors (exponential backoff from 1 s).")
+
+    @property
+    def history_start_date(self) -> date:
+        return date.fromisoformat(self.history_start)
+
+    @property
+    def files_path(self) -> Path | None:
+        return Path(self.files_dir) if self.files_dir else None
+
+    @property
+    def kenfrench_path(self) -> Path | None:
+        return Path(self.kenfrench_dir) if self.kenfrench_dir else None
+
+
+class SimConfig(Group):
+    """The synthetic market."""
+
+    ENV_PREFIX: typing.ClassVar[str] = "SIM_"
+
+    stocks: int = knob(1000, "Stocks in the synthetic market (>= 50).")
+    industries: int = knob(31, "Industries in the synthetic market (>= 2).")
+    seed: int = knob(20140101, "The synthetic market's seed.")
+    profile: str = knob(
+        "realistic",
+        "realistic (headline figures near published A-share ones), strong (every effect detectable on a small "
+        "market: the tests' profile) or null (every effect off).",
+    )
+    effect_scale: float = knob(1.0, "Multiplies the profile's predictive effects.")
+
+
+class EvaluationConfig(Group):
+    """Factor evaluation: costs, the common comparison sample, the A-share tradability filters at formation
+    (for the factor evaluation and the WML deciles alike)."""
+
+    cost_bps: float = knob(
+        DEFAULT_COST_BPS,
+        "Cost of one unit of long-short turnover (sum of absolute weight changes of both legs) in basis points, "
+        "for the net-of-cost returns and Sharpe ratios.",
+    )
+    compare_start: str | None = knob(
+        None,
+        "Start (YYYY-MM or YYYY-MM-DD) of the common sample of cross-factor comparisons (unset: the longest "
+        "period every compared factor covers).",
+    )
+    compare_end: str | None = knob(None, "End (YYYY-MM or YYYY-MM-DD) of the common comparison sample.")
+    filter_suspended: bool = knob(True, "Exclude stocks suspended at formation.")
+    filter_st: bool = knob(True, "Exclude ST stocks at formation.")
+    filter_limit_up: bool = knob(True, "Exclude stocks at their limit up at formation.")
+    filter_min_listed_days: int = knob(60, "Exclude stocks listed fewer days than this at formation.")
+
+    @property
+    def compare_bounds(self) -> tuple[date | None, date | None]:
+        """The common sample's user bounds: first day of compare_start's month, last of compare_end's."""
+        return _month_bound("compare_start", self.compare_start, first=True), _month_bound(
+            "compare_end", self.compare_end, first=False
+        )
+
+    @property
+    def filters(self) -> TradabilityFilters:
+        return TradabilityFilters(
+            suspended=self.filter_suspended,
+            st=self.filter_st,
+            limit_up=self.filter_limit_up,
+            min_listed_days=self.filter_min_listed_days,
+        )
+
+
+class IndustryConfig(Group):
+    """Industry factors' options."""
+
+    ENV_PREFIX: typing.ClassVar[str] = "INDUSTRY_"
+
+    amplitude_cut_vol_scale: bool = knob(
+        True,
+        "Kaiyuan (2020) amplitude-cut industry momentum: divide the low-amplitude days' log return by the std of "
+        "the last 20 daily log returns (Mom_raw / Vol_recent); false keeps the report's undivided sum.",
+    )
+
+
+class StudyConfig(Group):
     """A study's parameters as nested Dagster config, derived from the study's parameter dataclass in
     ``core/`` (:func:`study_config`): each knob is declared once there, with its default and its doc."""
 
@@ -68,145 +242,64 @@ class StudyConfig(Config):
         return self.PARAMS(**self.model_dump())
 
 
-def study_config(params: type, name: str, **defaults) -> type[StudyConfig]:
+def study_config(params: type, name: str, env_prefix: str, **defaults) -> type[StudyConfig]:
     """A :class:`StudyConfig` whose fields are the dataclass ``params``' fields (a tuple becomes a list:
     Dagster config has no tuples), with their defaults (or the pipeline's, ``defaults``) and their ``doc``
-    metadata as descriptions."""
+    metadata as descriptions; its variables are ``MOMENTUM_<env_prefix><KNOB>``."""
     hints = typing.get_type_hints(params)
     fields = {}
-    for knob in dataclasses.fields(params):
-        kind, default = hints[knob.name], defaults.get(knob.name, knob.default)
+    for item in dataclasses.fields(params):
+        kind, default = hints[item.name], defaults.get(item.name, item.default)
         if typing.get_origin(kind) is tuple:
             kind, default = list[typing.get_args(kind)[0]], list(default)
-        fields[knob.name] = (kind, Field(default=default, description=knob.metadata.get("doc")))
+        fields[item.name] = (kind, Field(default=default, description=item.metadata.get("doc")))
     config = create_model(name, __base__=StudyConfig, __module__=__name__, **fields)
-    config.PARAMS = params
+    config.PARAMS, config.ENV_PREFIX = params, env_prefix
     return config
 
 
-DmomConfig = study_config(DmomParams, "DmomConfig")
+DmomConfig = study_config(DmomParams, "DmomConfig", "DMOM_")
 # The pipeline runs the Ken French branches on the papers' samples (core's own default: the whole series).
-CrashConfig = study_config(CrashParams, "CrashConfig", kf_sample_start="1927-01", kf_sample_end="2013-03")
+CrashConfig = study_config(CrashParams, "CrashConfig", "CRASH_", kf_sample_start="1927-01", kf_sample_end="2013-03")
 FactorMomentumConfig = study_config(
-    FactorMomentumParams, "FactorMomentumConfig", kf_sample_start="1964-07", kf_sample_end="2019-12"
+    FactorMomentumParams, "FactorMomentumConfig", "FM_", kf_sample_start="1964-07", kf_sample_end="2019-12"
 )
 
 
 class Settings(ConfigurableResource):
-    """Pipeline configuration. Build with :meth:`from_env`; each field has a ``MOMENTUM_*`` variable."""
+    """Pipeline configuration, one nested object a group. Build with :meth:`from_env`."""
 
-    duckdb_path: str = "data/momentum.duckdb"
-    reports_dir: str = "data/reports"
-    lock_timeout_seconds: int = 120
-    # DuckDB's memory budget: it caches the blocks it reads and writes up to this and spills to a temp
-    # folder beside the file past it. DuckDB's own default (80% of RAM) kept a 20-year, 5,000-stock
-    # backfill's process at 9.6 GB of cached blocks; 2 GB made its SQL marts no slower.
-    duckdb_memory_limit: str = "2GB"
-    # A long backfill computes its range in chunks of this many months (each with its own lookback), so
-    # peak memory is set by the market's width, not by the range.
-    chunk_months: int = 24
-    # Dagster's SQLite run history commits without fsync (see momentum_dag/runtime/bookkeeping.py).
-    dagster_fast_commits: bool = True
-
-    # Scale out (README, "Scale out"): the warehouse backend, "duckdb" (the one file above) or "ducklake"
-    # (catalog "sqlite:<file>" or "postgres:<libpq string>", data in a folder or under "s3://bucket/prefix";
-    # both default to beside the DuckDB file). S3: endpoint (host:port of an S3-compatible server), region,
-    # URL style and SSL here; the key and secret only in MOMENTUM_S3_KEY_ID / MOMENTUM_S3_SECRET (read when
-    # a run starts, never stored or shown). Compaction keeps DuckLake snapshots (and unreferenced files) for
-    # ducklake_keep_hours. The executor: "in_process", "multiprocess" (executor_workers processes, default
-    # the cores) or "dask" (the dask.distributed scheduler at dask_address); the parallel ones need ducklake.
-    warehouse: str = "duckdb"
-    ducklake_catalog: str | None = None
-    ducklake_data_path: str | None = None
-    ducklake_keep_hours: float = 24.0
-    s3_endpoint: str | None = None
-    s3_region: str | None = None
-    s3_url_style: str = "path"
-    s3_use_ssl: bool = True
-    executor: str = "in_process"
-    executor_workers: int | None = None
-    dask_address: str | None = None
-    data_source: str = "synthetic"
-    files_dir: str | None = None
-    kenfrench_dir: str | None = None
-    # The published figures the pages show beside ours (None: momentum_dag/reports/published.yaml).
-    published_figures: str | None = None
-    history_start: str = "2014-01-01"
-
-    sim_stocks: int = 1000
-    sim_industries: int = 31
-    sim_seed: int = 20140101
-    # The synthetic market's profile: "realistic" (default: headline figures near published A-share ones),
-    # "strong" (every effect detectable on a small market: the tests' profile) or "null" (every effect off);
-    # sim_effect_scale multiplies the profile's predictive effects.
-    sim_profile: str = "realistic"
-    sim_effect_scale: float = 1.0
-
-    # The raw layer refuses to replace a window by markedly fewer rows (a partial download, an outage)
-    # unless forced.
-    raw_force: bool = False
-
-    # baostock provider: response cache (default: ``baostock_cache`` beside the DuckDB file), the index used
-    # as the market (CSI 300 by default), a constant annual risk-free rate (None: the one-year deposit rate),
-    # retries on network errors.
-    baostock_cache_dir: str | None = None
-    baostock_index: str = "sh.000300"
-    baostock_rf_annual: float | None = None
-    baostock_retries: int = 5
-
-    # Evaluation: cost of one unit of long-short turnover (sum of absolute weight changes of both legs) in
-    # basis points, for the net-of-cost returns and Sharpe ratios (core/evaluation/costs.py). Cross-factor
-    # comparisons (the index, the comparison page) use one common sample: by default the longest period every
-    # compared factor covers; compare_start / compare_end (YYYY-MM or YYYY-MM-DD) narrow or set it.
-    cost_bps: float = DEFAULT_COST_BPS
-    compare_start: str | None = None
-    compare_end: str | None = None
-
-    filter_suspended: bool = True
-    filter_st: bool = True
-    filter_limit_up: bool = True
-    filter_min_listed_days: int = 60
-
-    # Kaiyuan (2020) amplitude-cut industry momentum: divide the low-amplitude days' log return by the std of
-    # the last 20 daily log returns (Mom_raw / Vol_recent); False keeps the report's undivided sum.
-    industry_amplitude_cut_vol_scale: bool = True
-
-    # The studies' parameters, each declared once in core/ with its default and its source in the paper, as
-    # nested config (launchpad: resources.settings.config.<study>.<knob>; env: MOMENTUM_<STUDY>_<KNOB>).
+    storage: StorageConfig = StorageConfig()
+    run: RunConfig = RunConfig()
+    source: SourceConfig = SourceConfig()
+    sim: SimConfig = SimConfig()
+    evaluation: EvaluationConfig = EvaluationConfig()
+    industry: IndustryConfig = IndustryConfig()
     dmom: DmomConfig = DmomConfig()
     crash: CrashConfig = CrashConfig()
     fm: FactorMomentumConfig = FactorMomentumConfig()
 
     @classmethod
     def from_env(cls, environ: typing.Mapping[str, str] | None = None) -> Settings:
-        """Settings from ``MOMENTUM_*`` variables (unset: the field default), checked.
+        """Settings from ``MOMENTUM_*`` variables (unset: the knob's default), checked.
 
-        The returned resource's field DEFAULTS are the environment's values: Dagster fills fields a run's
-        config leaves out from the field defaults (not from the instance), so overriding one knob in the
-        launchpad keeps every other knob as the environment set it.
+        The returned resource's knob DEFAULTS are the environment's values, down to each group's class:
+        Dagster fills the knobs a run's config leaves out from the declared defaults (not from the
+        instance), so overriding one knob in the launchpad keeps every other knob as the environment set it.
         """
         environ = os.environ if environ is None else environ
-        values = {}
+        groups = {}
         for name, field in cls.model_fields.items():
-            if isinstance(field.annotation, type) and issubclass(field.annotation, StudyConfig):
-                knobs = {}
-                for knob, knob_field in field.annotation.model_fields.items():
-                    raw = environ.get(f"MOMENTUM_{name.upper()}_{knob.upper()}")
-                    if raw is not None:
-                        knobs[knob] = _parse(f"{name}_{knob}", raw, knob_field.annotation)
-                if knobs:
-                    values[name] = field.annotation(**knobs)
-                continue
-            raw = environ.get(f"MOMENTUM_{name.upper()}")
-            if raw is not None:
-                values[name] = _parse(name, raw, field.annotation)
-        configured = create_model(
-            cls.__name__,
-            __base__=cls,
-            __module__=cls.__module__,
-            **{name: (cls.model_fields[name].annotation, value) for name, value in values.items()},
-        )
-        settings = configured()
+            group = field.annotation
+            values = {}
+            for key, item in group.model_fields.items():
+                raw = environ.get(group.variable(key))
+                if raw is not None:
+                    values[key] = _parse(group.variable(key), raw, item.annotation)
+            if values:
+                group = _with_defaults(group, values)
+                groups[name] = (group, group())
+        settings = _with_defaults(cls, groups, typed=True)()
         settings.check()
         return settings
 
@@ -219,162 +312,146 @@ class Settings(ConfigurableResource):
 
     def check(self) -> None:
         """Reject inconsistent settings with a message naming the variable to fix."""
-        if self.data_source not in DATA_SOURCES:
-            raise ValueError(f"MOMENTUM_DATA_SOURCE must be one of {DATA_SOURCES}, got {self.data_source!r}")
-        if self.data_source == "files" and not self.files_dir:
+        source, sim, crash, fm = self.source, self.sim, self.crash, self.fm
+        if source.data_source not in DATA_SOURCES:
+            raise ValueError(f"MOMENTUM_DATA_SOURCE must be one of {DATA_SOURCES}, got {source.data_source!r}")
+        if source.data_source == "files" and not source.files_dir:
             raise ValueError("MOMENTUM_DATA_SOURCE=files needs MOMENTUM_FILES_DIR (a folder of CSV/Parquet files)")
         if self.dmom.scheme not in ("expanding", "rolling"):
             raise ValueError(f"MOMENTUM_DMOM_SCHEME must be 'expanding' or 'rolling', got {self.dmom.scheme!r}")
-        if self.sim_profile not in SIM_PROFILES:
-            raise ValueError(f"MOMENTUM_SIM_PROFILE must be one of {SIM_PROFILES}, got {self.sim_profile!r}")
-        if not 0 <= self.sim_effect_scale < 100:
-            raise ValueError(f"MOMENTUM_SIM_EFFECT_SCALE must be in [0, 100), got {self.sim_effect_scale}")
-        if self.sim_stocks < 50 or self.sim_industries < 2:
+        if sim.profile not in SIM_PROFILES:
+            raise ValueError(f"MOMENTUM_SIM_PROFILE must be one of {SIM_PROFILES}, got {sim.profile!r}")
+        if not 0 <= sim.effect_scale < 100:
+            raise ValueError(f"MOMENTUM_SIM_EFFECT_SCALE must be in [0, 100), got {sim.effect_scale}")
+        if sim.stocks < 50 or sim.industries < 2:
             raise ValueError("MOMENTUM_SIM_STOCKS must be >= 50 and MOMENTUM_SIM_INDUSTRIES >= 2")
         try:
-            start = date.fromisoformat(self.history_start)
+            start = date.fromisoformat(source.history_start)
         except ValueError:
             raise ValueError(
-                f"MOMENTUM_HISTORY_START must be an ISO date YYYY-MM-DD, got {self.history_start!r}"
+                f"MOMENTUM_HISTORY_START must be an ISO date YYYY-MM-DD, got {source.history_start!r}"
             ) from None
         if start.day != 1:
             raise ValueError(f"MOMENTUM_HISTORY_START must be the first day of a month, got {start}")
         for name in ("is_variance", "oos_variance"):
-            if getattr(self.crash, name) not in VARIANCES:
+            if getattr(crash, name) not in VARIANCES:
                 raise ValueError(
-                    f"MOMENTUM_CRASH_{name.upper()} must be one of {VARIANCES}, got {getattr(self.crash, name)!r}"
+                    f"MOMENTUM_CRASH_{name.upper()} must be one of {VARIANCES}, got {getattr(crash, name)!r}"
                 )
-        if not re.fullmatch(r"(sh|sz)\.\d{6}", self.baostock_index):
+        if not re.fullmatch(r"(sh|sz)\.\d{6}", source.baostock_index):
             raise ValueError(
-                f"MOMENTUM_BAOSTOCK_INDEX must be a baostock index code like sh.000300, got {self.baostock_index!r}"
+                f"MOMENTUM_BAOSTOCK_INDEX must be a baostock index code like sh.000300, got {source.baostock_index!r}"
             )
-        if self.baostock_rf_annual is not None and not -0.05 <= self.baostock_rf_annual <= 0.5:
+        if source.baostock_rf_annual is not None and not -0.05 <= source.baostock_rf_annual <= 0.5:
             raise ValueError(
                 "MOMENTUM_BAOSTOCK_RF_ANNUAL must be an annual rate in decimals in [-0.05, 0.5] "
-                f"(e.g. 0.015), got {self.baostock_rf_annual}"
+                f"(e.g. 0.015), got {source.baostock_rf_annual}"
             )
-        if not 0 <= self.baostock_retries <= 20:
-            raise ValueError(f"MOMENTUM_BAOSTOCK_RETRIES must be in [0, 20], got {self.baostock_retries}")
-        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", self.duckdb_memory_limit, re.IGNORECASE):
-            raise ValueError(
-                f"MOMENTUM_DUCKDB_MEMORY_LIMIT must be a size like 2GB or 512MB, got {self.duckdb_memory_limit!r}"
-            )
+        if not 0 <= source.baostock_retries <= 20:
+            raise ValueError(f"MOMENTUM_BAOSTOCK_RETRIES must be in [0, 20], got {source.baostock_retries}")
+        memory = self.storage.duckdb_memory_limit
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", memory, re.IGNORECASE):
+            raise ValueError(f"MOMENTUM_DUCKDB_MEMORY_LIMIT must be a size like 2GB or 512MB, got {memory!r}")
         self.check_scale_out()
-        if self.chunk_months < 1:
-            raise ValueError(f"MOMENTUM_CHUNK_MONTHS must be >= 1, got {self.chunk_months}")
-        if self.crash.breakpoints not in BREAKPOINTS:
-            raise ValueError(f"MOMENTUM_CRASH_BREAKPOINTS must be one of {BREAKPOINTS}, got {self.crash.breakpoints!r}")
-        if not 0 < self.crash.large_cap_share <= 1:
-            raise ValueError(f"MOMENTUM_CRASH_LARGE_CAP_SHARE must be in (0, 1], got {self.crash.large_cap_share}")
-        if self.crash.kf_var_window_months < 12:
+        if self.run.chunk_months < 1:
+            raise ValueError(f"MOMENTUM_CHUNK_MONTHS must be >= 1, got {self.run.chunk_months}")
+        if crash.breakpoints not in BREAKPOINTS:
+            raise ValueError(f"MOMENTUM_CRASH_BREAKPOINTS must be one of {BREAKPOINTS}, got {crash.breakpoints!r}")
+        if not 0 < crash.large_cap_share <= 1:
+            raise ValueError(f"MOMENTUM_CRASH_LARGE_CAP_SHARE must be in (0, 1], got {crash.large_cap_share}")
+        if crash.kf_var_window_months < 12:
             raise ValueError(
                 "MOMENTUM_CRASH_KF_VAR_WINDOW_MONTHS must be >= 12 (the variance of fewer monthly returns collapses "
-                f"when they are steady, and the strategies invert it), got {self.crash.kf_var_window_months}"
+                f"when they are steady, and the strategies invert it), got {crash.kf_var_window_months}"
             )
-        if not 0 <= self.cost_bps <= 1000:
-            raise ValueError(f"MOMENTUM_COST_BPS must be in [0, 1000] basis points, got {self.cost_bps}")
-        start, end = self.compare_bounds
+        if not 0 <= self.evaluation.cost_bps <= 1000:
+            raise ValueError(f"MOMENTUM_COST_BPS must be in [0, 1000] basis points, got {self.evaluation.cost_bps}")
+        start, end = self.evaluation.compare_bounds
         if start is not None and end is not None and start > end:
             raise ValueError(f"MOMENTUM_COMPARE_START ({start}) is after MOMENTUM_COMPARE_END ({end})")
-        for study in (self.crash, self.fm):
-            prefix = "CRASH" if study is self.crash else "FM"
+        for study in (crash, fm):
             for name in ("kf_sample_start", "kf_sample_end"):
                 value = getattr(study, name)
                 if value is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
-                    raise ValueError(f"MOMENTUM_{prefix}_{name.upper()} must be a month YYYY-MM, got {value!r}")
+                    raise ValueError(f"{study.variable(name)} must be a month YYYY-MM, got {value!r}")
             if None not in (study.kf_sample_start, study.kf_sample_end) and study.kf_sample_start > study.kf_sample_end:
-                raise ValueError(f"MOMENTUM_{prefix}_KF_SAMPLE_START must not be after MOMENTUM_{prefix}_KF_SAMPLE_END")
-        if self.fm.xs_median_leg not in MEDIAN_LEGS:
-            raise ValueError(f"MOMENTUM_FM_XS_MEDIAN_LEG must be one of {MEDIAN_LEGS}, got {self.fm.xs_median_leg!r}")
-        if not 0 < self.fm.quantile < 0.5:
-            raise ValueError(f"MOMENTUM_FM_QUANTILE must be in (0, 0.5), got {self.fm.quantile}")
+                raise ValueError(
+                    f"{study.variable('kf_sample_start')} must not be after {study.variable('kf_sample_end')}"
+                )
+        if fm.xs_median_leg not in MEDIAN_LEGS:
+            raise ValueError(f"MOMENTUM_FM_XS_MEDIAN_LEG must be one of {MEDIAN_LEGS}, got {fm.xs_median_leg!r}")
+        if not 0 < fm.quantile < 0.5:
+            raise ValueError(f"MOMENTUM_FM_QUANTILE must be in (0, 0.5), got {fm.quantile}")
 
     def check_scale_out(self) -> None:
         """The backend and the executor: known names, and no parallel executor on the one-writer DuckDB file."""
-        if self.warehouse not in WAREHOUSES:
-            raise ValueError(f"MOMENTUM_WAREHOUSE must be one of {WAREHOUSES}, got {self.warehouse!r}")
-        if self.executor not in EXECUTORS:
-            raise ValueError(f"MOMENTUM_EXECUTOR must be one of {EXECUTORS}, got {self.executor!r}")
-        if self.executor != "in_process" and self.warehouse != "ducklake":
+        storage, run = self.storage, self.run
+        if storage.warehouse not in WAREHOUSES:
+            raise ValueError(f"MOMENTUM_WAREHOUSE must be one of {WAREHOUSES}, got {storage.warehouse!r}")
+        if run.executor not in EXECUTORS:
+            raise ValueError(f"MOMENTUM_EXECUTOR must be one of {EXECUTORS}, got {run.executor!r}")
+        if run.executor != "in_process" and storage.warehouse != "ducklake":
             raise ValueError(
-                f"MOMENTUM_EXECUTOR={self.executor} runs steps in parallel processes, and a DuckDB file admits one "
+                f"MOMENTUM_EXECUTOR={run.executor} runs steps in parallel processes, and a DuckDB file admits one "
                 "writing process at a time (and no reader beside it): the steps would wait for each other's locks "
                 "or fail. Use MOMENTUM_WAREHOUSE=ducklake with it (README, 'Scale out'), or "
                 "MOMENTUM_EXECUTOR=in_process."
             )
-        if self.executor == "dask" and not self.dask_address:
+        if run.executor == "dask" and not run.dask_address:
             raise ValueError("MOMENTUM_EXECUTOR=dask needs MOMENTUM_DASK_ADDRESS (e.g. tcp://scheduler:8786)")
-        if self.executor_workers is not None and self.executor_workers < 1:
-            raise ValueError(f"MOMENTUM_EXECUTOR_WORKERS must be >= 1, got {self.executor_workers}")
+        if run.executor_workers is not None and run.executor_workers < 1:
+            raise ValueError(f"MOMENTUM_EXECUTOR_WORKERS must be >= 1, got {run.executor_workers}")
         catalog = self.lake_catalog
-        if self.warehouse == "ducklake" and not re.match(r"(sqlite|postgres):.", catalog):
+        if storage.warehouse == "ducklake" and not re.match(r"(sqlite|postgres):.", catalog):
             raise ValueError(
                 f"MOMENTUM_DUCKLAKE_CATALOG must be sqlite:<catalog file> or postgres:<libpq string>, got {catalog!r}"
             )
-        if self.s3_url_style not in ("path", "vhost"):
-            raise ValueError(f"MOMENTUM_S3_URL_STYLE must be path or vhost, got {self.s3_url_style!r}")
-        if self.ducklake_keep_hours < 0:
-            raise ValueError(f"MOMENTUM_DUCKLAKE_KEEP_HOURS must be >= 0, got {self.ducklake_keep_hours}")
+        if storage.s3_url_style not in ("path", "vhost"):
+            raise ValueError(f"MOMENTUM_S3_URL_STYLE must be path or vhost, got {storage.s3_url_style!r}")
+        if storage.ducklake_keep_hours < 0:
+            raise ValueError(f"MOMENTUM_DUCKLAKE_KEEP_HOURS must be >= 0, got {storage.ducklake_keep_hours}")
 
-    # ---- typed views --------------------------------------------------------------------------------
-
-    @property
-    def compare_bounds(self) -> tuple[date | None, date | None]:
-        """The common sample's user bounds: first day of compare_start's month, last of compare_end's."""
-        return _month_bound("compare_start", self.compare_start, first=True), _month_bound(
-            "compare_end", self.compare_end, first=False
-        )
-
-    @property
-    def history_start_date(self) -> date:
-        return date.fromisoformat(self.history_start)
+    # ---- views that combine groups ------------------------------------------------------------------
 
     @property
     def warehouse_file(self) -> Path:
-        return Path(self.duckdb_path)
+        return Path(self.storage.duckdb_path)
 
     @property
     def lake_catalog(self) -> str:
         """``MOMENTUM_DUCKLAKE_CATALOG``, else a SQLite catalog beside the DuckDB file."""
-        return self.ducklake_catalog or f"sqlite:{self.warehouse_file.parent / 'momentum_lake.sqlite'}"
+        return self.storage.ducklake_catalog or f"sqlite:{self.warehouse_file.parent / 'momentum_lake.sqlite'}"
 
     @property
     def lake_data_path(self) -> str:
         """``MOMENTUM_DUCKLAKE_DATA_PATH``, else a folder beside the DuckDB file."""
-        return self.ducklake_data_path or str(self.warehouse_file.parent / "momentum_lake_files")
+        return self.storage.ducklake_data_path or str(self.warehouse_file.parent / "momentum_lake_files")
 
     @property
     def executor_processes(self) -> int:
         """``MOMENTUM_EXECUTOR_WORKERS``, else the machine's cores."""
-        return self.executor_workers or os.cpu_count() or 1
+        return self.run.executor_workers or os.cpu_count() or 1
 
     @property
     def reports_path(self) -> Path:
-        return Path(self.reports_dir)
-
-    @property
-    def files_path(self) -> Path | None:
-        return Path(self.files_dir) if self.files_dir else None
-
-    @property
-    def kenfrench_path(self) -> Path | None:
-        return Path(self.kenfrench_dir) if self.kenfrench_dir else None
+        return Path(self.storage.reports_dir)
 
     @property
     def baostock_cache(self) -> Path:
         """``MOMENTUM_BAOSTOCK_CACHE_DIR``, else ``baostock_cache`` beside the DuckDB file."""
-        if self.baostock_cache_dir:
-            return Path(self.baostock_cache_dir)
+        if self.source.baostock_cache_dir:
+            return Path(self.source.baostock_cache_dir)
         return self.warehouse_file.parent / "baostock_cache"
 
-    @property
-    def filters(self) -> TradabilityFilters:
-        return TradabilityFilters(
-            suspended=self.filter_suspended,
-            st=self.filter_st,
-            limit_up=self.filter_limit_up,
-            min_listed_days=self.filter_min_listed_days,
-        )
+
+def _with_defaults(model: type, values: dict, typed: bool = False) -> type:
+    """``model`` with ``values`` as its fields' defaults (descriptions kept); ``typed``: values are
+    ``(annotation, default)`` pairs."""
+    fields = {}
+    for name, value in values.items():
+        annotation, default = value if typed else (model.model_fields[name].annotation, value)
+        fields[name] = (annotation, Field(default=default, description=model.model_fields[name].description))
+    return create_model(model.__name__, __base__=model, __module__=model.__module__, **fields)
 
 
 def _month_bound(name: str, value: str | None, *, first: bool) -> date | None:
@@ -394,9 +471,8 @@ def _month_bound(name: str, value: str | None, *, first: bool) -> date | None:
         raise ValueError(f"MOMENTUM_{name.upper()} must be YYYY-MM or YYYY-MM-DD, got {value!r}") from None
 
 
-def _parse(name: str, raw: str, annotation) -> object:
-    """``raw`` (an environment value) as the field's type; errors name the variable."""
-    variable = f"MOMENTUM_{name.upper()}"
+def _parse(variable: str, raw: str, annotation) -> object:
+    """``raw`` (the environment's ``variable``) as the knob's type; errors name the variable."""
     kind = annotation
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         if raw.strip() == "":

@@ -18,7 +18,7 @@ from momentum_dag.assets.factors.panel import compute_window
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.panels import period_ends
 from momentum_dag.registry import FACTORS
-from momentum_dag.settings import Settings
+from momentum_dag.settings import IndustryConfig, RunConfig, Settings
 from tests.lookahead import MemoryWarehouse, build_marts, simulate
 
 START, END = date(2016, 8, 1), date(2017, 2, 6)  # Mondays: whole weeks
@@ -36,7 +36,7 @@ def test_weekly_pca_rows_fall_on_week_ends_across_chunk_boundaries(warehouse):
     week_ends = period_ends(days[(days >= pd.Timestamp(START)) & (days < pd.Timestamp(END))], "W")
     runs = {}
     for chunk_months in (24, 1):  # one chunk; a chunk boundary every month (2016-09-01 is a Thursday)
-        rows, _, _ = compute_window(spec, warehouse, Settings(chunk_months=chunk_months), START, END)
+        rows, _, _ = compute_window(spec, warehouse, Settings(run=RunConfig(chunk_months=chunk_months)), START, END)
         dates = pd.DatetimeIndex(rows["period_end"].unique())
         assert dates.isin(week_ends).all(), (
             f"chunk_months={chunk_months}: not week ends {list(dates[~dates.isin(week_ends)].date)}"
@@ -53,7 +53,9 @@ def test_amplitude_cut_divides_by_recent_volatility_unless_its_setting_says_not(
     spec = next(s for s in FACTORS if s.name == "momentum_amplitude_cut")
     start, end = date(2016, 11, 1), date(2017, 1, 1)
     divided, _, _ = compute_window(spec, warehouse, Settings(), start, end)
-    plain, _, _ = compute_window(spec, warehouse, Settings(industry_amplitude_cut_vol_scale=False), start, end)
+    plain, _, _ = compute_window(
+        spec, warehouse, Settings(industry=IndustryConfig(amplitude_cut_vol_scale=False)), start, end
+    )
     keys = ["period_end", "entity_id", "window"]
     both = divided.merge(plain, on=keys, suffixes=("_divided", "_plain"))
     assert len(both) == len(divided) == len(plain) and len(both) > 20

@@ -174,7 +174,7 @@ FACTOR_WINDOWS = [pytest.param(spec, w, id=f"{spec.name}-{w}") for spec in FACTO
 
 
 def _factor_output(spec, window: int):
-    return _memoized(("factor", spec.name, window), lambda p: spec.compute(p, window, SETTINGS))
+    return _memoized(("factor", spec.name, window), lambda p: spec.evaluate(p, window, SETTINGS))
 
 
 def _factor_rows(spec, window: int):

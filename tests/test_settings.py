@@ -11,8 +11,12 @@ def test_defaults(monkeypatch):
     for name in ("MOMENTUM_SIM_STOCKS", "MOMENTUM_SIM_INDUSTRIES", "MOMENTUM_HISTORY_START"):
         monkeypatch.delenv(name, raising=False)
     settings = Settings.from_env()
-    assert (settings.sim_stocks, settings.sim_industries, str(settings.history_start)) == (1000, 31, "2014-01-01")
-    assert settings.filters.min_listed_days == 60 and settings.dmom.min_months == 60
+    assert (settings.sim.stocks, settings.sim.industries, str(settings.source.history_start)) == (
+        1000,
+        31,
+        "2014-01-01",
+    )
+    assert settings.evaluation.filters.min_listed_days == 60 and settings.dmom.min_months == 60
 
 
 @pytest.mark.parametrize(
@@ -59,6 +63,6 @@ def test_the_default_profile_is_realistic_and_the_label_says_so(monkeypatch):
     for name in ("MOMENTUM_SIM_PROFILE", "MOMENTUM_SIM_EFFECT_SCALE"):
         monkeypatch.delenv(name, raising=False)
     settings = Settings.from_env()
-    assert settings.sim_profile == "realistic"
+    assert settings.sim.profile == "realistic"
     assert data_source(settings).provider().config.effects == PROFILES["realistic"]
     assert "realistic profile" in data_source(settings).label

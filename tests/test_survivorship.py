@@ -68,7 +68,7 @@ def test_industry_factors_from_constituents_at_t_ignore_later_delistings(markets
     base, perturbed = markets
     settings = Settings()
     assert_no_lookahead(
-        lambda p: spec.compute(MarketPanels(p.warehouse, end=p.end), window, settings).rows,
+        lambda p: spec.evaluate(MarketPanels(p.warehouse, end=p.end), window, settings).rows,
         base,
         perturbed,
         CUT,

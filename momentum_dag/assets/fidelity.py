@@ -26,7 +26,7 @@ def page_comparison(
 ) -> dict | None:
     """The page's "paper | ours | why they differ" block, its rows stored under ``page``; None (and the
     page's stored rows removed) when no published figure belongs to the page."""
-    study, figures = figures_for_page(page, load_published(settings.published_figures))
+    study, figures = figures_for_page(page, load_published(settings.source.published_figures))
     if study is None:
         if warehouse.table_or_none(PUBLISHED_COMPARISON) is not None:
             with warehouse.get_connection() as conn:

@@ -101,11 +101,15 @@ def report_index(context: AssetExecutionContext, warehouse: Warehouse, settings:
     if not specs:
         context.log.warning("no factor has an evaluated period yet: the index is empty")
         return MaterializeResult(metadata={"status": MetadataValue.text("no evaluated factor yet")})
-    start, end, why = common_sample(periods, settings.compare_bounds)
+    start, end, why = common_sample(periods, settings.evaluation.compare_bounds)
     records = []
     for spec in specs:
         rows = in_months(periods[spec.name], start, end)
-        summary = sample_summary(spec, rows, settings.cost_bps) if len(rows) > 1 else {"rank_icir_annualized": None}
+        summary = (
+            sample_summary(spec, rows, settings.evaluation.cost_bps)
+            if len(rows) > 1
+            else {"rank_icir_annualized": None}
+        )
         records.append(
             {
                 "factor_name": spec.name,
@@ -120,7 +124,7 @@ def report_index(context: AssetExecutionContext, warehouse: Warehouse, settings:
         "factor's own page covers its whole history. Change it with MOMENTUM_COMPARE_START / "
         "MOMENTUM_COMPARE_END, or pick a sample and factors on the comparison page."
     )
-    query = comparison_query(specs, settings.cost_bps)
+    query = comparison_query(specs, settings.evaluation.cost_bps)
     page = render_index(
         settings.reports_path,
         rows,
@@ -128,7 +132,7 @@ def report_index(context: AssetExecutionContext, warehouse: Warehouse, settings:
         other_reports=[("Compare factors over one sample", "compare.html")]
         + [(text, href) for _, text, href in EXTRA_REPORTS],
         sample=sample,
-        fidelity=index_block(warehouse.table_or_none(PUBLISHED_COMPARISON), settings.published_figures),
+        fidelity=index_block(warehouse.table_or_none(PUBLISHED_COMPARISON), settings.source.published_figures),
         query=query.replace("{factors}", ", ".join(f"'{s.name}'" for s in specs))
         .replace("{start}", f"{start}-01")
         .replace("{end}", f"{end}-01"),
@@ -145,7 +149,9 @@ def report_index(context: AssetExecutionContext, warehouse: Warehouse, settings:
                 "x": periods[spec.name]["period_end"].dt.strftime("%Y-%m-%d").tolist(),
                 "long_short": periods[spec.name]["long_short_ew"].astype(float).tolist(),
                 "long_short_net": net_of_cost(
-                    periods[spec.name]["long_short_ew"], periods[spec.name]["long_short_turnover_ew"], settings.cost_bps
+                    periods[spec.name]["long_short_ew"],
+                    periods[spec.name]["long_short_turnover_ew"],
+                    settings.evaluation.cost_bps,
                 ).tolist(),
                 "rank_ic": periods[spec.name]["rank_ic"].astype(float).tolist(),
             }
@@ -153,10 +159,10 @@ def report_index(context: AssetExecutionContext, warehouse: Warehouse, settings:
         },
         chosen=ranked["factor_name"].head(COMPARE_DEFAULT_COUNT).tolist(),
         user_bounds=(
-            start if settings.compare_bounds[0] else None,
-            end if settings.compare_bounds[1] else None,
+            start if settings.evaluation.compare_bounds[0] else None,
+            end if settings.evaluation.compare_bounds[1] else None,
         ),
-        cost_bps=settings.cost_bps,
+        cost_bps=settings.evaluation.cost_bps,
         query=query,
         data_source=data_source(settings).label,
     )

@@ -20,6 +20,6 @@ COMPACT_KEY = AssetKey(["reports", "compact_warehouse"])
 def compact_warehouse(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings) -> MaterializeResult:
     """Compact the warehouse after the month's writes: DuckLake's merge, expire and cleanup functions (a
     CHECKPOINT of a DuckDB file)."""
-    done = warehouse.compact(older_than_hours=settings.ducklake_keep_hours)
+    done = warehouse.compact(older_than_hours=settings.storage.ducklake_keep_hours)
     context.log.info(f"compacted {warehouse.location}: {done}")
     return MaterializeResult(metadata={name: MetadataValue.int(count) for name, count in done.items()})

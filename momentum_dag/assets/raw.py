@@ -47,7 +47,7 @@ def write_start(start: date, settings: Settings) -> date:
     """The first partition also owns everything dated before the history start (memberships and
     fundamentals announced earlier, external factor history), so those rows are written once and replaced
     on re-runs."""
-    return BEGINNING_OF_TIME if start == settings.history_start_date else start
+    return BEGINNING_OF_TIME if start == settings.source.history_start_date else start
 
 
 def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
@@ -64,7 +64,7 @@ def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse, settin
         context.log.info(f"generated {len(spooled)} chunk(s) for [{start}, {end}); writing")
         # "nothing lost": a window is never replaced by markedly fewer rows unless MOMENTUM_RAW_FORCE
         results = warehouse.write_windows(
-            tables, _read_spool(spooled), start=first, end=end, guard=row_count_guard(settings.raw_force)
+            tables, _read_spool(spooled), start=first, end=end, guard=row_count_guard(settings.source.raw_force)
         )
     source = data_source(settings).label
     selected = context.selected_asset_keys
@@ -108,8 +108,8 @@ def _read_spool(spooled: list[dict[str, Path]]) -> Iterator[dict[str, Path]]:
 
 def factor_return_rows(settings: Settings) -> pd.DataFrame:
     """``raw.factor_returns_monthly`` rows (month_end, factor, ret) of every month the source has."""
-    if settings.kenfrench_path is not None:
-        return factor_returns_from_directory(settings.kenfrench_path)
+    if settings.source.kenfrench_path is not None:
+        return factor_returns_from_directory(settings.source.kenfrench_path)
     return to_factor_returns_monthly(load_linearmodels_french())
 
 
@@ -124,7 +124,7 @@ def raw_factor_returns_monthly(context: AssetExecutionContext, warehouse: Wareho
     result = warehouse.write_window(
         RAW_FACTOR_RETURNS, rows, date_column="month_end", start=first, end=end, ddl=ddl(spec)
     )
-    source = f"files ({settings.kenfrench_dir})" if settings.kenfrench_dir else LINEARMODELS_LABEL
+    source = f"files ({settings.source.kenfrench_dir})" if settings.source.kenfrench_dir else LINEARMODELS_LABEL
     report_partitions(
         context,
         key(RAW_FACTOR_RETURNS),

@@ -140,7 +140,7 @@ def build_sql_asset(model: SqlModel, models: dict[str, SqlModel], partitions: Pa
     def _asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
         start, end = window_dates(context) if partitioned else (None, None)
         with warehouse.get_connection() as conn:
-            result = materialize(conn, model, models, start, end, chunk_months=settings.chunk_months)
+            result = materialize(conn, model, models, start, end, chunk_months=settings.run.chunk_months)
             checks = list(_run_checks(conn, model, start, end))
         if result is not None:
             report_partition_counts(context, model_key(model), warehouse, result, model.date_column)

@@ -140,7 +140,7 @@ def backfill(
                 raise SystemExit(f"--{name} {key} is outside the monthly partitions {months[0]}..{months[-1]}")
         if first > last:
             raise SystemExit(f"--start {first} is after --end {last}")
-        weeks = Partitions.starting(settings.history_start_date).weeks_closing_in(first, last)
+        weeks = Partitions.starting(settings.source.history_start_date).weeks_closing_in(first, last)
         runs = []
         steps = backfill_steps(location.asset_graph, weekly=weekly and bool(weeks), reports=reports, only=only)
         for step in steps:
@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings.from_env()
     print(
         f"[momentum-dag] finished in {time.perf_counter() - began:.1f} s. Warehouse: "
-        f"{settings.duckdb_path if settings.warehouse == 'duckdb' else settings.lake_catalog}; "
+        f"{settings.storage.duckdb_path if settings.storage.warehouse == 'duckdb' else settings.lake_catalog}; "
         f"reports: {settings.reports_path / 'index.html'}",
         flush=True,
     )

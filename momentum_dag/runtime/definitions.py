@@ -30,9 +30,9 @@ def build_definitions(database: str | None = None, settings: Settings | None = N
     """The project's definitions from ``settings`` (default: the environment's); ``database`` overrides the
     warehouse file (tests use a temp file)."""
     settings = settings or Settings.from_env()
-    if settings.dagster_fast_commits:
+    if settings.run.dagster_fast_commits:
         fast_sqlite_commits()
-    partitions = Partitions.starting(settings.history_start_date)
+    partitions = Partitions.starting(settings.source.history_start_date)
     jobs, schedules, sensors = build_jobs(partitions)
     assets = [
         *build_raw_assets(partitions),
@@ -70,7 +70,7 @@ def build_executor(settings: Settings) -> dg.ExecutorDefinition:
       the workers need the project installed and the same ``MOMENTUM_*`` environment and ``DAGSTER_HOME``.
     Parallel steps need the DuckLake backend (:meth:`Settings.check_scale_out`).
     """
-    if settings.executor == "multiprocess":
+    if settings.run.executor == "multiprocess":
         return dg.multiprocess_executor.configured(
             {
                 "max_concurrent": settings.executor_processes,
@@ -78,10 +78,10 @@ def build_executor(settings: Settings) -> dg.ExecutorDefinition:
             },
             name="multiprocess",
         )
-    if settings.executor == "dask":
+    if settings.run.executor == "dask":
         from dagster_dask import dask_executor
 
-        return dask_executor.configured({"cluster": {"existing": {"address": settings.dask_address}}}, name="dask")
+        return dask_executor.configured({"cluster": {"existing": {"address": settings.run.dask_address}}}, name="dask")
     return dg.in_process_executor
 
 

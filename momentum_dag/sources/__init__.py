@@ -49,28 +49,28 @@ class SyntheticSource(DataSource):
 
     @property
     def label(self) -> str:
-        s = self.settings
-        scale = f", effects x{s.sim_effect_scale:g}" if s.sim_effect_scale != 1 else ""
+        sim = self.settings.sim
+        scale = f", effects x{sim.effect_scale:g}" if sim.effect_scale != 1 else ""
         return (
-            f"synthetic ({s.sim_profile} profile{scale}, seed {s.sim_seed}, {s.sim_stocks} stocks): "
+            f"synthetic ({sim.profile} profile{scale}, seed {sim.seed}, {sim.stocks} stocks): "
             "results on synthetic data test the machinery, not markets"
         )
 
     @property
     def universe(self) -> str:
-        s = self.settings
-        return f"a synthetic A-share-like market of {s.sim_stocks} stocks ({s.sim_profile} profile)"
+        sim = self.settings.sim
+        return f"a synthetic A-share-like market of {sim.stocks} stocks ({sim.profile} profile)"
 
     def provider(self) -> Provider:
         from momentum_dag.sources.synthetic import EffectStrengths, SimulatorConfig, SyntheticMarket
 
-        s = self.settings
+        sim = self.settings.sim
         config = SimulatorConfig(
-            n_stocks=s.sim_stocks,
-            n_industries=s.sim_industries,
-            start=s.history_start_date,
-            seed=s.sim_seed,
-            effects=EffectStrengths.profile(s.sim_profile).times(s.sim_effect_scale),
+            n_stocks=sim.stocks,
+            n_industries=sim.industries,
+            start=self.settings.source.history_start_date,
+            seed=sim.seed,
+            effects=EffectStrengths.profile(sim.profile).times(sim.effect_scale),
         )
         return SyntheticMarket(config)
 
@@ -83,16 +83,16 @@ class FilesSource(DataSource):
 
     @property
     def label(self) -> str:
-        return f"files ({self.settings.files_dir})"
+        return f"files ({self.settings.source.files_dir})"
 
     @property
     def universe(self) -> str:
-        return f"the stocks in {self.settings.files_dir}"
+        return f"the stocks in {self.settings.source.files_dir}"
 
     def provider(self) -> Provider:
         from momentum_dag.sources.files import FilesProvider
 
-        return FilesProvider(self.settings.files_path)
+        return FilesProvider(self.settings.source.files_path)
 
 
 class BaostockSource(DataSource):
@@ -104,13 +104,14 @@ class BaostockSource(DataSource):
     def label(self) -> str:
         from momentum_dag.sources.baostock import industry_caveat
 
-        s = self.settings
+        source = self.settings.source
         rf = (
-            f"rf {s.baostock_rf_annual:g} a year"
-            if s.baostock_rf_annual is not None
+            f"rf {source.baostock_rf_annual:g} a year"
+            if source.baostock_rf_annual is not None
             else "rf the one-year deposit rate"
         )
-        return f"baostock A-shares (market {s.baostock_index}, {rf}); {industry_caveat(s.baostock_cache)}"
+        caveat = industry_caveat(self.settings.baostock_cache)
+        return f"baostock A-shares (market {source.baostock_index}, {rf}); {caveat}"
 
     @property
     def universe(self) -> str:
@@ -119,14 +120,14 @@ class BaostockSource(DataSource):
     def provider(self) -> Provider:
         from momentum_dag.sources.baostock import BaostockProvider
 
-        s = self.settings
+        source = self.settings.source
         return BaostockProvider(
             None,
-            s.baostock_cache,
-            history_start=s.history_start_date,
-            index_code=s.baostock_index,
-            rf_annual=s.baostock_rf_annual,
-            retries=s.baostock_retries,
+            self.settings.baostock_cache,
+            history_start=source.history_start_date,
+            index_code=source.baostock_index,
+            rf_annual=source.baostock_rf_annual,
+            retries=source.baostock_retries,
         )
 
 
@@ -137,4 +138,4 @@ SOURCES: dict[str, type[DataSource]] = {
 
 def data_source(settings: Settings) -> DataSource:
     """The data source the settings name (``MOMENTUM_DATA_SOURCE``)."""
-    return SOURCES[settings.data_source](settings)
+    return SOURCES[settings.source.data_source](settings)

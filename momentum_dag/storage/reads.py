@@ -27,9 +27,9 @@ def read_sql(
         from momentum_dag.storage.resource import Warehouse
 
         settings = Settings.from_env()
-        if settings.warehouse == "ducklake":  # many readers and writers: one transaction sees one snapshot
+        if settings.storage.warehouse == "ducklake":  # many readers and writers: one transaction sees one snapshot
             return Warehouse.from_settings(settings, in_dagster=False).query(sql, params)
-        path = settings.duckdb_path
+        path = settings.storage.duckdb_path
     if not Path(path).exists():
         raise FileNotFoundError(f"no warehouse at {path} (MOMENTUM_DUCKDB_PATH): run `momentum-dag backfill` first")
     conn = connect(path, timeout_seconds=timeout_seconds, read_only=True)

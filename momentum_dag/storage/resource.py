@@ -66,16 +66,16 @@ class Warehouse(DuckDBResource):
             if os.environ.get(variable):
                 keys[field] = EnvVar(variable) if in_dagster else os.environ[variable]
         return cls(
-            database=database or settings.duckdb_path,
-            lock_timeout_seconds=settings.lock_timeout_seconds,
-            memory_limit=settings.duckdb_memory_limit,
-            backend=settings.warehouse,
+            database=database or settings.storage.duckdb_path,
+            lock_timeout_seconds=settings.storage.lock_timeout_seconds,
+            memory_limit=settings.storage.duckdb_memory_limit,
+            backend=settings.storage.warehouse,
             ducklake_catalog=settings.lake_catalog,
             ducklake_data_path=settings.lake_data_path,
-            s3_endpoint=settings.s3_endpoint,
-            s3_region=settings.s3_region,
-            s3_url_style=settings.s3_url_style,
-            s3_use_ssl=settings.s3_use_ssl,
+            s3_endpoint=settings.storage.s3_endpoint,
+            s3_region=settings.storage.s3_region,
+            s3_url_style=settings.storage.s3_url_style,
+            s3_use_ssl=settings.storage.s3_use_ssl,
             **keys,
         )
 

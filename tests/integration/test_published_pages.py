@@ -13,7 +13,7 @@ from momentum_dag.names import PUBLISHED_COMPARISON
 from momentum_dag.reports.fidelity import index_block
 from momentum_dag.reports.html import render_index
 from momentum_dag.runtime.definitions import build_definitions
-from momentum_dag.settings import Settings
+from momentum_dag.settings import Settings, SourceConfig, StorageConfig
 from momentum_dag.storage import Warehouse
 
 pytestmark = pytest.mark.integration
@@ -25,9 +25,8 @@ PAGE = "factor_momentum_kenfrench"
 def _materialize(tmp_path: Path, published: Path | None) -> str:
     db = tmp_path / "w.duckdb"
     settings = Settings(
-        duckdb_path=str(db),
-        reports_dir=str(tmp_path / "reports"),
-        published_figures=None if published is None else str(published),
+        storage=StorageConfig(duckdb_path=str(db), reports_dir=str(tmp_path / "reports")),
+        source=SourceConfig(published_figures=None if published is None else str(published)),
     )
     defs = build_definitions(str(db), settings)
     job = defs.resolve_implicit_global_asset_job_def()
@@ -76,7 +75,10 @@ KF_ALL = [
 @pytest.mark.slow
 def test_ken_french_folder_pages_state_sample_factors_files_weights_and_daily_wml(tmp_path):
     db = tmp_path / "w.duckdb"
-    settings = Settings(duckdb_path=str(db), reports_dir=str(tmp_path / "reports"), kenfrench_dir=str(FIXTURE))
+    settings = Settings(
+        storage=StorageConfig(duckdb_path=str(db), reports_dir=str(tmp_path / "reports")),
+        source=SourceConfig(kenfrench_dir=str(FIXTURE)),
+    )
     defs = build_definitions(str(db), settings)
     job = defs.resolve_implicit_global_asset_job_def()
     assert job.execute_in_process(instance=DagsterInstance.ephemeral(), asset_selection=KF_ALL).success

@@ -22,8 +22,12 @@ def test_defaults_and_provider(monkeypatch, tmp_path):
     monkeypatch.setenv("MOMENTUM_DUCKDB_PATH", str(tmp_path / "data" / "w.duckdb"))
     settings = Settings.from_env()
     assert settings.baostock_cache == tmp_path / "data" / "baostock_cache"
-    assert (settings.baostock_index, settings.baostock_rf_annual, settings.baostock_retries) == ("sh.000300", None, 5)
-    assert settings.raw_force is False
+    assert (settings.source.baostock_index, settings.source.baostock_rf_annual, settings.source.baostock_retries) == (
+        "sh.000300",
+        None,
+        5,
+    )
+    assert settings.source.raw_force is False
     provider = data_source(settings).provider()
     assert isinstance(provider, BaostockProvider) and provider.cache.root == settings.baostock_cache
     label = data_source(settings).label
@@ -32,7 +36,7 @@ def test_defaults_and_provider(monkeypatch, tmp_path):
     monkeypatch.setenv("MOMENTUM_BAOSTOCK_CACHE_DIR", "/elsewhere")
     monkeypatch.setenv("MOMENTUM_BAOSTOCK_RF_ANNUAL", "0.015")
     settings = Settings.from_env()
-    assert settings.baostock_cache == Path("/elsewhere") and settings.baostock_rf_annual == 0.015
+    assert settings.baostock_cache == Path("/elsewhere") and settings.source.baostock_rf_annual == 0.015
 
 
 @pytest.mark.parametrize(

@@ -93,7 +93,7 @@ def kenfrench_crashes_asset(
     context: AssetExecutionContext, warehouse: Warehouse, settings: Settings
 ) -> MaterializeResult:
     params = crash_params(settings)
-    inputs = kenfrench_crash_inputs(settings.kenfrench_path)
+    inputs = kenfrench_crash_inputs(settings.source.kenfrench_path)
     fingerprint = inputs_fingerprint(inputs, params)
     stored = stored_study(warehouse, fingerprint)
     if stored is not None:
@@ -115,7 +115,7 @@ def kenfrench_crashes_asset(
     else:
         tables, notes = monthly_study(monthly["wml"], monthly["market_excess"], monthly["market_total"], params)
     method = method_note(inputs, params)
-    limits = [f"Limits: {LINEARMODELS_CRASH_LIMITS}"] if settings.kenfrench_path is None else []
+    limits = [f"Limits: {LINEARMODELS_CRASH_LIMITS}"] if settings.source.kenfrench_path is None else []
     notes = [f"Data source: {inputs.label}", method, *limits, *notes]
     warehouse.replace_tables(
         {

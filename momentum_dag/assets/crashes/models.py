@@ -96,7 +96,7 @@ def wml_chunk(warehouse: Warehouse, lo, hi, params: CrashParams, settings: Setti
     evaluation's filters (one setting each)."""
     panels = MarketPanels.for_window(warehouse, lo, hi, WML_LOOKBACK)
     monthly_ret = panels.stock_monthly("ret")
-    tradable = panels.tradable_at(monthly_ret.index, settings.filters)
+    tradable = panels.tradable_at(monthly_ret.index, settings.evaluation.filters)
     tables = wml_tables(monthly_ret, panels.stock_monthly("float_mcap"), panels.stock_daily("ret"), params, tradable)
     return {
         WML_MONTHLY: tables["monthly"],
@@ -113,7 +113,7 @@ def wml_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Se
         warehouse,
         lambda lo, hi: wml_chunk(warehouse, lo, hi, params, settings),
         _wml_tables(params.n_deciles),
-        chunk_months=settings.chunk_months,
+        chunk_months=settings.run.chunk_months,
         data_source=data_source(settings).label,
     )
     yield MaterializeResult()

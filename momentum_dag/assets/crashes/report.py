@@ -69,7 +69,7 @@ def _breakpoints_text(settings: Settings) -> str:
 
 def _tradability_text(settings: Settings) -> str:
     """The formation filters, the same settings as the factor evaluation's."""
-    filters = settings.filters
+    filters = settings.evaluation.filters
     dropped = [
         name
         for name, on in (("suspended", filters.suspended), ("ST", filters.st), ("limit-up", filters.limit_up))
@@ -119,7 +119,7 @@ def _variance_source(method: str, daily: bool) -> str:
 
 def _with_weight_sections(sections: list, weights, summary, settings: Settings, *, monthly_fallback: bool) -> list:
     """The weight-distribution table and sentences right after the weights chart."""
-    _, figures = figures_for_page("momentum_crashes", load_published(settings.published_figures))
+    _, figures = figures_for_page("momentum_crashes", load_published(settings.source.published_figures))
     extra = weight_sections(weights, summary, figures, monthly_fallback=monthly_fallback)
     at = next(
         (i + 1 for i, (heading, _) in enumerate(sections) if heading == "Weights on WML over time"), len(sections)
@@ -346,7 +346,7 @@ def momentum_crashes_kenfrench_report(
     )
     sections = _with_weight_sections(sections, weights, summary, settings, monthly_fallback=not daily)
     sections.append(
-        ("Ken French files the studies can use, and those read", kenfrench_inventory(settings.kenfrench_path))
+        ("Ken French files the studies can use, and those read", kenfrench_inventory(settings.source.kenfrench_path))
     )
     page = render_tables_report(
         out_dir,

@@ -60,12 +60,12 @@ MONTHLY_ONLY_NOTE = (
 def kenfrench_factor_momentum_asset(
     context: AssetExecutionContext, warehouse: Warehouse, settings: Settings
 ) -> MaterializeResult:
-    frame, label = load_kenfrench_monthly(settings.kenfrench_path)
-    daily = load_kenfrench_daily(settings.kenfrench_path)
+    frame, label = load_kenfrench_monthly(settings.source.kenfrench_path)
+    daily = load_kenfrench_daily(settings.source.kenfrench_path)
     tables, notes = kenfrench_study(frame, fm_params(settings), daily=daily)
-    limits = [f"Limits: {LINEARMODELS_LIMITS}"] if settings.kenfrench_path is None else []
+    limits = [f"Limits: {LINEARMODELS_LIMITS}"] if settings.source.kenfrench_path is None else []
     notes = [f"Data source: {label}", MONTHLY_ONLY_NOTE, *limits, *notes]
-    files = kenfrench_inventory(settings.kenfrench_path)
+    files = kenfrench_inventory(settings.source.kenfrench_path)
     results = warehouse.replace_tables(
         {**{kenfrench_fm_table(k): v for k, v in tables.items()}, kenfrench_fm_table("files"): files},
         notes_table=FACTOR_MOMENTUM_NOTES,

@@ -202,7 +202,7 @@ def factor_returns_asset(context: AssetExecutionContext, warehouse: Warehouse, s
             Table(FACTOR_RETURNS_DAILY, "trade_date", columns=RETURN_COLUMNS),
             Table(FORMATION_WEIGHTS, columns=WEIGHT_COLUMNS),
         ],
-        chunk_months=settings.chunk_months,
+        chunk_months=settings.run.chunk_months,
         data_source=data_source(settings).label,
     )
     yield MaterializeResult()

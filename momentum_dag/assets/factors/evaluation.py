@@ -44,7 +44,7 @@ def evaluation_inputs(panels: MarketPanels, spec: FactorSpec, settings: Settings
         monthly = panels.stock_monthly("ret")
         forward = monthly.shift(-1)
         weights = panels.stock_monthly("float_mcap")
-        tradable = panels.tradable_at(monthly.index, settings.filters)
+        tradable = panels.tradable_at(monthly.index, settings.evaluation.filters)
         return {"forward_returns": forward, "weights": weights, "tradable": tradable}
     # the run of holding period P has every day of P: the last period's return is complete
     period = compound_by_period(panels.industry_daily("ret_cw"), spec.frequency)

@@ -130,7 +130,7 @@ def features_window(warehouse: Warehouse, start: date, end: date, chunk_months: 
 
 def dmom_features_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
     start, end = window_dates(context)
-    rows = {DMOM_FEATURES: features_window(warehouse, start, end, settings.chunk_months)}
+    rows = {DMOM_FEATURES: features_window(warehouse, start, end, settings.run.chunk_months)}
     write_and_report(
         context, warehouse, [Table(DMOM_FEATURES, asset=DMOM_FEATURES_KEY, figures=_figures)], rows, start, end
     )

@@ -29,7 +29,7 @@ def compute_factor(
     """A factor's long rows (every window) with period_end in [start, end), and its side tables."""
     rows, side = [], {}
     for window in spec.windows:
-        output = spec.compute(panels, window, settings)
+        output = spec.evaluate(panels, window, settings)
         rows.append(output.rows)
         for table, frame in output.side_tables.items():
             side.setdefault(table, []).append(frame)
@@ -72,7 +72,7 @@ def compute_window(
 def factor_windows(spec: FactorSpec, settings: Settings, start: date, end: date) -> list[tuple[date, date]]:
     """The chunks of [start, end): one pass for an expanding estimator (no lookback: it reads small
     per-month tables), whole weeks for a weekly factor."""
-    chunk_months = None if spec.history() is None else settings.chunk_months
+    chunk_months = None if spec.history() is None else settings.run.chunk_months
     return chunk_windows(start, end, chunk_months, weekly=spec.frequency == "W")
 
 

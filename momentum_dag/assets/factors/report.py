@@ -59,7 +59,9 @@ def build_report_asset(spec: FactorSpec):
             context.log.warning(f"{spec.name}: no evaluated period yet (warm-up longer than the history?)")
             return MaterializeResult(metadata={"status": MetadataValue.text("warm-up: no evaluated period yet")})
         per_period["period_end"] = pd.to_datetime(per_period["period_end"])
-        summary = factor_summaries(spec, per_period, settings.cost_bps).assign(data_source=data_source(settings).label)
+        summary = factor_summaries(spec, per_period, settings.evaluation.cost_bps).assign(
+            data_source=data_source(settings).label
+        )
         with warehouse.get_connection() as conn:
             result = replace_rows(conn, EVAL_SUMMARY, summary, key_column="factor", key_value=spec.name)
         # the page shows the longest window that has evaluated periods; eval.summary has them all
@@ -98,7 +100,7 @@ def build_report_asset(spec: FactorSpec):
             data_source=data_source(settings).label,
             paper=spec.paper,
             comparison=comparison,
-            cost_bps=settings.cost_bps,
+            cost_bps=settings.evaluation.cost_bps,
             queries={
                 "summary": (
                     f"select * exclude (data_source) from {EVAL_SUMMARY}\n"

@@ -259,7 +259,7 @@ def test_full_sample_tables_and_report(built):
 
 
 def _settings_reports_dir() -> str:
-    return str(Settings.from_env().reports_dir)
+    return str(Settings.from_env().storage.reports_dir)
 
 
 def test_kenfrench_branch_runs_end_to_end(tmp_path):

@@ -73,7 +73,7 @@ def test_evaluation_uses_next_period_returns_and_reports_render(run):
     assert {"long_short_turnover_ew", "long_short_turnover_cw"} <= set(periods.columns)
     assert periods["long_short_turnover_ew"].between(0, 4).all()
     mom = summary[(summary["factor"] == "mom_12_2") & (summary["weighting"] == "equal")].iloc[0]
-    assert mom["cost_bps"] == Settings.from_env().cost_bps
+    assert mom["cost_bps"] == Settings.from_env().evaluation.cost_bps
     costs = mom["cost_bps"] * 1e-4 * periods[periods["window"] == mom["window"]]["long_short_turnover_ew"].mean()
     assert mom["long_short_net_ann_return"] == pytest.approx(mom["long_short_ann_return"] - 12 * costs)
     page = Settings.from_env().reports_path / "mom_12_2.html"
@@ -111,7 +111,7 @@ def test_a_failure_between_the_panel_and_its_side_table_leaves_both_unchanged(tm
         side_tables=("factors.toy_lpm",),
     )
     settings = Settings.from_env()
-    asset = build_factor_asset(spec, Partitions.starting(settings.history_start_date).monthly)
+    asset = build_factor_asset(spec, Partitions.starting(settings.source.history_start_date).monthly)
     warehouse = Warehouse(database=str(tmp_path / "toy.duckdb"))
     with warehouse.get_connection() as conn:  # the universe the asset's coverage figure reads
         conn.execute("create schema marts")

@@ -58,7 +58,7 @@ PLANTED = planted_floors()
 MARKET = {"MOMENTUM_SIM_STOCKS": "300", "MOMENTUM_SIM_INDUSTRIES": "16"}
 
 
-MONTHLY = Partitions.starting(Settings.from_env().history_start_date).monthly
+MONTHLY = Partitions.starting(Settings.from_env().source.history_start_date).monthly
 KEYS = MONTHLY.get_partition_keys()
 START = pd.Timestamp(KEYS[0]).date()
 END = MONTHLY.time_window_for_partition_key(KEYS[-1]).end.date()
