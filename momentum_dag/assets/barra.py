@@ -72,7 +72,7 @@ def barra_exposures(context: AssetExecutionContext, warehouse: Warehouse, settin
             BARRA_EXPOSURES: compute_exposures(MarketPanels.for_window(warehouse, lo, hi, EXPOSURE_LOOKBACK))
         },
         [Table(BARRA_EXPOSURES, asset=key(BARRA_EXPOSURES), figures=_exposure_figures)],
-        chunk_months=settings.run.chunk_months,
+        settings,
     )
     yield MaterializeResult()
 
@@ -127,7 +127,7 @@ def barra_factor_returns(context: AssetExecutionContext, warehouse: Warehouse, s
             ),
             Table(BARRA_FACTOR_RETURNS_DAILY, "trade_date", columns=RETURN_COLUMNS),
         ],
-        chunk_months=settings.run.chunk_months,
+        settings,
     )
     yield MaterializeResult()
 

@@ -20,6 +20,8 @@ from dagster import (
 )
 
 from momentum_dag.names import group_of
+from momentum_dag.settings import Settings
+from momentum_dag.sources import data_source
 from momentum_dag.storage import WriteResult
 
 WEEKLY_TAG = {"frequency": "weekly"}
@@ -134,7 +136,7 @@ def replace_study_tables(
     notes_table: str,
     asset: str,
     notes: Sequence[str],
-    data_source: str,
+    settings: Settings,
     notes_key: str = "notes",
     **figures,
 ) -> dict:
@@ -148,7 +150,7 @@ def replace_study_tables(
         **table_counts(results),
         **as_metadata(figures),
         notes_key: notes_metadata(notes),
-        "data_source": MetadataValue.text(data_source),
+        "data_source": MetadataValue.text(data_source(settings).label),
     }
 
 

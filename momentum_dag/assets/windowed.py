@@ -20,6 +20,8 @@ from dagster import AssetExecutionContext, AssetKey
 
 from momentum_dag.assets.common import dated_table_ddl, in_window, report_partitions, window_dates
 from momentum_dag.partitions import chunk_windows
+from momentum_dag.settings import Settings
+from momentum_dag.sources import data_source
 from momentum_dag.storage import Warehouse, WriteResult
 
 Figures = Callable[[pd.DataFrame], dict]
@@ -73,10 +75,11 @@ def write_and_report(
     outputs: Mapping[str, pd.DataFrame],
     start: date,
     end: date,
-    **constant,
+    settings: Settings,
 ) -> dict[str, WriteResult]:
-    """Every table's window in ONE transaction, then each reporting table's partitions' own figures
-    (``constant`` metadata, e.g. the data source, on every partition of every reported asset)."""
+    """Every table's window in ONE transaction, then each reporting table's partitions' own figures (and
+    the data source's label, on every partition of every reported asset)."""
+    label = data_source(settings).label
     results = warehouse.write_windows(
         {t.name: (t.date_column, t.ddl) for t in tables},
         [{t.name: outputs[t.name] for t in tables}],
@@ -95,7 +98,7 @@ def write_and_report(
                 t.figures,
                 empty_status=t.empty_status,
                 rows_plotted=t.rows_plotted,
-                **constant,
+                data_source=label,
             )
         else:
             context.log.info(f"{t.name}: {results[t.name].rows_written} rows written in [{start}, {end})")
@@ -107,17 +110,20 @@ def materialize_window(
     warehouse: Warehouse,
     compute: Callable[[date, date], Mapping[str, pd.DataFrame]],
     tables: Sequence[Table],
+    settings: Settings,
     *,
-    chunk_months: int | None,
+    chunked: bool = True,
     weekly: bool = False,
     dates: Mapping[str, str] | None = None,
-    **constant,
 ) -> dict[str, pd.DataFrame]:
     """The run's window computed chunk by chunk (:func:`compute_in_chunks`; ``compute(lo, hi)`` returns
     frames by table name, plus any other outputs the reports need, dated by ``dates``), written in one
-    transaction and reported per partition (:func:`write_and_report`). Returns every output."""
+    transaction and reported per partition (:func:`write_and_report`). Returns every output.
+    ``chunked=False``: the window in one piece (a compute that reads all history up to each chunk's end
+    anyway gains nothing from chunks)."""
     start, end = window_dates(context)
     date_columns = {t.name: t.date_column for t in tables} | dict(dates or {})
+    chunk_months = settings.run.chunk_months if chunked else None
     outputs = compute_in_chunks(compute, chunk_windows(start, end, chunk_months, weekly=weekly), date_columns)
-    write_and_report(context, warehouse, tables, outputs, start, end, **constant)
+    write_and_report(context, warehouse, tables, outputs, start, end, settings)
     return outputs

@@ -30,7 +30,6 @@ from momentum_dag.names import (
     key,
 )
 from momentum_dag.settings import Settings
-from momentum_dag.sources import data_source
 from momentum_dag.storage import Warehouse
 
 
@@ -114,7 +113,7 @@ def momentum_strategies_asset(
         notes_table=CRASH_NOTES,
         asset="momentum_strategies",
         notes=notes,
-        data_source=data_source(settings).label,
+        settings=settings,
         **{f"sharpe_{name}": float(value) for name, value in sharpe.items()},
         missing_strategies=", ".join(result.missing) or "none",
     )
@@ -165,7 +164,7 @@ def crash_regressions_asset(
         notes_table=CRASH_NOTES,
         asset="crash_regressions",
         notes=[*warm_up, *notes],
-        data_source=data_source(settings).label,
+        settings=settings,
         **_regression_figures(crash, forecast),
     )
     variables = pd.concat([wml, state[["market_excess", "bear", "up"]]], axis=1)

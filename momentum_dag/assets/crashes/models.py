@@ -41,7 +41,6 @@ from momentum_dag.names import (
 )
 from momentum_dag.partitions import Lookback, Partitions
 from momentum_dag.settings import Settings
-from momentum_dag.sources import data_source
 from momentum_dag.storage import Warehouse
 
 DOUBLE = "DOUBLE"
@@ -113,8 +112,7 @@ def wml_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Se
         warehouse,
         lambda lo, hi: wml_chunk(warehouse, lo, hi, params, settings),
         _wml_tables(params.n_deciles),
-        chunk_months=settings.run.chunk_months,
-        data_source=data_source(settings).label,
+        settings,
     )
     yield MaterializeResult()
     yield wml_check(WML_KEY, outputs[WML_MONTHLY], outputs[WML_FORMATION], params.n_deciles)
@@ -142,7 +140,7 @@ def market_state_asset(context: AssetExecutionContext, warehouse: Warehouse, set
         figures=_state_figures,
         rows_plotted=False,  # one state row a month
     )
-    materialize_window(context, warehouse, compute, [table], chunk_months=None)
+    materialize_window(context, warehouse, compute, [table], settings, chunked=False)
     yield MaterializeResult()
 
 
@@ -187,7 +185,7 @@ def wml_betas_asset(context: AssetExecutionContext, warehouse: Warehouse, settin
         asset=key(WML_BETAS),
         figures=lambda own: {c: mean_or_nan(own[c]) for c in betas},
     )
-    materialize_window(context, warehouse, compute, [table], chunk_months=None)
+    materialize_window(context, warehouse, compute, [table], settings, chunked=False)
     yield MaterializeResult()
 
 
@@ -223,7 +221,7 @@ def wml_variance_asset(context: AssetExecutionContext, warehouse: Warehouse, set
         asset=key(WML_VARIANCE),
         figures=_variance_figures,
     )
-    materialize_window(context, warehouse, compute, [table], chunk_months=None)
+    materialize_window(context, warehouse, compute, [table], settings, chunked=False)
     yield MaterializeResult()
 
 

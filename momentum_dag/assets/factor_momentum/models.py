@@ -41,7 +41,6 @@ from momentum_dag.names import (
 )
 from momentum_dag.partitions import Partitions
 from momentum_dag.settings import Settings
-from momentum_dag.sources import data_source
 from momentum_dag.storage import Warehouse
 
 DOUBLE = "DOUBLE"
@@ -75,8 +74,8 @@ def factor_momentum_asset(context: AssetExecutionContext, warehouse: Warehouse, 
         warehouse,
         lambda lo, hi: factor_momentum_rows(warehouse, lo, hi, params),
         [Table(FACTOR_MOMENTUM, columns=MOMENTUM_DDL, asset=FACTOR_MOMENTUM_KEY, figures=_momentum_figures)],
-        chunk_months=None,
-        data_source=data_source(settings).label,
+        settings,
+        chunked=False,
     )
     if not len(outputs[FACTOR_MOMENTUM]):
         context.log.warning(f"no month with a {params.lookback}-month signal yet (history too short)")
@@ -108,8 +107,8 @@ def pc_factor_momentum_asset(context: AssetExecutionContext, warehouse: Warehous
         warehouse,
         lambda lo, hi: pc_momentum_rows(warehouse, lo, hi, params),
         [Table(PC_MOMENTUM, columns=PC_COLUMNS, asset=PC_MOMENTUM_KEY, figures=_pc_figures)],
-        chunk_months=None,
-        data_source=data_source(settings).label,
+        settings,
+        chunked=False,
     )
     if not len(outputs[PC_MOMENTUM]):
         context.log.warning(
@@ -206,8 +205,8 @@ def momentum_neutral_asset(context: AssetExecutionContext, warehouse: Warehouse,
         warehouse,
         lambda lo, hi: neutral_tables(warehouse, lo, hi, params),
         NEUTRAL_TABLES,
-        chunk_months=None,
-        data_source=data_source(settings).label,
+        settings,
+        chunked=False,
     )
     yield MaterializeResult()
 

@@ -44,7 +44,6 @@ from momentum_dag.names import (
 )
 from momentum_dag.partitions import Lookback, Partitions
 from momentum_dag.settings import Settings
-from momentum_dag.sources import data_source
 from momentum_dag.storage import Warehouse
 
 # Longest characteristic history: long-term reversal r_{t-60,t-13} at the formation month before the
@@ -202,8 +201,7 @@ def factor_returns_asset(context: AssetExecutionContext, warehouse: Warehouse, s
             Table(FACTOR_RETURNS_DAILY, "trade_date", columns=RETURN_COLUMNS),
             Table(FORMATION_WEIGHTS, columns=WEIGHT_COLUMNS),
         ],
-        chunk_months=settings.run.chunk_months,
-        data_source=data_source(settings).label,
+        settings,
     )
     yield MaterializeResult()
 

@@ -132,7 +132,13 @@ def dmom_features_asset(context: AssetExecutionContext, warehouse: Warehouse, se
     start, end = window_dates(context)
     rows = {DMOM_FEATURES: features_window(warehouse, start, end, settings.run.chunk_months)}
     write_and_report(
-        context, warehouse, [Table(DMOM_FEATURES, asset=DMOM_FEATURES_KEY, figures=_figures)], rows, start, end
+        context,
+        warehouse,
+        [Table(DMOM_FEATURES, asset=DMOM_FEATURES_KEY, figures=_figures)],
+        rows,
+        start,
+        end,
+        settings,
     )
     yield MaterializeResult()
 

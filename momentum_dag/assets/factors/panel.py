@@ -19,7 +19,6 @@ from momentum_dag.names import factor_key, factor_table, key
 from momentum_dag.partitions import chunk_windows
 from momentum_dag.registry import FactorSpec
 from momentum_dag.settings import Settings
-from momentum_dag.sources import data_source
 from momentum_dag.storage import Warehouse
 
 
@@ -116,7 +115,7 @@ def build_factor_asset(spec: FactorSpec, partitions_def: PartitionsDefinition):
             *[Table(t, asset=key(t), create=frame_table_ddl(t, frame)) for t, frame in side.items()],
         ]
         outputs = {factor_table(spec.name): panel, **side}
-        write_and_report(context, warehouse, tables, outputs, start, end, data_source=data_source(settings).label)
+        write_and_report(context, warehouse, tables, outputs, start, end, settings)
         yield MaterializeResult(asset_key=factor_key(spec.name))
         yield from panel_checks(factor_key(spec.name), panel, universe, end, spec.min_coverage)
         for side_table in side:

@@ -59,9 +59,8 @@ def build_report_asset(spec: FactorSpec):
             context.log.warning(f"{spec.name}: no evaluated period yet (warm-up longer than the history?)")
             return MaterializeResult(metadata={"status": MetadataValue.text("warm-up: no evaluated period yet")})
         per_period["period_end"] = pd.to_datetime(per_period["period_end"])
-        summary = factor_summaries(spec, per_period, settings.evaluation.cost_bps).assign(
-            data_source=data_source(settings).label
-        )
+        label = data_source(settings).label
+        summary = factor_summaries(spec, per_period, settings.evaluation.cost_bps).assign(data_source=label)
         with warehouse.get_connection() as conn:
             result = replace_rows(conn, EVAL_SUMMARY, summary, key_column="factor", key_value=spec.name)
         # the page shows the longest window that has evaluated periods; eval.summary has them all
@@ -81,7 +80,7 @@ def build_report_asset(spec: FactorSpec):
                     f"{spec.n_quantiles} quantiles, long-short = top minus bottom (not halved), long-only excess = "
                     "top minus the mean of all evaluated names, annualized as mean x 12"
                 ),
-                data_source=data_source(settings).label,
+                data_source=label,
             ),
         )
         page = render_factor_report(
@@ -97,7 +96,7 @@ def build_report_asset(spec: FactorSpec):
             },
             per_period=per_period[per_period["window"] == main_window].drop(columns="window").reset_index(drop=True),
             summaries=main_summaries,
-            data_source=data_source(settings).label,
+            data_source=label,
             paper=spec.paper,
             comparison=comparison,
             cost_bps=settings.evaluation.cost_bps,
