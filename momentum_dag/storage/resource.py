@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 from contextlib import contextmanager
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 
 import duckdb
@@ -30,6 +31,24 @@ from momentum_dag.storage.windows import (
 S3_KEY_VARIABLE = "MOMENTUM_S3_KEY_ID"
 S3_SECRET_VARIABLE = "MOMENTUM_S3_SECRET"
 """The S3 credentials' variables: read where a connection opens, never settings (so never shown or stored)."""
+
+_FIELDS = {
+    "database": ("storage.duckdb_path", None),
+    "lock_timeout_seconds": ("storage.lock_timeout_seconds", None),
+    "memory_limit": ("storage.duckdb_memory_limit", None),
+    "backend": ("storage.warehouse", None),
+    "ducklake_catalog": ("lake_catalog", "catalog"),
+    "ducklake_data_path": ("lake_data_path", "data_path"),
+    "s3_endpoint": ("storage.s3_endpoint", "s3_endpoint"),
+    "s3_region": ("storage.s3_region", "s3_region"),
+    "s3_url_style": ("storage.s3_url_style", "s3_url_style"),
+    "s3_use_ssl": ("storage.s3_use_ssl", "s3_use_ssl"),
+    "s3_key_id": (None, "s3_key_id"),
+    "s3_secret": (None, "s3_secret"),
+}
+"""Each field of :class:`Warehouse`: the ``Settings`` attribute it is set from (None: the environment's S3
+credentials, :data:`S3_KEY_VARIABLE`) and the :class:`LakeConfig` field it becomes (None: not the lake's).
+The one mapping both :meth:`Warehouse.from_settings` and :attr:`Warehouse.lake_config` use."""
 
 
 class Warehouse(DuckDBResource):
@@ -61,23 +80,11 @@ class Warehouse(DuckDBResource):
         """The warehouse ``settings`` (:class:`momentum_dag.settings.Settings`) name; ``database`` overrides
         the DuckDB file. ``in_dagster``: the S3 key and secret as ``dagster.EnvVar`` (resolved when a run
         starts; only the variables' names are stored), else their values, for use outside Dagster."""
-        keys = {}
+        values = {field: attrgetter(source)(settings) for field, (source, _) in _FIELDS.items() if source}
         for field, variable in (("s3_key_id", S3_KEY_VARIABLE), ("s3_secret", S3_SECRET_VARIABLE)):
             if os.environ.get(variable):
-                keys[field] = EnvVar(variable) if in_dagster else os.environ[variable]
-        return cls(
-            database=database or settings.storage.duckdb_path,
-            lock_timeout_seconds=settings.storage.lock_timeout_seconds,
-            memory_limit=settings.storage.duckdb_memory_limit,
-            backend=settings.storage.warehouse,
-            ducklake_catalog=settings.lake_catalog,
-            ducklake_data_path=settings.lake_data_path,
-            s3_endpoint=settings.storage.s3_endpoint,
-            s3_region=settings.storage.s3_region,
-            s3_url_style=settings.storage.s3_url_style,
-            s3_use_ssl=settings.storage.s3_use_ssl,
-            **keys,
-        )
+                values[field] = EnvVar(variable) if in_dagster else os.environ[variable]
+        return cls(**(values | ({"database": database} if database else {})))
 
     @property
     def is_lake(self) -> bool:
@@ -85,16 +92,8 @@ class Warehouse(DuckDBResource):
 
     @property
     def lake_config(self) -> LakeConfig:
-        return LakeConfig(
-            catalog=self.ducklake_catalog or "",
-            data_path=self.ducklake_data_path or "",
-            s3_endpoint=self.s3_endpoint,
-            s3_region=self.s3_region,
-            s3_url_style=self.s3_url_style,
-            s3_use_ssl=self.s3_use_ssl,
-            s3_key_id=self.s3_key_id,
-            s3_secret=self.s3_secret,
-        )
+        values = {lake: getattr(self, field) for field, (_, lake) in _FIELDS.items() if lake}
+        return LakeConfig(**values | {"catalog": values["catalog"] or "", "data_path": values["data_path"] or ""})
 
     @property
     def location(self) -> str:

@@ -30,12 +30,10 @@ def read_factor_panel(
     if sources is not None:
         where.append(f"source in ({', '.join('?' * len(sources))})")
         params += list(sources)
-    if end is not None:
-        where.append(f"{column} < ?")
-        params.append(end)
-    if start is not None:
-        where.append(f"{column} >= ?")
-        params.append(start)
+    for bound, operator in ((start, ">="), (end, "<")):
+        if bound is not None:
+            where.append(f"{column} {operator} ?")
+            params.append(bound)
     frame = warehouse.query_if_exists(
         table, f"select {column}, factor, ret from {table} where {' and '.join(where)}", params
     )
