@@ -18,7 +18,7 @@ import pandas as pd
 from momentum_dag.core.industry import INDUSTRY_MOMENTUM_FACTORS
 from momentum_dag.core.panels import period_ends, to_long
 from momentum_dag.core.stock import momentum as stock_momentum
-from momentum_dag.core.stock.dmom import dmom_forecasts
+from momentum_dag.core.stock.dmom import fit_dmom, score_dmom
 from momentum_dag.names import (
     BARRA_FACTOR_RETURNS_KEY,
     DMOM_FEATURES,
@@ -115,7 +115,7 @@ def _dmom(enhanced: bool) -> Callable:
         regressors = panels.dmom_features()
         monthly = panels.stock_monthly("ret").where(panels.stock_monthly("n_days") > 0)  # months with a trade
         params = config.params()
-        forecasts, coefficients = dmom_forecasts(
+        fit = fit_dmom(
             regressors,
             monthly,
             scheme=params.scheme,
@@ -123,6 +123,7 @@ def _dmom(enhanced: bool) -> Callable:
             min_months=params.min_months,
             enhanced=enhanced,
         )
+        forecasts, coefficients = score_dmom(fit), fit.coefficients
         name = "dmom_enhanced" if enhanced else "dmom"
         coefficients = coefficients.assign(scheme=params.scheme)
         return FactorOutput(forecasts, {f"models.{name}_lpm": coefficients})

@@ -134,7 +134,7 @@ def dmom_regressors(
 
     Returns a long DataFrame with columns ``period_end, entity_id, MP, WP, DP, MN, WN, DN, IVL, lag_market,
     lag_ret``, one row per (t, stock) with a non-missing month-t return, sorted by period_end, entity_id.
-    Other columns may be NaN (e.g. IVL with too few days); :func:`dmom_forecasts` skips such rows.
+    Other columns may be NaN (e.g. IVL with too few days); :func:`fit_dmom` trains on and :func:`score_dmom` scores no such row.
     These regressors at t predict PRet_{t+1} = 1[r_{t+1} > 0].
     """
     require_monthly_panel(monthly_ret, "monthly_ret")
@@ -209,13 +209,28 @@ def dmom_features(
     return dmom_regressors(daily_ret, weekly, monthly_ret, idio, market_excess_monthly, cap=cap, calendar=calendar)
 
 
+COEFFICIENT_COLUMNS = ["term", "coef", "t_stat", "n_obs", "r2"]
+
+
+def lpm_from_moments(moments: np.ndarray, terms: list[str]) -> pd.DataFrame | None:
+    """One LPM fit from its moment matrix ``[X y]'[X y]`` (``X``'s first column the constant): a row per
+    term with ``term, coef, t_stat, n_obs, r2`` (classical iid t-stats, as R's ``lm()``), or None when the
+    fit is not identified (fewer observations than terms, collinear regressors). The one solver of
+    :func:`fit_lpm` and of every monthly refit of :func:`fit_dmom`."""
+    fit = _ols_from_moments(moments)
+    if fit is None:
+        return None
+    coef, t_stat, n_obs, r2 = fit
+    return pd.DataFrame({"term": terms, "coef": coef, "t_stat": t_stat, "n_obs": int(n_obs), "r2": r2})
+
+
 def fit_lpm(X: pd.DataFrame, y: pd.Series | np.ndarray) -> pd.DataFrame:
-    """Linear probability model by OLS with an intercept: coefficients, iid t-stats, n_obs, R^2.
+    """Linear probability model by OLS with an intercept on one sample: coefficients, iid t-stats, n_obs, R^2.
 
     Del Viva, Sala & Souza (2024) LPM, fitted like the replication's R ``lm()`` (classical standard errors).
     ``X``: regressors (rows = observations, columns = terms, no constant); ``y``: 0/1 outcomes. Returns a
-    DataFrame with columns ``term, coef, t_stat, n_obs, r2`` (first term ``const``). Solved from the
-    normal equations so that :func:`dmom_forecasts` can reuse the same solver on accumulated moments.
+    DataFrame with columns ``term, coef, t_stat, n_obs, r2`` (first term ``const``), from
+    :func:`lpm_from_moments`, the solver :func:`fit_dmom` applies to each month's accumulated moments.
     """
     if not isinstance(X, pd.DataFrame):
         raise ValueError("X must be a DataFrame of regressors")
@@ -225,16 +240,27 @@ def fit_lpm(X: pd.DataFrame, y: pd.Series | np.ndarray) -> pd.DataFrame:
     Z = np.column_stack([np.ones(len(X)), X.to_numpy(dtype=np.float64), y_arr])
     if not np.isfinite(Z).all():
         raise ValueError("X and y must be finite (drop missing rows first)")
-    fit = _ols_from_moments(Z.T @ Z)
+    fit = lpm_from_moments(Z.T @ Z, ["const", *map(str, X.columns)])
     if fit is None:
         raise ValueError("LPM is not identified: fewer observations than terms or collinear regressors")
-    coef, t_stat, n_obs, r2 = fit
-    return pd.DataFrame(
-        {"term": ["const", *map(str, X.columns)], "coef": coef, "t_stat": t_stat, "n_obs": int(n_obs), "r2": r2}
-    )
+    return fit
 
 
-def dmom_forecasts(
+@dataclass(frozen=True)
+class DmomFit:
+    """The monthly LPM refits of :func:`fit_dmom` and what :func:`score_dmom` needs to score with them:
+    ``coefficients`` (``period_end, term, coef, t_stat, n_obs, r2``, one row per term per fitted month),
+    the regressor ``rows``, their design matrix ``X`` (constant first) and whether each row may be scored
+    (``usable``: its 12 monthly returns present and its regressors finite)."""
+
+    coefficients: pd.DataFrame
+    terms: list[str]
+    rows: pd.DataFrame
+    X: np.ndarray
+    usable: np.ndarray
+
+
+def fit_dmom(
     regressors: pd.DataFrame,
     monthly_ret: pd.DataFrame,
     *,
@@ -243,13 +269,13 @@ def dmom_forecasts(
     min_months: int = 60,
     enhanced: bool = False,
     min_obs_per_stock: int = 24,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Out-of-sample D-MOM score: fitted P(r_{t+1} > 0) from a pooled LPM refitted every month.
+) -> DmomFit:
+    """The D-MOM pooled LPM refitted every month, on past data only (score with :func:`score_dmom`).
 
     Del Viva, Sala & Souza (2024) eq. r^+_{i,t} = d0 + d1 V_{i,t-1} + d2 r_{m,t-1} + sum b^+ P + sum b^- N
     (replication ``Create_ProbScore_OOS_Parallelized.R``: pooled ``lm`` over all stocks and months, expanding
-    window, first forecast at month 61, ProbScore = fitted value NOT clipped to [0, 1]). ``enhanced=True``
-    adds the stock's own month-t return (Western Securities 2025, enhanced D-MOM).
+    window, first forecast at month 61). ``enhanced=True`` adds the stock's own month-t return (Western
+    Securities 2025, enhanced D-MOM).
 
     ``regressors``: output of :func:`dmom_regressors`. ``monthly_ret``: the same wide monthly return panel
     (consecutive period_ends x stock_id); the outcome of a regressor row at t is the stock's return in the
@@ -264,17 +290,8 @@ def dmom_forecasts(
         qualifies, all its realised pairs enter, as with the replication's firm-level filter;
       - MN != MP, WN != WP, DN != DP at s (the last month, week and day returns are non-zero);
       - the 12 monthly returns s-11..s are present (replication ``drop if missing(MND12)``).
-    The forecast at t (for month t+1) scores every stock whose 12 monthly returns t-11..t are present and
-    whose regressors are all finite, whatever its number of returns: the replication applies its
-    conditions "to the ESTIMATION sample (not PREDICTION)" (``Create_ProbScore_OOS_Parallelized.R``), so
-    ``min_obs_per_stock`` restricts the training pairs only.
-    A month gets a fit only when the training set spans at least ``min_months`` distinct outcome months.
-
-    Returns ``(forecasts, coefficients)``:
-      - forecasts: long rows ``period_end, entity_id, window (0), value, MP, WP, DP, MN, WN, DN, IVL,
-        lag_market, lag_ret``: value at period_end t = forecast of P(r_{t+1} > 0);
-      - coefficients: ``period_end, term, coef, t_stat, n_obs, r2``, one row per term per fitted month
-        (classical OLS t-stats, as R's ``lm``). Months whose training design is rank-deficient are skipped.
+    A month gets a fit only when the training set spans at least ``min_months`` distinct outcome months;
+    months whose training design is rank-deficient are skipped.
     Hand-written incremental normal equations (statsmodels has no incremental OLS): per-month X'X, X'y, y'y
     are accumulated with entry/exit bookkeeping, so each refit costs O(k^3), not O(rows).
     """
@@ -325,32 +342,38 @@ def dmom_forecasts(
     Z = np.column_stack([X, (y_raw > 0).astype(np.float64)])[train]
     moments = _moment_path(Z, entry[train], leave[train], n_months)
     months_in_set = _outcome_months_in_set(out_pos[train], entry[train], leave[train], n_months)
+    fits = [
+        fit.assign(period_end=months[p])
+        for p in range(n_months)
+        if months_in_set[p] >= min_months and (fit := lpm_from_moments(moments[p], terms)) is not None
+    ]
+    coefficients = _concat_or_empty(fits, ["period_end", *COEFFICIENT_COLUMNS])[["period_end", *COEFFICIENT_COLUMNS]]
+    return DmomFit(coefficients, terms, rows, X, usable)
 
-    order = np.argsort(t_pos, kind="stable")
-    bounds = np.searchsorted(t_pos[order], np.arange(n_months + 1))
-    forecast_parts, coef_parts = [], []
-    for p in range(n_months):
-        if months_in_set[p] < min_months:
-            continue
-        fit = _ols_from_moments(moments[p])
-        if fit is None:
-            continue
-        coef, t_stat, n_fit, r2 = fit
-        coef_parts.append(
-            pd.DataFrame(
-                {"period_end": months[p], "term": terms, "coef": coef, "t_stat": t_stat, "n_obs": int(n_fit), "r2": r2}
-            )
-        )
-        idx = order[bounds[p] : bounds[p + 1]]
-        idx = idx[usable[idx]]
-        part = rows.iloc[idx][["period_end", "entity_id", *REGRESSOR_COLUMNS]].copy()
-        part.insert(2, "window", 0)
-        part.insert(3, "value", X[idx] @ coef)
-        forecast_parts.append(part)
-    forecasts = _concat_or_empty(forecast_parts, ["period_end", "entity_id", "window", "value", *REGRESSOR_COLUMNS])
-    coefficients = _concat_or_empty(coef_parts, ["period_end", "term", "coef", "t_stat", "n_obs", "r2"])
-    forecasts = forecasts.sort_values(["period_end", "entity_id"], ignore_index=True)
-    return forecasts, coefficients
+
+def score_dmom(fit: DmomFit) -> pd.DataFrame:
+    """Out-of-sample D-MOM score: at each fitted month t, the fitted value of t's LPM (:func:`fit_dmom`) for
+    every stock whose 12 monthly returns t-11..t are present and whose regressors are all finite, whatever its
+    number of returns (the replication applies its conditions "to the ESTIMATION sample (not PREDICTION)",
+    ``Create_ProbScore_OOS_Parallelized.R``); ProbScore = fitted value NOT clipped to [0, 1].
+
+    Returns long rows ``period_end, entity_id, window (0), value, MP, WP, DP, MN, WN, DN, IVL, lag_market,
+    lag_ret``: value at period_end t = forecast of P(r_{t+1} > 0), sorted by period_end and entity_id."""
+    if fit.coefficients.empty:
+        return _concat_or_empty([], ["period_end", "entity_id", "window", "value", *REGRESSOR_COLUMNS])
+    coef = fit.coefficients.pivot(index="period_end", columns="term", values="coef")[fit.terms]
+    rows, X = fit.rows[fit.usable], fit.X[fit.usable]
+    period = pd.DatetimeIndex(rows["period_end"]).to_numpy()
+    order = np.argsort(period, kind="stable")
+    starts = np.searchsorted(period[order], coef.index.to_numpy(), side="left")
+    ends = np.searchsorted(period[order], coef.index.to_numpy(), side="right")
+    parts = []
+    for (_, beta), start, end in zip(coef.iterrows(), starts, ends, strict=True):
+        at = order[start:end]
+        part = rows.iloc[at][["period_end", "entity_id", *REGRESSOR_COLUMNS]]
+        parts.append(part.assign(window=0, value=X[at] @ beta.to_numpy()))
+    scored = pd.concat(parts)[["period_end", "entity_id", "window", "value", *REGRESSOR_COLUMNS]]
+    return scored.sort_values(["period_end", "entity_id"], ignore_index=True)
 
 
 def _runs_at_month_ends(panel: pd.DataFrame, months: pd.DatetimeIndex, cap: int) -> tuple[np.ndarray, ...]:

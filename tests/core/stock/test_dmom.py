@@ -11,15 +11,22 @@ from momentum_dag.core.panels import compound_by_period, period_ends
 from momentum_dag.core.stock.dmom import (
     LPM_TERMS,
     dmom_features,
-    dmom_forecasts,
     dmom_regressors,
+    fit_dmom,
     fit_lpm,
     idiosyncratic_variance,
+    score_dmom,
     week_dates,
 )
 from momentum_dag.core.stock.durations import run_durations
 
 NAN = np.nan
+
+
+def dmom_forecasts(regressors, monthly_ret, **options):
+    """The production pair: the monthly refits, then their scores (forecasts, coefficients)."""
+    fit = fit_dmom(regressors, monthly_ret, **options)
+    return score_dmom(fit), fit.coefficients
 
 
 def _months(n: int, start: str = "2020-01-31") -> pd.DatetimeIndex:
