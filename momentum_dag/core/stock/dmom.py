@@ -134,7 +134,8 @@ def dmom_regressors(
 
     Returns a long DataFrame with columns ``period_end, entity_id, MP, WP, DP, MN, WN, DN, IVL, lag_market,
     lag_ret``, one row per (t, stock) with a non-missing month-t return, sorted by period_end, entity_id.
-    Other columns may be NaN (e.g. IVL with too few days); :func:`fit_dmom` trains on and :func:`score_dmom` scores no such row.
+    Other columns may be NaN (e.g. IVL with too few days); :func:`fit_dmom` trains on and :func:`score_dmom`
+    scores no such row.
     These regressors at t predict PRet_{t+1} = 1[r_{t+1} > 0].
     """
     require_monthly_panel(monthly_ret, "monthly_ret")
