@@ -16,6 +16,7 @@ from dagster import EnvVar
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
+from momentum_dag.storage import session
 from momentum_dag.storage.connection import WarehouseFileError, _looks_corrupt, connect, file_error_message
 from momentum_dag.storage.lake import LakeConfig, compact, lake_session
 from momentum_dag.storage.process import tag_run_with_process
@@ -104,9 +105,50 @@ class Warehouse(DuckDBResource):
         # Tag the run with this process, so that a later start can tell a run killed with its process
         # (kill -9, out of memory) from one still running, and mark it failed (momentum_dag.runtime.runs).
         tag_run_with_process(context)
+        if self._holds_file:
+            session.begin(str(self.database))
+
+    def teardown_after_execution(self, context) -> None:
+        if self._holds_file:
+            session.end(str(self.database))
+
+    @property
+    def _holds_file(self) -> bool:
+        """A run keeps the DuckDB file open between its uses (:mod:`momentum_dag.storage.session`)."""
+        return not self.is_lake and str(self.database) != ":memory:"
+
+    def _open_file(self):
+        """The DuckDB file opened (waiting for another writer), its memory limit set and its stamp checked."""
+        conn = connect(self.database, timeout_seconds=self.lock_timeout_seconds)
+        try:
+            if self.memory_limit:
+                conn.execute(f"set memory_limit = '{self.memory_limit}'")
+            if str(self.database) != ":memory:":
+                verify_warehouse(conn, self.database)
+        except duckdb.Error as exc:
+            conn.close()
+            if _looks_corrupt(exc):
+                raise WarehouseFileError(file_error_message(Path(self.database), exc)) from exc
+            raise
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     @contextmanager
     def get_connection(self):
+        """A connection to the warehouse, closed on exit: inside a run, a cursor of the database the run holds
+        open (:mod:`momentum_dag.storage.session`); otherwise the file opened and checked for this use."""
+        held = session.held(str(self.database)) if self._holds_file else None
+        if held is not None:
+            try:
+                with held.cursor(self._open_file, _hide_progress_bar) as conn:
+                    yield conn
+            except duckdb.Error as exc:
+                if _looks_corrupt(exc):
+                    raise WarehouseFileError(file_error_message(Path(self.database), exc)) from exc
+                raise
+            return
         if self.is_lake:
             conn = lake_session(self.lake_config, memory_limit=self.memory_limit)
             try:
@@ -115,14 +157,9 @@ class Warehouse(DuckDBResource):
             finally:
                 conn.close()
             return
-        conn = connect(self.database, timeout_seconds=self.lock_timeout_seconds)
+        conn = self._open_file()
         try:
-            if self.memory_limit:
-                conn.execute(f"set memory_limit = '{self.memory_limit}'")
-            # the CLI prints one line per step; DuckDB's own bar would draw over them during long queries
-            conn.execute("set enable_progress_bar = false")
-            if str(self.database) != ":memory:":
-                verify_warehouse(conn, self.database)
+            _hide_progress_bar(conn)
             yield conn
         except duckdb.Error as exc:
             if _looks_corrupt(exc):
@@ -204,3 +241,8 @@ class Warehouse(DuckDBResource):
         """What ``asset`` noted it could not compute, from ``notes_table`` (see :func:`replace_tables`)."""
         frame = self.query_if_exists(notes_table, f"select note from {notes_table} where asset = ?", [asset])
         return [] if frame is None else frame["note"].astype(str).tolist()
+
+
+def _hide_progress_bar(conn) -> None:
+    # the CLI prints one line per step; DuckDB's own bar would draw over them during long queries
+    conn.execute("set enable_progress_bar = false")

@@ -1,0 +1,95 @@
+"""A run holds the DuckDB file open between its uses: opened and checked once, released when idle or done."""
+
+import subprocess
+import sys
+import time
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+from dagster import asset, materialize
+
+from momentum_dag.storage import Warehouse, session
+
+TRY_WRITE = (
+    "import duckdb, sys\ntry:\n    duckdb.connect(sys.argv[1]).close()\nexcept duckdb.IOException:\n    sys.exit(3)\n"
+)
+
+
+def other_process_can_write(path) -> bool:
+    """Whether another process can open ``path`` for writing right now (DuckDB: one writing process)."""
+    return subprocess.run([sys.executable, "-c", TRY_WRITE, str(path)], timeout=60).returncode == 0
+
+
+def _rows(day: str, value: float) -> pd.DataFrame:
+    return pd.DataFrame({"d": pd.to_datetime([day]), "v": [value]})
+
+
+@pytest.fixture
+def run_session(tmp_path):
+    warehouse = Warehouse(database=str(tmp_path / "w.duckdb"))
+    session.begin(warehouse.database)
+    try:
+        yield warehouse
+    finally:
+        session.end(warehouse.database)
+
+
+def test_a_run_opens_the_file_once_and_each_connection_is_its_own(run_session):
+    warehouse = run_session
+    jan, feb = date(2024, 1, 1), date(2024, 2, 1)
+    warehouse.write_window("raw.t", _rows("2024-01-05", 1.0), date_column="d", start=jan, end=feb)
+    with warehouse.get_connection() as conn:
+        conn.execute("create temp table scratch as select 1 as x")
+        conn.execute("begin transaction")
+        conn.execute("delete from raw.t")
+        # another connection of the same run does not see this one's uncommitted delete
+        assert len(warehouse.query("select * from raw.t")) == 1
+        conn.execute("rollback")
+    with warehouse.get_connection() as conn:
+        # a temporary table lives and dies with its connection, as when each use opened the file
+        assert conn.execute("select count(*) from duckdb_tables() where table_name = 'scratch'").fetchone()[0] == 0
+        assert conn.execute("select current_setting('enable_progress_bar')").fetchone()[0] is False
+    assert warehouse.query("select v from raw.t")["v"].tolist() == [1.0]
+    assert session.held(warehouse.database).opened == 1
+
+
+def test_the_file_is_released_when_idle_and_when_the_run_ends(run_session, monkeypatch):
+    monkeypatch.setattr(session, "IDLE_SECONDS", 0.3)
+    warehouse = run_session
+    with warehouse.get_connection():
+        assert not other_process_can_write(warehouse.database)
+    time.sleep(session.IDLE_SECONDS * 3)
+    assert other_process_can_write(warehouse.database)  # a step computing without the warehouse lets others in
+    warehouse.query("select 1")
+    assert session.held(warehouse.database).opened == 2
+    session.end(warehouse.database)
+    session.begin(warehouse.database)  # the fixture ends this one
+    assert other_process_can_write(warehouse.database)
+
+
+def test_a_failed_statement_does_not_poison_the_next_connection(run_session):
+    warehouse = run_session
+    with pytest.raises(duckdb.CatalogException):
+        warehouse.query("select * from raw.missing")
+    assert warehouse.query("select 42 as x")["x"].tolist() == [42]
+
+
+def test_a_dagster_run_holds_the_file_only_while_it_runs(tmp_path):
+    path = tmp_path / "w.duckdb"
+    opened = []
+
+    @asset
+    def first(warehouse: Warehouse) -> None:
+        warehouse.query("select 1")
+
+    @asset(deps=[first])
+    def second(warehouse: Warehouse) -> None:
+        warehouse.query("select 1")
+        opened.append(session.held(str(path)).opened)
+
+    assert materialize([first, second], resources={"warehouse": Warehouse(database=str(path))}).success
+    assert opened == [1]  # both steps used the database the run opened
+    assert session.held(str(path)) is None
+    assert other_process_can_write(path)
