@@ -2,15 +2,17 @@
 Figure 1 and the page's sections (TS/CS momentum by half, Table I, PC momentum, momentum-neutral factors,
 spanning tests, GRS, Table VIII).
 
-Charts are :class:`~momentum_dag.reports.interactive.Chart` specs drawn in the browser.
+Charts are :class:`~momentum_dag.reports.interactive.Chart` specs drawn in the browser. The statistics are
+``core.factor_momentum.summaries``' (:class:`~momentum_dag.core.factor_momentum.summaries.PageStatistics`):
+this module only renders them.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from momentum_dag.core.factor_momentum.spanning import summarize_by_half
-from momentum_dag.core.factor_momentum.study import FactorMomentumParams, spanning_summary
+from momentum_dag.core.factor_momentum.study import FactorMomentumParams
+from momentum_dag.core.factor_momentum.summaries import PageStatistics
 from momentum_dag.reports.interactive import Chart, Table
 
 PAPER = "Ehsani, S. and Linnainmaa, J. T. (2022), Factor momentum and the momentum factor, JF 77(3):1877-1919"
@@ -31,7 +33,6 @@ def cumulative_chart(returns: pd.DataFrame, *, title: str) -> Chart:
 
 # ---- page sections ----------------------------------------------------------------------------------
 
-TS_CS_COLUMNS = ["tsmom", "tsmom_winners", "tsmom_losers", "xsmom", "xsmom_weighted"]
 PC_NOTE = (
     "pc_group_1 holds the PCs with the highest eigenvalues: PC1-10, PC11-20, ... with 20 or more factors, "
     "else the two halves PC1..floor(N/2) and the rest (core.pc_factors.default_pc_groups). The factor set "
@@ -109,26 +110,13 @@ def study_table(frame: pd.DataFrame | str | None, missing: str, glossary: dict[s
     return Table(shown, csv=frame, labels=labels, glossary=glossary or {})
 
 
-def halves_table(frame: pd.DataFrame | None, columns: list[str]) -> Table | str:
-    """TS/CS factor momentum over the full sample and its halves: mean in % per month, units in headers."""
-    if frame is None or frame.empty:
+def halves_table(raw: pd.DataFrame | None) -> Table | str:
+    """TS/CS factor momentum over the full sample and its halves (``PageStatistics.halves``): mean in % per
+    month, units in headers."""
+    if raw is None:
         return "Not available: no month with a signal yet (history too short)."
-    present = [c for c in columns if c in frame and frame[c].notna().sum() > 0]
-    if not present:
-        return "Not available: every series is empty."
-    raw = summarize_by_half(frame[present].astype(float))
     shown = raw.assign(mean=raw["mean"] * 100)
     return Table(shown, csv=raw, labels=HALVES_LABELS, glossary=HALVES_GLOSSARY)
-
-
-def pc_wide(pc: pd.DataFrame | None) -> pd.DataFrame | None:
-    """PC momentum by group rank (columns ``pc_group_1`` = highest eigenvalues, ...), indexed by holding
-    month."""
-    if pc is None or pc.empty:
-        return None
-    wide = pc.pivot_table(index=pc.index, columns="group_rank", values="ret")
-    wide.columns = [f"pc_group_{int(c)}" for c in wide.columns]
-    return wide.rename_axis("period_end")
 
 
 def _plot(frame: pd.DataFrame | None, title: str) -> Chart | str:
@@ -140,24 +128,23 @@ def _plot(frame: pd.DataFrame | None, title: str) -> Chart | str:
 def factor_momentum_sections(
     *,
     intro: str,
-    momentum: pd.DataFrame | None,
+    stats: PageStatistics,
     autocorrelation: pd.DataFrame | None,
-    spanning: pd.DataFrame | None,
     grs: pd.DataFrame | None,
     conditional: pd.DataFrame | None,
-    pc: pd.DataFrame | None = None,
-    pc_summary: pd.DataFrame | str | None = None,
-    neutral: pd.DataFrame | None = None,
+    pc_section: bool = True,
+    neutral_section: bool = True,
     notes: list[str] = (),
 ) -> list[tuple[str, pd.DataFrame | Chart | str]]:
-    """Sections of a factor-momentum page; PC and momentum-neutral parts only when given."""
+    """Sections of a factor-momentum page; the PC and momentum-neutral parts only when asked for."""
+    momentum = stats.momentum
     sections: list = [("About this page", intro)]
     if notes:
         sections.append(("Notes and missing pieces", "\n\n".join(notes)))
     sections.append(
         (
             "Time-series and cross-sectional factor momentum (full sample and halves)",
-            halves_table(momentum, TS_CS_COLUMNS),
+            halves_table(stats.halves),
         )
     )
     sections.append(("How to read it", TABLE_NOTE))
@@ -182,37 +169,34 @@ def factor_momentum_sections(
             ),
         )
     )
-    if pc is not None or pc_summary is not None:
+    if pc_section:
         sections.append(
             (
                 "PC factor momentum by eigenvalue group (full sample and halves)",
-                study_table(pc_summary, "Not available.", HALVES_GLOSSARY),
+                study_table(stats.pc_halves, "Not available: no PC momentum month yet.", HALVES_GLOSSARY),
             )
         )
         sections.append(("PC groups", PC_NOTE))
-        sections.append(("Cumulative PC factor momentum", _plot(pc, "PC factor momentum")))
-    if neutral is not None:
+        sections.append(("Cumulative PC factor momentum", _plot(stats.pc, "PC factor momentum")))
+    if neutral_section:
         sections.append(
             (
                 "Factor momentum on momentum-neutral vs raw characteristic factors",
-                study_table(neutral_summary(neutral), "Not available.", HALVES_GLOSSARY),
+                study_table(
+                    stats.neutral_halves, "Not available: no neutral factor-momentum month yet.", HALVES_GLOSSARY
+                ),
             )
         )
-        wide = None
-        if len(neutral):
-            wide = neutral.pivot_table(index=neutral.index, columns="factor_set", values="tsmom")
-            wide.columns = [f"tsmom_{c}" for c in wide.columns]
         sections.append(
             (
                 "Cumulative TS momentum: raw vs momentum-neutral characteristic factors",
-                _plot(wide, "TS momentum, raw vs momentum-neutral"),
+                _plot(stats.neutral_tsmom, "TS momentum, raw vs momentum-neutral"),
             )
         )
-    summary = spanning_summary(spanning) if spanning is not None else pd.DataFrame()
     sections.append(
         (
             "Spanning regressions (alpha, t(alpha), coefficient on the term added to the FF-style model)",
-            summary if len(summary) else "Not available: too few months with every regressor.",
+            stats.spanning if len(stats.spanning) else "Not available: too few months with every regressor.",
         )
     )
     sections.append(
@@ -228,17 +212,6 @@ def factor_momentum_sections(
         )
     )
     return sections
-
-
-def neutral_summary(neutral: pd.DataFrame) -> pd.DataFrame | str:
-    if neutral.empty:
-        return "Not available: no neutral factor-momentum month yet."
-    parts = []
-    for label, frame in neutral.groupby("factor_set"):
-        table = summarize_by_half(frame[["tsmom", "xsmom"]].astype(float)).reset_index()
-        parts.append(table.assign(factor_set=label))
-    out = pd.concat(parts, ignore_index=True)
-    return out[["factor_set", *[c for c in out.columns if c != "factor_set"]]]
 
 
 def intro_text(params: FactorMomentumParams, source: str) -> str:

@@ -164,10 +164,11 @@ def test_net_curve_is_gross_minus_cost_times_turnover(evaluation):
 
 
 def test_factor_momentum_halves_show_percent_and_export_decimals():
+    from momentum_dag.core.factor_momentum.summaries import by_half
     from momentum_dag.reports.factor_momentum import halves_table
 
     months = pd.date_range("2020-01-31", periods=6, freq="ME")
-    table = halves_table(pd.DataFrame({"tsmom": [0.01, 0.02, 0.0, 0.01, 0.03, -0.01]}, index=months), ["tsmom"])
+    table = halves_table(by_half(pd.DataFrame({"tsmom": [0.01, 0.02, 0.0, 0.01, 0.03, -0.01]}, index=months)))
     full = table.frame.loc[("tsmom", "full")]
     assert full["mean"] == pytest.approx(1.0)  # 0.01 a month, shown as 1.00 (% / month)
     assert table.csv.loc[("tsmom", "full"), "mean"] == pytest.approx(0.01)  # the CSV keeps decimals

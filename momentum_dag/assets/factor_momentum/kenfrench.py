@@ -12,8 +12,8 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from momentum_dag.assets.factor_momentum.common import fm_params
 from momentum_dag.assets.fidelity import page_comparison, sample_text
-from momentum_dag.core.factor_momentum.spanning import summarize_by_half
 from momentum_dag.core.factor_momentum.study import kenfrench_study
+from momentum_dag.core.factor_momentum.summaries import mean_t, page_statistics
 from momentum_dag.core.fidelity import factor_momentum_figures
 from momentum_dag.names import (
     FACTOR_MOMENTUM_NOTES,
@@ -22,7 +22,7 @@ from momentum_dag.names import (
     group_of,
     kenfrench_fm_table,
 )
-from momentum_dag.reports.factor_momentum import factor_momentum_sections, pc_wide
+from momentum_dag.reports.factor_momentum import factor_momentum_sections
 from momentum_dag.reports.fidelity import OurSetup
 from momentum_dag.reports.html import render_tables_report
 from momentum_dag.settings import Settings
@@ -80,8 +80,9 @@ def kenfrench_factor_momentum_asset(
         "notes": MetadataValue.md("\n".join(f"- {n}" for n in notes)),
     }
     if len(ts) > 1:
-        meta["tsmom_mean"] = MetadataValue.float(float(ts.mean()))
-        meta["tsmom_t"] = MetadataValue.float(float(ts.mean() / (ts.std(ddof=1) / len(ts) ** 0.5)))
+        mean, t = mean_t(ts)
+        meta["tsmom_mean"] = MetadataValue.float(mean)
+        meta["tsmom_t"] = MetadataValue.float(t)
     return MaterializeResult(metadata=meta)
 
 
@@ -101,7 +102,11 @@ def kenfrench_factor_momentum_report(
     notes = warehouse.read_notes(FACTOR_MOMENTUM_NOTES, ASSET_NAME)
     source = next((n.removeprefix("Data source: ") for n in notes if n.startswith("Data source: ")), "Ken French")
     momentum = warehouse.read_dated(kenfrench_fm_table("momentum"), "period_end")
-    pc = pc_wide(warehouse.read_dated(kenfrench_fm_table("pc"), "period_end"))
+    stats = page_statistics(
+        momentum,
+        warehouse.read_dated(kenfrench_fm_table("pc"), "period_end"),
+        warehouse.table_or_none(kenfrench_fm_table("spanning")),
+    )
     autocorrelation = warehouse.table_or_none(kenfrench_fm_table("autocorrelation"))
     factors = []
     if autocorrelation is not None and len(autocorrelation):
@@ -127,13 +132,12 @@ def kenfrench_factor_momentum_report(
                 MONTHLY_ONLY_NOTE,
             ]
         ),
-        momentum=momentum,
+        stats=stats,
         autocorrelation=autocorrelation,
-        pc=pc,
-        pc_summary=summarize_by_half(pc).reset_index() if pc is not None else None,
-        spanning=warehouse.table_or_none(kenfrench_fm_table("spanning")),
         grs=warehouse.table_or_none(kenfrench_fm_table("grs")),
         conditional=warehouse.table_or_none(kenfrench_fm_table("conditional")),
+        pc_section=stats.pc is not None,
+        neutral_section=False,
         notes=[n for n in notes if not n.startswith(("Data source: ", *HEADLINE_NOTES)) and n != MONTHLY_ONLY_NOTE],
     )
     files = warehouse.table_or_none(kenfrench_fm_table("files"))

@@ -8,7 +8,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from momentum_dag.assets.factor_momentum.common import fm_params
 from momentum_dag.assets.fidelity import page_comparison, sample_text
-from momentum_dag.core.factor_momentum.spanning import summarize_by_half
+from momentum_dag.core.factor_momentum.summaries import mean_t, page_statistics
 from momentum_dag.core.fidelity import factor_momentum_figures
 from momentum_dag.names import (
     AUTOCORRELATION,
@@ -28,7 +28,7 @@ from momentum_dag.names import (
     group_of,
     key,
 )
-from momentum_dag.reports.factor_momentum import factor_momentum_sections, intro_text, pc_wide
+from momentum_dag.reports.factor_momentum import factor_momentum_sections, intro_text
 from momentum_dag.reports.fidelity import OurSetup
 from momentum_dag.reports.html import render_tables_report
 from momentum_dag.settings import Settings
@@ -58,15 +58,15 @@ def factor_momentum_report(
     params = fm_params(settings)
     source = data_source(settings).label
     momentum = warehouse.read_dated(FACTOR_MOMENTUM, "period_end")
-    pc = pc_wide(warehouse.read_dated(PC_MOMENTUM, "period_end"))
+    neutral = warehouse.read_dated(NEUTRAL_MOMENTUM, "period_end")
+    stats = page_statistics(
+        momentum, warehouse.read_dated(PC_MOMENTUM, "period_end"), warehouse.table_or_none(SPANNING), neutral
+    )
     notes: list[str] = []
-    pc_summary = None
-    if pc is not None:
-        pc_summary = summarize_by_half(pc).reset_index()
-    else:
+    if stats.pc is None:
         notes.append("PC factor momentum has no month yet (needs pc_min_months of factor returns)")
     results = warehouse.replace_tables(
-        {PC_SUMMARY: pc_summary if pc_summary is not None else pd.DataFrame()},
+        {PC_SUMMARY: stats.pc_halves if stats.pc_halves is not None else pd.DataFrame()},
         notes_table=FACTOR_MOMENTUM_NOTES,
         asset=ASSET_NAME,
         notes=notes,
@@ -95,14 +95,11 @@ def factor_momentum_report(
     )
     sections = factor_momentum_sections(
         intro=intro_text(params, source),
-        momentum=momentum,
+        stats=stats,
         autocorrelation=autocorrelation,
-        spanning=warehouse.table_or_none(SPANNING),
         grs=warehouse.table_or_none(GRS),
         conditional=warehouse.table_or_none(CONDITIONAL),
-        pc=pc,
-        pc_summary=pc_summary if pc_summary is not None else "Not available: no PC momentum month yet.",
-        neutral=warehouse.read_dated(NEUTRAL_MOMENTUM, "period_end"),
+        neutral_section=neutral is not None,
         notes=all_notes,
     )
     page = render_tables_report(
@@ -119,10 +116,8 @@ def factor_momentum_report(
         "pc_summary_rows": MetadataValue.int(results[PC_SUMMARY].rows_written),
     }
     if momentum is not None and len(momentum):
-        ts = momentum["tsmom"].dropna()
-        meta["tsmom_mean"] = MetadataValue.float(float(ts.mean()))
-        meta["tsmom_t"] = MetadataValue.float(
-            float(ts.mean() / (ts.std(ddof=1) / len(ts) ** 0.5)) if len(ts) > 1 else float("nan")
-        )
-        meta["months"] = MetadataValue.int(len(ts))
+        mean, t = mean_t(momentum["tsmom"])
+        meta["tsmom_mean"] = MetadataValue.float(mean)
+        meta["tsmom_t"] = MetadataValue.float(t)
+        meta["months"] = MetadataValue.int(int(momentum["tsmom"].notna().sum()))
     return MaterializeResult(metadata=meta)
