@@ -76,3 +76,7 @@ def test_no_other_module_imports_dagster_private_names():
             if path != PRIVATE and _private_imports(path):
                 offenders.append(f"{path.relative_to(REPO)}: {_private_imports(path)}")
     assert not offenders, offenders
+
+
+def test_the_sql_storage_module_the_forkserver_preloads_still_imports():
+    importlib.import_module(dagster_private.SQL_STORAGE_MODULE)

@@ -19,6 +19,7 @@ changed: run it first after an upgrade, mend the uses here (and in launch.py/run
 
 from __future__ import annotations
 
+import importlib
 import warnings
 
 import dagster
@@ -57,6 +58,9 @@ from dagster._core.events import JobFailureData, RunFailureReason  # noqa: E402
 from dagster._core.execution.api import create_execution_plan, execute_run  # noqa: E402
 from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill  # noqa: E402
 from dagster._core.execution.job_backfill import create_backfill_run, execute_job_backfill_iteration  # noqa: E402
+
+# ---- the instance's storage modules, imported by the multiprocess forkserver (momentum_dag/runtime/preload.py)
+from dagster._core.instance.ref import InstanceRef  # noqa: E402
 from dagster._core.remote_origin import InProcessCodeLocationOrigin  # noqa: E402
 from dagster._core.remote_representation.code_location import CodeLocation  # noqa: E402
 from dagster._core.remote_representation.external import RemoteJob, RemoteRepository  # noqa: E402
@@ -68,6 +72,15 @@ from dagster._core.workspace.context import WorkspaceProcessContext  # noqa: E40
 from dagster._core.workspace.load import location_origins_from_yaml_paths  # noqa: E402
 from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget  # noqa: E402
 from dagster._grpc.server import GrpcServerCommand  # noqa: E402
+
+SQL_STORAGE_MODULE = "dagster._core.storage.sql"
+"""The module behind every SQL storage of an instance (alembic and SQLAlchemy's dialects)."""
+
+
+def import_sql_storage() -> None:
+    """Import :data:`SQL_STORAGE_MODULE` (a second import is free)."""
+    importlib.import_module(SQL_STORAGE_MODULE)
+
 
 POSITIONAL_PARAMETERS = {
     "create_backfill_run": (
@@ -140,6 +153,7 @@ __all__ = [
     "DagsterPrivateApiWarning",
     "GrpcServerCommand",
     "GrpcServerRegistry",
+    "InstanceRef",
     "InProcessCodeLocationOrigin",
     "InProcessWorkspaceLoadTarget",
     "JobFailureData",
@@ -153,6 +167,7 @@ __all__ = [
     "create_backfill_run",
     "execute_job_backfill_iteration",
     "execute_run",
+    "import_sql_storage",
     "location_origins_from_yaml_paths",
     "make_new_backfill_id",
     "version_mismatch",

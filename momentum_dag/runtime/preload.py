@@ -17,8 +17,7 @@ import importlib
 import multiprocessing.util
 import os
 
-from dagster._core.instance.ref import InstanceRef
-
+from momentum_dag.runtime.dagster_private import InstanceRef, import_sql_storage
 from momentum_dag.runtime.definitions import environment_definitions
 
 
@@ -44,7 +43,7 @@ def import_instance_storage() -> None:
     if not os.environ.get("DAGSTER_HOME"):
         return
     ref = InstanceRef.from_dir(os.environ["DAGSTER_HOME"])
-    importlib.import_module("dagster._core.storage.sql")  # alembic and SQLAlchemy, for any SQL storage
+    import_sql_storage()  # alembic and SQLAlchemy, for any SQL storage
     for field in ref._fields:
         module = getattr(getattr(ref, field), "module_name", None)
         if module:
