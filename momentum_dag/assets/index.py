@@ -133,6 +133,7 @@ def report_index(context: AssetExecutionContext, warehouse: Warehouse, settings:
         + [(text, href) for _, text, href in EXTRA_REPORTS],
         sample=sample,
         fidelity=index_block(warehouse.table_or_none(PUBLISHED_COMPARISON), settings.source.published_figures),
+        planted=data_source(settings).planted_effects(),
         query=query.replace("{factors}", ", ".join(f"'{s.name}'" for s in specs))
         .replace("{start}", f"{start}-01")
         .replace("{end}", f"{end}-01"),

@@ -359,6 +359,7 @@ def render_index(
     fidelity: Sequence[Mapping[str, object]] = (),
     sample: str | None = None,
     query: str | None = None,
+    planted: Sequence[Mapping[str, str]] = (),
 ) -> Path:
     """Write ``<out_dir>/index.html`` ranking factors by |rank_icir_annualized| (largest first).
 
@@ -373,6 +374,8 @@ def render_index(
             (``reports.fidelity.index_block``).
         sample: the sentence saying which sample the figures cover (the common sample).
         query: the DuckDB query that reproduces the table's figures (shown beside it).
+        planted: the effects the data source plants by construction (``DataSource.planted_effects``:
+            effect, strength, how), listed so that nobody mistakes a planted effect for a finding.
     """
     missing = [c for c in ("factor_name", "rank_icir_annualized") if c not in rows.columns]
     if missing:
@@ -411,6 +414,7 @@ def render_index(
         ),
         other_reports=list(other_reports),
         fidelity=list(fidelity),
+        planted=list(planted),
     )
 
 

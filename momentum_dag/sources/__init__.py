@@ -40,6 +40,11 @@ class DataSource:
     def provider(self) -> Provider:
         raise NotImplementedError
 
+    def planted_effects(self) -> list[dict[str, str]]:
+        """Effects built into the data by construction (a simulator's), each ``effect``, ``strength``, ``how``:
+        the index page lists them so that nobody mistakes a planted effect for a finding. None for real data."""
+        return []
+
 
 class SyntheticSource(DataSource):
     """The embedded, deterministic, A-share-like synthetic market (the default)."""
@@ -62,7 +67,7 @@ class SyntheticSource(DataSource):
         return f"a synthetic A-share-like market of {sim.stocks} stocks ({sim.profile} profile)"
 
     def provider(self) -> Provider:
-        from momentum_dag.sources.synthetic import EffectStrengths, SimulatorConfig, SyntheticMarket
+        from momentum_dag.sources.synthetic import SimulatorConfig, SyntheticMarket
 
         sim = self.settings.sim
         config = SimulatorConfig(
@@ -70,9 +75,21 @@ class SyntheticSource(DataSource):
             n_industries=sim.industries,
             start=self.settings.source.history_start_date,
             seed=sim.seed,
-            effects=EffectStrengths.profile(sim.profile).times(sim.effect_scale),
+            effects=self.effects(),
         )
         return SyntheticMarket(config)
+
+    def effects(self):
+        """The market's ``EffectStrengths``: the profile's, times the effect scale."""
+        from momentum_dag.sources.synthetic import EffectStrengths
+
+        sim = self.settings.sim
+        return EffectStrengths.profile(sim.profile).times(sim.effect_scale)
+
+    def planted_effects(self) -> list[dict[str, str]]:
+        from momentum_dag.sources.synthetic import planted_effects
+
+        return planted_effects(self.effects())
 
 
 class FilesSource(DataSource):

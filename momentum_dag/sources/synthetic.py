@@ -24,6 +24,7 @@ import pandas as pd
 from momentum_dag.sources.calendar import trading_calendar
 from momentum_dag.sources.synthetic_dynamics import (
     FUNDAMENTAL_COLUMNS,
+    SIGN_STAY,
     MarketSimulation,
     MonthBars,
     Strengths,
@@ -83,6 +84,9 @@ class EffectStrengths:
     sign_persistence: float = 1.0
     sign_memory: float = 1.0
     turnover_reversal: float = 1.0
+    short_term_reversal: float = 0.0
+    overreaction: float = 0.0
+    comomentum: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -138,6 +142,75 @@ PROFILES: dict[str, EffectStrengths] = {
     ),
     "null": EffectStrengths.off(),
 }
+
+
+# What each planted effect does, in words a report reader can check against a factor's result: the index
+# page lists those of the market it was built on (``planted_effects``). Keys are EffectStrengths fields.
+PLANTED_EFFECTS: dict[str, tuple[str, str]] = {
+    "market_regimes": (
+        "market regimes",
+        "bull, bear and rebound regimes move the market's drift (+0.08%, -0.20%, +0.50% a day) and volatility",
+    ),
+    "market_vol_clustering": ("market volatility clustering", "GARCH(1,1) market volatility"),
+    "factor_momentum": (
+        "factor momentum",
+        "the monthly means of the size, value, profitability, investment and momentum style factors follow "
+        "an AR(1) (phi 0.9): what factor momentum (Ehsani-Linnainmaa) finds",
+    ),
+    "industry_momentum": ("industry momentum", "AR(1) relative industry drifts (phi 0.92)"),
+    "industry_lead_lag": (
+        "industry lead-lag",
+        "follower industries' month-t drift loads on their leader's month t-1 excess return",
+    ),
+    "intra_industry_lead_lag": (
+        "small caps lag their industry",
+        "the smaller half of an industry receives part of the industry's daily move over the next 3 days",
+    ),
+    "bear_loser_beta": (
+        "crash beta",
+        "past losers' market beta rises (winners' falls) after a bear market, so WML crashes in rebounds "
+        "(Daniel-Moskowitz)",
+    ),
+    "idio_vol_clustering": ("idiosyncratic volatility clustering", "per-stock GARCH(1,1)"),
+    "sign_persistence": (
+        "return-sign persistence",
+        "each stock drifts up or down with a monthly two-state direction that tends to persist: what D-MOM's "
+        "sign durations (Del Viva-Sala-Souza) and, more weakly, 12-2 and 6-2 momentum find",
+    ),
+    "turnover_reversal": (
+        "shock reversal",
+        "rare daily price shocks with a turnover spike partly revert over the next 15 days",
+    ),
+    "short_term_reversal": (
+        "short-term reversal",
+        "a monthly factor with a negative mean and a volatile return, loading on the signed square of last "
+        "month's return score (largest in the tails)",
+    ),
+    "overreaction": (
+        "overreaction",
+        "about 1% of stocks a month move sharply (sd 30%) and the move reverts over the next 8 months, so "
+        "the extreme past winners and losers of 6-2 and 12-2 momentum revert",
+    ),
+    "comomentum": (
+        "comomentum",
+        "stocks whose direction has lasted 4 months or more share a zero-mean monthly shock signed by their "
+        "direction (sd 2%), so the payoff of long sign runs is volatile",
+    ),
+}
+
+
+def planted_effects(effects: EffectStrengths) -> list[dict[str, str]]:
+    """The effects planted in a market with these strengths (strength > 0): name, strength and how, in
+    words (``PLANTED_EFFECTS``), for the index page. ``sign_memory`` is part of sign persistence."""
+    rows = []
+    for name, (label, how) in PLANTED_EFFECTS.items():
+        strength = getattr(effects, name)
+        if strength > 0:
+            if name == "sign_persistence":
+                stay = 0.5 + (SIGN_STAY - 0.5) * effects.sign_memory
+                how = f"{how} (stays with probability {stay:.2f} a month)"
+            rows.append({"effect": label, "strength": f"{strength:g}", "how": how})
+    return rows
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,13 @@ SIGN_STAY = 0.85  # monthly probability the direction state persists
 SHOCK_PROB, SHOCK_SD = 0.004, 0.05  # daily probability and size of a temporary price shock
 REVERSAL_SHARE, REVERSAL_DAYS = 0.7, 15
 SPIKE, SPIKE_DECAY = 6.0, 0.4  # turnover multiplier on a shock day and its daily decay
+# short-term reversal: a monthly factor whose exposure is the signed square of last month's return score
+REVERSAL_FACTOR_MEAN, REVERSAL_FACTOR_SD = -0.004, 0.012  # per unit exposure a month
+# overreaction: an episode (probability a stock-month) moves the price by OVERREACTION_SD x z over the month;
+# OVERREACTION_REVERT of it reverts evenly over the next OVERREACTION_MONTHS months
+OVERREACTION_PROB, OVERREACTION_SD, OVERREACTION_REVERT, OVERREACTION_MONTHS = 0.01, 0.30, 1.0, 8
+# comomentum: stocks whose direction has lasted COMOMENTUM_MONTHS or more share a zero-mean monthly shock
+COMOMENTUM_SD, COMOMENTUM_MONTHS = 0.02, 4
 PRICE_LIMIT, ST_PRICE_LIMIT, IPO_PRICE_LIMIT = 0.10, 0.05, 0.44
 SUSPEND_PROB, SUSPEND_MAX_DAYS = 0.0005, 20  # start rate and longest spell (~0.5% of stock-days)
 # A year 55% (log -0.8) behind the market may put a stock under ST; delisting mostly follows long ST.
@@ -92,6 +99,9 @@ class Strengths:
     sign_persistence: float
     sign_memory: float
     turnover_reversal: float
+    short_term_reversal: float = 0.0
+    overreaction: float = 0.0
+    comomentum: float = 0.0
 
 
 @dataclass
@@ -132,7 +142,7 @@ class MarketSimulation:
     """Mutable state of one simulation run, advanced by :meth:`step_month` from the first month on."""
 
     def __init__(self, universe: Universe, strengths: Strengths, seed: int) -> None:
-        self.u, self.s = universe, strengths
+        self.u, self.s, self.seed = universe, strengths, seed
         n, k = universe.n_stocks, universe.n_industries
         rng = np.random.default_rng([seed, 2])
         # market
@@ -153,7 +163,10 @@ class MarketSimulation:
         self.idio_var = universe.idio_vol**2
         self.idio_shock = np.zeros(n)
         self.direction = rng.choice([-1.0, 1.0], size=n)
+        self.direction_months = np.ones(n, dtype=np.int64)  # months the direction has lasted
         self.reversal_rate = np.zeros(n)
+        self.overreaction_rate = np.zeros(n)  # monthly reversal of the last overreaction episode
+        self.overreaction_left = np.zeros(n, dtype=np.int64)
         self.reversal_left = np.zeros(n, dtype=np.int64)
         self.spike = np.zeros(n)
         self.suspended_left = np.zeros(n, dtype=np.int64)
@@ -207,6 +220,7 @@ class MarketSimulation:
             + idio
             + jump
             + reversal
+            + self._reversal_and_overreaction(listed_before, n_days, first_day)
         )
         limit = np.where(self.is_st, ST_PRICE_LIMIT, PRICE_LIMIT)
         ret = np.clip(raw, -limit, limit)
@@ -222,6 +236,48 @@ class MarketSimulation:
         market_ret = (weight * ret).sum(axis=1) / np.maximum(weight.sum(axis=1), 1e-300)
         self._close_month(fields["close"][-1], market_ret, industries)
         return MonthBars(dates, listed, fields, market_ret, np.full(n_days, self.rf_annual / 252))
+
+    def _reversal_and_overreaction(self, listed: np.ndarray, n_days: int, first_day: int) -> np.ndarray:
+        """(stocks,) daily drift of the month from the short-term reversal factor and overreaction episodes.
+
+        Short-term reversal (Jegadeesh 1990; Lehmann 1990): a monthly factor return (mean
+        REVERSAL_FACTOR_MEAN, sd REVERSAL_FACTOR_SD, x ``short_term_reversal``) on an exposure equal to the
+        signed square of the normal score of last month's return, so it is concentrated in the tails.
+        Overreaction (De Bondt and Thaler 1985; Poterba and Summers 1988 fads): with probability
+        OVERREACTION_PROB a month a stock moves by OVERREACTION_SD x z x ``overreaction`` over the month,
+        and OVERREACTION_REVERT of that move reverts evenly over the next OVERREACTION_MONTHS months.
+        Comomentum (Lou and Polk 2022): stocks whose direction state has lasted COMOMENTUM_MONTHS months or
+        more (the long sign runs D-MOM ranks at its extremes) move together: a zero-mean monthly shock of sd
+        COMOMENTUM_SD x ``comomentum``, signed by the direction, so the trend's payoff is volatile.
+        All draw from their own stream (seed, 3, first day), so turning them off leaves every other
+        random number of the market unchanged.
+        """
+        n = self.u.n_stocks
+        drift = np.zeros(n)
+        if self.s.short_term_reversal == 0 and self.s.overreaction == 0 and self.s.comomentum == 0:
+            return drift
+        rng = np.random.default_rng([self.seed, 3, first_day])
+        z_factor, u, z = rng.standard_normal(), rng.random(n), rng.standard_normal(n)
+        z_comomentum = rng.standard_normal()
+        if self.s.comomentum:
+            trending = self.direction_months >= COMOMENTUM_MONTHS
+            drift += self.s.comomentum * COMOMENTUM_SD * z_comomentum * np.where(trending, self.direction, 0.0)
+        if self.s.short_term_reversal:
+            score = rank_normal(self.log_close_months[-1] - self.log_close_months[-2], listed)
+            factor = self.s.short_term_reversal * (REVERSAL_FACTOR_MEAN + REVERSAL_FACTOR_SD * z_factor)
+            drift += factor * score * np.abs(score)
+        if self.s.overreaction:
+            reverting = self.overreaction_left > 0
+            drift += np.where(reverting, self.overreaction_rate, 0.0)
+            self.overreaction_left = np.maximum(self.overreaction_left - 1, 0)
+            start = listed & (u < OVERREACTION_PROB)
+            move = self.s.overreaction * OVERREACTION_SD * z
+            drift += np.where(start, move, 0.0)
+            self.overreaction_rate = np.where(
+                start, -OVERREACTION_REVERT * move / OVERREACTION_MONTHS, self.overreaction_rate
+            )
+            self.overreaction_left = np.where(start, OVERREACTION_MONTHS, self.overreaction_left)
+        return drift / n_days
 
     def market_path(self, n_days: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Latent daily market return, its variance and the regime, walking regimes and GARCH day by day.
@@ -320,6 +376,7 @@ class MarketSimulation:
         stay = 0.5 + (SIGN_STAY - 0.5) * self.s.sign_memory
         flip = rng.random(self.u.n_stocks) > stay
         self.direction = np.where(flip, -self.direction, self.direction)
+        self.direction_months = np.where(flip, 1, self.direction_months + 1)
 
     def _update_factor_means(self, rng: np.random.Generator) -> None:
         """AR(1) monthly means of the style factors: persistence that Ehsani and Linnainmaa (2022)

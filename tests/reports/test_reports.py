@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from markupsafe import escape
 
 from momentum_dag.core.evaluation.engine import evaluate_factor
 from momentum_dag.reports.html import (
@@ -29,6 +30,8 @@ from momentum_dag.reports.plots import (
     rank_ic_bars,
     turnover_lines,
 )
+from momentum_dag.settings import Settings
+from momentum_dag.sources import data_source
 from tests.reports.pages import chart_specs, page_data
 
 
@@ -106,8 +109,22 @@ def test_index_ranks_by_absolute_rank_icir_and_links(tmp_path: Path):
     assert SYNTHETIC_NOTE in html
     assert "-2.50" in html and "-20.00%" in html
 
+    assert "Effects planted in this market" not in html  # none given, no section
+
     files = render_index(tmp_path / "files", rows.drop(columns="data_source"), data_source="files")
     assert SYNTHETIC_NOTE not in files.read_text(encoding="utf-8")
+
+
+def test_index_lists_the_effects_the_synthetic_market_plants(tmp_path: Path):
+    rows = pd.DataFrame({"factor_name": ["dmom"], "rank_icir_annualized": [1.0], "data_source": "synthetic"})
+    settings = Settings(sim_profile="realistic")
+    planted = data_source(settings).planted_effects()
+    html = render_index(tmp_path, rows, planted=planted).read_text(encoding="utf-8")
+    assert "Effects planted in this market" in html and "not a finding about" in html
+    for row in planted:
+        assert f"<td>{row['effect']}</td>" in html and str(escape(row["how"].split(" (")[0])) in html
+    assert data_source(Settings(sim_profile="null")).planted_effects() == []
+    assert data_source(Settings(data_source="files", files_dir=str(tmp_path))).planted_effects() == []
     with pytest.raises(ValueError, match="rank_icir_annualized"):
         render_index(tmp_path, rows.drop(columns="rank_icir_annualized"))
     with pytest.raises(ValueError, match="data_source"):

@@ -14,11 +14,22 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 from scipy import stats
+from scipy.special import ndtri
 from statsmodels.stats.diagnostic import acorr_ljungbox
 
+from momentum_dag.sources import synthetic_dynamics as dyn
 from momentum_dag.sources.calendar import spring_festival, trading_calendar
 from momentum_dag.sources.contract import RAW_TABLES, validate
-from momentum_dag.sources.synthetic import EffectStrengths, SimulatorConfig, SyntheticMarket
+from momentum_dag.sources.synthetic import (
+    PLANTED_EFFECTS,
+    PROFILES,
+    EffectStrengths,
+    SimulatorConfig,
+    SyntheticMarket,
+    planted_effects,
+)
+from momentum_dag.sources.synthetic_dynamics import MarketSimulation, Strengths
+from momentum_dag.sources.synthetic_universe import draw_universe
 
 TABLES = ("daily_bars", "market_daily", "fundamentals", "industry_membership")
 EFFECT_RANGE = (date(2014, 1, 1), date(2024, 1, 1))
@@ -555,3 +566,65 @@ def intra_industry_lead_lag_t(data: dict) -> float:
 def test_large_caps_lead_small_caps_within_industries(on, off):
     assert intra_industry_lead_lag_t(on[1]) > 4
     assert abs(intra_industry_lead_lag_t(off[1])) < 2.5
+
+
+# ------------------------------------------------------------------ the realistic profile's reversal effects
+
+
+def _only(**strengths: float) -> Strengths:
+    fields = {name: 0.0 for name in Strengths.__dataclass_fields__}
+    return Strengths(**{**fields, **strengths})
+
+
+def test_short_term_reversal_drift_is_the_factor_times_the_signed_square_score():
+    universe = draw_universe(40, 4, 1)
+    sim = MarketSimulation(universe, _only(short_term_reversal=2.0), seed=5)
+    last_month = np.linspace(-0.3, 0.3, 40)[::-1]
+    sim.log_close_months[-2] = 0.0
+    sim.log_close_months[-1] = last_month
+    listed = np.ones(40, dtype=bool)
+    drift = sim._reversal_and_overreaction(listed, 20, first_day=40)
+    # by hand: the month's factor return from the effects' own stream (seed, 3, first day), on the normal
+    # score of last month's return (rank k of 40 -> Phi^-1((k - 0.5) / 40)) times its absolute value
+    z_factor = np.random.default_rng([5, 3, 40]).standard_normal()
+    factor = 2.0 * (dyn.REVERSAL_FACTOR_MEAN + dyn.REVERSAL_FACTOR_SD * z_factor)
+    rank = np.arange(40, 0, -1)  # last_month is decreasing
+    score = ndtri((rank - 0.5) / 40)
+    np.testing.assert_allclose(drift, factor * score * np.abs(score) / 20)
+    assert drift[0] * drift[-1] < 0 and abs(drift[0]) == pytest.approx(abs(drift[-1]))
+
+
+def test_an_overreaction_reverts_in_full_over_its_months(monkeypatch):
+    universe = draw_universe(40, 4, 1)
+    sim = MarketSimulation(universe, _only(overreaction=1.0), seed=5)
+    listed = np.ones(40, dtype=bool)
+    monkeypatch.setattr(dyn, "OVERREACTION_PROB", 1.0)  # every stock starts an episode this month
+    first = sim._reversal_and_overreaction(listed, 20, first_day=0) * 20
+    rng = np.random.default_rng([5, 3, 0])
+    rng.standard_normal(), rng.random(40)
+    move = dyn.OVERREACTION_SD * rng.standard_normal(40)
+    np.testing.assert_allclose(first, move)
+    monkeypatch.setattr(dyn, "OVERREACTION_PROB", 0.0)  # no new episode afterwards
+    later = np.array([sim._reversal_and_overreaction(listed, 21, first_day=d) * 21 for d in range(1, 12)])
+    months = dyn.OVERREACTION_MONTHS
+    np.testing.assert_allclose(later[:months], np.tile(-dyn.OVERREACTION_REVERT * move / months, (months, 1)))
+    np.testing.assert_allclose(later[months:], 0.0)
+    np.testing.assert_allclose(first + later.sum(axis=0), (1 - dyn.OVERREACTION_REVERT) * move, atol=1e-15)
+
+
+def test_reversal_effects_off_draw_nothing_and_add_nothing():
+    universe = draw_universe(40, 4, 1)
+    sim = MarketSimulation(universe, _only(), seed=5)
+    assert not sim._reversal_and_overreaction(np.ones(40, dtype=bool), 20, first_day=0).any()
+
+
+def test_planted_effects_name_every_effect_the_market_has():
+    assert planted_effects(EffectStrengths.off()) == []
+    realistic = PROFILES["realistic"]
+    rows = planted_effects(realistic)
+    expected = [label for name, (label, _) in PLANTED_EFFECTS.items() if getattr(realistic, name) > 0]
+    assert [r["effect"] for r in rows] == expected and len(expected) >= 10
+    assert set(PLANTED_EFFECTS) == set(EffectStrengths.__dataclass_fields__) - {"sign_memory"}
+    sign = next(r for r in rows if r["effect"] == "return-sign persistence")
+    stay = 0.5 + (dyn.SIGN_STAY - 0.5) * realistic.sign_memory
+    assert f"stays with probability {stay:.2f}" in sign["how"] and sign["strength"] == f"{realistic.sign_persistence:g}"
