@@ -30,7 +30,7 @@ from momentum_dag.reports.plots import (
     rank_ic_bars,
     turnover_lines,
 )
-from momentum_dag.settings import Settings
+from momentum_dag.settings import Settings, SimConfig, SourceConfig
 from momentum_dag.sources import data_source
 from tests.reports.pages import chart_specs, page_data
 
@@ -117,14 +117,16 @@ def test_index_ranks_by_absolute_rank_icir_and_links(tmp_path: Path):
 
 def test_index_lists_the_effects_the_synthetic_market_plants(tmp_path: Path):
     rows = pd.DataFrame({"factor_name": ["dmom"], "rank_icir_annualized": [1.0], "data_source": "synthetic"})
-    settings = Settings(sim_profile="realistic")
+    settings = Settings(sim=SimConfig(profile="realistic"))
     planted = data_source(settings).planted_effects()
     html = render_index(tmp_path, rows, planted=planted).read_text(encoding="utf-8")
     assert "Effects planted in this market" in html and "not a finding about" in html
     for row in planted:
         assert f"<td>{row['effect']}</td>" in html and str(escape(row["how"].split(" (")[0])) in html
-    assert data_source(Settings(sim_profile="null")).planted_effects() == []
-    assert data_source(Settings(data_source="files", files_dir=str(tmp_path))).planted_effects() == []
+    assert data_source(Settings(sim=SimConfig(profile="null"))).planted_effects() == []
+    assert (
+        data_source(Settings(source=SourceConfig(data_source="files", files_dir=str(tmp_path)))).planted_effects() == []
+    )
     with pytest.raises(ValueError, match="rank_icir_annualized"):
         render_index(tmp_path, rows.drop(columns="rank_icir_annualized"))
     with pytest.raises(ValueError, match="data_source"):
