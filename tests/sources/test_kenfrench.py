@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from momentum_dag.assets.crashes.kenfrench_inputs import kenfrench_crash_inputs
 from momentum_dag.sources.kenfrench import (
     compound_monthly,
     factor_returns_from_directory,
-    kenfrench_crash_inputs,
     load_linearmodels_french,
     read_daily_decile_legs,
     read_daily_market,

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from momentum_dag.assets.crashes.kenfrench_inputs import kenfrench_crash_inputs
 from momentum_dag.core.crashes.study import daily_study
 from momentum_dag.core.factor_momentum.signals import cs_factor_signals
 from momentum_dag.core.factor_momentum.study import FactorMomentumParams, kenfrench_study
@@ -18,7 +19,6 @@ from momentum_dag.sources.kenfrench import (
     DAILY_STANDARD_FILES,
     STANDARD_FILES,
     factor_returns_from_directory,
-    kenfrench_crash_inputs,
     kenfrench_inventory,
     load_kenfrench_daily,
     load_kenfrench_monthly,

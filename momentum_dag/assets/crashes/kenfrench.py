@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from momentum_dag.assets.crashes.kenfrench_inputs import CrashInputs, kenfrench_crash_inputs
 from momentum_dag.assets.crashes.models import crash_params
 from momentum_dag.core import checks
 from momentum_dag.core.crashes import study
@@ -20,7 +21,6 @@ from momentum_dag.core.crashes.study import CrashParams, daily_study, monthly_st
 from momentum_dag.names import CRASH_NOTES, KF_CRASH_INPUTS, KF_CRASHES_KEY, group_of, kenfrench_crash_table
 from momentum_dag.settings import Settings
 from momentum_dag.sources import kenfrench
-from momentum_dag.sources.kenfrench import CrashInputs, kenfrench_crash_inputs
 from momentum_dag.storage import Warehouse
 
 ASSET_NAME = "kenfrench_crashes"

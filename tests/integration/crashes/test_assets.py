@@ -411,7 +411,7 @@ MOM_CSV = """Missing data are indicated by -99.99.
 
 
 def test_kenfrench_files_source(tmp_path, monkeypatch):
-    from momentum_dag.sources.kenfrench import kenfrench_crash_inputs
+    from momentum_dag.assets.crashes.kenfrench_inputs import kenfrench_crash_inputs
 
     (tmp_path / "F-F_Research_Data_Factors.CSV").write_text(FACTORS_CSV)
     with pytest.raises(ValueError, match="F-F_Momentum_Factor.CSV"):
