@@ -157,7 +157,7 @@ def factor_rows(warehouse, settings, start: date, end: date) -> tuple[dict, pd.D
 
 def crash_rows(warehouse, settings, start: date, end: date) -> tuple[pd.Series, pd.DataFrame]:
     """WML's Sharpe and its five worst months with the market state (``crashes/wml``, ``crashes/market_state``)."""
-    from momentum_dag.assets.crashes.models import crash_params, wml_chunk
+    from momentum_dag.assets.crashes.series import crash_params, wml_chunk
     from momentum_dag.assets.panels import MarketPanels
     from momentum_dag.core.crashes.study import market_state_table
     from momentum_dag.names import WML_MONTHLY

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from momentum_dag.core.frames import period_ends, to_long
 from momentum_dag.core.industry import INDUSTRY_MOMENTUM_FACTORS
-from momentum_dag.core.panels import period_ends, to_long
 from momentum_dag.core.stock import momentum as stock_momentum
 from momentum_dag.core.stock.dmom import fit_dmom, score_dmom
 from momentum_dag.names import (

@@ -16,7 +16,7 @@ import pytest
 
 from momentum_dag.assets.factors.panel import compute_window
 from momentum_dag.assets.panels import MarketPanels
-from momentum_dag.core.panels import period_ends
+from momentum_dag.core.frames import period_ends
 from momentum_dag.registry import FACTORS
 from momentum_dag.settings import IndustryConfig, RunConfig, Settings
 from tests.lookahead import MemoryWarehouse, build_marts, simulate

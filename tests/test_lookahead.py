@@ -41,7 +41,7 @@ from momentum_dag.core.factor_momentum.study import (
     pc_momentum_returns,
     role_of,
 )
-from momentum_dag.core.panels import period_ends
+from momentum_dag.core.frames import period_ends
 from momentum_dag.registry import FACTORS
 from momentum_dag.settings import CrashConfig, DmomConfig, FactorMomentumConfig, Settings
 from tests.lookahead import (

@@ -1,7 +1,7 @@
 """Daniel & Moskowitz (2016, JFE 122:221-247) "Momentum crashes" as assets; the math is in
 ``core.crashes`` (``study`` for the whole study), the pages in ``reports.crashes``.
 
-Monthly partitioned: ``crashes/wml`` (monthly, daily and formation tables),
+Monthly partitioned (``series``): ``crashes/wml`` (monthly, daily and formation tables),
 ``crashes/market_state``, ``crashes/wml_betas``, ``crashes/wml_variance_forecast``. Unpartitioned, rebuilt
 from those (``full_sample``): ``crashes/momentum_strategies``, ``crashes/crash_regressions``; the Ken French
 monthly branch (``kenfrench``): ``crashes/kenfrench_crashes``; the pages (``report``):
@@ -12,13 +12,13 @@ from dagster import AssetKey
 
 from momentum_dag.assets.crashes.full_sample import crash_regressions_asset, momentum_strategies_asset
 from momentum_dag.assets.crashes.kenfrench import kenfrench_crashes_asset
-from momentum_dag.assets.crashes.models import build_model_assets
 from momentum_dag.assets.crashes.report import (
     KF_REPORT_SLUG,
     REPORT_SLUG,
     momentum_crashes_kenfrench_report,
     momentum_crashes_report,
 )
+from momentum_dag.assets.crashes.series import build_series_assets
 from momentum_dag.names import CRASH_REPORT_KEY, KF_CRASH_REPORT_KEY
 from momentum_dag.partitions import Partitions
 
@@ -31,7 +31,7 @@ CRASH_REPORTS: list[tuple[AssetKey, str, str]] = [
 
 def build_crash_assets(partitions: Partitions) -> list:
     return [
-        *build_model_assets(partitions),
+        *build_series_assets(partitions),
         momentum_strategies_asset,
         crash_regressions_asset,
         kenfrench_crashes_asset,

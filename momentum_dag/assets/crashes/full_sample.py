@@ -9,7 +9,7 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from momentum_dag.assets.checks import crash_nobs_check, crash_nobs_check_spec
 from momentum_dag.assets.common import replace_study_tables, require_rows
-from momentum_dag.assets.crashes.models import VARIANCE_COLUMNS, crash_params
+from momentum_dag.assets.crashes.series import VARIANCE_COLUMNS, crash_params
 from momentum_dag.core.crashes.regressions import CRASH_TERMS, FORECAST_TERMS
 from momentum_dag.core.crashes.strategy import barroso_santa_clara_weights, to_holding_alignment
 from momentum_dag.core.crashes.study import regression_frame, run_regressions, run_strategies, strategy_frames

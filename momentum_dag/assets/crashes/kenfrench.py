@@ -13,9 +13,10 @@ from pathlib import Path
 import pandas as pd
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from momentum_dag.assets.crashes import kenfrench_inputs
 from momentum_dag.assets.crashes.kenfrench_inputs import CrashInputs, kenfrench_crash_inputs
-from momentum_dag.assets.crashes.models import crash_params
-from momentum_dag.core import checks
+from momentum_dag.assets.crashes.series import crash_params
+from momentum_dag.core import validate
 from momentum_dag.core.crashes import study
 from momentum_dag.core.crashes.study import CrashParams, daily_study, monthly_study
 from momentum_dag.names import CRASH_NOTES, KF_CRASH_INPUTS, KF_CRASHES_KEY, group_of, kenfrench_crash_table
@@ -37,8 +38,9 @@ STUDY_TABLES = (
 # The code the study is a function of (its fingerprint includes their source).
 CODE = (
     *sorted(Path(study.__file__).parent.glob("*.py")),
-    Path(checks.__file__),
+    Path(validate.__file__),
     Path(kenfrench.__file__),
+    Path(kenfrench_inputs.__file__),
     Path(__file__),
 )
 METHOD_PREFIX = "Method: "

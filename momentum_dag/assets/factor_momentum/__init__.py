@@ -2,7 +2,7 @@
 math is in ``core.factor_momentum`` (``study`` for the whole study), the pages in ``reports.factor_momentum``.
 
 Every key starts with ``factor_momentum/`` (the group). Monthly partitioned: ``factor_returns``
-(``returns``), ``factor_momentum``, ``pc_factor_momentum`` and ``momentum_neutral_factors`` (``models``).
+(``returns``), ``factor_momentum``, ``pc_factor_momentum`` and ``momentum_neutral_factors`` (``strategies``).
 Unpartitioned (``full_sample``): ``factor_autocorrelation``, ``spanning_tests``; the Ken French monthly
 branch (``kenfrench``); the page (``report``).
 """
@@ -15,9 +15,9 @@ from momentum_dag.assets.factor_momentum.kenfrench import (
     kenfrench_factor_momentum_asset,
     kenfrench_factor_momentum_report,
 )
-from momentum_dag.assets.factor_momentum.models import build_model_assets
 from momentum_dag.assets.factor_momentum.report import REPORT_SLUG, factor_momentum_report
 from momentum_dag.assets.factor_momentum.returns import build_returns_asset
+from momentum_dag.assets.factor_momentum.strategies import build_strategy_assets
 from momentum_dag.names import FACTOR_MOMENTUM_REPORT_KEY, KF_FACTOR_MOMENTUM_REPORT_KEY
 from momentum_dag.partitions import Partitions
 
@@ -31,7 +31,7 @@ FACTOR_MOMENTUM_REPORTS: list[tuple[AssetKey, str, str]] = [
 def build_factor_momentum_assets(partitions: Partitions) -> list:
     return [
         build_returns_asset(partitions),
-        *build_model_assets(partitions),
+        *build_strategy_assets(partitions),
         factor_autocorrelation_asset,
         spanning_tests_asset,
         factor_momentum_report,

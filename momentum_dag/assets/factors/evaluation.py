@@ -31,7 +31,7 @@ from momentum_dag.assets.common import (
 from momentum_dag.assets.factors.panel import warm_up_status
 from momentum_dag.assets.panels import MarketPanels
 from momentum_dag.core.evaluation.engine import FactorEvaluation, evaluate_factor
-from momentum_dag.core.panels import compound_by_period, to_wide
+from momentum_dag.core.frames import compound_by_period, to_wide
 from momentum_dag.names import eval_key, eval_periods_table, factor_key, factor_table, key
 from momentum_dag.registry import FactorSpec
 from momentum_dag.settings import Settings

@@ -7,7 +7,7 @@ import pandas as pd
 import statsmodels.api as sm
 from numpy.lib.stride_tricks import sliding_window_view
 
-from momentum_dag.core.checks import align_columns, require_datetime_index, require_series
+from momentum_dag.core.validate import align_columns, require_datetime_index, require_series
 
 CRASH_TERMS = ["alpha0", "alphaB", "beta0", "betaB", "betaBU"]
 FORECAST_TERMS = ["gamma0", "gammaB", "gammaSigma2", "gammaInt"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from momentum_dag.core.checks import (
+from momentum_dag.core.validate import (
     require_consecutive_months,
     require_series,
     require_simple_returns,

@@ -12,15 +12,15 @@ import pandas as pd
 import statsmodels.api as sm
 from statsmodels.regression.rolling import RollingOLS
 
-from momentum_dag.core.checks import (
+from momentum_dag.core.crashes.state import TRADING_DAYS_PER_MONTH
+from momentum_dag.core.evaluation.performance import max_drawdown
+from momentum_dag.core.validate import (
     align_columns,
     require_consecutive_months,
     require_datetime_index,
     require_series,
     require_simple_returns,
 )
-from momentum_dag.core.crashes.state import TRADING_DAYS_PER_MONTH
-from momentum_dag.core.evaluation.performance import max_drawdown
 
 STRATEGIES = ["static", "cvol_dm", "cvol_bsc", "dyn_is", "dyn_oos"]
 

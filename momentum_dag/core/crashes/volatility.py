@@ -17,7 +17,7 @@ import pandas as pd
 from arch import arch_model
 from statsmodels.regression.rolling import RollingOLS
 
-from momentum_dag.core.checks import (
+from momentum_dag.core.validate import (
     require_consecutive_months,
     require_series,
     require_simple_returns,

@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from momentum_dag.core.checks import (
+from momentum_dag.core.frames import exact_row_sums
+from momentum_dag.core.validate import (
     require_consecutive_months,
     require_datetime_index,
     require_simple_returns,
 )
-from momentum_dag.core.panels import exact_row_sums
 
 FORMATION_COLUMNS = ["period_end", "stock_id", "decile", "weight", "past_ret"]
 

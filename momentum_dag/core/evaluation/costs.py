@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from momentum_dag.core.checks import require_wide_panel
+from momentum_dag.core.validate import require_wide_panel
 
 BPS = 1e-4
 # Cost of one unit of turnover in basis points: 15 bps one way, i.e. the 0.3% round trip (commission, stamp

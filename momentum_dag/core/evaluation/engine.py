@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from momentum_dag.core.checks import require_wide_panel
 from momentum_dag.core.evaluation.costs import DEFAULT_COST_BPS, long_short_turnover, net_of_cost
 from momentum_dag.core.evaluation.ic import (
     align_to_factor,
@@ -43,6 +42,7 @@ from momentum_dag.core.evaluation.quantiles import (
     quantile_turnover,
     universe_mean_return,
 )
+from momentum_dag.core.validate import require_wide_panel
 
 __all__ = [
     "WEIGHTING_SUFFIX",

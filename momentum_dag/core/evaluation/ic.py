@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from momentum_dag.core.checks import require_wide_panel
+from momentum_dag.core.validate import require_wide_panel
 
 
 def align_to_factor(factor: pd.DataFrame, other: pd.DataFrame, name: str) -> pd.DataFrame:

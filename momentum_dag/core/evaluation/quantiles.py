@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from momentum_dag.core.checks import require_wide_panel
 from momentum_dag.core.evaluation.ic import align_to_factor
+from momentum_dag.core.validate import require_wide_panel
 
 
 def assign_quantiles(factor: pd.DataFrame, n_quantiles: int) -> pd.DataFrame:

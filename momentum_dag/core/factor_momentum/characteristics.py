@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from momentum_dag.core.checks import float_panel, require_series
+from momentum_dag.core.validate import float_panel, require_series
 
 CHARACTERISTICS: tuple[str, ...] = (
     "size",

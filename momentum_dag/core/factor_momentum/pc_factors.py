@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from momentum_dag.core.checks import float_panel
 from momentum_dag.core.factor_momentum.portfolios import MOMENTUM_FACTORS
 from momentum_dag.core.factor_momentum.signals import select_factors
+from momentum_dag.core.validate import float_panel
 
 OFFSET = "offset"
 

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from momentum_dag.core.checks import float_panel
-from momentum_dag.core.panels import period_keys
+from momentum_dag.core.frames import period_keys
+from momentum_dag.core.validate import float_panel
 
 MOMENTUM_FACTORS: tuple[str, ...] = ("momentum", "umd", "wml")
 """Names (case-insensitive) treated as the stock-momentum factor and kept out of factor-momentum strategies

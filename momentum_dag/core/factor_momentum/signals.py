@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from momentum_dag.core.checks import float_panel
 from momentum_dag.core.factor_momentum.portfolios import MOMENTUM_FACTORS, is_momentum_name
+from momentum_dag.core.validate import float_panel
 
 
 def select_factors(factor_returns: pd.DataFrame, exclude: tuple[str, ...]) -> pd.DataFrame:

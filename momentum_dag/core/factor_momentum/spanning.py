@@ -12,8 +12,8 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from momentum_dag.core.checks import float_panel, require_series
 from momentum_dag.core.factor_momentum.signals import prior_year_return
+from momentum_dag.core.validate import float_panel, require_series
 
 
 def spanning_regression(y: pd.Series, X: pd.DataFrame, *, hac_lags: int | None = None) -> dict:

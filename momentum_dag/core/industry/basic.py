@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from momentum_dag.core.checks import require_wide_panel
 from momentum_dag.core.industry.common import (
     check_positive_int,
     lagged_ratio,
@@ -22,6 +21,7 @@ from momentum_dag.core.industry.common import (
     wide,
     zscore_cs,
 )
+from momentum_dag.core.validate import require_wide_panel
 
 TRADING_DAYS_PER_YEAR = 240  # Haitong (2018-04-11) annualizes the Calmar return with 240 days
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from momentum_dag.core.checks import require_wide_panel
+from momentum_dag.core.validate import require_wide_panel
 
 
 def check_aligned(panels: dict[str, pd.DataFrame]) -> None:

@@ -14,12 +14,12 @@ from joblib import Parallel, delayed
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LassoLarsIC
 
-from momentum_dag.core.checks import require_wide_panel
 from momentum_dag.core.industry.common import (
     check_positive_int,
     period_positions,
     wide,
 )
+from momentum_dag.core.validate import require_wide_panel
 
 
 def excess_over_ew_mean(returns: np.ndarray) -> np.ndarray:

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from momentum_dag.core.checks import require_wide_panel
 from momentum_dag.core.industry.common import (
     check_aligned,
     check_positive_int,
@@ -21,6 +20,7 @@ from momentum_dag.core.industry.common import (
     rolling_std,
     wide,
 )
+from momentum_dag.core.validate import require_wide_panel
 
 
 def time_series_zscore(x: np.ndarray, lookback: int) -> np.ndarray:

@@ -13,7 +13,6 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from momentum_dag.core.checks import require_wide_panel
 from momentum_dag.core.industry.common import (
     check_aligned,
     check_positive_int,
@@ -26,6 +25,7 @@ from momentum_dag.core.industry.common import (
     wide,
     zscore_cs,
 )
+from momentum_dag.core.validate import require_wide_panel
 
 
 def momentum_turnover_adj(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from momentum_dag.core.checks import require_wide_panel
 from momentum_dag.core.industry.common import (
     check_aligned,
     check_positive_int,
@@ -24,6 +23,7 @@ from momentum_dag.core.industry.common import (
     wide,
     window_stock_returns,
 )
+from momentum_dag.core.validate import require_wide_panel
 
 
 def industry_codes(stock_industry: pd.DataFrame) -> pd.Index:

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from momentum_dag.core.checks import require_wide_panel
-from momentum_dag.core.panels import compound_by_period, period_keys
+from momentum_dag.core.frames import compound_by_period, period_keys
 from momentum_dag.core.stock.durations import DEFAULT_CAP, run_lengths_at
 from momentum_dag.core.stock.momentum import require_monthly_panel
+from momentum_dag.core.validate import require_wide_panel
 
 
 @dataclass(frozen=True)

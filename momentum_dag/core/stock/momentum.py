@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from momentum_dag.core.checks import require_consecutive_months, require_simple_returns, require_wide_panel
+from momentum_dag.core.validate import require_consecutive_months, require_simple_returns, require_wide_panel
 
 
 def require_monthly_panel(panel: pd.DataFrame, name: str) -> None:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from momentum_dag.core.barra import exposures as barra
-from momentum_dag.core.panels import period_ends
+from momentum_dag.core.frames import period_ends
 
 # ---------------------------------------------------------------- helpers
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from momentum_dag.core import crashes as c
-from momentum_dag.core.panels import compound_by_period
+from momentum_dag.core.frames import compound_by_period
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from momentum_dag.core.crashes.wml import (
     wml_daily,
     wml_portfolios,
 )
-from momentum_dag.core.panels import compound_by_period
+from momentum_dag.core.frames import compound_by_period
 
 MONTHS = pd.date_range("2020-01-31", periods=13, freq="ME")
 STOCKS = [f"s{i:02d}" for i in range(20)]

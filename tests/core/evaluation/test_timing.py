@@ -11,7 +11,7 @@ import pytest
 
 from momentum_dag.assets.factors.evaluation import evaluate_rows
 from momentum_dag.assets.panels import MarketPanels
-from momentum_dag.core.panels import to_long
+from momentum_dag.core.frames import to_long
 from momentum_dag.registry import factor
 from momentum_dag.settings import Settings
 

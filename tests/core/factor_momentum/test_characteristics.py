@@ -11,7 +11,7 @@ from momentum_dag.core.factor_momentum.characteristics import (
     cumulative_return,
     rolling_market_model,
 )
-from momentum_dag.core.panels import compound_by_period
+from momentum_dag.core.frames import compound_by_period
 
 
 def test_cumulative_return_window():

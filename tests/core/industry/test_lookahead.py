@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from momentum_dag.core import industry as im
-from momentum_dag.core.panels import period_ends
+from momentum_dag.core.frames import period_ends
 
 N_DAYS = 150
 INDUSTRIES = ["I1", "I2", "I3", "I4", "I5"]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from momentum_dag.core.panels import compound_by_period, period_ends
+from momentum_dag.core.frames import compound_by_period, period_ends
 from momentum_dag.core.stock.dmom import (
     LPM_TERMS,
     dmom_features,

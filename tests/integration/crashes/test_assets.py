@@ -504,7 +504,7 @@ def test_kenfrench_study_is_kept_until_french_files_or_parameters_change(tmp_pat
 
 
 def test_gap_in_daily_wml_is_an_error(tmp_path):
-    from momentum_dag.assets.crashes.models import read_wml_daily
+    from momentum_dag.assets.crashes.series import read_wml_daily
 
     warehouse = Warehouse(database=str(tmp_path / "gap.duckdb"))
     days = pd.to_datetime(["2016-01-29", "2016-03-31"])  # February missing

@@ -1,4 +1,4 @@
-"""Monthly-partitioned factor-momentum models (Ehsani & Linnainmaa 2022): TS/CS factor momentum, PC factor
+"""Monthly-partitioned factor-momentum strategies (Ehsani & Linnainmaa 2022): TS/CS factor momentum, PC factor
 momentum and momentum-neutral factors. Each run computes its window and replaces it in one transaction;
 rows are indexed by the HOLDING month (period_end)."""
 
@@ -211,7 +211,7 @@ def momentum_neutral_asset(context: AssetExecutionContext, warehouse: Warehouse,
     yield MaterializeResult()
 
 
-def build_model_assets(partitions: Partitions) -> list:
+def build_strategy_assets(partitions: Partitions) -> list:
     def partitioned(compute, key_, deps, description: str):
         spec = asset_spec(key_, deps=deps, description=description)
         return partitioned_asset(

@@ -1,4 +1,4 @@
-"""Monthly-partitioned Daniel-Moskowitz (2016) model tables: WML, market state, lagged betas, variance
+"""The Daniel-Moskowitz (2016) study's monthly-partitioned series: WML, market state, lagged betas, variance
 forecasts. Each run computes its window and replaces it in one transaction. A holding month's WML needs
 that month's returns, so WML for holding month t is written by partition t; formation-aligned rows (betas,
 variance forecasts) at t are as of the close of t.
@@ -225,7 +225,7 @@ def wml_variance_asset(context: AssetExecutionContext, warehouse: Warehouse, set
     yield MaterializeResult()
 
 
-def build_model_assets(partitions: Partitions) -> list:
+def build_series_assets(partitions: Partitions) -> list:
     def partitioned(compute, key_, deps, description: str, check_specs=()):
         spec = asset_spec(key_, deps=deps, description=description)
         return partitioned_asset(
