@@ -9,103 +9,86 @@ import pytest
 
 from momentum_dag.storage import WarehouseLockedError, connect, write_window, write_window_sql, write_windows
 
+JAN, FEB, MAR = date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1)
+FEBRUARY = {"start": FEB, "end": MAR}
+TABLES = {"raw.a": ("d", None), "raw.b": ("d", None)}
+
 
 def _rows(days, value):
     return pd.DataFrame({"d": pd.to_datetime(days), "k": "x", "v": float(value)})
 
 
-def test_write_replaces_only_the_window_and_is_idempotent():
-    conn = duckdb.connect()
-    write_window(
-        conn,
-        "raw.t",
-        _rows(["2024-01-05", "2024-02-05"], 1),
-        date_column="d",
-        start=date(2024, 1, 1),
-        end=date(2024, 3, 1),
-    )
-    result = write_window(
-        conn,
-        "raw.t",
-        _rows(["2024-02-06", "2024-02-07"], 2),
-        date_column="d",
-        start=date(2024, 2, 1),
-        end=date(2024, 3, 1),
-    )
+def _stored(conn, table="raw.t"):
+    return conn.execute(f"select d::date::varchar, v from {table} order by d").fetchall()
+
+
+@pytest.fixture
+def conn():
+    connection = duckdb.connect()
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def write(conn):
+    """``write_window`` of rows into ``raw.t`` (dated by ``d``) over [start, end), February by default."""
+
+    def write(rows, start=FEB, end=MAR):
+        return write_window(conn, "raw.t", rows, date_column="d", start=start, end=end)
+
+    return write
+
+
+def test_write_replaces_only_the_window_and_is_idempotent(conn, write):
+    write(_rows(["2024-01-05", "2024-02-05"], 1), start=JAN)
+    result = write(_rows(["2024-02-06", "2024-02-07"], 2))
     assert (result.rows_written, result.rows_replaced) == (2, 1)
-    rows = conn.execute("select d::date::varchar, v from raw.t order by d").fetchall()
+    rows = _stored(conn)
     assert rows == [("2024-01-05", 1.0), ("2024-02-06", 2.0), ("2024-02-07", 2.0)]
-    again = write_window(
-        conn,
-        "raw.t",
-        _rows(["2024-02-06", "2024-02-07"], 2),
-        date_column="d",
-        start=date(2024, 2, 1),
-        end=date(2024, 3, 1),
-    )
+    again = write(_rows(["2024-02-06", "2024-02-07"], 2))
     assert (again.rows_written, again.rows_replaced) == (2, 2)
-    assert conn.execute("select d::date::varchar, v from raw.t order by d").fetchall() == rows
+    assert _stored(conn) == rows
 
 
 @pytest.mark.parametrize("writer", ["frames", "sql"])
-def test_a_replace_keeps_a_row_dated_exactly_at_the_window_end_and_replaces_one_at_its_start(writer):
+def test_a_replace_keeps_a_row_dated_exactly_at_the_window_end_and_replaces_one_at_its_start(conn, write, writer):
     """Windows are half-open [start, end): February's row dated 1 February (the next window's first day)
     survives a replace of January; January's row dated 1 January is replaced."""
-    conn = duckdb.connect()
-    jan, feb, mar = date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1)
-    write_window(conn, "raw.t", _rows(["2024-01-01", "2024-01-31"], 1), date_column="d", start=jan, end=feb)
-    write_window(conn, "raw.t", _rows(["2024-02-01", "2024-02-29"], 5), date_column="d", start=feb, end=mar)
+    write(_rows(["2024-01-01", "2024-01-31"], 1), start=JAN, end=FEB)
+    write(_rows(["2024-02-01", "2024-02-29"], 5))
     if writer == "frames":
-        result = write_window(conn, "raw.t", _rows(["2024-01-15"], 2), date_column="d", start=jan, end=feb)
+        result = write(_rows(["2024-01-15"], 2), start=JAN, end=FEB)
     else:
         sql = "select timestamp '2024-01-15' as d, 'x' as k, 2.0 as v where $window_start < $window_end"
-        bounds = {"window_start": jan, "window_end": feb}
-        result = write_window_sql(conn, "raw.t", sql, bounds, date_column="d", start=jan, end=feb)
+        bounds = {"window_start": JAN, "window_end": FEB}
+        result = write_window_sql(conn, "raw.t", sql, bounds, date_column="d", start=JAN, end=FEB)
     assert (result.rows_written, result.rows_replaced) == (1, 2)
-    rows = conn.execute("select d::date::varchar, v from raw.t order by d").fetchall()
-    assert rows == [("2024-01-15", 2.0), ("2024-02-01", 5.0), ("2024-02-29", 5.0)]
+    assert _stored(conn) == [("2024-01-15", 2.0), ("2024-02-01", 5.0), ("2024-02-29", 5.0)]
 
 
-def test_rows_outside_the_window_are_refused_and_nothing_changes():
-    conn = duckdb.connect()
-    write_window(conn, "raw.t", _rows(["2024-02-05"], 1), date_column="d", start=date(2024, 2, 1), end=date(2024, 3, 1))
+def test_rows_outside_the_window_are_refused_and_nothing_changes(conn, write):
+    write(_rows(["2024-02-05"], 1))
     with pytest.raises(ValueError, match="outside the window"):
-        write_window(
-            conn,
-            "raw.t",
-            _rows(["2024-02-06", "2024-03-01"], 2),
-            date_column="d",
-            start=date(2024, 2, 1),
-            end=date(2024, 3, 1),
-        )
+        write(_rows(["2024-02-06", "2024-03-01"], 2))
     assert conn.execute("select v from raw.t").fetchall() == [(1.0,)]
 
 
-def test_failure_in_a_later_chunk_rolls_back_every_table():
-    conn = duckdb.connect()
-    tables = {"raw.a": ("d", None), "raw.b": ("d", None)}
-    write_windows(
-        conn,
-        tables,
-        [{"raw.a": _rows(["2024-02-05"], 1), "raw.b": _rows(["2024-02-05"], 1)}],
-        start=date(2024, 2, 1),
-        end=date(2024, 3, 1),
-    )
+def test_failure_in_a_later_chunk_rolls_back_every_table(conn):
+    write_windows(conn, TABLES, [{"raw.a": _rows(["2024-02-05"], 1), "raw.b": _rows(["2024-02-05"], 1)}], **FEBRUARY)
 
     def chunks():
         yield {"raw.a": _rows(["2024-02-06"], 2), "raw.b": _rows(["2024-02-06"], 2)}
         raise RuntimeError("provider failed half-way")
 
     with pytest.raises(RuntimeError, match="half-way"):
-        write_windows(conn, tables, chunks(), start=date(2024, 2, 1), end=date(2024, 3, 1))
-    for table in tables:
-        assert conn.execute(f"select d::date::varchar, v from {table}").fetchall() == [("2024-02-05", 1.0)]
+        write_windows(conn, TABLES, chunks(), **FEBRUARY)
+    for table in TABLES:
+        assert _stored(conn, table) == [("2024-02-05", 1.0)]
 
 
 def test_parquet_chunks_write_like_frames_and_are_checked_like_them(tmp_path):
     """The raw layer hands its spooled Parquet files to ``write_windows`` (DuckDB streams them within its
     memory limit): same rows as frames, the same refusal of rows outside the window, nothing half-written."""
-    tables = {"raw.a": ("d", None), "raw.b": ("d", None)}
     frames = {
         "a": _rows(["2024-02-05", "2024-02-06"], 1),
         "b": _rows(["2024-02-07"], 2),
@@ -115,19 +98,18 @@ def test_parquet_chunks_write_like_frames_and_are_checked_like_them(tmp_path):
     for name, frame in frames.items():
         frame.to_parquet(files[name], index=False)
     by_file, by_frame = duckdb.connect(), duckdb.connect()
-    window = {"start": date(2024, 2, 1), "end": date(2024, 3, 1)}
-    results = write_windows(by_file, tables, [{"raw.a": files["a"]}, {"raw.b": files["b"]}], **window)
-    write_windows(by_frame, tables, [{"raw.a": frames["a"]}, {"raw.b": frames["b"]}], **window)
-    assert [results[t].rows_written for t in tables] == [2, 1]
-    for table in tables:
+    results = write_windows(by_file, TABLES, [{"raw.a": files["a"]}, {"raw.b": files["b"]}], **FEBRUARY)
+    write_windows(by_frame, TABLES, [{"raw.a": frames["a"]}, {"raw.b": frames["b"]}], **FEBRUARY)
+    assert [results[t].rows_written for t in TABLES] == [2, 1]
+    for table in TABLES:
         query = f"select d::date::varchar, k, v from {table} order by d"
         assert by_file.execute(query).fetchall() == by_frame.execute(query).fetchall()
     with pytest.raises(ValueError, match="raw.b: 1 rows have d outside the window"):
-        write_windows(by_file, tables, [{"raw.a": files["a"]}, {"raw.b": files["late"]}], **window)
+        write_windows(by_file, TABLES, [{"raw.a": files["a"]}, {"raw.b": files["late"]}], **FEBRUARY)
     assert by_file.execute("select count(*) from raw.a").fetchall() == [(2,)]  # the first chunk rolled back too
     pd.DataFrame({"k": ["x"]}).to_parquet(tmp_path / "nodate.parquet", index=False)
     with pytest.raises(ValueError, match="raw.a: rows to write have no date column 'd'"):
-        write_windows(by_file, tables, [{"raw.a": tmp_path / "nodate.parquet"}], **window)
+        write_windows(by_file, TABLES, [{"raw.a": tmp_path / "nodate.parquet"}], **FEBRUARY)
 
 
 def _hold_lock(path, seconds, ready):
