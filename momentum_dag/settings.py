@@ -305,10 +305,6 @@ class Settings(ConfigurableResource):
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         self.check()  # a launchpad override is checked like the environment
-        # a run's first resource: a UI re-execution of a CLI run takes its own launched_by tag here
-        from momentum_dag.runtime.jobs import retag_reexecution
-
-        retag_reexecution(context.instance, context.dagster_run)
 
     def check(self) -> None:
         """Reject inconsistent settings with a message naming the variable to fix."""

@@ -88,3 +88,22 @@ def test_a_re_execution_of_a_cli_run_takes_its_own_tag_and_gets_its_weeks():
             retag_reexecution(instance, run)
         assert instance.get_run_by_id(reexecution.run_id).tags[LAUNCHED_BY] == "dagster re-execution of abcdef12"
         assert instance.get_run_by_id(cli_run.run_id).tags[LAUNCHED_BY] == "momentum-dag"  # the CLI's own: kept
+
+
+def test_the_definitions_settings_retag_a_re_execution_when_its_run_starts():
+    """The retag happens when the run's settings resource starts (RunSettings), not only when called."""
+    from dagster import asset, materialize
+
+    from momentum_dag.runtime.jobs import LAUNCHED_BY, SOURCE_TAG, RunSettings
+
+    @asset
+    def probe(settings: RunSettings) -> None:
+        pass
+
+    copied = {**SOURCE_TAG, "dagster/parent_run_id": "abcdef1234567890"}
+    with DagsterInstance.ephemeral() as instance:
+        assert isinstance(DEFS.resources["settings"], RunSettings)
+        result = materialize(
+            [probe], resources={"settings": DEFS.resources["settings"]}, instance=instance, tags=copied
+        )
+        assert instance.get_run_by_id(result.run_id).tags[LAUNCHED_BY] == "dagster re-execution of abcdef12"

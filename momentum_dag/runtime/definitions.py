@@ -19,7 +19,7 @@ from momentum_dag.assets.raw import build_raw_assets
 from momentum_dag.assets.sql import build_sql_assets
 from momentum_dag.partitions import Partitions
 from momentum_dag.runtime.bookkeeping import fast_sqlite_commits
-from momentum_dag.runtime.jobs import build_jobs
+from momentum_dag.runtime.jobs import RunSettings, build_jobs
 from momentum_dag.runtime.progress import progress_logger
 from momentum_dag.runtime.runs import interrupted_runs_sensor
 from momentum_dag.settings import Settings
@@ -27,9 +27,9 @@ from momentum_dag.storage import Warehouse
 
 
 def build_definitions(database: str | None = None, settings: Settings | None = None) -> dg.Definitions:
-    """The project's definitions from ``settings`` (default: the environment's); ``database`` overrides the
-    warehouse file (tests use a temp file)."""
-    settings = settings or Settings.from_env()
+    """The project's definitions from ``settings`` (default: the environment's, as :class:`RunSettings`);
+    ``database`` overrides the warehouse file (tests use a temp file)."""
+    settings = settings or RunSettings.from_env()
     if settings.run.dagster_fast_commits:
         fast_sqlite_commits()
     partitions = Partitions.starting(settings.source.history_start_date)

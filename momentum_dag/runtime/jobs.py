@@ -24,6 +24,7 @@ from dagster import (
 
 from momentum_dag.assets.common import WEEKLY_TAG
 from momentum_dag.partitions import Partitions
+from momentum_dag.settings import Settings
 
 ((WEEKLY_KEY, WEEKLY_VALUE),) = WEEKLY_TAG.items()
 WEEKLY_SELECTION = AssetSelection.tag(WEEKLY_KEY, WEEKLY_VALUE)
@@ -52,6 +53,16 @@ def retag_reexecution(instance, run) -> None:
     tags = run.tags
     if PARENT_RUN in tags and tags.get(LAUNCHED_BY) == SOURCE_TAG[LAUNCHED_BY]:
         instance.add_run_tags(run.run_id, {LAUNCHED_BY: f"dagster re-execution of {tags[PARENT_RUN][:8]}"})
+
+
+class RunSettings(Settings):
+    """The settings resource of the project's definitions (:func:`momentum_dag.runtime.definitions
+    .build_definitions`): a run's first resource, so a UI re-execution of a CLI run also takes its own
+    launched_by tag here (:func:`retag_reexecution`) when it starts."""
+
+    def setup_for_execution(self, context) -> None:
+        super().setup_for_execution(context)
+        retag_reexecution(context.instance, context.dagster_run)
 
 
 def build_jobs(partitions: Partitions) -> tuple[list, list, list]:
