@@ -174,9 +174,13 @@ class Warehouse(DuckDBResource):
             return conn.execute(sql, params or []).df()
 
     def query_arrow(self, sql: str, params: list | None = None) -> pa.Table:
-        """Run a read query and return an Arrow table (no per-row Python objects for strings)."""
+        """Run a read query and return an Arrow table (no per-row Python objects for strings).
+
+        Through ``execute``: the relation API (``conn.sql(sql, params=...)``) took 8 s where ``execute``
+        takes 0.2 s to bring the same 1.4 M rows of three columns into Arrow (DuckDB 1.5.5), most of a
+        panel-reading factor's time."""
         with self.get_connection() as conn:
-            return conn.sql(sql, params=params or []).to_arrow_table()
+            return conn.execute(sql, params or []).to_arrow_table()
 
     def query_if_exists(self, table: str, sql: str, params: list | None = None) -> pd.DataFrame | None:
         """Like :meth:`query`, or ``None`` when ``table`` does not exist yet."""

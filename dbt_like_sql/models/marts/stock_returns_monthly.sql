@@ -35,19 +35,32 @@ last_day as (
 
 ),
 
+days as (
+
+    -- the month's days of each stock in date order (list_sort on structs whose first field is the date)
+    select
+        stock_id,
+        month_start,
+        list_sort(list({'d': trade_date, 'l': log_ret, 'e': excess_ret, 't': turnover})) as days,
+        count(*) filter (where not is_suspended) as n_days
+    from daily
+    group by stock_id, month_start
+
+),
+
 compounded as (
 
     select
         stock_id,
         month_start,
-        -- sums in date order: the bits do not depend on how the rows were loaded
-        exp(coalesce(sum(log_ret order by trade_date), 0)) - 1 as ret,
-        coalesce(sum(log_ret order by trade_date), 0) as log_ret,
-        exp(coalesce(sum(ln(1 + excess_ret) order by trade_date), 0)) - 1 as excess_ret,
-        count(*) filter (where not is_suspended) as n_days,
-        sum(turnover order by trade_date) as turnover
-    from daily
-    group by stock_id, month_start
+        -- sums in date order, element by element along the sorted list: the bits do not depend on how the
+        -- rows were loaded (the same bits as sum(x order by trade_date), at a fraction of its time and memory)
+        exp(coalesce(list_sum(list_transform(days, x -> x.l)), 0)) - 1 as ret,
+        coalesce(list_sum(list_transform(days, x -> x.l)), 0) as log_ret,
+        exp(coalesce(list_sum(list_transform(days, x -> ln(1 + x.e))), 0)) - 1 as excess_ret,
+        n_days,
+        list_sum(list_transform(days, x -> x.t)) as turnover
+    from days
 
 ),
 
