@@ -23,6 +23,18 @@ from momentum_dag.partitions import Lookback
 from momentum_dag.settings import TradabilityFilters
 from momentum_dag.storage import Warehouse
 
+# The items of staging.stg_fundamentals the factors read at month ends (read together, one as-of join).
+FUNDAMENTAL_ITEMS = ("book_equity", "net_income_ttm", "revenue_ttm", "total_assets", "total_liabilities")
+
+
+def _as_double(schema: pa.Schema, column: str) -> pa.Schema:
+    """``schema`` with ``column`` as float64 (an all-NULL or integer item still pivots as a float panel)."""
+    return schema.set(schema.get_field_index(column), pa.field(column, pa.float64()))
+
+
+# The marts.stock_returns_daily columns of the tradability mask at formation (read together).
+TRADABILITY_COLUMNS = ("is_suspended", "is_st", "is_limit_up", "listed_days")
+
 # Trading days added to every lookback: a margin against off-by-one warm-ups (a few days more to read).
 LOOKBACK_MARGIN_DAYS = 5
 
@@ -52,18 +64,23 @@ def _hand_pivoted(kind: pa.DataType) -> bool:
     return pa.types.is_floating(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
-def _pivot(rows: pa.Table, index: str, columns: str, value: str, table: str) -> pd.DataFrame:
-    """``rows`` (one per date and entity) as a wide (date x entity) panel: dates ascending (``date``,
-    microseconds), entities as sorted strings, NaN where a cell has no row or a NULL.
+@dataclass(frozen=True)
+class _Layout:
+    """Where each row of a long (date, entity) read lands in its wide panel: the panel's row and column of
+    every row, the sorted dates and entity names, and the key columns it was computed from."""
 
-    Floats and labels (industry codes, one numpy object block) are placed cell by cell: pandas' pivot sorts
-    the whole long frame (about 1 s per panel of 5,000 stocks x 5 years, most of a factor's time) and pivots
-    strings into one Arrow column per stock that every later ``to_numpy()`` converts column by column.
-    Written by hand because no library pivots Arrow tables; other types keep pandas' pivot (``_wide``).
-    """
-    kind = rows.schema.field(value).type
-    if not _hand_pivoted(kind):
-        raise TypeError(f"{table}.{value}: {kind} panels are pivoted by pandas (_wide)")
+    row_at: np.ndarray
+    column_at: np.ndarray
+    dates: pd.DatetimeIndex
+    names: np.ndarray
+    keys: tuple[pa.ChunkedArray, pa.ChunkedArray]
+
+    def fits(self, rows: pa.Table, index: str, columns: str) -> bool:
+        """True when ``rows`` has exactly the key columns (same rows in the same order) of this layout."""
+        return len(rows) == len(self.row_at) and rows[index].equals(self.keys[0]) and rows[columns].equals(self.keys[1])
+
+
+def _layout(rows: pa.Table, index: str, columns: str, table: str) -> _Layout:
     day_codes, days = pd.factorize(rows[index].to_numpy())
     entities = pc.dictionary_encode(rows[columns]).combine_chunks()
     names = entities.dictionary.to_numpy(zero_copy_only=False).astype(str)
@@ -73,18 +90,39 @@ def _pivot(rows: pa.Table, index: str, columns: str, value: str, table: str) -> 
     cells = row_at.astype(np.int64) * len(names) + column_at
     if len(cells) and np.bincount(cells, minlength=len(days) * len(names)).max() > 1:
         raise ValueError(f"{table}: more than one row for a ({index}, {columns}) pair; cannot make a panel")
+    dates = pd.DatetimeIndex(np.asarray(days)[day_order], name="date").as_unit("us")
+    return _Layout(row_at, column_at, dates, names[name_order], (rows[index], rows[columns]))
+
+
+def _pivot(
+    rows: pa.Table, index: str, columns: str, value: str, table: str, layout: _Layout | None = None
+) -> pd.DataFrame:
+    """``rows`` (one per date and entity) as a wide (date x entity) panel: dates ascending (``date``,
+    microseconds), entities as sorted strings, NaN where a cell has no row or a NULL.
+
+    Floats and labels (industry codes, one numpy object block) are placed cell by cell: pandas' pivot sorts
+    the whole long frame (about 1 s per panel of 5,000 stocks x 5 years, most of a factor's time) and pivots
+    strings into one Arrow column per stock that every later ``to_numpy()`` converts column by column.
+    Written by hand because no library pivots Arrow tables; other types keep pandas' pivot (``_wide``).
+    ``layout``: the cell of every row from an earlier read of the same rows (:class:`_Layout`), when it fits.
+    """
+    kind = rows.schema.field(value).type
+    if not _hand_pivoted(kind):
+        raise TypeError(f"{table}.{value}: {kind} panels are pivoted by pandas (_wide)")
+    if layout is None or not layout.fits(rows, index, columns):
+        layout = _layout(rows, index, columns, table)
+    shape = (len(layout.dates), len(layout.names))
     if pa.types.is_floating(kind):
-        out = np.full((len(days), len(names)), np.nan)
-        out[row_at, column_at] = rows[value].to_numpy(zero_copy_only=False)
+        out = np.full(shape, np.nan)
+        out[layout.row_at, layout.column_at] = rows[value].to_numpy(zero_copy_only=False)
     else:
         labels = pc.dictionary_encode(rows[value]).combine_chunks()
         lookup = np.append(labels.dictionary.to_numpy(zero_copy_only=False).astype(object), np.nan)
-        codes = np.full((len(days), len(names)), -1)  # no row, or a NULL label: NaN
-        codes[row_at, column_at] = labels.indices.fill_null(-1).to_numpy()
+        codes = np.full(shape, -1)  # no row, or a NULL label: NaN
+        codes[layout.row_at, layout.column_at] = labels.indices.fill_null(-1).to_numpy()
         out = lookup[codes]
-    dates = pd.DatetimeIndex(np.asarray(days)[day_order], name="date").as_unit("us")
     # dtype given: pandas would infer one string column per stock from an object array
-    return pd.DataFrame(out, index=dates, columns=pd.Index(names[name_order]).astype(str), dtype=out.dtype)
+    return pd.DataFrame(out, index=layout.dates, columns=pd.Index(layout.names).astype(str), dtype=out.dtype)
 
 
 @dataclass
@@ -139,7 +177,13 @@ class MarketPanels:
             where, params = self._where(date_column, daily)
             sql = f"select {date_column}, {entity}, {value} from {table} where {where}"
             if _hand_pivoted(self._schema(table).field(value).type):
-                self._cache[key] = _pivot(self.warehouse.query_arrow(sql, params), date_column, entity, value, table)
+                # the rows come back in the table's order (DuckDB keeps insertion order), so every column of
+                # a table reuses the first one's layout after checking its keys: no re-sorting per panel
+                rows = self.warehouse.query_arrow(sql, params)
+                layout = self._cache.get(("layout", table, daily))
+                if layout is None or not layout.fits(rows, date_column, entity):
+                    layout = self._cache[("layout", table, daily)] = _layout(rows, date_column, entity, table)
+                self._cache[key] = _pivot(rows, date_column, entity, value, table, layout)
             else:  # booleans, integers: pandas' pivot and its dtypes
                 frame = self._read(table, date_column, [date_column, entity, value], daily=daily)
                 self._cache[key] = _wide(frame, date_column, entity, value)
@@ -150,16 +194,19 @@ class MarketPanels:
         return self._panel("marts.stock_returns_daily", "trade_date", "stock_id", value, daily=True)
 
     def stock_at_month_ends(self, value: str) -> pd.DataFrame:
-        """Wide (month end x stock) panel of a ``marts.stock_returns_daily`` column on month-end days only."""
+        """Wide (month end x stock) panel of a ``marts.stock_returns_daily`` column on month-end days only.
+        The tradability flags (``TRADABILITY_COLUMNS``) are read together: the mask needs all four."""
         key = ("stock_at_month_ends", value)
         if key not in self._cache:
+            values = list(TRADABILITY_COLUMNS) if value in TRADABILITY_COLUMNS else [value]
             frame = self._read(
                 "marts.stock_returns_daily",
                 "trade_date",
-                ["trade_date", "stock_id", value],
+                ["trade_date", "stock_id", *values],
                 "trade_date in (select month_end from marts.market_monthly)",
             )
-            self._cache[key] = _wide(frame, "trade_date", "stock_id", value)
+            for v in values:
+                self._cache[("stock_at_month_ends", v)] = _wide(frame, "trade_date", "stock_id", v)
         return self._cache[key]
 
     def tradable_at(self, dates: pd.DatetimeIndex, filters: TradabilityFilters) -> pd.DataFrame:
@@ -219,17 +266,22 @@ class MarketPanels:
         return pd.DatetimeIndex(self.market_monthly.index, name="date")
 
     def fundamentals_at_month_ends(self, value: str) -> pd.DataFrame:
-        """Point-in-time fundamentals: at each month end, the latest row announced on or before it."""
+        """Point-in-time fundamentals: at each month end, the latest row announced on or before it.
+
+        The first call reads every fundamental item (``FUNDAMENTAL_ITEMS``) in one as-of join, since the
+        assets that read one read several."""
         key = ("fundamentals", value)
         if key not in self._cache:
+            known = set(self._schema("staging.stg_fundamentals").names)
+            items = list(dict.fromkeys([value, *(item for item in FUNDAMENTAL_ITEMS if item in known)]))
             where = ["m.month_end < ?"]
             params: list = [self.end]
             if self.start is not None:
                 where.append("m.month_end >= ?")
                 params.append(self.start)
-            frame = self.warehouse.query(
+            rows = self.warehouse.query_arrow(
                 f"""
-                select m.month_end, m.stock_id, f.{value}
+                select m.month_end, m.stock_id, {", ".join(f"f.{item}" for item in items)}
                 from marts.stock_returns_monthly m
                 asof left join staging.stg_fundamentals f
                     on f.stock_id = m.stock_id and f.announce_date <= m.month_end
@@ -237,8 +289,13 @@ class MarketPanels:
                 """,
                 params,
             )
-            frame["month_end"] = pd.to_datetime(frame["month_end"])
-            self._cache[key] = _wide(frame, "month_end", "stock_id", value)
+            layout = _layout(rows, "month_end", "stock_id", "staging.stg_fundamentals")
+            for item in items:
+                if ("fundamentals", item) not in self._cache:
+                    panel = _pivot(
+                        rows.cast(_as_double(rows.schema, item)), "month_end", "stock_id", item, "fundamentals", layout
+                    )
+                    self._cache[("fundamentals", item)] = panel
         return self._cache[key]
 
     def dmom_features(self) -> pd.DataFrame:

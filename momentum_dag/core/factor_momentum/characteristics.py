@@ -52,17 +52,23 @@ def rolling_market_model(
     window: int = 252,
     min_days: int = 120,
     rf: pd.Series | None = None,
+    at: pd.DatetimeIndex | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rolling market-model beta and residual volatility of every stock over the last ``window`` days.
 
     OLS of r_i - rf on the market excess return over trading days t-window+1..t (days where the stock
     traded), as in Frazzini-Pedersen (2014, JFE 111) betas for BAB and Ang-Hodrick-Xing-Zhang (2006, JF 61)
     idiosyncratic volatility (here a one-factor model over the beta window). Residual std uses n - 2 degrees
-    of freedom. Closed-form rolling sums vectorized over stocks (statsmodels RollingOLS fits one stock at a
-    time; the test cross-checks against it). ``rf`` None means raw stock returns on market excess.
+    of freedom. Closed-form sums over each window, vectorized over stocks (statsmodels RollingOLS fits one
+    stock at a time; the test cross-checks against it). ``rf`` None means raw stock returns on market excess.
+
+    ``at``: the dates to compute (each as of the last trade date <= it, NaN before the first); None = every
+    trade date. Each window is summed on its own (:func:`window_sums`), so a value does not depend on where
+    the panel starts: a one-month run and a backfill give the same bits.
 
     Returns:
-        (beta, residual std), both trade date x stock; NaN with fewer than ``min_days`` observations.
+        (beta, residual std), both (trade date or ``at``) x stock; NaN with fewer than ``min_days``
+        observations.
     """
     y = float_panel(daily_returns, "daily_returns")
     mkt = require_series(market_excess, "market_excess").reindex(y.index)
@@ -70,26 +76,57 @@ def rolling_market_model(
         y = y.sub(require_series(rf, "rf").reindex(y.index), axis=0)
     if not 2 < min_days <= window:
         raise ValueError(f"need 2 < min_days <= window, got min_days={min_days}, window={window}")
-    x = pd.DataFrame(np.repeat(mkt.to_numpy()[:, None], y.shape[1], axis=1), index=y.index, columns=y.columns)
-    both = x.notna() & y.notna()
-    x, y = x.where(both), y.where(both)
+    yv = y.to_numpy()
+    both = np.isfinite(yv) & np.isfinite(mkt.to_numpy())[:, None]
+    xv = np.where(both, mkt.to_numpy()[:, None], 0.0)
+    yv = np.where(both, yv, 0.0)
+    index = y.index if at is None else pd.DatetimeIndex(at)
+    n, sx, sy, sxx, sxy, syy = window_sums(
+        [both.astype(float), xv, yv, xv * xv, xv * yv, yv * yv], y.index, index, window
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cxx = sxx - sx * sx / n
+        cxy = sxy - sx * sy / n
+        cyy = syy - sy * sy / n
+        beta = cxy / np.where(cxx > 0, cxx, np.nan)
+        resid_var = np.clip(cyy - beta * cxy, 0.0, None) / np.where(n > 2, n - 2, np.nan)
+    enough = n >= min_days
+    beta = np.where(enough, beta, np.nan)
+    resid_std = np.where(enough, np.sqrt(resid_var), np.nan)
+    return (
+        pd.DataFrame(beta, index=index, columns=y.columns),
+        pd.DataFrame(resid_std, index=index, columns=y.columns),
+    )
 
-    def rolling_sum(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.rolling(window, min_periods=min_days).sum()
 
-    n = both.astype(float).rolling(window, min_periods=1).sum()
-    sx, sy = rolling_sum(x), rolling_sum(y)
-    cxx = rolling_sum(x * x) - sx * sx / n
-    cxy = rolling_sum(x * y) - sx * sy / n
-    cyy = rolling_sum(y * y) - sy * sy / n
-    beta = cxy / cxx.where(cxx > 0)
-    resid_var = (cyy - beta * cxy).clip(lower=0.0) / (n - 2).where(n > 2)
-    return beta, np.sqrt(resid_var)
+def window_sums(
+    arrays: list[np.ndarray], days: pd.DatetimeIndex, at: pd.DatetimeIndex, window: int
+) -> list[np.ndarray]:
+    """Column sums of each (days x stocks) array over the ``window`` rows ending at the last day <= each
+    date of ``at`` (fewer rows at the start of the panel; a date before the first day gets NaN).
+
+    Each window is summed on its own, row after row, so its bits depend on its rows only (running sums,
+    as pandas' rolling, carry rounding from where the series starts)."""
+    ends = days.searchsorted(at, side="right") - 1
+    out = [np.full((len(at), a.shape[1]), np.nan) for a in arrays]
+    for i, end in enumerate(ends):
+        if end < 0:
+            continue
+        lo = max(end - window + 1, 0)
+        for a, o in zip(arrays, out, strict=True):
+            o[i] = a[lo : end + 1].sum(axis=0)
+    return out
 
 
-def at_period_ends(daily: pd.DataFrame, period_index: pd.DatetimeIndex) -> pd.DataFrame:
-    """Rows of a daily panel as of each period end: the last daily row dated <= the period end."""
-    return daily.reindex(period_index, method="ffill")
+def rolling_mean_at(panel: pd.DataFrame, at: pd.DatetimeIndex, window: int, min_periods: int) -> pd.DataFrame:
+    """Mean of each column's non-missing values over the last ``window`` trade days as of each date of
+    ``at`` (NaN with fewer than ``min_periods`` values), each window summed on its own (:func:`window_sums`)."""
+    values = panel.to_numpy(dtype=float)
+    present = np.isfinite(values)
+    total, count = window_sums([np.where(present, values, 0.0), present.astype(float)], panel.index, at, window)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count >= min_periods, total / count, np.nan)
+    return pd.DataFrame(mean, index=pd.DatetimeIndex(at), columns=panel.columns)
 
 
 def build_characteristics(
@@ -141,14 +178,16 @@ def build_characteristics(
     price_cap = cap if total_cap is None else monthly(total_cap, "total_cap").where(lambda c: c > 0)
     book = monthly(book_equity, "book_equity").where(lambda b: b > 0)
     assets = monthly(total_assets, "total_assets").where(lambda a: a > 0)
+    # the daily characteristics at the month ends only: one window each, not a rolling pass over every day
     beta, resid_vol = rolling_market_model(
         float_panel(daily_returns, "daily_returns").reindex(columns=stocks),
         market_excess,
         window=beta_days,
         min_days=beta_min_days,
+        at=months,
     )
     turnover = float_panel(daily_turnover, "daily_turnover").reindex(columns=stocks)
-    mean_turnover = turnover.rolling(turnover_days, min_periods=turnover_min_days).mean()
+    mean_turnover = rolling_mean_at(turnover, months, turnover_days, turnover_min_days)
     return {
         "size": -np.log(cap),
         "value": book / price_cap,
@@ -156,8 +195,8 @@ def build_characteristics(
         "investment": -(assets / assets.shift(12) - 1.0),
         "strev": -ret,
         "ltrev": -cumulative_return(ret, 59, 12),
-        "low_beta": -at_period_ends(beta, months),
-        "resid_vol": -at_period_ends(resid_vol, months),
-        "liquidity": -at_period_ends(mean_turnover, months),
+        "low_beta": -beta,
+        "resid_vol": -resid_vol,
+        "liquidity": -mean_turnover,
         "momentum": cumulative_return(ret, 11, 1),
     }
