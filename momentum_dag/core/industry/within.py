@@ -75,11 +75,18 @@ def representative_stocks(
 
     Industrial Securities 2024-04 分歧和共振 stock selection. Ties keep input order.
     """
-    values = mcap.to_numpy(dtype=float)
+    order = _representative_order(
+        mcap.to_numpy(dtype=float), coverage=coverage, min_names=min_names, max_names=max_names
+    )
+    return mcap.index[order]
+
+
+def _representative_order(values: np.ndarray, *, coverage: float, min_names: int, max_names: int) -> np.ndarray:
+    """Positions of the names :func:`representative_stocks` keeps, largest first."""
     order = np.argsort(-values, kind="stable")
     share = np.cumsum(values[order]) / values.sum()
     n_cover = int(np.searchsorted(share, coverage - 1e-12) + 1)
-    return mcap.index[order[: int(np.clip(n_cover, min_names, max_names))]]
+    return order[: int(np.clip(n_cover, min_names, max_names))]
 
 
 def pca_score(returns: np.ndarray, n_components: int = 2) -> float:
@@ -124,19 +131,29 @@ def industry_pca_scores(
     start = day - params["pca_window"] + 1
     if start < 0:
         return out
-    members = pd.DataFrame({"industry": labels[day], "mcap": stock_mcap[day]})  # index = stock position
-    members = members[members["industry"].isin(industries) & (members["mcap"] > 0)]
-    for industry, mcap in members.groupby("industry")["mcap"]:
-        full = missing[start : day + 1, mcap.index.to_numpy()].mean(axis=0) <= params["max_suspended_share"]
-        candidates = mcap[full]
+    # constituents at ``day`` by industry, in stock order within each (a stable sort of the industry
+    # positions, -1 = none or not one of ``industries``); the window's missing share once for all stocks
+    position = industries.get_indexer(pd.Index(labels[day], dtype=object))
+    mcap_day = stock_mcap[day]
+    members = np.flatnonzero((position >= 0) & (mcap_day > 0))
+    members = members[np.argsort(position[members], kind="stable")]
+    bounds = np.flatnonzero(np.diff(position[members])) + 1
+    full_window = missing[start : day + 1].mean(axis=0) <= params["max_suspended_share"]
+    rows = slice(start, day + 1)
+    for group in np.split(members, bounds) if len(members) else []:
+        candidates = group[full_window[group]]
         if len(candidates) < params["min_names"]:
             continue
-        picked = representative_stocks(
-            candidates, coverage=params["coverage"], min_names=params["min_names"], max_names=params["max_names"]
-        ).to_numpy()
-        rows = slice(start, day + 1)
+        picked = candidates[
+            _representative_order(
+                mcap_day[candidates],
+                coverage=params["coverage"],
+                min_names=params["min_names"],
+                max_names=params["max_names"],
+            )
+        ]
         block = np.where(missing[rows, picked], np.nan, stock_ret[rows, picked])
-        out[industries.get_loc(industry)] = pca_score(block, params["n_components"])
+        out[position[group[0]]] = pca_score(block, params["n_components"])
     return out
 
 
