@@ -102,6 +102,7 @@ def report_index(context: AssetExecutionContext, warehouse: Warehouse, settings:
         context.log.warning("no factor has an evaluated period yet: the index is empty")
         return MaterializeResult(metadata={"status": MetadataValue.text("no evaluated factor yet")})
     start, end, why = common_sample(periods, settings.evaluation.compare_bounds)
+    source = data_source(settings)
     records = []
     for spec in specs:
         rows = in_months(periods[spec.name], start, end)
@@ -128,12 +129,12 @@ def report_index(context: AssetExecutionContext, warehouse: Warehouse, settings:
     page = render_index(
         settings.reports_path,
         rows,
-        data_source=data_source(settings).label,
+        data_source=source.label,
         other_reports=[("Compare factors over one sample", "compare.html")]
         + [(text, href) for _, text, href in EXTRA_REPORTS],
         sample=sample,
         fidelity=index_block(warehouse.table_or_none(PUBLISHED_COMPARISON), settings.source.published_figures),
-        planted=data_source(settings).planted_effects(),
+        planted=source.planted_effects(),
         query=query.replace("{factors}", ", ".join(f"'{s.name}'" for s in specs))
         .replace("{start}", f"{start}-01")
         .replace("{end}", f"{end}-01"),
@@ -165,7 +166,7 @@ def report_index(context: AssetExecutionContext, warehouse: Warehouse, settings:
         ),
         cost_bps=settings.evaluation.cost_bps,
         query=query,
-        data_source=data_source(settings).label,
+        data_source=source.label,
     )
     return MaterializeResult(
         metadata={

@@ -54,9 +54,10 @@ def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse, settin
     """Raw market data for the window from the configured provider (synthetic market or files)."""
     start, end = window_dates(context)
     first = write_start(start, settings)
+    source = data_source(settings)
     # The simulator starts at the history start; a folder of files may hold earlier rows.
-    generate_start = first if data_source(settings).reads_before_history_start else start
-    provider = data_source(settings).provider()
+    generate_start = first if source.reads_before_history_start else start
+    provider = source.provider()
     tables = {f"raw.{name}": (RAW_TABLES[name].date_column, ddl(RAW_TABLES[name])) for name in PROVIDER_TABLES}
     with tempfile.TemporaryDirectory(prefix="momentum_raw_") as spool:
         # Generate (the slow part) before taking the DuckDB write lock; chunks wait on disk, not in memory.
@@ -66,12 +67,12 @@ def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse, settin
         results = warehouse.write_windows(
             tables, _read_spool(spooled), start=first, end=end, guard=row_count_guard(settings.source.raw_force)
         )
-    source = data_source(settings).label
+    label = source.label
     selected = context.selected_asset_keys
     for name in PROVIDER_TABLES:
         table, date_column = f"raw.{name}", RAW_TABLES[name].date_column
         if key(table) in selected:
-            report_partition_counts(context, key(table), warehouse, results[table], date_column, data_source=source)
+            report_partition_counts(context, key(table), warehouse, results[table], date_column, data_source=label)
             yield MaterializeResult(asset_key=key(table))
             continue
         # written in the same transaction although not selected: recorded as what it is
@@ -80,7 +81,7 @@ def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse, settin
                 asset_key=key(table),
                 partition=partition,
                 description=f"written with {', '.join(k.to_user_string() for k in sorted(selected))} (one transaction)",
-                metadata=as_metadata({"rows": rows, "data_source": source}),
+                metadata=as_metadata({"rows": rows, "data_source": label}),
             )
 
 

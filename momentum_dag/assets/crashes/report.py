@@ -149,6 +149,7 @@ def momentum_crashes_report(
     context: AssetExecutionContext, warehouse: Warehouse, settings: Settings
 ) -> MaterializeResult:
     out_dir = settings.reports_path
+    origin = data_source(settings)
     state = warehouse.read_dated(MARKET_STATE, "period_end")
     state = state if state is not None else pd.DataFrame(columns=["bear"])
     returns, weights = _strategy_frames(warehouse, STRATEGY_RETURNS, STRATEGY_WEIGHTS)
@@ -211,7 +212,7 @@ def momentum_crashes_report(
             sample=f"strategies {sample_text(returns.index)}; WML {sample_text(wml.index if wml is not None else [])}",
             universe=universe_text(settings),
             definition=f"the same decile WML, {_breakpoints_text(settings)}",
-            data_source=data_source(settings).label,
+            data_source=origin.label,
         ),
     )
     sections = crash_sections(
@@ -231,7 +232,7 @@ def momentum_crashes_report(
         ),
     )
     sections = _with_weight_sections(sections, weights, summary, settings, monthly_fallback=False)
-    source = "synthetic" if data_source(settings).synthetic else data_source(settings).label
+    source = "synthetic" if origin.synthetic else origin.label
     page = render_tables_report(
         out_dir,
         REPORT_SLUG,
