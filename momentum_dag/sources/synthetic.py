@@ -69,8 +69,19 @@ class EffectStrengths:
             but fades it over the 12-2 window.
         turnover_reversal: 70% of a rare price shock (0.4% of days, sd 5%, with turnover x7 decaying)
             reverts over the next 15 days.
+        short_term_reversal: a monthly factor (mean -0.4%, sd 1.2% per unit exposure) on the signed square
+            of last month's return score (Jegadeesh 1990). Off by default (0.0) and in every profile: it
+            erases the last-month direction D-MOM rides on.
+        overreaction: about 1.2% of stocks a month move by 30% x z over the month and the whole move
+            reverts over the next 4 months (De Bondt-Thaler 1985; Poterba-Summers 1988 fads). Off by
+            default (0.0): the realistic profile turns it on so 12-2 and 6-2 momentum's extremes revert.
+        comomentum: stocks whose direction has lasted 4 months or more share a zero-mean monthly shock
+            (sd 3.5%) signed by their direction (Lou-Polk 2022). Off by default (0.0): the realistic profile
+            turns it on so the payoff of the long sign runs D-MOM buys and sells is volatile.
 
     The two vol-clustering strengths must be in [0, 1] (a GARCH needs alpha + beta < 1); the others >= 0.
+    The last three default to 0.0, so ``EffectStrengths()`` (the strong profile, the tests' market) keeps
+    every momentum-type effect unopposed.
     """
 
     market_regimes: float = 1.0
@@ -123,12 +134,14 @@ class EffectStrengths:
 
 
 # The market's profiles (``MOMENTUM_SIM_PROFILE``):
-#   strong    every effect at its base magnitude: each is detectable on a small market (the tests' profile);
-#   realistic the default: style, industry and lead-lag effects weakened and the direction state's memory
-#             shortened (last month's direction stays informative, the 12-2 window's fades), so a 1,000-stock
-#             demo lands near published A-share figures: 12-2 momentum rank IC 0.023, D-MOM 0.058, industry
-#             momentum 0.02-0.03, WML Sharpe 0.65 with its worst months in rebounds after bear markets, factor
-#             momentum 0.31% a month (benchmarks/calibrate.py; the README compares them with the references);
+#   strong    every effect at its base magnitude, the reversal effects off: each effect is detectable on a
+#             small market (the tests' profile);
+#   realistic the default: style, industry and lead-lag effects weakened, the direction state's memory
+#             shortened, overreaction and comomentum on, tuned toward the D-MOM note's A-share table (12-2,
+#             6-2, D-MOM, enhanced D-MOM: IC, IC > 0, long-short return and Sharpe; benchmarks/calibrate.py
+#             checks it on three seeds and the README quotes the result: the long-short returns and
+#             Sharpes are within their bands, the IC > 0 shares are not); the crash beta is unchanged,
+#             WML's Sharpe is what follows;
 #   null      every planted effect off: no factor may show a significant IC (the look-ahead guard).
 PROFILES: dict[str, EffectStrengths] = {
     "strong": EffectStrengths(),
@@ -137,8 +150,10 @@ PROFILES: dict[str, EffectStrengths] = {
         industry_momentum=0.25,
         industry_lead_lag=0.5,
         intra_industry_lead_lag=0.5,
-        sign_persistence=1.2,
+        sign_persistence=1.35,
         sign_memory=0.6,
+        overreaction=1.0,
+        comomentum=1.0,
     ),
     "null": EffectStrengths.off(),
 }
@@ -188,13 +203,13 @@ PLANTED_EFFECTS: dict[str, tuple[str, str]] = {
     ),
     "overreaction": (
         "overreaction",
-        "about 1% of stocks a month move sharply (sd 30%) and the move reverts over the next 8 months, so "
+        "about 1.2% of stocks a month move sharply (sd 30%) and the move reverts over the next 4 months, so "
         "the extreme past winners and losers of 6-2 and 12-2 momentum revert",
     ),
     "comomentum": (
         "comomentum",
         "stocks whose direction has lasted 4 months or more share a zero-mean monthly shock signed by their "
-        "direction (sd 2%), so the payoff of long sign runs is volatile",
+        "direction (sd 3.5%), so the payoff of long sign runs is volatile",
     ),
 }
 

@@ -70,9 +70,9 @@ SPIKE, SPIKE_DECAY = 6.0, 0.4  # turnover multiplier on a shock day and its dail
 REVERSAL_FACTOR_MEAN, REVERSAL_FACTOR_SD = -0.004, 0.012  # per unit exposure a month
 # overreaction: an episode (probability a stock-month) moves the price by OVERREACTION_SD x z over the month;
 # OVERREACTION_REVERT of it reverts evenly over the next OVERREACTION_MONTHS months
-OVERREACTION_PROB, OVERREACTION_SD, OVERREACTION_REVERT, OVERREACTION_MONTHS = 0.01, 0.30, 1.0, 8
+OVERREACTION_PROB, OVERREACTION_SD, OVERREACTION_REVERT, OVERREACTION_MONTHS = 0.012, 0.30, 1.0, 4
 # comomentum: stocks whose direction has lasted COMOMENTUM_MONTHS or more share a zero-mean monthly shock
-COMOMENTUM_SD, COMOMENTUM_MONTHS = 0.02, 4
+COMOMENTUM_SD, COMOMENTUM_MONTHS = 0.035, 4
 PRICE_LIMIT, ST_PRICE_LIMIT, IPO_PRICE_LIMIT = 0.10, 0.05, 0.44
 SUSPEND_PROB, SUSPEND_MAX_DAYS = 0.0005, 20  # start rate and longest spell (~0.5% of stock-days)
 # A year 55% (log -0.8) behind the market may put a stock under ST; delisting mostly follows long ST.

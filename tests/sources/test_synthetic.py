@@ -612,6 +612,26 @@ def test_an_overreaction_reverts_in_full_over_its_months(monkeypatch):
     np.testing.assert_allclose(first + later.sum(axis=0), (1 - dyn.OVERREACTION_REVERT) * move, atol=1e-15)
 
 
+def test_comomentum_moves_long_direction_runs_together():
+    universe = draw_universe(40, 4, 1)
+    sim = MarketSimulation(universe, _only(comomentum=1.5), seed=5)
+    sim.direction = np.where(np.arange(40) % 2 == 0, 1.0, -1.0)
+    sim.direction_months = np.arange(40) % 8 + 1  # runs of 1..8 months
+    drift = sim._reversal_and_overreaction(np.ones(40, dtype=bool), 20, first_day=60) * 20
+    rng = np.random.default_rng([5, 3, 60])
+    rng.standard_normal(), rng.random(40), rng.standard_normal(40)
+    shock = 1.5 * dyn.COMOMENTUM_SD * rng.standard_normal()  # one shock for every long run, this month
+    long_run = sim.direction_months >= dyn.COMOMENTUM_MONTHS
+    np.testing.assert_allclose(drift[long_run], shock * sim.direction[long_run])
+    assert not drift[~long_run].any()
+    # the run counter: a flip restarts it at 1, a stay adds a month
+    before = sim.direction.copy(), sim.direction_months.copy()
+    sim._update_directions(np.random.default_rng(0))
+    flipped = sim.direction != before[0]
+    assert (sim.direction_months[flipped] == 1).all()
+    assert (sim.direction_months[~flipped] == before[1][~flipped] + 1).all()
+
+
 def test_reversal_effects_off_draw_nothing_and_add_nothing():
     universe = draw_universe(40, 4, 1)
     sim = MarketSimulation(universe, _only(), seed=5)
