@@ -33,7 +33,7 @@ def build_definitions(database: str | None = None, settings: Settings | None = N
     if settings.run.dagster_fast_commits:
         fast_sqlite_commits()
     partitions = Partitions.starting(settings.source.history_start_date)
-    jobs, schedules, sensors = build_jobs(partitions)
+    jobs, schedules, sensors = build_jobs(partitions, weekly_executor=build_executor(settings, time_windows=True))
     assets = [
         *build_raw_assets(partitions),
         *build_sql_assets(partitions),
@@ -58,7 +58,7 @@ def build_definitions(database: str | None = None, settings: Settings | None = N
     )
 
 
-def build_executor(settings: Settings) -> dg.ExecutorDefinition:
+def build_executor(settings: Settings, *, time_windows: bool = False) -> dg.ExecutorDefinition:
     """The executor ``MOMENTUM_EXECUTOR`` names, for every job: the CLI's backfills, the UI's runs and
     backfills, the schedule's and the sensor's runs.
 
@@ -69,8 +69,15 @@ def build_executor(settings: Settings) -> dg.ExecutorDefinition:
     - ``dask``: each step a task of the dask.distributed scheduler at ``MOMENTUM_DASK_ADDRESS`` (dagster-dask);
       the workers need the project installed and the same ``MOMENTUM_*`` environment and ``DAGSTER_HOME``.
     Parallel steps need the DuckLake backend (:meth:`Settings.check_scale_out`).
+
+    ``time_windows``: the executor of a job partitioned by Dagster's time windows (``weekly_job``). dagster-dask
+    (0.29, with distributed 2026.8) cannot submit a step of such a run: the run it hands to ``client.submit``
+    holds its partitions as a ``TimeWindowPartitionsSubset``, dask's task spec iterates every tuple among a
+    task's arguments, and Dagster forbids iterating the ``TimeWindowPartitionsDefinition`` inside ("Iteration
+    is not allowed on `@record` TimeWindowPartitionsDefinition"). With ``dask`` such a job runs on the
+    multiprocess executor on the machine that launches it (four small steps a week).
     """
-    if settings.run.executor == "multiprocess":
+    if settings.run.executor == "multiprocess" or (settings.run.executor == "dask" and time_windows):
         return dg.multiprocess_executor.configured(
             {
                 "max_concurrent": settings.executor_processes,

@@ -14,6 +14,7 @@ from dagster import (
     DagsterRunStatus,
     DefaultScheduleStatus,
     DefaultSensorStatus,
+    ExecutorDefinition,
     RunRequest,
     RunStatusSensorContext,
     SkipReason,
@@ -65,8 +66,9 @@ class RunSettings(Settings):
         retag_reexecution(context.instance, context.dagster_run)
 
 
-def build_jobs(partitions: Partitions) -> tuple[list, list, list]:
-    """The monthly and weekly jobs, the monthly schedule and the weekly sensor."""
+def build_jobs(partitions: Partitions, *, weekly_executor: ExecutorDefinition | None = None) -> tuple[list, list, list]:
+    """The monthly and weekly jobs, the monthly schedule and the weekly sensor (``weekly_executor``: the weekly
+    job's executor when it is not the definitions' default, see :func:`build_executor`)."""
     monthly_job = define_asset_job(
         "monthly_job",
         selection=AssetSelection.all() - WEEKLY_SELECTION,
@@ -79,6 +81,7 @@ def build_jobs(partitions: Partitions) -> tuple[list, list, list]:
             "The weekly marts, the weekly PCA-concentration industry factor, its evaluation and the reports "
             "that read them, for the weeks whose last day fell in the months given."
         ),
+        executor_def=weekly_executor,
     )
     # Day 2 of each month, targeting the month just closed (the schedule's partition is the last complete one).
     monthly_schedule = build_schedule_from_partitioned_job(
