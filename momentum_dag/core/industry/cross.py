@@ -29,6 +29,10 @@ def excess_over_ew_mean(returns: np.ndarray) -> np.ndarray:
         return returns - np.nanmean(returns, axis=1, keepdims=True)
 
 
+PARALLEL_FROM_MONTHS = 6
+"""``n_jobs`` applies to more formation months than this; fewer (a month's run) are fitted in this process."""
+
+
 def lasso_aic_prediction(x: np.ndarray, y: np.ndarray, x_now: np.ndarray) -> float:
     """Fit ``LassoLarsIC(criterion='aic')`` on (x, y) and predict at ``x_now``.
 
@@ -71,7 +75,8 @@ def momentum_cross_industry_lasso(
     excess = excess_over_ew_mean(industry_ret_monthly.to_numpy(dtype=float))
     # Rolling training sets: one fit per formation month and industry; months are independent.
     tasks = (delayed(_predict_month)(excess, p, train_months, min_samples) for p in pos)
-    rows = Parallel(n_jobs=n_jobs)(tasks)
+    # starting joblib's worker processes costs seconds, more than a few months' fits
+    rows = Parallel(n_jobs=n_jobs if len(pos) > PARALLEL_FROM_MONTHS else 1)(tasks)
     out = np.vstack(rows) if rows else np.empty((0, excess.shape[1]))
     return wide(out, period_ends, industry_ret_monthly.columns)
 

@@ -103,6 +103,19 @@ def test_lasso_trains_on_lagged_excess_pairs_and_predicts_from_month_t():
         assert out.loc[months[t], name] == pytest.approx(model.predict(e[[t]])[0])
 
 
+def test_lasso_month_by_month_in_process_equals_all_months_over_worker_processes():
+    """A month's run fits in its own process, a backfill spreads the months over joblib's workers: the
+    forecasts are the same to the last bit (one month at a time must equal the whole range)."""
+    months = pd.date_range("2020-01-31", periods=24, freq="ME", name="date")
+    rng = np.random.default_rng(5)
+    rets = pd.DataFrame(rng.normal(0, 0.05, (24, 6)), index=months, columns=list("ABCDEF"))
+    rets["B"] = rets["A"].shift(1).fillna(0.0) * 0.8 + rng.normal(0, 0.01, 24)
+    together = momentum_cross_industry_lasso(rets, months[10:], train_months=12, min_samples=10, n_jobs=2)
+    for month in months[10:]:
+        alone = momentum_cross_industry_lasso(rets, months[months == month], train_months=12, n_jobs=2)
+        np.testing.assert_array_equal(alone.loc[month].to_numpy(), together.loc[month].to_numpy())
+
+
 def test_excess_over_ew_mean_ignores_missing_industries():
     # (.03, NaN, .01): mean of present = .02 -> (.01, NaN, -.01)
     np.testing.assert_allclose(excess_over_ew_mean(np.array([[0.03, np.nan, 0.01]])), [[0.01, np.nan, -0.01]])
