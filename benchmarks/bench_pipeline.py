@@ -47,6 +47,12 @@ SIZES = {
 CLI = [sys.executable, "-m", "momentum_dag.runtime.cli"]
 # Dagster's bookkeeping: the instance's event/run storage and the SQL layer under it.
 BOOKKEEPING = ("dagster/_core/storage", "sqlalchemy", "sqlite3")
+# Opening the warehouse file, checking its stamp, closing it (DuckDB checkpoints then): function -> file.
+WAREHOUSE_OPENING = {
+    "connect": "storage/connection.py",
+    "verify_warehouse": "storage/stamp.py",
+    "<built-in method _duckdb.close>": "~",
+}
 
 
 def measure(args: list[str], env: dict, steps: Path | None = None) -> dict:
@@ -64,15 +70,26 @@ def measure(args: list[str], env: dict, steps: Path | None = None) -> dict:
     return {"seconds": round(seconds, 1), "peak_rss_gb": round(usage.ru_maxrss / 1024**2, 3)}
 
 
-def bookkeeping_share(profile: Path) -> dict:
-    """Seconds of the profiled run spent inside Dagster's storage layer (own time of its functions)."""
+def bookkeeping_share(profile: Path, listing: Path | None = None) -> dict:
+    """Seconds of the profiled run spent inside Dagster's storage layer (own time of its functions) and in
+    opening, checking and closing the warehouse file; ``listing``: the profile's top functions by cumulative
+    time, as text."""
     stats = pstats.Stats(str(profile))
     total = sum(row[2] for row in stats.stats.values())
     storage = sum(row[2] for (path, _, _), row in stats.stats.items() if any(p in path for p in BOOKKEEPING))
+    opening = sum(
+        row[3]
+        for (path, _, name), row in stats.stats.items()
+        if name in WAREHOUSE_OPENING and path.endswith(WAREHOUSE_OPENING[name])
+    )
+    if listing is not None:
+        with open(listing, "w") as out:
+            pstats.Stats(str(profile), stream=out).sort_stats("cumulative").print_stats(60)
     return {
         "profiled_seconds": round(total, 1),
         "bookkeeping_seconds": round(storage, 1),
         "bookkeeping_share": round(storage / total, 3) if total else None,
+        "warehouse_open_close_check_seconds": round(opening, 1),
     }
 
 
@@ -116,7 +133,7 @@ def run(size_name: str, label: str, extra: dict, profile: bool, cluster_workers:
                 + ["--start", last, "--end", last],
                 env,
             )
-            figures["one_new_month"] |= bookkeeping_share(profile_file)
+            figures["one_new_month"] |= bookkeeping_share(profile_file, RESULTS / f"{prefix}_month_profile.txt")
             print(f"{prefix}: bookkeeping {figures['one_new_month']}", flush=True)
     return figures
 
