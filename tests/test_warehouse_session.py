@@ -93,3 +93,25 @@ def test_a_dagster_run_holds_the_file_only_while_it_runs(tmp_path):
     assert opened == [1]  # both steps used the database the run opened
     assert session.held(str(path)) is None
     assert other_process_can_write(path)
+
+
+@pytest.mark.parametrize("memory_limit", [None, "500MB"])
+def test_a_held_database_keeps_little_of_what_it_read_and_its_memory_limit(tmp_path, monkeypatch, memory_limit):
+    monkeypatch.setattr(session, "CACHE_BYTES", 1024**2)
+    warehouse = Warehouse(database=str(tmp_path / "w.duckdb"), memory_limit=memory_limit)
+    session.begin(warehouse.database)
+    try:
+        with warehouse.get_connection() as conn:
+            limit = conn.execute("select current_setting('memory_limit')").fetchone()[0]
+            conn.execute("create schema raw")
+            conn.execute("create table raw.big as select range as i, random() as x from range(3000000)")
+        assert warehouse.query("select count(*) as n from raw.big where x >= 0")["n"].tolist() == [3000000]
+        cached, now = warehouse.query(
+            "select (select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory() where tag = 'BASE_TABLE') "
+            "as cached, current_setting('memory_limit') as memory_limit"
+        ).iloc[0]
+        assert cached <= 1024**2  # the ~40 MB table read above is not kept
+        assert now == limit
+        assert session.held(warehouse.database).opened == 1
+    finally:
+        session.end(warehouse.database)

@@ -142,7 +142,7 @@ class Warehouse(DuckDBResource):
         held = session.held(str(self.database)) if self._holds_file else None
         if held is not None:
             try:
-                with held.cursor(self._open_file, _hide_progress_bar) as conn:
+                with held.cursor(self._open_file, _hide_progress_bar, self.memory_limit) as conn:
                     yield conn
             except duckdb.Error as exc:
                 if _looks_corrupt(exc):

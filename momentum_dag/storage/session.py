@@ -31,6 +31,10 @@ waiting for the file gets it while a step computes without the warehouse. Shorte
 gaps between steps (Dagster's own bookkeeping) close and reopen it within a run."""
 
 
+CACHE_BYTES = 256 * 1024**2
+"""Table blocks a held database keeps cached between uses, at most (see :func:`_trim_cache`)."""
+
+
 class _Held:
     """The database one process holds open for the runs executing in it."""
 
@@ -42,6 +46,7 @@ class _Held:
         self.last_used = time.monotonic()
         self.closer: threading.Thread | None = None
         self.opened = 0  # times the file was opened (tests and benchmarks read it)
+        self.memory_limit: str | None = None
 
     def _close_anchor(self) -> None:
         anchor, self.anchor = self.anchor, None
@@ -49,8 +54,11 @@ class _Held:
             anchor.close()
 
     @contextmanager
-    def cursor(self, open_database: Callable, prepare: Callable) -> Iterator:
+    def cursor(self, open_database: Callable, prepare: Callable, memory_limit: str | None = None) -> Iterator:
+        """A new connection (cursor) of the held database, opened with ``open_database`` if closed;
+        ``prepare`` sets the connection's own settings; ``memory_limit``: the database's (None: DuckDB's)."""
         with self.lock:
+            self.memory_limit = memory_limit
             if self.anchor is None:
                 self.anchor = open_database()
                 self.opened += 1
@@ -80,6 +88,8 @@ class _Held:
                 # a failed statement may have left the database unusable (DuckDB invalidates it on a fatal
                 # error): the next use opens it afresh
                 self._close_anchor()
+            if self.anchor is not None and self.users == 0:
+                _trim_cache(self.anchor, self.memory_limit)
             if self.anchor is not None and self.closer is None:
                 self.closer = threading.Thread(target=self._close_when_idle, name="warehouse-idle", daemon=True)
                 self.closer.start()
@@ -93,6 +103,24 @@ class _Held:
                 if self.anchor is None:
                     self.closer = None
                     return
+
+
+def _trim_cache(anchor, memory_limit: str | None) -> None:
+    """Drop the table blocks the database keeps cached beyond :data:`CACHE_BYTES` (they are on disk, so
+    dropping them is free): DuckDB keeps what it read up to its memory limit, and a step's own frames (built
+    from those blocks) would come on top of them, raising the process's peak memory. DuckDB evicts down to a
+    lowered limit; the limit is then set back to ``memory_limit`` (None: DuckDB's default)."""
+    cached = anchor.execute(
+        "select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory() where tag = 'BASE_TABLE'"
+    ).fetchone()[0]
+    if cached <= CACHE_BYTES:
+        return
+    try:
+        anchor.execute(f"set memory_limit = '{CACHE_BYTES}B'")
+    except duckdb.OutOfMemoryException:
+        pass  # more than that is pinned: nothing to trim now
+    finally:
+        anchor.execute(f"set memory_limit = '{memory_limit}'" if memory_limit else "reset memory_limit")
 
 
 _HELD: dict[tuple[int, str], _Held] = {}
