@@ -111,7 +111,15 @@ def test_a_held_database_keeps_little_of_what_it_read_and_its_memory_limit(tmp_p
             "as cached, current_setting('memory_limit') as memory_limit"
         ).iloc[0]
         assert cached <= 1024**2  # the ~40 MB table read above is not kept
-        assert now == limit
+        # set back: the configured limit exactly; DuckDB's default as it showed it (rounded down 0.1 GiB)
+        assert now == limit if memory_limit else _gib(limit) - 0.1 <= _gib(now) <= _gib(limit)
+        warehouse.query("select count(*) from raw.big where x >= 0")  # a second trim: the same limit again
+        assert warehouse.query("select current_setting('memory_limit') as m")["m"].tolist() == [now]
         assert session.held(warehouse.database).opened == 1
     finally:
         session.end(warehouse.database)
+
+
+def _gib(text: str) -> float:
+    number, unit = text.split()
+    return float(number) * {"GiB": 1.0, "MiB": 1 / 1024}[unit]

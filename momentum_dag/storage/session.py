@@ -46,7 +46,7 @@ class _Held:
         self.last_used = time.monotonic()
         self.closer: threading.Thread | None = None
         self.opened = 0  # times the file was opened (tests and benchmarks read it)
-        self.memory_limit: str | None = None
+        self.memory_limit = ""
 
     def _close_anchor(self) -> None:
         anchor, self.anchor = self.anchor, None
@@ -58,10 +58,13 @@ class _Held:
         """A new connection (cursor) of the held database, opened with ``open_database`` if closed;
         ``prepare`` sets the connection's own settings; ``memory_limit``: the database's (None: DuckDB's)."""
         with self.lock:
-            self.memory_limit = memory_limit
             if self.anchor is None:
                 self.anchor = open_database()
                 self.opened += 1
+                # the limit a trim sets back: the configured one, or the default DuckDB chose when opening
+                self.memory_limit = (
+                    memory_limit or self.anchor.execute("select current_setting('memory_limit')").fetchone()[0]
+                )
             self.users += 1
             anchor = self.anchor
         failed = False
@@ -105,11 +108,12 @@ class _Held:
                     return
 
 
-def _trim_cache(anchor, memory_limit: str | None) -> None:
+def _trim_cache(anchor, memory_limit: str) -> None:
     """Drop the table blocks the database keeps cached beyond :data:`CACHE_BYTES` (they are on disk, so
     dropping them is free): DuckDB keeps what it read up to its memory limit, and a step's own frames (built
     from those blocks) would come on top of them, raising the process's peak memory. DuckDB evicts down to a
-    lowered limit; the limit is then set back to ``memory_limit`` (None: DuckDB's default)."""
+    lowered limit; the limit is then set back to ``memory_limit`` (``RESET`` would show the default but
+    leave the buffer manager at the lowered limit)."""
     cached = anchor.execute(
         "select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory() where tag = 'BASE_TABLE'"
     ).fetchone()[0]
@@ -120,7 +124,7 @@ def _trim_cache(anchor, memory_limit: str | None) -> None:
     except duckdb.OutOfMemoryException:
         pass  # more than that is pinned: nothing to trim now
     finally:
-        anchor.execute(f"set memory_limit = '{memory_limit}'" if memory_limit else "reset memory_limit")
+        anchor.execute(f"set memory_limit = '{memory_limit}'")
 
 
 _HELD: dict[tuple[int, str], _Held] = {}
