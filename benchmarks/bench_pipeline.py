@@ -5,6 +5,7 @@ Usage (each size in a fresh temporary warehouse and Dagster instance; 2 cores):
     .venv/bin/python benchmarks/bench_pipeline.py --size small   # 300 stocks, 2014-01..2019-12
     .venv/bin/python benchmarks/bench_pipeline.py --size demo    # the demo: 1,000 stocks, 2014-01..last month
     .venv/bin/python benchmarks/bench_pipeline.py --size scale   # 5,000 stocks x 20 years
+    .venv/bin/python benchmarks/bench_pipeline.py --size mid     # 2,000 stocks, 2014-01..2019-12
 
 Each measured command runs the project CLI (``momentum-dag backfill``) in a child process, so its wall
 time and peak RSS (``os.wait4``) are the pipeline's own. "One new month" runs the last month again on top
@@ -41,6 +42,8 @@ from momentum_dag.partitions import Partitions
 RESULTS = Path(__file__).parent / "results"
 SIZES = {
     "small": {"MOMENTUM_SIM_STOCKS": "300", "MOMENTUM_HISTORY_START": "2014-01-01", "end": "2019-12"},
+    # a mid-size market for a same-sitting pair when two scale runs do not fit (issue 20's backfill figures)
+    "mid": {"MOMENTUM_SIM_STOCKS": "2000", "MOMENTUM_HISTORY_START": "2014-01-01", "end": "2019-12"},
     "demo": {"MOMENTUM_SIM_STOCKS": "1000", "MOMENTUM_HISTORY_START": "2014-01-01", "end": None},
     "scale": {"MOMENTUM_SIM_STOCKS": "5000", "MOMENTUM_HISTORY_START": f"{date.today().year - 20}-01-01", "end": None},
 }
@@ -164,11 +167,17 @@ def main() -> None:
     parser.add_argument("--backend", choices=("duckdb", "ducklake"), default="duckdb")
     parser.add_argument("--executor", choices=("in_process", "multiprocess", "dask"), default="in_process")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes (multiprocess, dask)")
+    parser.add_argument(
+        "--label",
+        default="",
+        help="suffix of the output files, e.g. the baseline's commit when this script runs another tree's "
+        "interpreter (its CLI is that tree's code): --label baseline_9c26251",
+    )
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     if (args.backend, args.executor) == ("duckdb", "in_process"):
-        figures = run(args.size, "", {}, args.profile, args.workers)
-        out = RESULTS / f"{args.size}.json"
+        figures = run(args.size, args.label, {}, args.profile, args.workers)
+        out = RESULTS / (f"{args.size}_{args.label}.json" if args.label else f"{args.size}.json")
     else:
         label = f"{args.backend}_{args.executor}"
         extra = {"MOMENTUM_WAREHOUSE": args.backend, "MOMENTUM_EXECUTOR": args.executor}
