@@ -125,6 +125,11 @@ def _pivot(
     return pd.DataFrame(out, index=layout.dates, columns=pd.Index(layout.names).astype(str), dtype=out.dtype)
 
 
+def pivot_rows(rows: pa.Table, index: str, columns: str, value: str, table: str) -> pd.DataFrame:
+    """A long Arrow read (one row per date and entity, float or label values) as a wide panel (:func:`_pivot`)."""
+    return _pivot(rows, index, columns, value, table)
+
+
 @dataclass
 class MarketPanels:
     """Lazy wide panels of the marts for trade dates in [start, end) (``start=None``: all history)."""
