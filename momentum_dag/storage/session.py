@@ -92,7 +92,10 @@ class _Held:
                 # error): the next use opens it afresh
                 self._close_anchor()
             if self.anchor is not None and self.users == 0:
-                _trim_cache(self.anchor, self.memory_limit)
+                try:
+                    _trim_cache(self.anchor, self.memory_limit)
+                except duckdb.Error:
+                    self._close_anchor()  # closing frees the cache too; the next use opens the file afresh
             if self.anchor is not None and self.closer is None:
                 self.closer = threading.Thread(target=self._close_when_idle, name="warehouse-idle", daemon=True)
                 self.closer.start()
