@@ -111,7 +111,7 @@ def build_warehouse(folder: Path, settings, start: date, end: date):
     from momentum_dag.storage import Warehouse
     from momentum_dag.storage.sql_models import load_models, materialize, topological_order
 
-    warehouse = Warehouse(database=str(folder / "calibrate.duckdb"))
+    warehouse = Warehouse.at(str(folder / "calibrate.duckdb"))
     tables = {f"raw.{name}": (RAW_TABLES[name].date_column, ddl(RAW_TABLES[name])) for name in PROVIDER_TABLES}
     chunks = ({f"raw.{n}": f for n, f in chunk.items() if n in PROVIDER_TABLES} for chunk in _generate(settings, end))
     warehouse.write_windows(tables, chunks, start=date(1900, 1, 1), end=end)

@@ -108,6 +108,16 @@ class StorageConfig(Group):
     s3_url_style: str = knob("path", "S3 URL style: path or vhost.")
     s3_use_ssl: bool = knob(True, "Whether S3 is reached over SSL.")
 
+    @property
+    def lake_catalog(self) -> str:
+        """``MOMENTUM_DUCKLAKE_CATALOG``, else a SQLite catalog beside the DuckDB file."""
+        return self.ducklake_catalog or f"sqlite:{Path(self.duckdb_path).parent / 'momentum_lake.sqlite'}"
+
+    @property
+    def lake_data_path(self) -> str:
+        """``MOMENTUM_DUCKLAKE_DATA_PATH``, else a folder beside the DuckDB file."""
+        return self.ducklake_data_path or str(Path(self.duckdb_path).parent / "momentum_lake_files")
+
 
 class RunConfig(Group):
     """How a run executes: its chunks, its executor, Dagster's run history."""
@@ -303,6 +313,13 @@ class Settings(ConfigurableResource):
         settings.check()
         return settings
 
+    def with_storage(self, **knobs) -> Settings:
+        """These settings with ``knobs`` of the ``storage`` group as its declared defaults (like
+        :meth:`from_env`'s), so a launchpad override of another storage knob keeps them."""
+        storage = _with_defaults(type(self.storage), knobs)
+        others = {name: getattr(self, name) for name in type(self).model_fields if name != "storage"}
+        return _with_defaults(type(self), {"storage": (storage, storage())}, typed=True)(**others)
+
     def setup_for_execution(self, context: InitResourceContext) -> None:
         self.check()  # a launchpad override is checked like the environment
 
@@ -415,13 +432,11 @@ class Settings(ConfigurableResource):
 
     @property
     def lake_catalog(self) -> str:
-        """``MOMENTUM_DUCKLAKE_CATALOG``, else a SQLite catalog beside the DuckDB file."""
-        return self.storage.ducklake_catalog or f"sqlite:{self.warehouse_file.parent / 'momentum_lake.sqlite'}"
+        return self.storage.lake_catalog
 
     @property
     def lake_data_path(self) -> str:
-        """``MOMENTUM_DUCKLAKE_DATA_PATH``, else a folder beside the DuckDB file."""
-        return self.storage.ducklake_data_path or str(self.warehouse_file.parent / "momentum_lake_files")
+        return self.storage.lake_data_path
 
     @property
     def executor_processes(self) -> int:

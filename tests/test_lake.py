@@ -17,9 +17,9 @@ JANUARY = (date(2014, 1, 1), date(2014, 2, 1))
 
 
 def lake(folder: Path, catalog: str | None = None) -> Warehouse:
-    return Warehouse(
-        database=str(folder / "unused.duckdb"),
-        backend="ducklake",
+    return Warehouse.at(
+        str(folder / "unused.duckdb"),
+        warehouse="ducklake",
         ducklake_catalog=catalog or f"sqlite:{folder / 'catalog.sqlite'}",
         ducklake_data_path=str(folder / "files"),
     )

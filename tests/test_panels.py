@@ -78,7 +78,7 @@ def test_fundamentals_at_a_month_end_are_the_latest_announced_by_then_not_the_la
     the Q2 figures a month before anyone could read them (look-ahead)."""
     from momentum_dag.storage import Warehouse, ensure_schemas
 
-    warehouse = Warehouse(database=str(tmp_path / "w.duckdb"))
+    warehouse = Warehouse.at(str(tmp_path / "w.duckdb"))
     with warehouse.get_connection() as conn:
         ensure_schemas(conn)
         conn.execute(

@@ -85,9 +85,7 @@ def test_a_run_using_the_warehouse_is_tagged_with_the_process_that_executes_it(t
             conn.execute("select 1").fetchall()
 
     instance = DagsterInstance.ephemeral()
-    result = materialize(
-        [probe], resources={"warehouse": Warehouse(database=str(tmp_path / "w.duckdb"))}, instance=instance
-    )
+    result = materialize([probe], resources={"warehouse": Warehouse.at(str(tmp_path / "w.duckdb"))}, instance=instance)
     run = instance.get_run_by_id(result.run_id)
     assert run.tags[PROCESS_TAG] == process_token() and COMMAND_TAG in run.tags
 

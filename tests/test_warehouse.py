@@ -139,7 +139,7 @@ def test_locked_file_fails_after_the_retry_budget_naming_the_file(tmp_path):
 def test_the_warehouse_resource_applies_the_duckdb_memory_limit_and_hides_duckdb_s_progress_bar():
     from momentum_dag.storage import Warehouse
 
-    with Warehouse(database=":memory:", memory_limit="300MB").get_connection() as conn:
+    with Warehouse.at(":memory:", duckdb_memory_limit="300MB").get_connection() as conn:
         settings = "select current_setting('memory_limit'), current_setting('enable_progress_bar')"
         limit, bar = conn.execute(settings).fetchall()[0]
     assert limit.startswith("286") and "MiB" in limit  # 300 MB = 286.1 MiB

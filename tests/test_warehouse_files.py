@@ -47,7 +47,7 @@ def _warehouse(path: Path) -> Path:
             "rf": [0.0001, 0.0001],
         }
     )
-    warehouse = Warehouse(database=str(path), lock_timeout_seconds=5)
+    warehouse = Warehouse.at(str(path), lock_timeout_seconds=5)
     with warehouse.get_connection() as conn:
         write_window(
             conn,
@@ -201,7 +201,7 @@ def test_a_truncated_warehouse_is_reported_as_unreadable(tmp_path):
     conn.close()
     os.truncate(path, 20000)
     with pytest.raises(WarehouseFileError, match="cannot be used as the warehouse"):
-        with Warehouse(database=str(path)).get_connection() as conn:
+        with Warehouse.at(str(path)).get_connection() as conn:
             conn.execute("select count(*) from t").fetchall()
 
 
@@ -215,7 +215,7 @@ def test_a_new_file_is_stamped_with_the_schema_version(tmp_path):
 def _refused(path: Path, *expected: str) -> None:
     before, digest = _contents(path), _digest(path)
     with pytest.raises(WarehouseVersionError) as error:
-        with Warehouse(database=str(path)).get_connection():
+        with Warehouse.at(str(path)).get_connection():
             pass
     for text in expected:
         assert text in str(error.value), (text, str(error.value))

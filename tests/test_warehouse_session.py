@@ -28,7 +28,7 @@ def _rows(day: str, value: float) -> pd.DataFrame:
 
 @pytest.fixture
 def run_session(tmp_path):
-    warehouse = Warehouse(database=str(tmp_path / "w.duckdb"))
+    warehouse = Warehouse.at(str(tmp_path / "w.duckdb"))
     session.begin(warehouse.database)
     try:
         yield warehouse
@@ -89,16 +89,16 @@ def test_a_dagster_run_holds_the_file_only_while_it_runs(tmp_path):
         warehouse.query("select 1")
         opened.append(session.held(str(path)).opened)
 
-    assert materialize([first, second], resources={"warehouse": Warehouse(database=str(path))}).success
+    assert materialize([first, second], resources={"warehouse": Warehouse.at(str(path))}).success
     assert opened == [1]  # both steps used the database the run opened
     assert session.held(str(path)) is None
     assert other_process_can_write(path)
 
 
-@pytest.mark.parametrize("memory_limit", [None, "500MB"])
+@pytest.mark.parametrize("memory_limit", ["", "500MB"])
 def test_a_held_database_keeps_little_of_what_it_read_and_its_memory_limit(tmp_path, monkeypatch, memory_limit):
     monkeypatch.setattr(session, "CACHE_BYTES", 1024**2)
-    warehouse = Warehouse(database=str(tmp_path / "w.duckdb"), memory_limit=memory_limit)
+    warehouse = Warehouse.at(str(tmp_path / "w.duckdb"), duckdb_memory_limit=memory_limit)
     session.begin(warehouse.database)
     try:
         with warehouse.get_connection() as conn:

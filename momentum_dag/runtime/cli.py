@@ -127,7 +127,7 @@ def backfill(
 
     instance = instance or _shared_instance()
     settings = defs.resources["settings"] if defs is not None else Settings.from_env()
-    warehouse = defs.resources["warehouse"] if defs is not None else Warehouse.from_settings(settings, in_dagster=False)
+    warehouse = Warehouse.from_settings(settings, in_dagster=False)
     _check_warehouse(warehouse)
     with code_location(instance, defs) as location:
         months = location.partition_keys("monthly_job")

@@ -23,13 +23,15 @@ from momentum_dag.runtime.jobs import RunSettings, build_jobs
 from momentum_dag.runtime.progress import progress_logger
 from momentum_dag.runtime.runs import interrupted_runs_sensor
 from momentum_dag.settings import Settings
-from momentum_dag.storage import Warehouse
+from momentum_dag.storage import warehouse_resource
 
 
 def build_definitions(database: str | None = None, settings: Settings | None = None) -> dg.Definitions:
     """The project's definitions from ``settings`` (default: the environment's, as :class:`RunSettings`);
     ``database`` overrides the warehouse file (tests use a temp file)."""
     settings = settings or RunSettings.from_env()
+    if database:
+        settings = settings.with_storage(duckdb_path=str(database))
     if settings.run.dagster_fast_commits:
         fast_sqlite_commits()
     partitions = Partitions.starting(settings.source.history_start_date)
@@ -50,7 +52,7 @@ def build_definitions(database: str | None = None, settings: Settings | None = N
         schedules=schedules,
         sensors=[*sensors, interrupted_runs_sensor],
         resources={
-            "warehouse": Warehouse.from_settings(settings, database),
+            "warehouse": warehouse_resource(),
             "settings": settings,
         },
         executor=build_executor(settings),

@@ -23,7 +23,7 @@ from momentum_dag.storage.connection import (
     drill_point,
 )
 from momentum_dag.storage.reads import read_sql, snapshot, snapshot_warehouse
-from momentum_dag.storage.resource import Warehouse
+from momentum_dag.storage.resource import Warehouse, warehouse_resource
 from momentum_dag.storage.stamp import SCHEMA_VERSION, SCHEMAS, declare_columns, verify_warehouse
 from momentum_dag.storage.windows import (
     WriteResult,
@@ -41,6 +41,7 @@ __all__ = [
     "SCHEMAS",
     "SCHEMA_VERSION",
     "Warehouse",
+    "warehouse_resource",
     "WarehouseFileError",
     "WarehouseLockedError",
     "WarehouseVersionError",

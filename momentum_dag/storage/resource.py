@@ -6,16 +6,16 @@ import os
 from collections.abc import Sequence
 from contextlib import contextmanager
 from datetime import date
-from operator import attrgetter
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pandas as pd
 import pyarrow as pa
-from dagster import EnvVar
-from dagster_duckdb import DuckDBResource
+from dagster import ConfigurableResource, EnvVar
 from pydantic import Field
 
+from momentum_dag.settings import StorageConfig
 from momentum_dag.storage import session
 from momentum_dag.storage.connection import WarehouseFileError, _looks_corrupt, connect, file_error_message
 from momentum_dag.storage.lake import LakeConfig, compact, lake_session
@@ -33,68 +33,75 @@ S3_KEY_VARIABLE = "MOMENTUM_S3_KEY_ID"
 S3_SECRET_VARIABLE = "MOMENTUM_S3_SECRET"
 """The S3 credentials' variables: read where a connection opens, never settings (so never shown or stored)."""
 
-_FIELDS = {
-    "database": ("storage.duckdb_path", None),
-    "lock_timeout_seconds": ("storage.lock_timeout_seconds", None),
-    "memory_limit": ("storage.duckdb_memory_limit", None),
-    "backend": ("storage.warehouse", None),
-    "ducklake_catalog": ("lake_catalog", "catalog"),
-    "ducklake_data_path": ("lake_data_path", "data_path"),
-    "s3_endpoint": ("storage.s3_endpoint", "s3_endpoint"),
-    "s3_region": ("storage.s3_region", "s3_region"),
-    "s3_url_style": ("storage.s3_url_style", "s3_url_style"),
-    "s3_use_ssl": ("storage.s3_use_ssl", "s3_use_ssl"),
-    "s3_key_id": (None, "s3_key_id"),
-    "s3_secret": (None, "s3_secret"),
-}
-"""Each field of :class:`Warehouse`: the ``Settings`` attribute it is set from (None: the environment's S3
-credentials, :data:`S3_KEY_VARIABLE`) and the :class:`LakeConfig` field it becomes (None: not the lake's).
-The one mapping both :meth:`Warehouse.from_settings` and :attr:`Warehouse.lake_config` use."""
 
-
-class Warehouse(DuckDBResource):
+class Warehouse(ConfigurableResource):
     """The project's warehouse as a Dagster resource: short-lived connections, each checked to be a
     warehouse of this code's schema version before use.
 
-    ``backend`` ``duckdb``: the DuckDB file ``database`` (one writing process at a time: connections wait
-    for the file's lock up to ``lock_timeout_seconds``). ``ducklake``: a DuckLake (catalog
-    ``ducklake_catalog``, data under ``ducklake_data_path``; :mod:`momentum_dag.storage.lake`) that many
-    processes and machines write at once, each transaction retried when another writer's commit conflicts.
-    The S3 key and secret are given as ``dagster.EnvVar`` (their variables' names, not their values, are
-    stored with the run) and become a temporary DuckDB secret of each connection.
+    Where it is and how it is reached is ``storage``, the one declaration of the storage knobs
+    (:class:`momentum_dag.settings.StorageConfig`, the ``settings`` resource's ``storage`` group). In the
+    project's definitions the warehouse is built when a run starts from that run's ``settings`` resource
+    (:func:`warehouse_resource`), so a launchpad override of ``settings.storage`` moves where the run writes.
+
+    ``storage.warehouse`` ``duckdb``: the DuckDB file ``storage.duckdb_path`` (one writing process at a time:
+    connections wait for the file's lock up to ``storage.lock_timeout_seconds``). ``ducklake``: a DuckLake
+    (:mod:`momentum_dag.storage.lake`) that many processes and machines write at once, each transaction
+    retried when another writer's commit conflicts. The S3 key and secret are read from the environment
+    (:data:`S3_KEY_VARIABLE`) where the warehouse is built, never from settings, so never shown or stored.
     """
 
-    lock_timeout_seconds: int = Field(default=120, description="Seconds to wait for another writer.")
-    memory_limit: str | None = Field(default=None, description="DuckDB's memory_limit (None: DuckDB's default).")
-    backend: str = Field(default="duckdb", description="duckdb (one file) or ducklake.")
-    ducklake_catalog: str | None = Field(default=None, description="sqlite:<file> or postgres:<libpq string>.")
-    ducklake_data_path: str | None = Field(default=None, description="A folder or s3://bucket/prefix.")
-    s3_endpoint: str | None = Field(default=None, description="host:port of an S3-compatible server.")
-    s3_region: str | None = Field(default=None, description="S3 region.")
-    s3_url_style: str = Field(default="path", description="path or vhost.")
-    s3_use_ssl: bool = Field(default=True, description="https (true) or http (false).")
+    storage: StorageConfig = StorageConfig()
     s3_key_id: str | None = Field(default=None, description="S3 access key id (give it as an EnvVar).")
     s3_secret: str | None = Field(default=None, description="S3 secret access key (give it as an EnvVar).")
+
+    @classmethod
+    def at(cls, database, **knobs) -> Warehouse:
+        """The warehouse in the DuckDB file ``database``; ``knobs``: other :class:`StorageConfig` knobs."""
+        return cls(storage=StorageConfig(duckdb_path=str(database), **knobs))
 
     @classmethod
     def from_settings(cls, settings, database: str | None = None, *, in_dagster: bool = True) -> Warehouse:
         """The warehouse ``settings`` (:class:`momentum_dag.settings.Settings`) name; ``database`` overrides
         the DuckDB file. ``in_dagster``: the S3 key and secret as ``dagster.EnvVar`` (resolved when a run
         starts; only the variables' names are stored), else their values, for use outside Dagster."""
-        values = {field: attrgetter(source)(settings) for field, (source, _) in _FIELDS.items() if source}
+        storage = settings.storage
+        if database:
+            storage = storage.model_copy(update={"duckdb_path": str(database)})
+        values = {}
         for field, variable in (("s3_key_id", S3_KEY_VARIABLE), ("s3_secret", S3_SECRET_VARIABLE)):
             if os.environ.get(variable):
                 values[field] = EnvVar(variable) if in_dagster else os.environ[variable]
-        return cls(**(values | ({"database": database} if database else {})))
+        return cls(storage=storage, **values)
+
+    @property
+    def database(self) -> str:
+        return self.storage.duckdb_path
+
+    @property
+    def lock_timeout_seconds(self) -> int:
+        return self.storage.lock_timeout_seconds
+
+    @property
+    def memory_limit(self) -> str | None:
+        return self.storage.duckdb_memory_limit or None
 
     @property
     def is_lake(self) -> bool:
-        return self.backend == "ducklake"
+        return self.storage.warehouse == "ducklake"
 
     @property
     def lake_config(self) -> LakeConfig:
-        values = {lake: getattr(self, field) for field, (_, lake) in _FIELDS.items() if lake}
-        return LakeConfig(**values | {"catalog": values["catalog"] or "", "data_path": values["data_path"] or ""})
+        storage = self.storage
+        return LakeConfig(
+            catalog=storage.lake_catalog,
+            data_path=storage.lake_data_path,
+            s3_endpoint=storage.s3_endpoint,
+            s3_region=storage.s3_region,
+            s3_url_style=storage.s3_url_style,
+            s3_use_ssl=storage.s3_use_ssl,
+            s3_key_id=self.s3_key_id,
+            s3_secret=self.s3_secret,
+        )
 
     @property
     def location(self) -> str:
@@ -250,3 +257,24 @@ class Warehouse(DuckDBResource):
 def _hide_progress_bar(conn) -> None:
     # the CLI prints one line per step; DuckDB's own bar would draw over them during long queries
     conn.execute("set enable_progress_bar = false")
+
+
+def warehouse_resource() -> dg.ResourceDefinition:
+    """The ``warehouse`` resource of the project's definitions: a :class:`Warehouse` built when a run starts
+    from that run's ``settings`` resource (its ``storage`` group, launchpad overrides included), so the
+    storage knobs are declared and shown once (the settings' ``storage`` group).
+    """
+
+    @dg.resource(
+        required_resource_keys={"settings"},
+        description="The warehouse the run's settings.storage names (DuckDB file or DuckLake).",
+    )
+    def warehouse(context):
+        built = Warehouse.from_settings(context.resources.settings, in_dagster=False)
+        built.setup_for_execution(context)
+        try:
+            yield built
+        finally:
+            built.teardown_after_execution(context)
+
+    return warehouse

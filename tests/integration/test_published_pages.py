@@ -49,7 +49,7 @@ def test_editing_one_published_figure_changes_the_page(tmp_path):
     assert f"{edited:.2f} (t {figure.t_stat:.2f})" in after
     assert f"{figure.value:.2f} (t {figure.t_stat:.2f})" not in after
     # the stored rows are this page's, from the edited file, once
-    stored = Warehouse(database=str(tmp_path / "w.duckdb")).table_or_none(PUBLISHED_COMPARISON)
+    stored = Warehouse.at(str(tmp_path / "w.duckdb")).table_or_none(PUBLISHED_COMPARISON)
     mine = stored[stored["page"] == PAGE].set_index("figure_id")
     assert len(mine) == len(study["figures"]) and mine.loc["ts_return", "paper"] == pytest.approx(edited)
     # the index lists the study with its counts

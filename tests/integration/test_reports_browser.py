@@ -71,7 +71,7 @@ def site(tmp_path_factory):
             yield {
                 "base": f"http://127.0.0.1:{server.server_address[1]}",
                 "page": page,
-                "warehouse": Warehouse(database=str(root / "w.duckdb")),
+                "warehouse": Warehouse.at(str(root / "w.duckdb")),
                 "shots": shots,
                 "errors": errors,
             }

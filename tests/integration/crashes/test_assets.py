@@ -106,7 +106,7 @@ def pipe(tmp_path_factory):
         mp.setenv("MOMENTUM_REPORTS_DIR", str(root / "reports"))
         # refitting the monthly Ken French GARCH every 12 months keeps the 800-month branch fast
         mp.setenv("MOMENTUM_CRASH_KF_GARCH_REFIT_EVERY", "12")
-        pipeline = Pipeline(Warehouse(database=str(root / "crashes.duckdb")))
+        pipeline = Pipeline(Warehouse.at(str(root / "crashes.duckdb")))
         pipeline.reports_dir = root / "reports"
         pipeline.run(UPSTREAM + PARTITIONED, "2014-01-01", "2018-12-01")
         pipeline.before_2019 = _snapshot(pipeline)
@@ -381,7 +381,7 @@ def test_bear_market_beta_on_default_synthetic_market(tmp_path, monkeypatch):
     monkeypatch.setenv("MOMENTUM_DUCKDB_PATH", str(tmp_path / "default.duckdb"))
     monkeypatch.setenv("MOMENTUM_SIM_STOCKS", "1000")
     monkeypatch.setenv("MOMENTUM_SIM_INDUSTRIES", "31")
-    pipeline = Pipeline(Warehouse(database=str(tmp_path / "default.duckdb")))
+    pipeline = Pipeline(Warehouse.at(str(tmp_path / "default.duckdb")))
     keys = pipeline.job.partitions_def.get_partition_keys()
     pipeline.run(UPSTREAM + ["crashes/wml", "crashes/market_state"], keys[0], keys[-1])
     pipeline.run(["crashes/crash_regressions"])
@@ -461,7 +461,7 @@ def _kenfrench_pipeline(tmp_path, monkeypatch) -> Pipeline:
     monkeypatch.setenv("MOMENTUM_REPORTS_DIR", str(tmp_path / "reports"))
     monkeypatch.setenv("MOMENTUM_CRASH_BLEND_MIN_PAIRS", "6")
     monkeypatch.setenv("MOMENTUM_CRASH_OOS_MIN_MONTHS", "6")
-    return Pipeline(Warehouse(database=str(tmp_path / "kf.duckdb")))
+    return Pipeline(Warehouse.at(str(tmp_path / "kf.duckdb")))
 
 
 def test_kenfrench_page_uses_the_daily_method_with_daily_files(tmp_path, monkeypatch):
@@ -506,7 +506,7 @@ def test_kenfrench_study_is_kept_until_french_files_or_parameters_change(tmp_pat
 def test_gap_in_daily_wml_is_an_error(tmp_path):
     from momentum_dag.assets.crashes.series import read_wml_daily
 
-    warehouse = Warehouse(database=str(tmp_path / "gap.duckdb"))
+    warehouse = Warehouse.at(str(tmp_path / "gap.duckdb"))
     days = pd.to_datetime(["2016-01-29", "2016-03-31"])  # February missing
     with warehouse.get_connection() as conn:
         conn.execute("create schema models")

@@ -24,7 +24,7 @@ def run(tmp_path_factory):
 
     def materialize(start: str, end: str, only=ONLY, reports: bool = False) -> Warehouse:
         backfill(start, end, only=only, reports=reports, defs=defs, instance=instance)
-        return Warehouse(database=str(path))
+        return Warehouse.at(str(path))
 
     return materialize
 
@@ -112,7 +112,7 @@ def test_a_failure_between_the_panel_and_its_side_table_leaves_both_unchanged(tm
     )
     settings = Settings.from_env()
     asset = build_factor_asset(spec, Partitions.starting(settings.source.history_start_date).monthly)
-    warehouse = Warehouse(database=str(tmp_path / "toy.duckdb"))
+    warehouse = Warehouse.at(str(tmp_path / "toy.duckdb"))
     with warehouse.get_connection() as conn:  # the universe the asset's coverage figure reads
         conn.execute("create schema marts")
         conn.execute(

@@ -88,7 +88,7 @@ def _market(effects: str, tmp_path_factory) -> tuple[Warehouse, Settings]:
             defs=build_definitions(str(path)),
             instance=DagsterInstance.ephemeral(),
         )
-        return Warehouse(database=str(path)), Settings.from_env()
+        return Warehouse.at(str(path)), Settings.from_env()
 
 
 def _rank_ic_t(market: tuple[Warehouse, Settings], names: list[str]) -> dict[str, pd.Series]:
