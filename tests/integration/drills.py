@@ -29,24 +29,14 @@ def drill_env(folder: Path, **extra: str) -> dict[str, str]:
 
 
 def start_backfill(
-    folder: Path, start: str, end: str, only: str, *, new_session: bool = False, **extra: str
+    folder: Path, start: str, end: str, only: str | None, *, new_session: bool = False, **extra: str
 ) -> subprocess.Popen:
-    """``momentum-dag backfill`` in a subprocess (``new_session``: in its own session and process group,
-    so that a drill can kill the backfill with every process it started)."""
-    command = [
-        sys.executable,
-        "-m",
-        "momentum_dag.runtime.cli",
-        "backfill",
-        "--start",
-        start,
-        "--end",
-        end,
-        "--only",
-        only,
-        "--no-weekly",
-        "--no-reports",
-    ]
+    """``momentum-dag backfill`` in a subprocess: the monthly assets ``only`` names, or (``only=None``) the
+    whole graph, monthly, weekly and reports (``new_session``: in its own session and process group, so that
+    a drill can kill the backfill with every process it started)."""
+    command = [sys.executable, "-m", "momentum_dag.runtime.cli", "backfill", "--start", start, "--end", end]
+    if only is not None:
+        command += ["--only", only, "--no-weekly", "--no-reports"]
     return subprocess.Popen(
         command,
         env=drill_env(folder, **extra),
