@@ -64,10 +64,12 @@ def connect(path: str | Path, *, timeout_seconds: float = 120.0, read_only: bool
     path = Path(path)
     if str(path) != ":memory:" and not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return _retry_locked(lambda: duckdb.connect(str(path), read_only=read_only), path, timeout_seconds)
+    return retry_locked(lambda: duckdb.connect(str(path), read_only=read_only), path, timeout_seconds)
 
 
-def _retry_locked(open_file: Callable, path: Path, timeout_seconds: float):
+def retry_locked(open_file: Callable, path: Path, timeout_seconds: float):
+    """``open_file()`` (which opens the DuckDB file ``path``), tried again while another process holds the
+    file's lock, up to ``timeout_seconds``; the errors of :func:`connect`. Shared by every opener of the file."""
     began = time.monotonic()
     deadline = began + timeout_seconds
     delay = 0.05
@@ -155,6 +157,8 @@ def file_error_message(path: Path, exc: Exception) -> str:
     )
 
 
-def _looks_corrupt(exc: Exception) -> bool:
+def looks_corrupt(exc: Exception) -> bool:
+    """Whether DuckDB's error ``exc`` says the file is not a database it can read (then
+    :func:`file_error_message` explains and the caller raises :class:`WarehouseFileError`)."""
     text = str(exc).lower()
     return any(word in text for word in ("corrupt", "checksum", "could not read enough bytes", "not a valid duckdb"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from momentum_dag.storage.connection import _retry_locked, connect
+from momentum_dag.storage.connection import connect, retry_locked
 from momentum_dag.storage.lake import LAKE, rollback
 from momentum_dag.storage.stamp import verify_warehouse
 
@@ -58,7 +58,7 @@ def snapshot(source: str | Path, target: str | Path, *, timeout_seconds: float =
         leftover.unlink(missing_ok=True)
     conn = duckdb.connect()
     try:
-        _retry_locked(
+        retry_locked(
             lambda: conn.execute(f"attach '{_sql_path(source)}' as source (read_only)"), source, timeout_seconds
         )
         conn.execute("use source")

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from momentum_dag.settings import StorageConfig
 from momentum_dag.storage import session
-from momentum_dag.storage.connection import WarehouseFileError, _looks_corrupt, connect, file_error_message
+from momentum_dag.storage.connection import WarehouseFileError, connect, file_error_message, looks_corrupt
 from momentum_dag.storage.lake import LakeConfig, compact, lake_session
 from momentum_dag.storage.process import tag_run_with_process
 from momentum_dag.storage.stamp import verify_warehouse
@@ -134,7 +134,7 @@ class Warehouse(ConfigurableResource):
                 verify_warehouse(conn, self.database)
         except duckdb.Error as exc:
             conn.close()
-            if _looks_corrupt(exc):
+            if looks_corrupt(exc):
                 raise WarehouseFileError(file_error_message(Path(self.database), exc)) from exc
             raise
         except BaseException:
@@ -152,7 +152,7 @@ class Warehouse(ConfigurableResource):
                 with held.cursor(self._open_file, _hide_progress_bar, self.memory_limit) as conn:
                     yield conn
             except duckdb.Error as exc:
-                if _looks_corrupt(exc):
+                if looks_corrupt(exc):
                     raise WarehouseFileError(file_error_message(Path(self.database), exc)) from exc
                 raise
             return
@@ -169,7 +169,7 @@ class Warehouse(ConfigurableResource):
             _hide_progress_bar(conn)
             yield conn
         except duckdb.Error as exc:
-            if _looks_corrupt(exc):
+            if looks_corrupt(exc):
                 raise WarehouseFileError(file_error_message(Path(self.database), exc)) from exc
             raise
         finally:
