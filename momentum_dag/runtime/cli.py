@@ -127,7 +127,7 @@ def backfill(
 
     instance = instance or _shared_instance()
     settings = defs.resources["settings"] if defs is not None else Settings.from_env()
-    warehouse = Warehouse.from_settings(settings, in_dagster=False)
+    warehouse = Warehouse.from_settings(settings)
     _check_warehouse(warehouse)
     with code_location(instance, defs) as location:
         months = location.partition_keys("monthly_job")
@@ -195,7 +195,7 @@ def snapshot_command(to: str | None) -> None:
     )
 
     settings = Settings.from_env()
-    warehouse = Warehouse.from_settings(settings, in_dagster=False)
+    warehouse = Warehouse.from_settings(settings)
     source = settings.warehouse_file
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = Path(to) if to else source.parent / "snapshots" / f"{source.stem}-{stamp}.duckdb"

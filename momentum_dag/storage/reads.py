@@ -28,7 +28,7 @@ def read_sql(
 
         settings = Settings.from_env()
         if settings.storage.warehouse == "ducklake":  # many readers and writers: one transaction sees one snapshot
-            return Warehouse.from_settings(settings, in_dagster=False).query(sql, params)
+            return Warehouse.from_settings(settings).query(sql, params)
         path = settings.storage.duckdb_path
     if not Path(path).exists():
         raise FileNotFoundError(f"no warehouse at {path} (MOMENTUM_DUCKDB_PATH): run `momentum-dag backfill` first")

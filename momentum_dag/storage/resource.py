@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pyarrow as pa
-from dagster import ConfigurableResource, EnvVar
+from dagster import ConfigurableResource
 from pydantic import Field
 
 from momentum_dag.settings import StorageConfig
@@ -51,8 +51,8 @@ class Warehouse(ConfigurableResource):
     """
 
     storage: StorageConfig = StorageConfig()
-    s3_key_id: str | None = Field(default=None, description="S3 access key id (give it as an EnvVar).")
-    s3_secret: str | None = Field(default=None, description="S3 secret access key (give it as an EnvVar).")
+    s3_key_id: str | None = Field(default=None, description="S3 access key id (MOMENTUM_S3_KEY_ID).")
+    s3_secret: str | None = Field(default=None, description="S3 secret access key (MOMENTUM_S3_SECRET).")
 
     @classmethod
     def at(cls, database, **knobs) -> Warehouse:
@@ -60,18 +60,15 @@ class Warehouse(ConfigurableResource):
         return cls(storage=StorageConfig(duckdb_path=str(database), **knobs))
 
     @classmethod
-    def from_settings(cls, settings, database: str | None = None, *, in_dagster: bool = True) -> Warehouse:
-        """The warehouse ``settings`` (:class:`momentum_dag.settings.Settings`) name; ``database`` overrides
-        the DuckDB file. ``in_dagster``: the S3 key and secret as ``dagster.EnvVar`` (resolved when a run
-        starts; only the variables' names are stored), else their values, for use outside Dagster."""
-        storage = settings.storage
-        if database:
-            storage = storage.model_copy(update={"duckdb_path": str(database)})
+    def from_settings(cls, settings) -> Warehouse:
+        """The warehouse ``settings`` (:class:`momentum_dag.settings.Settings`) name, with the S3 key and
+        secret of this process's environment (in a run: read when the run's process builds the resource,
+        so never part of the run's config, shown or stored)."""
         values = {}
         for field, variable in (("s3_key_id", S3_KEY_VARIABLE), ("s3_secret", S3_SECRET_VARIABLE)):
             if os.environ.get(variable):
-                values[field] = EnvVar(variable) if in_dagster else os.environ[variable]
-        return cls(storage=storage, **values)
+                values[field] = os.environ[variable]
+        return cls(storage=settings.storage, **values)
 
     @property
     def database(self) -> str:
@@ -270,7 +267,7 @@ def warehouse_resource() -> dg.ResourceDefinition:
         description="The warehouse the run's settings.storage names (DuckDB file or DuckLake).",
     )
     def warehouse(context):
-        built = Warehouse.from_settings(context.resources.settings, in_dagster=False)
+        built = Warehouse.from_settings(context.resources.settings)
         built.setup_for_execution(context)
         try:
             yield built
