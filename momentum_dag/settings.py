@@ -316,7 +316,8 @@ class Settings(ConfigurableResource):
     def with_storage(self, **knobs) -> Settings:
         """These settings with ``knobs`` of the ``storage`` group as its declared defaults (like
         :meth:`from_env`'s), so a launchpad override of another storage knob keeps them."""
-        storage = _with_defaults(type(self.storage), knobs)
+        current = {name: getattr(self.storage, name) for name in type(self.storage).model_fields}
+        storage = _with_defaults(type(self.storage), {**current, **knobs})
         others = {name: getattr(self, name) for name in type(self).model_fields if name != "storage"}
         return _with_defaults(type(self), {"storage": (storage, storage())}, typed=True)(**others)
 
