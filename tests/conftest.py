@@ -26,10 +26,31 @@ os.environ["MOMENTUM_SIM_PROFILE"] = "strong"
 _INTEGRATION = Path(__file__).parent / "integration"
 
 
+# The files that take minutes, costliest first (`--durations` of a full run). With `--dist loadfile
+# --no-loadscope-reorder`, xdist hands out files in collection order, so starting these first keeps both
+# workers busy to the end instead of leaving one file running alone for minutes after the other finishes.
+_HEAVY_FIRST = [
+    "integration/test_scale_out.py",
+    "integration/test_monthly_operation.py",
+    "integration/test_ui_browser.py",
+    "integration/factors/test_significance.py",
+    "integration/test_lake_drills.py",
+    "integration/crashes/test_assets.py",
+    "integration/test_kill_drill.py",
+    "integration/test_many_writers.py",
+]
+
+
+def _cost_rank(item) -> int:
+    path = Path(str(item.path)).relative_to(Path(__file__).parent).as_posix()
+    return _HEAVY_FIRST.index(path) if path in _HEAVY_FIRST else len(_HEAVY_FIRST)
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if _INTEGRATION in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.integration)
+    items.sort(key=_cost_rank)  # stable: the other files keep their order
 
 
 def pytest_sessionfinish(session, exitstatus):
