@@ -263,6 +263,7 @@ def warehouse_resource() -> dg.ResourceDefinition:
     """
 
     @dg.resource(
+        config_schema={},  # nothing of its own: an empty entry in the launchpad, a typo there an error
         required_resource_keys={"settings"},
         description="The warehouse the run's settings.storage names (DuckDB file or DuckLake).",
     )

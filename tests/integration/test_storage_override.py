@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
 from momentum_dag.runtime.definitions import build_definitions
 
@@ -36,3 +37,12 @@ def test_a_launchpad_override_of_the_storage_path_moves_the_run(tmp_path):
     assert result.success
     assert _rows(override, "raw.daily_bars") > 0
     assert _rows(default, "raw.daily_bars") == 0
+
+
+def test_storage_knobs_given_to_the_warehouse_resource_are_rejected_naming_the_path(tmp_path):
+    """The storage knobs live in ``settings.storage`` only: a launchpad entry under ``warehouse`` (where
+    they lived before) is an error naming that path, not silently ignored."""
+    job = build_definitions(str(tmp_path / "w.duckdb")).resolve_implicit_global_asset_job_def()
+    misplaced = {"resources": {"warehouse": {"config": {"duckdb_path": str(tmp_path / "other.duckdb")}}}}
+    with pytest.raises(dg.DagsterInvalidConfigError, match=r"duckdb_path.*resources:warehouse:config"):
+        dg.validate_run_config(job, misplaced)
