@@ -42,8 +42,10 @@ _HEAVY_FIRST = [
 
 
 def _cost_rank(item) -> int:
-    path = Path(str(item.path)).relative_to(Path(__file__).parent).as_posix()
-    return _HEAVY_FIRST.index(path) if path in _HEAVY_FIRST else len(_HEAVY_FIRST)
+    path = Path(str(item.path))
+    here = Path(__file__).parent
+    name = path.relative_to(here).as_posix() if here in path.parents else ""
+    return _HEAVY_FIRST.index(name) if name in _HEAVY_FIRST else len(_HEAVY_FIRST)
 
 
 def pytest_collection_modifyitems(config, items):
