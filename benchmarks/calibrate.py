@@ -25,6 +25,12 @@ equal the note's passes most of the time and a market systematically off by more
 Bands are not tighter: a mean over three seeds cannot be expected closer to the note than its sampling
 error, and the note's own figure (sample not printed in its summary) carries at least as much.
 
+The note's "IC" is read as the rank (Spearman) IC, as the factor pages read it (``core.fidelity.ic_reading``:
+the note prints a positive IC beside a negative long-short return for 12-2 and 6-2 momentum, which a rank
+IC allows and a Pearson IC, dominated by the extreme names the deciles hold, hardly does). The IC mean and
+IC > 0 rows are checked on our rank IC; our Pearson IC's mean over the seeds is printed beside them
+(``pearson_mean``), not checked.
+
 Momentum crashes are not a target: WML's Sharpe is whatever the targets above imply. What must stay is
 Daniel and Moskowitz's (2016) crash behaviour: WML's worst months fall in rebounds after bear markets
 (bear state I_B,t-1 = 1 and the market up in the month). The script prints WML's Sharpe and its five worst
@@ -184,7 +190,7 @@ def crash_rows(warehouse, settings, start: date, end: date) -> tuple[pd.Series, 
 def seed_rows(figures, ours: dict, summaries: pd.DataFrame) -> pd.DataFrame:
     """Target | ours rows of one seed in the note's printed units (``core.fidelity.compare``), with our
     sample length (months) for the factor."""
-    from momentum_dag.core.fidelity import compare
+    from momentum_dag.core.fidelity import PEARSON_LABEL, compare
 
     rows = []
     months = summaries.groupby("factor")["n_periods"].max()
@@ -200,6 +206,7 @@ def seed_rows(figures, ours: dict, summaries: pd.DataFrame) -> pd.DataFrame:
                     "id": figure.id,
                     "target": figure.value,
                     "ours": row["ours"],
+                    "pearson": row["ours_alt"] if row["ours_alt_label"] == PEARSON_LABEL else np.nan,
                     "months": months[name],
                 }
             )
@@ -225,6 +232,7 @@ def check(rows: pd.DataFrame, figures, seeds: list[int]) -> pd.DataFrame:
                 "band": half,
                 **{str(seed): values[seed] for seed in seeds},
                 "mean": mean,
+                "pearson_mean": float(group["pearson"].mean()) if group["pearson"].notna().any() else np.nan,
                 "mean_ok": bool(np.isfinite(mean) and abs(mean - figure.value) <= half),
                 "seeds_ok": bool(
                     values.notna().all() and (values - figure.value).abs().le(half * np.sqrt(len(seeds))).all()

@@ -12,8 +12,9 @@ Conventions followed (each from the paper the figure comes from):
 - Ehsani and Linnainmaa (2022) Sec. I.B: average monthly return x 12, in percent per year, OLS t-statistic
   of the monthly mean; the abstract's up / down-year means are the pooled Table I regression's.
 - The D-MOM note (Western Securities 2025): IC mean, share of months with IC > 0, annualized long-short
-  and long-only excess returns (mean x 12), long-short Sharpe; its "annualized ICIR" is read per period
-  (see ``icir_reading``).
+  and long-only excess returns (mean x 12), long-short Sharpe; its "IC" is read as the rank IC (see
+  ``ic_reading``; our Pearson IC is shown beside it) and its "annualized ICIR" per period (see
+  ``icir_reading``).
 """
 
 from __future__ import annotations
@@ -53,6 +54,35 @@ def _finite(value: object) -> float | None:
 
 # ---- the D-MOM note: factor evaluation summaries ------------------------------------------------------
 
+PEARSON_LABEL = "Pearson"
+
+
+def ic_reading(figures: Sequence[PublishedFigure]) -> list[tuple[str, float, float]]:
+    """The evidence for reading a report's unqualified "IC" as a rank IC: the (page, IC mean, long-short
+    return) of every page whose IC mean is positive while its long-short return is negative.
+
+    A decile long-short return is the payoff of the extreme names. A Pearson IC of returns is dominated by
+    the same extreme factor values and returns, so its sign tends to follow the long-short's; a rank
+    (Spearman) IC weighs every name alike, so a cross-section ordered the right way in its bulk gives a
+    positive rank IC while extremes that revert make the long-short negative. A positive IC beside a
+    negative long-short return therefore points to a rank IC.
+    """
+    out = []
+    for figure in figures:
+        if figure.metric != "ic_mean" or figure.value <= 0:
+            continue
+        spread = next(
+            (
+                f
+                for f in figures
+                if f.page == figure.page and f.metric == "long_short_ann_return" and f.weighting in (None, "equal")
+            ),
+            None,
+        )
+        if spread is not None and spread.value < 0:
+            out.append((figure.page, figure.value, spread.value))
+    return out
+
 
 def icir_reading(printed_icir: float, ic_positive_percent: float, periods_per_year: int = 12) -> dict[str, float]:
     """Which ICIR a report prints, from its own IC > 0 share, assuming normally distributed ICs.
@@ -79,6 +109,9 @@ def factor_figures(summaries: Sequence[Mapping[str, object]], periods_per_year: 
     """Ours for the D-MOM note's metrics, keyed (metric, weighting); weighting None = the equal-weighted
     figure (the note states no weighting for 12-2 and 6-2 momentum; IC figures do not depend on it).
 
+    The note's "IC" is read as the rank (Spearman) IC (``ic_reading`` gives the evidence): its IC mean,
+    IC > 0 share and ICIR are our rank IC's, with our Pearson IC mean and share beside them (``alt``).
+
     ``summaries``: ``FactorEvaluation.summaries()`` rows (keys as ``FactorEvaluation.summary``).
     """
     out: dict[tuple, Ours] = {}
@@ -91,10 +124,19 @@ def factor_figures(summaries: Sequence[Mapping[str, object]], periods_per_year: 
             "long_short_sharpe": Ours(_finite(row.get("long_short_sharpe"))),
         }
         if weighting == "equal":
-            icir = _finite(row.get("icir"))
+            icir = _finite(row.get("rank_icir"))
             values |= {
-                "ic_mean": Ours(_finite(row.get("ic_mean")), t_stat=_finite(row.get("ic_t_stat"))),
-                "ic_positive_share": Ours(_finite(row.get("ic_positive_share"))),
+                "ic_mean": Ours(
+                    _finite(row.get("rank_ic_mean")),
+                    t_stat=_finite(row.get("rank_ic_t_stat")),
+                    alt_label=PEARSON_LABEL,
+                    alt_value=_finite(row.get("ic_mean")),
+                ),
+                "ic_positive_share": Ours(
+                    _finite(row.get("rank_ic_positive_share")),
+                    alt_label=PEARSON_LABEL,
+                    alt_value=_finite(row.get("ic_positive_share")),
+                ),
                 "icir_printed": Ours(
                     icir,
                     alt_label="annualized",

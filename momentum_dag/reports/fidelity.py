@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from momentum_dag.core.fidelity import icir_reading, weight_distribution, within_se_counts
+from momentum_dag.core.fidelity import ic_reading, icir_reading, weight_distribution, within_se_counts
 from momentum_dag.core.published import PublishedFigure, PublishedStudy, load_published
 
 PUBLISHED_NOTE = (
@@ -107,7 +107,28 @@ def _icir_evidence(figures: list[PublishedFigure], comparison: pd.DataFrame) -> 
         f"of {reading['implied_per_period_icir']:.2f}; {printed.value:g} read per period implies IC > 0 in "
         f"{reading['share_if_per_period']:.0%} of months, read as annualized (x sqrt 12) in "
         f"{reading['share_if_annualized']:.0%}. The printed figure is therefore read {word}, and sits beside our "
-        f"{word} ICIR. Ours: per period {ours_period}, annualized {ours_annual} (both shown in the row)."
+        f"{word} ICIR. Ours (rank IC): per period {ours_period}, annualized {ours_annual} (both shown in the row)."
+    ]
+
+
+def _ic_evidence(study: PublishedStudy, comparison: pd.DataFrame) -> list[str]:
+    """The IC reading (the note prints 'IC' without saying rank or Pearson) with its evidence, when the page
+    shows an IC figure and the study's own rows give evidence (``core.fidelity.ic_reading``)."""
+    by_id = {f.id: f for f in study.figures}
+    if not any(by_id[i].metric == "ic_mean" for i in comparison["figure_id"] if i in by_id):
+        return []
+    evidence = ic_reading(study.figures)
+    if not evidence:
+        return []
+    rows = "; ".join(f"{page}: IC {ic:g} beside a long-short return of {ret:g} %/yr" for page, ic, ret in evidence)
+    return [
+        f"IC reading: the report prints 'IC' without saying whether it is the Pearson or the rank (Spearman) "
+        f"correlation. Its own rows print a positive IC beside a negative long-short return ({rows}). A decile "
+        "long-short return is the payoff of the extreme names; a Pearson IC of returns is dominated by the same "
+        "extremes and tends to share its sign, while a rank IC weighs every name alike and stays positive when "
+        "the bulk of the cross-section is ordered the right way and only the extremes revert. 'IC' is "
+        "therefore read as the rank IC: ours in the IC mean, IC > 0 and ICIR rows is our rank IC, with our "
+        "Pearson IC mean and IC > 0 share shown beside it."
     ]
 
 
@@ -145,7 +166,7 @@ def comparison_block(
             "rows": rows,
             "numeric": [False, False, False, True, True, False, False],
         },
-        "evidence": _icir_evidence(figures, comparison),
+        "evidence": _ic_evidence(study, comparison) + _icir_evidence(figures, comparison),
         "counts": counts,
     }
 

@@ -16,11 +16,13 @@ from momentum_dag.core.fidelity import (
     crash_figures,
     factor_figures,
     factor_momentum_figures,
+    ic_reading,
     icir_reading,
     weight_distribution,
     within_se_counts,
 )
-from momentum_dag.core.published import DEFAULT_PATH, figures_for_page, load_published
+from momentum_dag.core.published import DEFAULT_PATH, PublishedFigure, figures_for_page, load_published
+from momentum_dag.reports.fidelity import OurSetup, comparison_block
 
 
 @pytest.fixture(scope="module")
@@ -101,25 +103,29 @@ def test_icir_reading_from_the_ic_positive_share():
     assert icir_reading(0.6, 55)["reading"] == "annualized"
 
 
-def test_factor_figures_in_the_note_units_and_both_icirs(studies):
+def test_factor_figures_in_the_note_units_rank_ic_reading_and_both_icirs(studies):
     _, figures = figures_for_page("dmom", studies)
+    ic = {
+        "ic_mean": 0.05,
+        "rank_ic_mean": 0.06,
+        "icir": 0.5,
+        "rank_icir": 0.8,
+        "ic_positive_share": 0.7,
+        "rank_ic_positive_share": 0.8,
+        "ic_t_stat": 4.0,
+        "rank_ic_t_stat": 6.0,
+    }
     summaries = [
         {
             "weighting": "equal",
-            "ic_mean": 0.05,
-            "icir": 0.5,
-            "ic_positive_share": 0.7,
-            "ic_t_stat": 4.0,
+            **ic,
             "long_short_ann_return": 0.2,
             "long_only_excess_ann_return": 0.1,
             "long_short_sharpe": 1.5,
         },
         {
             "weighting": "cap",
-            "ic_mean": 0.05,
-            "icir": 0.5,
-            "ic_positive_share": 0.7,
-            "ic_t_stat": 4.0,
+            **ic,
             "long_short_ann_return": 0.3,
             "long_only_excess_ann_return": 0.12,
             "long_short_sharpe": 1.2,
@@ -127,14 +133,62 @@ def test_factor_figures_in_the_note_units_and_both_icirs(studies):
     ]
     table = compare(figures, factor_figures(summaries, 12)).set_index("figure_id")
     by_metric = {f.id: f for f in figures}
-    icir = next(i for i, f in by_metric.items() if f.metric == "icir_printed")
-    assert table.loc[icir, "ours"] == pytest.approx(0.5)
-    assert table.loc[icir, "ours_alt"] == pytest.approx(0.5 * math.sqrt(12))
+    one = {f.metric: i for i, f in by_metric.items() if f.weighting in (None, "equal")}
+    # the note's "IC" read as the rank IC: ours is the rank figure, the Pearson one beside it
+    assert table.loc[one["ic_mean"], ["ours", "ours_t", "ours_alt"]].tolist() == pytest.approx([0.06, 6.0, 0.05])
+    assert table.loc[one["ic_mean"], "ours_alt_label"] == "Pearson"
+    assert table.loc[one["ic_positive_share"], ["ours", "ours_alt"]].tolist() == pytest.approx([80.0, 70.0])
+    assert table.loc[one["icir_printed"], ["ours", "ours_alt"]].tolist() == pytest.approx([0.8, 0.8 * math.sqrt(12)])
     ls_cap = next(i for i, f in by_metric.items() if f.metric == "long_short_ann_return" and f.weighting == "cap")
     assert table.loc[ls_cap, "ours"] == pytest.approx(30.0)  # percent per year
-    share = next(i for i, f in by_metric.items() if f.metric == "ic_positive_share")
-    assert table.loc[share, "ours"] == pytest.approx(70.0)
     assert table["within_se"].isna().all()  # the note prints no standard error
+
+
+def test_ic_reading_evidence_is_a_positive_ic_beside_a_negative_long_short():
+    def fig(page, metric, value, weighting=None):
+        unit = "correlation" if metric == "ic_mean" else "percent_per_year"
+        return PublishedFigure(
+            "s", f"{page}_{metric}_{weighting}", page, metric, metric, value, unit, "", "", "", weighting=weighting
+        )
+
+    figures = [
+        fig("a", "ic_mean", 0.02),  # positive IC, negative spread: evidence
+        fig("a", "long_short_ann_return", -1.0),
+        fig("b", "ic_mean", 0.05),  # both positive: no evidence
+        fig("b", "long_short_ann_return", 20.0),
+        fig("c", "ic_mean", -0.01),  # both negative: no evidence
+        fig("c", "long_short_ann_return", -3.0),
+        fig("d", "ic_mean", 0.03),  # only the cap-weighted spread is negative: not the equal-weighted one
+        fig("d", "long_short_ann_return", -2.0, "cap"),
+        fig("d", "long_short_ann_return", 5.0, "equal"),
+    ]
+    assert ic_reading(figures) == [("a", 0.02, -1.0)]
+
+
+def test_momentum_page_states_the_ic_reading_and_shows_the_pearson_ic_beside_the_rank_ic(studies):
+    study, figures = figures_for_page("mom_12_2", studies)
+    summary = {
+        "weighting": "equal",
+        "ic_mean": 0.011,
+        "rank_ic_mean": 0.022,
+        "icir": 0.1,
+        "rank_icir": 0.2,
+        "ic_positive_share": 0.54,
+        "rank_ic_positive_share": 0.58,
+        "long_short_ann_return": -0.01,
+        "long_short_sharpe": -0.1,
+    }
+    block = comparison_block(study, figures, compare(figures, factor_figures([summary], 12)), OurSetup("s", "u"))
+    ic_row = next(r for r in block["table"]["rows"] if r[0] == "IC mean")
+    assert ic_row[4] == "0.022; Pearson 0.011"
+    assert block["evidence"][0].startswith("IC reading:")
+    # the study's own rows are the evidence: every page with a positive IC beside a negative long-short
+    for page, ic, ret in ic_reading(study.figures):
+        assert f"{page}: IC {ic:g} beside a long-short return of {ret:g} %/yr" in block["evidence"][0]
+    # a page without an IC figure gets no IC reading
+    no_ic = [f for f in figures if f.metric not in ("ic_mean", "ic_positive_share", "icir_printed")]
+    block = comparison_block(study, no_ic, compare(no_ic, factor_figures([summary], 12)), OurSetup("s", "u"))
+    assert block["evidence"] == []
 
 
 def test_crash_figures_bear_betas_weights_and_within_se(studies):
