@@ -27,6 +27,7 @@ and report the ratio (default seconds / this setup's seconds: above 1 is faster)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import pstats
@@ -96,7 +97,7 @@ def bookkeeping_share(profile: Path, listing: Path | None = None) -> dict:
     }
 
 
-def run(size_name: str, label: str, extra: dict, profile: bool, cluster_workers: int) -> dict:
+def run(size_name: str, label: str, extra: dict, profile: bool, cluster_workers: int, keep: str = "") -> dict:
     """Backfill then one new month in a fresh warehouse and instance, with ``extra`` settings."""
     size = SIZES[size_name]
     start = date.fromisoformat(size["MOMENTUM_HISTORY_START"])
@@ -110,7 +111,7 @@ def run(size_name: str, label: str, extra: dict, profile: bool, cluster_workers:
         "settings": {k: v for k, v in extra.items() if k != "MOMENTUM_DASK_ADDRESS"},
     }
     prefix = size_name if not label else f"{size_name}_{label}"
-    with tempfile.TemporaryDirectory(prefix="momentum_bench_") as folder, _cluster(extra, cluster_workers) as extra:
+    with _folder(keep) as folder, _cluster(extra, cluster_workers) as extra:
         env = {
             **os.environ,
             **{k: v for k, v in size.items() if k.startswith("MOMENTUM_")},
@@ -139,6 +140,14 @@ def run(size_name: str, label: str, extra: dict, profile: bool, cluster_workers:
             figures["one_new_month"] |= bookkeeping_share(profile_file, RESULTS / f"{prefix}_month_profile.txt")
             print(f"{prefix}: bookkeeping {figures['one_new_month']}", flush=True)
     return figures
+
+
+def _folder(keep: str):
+    """The run's folder: a temporary one, or ``keep`` (created empty, left in place to profile steps on it)."""
+    if not keep:
+        return tempfile.TemporaryDirectory(prefix="momentum_bench_")
+    Path(keep).mkdir(parents=True)  # fails if it exists: the run needs a fresh warehouse and instance
+    return contextlib.nullcontext(keep)
 
 
 class _cluster:
@@ -173,10 +182,15 @@ def main() -> None:
         help="suffix of the output files, e.g. the baseline's commit when this script runs another tree's "
         "interpreter (its CLI is that tree's code): --label baseline_9c26251",
     )
+    parser.add_argument(
+        "--keep",
+        default="",
+        help="run in this new folder and leave the warehouse and Dagster instance there (to profile steps on it)",
+    )
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     if (args.backend, args.executor) == ("duckdb", "in_process"):
-        figures = run(args.size, args.label, {}, args.profile, args.workers)
+        figures = run(args.size, args.label, {}, args.profile, args.workers, args.keep)
         out = RESULTS / (f"{args.size}_{args.label}.json" if args.label else f"{args.size}.json")
     else:
         label = f"{args.backend}_{args.executor}"

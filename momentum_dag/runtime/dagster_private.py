@@ -65,6 +65,11 @@ from dagster._core.remote_origin import InProcessCodeLocationOrigin  # noqa: E40
 from dagster._core.remote_representation.code_location import CodeLocation  # noqa: E402
 from dagster._core.remote_representation.external import RemoteJob, RemoteRepository  # noqa: E402
 from dagster._core.remote_representation.grpc_server_registry import GrpcServerRegistry  # noqa: E402
+
+# (these three: the event log's SQLite connections kept open for the process, momentum_dag/runtime/bookkeeping.py)
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage  # noqa: E402
+from dagster._core.storage.sql import create_engine  # noqa: E402
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS  # noqa: E402
 from dagster._core.storage.tags import PARTITION_NAME_TAG, PARTITION_SET_TAG  # noqa: E402
 from dagster._core.types.loadable_target_origin import LoadableTargetOrigin  # noqa: E402
 from dagster._core.utils import make_new_backfill_id  # noqa: E402
@@ -136,8 +141,11 @@ an upgrade renamed, removed or moved."""
 MEMBERS = {
     "BulkActionStatus": ("REQUESTED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED"),
     "RunFailureReason": ("UNEXPECTED_TERMINATION",),
+    # replaced (_connect) or called by bookkeeping.reuse_event_log_connections; instances also carry
+    # _db_lock and _initialized_dbs (the test of that function uses them through a real instance)
+    "SqliteEventLogStorage": ("_connect", "_initdb", "conn_string_for_shard", "run_connection", "index_connection"),
 }
-"""Enum members used here or by the tests."""
+"""Enum members (and the storage class's methods) used here or by the tests."""
 
 __all__ = [
     "PARTITION_NAME_TAG",
@@ -145,6 +153,7 @@ __all__ = [
     "PINNED_DAGSTER",
     "KEYWORD_PARAMETERS",
     "MEMBERS",
+    "create_engine",
     "create_execution_plan",
     "POSITIONAL_PARAMETERS",
     "SINGLETON_REPOSITORY_NAME",
@@ -163,6 +172,8 @@ __all__ = [
     "RemoteJob",
     "RemoteRepository",
     "RunFailureReason",
+    "SQLITE_BUSY_TIMEOUT_SECONDS",
+    "SqliteEventLogStorage",
     "WorkspaceProcessContext",
     "create_backfill_run",
     "execute_job_backfill_iteration",
