@@ -44,6 +44,8 @@ CODE = (
     Path(__file__),
 )
 METHOD_PREFIX = "Method: "
+# The study's hundreds of GJR-GARCH refits spread over all cores (each a function of its window alone).
+GARCH_JOBS = -1
 LINEARMODELS_CRASH_LIMITS = (
     "the bundled linearmodels sample is monthly only and covers 1949-01..2017-03: French's Mom stands in for the "
     "decile WML and every variance comes from monthly returns (the monthly fallback); point "
@@ -113,9 +115,12 @@ def kenfrench_crashes_asset(
             inputs.daily["wml"],
             inputs.daily["market_total"],
             params,
+            n_jobs=GARCH_JOBS,
         )
     else:
-        tables, notes = monthly_study(monthly["wml"], monthly["market_excess"], monthly["market_total"], params)
+        tables, notes = monthly_study(
+            monthly["wml"], monthly["market_excess"], monthly["market_total"], params, n_jobs=GARCH_JOBS
+        )
     method = method_note(inputs, params)
     limits = [f"Limits: {LINEARMODELS_CRASH_LIMITS}"] if settings.source.kenfrench_path is None else []
     notes = [f"Data source: {inputs.label}", method, *limits, *notes]

@@ -345,7 +345,7 @@ def run_regressions(
 
 
 def monthly_study(
-    wml: pd.Series, excess: pd.Series, total: pd.Series, params: CrashParams
+    wml: pd.Series, excess: pd.Series, total: pd.Series, params: CrashParams, *, n_jobs: int | None = None
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """The whole study on MONTHLY series only (Ken French's Mom as WML, market excess and total returns),
     for when no daily returns exist.
@@ -356,7 +356,7 @@ def monthly_study(
     levers the strategy to a weight near 30): that window gives ``rv_var`` (the out-of-sample dynamic and
     constant-volatility strategies), the Barroso-Santa-Clara analogue and sigma^2_m,t-1 (divided by 21,
     decimal daily units); the GJR-GARCH runs on monthly returns (``garch_variance_forecasts_monthly``).
-    Tables by short name, and notes.
+    Tables by short name, and notes. ``n_jobs``: processes for the GARCH refits (changes no result).
     """
     complete = pd.concat([wml, excess, total], axis=1).dropna().index
     wml, excess, total = (s.loc[complete.min() : complete.max()] for s in (wml, excess, total))
@@ -367,6 +367,7 @@ def monthly_study(
         min_obs=params.kf_garch_min_months,
         refit_every=params.kf_garch_refit_every,
         min_blend_pairs=params.blend_min_pairs,
+        n_jobs=n_jobs,
     )
     bsc = barroso_santa_clara_variance_monthly(wml, window=params.kf_var_window_months)
     tables, notes = _time_series_study(wml, excess, total, state, forecasts, bsc, params)
@@ -382,6 +383,8 @@ def daily_study(
     wml_daily: pd.Series,
     market_daily: pd.Series,
     params: CrashParams,
+    *,
+    n_jobs: int | None = None,
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """The whole study with Daniel-Moskowitz's (2016) DAILY method, on monthly WML and market returns
     (``wml``, ``excess``, ``total``, indexed by month end) and daily WML and market total returns.
@@ -391,7 +394,7 @@ def daily_study(
       to t (``garch_var``), the trailing 126-day realized variance (``rv_var``, Table 7's out-of-sample
       strategy) and their blend (``blend_var``, expanding OLS on realized next-22-day volatility);
     - Barroso-Santa-Clara (2015) variance from the 126 daily WML returns to the end of t-1.
-    Tables by short name (as ``monthly_study``), and notes.
+    Tables by short name (as ``monthly_study``), and notes. ``n_jobs``: processes for the GARCH refits.
     """
     complete = pd.concat([wml, excess, total], axis=1).dropna().index
     wml, excess, total = (s.loc[complete.min() : complete.max()] for s in (wml, excess, total))
@@ -406,6 +409,7 @@ def daily_study(
         min_obs=params.garch_min_days,
         refit_every=params.garch_refit_every,
         min_blend_pairs=params.blend_min_pairs,
+        n_jobs=n_jobs,
     )
     bsc = barroso_santa_clara_weights(daily, wml.index)["bsc_var"]
     bsc = bsc.where(wml.index >= daily.index.min())  # months before the first daily WML have no estimate

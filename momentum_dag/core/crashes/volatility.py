@@ -11,13 +11,17 @@ moves them to row t+1, the month they forecast.
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
 import warnings
 
 import numpy as np
 import pandas as pd
 from arch import arch_model
+from arch.univariate import base as arch_base
+from joblib import Parallel, delayed, effective_n_jobs
 from statsmodels.regression.rolling import RollingOLS
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from momentum_dag.core.validate import (
     require_consecutive_months,
@@ -37,16 +41,141 @@ def _gjr_garch(y_percent: np.ndarray) -> object:
 
 def _fitting() -> contextlib.ExitStack:
     """Where the likelihood is maximized or a fit forecasts: warnings silenced (arch warns on convergence
-    codes, checked by the callers) and BLAS on one thread. The optimizer's path amplifies the last bits of
-    BLAS's sums, whose order depends on the number of threads: with OpenBLAS's default threads (in-process,
-    multiprocess) and with one (dask's workers set OPENBLAS_NUM_THREADS=1) a fit on 1,500 days differed in
-    the 7th digit, one on 252 days by 1.5e-4. One thread makes the estimate a function of the data alone,
-    whichever executor runs it."""
+    codes, checked by the callers), BLAS on one thread and arch's linear constraints differentiated without
+    scipy's generic machinery (``_linear_constraint_jacobians``: the same numbers, bit for bit). The
+    optimizer's path amplifies the last bits of BLAS's sums, whose order depends on the number of threads:
+    with OpenBLAS's default threads (in-process, multiprocess) and with one (dask's workers set
+    OPENBLAS_NUM_THREADS=1) a fit on 1,500 days differed in the 7th digit, one on 252 days by 1.5e-4. One
+    thread makes the estimate a function of the data alone, whichever executor runs it."""
     stack = contextlib.ExitStack()
     stack.enter_context(warnings.catch_warnings())
     warnings.simplefilter("ignore")
-    stack.enter_context(threadpool_limits(limits=1, user_api="blas"))
+    stack.enter_context(_blas_controller().limit(limits=1, user_api="blas"))
+    stack.enter_context(_linear_constraint_jacobians())
     return stack
+
+
+_CONTROLLER: list[ThreadpoolController] = []
+
+
+def _blas_controller() -> ThreadpoolController:
+    """One ``ThreadpoolController`` per process: ``threadpool_limits`` scans the process's loaded libraries
+    (reads /proc/self/maps) each time it is entered, 9 ms a fit, 12 s of the 700-month study."""
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
+
+
+# SLSQP's default finite-difference step (scipy.optimize._slsqp_py._epsilon), also numdiff's fallback.
+_STEP = float(np.sqrt(np.finfo(np.float64).eps))
+
+
+class _ForwardSteps:
+    """The forward-difference points SLSQP's numdiff takes around ``x`` for a function of ``x`` alone
+    (scipy 1.17 ``_slsqp_py.cjac`` -> ``_numdiff.approx_derivative(method='2-point', abs_step=eps,
+    bounds)``): steps of ``eps``, flipped or shortened at the bounds as ``_adjust_scheme_to_bounds`` does.
+    Computed once per point for all of arch's constraints (they are evaluated at the same point in turn)."""
+
+    def __init__(self, lb: np.ndarray, ub: np.ndarray):
+        self.lb, self.ub = lb, ub
+        self.unbounded = bool(np.all((lb == -np.inf) & (ub == np.inf)))
+        self.key: bytes | None = None
+
+    def at(self, x) -> tuple[np.ndarray, list[np.ndarray], list[float]]:
+        x0 = np.asarray(x, dtype=np.float64)
+        lb, ub = self.lb, self.ub
+        if (x0 < lb).any() or (x0 > ub).any():  # _check_clip_x
+            x0 = np.clip(x0, lb, ub)
+        key = x0.tobytes()
+        if key != self.key:
+            sign_x0 = (x0 >= 0).astype(float) * 2 - 1
+            h = np.where(((x0 + _STEP) - x0) == 0, _STEP * sign_x0 * np.maximum(1.0, np.abs(x0)), _STEP)
+            if not self.unbounded:  # _numdiff._adjust_scheme_to_bounds(x0, h, 1, '1-sided', lb, ub)
+                h_adjusted = h.copy()
+                lower_dist, upper_dist = x0 - lb, ub - x0
+                stepped = x0 + h
+                violated = (stepped < lb) | (stepped > ub)
+                fitting = np.abs(h) <= np.maximum(lower_dist, upper_dist)
+                h_adjusted[violated & fitting] *= -1
+                forward = (upper_dist >= lower_dist) & ~fitting
+                h_adjusted[forward] = upper_dist[forward]
+                backward = (upper_dist < lower_dist) & ~fitting
+                h_adjusted[backward] = -lower_dist[backward]
+                h = h_adjusted
+            points, widths = [], []
+            for i in range(len(x0)):
+                x1 = np.copy(x0)
+                x1[i] = x0[i] + h[i]
+                points.append(x1)
+                widths.append((x0[i] + h[i]) - x0[i])
+            self.key, self.value = key, (x0, points, widths)
+        return self.value
+
+
+def _linear_jacobian(coeff: np.ndarray, val: float, steps: _ForwardSteps):
+    """The Jacobian SLSQP computes for arch's constraint ``coeff . x - val >= 0`` when given none:
+    the same forward differences at the same points (``_ForwardSteps``), so the optimizer takes the same
+    path to the last bit, without scipy's per-call bookkeeping (0.4 ms a call, half of a fit's time).
+    ``tests/core/crashes/test_volatility.py`` compares fits with and without it."""
+
+    def jac(x, *args):
+        x0, points, widths = steps.at(x)
+        f0 = np.dot(coeff, x0) - val
+        return np.array([((np.dot(coeff, x1) - val) - f0) / w for x1, w in zip(points, widths, strict=True)])
+
+    return jac
+
+
+def _bounds_arrays(bounds, n: int) -> tuple[np.ndarray, np.ndarray]:
+    if not bounds:
+        return np.full(n, -np.inf), np.full(n, np.inf)
+    lb = np.array([-np.inf if lo is None else lo for lo, _ in bounds], dtype=float)
+    ub = np.array([np.inf if hi is None else hi for _, hi in bounds], dtype=float)
+    return lb, ub
+
+
+_PATCH_LOCK = threading.Lock()
+_PATCH_DEPTH = [0]
+_ARCH_CONSTRAINT = arch_base.constraint
+_ARCH_MINIMIZE = arch_base.minimize
+
+
+def _constraint_with_coefficients(a: np.ndarray, b: np.ndarray) -> list[dict]:
+    """arch's ``constraint(a, b)`` with each row's coefficients kept beside its function."""
+    constraints = _ARCH_CONSTRAINT(a, b)
+    for row, con in enumerate(constraints):
+        con["_linear"] = (np.asarray(a[row]), b[row])
+    return constraints
+
+
+def _minimize_with_jacobians(fun, x0, *args, bounds=None, constraints=(), **kwargs):
+    """``scipy.optimize.minimize`` as arch calls it, each linear constraint given its Jacobian."""
+    steps = _ForwardSteps(*_bounds_arrays(bounds, len(np.atleast_1d(x0))))
+    with_jac = []
+    for con in constraints:
+        con = dict(con)
+        coeff, val = con.pop("_linear", (None, None))
+        if coeff is not None and "jac" not in con:
+            con["jac"] = _linear_jacobian(coeff, val, steps)
+        with_jac.append(con)
+    return _ARCH_MINIMIZE(fun, x0, *args, bounds=bounds, constraints=with_jac, **kwargs)
+
+
+@contextlib.contextmanager
+def _linear_constraint_jacobians():
+    """arch's fits (``arch.univariate.base``) with ``_linear_jacobian`` for their linear constraints while
+    inside (re-entrant; shared by threads: the first in installs it, the last out restores arch's own)."""
+    with _PATCH_LOCK:
+        if _PATCH_DEPTH[0] == 0:
+            arch_base.constraint, arch_base.minimize = _constraint_with_coefficients, _minimize_with_jacobians
+        _PATCH_DEPTH[0] += 1
+    try:
+        yield
+    finally:
+        with _PATCH_LOCK:
+            _PATCH_DEPTH[0] -= 1
+            if _PATCH_DEPTH[0] == 0:
+                arch_base.constraint, arch_base.minimize = _ARCH_CONSTRAINT, _ARCH_MINIMIZE
 
 
 # Fixed starting points besides arch's own: the likelihood of a GJR-GARCH often has a corner optimum
@@ -109,6 +238,22 @@ def gjr_garch_full_sample(daily_wml: pd.Series) -> pd.DataFrame:
     return pd.DataFrame([row], columns=GJR_COLUMNS)
 
 
+PARALLEL_FROM_FITS = 24
+"""``n_jobs`` applies to more fits than this; fewer (a month's run) are fitted in this process: starting
+joblib's worker processes costs seconds under load, more than a few fits."""
+
+
+def idle_cores(n_jobs: int | None) -> int:
+    """Processes for ``n_jobs``: -1 = the cores not already busy (cores + 1 - the 1-minute load average,
+    rounded, at least 1: the step's own process counts once), another value as joblib reads it. On a
+    busy machine (other runs, CI) extra processes only add their start-up (measured: 700 fits of French's
+    sample 43-46 s in one process vs 50-63 s over two at load 18 on 2 cores)."""
+    if n_jobs != -1:
+        return effective_n_jobs(n_jobs)
+    cores = effective_n_jobs(-1)
+    return max(1, min(cores, int(cores + 1.5 - os.getloadavg()[0])))
+
+
 def expanding_garch_forecasts(
     returns: pd.Series,
     end_positions: np.ndarray,
@@ -117,6 +262,7 @@ def expanding_garch_forecasts(
     min_obs: int,
     refit_every: int = 1,
     compute: np.ndarray | None = None,
+    n_jobs: int | None = None,
 ) -> np.ndarray:
     """Mean of the 1..``horizon``-step GJR-GARCH variance forecasts made at each end position (decimal^2).
 
@@ -126,7 +272,9 @@ def expanding_garch_forecasts(
     the model is fitted at every k-th eligible end (counted from the first end with ``min_obs`` returns)
     and in between that fit's parameters are held while the variance recursion runs on the data up to p.
     Nothing after p is used. NaN until ``min_obs`` returns are available, and where ``compute`` (a boolean
-    mask over ``end_positions``, default all) is False. ``returns`` must hold no NaN.
+    mask over ``end_positions``, default all) is False. ``returns`` must hold no NaN. ``n_jobs`` spreads
+    the fits over processes (joblib; None = 1, -1 = all cores): each fit is a function of its data alone
+    (one BLAS thread, ``_fitting``), so the forecasts are the same bits in any process.
     """
     if refit_every < 1:
         raise ValueError(f"refit_every must be >= 1, got {refit_every}")
@@ -134,22 +282,44 @@ def expanding_garch_forecasts(
     out = np.full(len(end_positions), np.nan)
     eligible = np.flatnonzero(np.asarray(end_positions) + 1 >= min_obs)
     wanted = np.ones(len(end_positions), bool) if compute is None else np.asarray(compute, bool)
-    fits: dict[int, pd.Series] = {}  # anchor position -> fitted parameters
+    # (output row, end position, anchor position): the fit at the anchor forecasts from the end
+    work = [
+        (i, int(end_positions[i]), int(end_positions[eligible[rank - rank % refit_every]]))
+        for rank, i in enumerate(eligible)
+        if wanted[i]
+    ]
+    n_fits = len({anchor for _, _, anchor in work})
+    jobs = idle_cores(n_jobs) if n_fits > PARALLEL_FROM_FITS else 1
+    if jobs == 1:
+        chunks = [work]
+    else:
+        # contiguous chunks cut where the anchor changes (each fit in one chunk), about equal in fits
+        anchors = np.array([anchor for _, _, anchor in work])
+        starts = np.flatnonzero(np.r_[True, anchors[1:] != anchors[:-1]])
+        cuts = [starts[k * len(starts) // (2 * jobs)] for k in range(1, 2 * jobs)]
+        chunks = [c for c in np.split(np.arange(len(work)), cuts) if len(c)]
+        chunks = [[work[j] for j in c] for c in chunks]
+    if jobs == 1:
+        results = [_forecast_chunk(y, chunk, horizon) for chunk in chunks]
+    else:
+        results = Parallel(n_jobs=jobs)(delayed(_forecast_chunk)(y, chunk, horizon) for chunk in chunks)
+    for chunk, forecasts in zip(chunks, results, strict=True):
+        for (i, _, _), forecast in zip(chunk, forecasts, strict=True):
+            out[i] = forecast
+    return out
 
-    def fitted(anchor: int) -> pd.Series:
+
+def _forecast_chunk(y: np.ndarray, work: list[tuple[int, int, int]], horizon: int) -> list[float]:
+    """The forecasts of ``expanding_garch_forecasts`` for ``work`` (output row, end, anchor), in order."""
+    fits: dict[int, pd.Series] = {}  # anchor position -> fitted parameters
+    out = []
+    for _, pos, anchor in work:
         if anchor not in fits:
             fits[anchor] = fit_gjr_garch(y[: anchor + 1])
-        return fits[anchor]
-
-    for rank, i in enumerate(eligible):
-        if not wanted[i]:
-            continue
-        pos = end_positions[i]
-        anchor = end_positions[eligible[rank - rank % refit_every]]
         with _fitting():
-            result = _gjr_garch(y[: pos + 1]).fix(fitted(anchor))
+            result = _gjr_garch(y[: pos + 1]).fix(fits[anchor])
             forecast = result.forecast(horizon=horizon, reindex=False).variance.to_numpy()[-1]
-        out[i] = forecast.mean() / GARCH_SCALE**2
+        out.append(float(forecast.mean() / GARCH_SCALE**2))
     return out
 
 
@@ -216,6 +386,7 @@ def garch_variance_forecasts(
     refit_every: int = 1,
     min_blend_pairs: int = 36,
     known_garch_var: pd.Series | None = None,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """One-month-ahead WML variance forecasts from DAILY returns (Daniel-Moskowitz 2016, App. D).
 
@@ -237,6 +408,7 @@ def garch_variance_forecasts(
         known_garch_var: ``garch_var`` already computed for some month ends (e.g. stored by an earlier run):
             used as is, so a new month costs one GARCH fit while the blend still uses every past pair.
             Each value is a function of the data up to its month end only, so this changes no result.
+        n_jobs: processes for the GARCH fits (``expanding_garch_forecasts``); changes no result.
 
     Returns:
         DataFrame index ``month_ends`` (named period_end, FORMATION alignment: row t forecasts month t+1),
@@ -262,6 +434,7 @@ def garch_variance_forecasts(
             min_obs=min_obs,
             refit_every=refit_every,
             compute=np.isnan(garch_var[has_data]),
+            n_jobs=n_jobs,
         ),
         garch_var[has_data],
     )
@@ -283,6 +456,7 @@ def garch_variance_forecasts_monthly(
     min_obs: int = 120,
     refit_every: int = 1,
     min_blend_pairs: int = 36,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Monthly-data variant of ``garch_variance_forecasts`` for Ken French's Mom.
 
@@ -296,6 +470,7 @@ def garch_variance_forecasts_monthly(
 
     Args:
         monthly_wml: monthly WML return, index period_end (consecutive months), no interior gaps.
+        n_jobs: processes for the GARCH fits (``expanding_garch_forecasts``); changes no result.
 
     Returns:
         DataFrame on ``monthly_wml``'s index (FORMATION alignment), columns as ``garch_variance_forecasts``.
@@ -307,7 +482,9 @@ def garch_variance_forecasts_monthly(
         raise ValueError("monthly_wml has missing values after its first valid month")
     require_simple_returns(returns, "monthly_wml")
     positions = np.arange(len(returns))
-    garch_var = expanding_garch_forecasts(returns, positions, horizon=1, min_obs=min_obs, refit_every=refit_every)
+    garch_var = expanding_garch_forecasts(
+        returns, positions, horizon=1, min_obs=min_obs, refit_every=refit_every, n_jobs=n_jobs
+    )
     rv_var = returns.rolling(rv_window, min_periods=rv_window).var(ddof=1).to_numpy()
     realized = np.abs(returns.shift(-1).to_numpy()) * np.sqrt(np.pi / 2.0)
     known_by = positions + 1

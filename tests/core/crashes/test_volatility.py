@@ -95,3 +95,50 @@ def test_monthly_variant_rejects_interior_gaps():
     monthly.iloc[10] = np.nan
     with pytest.raises(ValueError, match="missing values"):
         garch_variance_forecasts_monthly(monthly)
+
+
+def test_fits_with_the_constraint_jacobians_and_over_processes_are_the_same_bits(monkeypatch):
+    """The linear constraints' Jacobian computed by hand (``_linear_jacobian``) reproduces scipy's forward
+    differences to the last bit, also where a step is flipped at a bound (French's Mom has a corner optimum,
+    beta = 0, at some months); and fits spread over workers equal those of one process."""
+    import contextlib
+
+    from joblib import parallel_config
+
+    from momentum_dag.assets.crashes.kenfrench_inputs import kenfrench_crash_inputs
+    from momentum_dag.core.crashes import volatility
+
+    mom = 100.0 * kenfrench_crash_inputs(None).monthly["wml"].dropna().to_numpy()
+    windows = [mom[:n] for n in (120, 190)] + [100.0 * DAILY.to_numpy()[:300]]
+    fast = [volatility.fit_gjr_garch(y).to_numpy() for y in windows]
+    assert fast[0][4] < 1e-9  # the first window's optimum is in the corner (beta = 0)
+    monthly = pd.Series(_garch_path(150, 8) * 4.5, index=pd.date_range("1990-01-31", periods=150, freq="ME"))
+    with parallel_config(backend="threading"):  # the chunking; processes would add seconds of start-up
+        spread = garch_variance_forecasts_monthly(monthly, min_obs=124, n_jobs=2)  # 27 fits, 4 chunks
+    monkeypatch.setattr(volatility, "_linear_constraint_jacobians", contextlib.nullcontext)
+    slow = [volatility.fit_gjr_garch(y).to_numpy() for y in windows]
+    assert all(np.array_equal(a, b) for a, b in zip(fast, slow, strict=True))
+    pd.testing.assert_frame_equal(spread, garch_variance_forecasts_monthly(monthly, min_obs=124), check_exact=True)
+
+
+def test_constraint_jacobian_matches_scipy_at_and_near_the_bounds():
+    """``_linear_jacobian`` against scipy's own forward differences (what SLSQP computes without it) at
+    points inside, on and within a step of the bounds, where numdiff flips or shortens the step."""
+    from scipy.optimize._numdiff import approx_derivative
+
+    from momentum_dag.core.crashes.volatility import _STEP, _ForwardSteps, _linear_jacobian
+
+    lb, ub = np.array([-np.inf, 1e-6, 0.0, -1.0, 0.0]), np.array([np.inf, 5.0, 1.0, 2.0, 1.0])
+    coeff, val = np.array([0.0, 0.0, -1.0, -0.5, -1.0]), -1.0
+    jac = _linear_jacobian(coeff, val, _ForwardSteps(lb, ub))
+    points = [
+        np.array([0.3, 0.2, 0.05, 0.1, 0.9]),
+        np.array([-0.3, 5.0, 1.0, 2.0, 1.0]),  # on the upper bounds: steps flipped
+        np.array([0.0, 1e-6, 0.0, -1.0, 0.0]),  # on the lower bounds
+        np.array([1e9, 5.0 - _STEP / 3, 1.0 - _STEP / 2, 0.0, 1.0 - 1e-12]),  # within a step of them
+    ]
+    for x in points:
+        expected = approx_derivative(
+            lambda p: np.dot(coeff, p) - val, x, method="2-point", abs_step=_STEP, bounds=(lb, ub)
+        )
+        assert np.array_equal(jac(x), np.ravel(expected))
