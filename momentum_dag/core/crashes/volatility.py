@@ -11,7 +11,6 @@ moves them to row t+1, the month they forecast.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import warnings
 
@@ -19,10 +18,11 @@ import numpy as np
 import pandas as pd
 from arch import arch_model
 from arch.univariate import base as arch_base
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import Parallel, delayed
 from statsmodels.regression.rolling import RollingOLS
 from threadpoolctl import ThreadpoolController
 
+from momentum_dag.core.cores import idle_cores
 from momentum_dag.core.validate import (
     require_consecutive_months,
     require_series,
@@ -243,17 +243,6 @@ PARALLEL_FROM_FITS = 24
 joblib's worker processes costs seconds under load, more than a few fits."""
 
 
-def idle_cores(n_jobs: int | None) -> int:
-    """Processes for ``n_jobs``: -1 = the cores not already busy (cores + 1 - the 1-minute load average,
-    rounded, at least 1: the step's own process counts once), another value as joblib reads it. On a
-    busy machine (other runs, CI) extra processes only add their start-up (measured: 700 fits of French's
-    sample 43-46 s in one process vs 50-63 s over two at load 18 on 2 cores)."""
-    if n_jobs != -1:
-        return effective_n_jobs(n_jobs)
-    cores = effective_n_jobs(-1)
-    return max(1, min(cores, int(cores + 1.5 - os.getloadavg()[0])))
-
-
 def expanding_garch_forecasts(
     returns: pd.Series,
     end_positions: np.ndarray,
@@ -273,8 +262,9 @@ def expanding_garch_forecasts(
     and in between that fit's parameters are held while the variance recursion runs on the data up to p.
     Nothing after p is used. NaN until ``min_obs`` returns are available, and where ``compute`` (a boolean
     mask over ``end_positions``, default all) is False. ``returns`` must hold no NaN. ``n_jobs`` spreads
-    the fits over processes (joblib; None = 1, -1 = all cores): each fit is a function of its data alone
-    (one BLAS thread, ``_fitting``), so the forecasts are the same bits in any process.
+    the fits over processes (joblib; None = 1, -1 = the idle cores, ``core.cores.idle_cores``): each fit is
+    a function of its data alone (one BLAS thread, ``_fitting``), so the forecasts are the same bits in any
+    process.
     """
     if refit_every < 1:
         raise ValueError(f"refit_every must be >= 1, got {refit_every}")
