@@ -12,6 +12,7 @@ import pytest
 
 from momentum_dag.settings import Settings
 from momentum_dag.storage import Warehouse, snapshot_warehouse
+from momentum_dag.storage import lake as lake_module
 
 JANUARY = (date(2014, 1, 1), date(2014, 2, 1))
 
@@ -141,6 +142,35 @@ def test_the_snapshot_of_a_lake_is_a_duckdb_file_with_every_table_and_the_stamp(
     with duckdb.connect(str(target), read_only=True) as conn:
         assert conn.execute("select value from factors.toy").fetchall() == [(1.0,)]
         assert conn.execute("select project from meta.warehouse").fetchall() == [("momentum_dag",)]
+
+
+@pytest.fixture
+def own_extension_directory(tmp_path, monkeypatch):
+    """The extension links in a folder of this test's, and no signature checked yet (restored afterwards)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(lake_module, "_SIGNATURES_CHECKED", set())
+    lake_module._platform_folder.cache_clear()
+    yield lake_module._platform_folder()
+    lake_module._platform_folder.cache_clear()
+
+
+def test_extension_signatures_are_checked_once_and_a_changed_file_again(tmp_path, own_extension_directory):
+    folder = own_extension_directory
+    lake_module.check_extension_signatures()
+    assert lake_module._signatures_checked()
+    config = lake(tmp_path).lake_config
+    lake_module.open_lake(config).close()  # the checked files, loaded without hashing them again
+    # ducklake's file replaced by a copy whose signature (the file's last 256 bytes) is wrong
+    link = folder / "ducklake.duckdb_extension"
+    tampered = bytearray(link.read_bytes())
+    tampered[-1] ^= 0xFF
+    copy = tmp_path / "ducklake.duckdb_extension"
+    copy.write_bytes(tampered)
+    link.unlink()
+    link.symlink_to(copy)
+    assert not lake_module._signatures_checked()
+    with pytest.raises(duckdb.Error, match="(?i)signature"):
+        lake_module.open_lake(config)
 
 
 def test_a_parallel_executor_on_the_duckdb_file_is_refused_naming_what_to_set():

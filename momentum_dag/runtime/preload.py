@@ -11,6 +11,10 @@ stood still for five minutes.
 And it imports the modules of the Dagster instance's storages (SQLite or PostgreSQL, and alembic and
 SQLAlchemy's dialects behind them): each step's process opens the instance first, and these imports were
 1.2-1.8 s of every step (profiled on 2 loaded cores; the whole step process took 4-10 s).
+
+And, on a DuckLake, it has DuckDB check the signatures of the extension files once
+(:func:`momentum_dag.storage.lake.check_extension_signatures`): each step's process then loads those same
+files without hashing them again (0.5-0.9 s of every step, measured on 2 loaded cores).
 """
 
 import importlib
@@ -19,6 +23,8 @@ import os
 
 from momentum_dag.runtime.dagster_private import InstanceRef, import_sql_storage
 from momentum_dag.runtime.definitions import environment_definitions
+from momentum_dag.settings import Settings
+from momentum_dag.storage.lake import check_extension_signatures
 
 
 def stop_joblib_workers() -> None:
@@ -54,5 +60,7 @@ _STEP_PROCESS = _StepProcess()
 multiprocessing.util.register_after_fork(_STEP_PROCESS, lambda hook: hook())
 
 import_instance_storage()
+if Settings.from_env().storage.warehouse == "ducklake":
+    check_extension_signatures()
 # the repository and its jobs, built here once, are what each step's process looks its job up in
 environment_definitions().get_repository_def().get_all_jobs()

@@ -34,6 +34,12 @@ S3_SECRET_VARIABLE = "MOMENTUM_S3_SECRET"
 """The S3 credentials' variables: read where a connection opens, never settings (so never shown or stored)."""
 
 
+_LAKES_IN_RUN: dict[tuple, bool] = {}
+"""(lake, process) -> whether a run's connection in this process has checked the lake's stamp: a run checks
+it once per process, as it checks a DuckDB file once when it opens it (:mod:`momentum_dag.storage.session`);
+outside a run every connection checks it."""
+
+
 class Warehouse(ConfigurableResource):
     """The project's warehouse as a Dagster resource: short-lived connections, each checked to be a
     warehouse of this code's schema version before use.
@@ -111,10 +117,18 @@ class Warehouse(ConfigurableResource):
         tag_run_with_process(context)
         if self._holds_file:
             session.begin(str(self.database))
+        elif self.is_lake:
+            _LAKES_IN_RUN[self._lake_key] = False  # checked by the run's first connection in this process
 
     def teardown_after_execution(self, context) -> None:
         if self._holds_file:
             session.end(str(self.database))
+        elif self.is_lake:
+            _LAKES_IN_RUN.pop(self._lake_key, None)
+
+    @property
+    def _lake_key(self) -> tuple:
+        return (self.lake_config, os.getpid())
 
     @property
     def _holds_file(self) -> bool:
@@ -156,7 +170,10 @@ class Warehouse(ConfigurableResource):
         if self.is_lake:
             conn = lake_session(self.lake_config, memory_limit=self.memory_limit)
             try:
-                verify_warehouse(conn, self.location)
+                if not _LAKES_IN_RUN.get(self._lake_key):
+                    verify_warehouse(conn, self.location)
+                    if self._lake_key in _LAKES_IN_RUN:
+                        _LAKES_IN_RUN[self._lake_key] = True
                 yield conn
             finally:
                 conn.close()
