@@ -17,7 +17,8 @@ per step) to ``benchmarks/results/<size>_{backfill,month}_steps.txt``.
 
 ``--backend ducklake`` and/or ``--executor multiprocess|dask`` (README, "Scale out") measure that setup AND
 the default one (DuckDB file, in-process) in the same invocation, on the same machine, one after the other,
-and report the ratio (default seconds / this setup's seconds: above 1 is faster); figures go to
+and report the ratio (default seconds / this setup's seconds: above 1 is faster) and the CPU seconds' ratio
+(this setup's / the default's: above 1 costs more CPU); figures go to
 ``<size>_<backend>_<executor>.json`` and the step lines beside it (``dask``: a LocalCluster of
 ``--workers`` processes started here). On a shared machine other work moves both figures: say so with them.
 
@@ -59,9 +60,13 @@ WAREHOUSE_OPENING = {
 }
 
 
-def measure(args: list[str], env: dict, steps: Path | None = None) -> dict:
-    """Wall seconds and peak RSS (GB) of one child process (and the processes it waited for); its terminal
-    lines (one per step, with the step's seconds and the peak so far) go to ``steps``."""
+def measure(args: list[str], env: dict, steps: Path | None = None, reap: bool = True) -> dict:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (GB) of one child process (CPU: with the
+    processes it started, a multiprocess run's forkserver and step processes, when ``reap``; not a dask
+    cluster's workers); its terminal lines (one per step, with the step's
+    seconds and the peak so far) go to ``steps``. On a shared machine the CPU seconds move less with the
+    other work than the wall seconds do."""
+    _reap_orphans_here()
     began = time.perf_counter()
     with open(steps or os.devnull, "w") as out:
         child = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.PIPE)
@@ -71,7 +76,38 @@ def measure(args: list[str], env: dict, steps: Path | None = None) -> dict:
     seconds = time.perf_counter() - began
     if status != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{error.decode()[-3000:]}")
-    return {"seconds": round(seconds, 1), "peak_rss_gb": round(usage.ru_maxrss / 1024**2, 3)}
+    cpu = usage.ru_utime + usage.ru_stime + (_reap_descendants() if reap else 0.0)
+    return {
+        "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu, 1),
+        "peak_rss_gb": round(usage.ru_maxrss / 1024**2, 3),
+    }
+
+
+def _reap_orphans_here() -> None:
+    """Make this process the subreaper of its descendants (Linux): a multiprocess run's forkserver, which
+    the run's process leaves to exit on its own, is then reparented here and its CPU time (with its step
+    processes') counted by :func:`_reap_descendants`."""
+    if sys.platform == "linux":
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def _reap_descendants(wait: float = 60.0) -> float:
+    """CPU seconds of the descendants the measured process left behind, waiting up to ``wait`` seconds for
+    them to exit (not with a dask cluster of this process: its workers would be waited for)."""
+    cpu, deadline = 0.0, time.monotonic() + wait
+    while time.monotonic() < deadline:
+        try:
+            pid, _, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            time.sleep(0.2)
+            continue
+        cpu += usage.ru_utime + usage.ru_stime
+    return cpu
 
 
 def bookkeeping_share(profile: Path, listing: Path | None = None) -> dict:
@@ -122,11 +158,17 @@ def run(size_name: str, label: str, extra: dict, profile: bool, cluster_workers:
         }
         Path(env["DAGSTER_HOME"]).mkdir()
         RESULTS.mkdir(exist_ok=True)
+        reap = extra.get("MOMENTUM_EXECUTOR") != "dask"
         figures["full_backfill"] = measure(
-            [*CLI, "backfill", "--start", str(start)[:7], "--end", last], env, RESULTS / f"{prefix}_backfill_steps.txt"
+            [*CLI, "backfill", "--start", str(start)[:7], "--end", last],
+            env,
+            RESULTS / f"{prefix}_backfill_steps.txt",
+            reap,
         )
         print(f"{prefix}: full backfill {figures['full_backfill']}", flush=True)
-        month = measure([*CLI, "backfill", "--start", last, "--end", last], env, RESULTS / f"{prefix}_month_steps.txt")
+        month = measure(
+            [*CLI, "backfill", "--start", last, "--end", last], env, RESULTS / f"{prefix}_month_steps.txt", reap
+        )
         figures["one_new_month"] = month | {"month": last}
         print(f"{prefix}: one new month ({last}) {month}", flush=True)
         figures["one_month_over_backfill"] = round(month["seconds"] / figures["full_backfill"]["seconds"], 3)
@@ -204,7 +246,12 @@ def main() -> None:
             part: round(baseline[part]["seconds"] / figures[part]["seconds"], 3)
             for part in ("full_backfill", "one_new_month")
         }
+        figures["cpu_over_baseline"] = {
+            part: round(figures[part]["cpu_seconds"] / baseline[part]["cpu_seconds"], 3)
+            for part in ("full_backfill", "one_new_month")
+        }
         print(f"{args.size}: {label} vs duckdb in-process: {figures['speedup_over_baseline']}", flush=True)
+        print(f"{args.size}: {label} CPU seconds / duckdb in-process's: {figures['cpu_over_baseline']}", flush=True)
         out = RESULTS / f"{args.size}_{label}.json"
     out.write_text(json.dumps(figures, indent=2) + "\n")
     print(f"wrote {out}")

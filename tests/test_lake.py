@@ -126,10 +126,14 @@ def test_compaction_merges_small_files_and_keeps_the_rows(tmp_path):
     before = warehouse.query("select * from factors.toy order by trade_date")
     files = "select count(*) as n from ducklake_list_files('lake', 'toy', schema => 'factors')"
     assert warehouse.query(files)["n"][0] == 6
+    # a file a writer left behind without committing it (a lost conflict run again, a killed writer)
+    written = sorted((tmp_path / "files").rglob("*.parquet"))
+    (written[0].parent / "orphan.parquet").write_bytes(written[0].read_bytes())
     done = warehouse.compact(older_than_hours=0)
     assert done["merged"] >= 1 and warehouse.query(files)["n"][0] == 1
     pd.testing.assert_frame_equal(warehouse.query("select * from factors.toy order by trade_date"), before)
     assert done["deleted_files"] >= 6  # the merged files, no snapshot references them any more
+    assert done["deleted_orphans"] == 1
     assert len(list((tmp_path / "files").rglob("*.parquet"))) == 1
 
 

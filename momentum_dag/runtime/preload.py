@@ -12,6 +12,9 @@ And it imports the modules of the Dagster instance's storages (SQLite or Postgre
 SQLAlchemy's dialects behind them): each step's process opens the instance first, and these imports were
 1.2-1.8 s of every step (profiled on 2 loaded cores; the whole step process took 4-10 s).
 
+Its step processes tag their run with the run's process, the forkserver's parent, not with themselves
+(:func:`momentum_dag.storage.process.steps_run_for_parent`): a step's process ends with its step.
+
 And, on a DuckLake, it has DuckDB check the signatures of the extension files once
 (:func:`momentum_dag.storage.lake.check_extension_signatures`): each step's process then loads those same
 files without hashing them again (0.5-0.9 s of every step, measured on 2 loaded cores).
@@ -25,6 +28,7 @@ from momentum_dag.runtime.dagster_private import InstanceRef, import_sql_storage
 from momentum_dag.runtime.definitions import environment_definitions
 from momentum_dag.settings import Settings
 from momentum_dag.storage.lake import check_extension_signatures
+from momentum_dag.storage.process import steps_run_for_parent
 
 
 def stop_joblib_workers() -> None:
@@ -59,6 +63,7 @@ def import_instance_storage() -> None:
 _STEP_PROCESS = _StepProcess()
 multiprocessing.util.register_after_fork(_STEP_PROCESS, lambda hook: hook())
 
+steps_run_for_parent()  # the run's process started this forkserver: its steps tag the run with that process
 import_instance_storage()
 if Settings.from_env().storage.warehouse == "ducklake":
     check_extension_signatures()

@@ -344,20 +344,24 @@ def mark_write(conn, tables) -> None:
 
 
 def compact(conn, *, older_than_hours: float = 0.0) -> dict[str, int]:
-    """DuckLake maintenance: merge adjacent small files, expire snapshots older than ``older_than_hours``,
-    delete the files no snapshot references any more that were scheduled for deletion more than
-    ``older_than_hours`` ago (a reader's transaction may still scan them until then). Returns how many of
-    each; on a DuckDB file, a CHECKPOINT (and zeros)."""
+    """DuckLake maintenance with DuckLake's own functions: rewrite the files most of whose rows were deleted
+    (a re-run month deletes its window's rows), merge adjacent small files, expire the snapshots older than
+    ``older_than_hours``, delete the files no snapshot references any more once they were scheduled for
+    deletion that long ago (a reader's transaction may still scan them until then), and the orphaned files
+    older than that (written by a transaction that never committed: a writer that lost a conflict and ran
+    again, or was killed; a writer's transaction still open may yet commit a younger one). Returns how many
+    of each; on a DuckDB file, a CHECKPOINT (and zeros)."""
+    names = ("rewritten", "merged", "expired_snapshots", "deleted_files", "deleted_orphans")
     if not is_lake(conn):
         conn.execute("checkpoint")
-        return {"merged": 0, "expired_snapshots": 0, "deleted_files": 0}
-    merged = conn.execute(f"call ducklake_merge_adjacent_files('{LAKE}')").fetchall()
-    expired = conn.execute(
-        f"call ducklake_expire_snapshots('{LAKE}', older_than => now() - to_microseconds(?))",
-        [int(older_than_hours * 3600 * 1e6)],
-    ).fetchall()
-    deleted = conn.execute(
-        f"call ducklake_cleanup_old_files('{LAKE}', older_than => now() - to_microseconds(?))",
-        [int(older_than_hours * 3600 * 1e6)],
-    ).fetchall()
-    return {"merged": len(merged), "expired_snapshots": len(expired), "deleted_files": len(deleted)}
+        return dict.fromkeys(names, 0)
+    since = [int(older_than_hours * 3600 * 1e6)]
+    older = "older_than => now() - to_microseconds(?)"
+    calls = (
+        (f"call ducklake_rewrite_data_files('{LAKE}')", []),
+        (f"call ducklake_merge_adjacent_files('{LAKE}')", []),
+        (f"call ducklake_expire_snapshots('{LAKE}', {older})", since),
+        (f"call ducklake_cleanup_old_files('{LAKE}', {older})", since),
+        (f"call ducklake_delete_orphaned_files('{LAKE}', {older})", since),
+    )
+    return {name: len(conn.execute(sql, params).fetchall()) for name, (sql, params) in zip(names, calls, strict=True)}
