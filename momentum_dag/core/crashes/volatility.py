@@ -18,11 +18,10 @@ import numpy as np
 import pandas as pd
 from arch import arch_model
 from arch.univariate import base as arch_base
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from statsmodels.regression.rolling import RollingOLS
 from threadpoolctl import ThreadpoolController
 
-from momentum_dag.core.cores import idle_cores
 from momentum_dag.core.validate import (
     require_consecutive_months,
     require_series,
@@ -262,9 +261,8 @@ def expanding_garch_forecasts(
     and in between that fit's parameters are held while the variance recursion runs on the data up to p.
     Nothing after p is used. NaN until ``min_obs`` returns are available, and where ``compute`` (a boolean
     mask over ``end_positions``, default all) is False. ``returns`` must hold no NaN. ``n_jobs`` spreads
-    the fits over processes (joblib; None = 1, -1 = the idle cores, ``core.cores.idle_cores``): each fit is
-    a function of its data alone (one BLAS thread, ``_fitting``), so the forecasts are the same bits in any
-    process.
+    the fits over processes (joblib; None = 1, -1 = all cores): each fit is a function of its data alone
+    (one BLAS thread, ``_fitting``), so the forecasts are the same bits in any process.
     """
     if refit_every < 1:
         raise ValueError(f"refit_every must be >= 1, got {refit_every}")
@@ -279,7 +277,7 @@ def expanding_garch_forecasts(
         if wanted[i]
     ]
     n_fits = len({anchor for _, _, anchor in work})
-    jobs = idle_cores(n_jobs) if n_fits > PARALLEL_FROM_FITS else 1
+    jobs = effective_n_jobs(n_jobs) if n_fits > PARALLEL_FROM_FITS else 1
     if jobs == 1:
         chunks = [work]
     else:

@@ -14,7 +14,6 @@ from joblib import Parallel, delayed
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LassoLarsIC
 
-from momentum_dag.core.cores import idle_cores
 from momentum_dag.core.industry.common import (
     check_positive_int,
     period_positions,
@@ -67,8 +66,7 @@ def momentum_cross_industry_lasso(
     an industry from X rather than the whole model). With fewer than ``min_samples`` pairs the factor
     falls back to the mean of y over the available pairs (the industry's historical mean excess return).
     Warm-up: 2 months for the fallback, min_samples + 1 months for the Lasso. ``n_jobs`` spreads the
-    formation months over processes (joblib; None = 1, -1 = the idle cores, ``core.cores.idle_cores``):
-    ~5,000 fits for 13 years.
+    formation months over processes (joblib; None = 1, -1 = all cores): ~5,000 fits for 13 years.
     """
     require_wide_panel(industry_ret_monthly, "industry_ret_monthly")
     check_positive_int("train_months", train_months, minimum=2)
@@ -78,7 +76,7 @@ def momentum_cross_industry_lasso(
     # Rolling training sets: one fit per formation month and industry; months are independent.
     tasks = (delayed(_predict_month)(excess, p, train_months, min_samples) for p in pos)
     # starting joblib's worker processes costs seconds, more than a few months' fits
-    rows = Parallel(n_jobs=idle_cores(n_jobs) if len(pos) > PARALLEL_FROM_MONTHS else 1)(tasks)
+    rows = Parallel(n_jobs=n_jobs if len(pos) > PARALLEL_FROM_MONTHS else 1)(tasks)
     out = np.vstack(rows) if rows else np.empty((0, excess.shape[1]))
     return wide(out, period_ends, industry_ret_monthly.columns)
 
