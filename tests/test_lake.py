@@ -186,3 +186,43 @@ def test_a_parallel_executor_on_the_duckdb_file_is_refused_naming_what_to_set():
         Settings.from_env({"MOMENTUM_WAREHOUSE": "ducklake", "MOMENTUM_DUCKLAKE_CATALOG": "mysql:x"})
     settings = Settings.from_env({"MOMENTUM_EXECUTOR": "multiprocess", "MOMENTUM_WAREHOUSE": "ducklake"})
     assert settings.lake_catalog.startswith("sqlite:") and settings.executor_processes >= 1
+
+
+def values(warehouse: Warehouse) -> list[float]:
+    with warehouse.get_connection() as conn:
+        return [v for (v,) in conn.execute("select value from factors.toy order by trade_date").fetchall()]
+
+
+def test_a_guard_refusal_is_checked_again_on_a_lake_and_a_persistent_one_raised_unchanged(tmp_path):
+    """On a DuckLake a transaction can briefly see a window with both versions of rows another process is
+    committing (duckdb 1.5.5), so the raw layer's "nothing lost" guard is asked again in a new transaction
+    before its refusal stands; a real refusal repeats and is raised as the guard raised it, nothing written."""
+    from momentum_dag.sources.guard import RawShrinkError
+    from momentum_dag.storage.lake import RECHECKS
+
+    warehouse = lake(tmp_path)
+    table = {"factors.toy": ("trade_date", None)}
+    seen = []
+
+    def refuses_once(results):
+        seen.append(results["factors.toy"].rows_written)
+        if len(seen) == 1:
+            raise RawShrinkError("a window seen with twice its rows")
+
+    warehouse.write_windows(
+        table, [{"factors.toy": rows(["2014-01-02"], 1.0)}], start=JANUARY[0], end=JANUARY[1], guard=refuses_once
+    )
+    assert seen == [1, 1]
+    assert values(warehouse) == [1.0]
+
+    def refuses(results):
+        seen.append(results)
+        raise RawShrinkError("3 new rows would replace 10")
+
+    seen.clear()
+    with pytest.raises(RawShrinkError, match="3 new rows would replace 10"):
+        warehouse.write_windows(
+            table, [{"factors.toy": rows(["2014-01-03"], 2.0)}], start=JANUARY[0], end=JANUARY[1], guard=refuses
+        )
+    assert len(seen) == 1 + RECHECKS
+    assert values(warehouse) == [1.0]  # nothing written

@@ -157,13 +157,32 @@ def write_windows(
                 replaced[table] = _delete_window(conn, table, date_column, start, end)
         results = {t: WriteResult(t, written[t], replaced[t], start, end) for t in tables}
         if guard is not None:
-            guard(results)
+            try:
+                guard(results)
+            except Exception as exc:
+                raise _GuardRefused(exc) from exc
         _drill_all("commit", tables)
         return results
 
-    results = in_transaction(conn, body, what=f"writing {', '.join(tables)} [{start}, {end})")
+    try:
+        results = in_transaction(
+            conn,
+            body,
+            what=f"writing {', '.join(tables)} [{start}, {end})",
+            recheck=lambda exc: isinstance(exc, _GuardRefused),
+        )
+    except _GuardRefused as refused:
+        raise refused.reason from None
     _drill_all("committed", tables)
     return results
+
+
+class _GuardRefused(Exception):
+    """The guard's refusal, carried out of the transaction (which re-checks it once more on a DuckLake)."""
+
+    def __init__(self, reason: Exception):
+        super().__init__(str(reason))
+        self.reason = reason
 
 
 class _Replayable:
