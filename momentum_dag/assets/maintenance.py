@@ -1,10 +1,14 @@
-"""``reports/compact_warehouse``: the warehouse's maintenance, the last asset of the monthly job.
+"""``reports/compact_warehouse``: the warehouse's maintenance, the last asset of the monthly job (and of the
+weekly job: it comes after the reports' index, which reads the weekly factor's evaluation).
 
-On a DuckLake every window write adds Parquet files and a snapshot; this merges the small files
-(``ducklake_merge_adjacent_files``), expires snapshots older than ``MOMENTUM_DUCKLAKE_KEEP_HOURS``
-(``ducklake_expire_snapshots``) and deletes the files no remaining snapshot references once they have been
-scheduled for deletion that long (``ducklake_cleanup_old_files``): a reader's transaction may still scan
-them meanwhile. On a DuckDB file it is a CHECKPOINT. It reads and changes no row.
+On a DuckLake every window write adds Parquet files and a snapshot, and a re-run month deletes its window's
+rows; this runs DuckLake's own maintenance functions (:func:`momentum_dag.storage.lake.compact`): rewrite
+the files most of whose rows were deleted (``ducklake_rewrite_data_files``), merge the small files
+(``ducklake_merge_adjacent_files``), expire snapshots older than ``MOMENTUM_DUCKLAKE_KEEP_HOURS``
+(``ducklake_expire_snapshots``), delete the files no remaining snapshot references once they have been
+scheduled for deletion that long (``ducklake_cleanup_old_files``: a reader's transaction may still scan
+them meanwhile) and the orphaned files that old (``ducklake_delete_orphaned_files``: written by a
+transaction that never committed). On a DuckDB file it is a CHECKPOINT. It reads and changes no row.
 """
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset

@@ -6,7 +6,9 @@ One backfill of the whole graph (monthly assets, weekly assets, reports) of a 12
 
 - (a) from an empty folder through the venv's ``momentum-dag`` entry point (the README's first step): the
   DuckDB file with the in-process executor; the reference, and the short-history checks below;
-- (b) a DuckLake on a SQLite catalog and a local folder with the multiprocess executor, 2 processes;
+- (b) a DuckLake on a SQLite catalog and a local folder with the multiprocess executor, 2 processes; the
+  run's last step, the lake's compaction (``reports/compact_warehouse``), keeping nothing older than now:
+  small files merged, old snapshots expired, unreferenced files deleted, and still every row;
 - (s) a DuckLake split into a backfill of 2014-01..2014-02 and then 2014-03 alone (the provider, staging, marts,
   Barra exposures and two factors, in-process: it runs beside (b));
 - (c) a DuckLake on a PostgreSQL catalog with its data on an S3-compatible server, the dask executor on a
@@ -24,6 +26,7 @@ values), each such partition says so in its metadata (``status: warm-up ...``), 
 """
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -149,16 +152,26 @@ def test_a_warm_up_partition_says_so_in_its_metadata(reference):
             assert str(metadata["status"].value).startswith("warm-up"), (asset, metadata)
 
 
-def test_multiprocess_ducklake_equals_in_process_duckdb_and_splits_agree(tmp_path, reference):
+def lake_files(folder: Path) -> tuple[int, int]:
+    """(Parquet files under the lake's data folder, data and delete files its current snapshot references)."""
+    catalog = sqlite3.connect(f"file:{folder / 'catalog.sqlite'}?mode=ro", uri=True)
+    try:
+        referenced = catalog.execute(
+            "select (select count(*) from ducklake_data_file where end_snapshot is null)"
+            " + (select count(*) from ducklake_delete_file where end_snapshot is null)"
+        ).fetchone()[0]
+    finally:
+        catalog.close()
+    return len(list((folder / "lake_files").rglob("*.parquet"))), referenced
+
+
+def test_multiprocess_ducklake_equals_in_process_duckdb_is_compacted_and_splits_agree(tmp_path, reference):
     parallel, split = tmp_path / "lake", tmp_path / "split"
+    settings = lake_env(
+        parallel, MOMENTUM_EXECUTOR="multiprocess", MOMENTUM_EXECUTOR_WORKERS="2", MOMENTUM_DUCKLAKE_KEEP_HOURS="0"
+    )
     runs = [
-        start_backfill(
-            parallel,
-            START,
-            END,
-            None,
-            **lake_env(parallel, MOMENTUM_EXECUTOR="multiprocess", MOMENTUM_EXECUTOR_WORKERS="2"),
-        ),
+        start_backfill(parallel, START, END, None, **settings),
         start_backfill(split, START, SPLIT, ONLY, **lake_env(split)),
     ]
     for run in runs:
@@ -168,13 +181,21 @@ def test_multiprocess_ducklake_equals_in_process_duckdb_and_splits_agree(tmp_pat
     assert code == 0, out
 
     folder, expected = reference
-    assert_identical(snapshot(parallel, **lake_env(parallel)), expected)
+    assert_identical(snapshot(parallel, **settings), expected)  # after the compaction: every row kept
     split_copy = snapshot(split, **lake_env(split))
     found = tables(split_copy)
     assert {"raw.daily_bars", "barra.exposures", "factors.momentum"} <= set(found)
     assert_identical(split_copy, {name: expected[name] for name in found})
     outcomes = check_outcomes(folder / ".dagster_home")
     assert outcomes and outcomes == check_outcomes(parallel / "dagster_home")
+    # the compaction ran as the run's last step (DuckLake's own rewrite, merge, expire and cleanup functions)
+    with DagsterInstance.from_config(str(parallel / "dagster_home")) as instance:
+        event = instance.get_latest_materialization_event(AssetKey(["reports", "compact_warehouse"]))
+    assert event is not None
+    done = {name: value.value for name, value in event.asset_materialization.metadata.items()}
+    assert done["merged"] > 0 and done["expired_snapshots"] > 0 and done["deleted_files"] > 0, done
+    on_disk, referenced = lake_files(parallel)
+    assert on_disk == referenced, (on_disk, referenced)  # no file the lake no longer needs is left behind
 
 
 def test_dask_on_postgres_and_s3_equals_in_process_duckdb(tmp_path, reference):
