@@ -178,7 +178,7 @@ def write_windows(
 
 
 class _GuardRefused(Exception):
-    """The guard's refusal, carried out of the transaction (which re-checks it once more on a DuckLake)."""
+    """The guard's refusal, carried out of the transaction (on a DuckLake asked again, up to ``RECHECKS`` times)."""
 
     def __init__(self, reason: Exception):
         super().__init__(str(reason))
