@@ -415,7 +415,7 @@ class Settings(ConfigurableResource):
             raise ValueError("MOMENTUM_EXECUTOR=dask needs MOMENTUM_DASK_ADDRESS (e.g. tcp://scheduler:8786)")
         if run.executor_workers is not None and run.executor_workers < 1:
             raise ValueError(f"MOMENTUM_EXECUTOR_WORKERS must be >= 1, got {run.executor_workers}")
-        catalog = self.lake_catalog
+        catalog = storage.lake_catalog
         if storage.warehouse == "ducklake" and not re.match(r"(sqlite|postgres):.", catalog):
             raise ValueError(
                 f"MOMENTUM_DUCKLAKE_CATALOG must be sqlite:<catalog file> or postgres:<libpq string>, got {catalog!r}"
@@ -426,18 +426,6 @@ class Settings(ConfigurableResource):
             raise ValueError(f"MOMENTUM_DUCKLAKE_KEEP_HOURS must be >= 0, got {storage.ducklake_keep_hours}")
 
     # ---- views that combine groups ------------------------------------------------------------------
-
-    @property
-    def warehouse_file(self) -> Path:
-        return Path(self.storage.duckdb_path)
-
-    @property
-    def lake_catalog(self) -> str:
-        return self.storage.lake_catalog
-
-    @property
-    def lake_data_path(self) -> str:
-        return self.storage.lake_data_path
 
     @property
     def executor_processes(self) -> int:
@@ -453,7 +441,7 @@ class Settings(ConfigurableResource):
         """``MOMENTUM_BAOSTOCK_CACHE_DIR``, else ``baostock_cache`` beside the DuckDB file."""
         if self.source.baostock_cache_dir:
             return Path(self.source.baostock_cache_dir)
-        return self.warehouse_file.parent / "baostock_cache"
+        return Path(self.storage.duckdb_path).parent / "baostock_cache"
 
 
 def _with_defaults(model: type, values: dict, typed: bool = False) -> type:

@@ -185,7 +185,7 @@ def test_a_parallel_executor_on_the_duckdb_file_is_refused_naming_what_to_set():
     with pytest.raises(ValueError, match="MOMENTUM_DUCKLAKE_CATALOG"):
         Settings.from_env({"MOMENTUM_WAREHOUSE": "ducklake", "MOMENTUM_DUCKLAKE_CATALOG": "mysql:x"})
     settings = Settings.from_env({"MOMENTUM_EXECUTOR": "multiprocess", "MOMENTUM_WAREHOUSE": "ducklake"})
-    assert settings.lake_catalog.startswith("sqlite:") and settings.executor_processes >= 1
+    assert settings.storage.lake_catalog.startswith("sqlite:") and settings.executor_processes >= 1
 
 
 def values(warehouse: Warehouse) -> list[float]:

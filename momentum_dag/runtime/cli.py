@@ -196,7 +196,7 @@ def snapshot_command(to: str | None) -> None:
 
     settings = Settings.from_env()
     warehouse = Warehouse.from_settings(settings)
-    source = settings.warehouse_file
+    source = Path(settings.storage.duckdb_path)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = Path(to) if to else source.parent / "snapshots" / f"{source.stem}-{stamp}.duckdb"
     try:
@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings.from_env()
     print(
         f"[momentum-dag] finished in {time.perf_counter() - began:.1f} s. Warehouse: "
-        f"{settings.storage.duckdb_path if settings.storage.warehouse == 'duckdb' else settings.lake_catalog}; "
+        f"{settings.storage.duckdb_path if settings.storage.warehouse == 'duckdb' else settings.storage.lake_catalog}; "
         f"reports: {settings.reports_path / 'index.html'}",
         flush=True,
     )
