@@ -68,6 +68,15 @@ def test_the_private_callables_take_the_parameters_they_are_called_with():
     assert not broken, "dagster private API changed:\n" + "\n".join(broken)
 
 
+def test_the_private_sources_still_say_what_the_batch_write_relies_on():
+    broken = []
+    for qualified, words in dagster_private.SOURCE_MENTIONS.items():
+        owner, method = qualified.split(".")
+        source = inspect.getsource(getattr(getattr(dagster_private, owner), method))
+        broken += [f"{qualified} no longer mentions {word}" for word in words if word not in source]
+    assert not broken, "dagster private API changed:\n" + "\n".join(broken)
+
+
 def test_no_other_module_imports_dagster_private_names():
     """The package and the tests reach Dagster's private modules only through dagster_private."""
     offenders = []

@@ -51,13 +51,23 @@ from dagster._core.definitions.repository_definition import SINGLETON_REPOSITORY
 from dagster._core.definitions.selector import JobSubsetSelector  # noqa: E402
 
 # ---- a killed run marked failed with Dagster's own reason ---------------------------------------------------
-from dagster._core.events import JobFailureData, RunFailureReason  # noqa: E402
+# (and the event kinds: which events bookkeeping._store_event_batch writes as one batch)
+from dagster._core.events import (  # noqa: E402
+    ASSET_CHECK_EVENTS,
+    ASSET_EVENTS,
+    EVENT_TYPE_TO_PIPELINE_RUN_STATUS,
+    JobFailureData,
+    RunFailureReason,
+)
 
 # ---- a run and its backfill created as the backfill daemon creates them, executed as a run worker does ------
 # (and create_execution_plan: a job's step dependencies, for benchmarks/critical_path.py's estimate)
 from dagster._core.execution.api import create_execution_plan, execute_run  # noqa: E402
 from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill  # noqa: E402
 from dagster._core.execution.job_backfill import create_backfill_run, execute_job_backfill_iteration  # noqa: E402
+
+# (Dagster's switch for batched event writes: bookkeeping.batch_event_writes sets it; SOURCE_MENTIONS)
+from dagster._core.instance.methods.event_methods import EventMethods  # noqa: E402
 
 # ---- the instance's storage modules, imported by the multiprocess forkserver (momentum_dag/runtime/preload.py)
 from dagster._core.instance.ref import InstanceRef  # noqa: E402
@@ -66,8 +76,13 @@ from dagster._core.remote_representation.code_location import CodeLocation  # no
 from dagster._core.remote_representation.external import RemoteJob, RemoteRepository  # noqa: E402
 from dagster._core.remote_representation.grpc_server_registry import GrpcServerRegistry  # noqa: E402
 
-# (these three: the event log's SQLite connections kept open for the process, momentum_dag/runtime/bookkeeping.py)
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage  # noqa: E402
+# (these: the event log's SQLite connections kept open for the process and its batch write,
+# momentum_dag/runtime/bookkeeping.py)
+from dagster._core.storage.event_log.schema import AssetKeyTable, SqlEventLogStorageTable  # noqa: E402
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (  # noqa: E402
+    INDEX_SHARD_NAME,
+    SqliteEventLogStorage,
+)
 from dagster._core.storage.sql import create_engine  # noqa: E402
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS  # noqa: E402
 from dagster._core.storage.tags import PARTITION_NAME_TAG, PARTITION_SET_TAG  # noqa: E402
@@ -141,13 +156,46 @@ an upgrade renamed, removed or moved."""
 MEMBERS = {
     "BulkActionStatus": ("REQUESTED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED"),
     "RunFailureReason": ("UNEXPECTED_TERMINATION",),
-    # replaced (_connect) or called by bookkeeping.reuse_event_log_connections; instances also carry
-    # _db_lock and _initialized_dbs (the test of that function uses them through a real instance)
-    "SqliteEventLogStorage": ("_connect", "_initdb", "conn_string_for_shard", "run_connection", "index_connection"),
+    # replaced (_connect, store_event_batch) or called by bookkeeping.reuse_event_log_connections and
+    # bookkeeping.batch_event_writes; store_event and _store_asset_event are the per-event path the batch
+    # write reproduces (read them again after an upgrade); instances also carry _db_lock and
+    # _initialized_dbs (the tests of those functions use them through a real instance)
+    "SqliteEventLogStorage": (
+        "_connect",
+        "_initdb",
+        "conn_string_for_shard",
+        "run_connection",
+        "index_connection",
+        "store_event",
+        "store_event_batch",
+        "_event_to_row",
+        "_store_asset_event",
+        "_store_asset_event_tags",
+        "_has_asset_key_index_cols_on_connection",
+        "_get_asset_entry_values",
+        "has_table",
+    ),
+    "EventMethods": ("handle_new_event", "_get_event_batch_size"),
 }
 """Enum members (and the storage class's methods) used here or by the tests."""
 
+SOURCE_MENTIONS = {
+    "EventMethods._get_event_batch_size": ("DAGSTER_EVENT_BATCH_SIZE",),
+    "EventMethods.handle_new_event": ("store_event_batch",),
+    "SqliteEventLogStorage.store_event": ("_store_asset_event_tags", "_store_asset_event", "ASSET_CHECK_EVENTS"),
+}
+"""Words the source of these private methods contains: the switch bookkeeping.batch_event_writes sets and
+the per-event path its batch write reproduces (when an upgrade rewrites them, the contract test says so)."""
+
 __all__ = [
+    "ASSET_CHECK_EVENTS",
+    "ASSET_EVENTS",
+    "AssetKeyTable",
+    "EVENT_TYPE_TO_PIPELINE_RUN_STATUS",
+    "EventMethods",
+    "INDEX_SHARD_NAME",
+    "SOURCE_MENTIONS",
+    "SqlEventLogStorageTable",
     "PARTITION_NAME_TAG",
     "PARTITION_SET_TAG",
     "PINNED_DAGSTER",

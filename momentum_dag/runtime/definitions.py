@@ -18,7 +18,7 @@ from momentum_dag.assets.maintenance import compact_warehouse
 from momentum_dag.assets.raw import build_raw_assets
 from momentum_dag.assets.sql import build_sql_assets
 from momentum_dag.partitions import Partitions
-from momentum_dag.runtime.bookkeeping import fast_sqlite_commits, reuse_event_log_connections
+from momentum_dag.runtime.bookkeeping import batch_event_writes, fast_sqlite_commits
 from momentum_dag.runtime.jobs import RunSettings, build_jobs
 from momentum_dag.runtime.progress import progress_logger
 from momentum_dag.runtime.runs import interrupted_runs_sensor
@@ -34,7 +34,7 @@ def build_definitions(database: str | None = None, settings: Settings | None = N
         settings = settings.with_storage(duckdb_path=str(database))
     if settings.run.dagster_fast_commits:
         fast_sqlite_commits()
-        reuse_event_log_connections()
+        batch_event_writes()  # and the kept event-log connections it needs
     partitions = Partitions.starting(settings.source.history_start_date)
     jobs, schedules, sensors = build_jobs(partitions, weekly_executor=build_executor(settings, time_windows=True))
     assets = [
