@@ -92,8 +92,24 @@ def load_published(path: str | Path | None = None) -> dict[str, PublishedStudy]:
     path = Path(path) if path is not None else DEFAULT_PATH
     if not path.is_file():
         raise ValueError(f"published figures file not found: {path}")
+    text = path.read_text(encoding="utf-8")
+    # a month's run renders ~20 pages that each read this file: parse each text once per process (a
+    # page's rows and figures are frozen records, so the studies can be shared; a new dict per call)
+    cached = _PARSED.get((str(path), text))
+    if cached is not None:
+        return dict(cached)
+    studies = _parse(text, path)
+    _PARSED.clear()  # one file's text at a time: an edited file replaces it
+    _PARSED[(str(path), text)] = studies
+    return dict(studies)
+
+
+_PARSED: dict[tuple[str, str], dict[str, PublishedStudy]] = {}
+
+
+def _parse(text: str, path: Path) -> dict[str, PublishedStudy]:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise ValueError(f"{path}: not valid YAML: {err}") from None
     if not isinstance(document, dict) or not isinstance(document.get("studies"), list):

@@ -92,6 +92,23 @@ def test_bad_files_name_the_file_and_the_figure(tmp_path):
         load_published(tmp_path / "missing.yaml")
 
 
+def test_a_file_is_parsed_once_per_text_and_an_edit_is_read(tmp_path):
+    """Report pages share one parse of the file (a month renders ~20 pages), and an edited file is read
+    again at the next call, not served from that parse."""
+    first, again = load_published(), load_published()
+    assert first == again and first is not again  # a new dict per call: a caller may change its own
+    assert all(first[k] is again[k] for k in first)  # the same parsed studies
+
+    def edit(d):
+        d["studies"][0]["figures"][0]["value"] = 99.5
+
+    path = _copy(tmp_path, lambda d: None)
+    before = load_published(path)["daniel_moskowitz_2016"].figures[0].value
+    edited = _copy(tmp_path, edit)
+    assert edited == path
+    assert load_published(path)["daniel_moskowitz_2016"].figures[0].value == 99.5 != before
+
+
 def test_icir_reading_from_the_ic_positive_share():
     # Phi^-1(0.86) = 1.0803; Phi(1.39) = 0.9177; Phi(1.39 / sqrt 12) = Phi(0.40126) = 0.6559
     reading = icir_reading(1.39, 86)

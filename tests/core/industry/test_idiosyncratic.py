@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,7 +14,7 @@ from momentum_dag.core.industry import (
     momentum_pure_liquidity_stripped,
     momentum_residual,
 )
-from momentum_dag.core.industry.cross import excess_over_ew_mean
+from momentum_dag.core.industry.cross import excess_over_ew_mean, fitting, lasso_aic_prediction
 
 DAYS = pd.bdate_range("2024-01-01", periods=4, name="date")
 MONTHS = pd.date_range("2020-01-31", periods=4, freq="ME", name="date")
@@ -114,6 +116,39 @@ def test_lasso_month_by_month_in_process_equals_all_months_over_worker_processes
     for month in months[10:]:
         alone = momentum_cross_industry_lasso(rets, months[months == month], train_months=12, n_jobs=2)
         np.testing.assert_array_equal(alone.loc[month].to_numpy(), together.loc[month].to_numpy())
+
+
+def _lasso_cases():
+    """Training sets shaped like the factor's (36, 20 or 32 months x 31 or 12 industries; fewer months
+    than industries + 2 take var(y) as the noise), with a sparse lead-lag signal, duplicated columns (LARS
+    drops a collinear feature), a constant target, and the real scale of monthly excess returns."""
+    rng = np.random.default_rng(11)
+    for k in range(120):
+        n, p = (36, 31) if k % 3 else ((20, 31) if k % 2 else (32, 12))
+        x = rng.normal(0, 0.03, (n, p))
+        if k % 7 == 0:
+            x[:, 1] = x[:, 0]
+        y = x @ (rng.normal(0, 1, p) * (rng.random(p) < 0.2)) + rng.normal(0, 0.03, n)
+        if k % 11 == 0:
+            y = np.full(n, 0.01)
+        yield x, y, rng.normal(0, 0.03, p)
+
+
+def test_lasso_prediction_is_lassolarsic_to_the_bit():
+    """The forecast without sklearn's per-call checks is LassoLarsIC's own, bit for bit (so a backfill and
+    month runs, and the tables of earlier runs, keep the same values); an sklearn upgrade that changes the
+    estimator's arithmetic turns this red."""
+    ours, theirs = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # LARS's convergence and zero-division warnings on degenerate sets
+        for x, y, x_now in _lasso_cases():
+            noise = None if len(y) > x.shape[1] + 1 else float(np.var(y, ddof=1))
+            model = LassoLarsIC(criterion="aic", noise_variance=noise).fit(x, y)
+            theirs.append(model.predict(x_now[None, :])[0])
+            with fitting():
+                ours.append(lasso_aic_prediction(x, y, x_now))
+    assert np.isfinite(theirs).sum() > 100
+    np.testing.assert_array_equal(np.array(ours), np.array(theirs))
 
 
 def test_excess_over_ew_mean_ignores_missing_industries():
