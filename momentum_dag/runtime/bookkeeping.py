@@ -30,9 +30,11 @@ partition's materialization is still recorded, with its own metadata.
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from contextlib import contextmanager
 
+import dagster as dg
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -83,10 +85,19 @@ def reuse_event_log_connections() -> None:
 
 @contextmanager
 def _connect_reusing(self, shard: str):
+    within_batch = _open_in_batch(self).get((threading.get_ident(), shard))
+    if within_batch is not None:  # Dagster's own code called inside a batch write: its transaction
+        yield within_batch
+        return
     with self._db_lock:
         engine = _engine(self, shard)
         with engine.connect() as conn, conn.begin():
             yield conn
+
+
+def _open_in_batch(storage) -> dict:
+    """(thread, shard) -> the connection a batch write of this thread holds open in its transaction."""
+    return storage.__dict__.setdefault("_momentum_batch_connections", {})
 
 
 _connect_reusing.reuses_engines = True
@@ -152,40 +163,49 @@ _store_event_by_event = None
 
 
 def _batchable(event) -> bool:
-    """An asset event that the SQLite storage's ``store_event`` writes to the run's file, the index's event
-    log, its asset-event tags and its asset-key row, and nothing else (not a check or run-status event)."""
-    from momentum_dag.runtime.dagster_private import ASSET_CHECK_EVENTS, ASSET_EVENTS, EVENT_TYPE_TO_PIPELINE_RUN_STATUS
+    """An event the batch write stores: one Dagster batches (a step output's asset events, a run's planned
+    events), which the SQLite storage's ``store_event`` writes to the run's file and the index, with its
+    asset-event tags and asset-key row (asset events) or its planned check rows (planned checks)."""
+    from momentum_dag.runtime.dagster_private import (
+        ASSET_CHECK_EVENTS,
+        ASSET_EVENTS,
+        BATCH_WRITABLE_EVENTS,
+        EVENT_TYPE_TO_PIPELINE_RUN_STATUS,
+    )
 
     kind = event.dagster_event_type if event.is_dagster_event else None
-    return (
-        kind in ASSET_EVENTS
-        and kind not in ASSET_CHECK_EVENTS
-        and kind not in EVENT_TYPE_TO_PIPELINE_RUN_STATUS
-        and event.get_dagster_event().asset_key is not None
-    )
+    if kind not in BATCH_WRITABLE_EVENTS or kind in EVENT_TYPE_TO_PIPELINE_RUN_STATUS:
+        return False
+    if kind in ASSET_CHECK_EVENTS:
+        return kind == _CHECK_PLANNED
+    return kind in ASSET_EVENTS and event.get_dagster_event().asset_key is not None
+
+
+_CHECK_PLANNED = dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED
 
 
 def _store_event_batch(self, events) -> None:
     """What ``SqliteEventLogStorage.store_event`` writes for each event, in one transaction per file.
 
     In the order of the events: their rows in the run's file, the same rows in the index file (their
-    ids: the storage ids the UI and ``last_materialization`` name), their indexed tags, then each asset
-    key's row once with the columns the last event of each kind sets (Dagster's per-event path writes the
-    row at each event; a materialization sets the same columns every time, and so does a planned event
-    or an observation, so only the last of each kind decides the row). The index transaction commits
-    inside the run file's: an error before it leaves neither file written, and Dagster then stores the
-    events one by one. A batch with any other event (a planned check, events of several runs) is stored
-    event by event, as before.
+    ids: the storage ids the UI and ``last_materialization`` name); for the asset events their indexed
+    tags, then each asset key's row once with the columns the last event of each kind sets (Dagster's
+    per-event path writes the row at each event; a materialization sets the same columns every time, and
+    so does a planned event or an observation, so only the last of each kind decides the row); for a
+    planned check, Dagster's own ``store_asset_check_event`` (its connection is the batch's). The index
+    transaction commits inside the run file's: an error before it leaves neither file written, and
+    Dagster then stores the events one by one. A batch with any other event, or events of several runs,
+    is stored event by event, as before.
     """
     from momentum_dag.runtime.dagster_private import INDEX_SHARD_NAME, SqlEventLogStorageTable
 
     events = list(events)
-    run_ids = {event.run_id for event in events}
-    if len(run_ids) != 1 or not all(_batchable(event) for event in events):
+    run_ids = {entry.run_id for entry in events}
+    if len(run_ids) != 1 or not all(_batchable(entry) for entry in events):
         _store_event_by_event(self, events)
         return
     (run_id,) = run_ids
-    rows = [self._event_to_row(event) for event in events]
+    rows = [self._event_to_row(entry) for entry in events]
     with self._db_lock:
         run_engine = _engine(self, run_id)
         index_engine = _engine(self, INDEX_SHARD_NAME)
@@ -193,8 +213,18 @@ def _store_event_batch(self, events) -> None:
             run_conn.execute(SqlEventLogStorageTable.insert(), rows)
             with index_engine.connect() as conn, conn.begin():
                 ids = _insert_events(conn, rows)
-                self._store_asset_event_tags(conn, events, ids)
-                _write_asset_keys(self, conn, events, ids)
+                assets = [(e, i) for e, i in zip(events, ids, strict=True) if e.dagster_event_type != _CHECK_PLANNED]
+                checks = [(e, i) for e, i in zip(events, ids, strict=True) if e.dagster_event_type == _CHECK_PLANNED]
+                if assets:
+                    self._store_asset_event_tags(conn, [e for e, _ in assets], [i for _, i in assets])
+                    _write_asset_keys(self, conn, assets)
+                held = _open_in_batch(self)
+                held[(threading.get_ident(), INDEX_SHARD_NAME)] = conn
+                try:
+                    for entry, event_id in checks:
+                        self.store_asset_check_event(entry, event_id)
+                finally:
+                    del held[(threading.get_ident(), INDEX_SHARD_NAME)]
 
 
 _store_event_batch.one_transaction = True
@@ -210,17 +240,17 @@ def _insert_events(conn, rows: list[dict]) -> list[int]:
     return [conn.execute(table.insert().values(**row)).inserted_primary_key[0] for row in rows]
 
 
-def _write_asset_keys(storage, conn, events, ids) -> None:
+def _write_asset_keys(storage, conn, events_and_ids) -> None:
     """Each asset key's row as Dagster's ``_store_asset_event`` leaves it after the events in order."""
     from momentum_dag.runtime.dagster_private import AssetKeyTable
 
     last_of_kind = {}  # (asset key, event type) -> (event, id), in the order of the events
-    for entry, event_id in zip(events, ids, strict=True):
+    for entry, event_id in events_and_ids:
         kind = (entry.get_dagster_event().asset_key.to_string(), entry.dagster_event_type)
         last_of_kind.pop(kind, None)
         last_of_kind[kind] = (entry, event_id)
     has_index_columns = storage._has_asset_key_index_cols_on_connection(conn)
-    values = {entry.get_dagster_event().asset_key.to_string(): {} for entry in events}  # first seen first
+    values = {entry.get_dagster_event().asset_key.to_string(): {} for entry, _ in events_and_ids}  # first seen first
     for (key, _), (entry, event_id) in last_of_kind.items():
         values[key].update(storage._get_asset_entry_values(entry, event_id, has_index_columns))
     for key, columns in values.items():

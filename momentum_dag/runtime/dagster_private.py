@@ -55,6 +55,7 @@ from dagster._core.definitions.selector import JobSubsetSelector  # noqa: E402
 from dagster._core.events import (  # noqa: E402
     ASSET_CHECK_EVENTS,
     ASSET_EVENTS,
+    BATCH_WRITABLE_EVENTS,
     EVENT_TYPE_TO_PIPELINE_RUN_STATUS,
     JobFailureData,
     RunFailureReason,
@@ -174,6 +175,7 @@ MEMBERS = {
         "_has_asset_key_index_cols_on_connection",
         "_get_asset_entry_values",
         "has_table",
+        "store_asset_check_event",
     ),
     "EventMethods": ("handle_new_event", "_get_event_batch_size"),
 }
@@ -182,7 +184,8 @@ MEMBERS = {
 SOURCE_MENTIONS = {
     "EventMethods._get_event_batch_size": ("DAGSTER_EVENT_BATCH_SIZE",),
     "EventMethods.handle_new_event": ("store_event_batch",),
-    "SqliteEventLogStorage.store_event": ("_store_asset_event_tags", "_store_asset_event", "ASSET_CHECK_EVENTS"),
+    "SqliteEventLogStorage.store_event": ("_store_asset_event_tags", "_store_asset_event", "store_asset_check_event"),
+    "SqliteEventLogStorage._store_asset_check_evaluation_planned": ("index_connection",),
 }
 """Words the source of these private methods contains: the switch bookkeeping.batch_event_writes sets and
 the per-event path its batch write reproduces (when an upgrade rewrites them, the contract test says so)."""
@@ -191,6 +194,7 @@ __all__ = [
     "ASSET_CHECK_EVENTS",
     "ASSET_EVENTS",
     "AssetKeyTable",
+    "BATCH_WRITABLE_EVENTS",
     "EVENT_TYPE_TO_PIPELINE_RUN_STATUS",
     "EventMethods",
     "INDEX_SHARD_NAME",
