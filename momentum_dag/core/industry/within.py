@@ -104,14 +104,31 @@ def _representative_order(values: np.ndarray, *, coverage: float, min_names: int
     return order[: int(np.clip(n_cover, min_names, max_names))]
 
 
+def nan_mean_std(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nanmean(values, axis=0)`` and ``np.nanstd(values, axis=0)`` of a 2-D float array, bit for bit:
+    numpy's own steps (NaN set to 0 in a copy, sums over the rows divided by the counts, squared deviations
+    with NaN cells set to 0), done once for both and without their per-call checks, which were a third of
+    the weekly PCA's time (one call per industry and scoring day). A column without values gives NaN."""
+    missing = np.isnan(values)
+    filled = np.array(values, copy=True)  # the input's memory order, as numpy's copy: the same sums
+    np.copyto(filled, 0.0, where=missing)
+    count = np.sum(~missing, axis=0, dtype=np.intp, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.divide(np.sum(filled, axis=0, keepdims=True), count, casting="unsafe")
+        deviation = np.subtract(filled, mean, out=filled)
+        np.copyto(deviation, 0.0, where=missing)
+        variance = np.sum(np.multiply(deviation, deviation, out=deviation), axis=0)
+        variance = np.divide(variance, count[0], out=variance, casting="unsafe")
+    return mean[0], np.sqrt(variance, out=variance)
+
+
 def pca_score(returns: np.ndarray, n_components: int = 2) -> float:
     """Sum of the first ``n_components`` explained-variance ratios of a PCA of z-scored returns.
 
     ``returns`` is (days x stocks) with NaN on suspended days; each stock is z-scored over its own traded
     days and missing days are set to 0 (its mean), so they add no co-movement. Constant stocks are dropped.
     """
-    mean = np.nanmean(returns, axis=0)
-    std = np.nanstd(returns, axis=0)
+    mean, std = nan_mean_std(returns)
     keep = std > 0
     if keep.sum() < 2:
         return np.nan

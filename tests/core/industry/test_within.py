@@ -11,7 +11,7 @@ from momentum_dag.core.industry import (
     momentum_lead_lag_enhanced,
     momentum_pca,
 )
-from momentum_dag.core.industry.within import pca_score, representative_stocks
+from momentum_dag.core.industry.within import nan_mean_std, pca_score, representative_stocks
 
 DAYS = pd.bdate_range("2024-01-01", periods=8, name="date")
 
@@ -143,3 +143,19 @@ def test_pca_keeps_an_industry_with_enough_full_window_names_whatever_its_new_li
     _, _, _, suspended_third, _ = pca_market(suspend_third=True)
     suspended_third["s4"] = suspended["s4"]
     assert np.isnan(momentum_pca(close, ret, mcap, suspended_third, labels, DAYS[[7]], **kwargs).loc[DAYS[7], "P"])
+
+
+def test_nan_mean_std_is_numpys_to_the_bit():
+    """The PCA's per-stock z-scores use numpy's nanmean/nanstd arithmetic, bit for bit (C and Fortran
+    order, suspended days as NaN, a constant column, a column without values)."""
+    rng = np.random.default_rng(4)
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning):  # numpy warns on the empty column
+        for k in range(200):
+            block = rng.normal(0, 0.02, (rng.integers(2, 130), rng.integers(1, 52)))
+            block[rng.random(block.shape) < (0.3 if k % 2 else 0.02)] = np.nan
+            block[:, -1] = 0.01 if k % 3 else block[:, -1]
+            block[:, 0] = np.nan if k % 5 == 0 else block[:, 0]
+            block = np.asfortranarray(block) if k % 4 == 0 else block
+            mean, std = nan_mean_std(block)
+            np.testing.assert_array_equal(mean, np.nanmean(block, axis=0))
+            np.testing.assert_array_equal(std, np.nanstd(block, axis=0))
