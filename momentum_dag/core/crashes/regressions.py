@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from numpy.lib.stride_tricks import sliding_window_view
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 from momentum_dag.core.validate import align_columns, require_datetime_index, require_series
 
@@ -101,7 +102,7 @@ def lagged_beta(excess_ret: pd.Series, market_excess: pd.Series, n_lags: int = 1
 
 
 def _fit_rows(y: pd.Series, regressors: pd.DataFrame, terms: list[str], const: str) -> dict[str, float]:
-    fit = sm.OLS(y, sm.add_constant(regressors[terms], has_constant="add")).fit()
+    fit = OLS(y, add_constant(regressors[terms], has_constant="add")).fit()
     row: dict[str, float] = {}
     for name, param in fit.params.items():
         term = const if name == "const" else name

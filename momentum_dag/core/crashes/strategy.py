@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
 from statsmodels.regression.rolling import RollingOLS
+from statsmodels.tools.tools import add_constant
 
 from momentum_dag.core.crashes.state import TRADING_DAYS_PER_MONTH
 from momentum_dag.core.evaluation.performance import max_drawdown
@@ -136,7 +137,7 @@ def in_sample_mean_forecast(wml_m: pd.Series, bear: pd.Series, market_var: pd.Se
     Inputs in holding alignment (``market_state``); the forecast is defined wherever bear and market_var are.
     """
     data = align_columns({"wml": wml_m, "x": bear * market_var})
-    fit = sm.OLS(data["wml"], sm.add_constant(data[["x"]])).fit()
+    fit = OLS(data["wml"], add_constant(data[["x"]])).fit()
     x = (require_series(bear, "bear") * require_series(market_var, "market_var")).reindex(wml_m.index)
     return (fit.params["const"] + fit.params["x"] * x).rename("mu")
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 from momentum_dag.core.factor_momentum.portfolios import MOMENTUM_FACTORS, is_momentum_name
 from momentum_dag.core.validate import float_panel
@@ -170,10 +171,10 @@ def prior_year_return(factor_returns: pd.DataFrame, *, lookback: int = 12) -> pd
 
 
 def _fit(y: pd.Series, x: pd.Series, hac_lags: int | None):
-    design = sm.add_constant(x.to_numpy(), has_constant="add")
+    design = add_constant(x.to_numpy(), has_constant="add")
     if hac_lags is None:
-        return sm.OLS(y.to_numpy(), design).fit()
-    return sm.OLS(y.to_numpy(), design).fit(cov_type="HAC", cov_kwds={"maxlags": hac_lags})
+        return OLS(y.to_numpy(), design).fit()
+    return OLS(y.to_numpy(), design).fit(cov_type="HAC", cov_kwds={"maxlags": hac_lags})
 
 
 def factor_autocorrelation(
@@ -227,7 +228,7 @@ def _autocorrelation_row(
     if groups is None:
         fit = _fit(r, up, hac_lags)
     else:
-        design = sm.add_constant(up.to_numpy(), has_constant="add")
-        fit = sm.OLS(r.to_numpy(), design).fit(cov_type="cluster", cov_kwds={"groups": groups})
+        design = add_constant(up.to_numpy(), has_constant="add")
+        fit = OLS(r.to_numpy(), design).fit(cov_type="cluster", cov_kwds={"groups": groups})
     row.update(alpha=fit.params[0], t_alpha=fit.tvalues[0], beta=fit.params[1], t_beta=fit.tvalues[1])
     return row

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 from momentum_dag.core.factor_momentum.signals import prior_year_return
 from momentum_dag.core.validate import float_panel, require_series
@@ -33,8 +34,8 @@ def spanning_regression(y: pd.Series, X: pd.DataFrame, *, hac_lags: int | None =
     data = pd.concat([target.rename("__y__"), regressors], axis=1, join="inner").dropna()
     if len(data) <= regressors.shape[1] + 1:
         raise ValueError(f"only {len(data)} complete rows for {regressors.shape[1]} regressors + intercept")
-    design = sm.add_constant(data[regressors.columns], has_constant="add")
-    model = sm.OLS(data["__y__"], design)
+    design = add_constant(data[regressors.columns], has_constant="add")
+    model = OLS(data["__y__"], design)
     fit = model.fit() if hac_lags is None else model.fit(cov_type="HAC", cov_kwds={"maxlags": hac_lags})
     return {
         "alpha": float(fit.params["const"]),

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 from momentum_dag.core.industry.common import (
     check_aligned,
@@ -44,7 +45,7 @@ def cross_sectional_residual(y: np.ndarray, x: np.ndarray, min_obs: int) -> np.n
     ok = ~np.isnan(y) & ~np.isnan(x).any(axis=1)
     if ok.sum() < min_obs:
         return out
-    fit = sm.OLS(y[ok], sm.add_constant(x[ok], has_constant="add")).fit()
+    fit = OLS(y[ok], add_constant(x[ok], has_constant="add")).fit()
     out[ok] = fit.resid
     return out
 
