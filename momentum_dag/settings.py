@@ -443,6 +443,11 @@ class Settings(ConfigurableResource):
             return Path(self.source.baostock_cache_dir)
         return Path(self.storage.duckdb_path).parent / "baostock_cache"
 
+    @property
+    def synthetic_state_dir(self) -> Path:
+        """Where the synthetic market saves its states (a cache: ``synthetic_state`` beside the DuckDB file)."""
+        return Path(self.storage.duckdb_path).parent / "synthetic_state"
+
 
 def _with_defaults(model: type, values: dict, typed: bool = False) -> type:
     """``model`` with ``values`` as its fields' defaults (descriptions kept); ``typed``: values are

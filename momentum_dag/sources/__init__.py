@@ -77,7 +77,7 @@ class SyntheticSource(DataSource):
             seed=sim.seed,
             effects=self.effects(),
         )
-        return SyntheticMarket(config)
+        return SyntheticMarket(config, state_dir=self.settings.synthetic_state_dir)
 
     def effects(self):
         """The market's ``EffectStrengths``: the profile's, times the effect scale."""

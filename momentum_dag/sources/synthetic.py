@@ -5,7 +5,9 @@ range, each a dict ``daily_bars``, ``market_daily``, ``fundamentals``, ``industr
 
 Determinism: every call simulates from ``config.start`` month by month (each month's random numbers
 come from its own stream seeded by ``(seed, month index)``) and only emits the requested dates, so the
-same config gives identical rows for any month whatever range was asked for and in whatever order.
+same config gives identical rows for any month whatever range was asked for and in whatever order. With a
+``state_dir`` a call resumes from the newest saved state at or before its first month (``synthetic_state``)
+instead of simulating from ``config.start``: the same rows, without replaying the history.
 
 Planted effects and their strengths are listed on :class:`EffectStrengths`; the model and its constants
 are in ``synthetic_dynamics``. Realism features (price limits, suspensions, ST, IPOs, delistings,
@@ -17,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,6 +32,7 @@ from momentum_dag.sources.synthetic_dynamics import (
     MonthBars,
     Strengths,
 )
+from momentum_dag.sources.synthetic_state import StateCache, config_key
 from momentum_dag.sources.synthetic_universe import Universe, draw_universe, membership_rows
 
 CALENDAR_YEARS = 60  # the simulator's calendar horizon from config.start
@@ -268,13 +272,15 @@ class SyntheticMarket:
         calendar: the trading calendar from ``config.start`` (60 years).
     """
 
-    def __init__(self, config: SimulatorConfig) -> None:
+    def __init__(self, config: SimulatorConfig, state_dir: Path | None = None) -> None:
         if not isinstance(config, SimulatorConfig):
             raise ValueError(f"SyntheticMarket needs a SimulatorConfig, got {type(config).__name__}")
         self.config = config
         self.universe: Universe = draw_universe(config.n_stocks, config.n_industries, config.seed)
         horizon = date(config.start.year + CALENDAR_YEARS, 1, 1)
         self.calendar = trading_calendar(config.start, horizon)
+        # saved simulator states (``synthetic_state``): a later range resumes instead of replaying
+        self.states = StateCache(state_dir, config_key(config)) if state_dir is not None else None
 
     def generate(self, start: date, end: date) -> Iterator[dict[str, pd.DataFrame]]:
         """Yield the raw tables for trade dates in ``[start, end)``, one chunk per calendar year.
@@ -313,16 +319,24 @@ class SyntheticMarket:
                 f"generate: end ({hi.date()}) is beyond the simulator's calendar "
                 f"(config.start + {CALENDAR_YEARS} years)"
             )
-        sim = MarketSimulation(self.universe, Strengths(**asdict(self.config.effects)), self.config.seed)
+        strengths = Strengths(**asdict(self.config.effects))
         months = self.calendar.to_period("M")
         last_month = (hi - pd.Timedelta(days=1)).to_period("M")
         bounds = np.flatnonzero(np.r_[True, months[1:] != months[:-1], True])
+        # the first month with a requested day: the state at its start is all the history that matters
+        first_wanted = int(np.sum(months[bounds[:-1]] < lo.to_period("M")))
+        resumed = self.states.latest(first_wanted, self.universe, strengths) if self.states else None
+        resume_at, sim = resumed or (0, MarketSimulation(self.universe, strengths, self.config.seed))
         pending: list[pd.DataFrame] = []
         pending_market: list[pd.DataFrame] = []
+        stepped = None
         for month_index, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=False)):
             month = months[a]
             if month > last_month:
                 break
+            if month_index < resume_at:
+                continue
+            stepped = month_index
             rng = np.random.default_rng([self.config.seed, 1, month_index])
             bars = sim.step_month(self.calendar[a:b], int(a), rng)
             if month.month % 3 == 0:
@@ -335,6 +349,8 @@ class SyntheticMarket:
                 window = (max(lo, pd.Timestamp(month.year, 1, 1)), min(hi, pd.Timestamp(month.year + 1, 1, 1)))
                 yield self._chunk(sim, pending, pending_market, window, hi)
                 pending, pending_market = [], []
+        if self.states is not None and stepped is not None:
+            self.states.save(stepped + 1, sim)
 
     def _rows(self, bars: MonthBars, lo: pd.Timestamp, hi: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Long daily_bars rows (listed stocks only) and market_daily rows for dates in [lo, hi)."""

@@ -1,0 +1,74 @@
+"""Saved simulator states: a month resumed from a state gives the same rows as a replay from the start."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from momentum_dag.sources.synthetic import SimulatorConfig, SyntheticMarket
+from momentum_dag.sources.synthetic_state import KEEP, config_key
+
+TABLES = ("daily_bars", "market_daily", "fundamentals", "industry_membership")
+CONFIG = SimulatorConfig(n_stocks=60, n_industries=4, start=date(2014, 1, 1), seed=7)
+MARCH = (date(2015, 3, 1), date(2015, 4, 1))  # month index 14
+MAY = (date(2015, 5, 1), date(2015, 6, 1))
+
+
+def rows(market: SyntheticMarket, start: date, end: date) -> dict[str, pd.DataFrame]:
+    chunks = list(market.generate(start, end))
+    return {t: pd.concat([c[t] for c in chunks], ignore_index=True) for t in TABLES}
+
+
+@pytest.fixture(scope="module")
+def replayed() -> dict[str, pd.DataFrame]:
+    return rows(SyntheticMarket(CONFIG), *MARCH)
+
+
+def test_a_resumed_month_equals_the_replayed_one(tmp_path, replayed):
+    history = SyntheticMarket(CONFIG, state_dir=tmp_path)
+    rows(history, date(2014, 1, 1), MARCH[0])  # a backfill up to February saves the state at March's start
+    folder = tmp_path / config_key(CONFIG)
+    assert sorted(p.name for p in folder.iterdir()) == ["14.pkl"]
+    resumed = rows(SyntheticMarket(CONFIG, state_dir=tmp_path), *MARCH)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(resumed[table], replayed[table], check_exact=True)
+    assert (folder / "15.pkl").exists()  # the month's run saved the next month's start
+
+
+def test_the_saved_state_is_what_a_run_resumes_from(tmp_path, replayed):
+    """A tampered state changes the month: the run really resumes (it does not replay and ignore it)."""
+    rows(SyntheticMarket(CONFIG, state_dir=tmp_path), date(2014, 1, 1), MARCH[0])
+    path = tmp_path / config_key(CONFIG) / "14.pkl"
+    state = pickle.loads(path.read_bytes())
+    state["close"] = state["close"] * 2
+    path.write_bytes(pickle.dumps(state))
+    tampered = rows(SyntheticMarket(CONFIG, state_dir=tmp_path), *MARCH)
+    assert not tampered["daily_bars"]["close"].equals(replayed["daily_bars"]["close"])
+
+
+def test_an_unreadable_state_falls_back_to_an_earlier_one_or_the_start(tmp_path, replayed):
+    rows(SyntheticMarket(CONFIG, state_dir=tmp_path), date(2014, 1, 1), MARCH[0])
+    (tmp_path / config_key(CONFIG) / "14.pkl").write_bytes(b"cut short")
+    again = rows(SyntheticMarket(CONFIG, state_dir=tmp_path), *MARCH)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(again[table], replayed[table], check_exact=True)
+
+
+def test_a_later_month_resumes_from_an_earlier_state_and_old_states_are_pruned(tmp_path):
+    market = SyntheticMarket(CONFIG, state_dir=tmp_path)
+    for month in range(1, 6):  # 2015-01 .. 2015-05 one at a time, as the monthly schedule does
+        rows(market, date(2015, month, 1), date(2015, month + 1, 1))
+    folder = tmp_path / config_key(CONFIG)
+    assert sorted(int(p.stem) for p in folder.glob("*.pkl")) == list(range(18 - KEEP, 18))
+    may = rows(SyntheticMarket(CONFIG), *MAY)
+    resumed = rows(SyntheticMarket(CONFIG, state_dir=tmp_path), *MAY)  # a re-run of May: from index 16
+    for table in TABLES:
+        pd.testing.assert_frame_equal(resumed[table], may[table], check_exact=True)
+
+
+def test_another_config_has_its_own_key():
+    other = SimulatorConfig(n_stocks=60, n_industries=4, start=date(2014, 1, 1), seed=8)
+    assert config_key(other) != config_key(CONFIG)
