@@ -32,7 +32,7 @@ from momentum_dag.sources.synthetic_dynamics import (
     MonthBars,
     Strengths,
 )
-from momentum_dag.sources.synthetic_state import StateCache, config_key
+from momentum_dag.sources.synthetic_state import StateCache, config_key, saved_starts
 from momentum_dag.sources.synthetic_universe import Universe, draw_universe, membership_rows
 
 CALENDAR_YEARS = 60  # the simulator's calendar horizon from config.start
@@ -325,6 +325,7 @@ class SyntheticMarket:
         bounds = np.flatnonzero(np.r_[True, months[1:] != months[:-1], True])
         # the first month with a requested day: the state at its start is all the history that matters
         first_wanted = int(np.sum(months[bounds[:-1]] < lo.to_period("M")))
+        last_wanted = int(np.sum(months[bounds[:-1]] <= last_month)) - 1
         resumed = self.states.latest(first_wanted, self.universe, strengths) if self.states else None
         resume_at, sim = resumed or (0, MarketSimulation(self.universe, strengths, self.config.seed))
         pending: list[pd.DataFrame] = []
@@ -336,6 +337,8 @@ class SyntheticMarket:
                 break
             if month_index < resume_at:
                 continue
+            if self.states is not None and month_index != resume_at and month_index in saved_starts(last_wanted):
+                self.states.save(month_index, sim)  # a re-run of the range's last months resumes here
             stepped = month_index
             rng = np.random.default_rng([self.config.seed, 1, month_index])
             bars = sim.step_month(self.calendar[a:b], int(a), rng)

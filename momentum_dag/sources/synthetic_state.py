@@ -22,9 +22,15 @@ import numpy as np
 from momentum_dag.sources.synthetic_dynamics import MarketSimulation, Strengths
 from momentum_dag.sources.synthetic_universe import Universe
 
-KEEP = 3  # a month's run needs the newest; two more serve a re-run of the last months
+KEEP = 3  # the next month's run needs the newest; two more serve a re-run of the last two months
 _CODE = ("synthetic.py", "synthetic_dynamics.py", "synthetic_universe.py", "synthetic_state.py", "calendar.py")
 _STATIC = ("u", "s")  # rebuilt from the config, not stored
+
+
+def saved_starts(last: int) -> range:
+    """The month indices whose starting states a range ending with month ``last`` saves: its last
+    ``KEEP - 1`` months (a re-run of them) and the month after it (the next month's run)."""
+    return range(last - KEEP + 2, last + 2)
 
 
 def config_key(config: object) -> str:

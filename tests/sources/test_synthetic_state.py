@@ -29,13 +29,21 @@ def replayed() -> dict[str, pd.DataFrame]:
 
 def test_a_resumed_month_equals_the_replayed_one(tmp_path, replayed):
     history = SyntheticMarket(CONFIG, state_dir=tmp_path)
-    rows(history, date(2014, 1, 1), MARCH[0])  # a backfill up to February saves the state at March's start
+    rows(history, date(2014, 1, 1), MARCH[0])  # a backfill up to February: states at Jan, Feb and March's start
     folder = tmp_path / config_key(CONFIG)
-    assert sorted(p.name for p in folder.iterdir()) == ["14.pkl"]
-    resumed = rows(SyntheticMarket(CONFIG, state_dir=tmp_path), *MARCH)
+    assert sorted(int(p.stem) for p in folder.iterdir()) == [12, 13, 14]
+    resumed = rows(SyntheticMarket(CONFIG, state_dir=tmp_path), *MARCH)  # the next month's run
     for table in TABLES:
         pd.testing.assert_frame_equal(resumed[table], replayed[table], check_exact=True)
-    assert (folder / "15.pkl").exists()  # the month's run saved the next month's start
+    assert sorted(int(p.stem) for p in folder.iterdir()) == [13, 14, 15]  # and April's start saved
+
+
+def test_a_rerun_of_the_backfills_last_month_resumes_too(tmp_path, replayed):
+    rows(SyntheticMarket(CONFIG, state_dir=tmp_path), date(2014, 1, 1), MARCH[1])  # through March
+    assert (tmp_path / config_key(CONFIG) / "14.pkl").exists()  # March's start, which the re-run resumes from
+    rerun = rows(SyntheticMarket(CONFIG, state_dir=tmp_path), *MARCH)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(rerun[table], replayed[table], check_exact=True)
 
 
 def test_the_saved_state_is_what_a_run_resumes_from(tmp_path, replayed):
