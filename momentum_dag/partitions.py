@@ -14,6 +14,17 @@ from datetime import date, timedelta
 import pandas as pd
 from dagster import MonthlyPartitionsDefinition, WeeklyPartitionsDefinition
 
+PARTITION = "dagster/partition"
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+
+
+def month_range(tags: dict) -> tuple[str | None, str | None]:
+    """The first and last monthly partition a run materialized, from its tags (one partition or a range)."""
+    if PARTITION in tags:
+        return tags[PARTITION], tags[PARTITION]
+    return tags.get(RANGE_START), tags.get(RANGE_END)
+
 
 @dataclass(frozen=True)
 class Partitions:

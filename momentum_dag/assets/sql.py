@@ -7,8 +7,11 @@ backfill's memory is one chunk's. Dependencies come from the models' ``ref``/``s
 A test of severity ``error`` (data that cannot be right) is a blocking check: when it fails, the assets
 downstream in the run do not execute. A ``warn`` test (a plausibility range: rare, not impossible) is a
 non-blocking check reported with severity WARN. Either way the check's metadata count the failing rows and
-list the first ones, and a partitioned model's checks cover the rows of the run's window.
+list the first ones, and a partitioned model's checks cover the rows of the run's window (a view that names
+a ``check_window`` column: the months of a monthly run).
 """
+
+from datetime import date
 
 import pandas as pd
 from dagster import (
@@ -26,8 +29,9 @@ from dagster import (
 )
 
 from momentum_dag.assets.common import frequency_tag, report_partition_counts, window_dates
+from momentum_dag.assets.raw import write_start
 from momentum_dag.names import group_of
-from momentum_dag.partitions import Partitions
+from momentum_dag.partitions import Partitions, month_range
 from momentum_dag.settings import Settings
 from momentum_dag.storage import Warehouse
 from momentum_dag.storage.sql_models import (
@@ -67,8 +71,7 @@ def _sources_through_views(model: SqlModel, models: dict[str, SqlModel]) -> list
 
 
 def _run_checks(conn, model: SqlModel, start=None, end=None):
-    partitioned = model.materialized == "partitioned"
-    params = {"window_start": start, "window_end": end} if partitioned else {}
+    params = {"window_start": start, "window_end": end} if start is not None else {}
     table_columns = [d[0] for d in conn.execute(f"select * from {model.table} limit 0").description]
     for test in model.tests:
         yield check_result(conn, model, test, table_columns, params)
@@ -77,7 +80,7 @@ def _run_checks(conn, model: SqlModel, start=None, end=None):
 def check_result(conn, model: SqlModel, test: ColumnTest, table_columns: list[str], params: dict) -> AssetCheckResult:
     """Run one test: passed when no row fails; metadata count the failing rows and list the first
     :data:`SAMPLE_ROWS` of them (the model's key and the columns the test reads)."""
-    failing_sql = failing_rows_sql(test, model.table, model.date_column if params else None)
+    failing_sql = failing_rows_sql(test, model.table, (model.date_column or model.check_window) if params else None)
     used = {k: v for k, v in params.items() if f"${k}" in failing_sql}
     failing = int(conn.execute(f"select count(*) from ({failing_sql})", used).fetchall()[0][0])
     metadata = {
@@ -103,8 +106,19 @@ def check_result(conn, model: SqlModel, test: ColumnTest, table_columns: list[st
         passed=failing == 0,
         severity=AssetCheckSeverity.ERROR if test.blocking else AssetCheckSeverity.WARN,
         metadata=metadata,
-        description=test.describe(model.materialized == "partitioned"),
+        description=test.describe(model.materialized == "partitioned", model.check_scope),
     )
+
+
+def checked_months(context: AssetExecutionContext, model: SqlModel, settings: Settings) -> tuple:
+    """The window a view with ``check_window`` is checked over: the months of the run's monthly partitions
+    (the first partition's from the beginning of time, as the raw layer writes it); (None, None), every
+    row, for a run without partitions or a view without ``check_window``."""
+    first, last = month_range(context.dagster_run.tags)
+    if model.check_window is None or first is None:
+        return None, None
+    end = (pd.Timestamp(last) + pd.offsets.MonthBegin(1)).date()
+    return write_start(date.fromisoformat(first[:10]), settings), end
 
 
 def build_sql_asset(model: SqlModel, models: dict[str, SqlModel], partitions: Partitions) -> AssetsDefinition:
@@ -125,7 +139,10 @@ def build_sql_asset(model: SqlModel, models: dict[str, SqlModel], partitions: Pa
     )
     checks = [
         AssetCheckSpec(
-            test.name, asset=model_key(model), blocking=test.blocking, description=test.describe(partitioned)
+            test.name,
+            asset=model_key(model),
+            blocking=test.blocking,
+            description=test.describe(partitioned, model.check_scope),
         )
         for test in model.tests
     ]
@@ -139,9 +156,10 @@ def build_sql_asset(model: SqlModel, models: dict[str, SqlModel], partitions: Pa
     )
     def _asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
         start, end = window_dates(context) if partitioned else (None, None)
+        checked = (start, end) if partitioned else checked_months(context, model, settings)
         with warehouse.get_connection() as conn:
             result = materialize(conn, model, models, start, end, chunk_months=settings.run.chunk_months)
-            checks = list(_run_checks(conn, model, start, end))
+            checks = list(_run_checks(conn, model, *checked))
         if result is not None:
             report_partition_counts(context, model_key(model), warehouse, result, model.date_column)
         yield MaterializeResult(asset_key=model_key(model), metadata={"table": MetadataValue.text(model.table)})

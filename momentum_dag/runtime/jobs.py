@@ -24,14 +24,11 @@ from dagster import (
 )
 
 from momentum_dag.assets.common import WEEKLY_TAG
-from momentum_dag.partitions import Partitions
+from momentum_dag.partitions import RANGE_END, RANGE_START, Partitions, month_range
 from momentum_dag.settings import Settings
 
 ((WEEKLY_KEY, WEEKLY_VALUE),) = WEEKLY_TAG.items()
 WEEKLY_SELECTION = AssetSelection.tag(WEEKLY_KEY, WEEKLY_VALUE)
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
-PARTITION = "dagster/partition"
 LAUNCHED_BY = "momentum_dag/launched_by"
 SOURCE_TAG = {LAUNCHED_BY: "momentum-dag"}
 """Tag of every run and backfill the CLI starts (filter the Runs page with it). The CLI computes the weeks of
@@ -112,13 +109,6 @@ def build_jobs(partitions: Partitions, *, weekly_executor: ExecutorDefinition | 
         )
 
     return [monthly_job, weekly_job], [monthly_schedule], [weekly_after_month]
-
-
-def month_range(tags: dict) -> tuple[str | None, str | None]:
-    """The first and last monthly partition a run materialized, from its tags (one partition or a range)."""
-    if PARTITION in tags:
-        return tags[PARTITION], tags[PARTITION]
-    return tags.get(RANGE_START), tags.get(RANGE_END)
 
 
 @dataclass(frozen=True)

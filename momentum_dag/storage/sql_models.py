@@ -104,13 +104,14 @@ class ColumnTest:
             return f"every trading day of {self.ref_model}.{self.ref_column} in the checked range has rows ({col})"
         raise ValueError(f"unknown test kind {self.kind!r}")
 
-    def describe(self, partitioned: bool) -> str:
-        """The check's description in the UI: severity, rule with its bounds, scope, and why."""
+    def describe(self, partitioned: bool, scope: str | None = None) -> str:
+        """The check's description in the UI: severity, rule with its bounds, scope (``scope`` overrides the
+        partitioned/every-row wording), and why."""
         if self.blocking:
             head = "ERROR, blocks downstream assets"
         else:
             head = "WARN, never blocks (a plausibility range: look, then decide)"
-        scope = "the rows of the run's partition window" if partitioned else "every row"
+        scope = scope or ("the rows of the run's partition window" if partitioned else "every row")
         text = f"{head}. Requires: {self.rule}; checked on {scope}."
         return f"{text} {self.note}" if self.note else text
 
@@ -195,6 +196,9 @@ class SqlModel:
     materialized: str
     description: str
     date_column: str | None = None
+    check_window: str | None = None
+    """A view over a table written month by month: its checks in a monthly run cover the months the run
+    wrote, by this date column (the other months' rows are as their own runs checked them)."""
     partitions: str = "monthly"
     lookback_days: int = 0
     refs: tuple[str, ...] = ()
@@ -204,6 +208,13 @@ class SqlModel:
     @property
     def table(self) -> str:
         return f"{self.layer}.{self.name}"
+
+    @property
+    def check_scope(self) -> str | None:
+        """The checks' scope in words when it is not the usual one (a view with :attr:`check_window`)."""
+        if self.check_window is None:
+            return None
+        return f"the rows of the months a monthly run wrote (by {self.check_window}); every row in any other run"
 
     @property
     def key_columns(self) -> tuple[str, ...]:
@@ -276,6 +287,9 @@ def load_models(root: Path = SQL_ROOT) -> dict[str, SqlModel]:
             raise ValueError(f"schema.yml: partitioned model {name} needs partition.date_column")
         if partition.get("partitions", "monthly") not in ("monthly", "weekly"):
             raise ValueError(f"schema.yml: model {name}: partition.partitions must be monthly or weekly")
+        check_window = spec.get("check_window")
+        if check_window is not None and materialized != "view":
+            raise ValueError(f"schema.yml: model {name}: check_window is for views (a table is checked by its window)")
         sql = path.read_text()
         refs, sources = _dependencies(sql)
         models[name] = SqlModel(
@@ -286,6 +300,7 @@ def load_models(root: Path = SQL_ROOT) -> dict[str, SqlModel]:
             materialized=materialized,
             description=spec.get("description", "").strip(),
             date_column=partition.get("date_column"),
+            check_window=check_window,
             partitions=partition.get("partitions", "monthly"),
             lookback_days=int(partition.get("lookback_days", 0)),
             refs=refs,

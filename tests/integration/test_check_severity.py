@@ -244,3 +244,43 @@ def test_a_negative_price_blocks_and_names_the_row(tmp_path, monkeypatch):
     marts = conn.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
     conn.close()
     assert marts == [("market_monthly",)]
+
+
+# ---- a view over raw.daily_bars is checked over the months the run wrote ----------------------------------
+
+
+def test_a_monthly_run_checks_its_months_of_the_daily_bars_view_and_a_plain_run_every_row(tmp_path, monkeypatch):
+    """``stg_daily_bars`` (check_window: trade_date): a month's run checks that month's bars, not the whole
+    history (20 years of bars were a 10 s unique test in every month's run); a run of the view alone, with
+    no partition, checks every row. A bad January bar planted after the backfill is therefore seen by the
+    plain run and not by February's run, which did not write January."""
+    from dagster import materialize
+
+    monkeypatch.setenv("MOMENTUM_SIM_STOCKS", "62")
+    monkeypatch.setenv("MOMENTUM_HISTORY_START", "2014-01-01")
+    path = tmp_path / "w.duckdb"
+    defs = build_definitions(str(path))
+    instance = DagsterInstance.ephemeral()
+    view = ("stg_daily_bars", "positive_prices")
+    backfill("2014-01", "2014-02", only=("raw", "staging"), weekly=False, reports=False, defs=defs, instance=instance)
+    first = _evaluations(instance)[view]
+    assert first.passed and first.metadata["window"].value == "[1900-01-01, 2014-03-01)"  # the first run: all of it
+
+    conn = duckdb.connect(str(path))
+    conn.execute(
+        "update raw.daily_bars set close = -1 where (trade_date, stock_id) = "
+        "(select (trade_date, stock_id) from raw.daily_bars where trade_date = '2014-01-15' order by stock_id limit 1)"
+    )
+    conn.close()
+    backfill("2014-02", "2014-02", only=("raw", "staging"), weekly=False, reports=False, defs=defs, instance=instance)
+    february = _evaluations(instance)[view]
+    assert february.passed and february.metadata["window"].value == "[2014-02-01, 2014-03-01)"
+
+    key = AssetKey(["staging", "stg_daily_bars"])
+    result = materialize(
+        [defs.get_assets_def(key)], resources=dict(defs.resources), instance=instance, raise_on_error=False
+    )
+    plain = _evaluations(instance)[view]
+    assert not plain.passed and plain.metadata["failing_rows"].value == 1 and "window" not in plain.metadata
+    assert "2014-01-15" in plain.metadata["first_failing_rows"].value
+    assert not result.success  # the blocking check failed the run
