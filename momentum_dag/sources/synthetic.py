@@ -338,7 +338,7 @@ class SyntheticMarket:
             if month_index < resume_at:
                 continue
             if self.states is not None and month_index != resume_at and month_index in saved_starts(last_wanted):
-                self.states.save(month_index, sim)  # a re-run of the range's last months resumes here
+                self.states.save(month_index, sim, months[a].start_time)  # a re-run of the last months resumes here
             stepped = month_index
             rng = np.random.default_rng([self.config.seed, 1, month_index])
             bars = sim.step_month(self.calendar[a:b], int(a), rng)
@@ -353,7 +353,7 @@ class SyntheticMarket:
                 yield self._chunk(sim, pending, pending_market, window, hi)
                 pending, pending_market = [], []
         if self.states is not None and stepped is not None:
-            self.states.save(stepped + 1, sim)
+            self.states.save(stepped + 1, sim, months[bounds[stepped + 1]].start_time)
 
     def _rows(self, bars: MonthBars, lo: pd.Timestamp, hi: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Long daily_bars rows (listed stocks only) and market_daily rows for dates in [lo, hi)."""

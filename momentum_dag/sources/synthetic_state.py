@@ -33,6 +33,14 @@ def saved_starts(last: int) -> range:
     return range(last - KEEP + 2, last + 2)
 
 
+def live_reports(reports: list, month_start) -> list:
+    """The quarter reports a simulation resumed at ``month_start`` can still use: the last four (the
+    dynamics read them) and any with an announcement on or after that day (the fundamentals table emits
+    them). The others are history no later month reads: dropping them keeps a state at ~1/10 of the size."""
+    cutoff = np.datetime64(month_start, "us")
+    return [r for i, r in enumerate(reports) if i >= len(reports) - 4 or (r.announce_date >= cutoff).any()]
+
+
 def config_key(config: object) -> str:
     """The cache key of a market: its config's repr, the simulator's source and numpy's version (its
     random streams and arithmetic define the rows)."""
@@ -71,10 +79,12 @@ class StateCache:
             return index, sim
         return None
 
-    def save(self, index: int, sim: MarketSimulation) -> None:
-        """Store the state at the start of month ``index``; keep the newest :data:`KEEP` states."""
+    def save(self, index: int, sim: MarketSimulation, month_start) -> None:
+        """Store the state at the start of month ``index`` (which begins on ``month_start``); keep the newest
+        :data:`KEEP` states."""
         self.folder.mkdir(parents=True, exist_ok=True)
         state = {name: value for name, value in sim.__dict__.items() if name not in _STATIC}
+        state["reports"] = live_reports(sim.reports, month_start)
         with tempfile.NamedTemporaryFile(dir=self.folder, suffix=".tmp", delete=False) as f:
             pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(f.name, self.folder / f"{index}.pkl")  # atomic: concurrent runs write the same bytes

@@ -80,3 +80,18 @@ def test_a_later_month_resumes_from_an_earlier_state_and_old_states_are_pruned(t
 def test_another_config_has_its_own_key():
     other = SimulatorConfig(n_stocks=60, n_industries=4, start=date(2014, 1, 1), seed=8)
     assert config_key(other) != config_key(CONFIG)
+
+
+def test_a_state_keeps_only_the_reports_a_later_month_can_use_and_the_rows_stay_the_same(tmp_path):
+    """Three years of history: the saved state drops quarter reports no later month reads (all announced
+    before it, and older than the last four), and the quarter resumed from it equals the replay, its
+    fundamentals (reports announced in it) included."""
+    first_quarter = (date(2017, 1, 1), date(2017, 4, 1))
+    rows(SyntheticMarket(CONFIG, state_dir=tmp_path), date(2014, 1, 1), first_quarter[0])
+    state = pickle.loads((tmp_path / config_key(CONFIG) / "36.pkl").read_bytes())  # 2017-01's start
+    assert 4 <= len(state["reports"]) < 12  # twelve quarters were closed by then
+    resumed = rows(SyntheticMarket(CONFIG, state_dir=tmp_path), *first_quarter)
+    replayed = rows(SyntheticMarket(CONFIG), *first_quarter)
+    assert len(replayed["fundamentals"]) > 0
+    for table in TABLES:
+        pd.testing.assert_frame_equal(resumed[table], replayed[table], check_exact=True)
