@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from momentum_dag.sources.synthetic_dynamics import MarketSimulation, Strengths
 from momentum_dag.sources.synthetic_universe import Universe
 
 KEEP = 3  # the next month's run needs the newest; two more serve a re-run of the last two months
+KEEP_KEYS = 4  # markets (configs or simulator versions) whose states are kept
 _CODE = ("synthetic.py", "synthetic_dynamics.py", "synthetic_universe.py", "synthetic_state.py", "calendar.py")
 _STATIC = ("u", "s")  # rebuilt from the config, not stored
 
@@ -90,3 +92,7 @@ class StateCache:
         os.replace(f.name, self.folder / f"{index}.pkl")  # atomic: concurrent runs write the same bytes
         for old in self._indices()[:-KEEP]:
             (self.folder / f"{old}.pkl").unlink(missing_ok=True)
+        # other keys are other markets or older simulator code: keep the most recently used few
+        others = sorted((p for p in self.folder.parent.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+        for stale in others[:-KEEP_KEYS]:
+            shutil.rmtree(stale, ignore_errors=True)

@@ -95,3 +95,15 @@ def test_a_state_keeps_only_the_reports_a_later_month_can_use_and_the_rows_stay_
     assert len(replayed["fundamentals"]) > 0
     for table in TABLES:
         pd.testing.assert_frame_equal(resumed[table], replayed[table], check_exact=True)
+
+
+def test_only_the_most_recently_used_markets_keep_states(tmp_path):
+    from momentum_dag.sources.synthetic_state import KEEP_KEYS
+
+    seeds = range(KEEP_KEYS + 2)
+    for seed in seeds:
+        config = SimulatorConfig(n_stocks=60, n_industries=4, start=date(2014, 1, 1), seed=100 + seed)
+        rows(SyntheticMarket(config, state_dir=tmp_path), date(2014, 1, 1), date(2014, 2, 1))
+    kept = {p.name for p in tmp_path.iterdir()}
+    newest = [SimulatorConfig(n_stocks=60, n_industries=4, start=date(2014, 1, 1), seed=100 + s) for s in seeds]
+    assert kept == {config_key(c) for c in newest[-KEEP_KEYS:]}
