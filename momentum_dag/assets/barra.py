@@ -40,8 +40,16 @@ FUNDAMENTALS = ("book_equity", "net_income_ttm", "revenue_ttm", "total_assets", 
 
 
 def compute_exposures(panels: MarketPanels) -> pd.DataFrame:
-    """Style exposures at every month end of the panels (long rows: period_end, stock_id, styles)."""
+    """Style exposures at every month end of the panels from their ``formation_start`` on (all month ends
+    without one): long rows period_end, stock_id, styles.
+
+    The lookback's month ends are not computed: every descriptor and cross-section at t reads only its own
+    trailing window, so the window's values are the same without them, and a 24-month chunk's 38-month
+    lookback would otherwise more than double the work."""
     fundamentals = {name: panels.fundamentals_at_month_ends(name) for name in FUNDAMENTALS}
+    month_ends = panels.month_ends
+    if panels.formation_start is not None:
+        month_ends = month_ends[month_ends >= pd.Timestamp(panels.formation_start)]
     market = panels.market_daily
     return style_exposures(
         ret=panels.stock_daily("ret"),
@@ -52,7 +60,7 @@ def compute_exposures(panels: MarketPanels) -> pd.DataFrame:
         float_mcap=panels.stock_daily("float_mcap"),
         net_income_ttm_lag1y=fundamentals["net_income_ttm"].shift(12),
         revenue_ttm_lag1y=fundamentals["revenue_ttm"].shift(12),
-        month_ends=panels.month_ends,
+        month_ends=month_ends,
         **fundamentals,
     )
 

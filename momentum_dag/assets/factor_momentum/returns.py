@@ -57,8 +57,11 @@ RETURN_COLUMNS = {"factor": "VARCHAR", "source": "VARCHAR", "role": "VARCHAR", "
 WEIGHT_COLUMNS = {"factor": "VARCHAR", "stock_id": "VARCHAR", "weight": DOUBLE}
 
 
-def characteristic_weights(panels: MarketPanels, params: FactorMomentumParams) -> dict[str, pd.DataFrame]:
-    """Formation weights (month end x stock) of each characteristic's 30/70 long-short portfolio."""
+def characteristic_weights(
+    panels: MarketPanels, params: FactorMomentumParams, formation_start: pd.Timestamp | None = None
+) -> dict[str, pd.DataFrame]:
+    """Formation weights (month end x stock) of each characteristic's 30/70 long-short portfolio, at the
+    month ends from ``formation_start`` on (None: all)."""
     monthly_ret = panels.stock_monthly("ret")
     float_cap = panels.stock_monthly("float_mcap").reindex_like(monthly_ret)
     chars = build_characteristics(
@@ -75,6 +78,7 @@ def characteristic_weights(panels: MarketPanels, params: FactorMomentumParams) -
         beta_min_days=params.beta_min_days,
         turnover_days=params.turnover_days,
         turnover_min_days=params.turnover_min_days,
+        formation_start=formation_start,
     )
     cap = float_cap if params.value_weighted else None
     return {name: long_short_weights(c, cap, quantile=params.quantile) for name, c in chars.items()}
@@ -127,13 +131,16 @@ def factor_return_tables(warehouse: Warehouse, start: date, end: date, params: F
         start=history_start(warehouse, start, CHARACTERISTIC_LOOKBACK),
         daily_start=history_start(warehouse, start, DAILY_LOOKBACK),
     )
-    weights = characteristic_weights(panels, params)
+    # The window's holding months are earned by the portfolios formed from the month end before it: only
+    # those are formed (the lookback's rows only feed the characteristics' lags and windows), and the
+    # daily returns are computed for the window's days only (each month's buy-and-hold starts afresh).
+    formation_start = pd.Timestamp(start) - pd.DateOffset(months=1)
+    weights = characteristic_weights(panels, params, formation_start)
     monthly_ret = panels.stock_monthly("ret")
     char_monthly = pd.DataFrame({name: long_short_returns(w, monthly_ret) for name, w in weights.items()})
-    # daily returns in the window come from the portfolios formed at the month ends since the daily start
     daily_ret = panels.stock_daily("ret")
-    recent = {name: w.loc[w.index >= daily_ret.index.min()].dropna(axis=1, how="all") for name, w in weights.items()}
-    char_daily = daily_factor_returns(recent, daily_ret)
+    daily_ret = daily_ret.loc[daily_ret.index >= pd.Timestamp(start)]
+    char_daily = daily_factor_returns({name: w.dropna(axis=1, how="all") for name, w in weights.items()}, daily_ret)
     market_m = panels.market_monthly[["market_excess"]].rename(columns={"market_excess": "mkt_rf"})
     market_d = panels.market_daily[["market_excess"]].rename(columns={"market_excess": "mkt_rf"})
     monthly = pd.concat(

@@ -129,18 +129,74 @@ def _cross_section(
 def _solve_month(
     returns: np.ndarray, industry_pos: np.ndarray, n_industries: int, x: np.ndarray, cap: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Factor returns (days x coefficients) and residuals (stocks x days) for one exposure date."""
+    """Factor returns (days x coefficients) and residuals (stocks x days) for one exposure date.
+
+    Each missing-return pattern is solved from the month's normal equations less the missing stocks'
+    rows (:class:`_MonthDesign`); a pattern whose system is ill-conditioned, or that loses an industry,
+    takes the SVD least squares of :func:`_constrained_wls` instead."""
     n_coef = 1 + n_industries + x.shape[1]
     coef = np.full((returns.shape[1], n_coef), np.nan)
     resid = np.full(returns.shape, np.nan)
     industry_cap = np.bincount(industry_pos, weights=cap, minlength=n_industries)
+    month = _MonthDesign(industry_pos, industry_cap, x, cap)
     for present, days in _days_by_pattern(np.isfinite(returns)).values():
-        solved = _constrained_wls(
-            returns[np.ix_(present, days)], industry_pos[present], industry_cap, x[present], cap[present]
-        )
+        y = returns[np.ix_(present, days)]
+        solved = month.solve(present, y)
+        if solved is None:
+            solved = _constrained_wls(y, industry_pos[present], industry_cap, x[present], cap[present])
         if solved is not None:
             coef[days], resid[np.ix_(present, days)] = solved
     return coef, resid
+
+
+class _MonthDesign:
+    """One month's constrained WLS design (CNE5 section 2, as in :func:`_constrained_wls`) over every stock
+    with exposures, and its normal equations G = A'A of the weighted rows A = sqrt(w) X.
+
+    Days on which some stocks miss a return are regressions on a subset of the rows: their normal equations
+    are G less the missing rows' outer products (a few suspended stocks), solved by Cholesky, instead of a
+    new SVD least squares of every row per pattern. Only a well-conditioned system is solved this way
+    (cond(G) < :data:`MAX_CONDITION`, so the design has full rank and the normal equations lose at most
+    ~1e-16 * cond(G) relative precision, i.e. factor returns within ~1e-12 of the SVD solution); the
+    rest, and any pattern that leaves an industry without a stock (a different constraint), return None."""
+
+    MAX_CONDITION = 1e8
+
+    def __init__(self, industry_pos: np.ndarray, industry_cap: np.ndarray, x: np.ndarray, cap: np.ndarray):
+        self.industries, local = np.unique(industry_pos, return_inverse=True)
+        self.industry_pos = industry_pos
+        self.n_all = len(industry_cap)
+        self.n_styles = x.shape[1]
+        k = len(self.industries)
+        c = industry_cap[self.industries]
+        self.substitution = np.vstack([np.eye(k - 1), -c[:-1] / c[-1]]) if k else np.zeros((0, 0))
+        dummies = np.eye(k)[local]
+        self.design = np.column_stack([np.ones(len(x)), dummies @ self.substitution, x])
+        self.root_w = np.sqrt(np.sqrt(cap))[:, None]  # sqrt of the regression weight sqrt(cap)
+        self.weighted = self.design * self.root_w
+        self.gram = self.weighted.T @ self.weighted
+
+    def solve(self, present: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(coefficients, residuals) of the stocks ``present`` on the days of ``y`` (present stocks x days),
+        or None where :func:`_constrained_wls` must decide."""
+        k = len(self.industries)
+        n_free = self.design.shape[1]
+        if not k or present.sum() <= n_free:
+            return None
+        if len(np.unique(self.industry_pos[present])) != k:
+            return None
+        missing = self.weighted[~present]
+        gram = self.gram - missing.T @ missing
+        eigenvalues = np.linalg.eigvalsh(gram)
+        if not eigenvalues[0] > eigenvalues[-1] / self.MAX_CONDITION:
+            return None
+        weighted = self.weighted[present]
+        g = np.linalg.solve(gram, weighted.T @ (y * self.root_w[present]))
+        coef = np.full((y.shape[1], 1 + self.n_all + self.n_styles), np.nan)
+        coef[:, 0] = g[0]
+        coef[:, 1 + self.industries] = (self.substitution @ g[1:k]).T
+        coef[:, 1 + self.n_all :] = g[k:].T
+        return coef, y - self.design[present] @ g
 
 
 def _days_by_pattern(valid: np.ndarray) -> dict[bytes, tuple[np.ndarray, np.ndarray]]:

@@ -144,6 +144,7 @@ def build_characteristics(
     beta_min_days: int = 120,
     turnover_days: int = 21,
     turnover_min_days: int = 10,
+    formation_start: pd.Timestamp | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Characteristics of the E-L (2022) style factor set at each month end, signed so high = long.
 
@@ -164,12 +165,16 @@ def build_characteristics(
             one row per consecutive month, fundamentals point in time (known at the month end).
         daily_returns, daily_turnover: trade date x stock (turnover as a fraction of float shares).
         market_excess: daily market excess return, indexed by trade date.
+        formation_start: the first month end wanted (None: all); earlier rows of the panels still supply
+            the lags (``ltrev``'s five years, ``investment``'s year), and the daily windows are summed at
+            the wanted month ends only, so a value does not depend on it.
 
     Returns:
         name -> month end x stock characteristic panel (keys: ``CHARACTERISTICS``).
     """
     ret = float_panel(monthly_returns, "monthly_returns")
     months, stocks = ret.index, ret.columns
+    wanted = months if formation_start is None else months[months >= formation_start]
 
     def monthly(panel: pd.DataFrame, name: str) -> pd.DataFrame:
         return float_panel(panel, name).reindex(index=months, columns=stocks)
@@ -184,19 +189,22 @@ def build_characteristics(
         market_excess,
         window=beta_days,
         min_days=beta_min_days,
-        at=months,
+        at=wanted,
     )
     turnover = float_panel(daily_turnover, "daily_turnover").reindex(columns=stocks)
-    mean_turnover = rolling_mean_at(turnover, months, turnover_days, turnover_min_days)
-    return {
+    mean_turnover = rolling_mean_at(turnover, wanted, turnover_days, turnover_min_days)
+    at_monthly = {
         "size": -np.log(cap),
         "value": book / price_cap,
         "profitability": monthly(net_income_ttm, "net_income_ttm") / book,
         "investment": -(assets / assets.shift(12) - 1.0),
         "strev": -ret,
         "ltrev": -cumulative_return(ret, 59, 12),
+    }
+    return {
+        **{name: panel.loc[wanted] for name, panel in at_monthly.items()},
         "low_beta": -beta,
         "resid_vol": -resid_vol,
         "liquidity": -mean_turnover,
-        "momentum": cumulative_return(ret, 11, 1),
+        "momentum": cumulative_return(ret, 11, 1).loc[wanted],
     }

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from momentum_dag.core.barra.exposures import STYLE_NAMES
-from momentum_dag.core.barra.factor_returns import factor_returns
+from momentum_dag.core.barra.factor_returns import _constrained_wls, factor_returns
 
 T0, T1, T2 = pd.Timestamp("2024-01-31"), pd.Timestamp("2024-02-29"), pd.Timestamp("2024-03-29")
 IDS = ["A", "B", "C", "D"]
@@ -133,6 +133,29 @@ def test_daily_noise_free_with_missing_returns_recovers_factor_returns():
     others = resid.drop(columns="S09").to_numpy()
     assert np.isnan(others).sum() == 3  # exactly the three missing returns
     np.testing.assert_allclose(others[np.isfinite(others)], 0.0, atol=1e-12)
+
+
+def test_days_with_missing_returns_equal_a_least_squares_fit_of_each_day():
+    # the month's normal equations less the missing stocks' rows (_MonthDesign) against an SVD least
+    # squares of each day on its own stocks, with noise: days missing a few stocks, a day missing a whole
+    # industry (another constraint: solved the SVD way) and a complete day
+    exposures, industry, cap, ids, codes = _constructed(n=60, seed=21)
+    rng = np.random.default_rng(22)
+    days = pd.bdate_range("2024-02-01", "2024-02-29")
+    ret = pd.DataFrame(rng.normal(0, 0.02, (len(days), len(ids))), index=days, columns=ids)
+    ret.iloc[2, [1, 4]] = np.nan
+    ret.iloc[[5, 6], 7] = np.nan
+    ret.iloc[9, np.flatnonzero(codes == "I2")] = np.nan
+    f = factor_returns(ret, exposures, industry, cap)
+    x = exposures[exposures.period_end == T0].set_index("stock_id").loc[ids, list(STYLE_NAMES)].to_numpy()
+    positions = np.searchsorted(["I1", "I2", "I3"], codes)
+    industry_cap = np.bincount(positions, weights=cap.loc[T0].to_numpy(), minlength=3)
+    for i, day in enumerate(days):
+        keep = ret.iloc[i].notna().to_numpy()
+        y = ret.iloc[i].to_numpy()[keep][:, None]
+        coef, _ = _constrained_wls(y, positions[keep], industry_cap, x[keep], cap.loc[T0].to_numpy()[keep])
+        np.testing.assert_allclose(f.loc[day].to_numpy(), coef[0], rtol=0, atol=1e-12, equal_nan=True)
+    assert np.isnan(f.loc[days[9], "I2"]) and f.drop(index=days[9]).notna().all().all()
 
 
 def test_factor_return_ignores_data_after_its_period():

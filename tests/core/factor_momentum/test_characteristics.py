@@ -113,6 +113,20 @@ def test_build_characteristics_look_ahead():
         pd.testing.assert_frame_equal(after[name].loc[:t], base[name].loc[:t], obj=name)
 
 
+def test_build_characteristics_from_a_formation_start_are_the_same_rows():
+    # the window's month ends only (the asset's chunk): the same bits as those rows of the whole panel
+    monthly, daily, cap, book, income, assets, turnover, mkt = _inputs(2)
+    kwargs = {"beta_days": 60, "beta_min_days": 40}
+    whole = build_characteristics(monthly, daily, cap, book, income, assets, turnover, mkt, **kwargs)
+    start = pd.Timestamp("2019-10-01")
+    part = build_characteristics(
+        monthly, daily, cap, book, income, assets, turnover, mkt, formation_start=start, **kwargs
+    )
+    for name in CHARACTERISTICS:
+        assert part[name].index.min() == pd.Timestamp("2019-10-31")
+        pd.testing.assert_frame_equal(part[name], whole[name].loc[start:], obj=name, check_exact=True)
+
+
 def test_rolling_market_model_bad_window():
     days = pd.bdate_range("2021-01-01", periods=5)
     with pytest.raises(ValueError, match="min_days"):
