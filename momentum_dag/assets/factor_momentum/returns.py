@@ -89,7 +89,7 @@ def _long(wide: pd.DataFrame, date_column: str, source: str, prefix: str = "") -
     out["factor"] = prefix + out["factor"].astype(str)
     out[date_column] = pd.to_datetime(out[date_column])
     out["source"] = source
-    out["role"] = out["factor"].map(role_of)
+    out["role"] = out["factor"].map({name: role_of(name) for name in out["factor"].unique()})
     return out[[date_column, "factor", "source", "role", "ret"]]
 
 

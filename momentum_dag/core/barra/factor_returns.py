@@ -154,7 +154,7 @@ class _MonthDesign:
     with exposures, and its normal equations G = A'A of the weighted rows A = sqrt(w) X.
 
     Days on which some stocks miss a return are regressions on a subset of the rows: their normal equations
-    are G less the missing rows' outer products (a few suspended stocks), solved by Cholesky, instead of a
+    are G less the missing rows' outer products (a few suspended stocks), a k x k solve, instead of a
     new SVD least squares of every row per pattern. Only a well-conditioned system is solved this way
     (cond(G) < :data:`MAX_CONDITION`, so the design has full rank and the normal equations lose at most
     ~1e-16 * cond(G) relative precision, i.e. factor returns within ~1e-12 of the SVD solution); the

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from momentum_dag.core.validate import float_panel, require_series
 
@@ -41,8 +42,13 @@ def cumulative_return(returns: pd.DataFrame, first_lag: int, last_lag: int) -> p
     if not first_lag >= last_lag >= 0:
         raise ValueError(f"need first_lag >= last_lag >= 0, got {first_lag}, {last_lag}")
     window = first_lag - last_lag + 1
-    log_growth = np.log1p(r).rolling(window, min_periods=window).sum()
-    return np.expm1(log_growth.shift(last_lag))
+    # each window summed on its own (pandas' rolling sums run column by column and carry rounding from
+    # where the panel starts, so a chunk's value would depend on its lookback)
+    log_ret = np.log1p(r.to_numpy(dtype=float))
+    log_growth = np.full(log_ret.shape, np.nan)
+    if len(log_ret) >= window:
+        log_growth[window - 1 :] = sliding_window_view(log_ret, window, axis=0).sum(axis=-1)
+    return np.expm1(pd.DataFrame(log_growth, index=r.index, columns=r.columns).shift(last_lag))
 
 
 def rolling_market_model(

@@ -143,15 +143,18 @@ def window_stock_returns(
     A stock counts only if it is listed (has an industry) on the window's first day and at t; a NaN daily
     return inside the window (suspension) counts as 0, since the price did not move. NaN otherwise.
     """
-    log_ret = np.log1p(stock_ret.fillna(0.0).to_numpy(dtype=float))
     start = positions - window + 1
+    first_row = max(int(start.min()), 0) if len(start) else 0
+    # only the rows some window covers: the lookback's older rows serve longer windows
+    log_ret = np.log1p(stock_ret.iloc[first_row:].fillna(0.0).to_numpy(dtype=float))
     out = np.full((len(positions), log_ret.shape[1]), np.nan)
-    listed = stock_industry.notna().to_numpy()
-    # each window summed on its own (a difference of running sums would depend on where the panel starts)
+    labels = stock_industry.to_numpy(dtype=object)
+    # each window summed on its own (a difference of running sums would depend on where the panel starts);
+    # listed is read on the two rows a window needs: the whole label panel's notna was most of this step
     for i, (first, last) in enumerate(zip(start, positions, strict=True)):
         if first >= 0:
-            growth = np.expm1(log_ret[first : last + 1].sum(axis=0))
-            out[i] = np.where(listed[first] & listed[last], growth, np.nan)
+            growth = np.expm1(log_ret[first - first_row : last + 1 - first_row].sum(axis=0))
+            out[i] = np.where(pd.notna(labels[first]) & pd.notna(labels[last]), growth, np.nan)
     return out
 
 

@@ -26,6 +26,17 @@ def test_cumulative_return_window():
         cumulative_return(r, 1, 2)
 
 
+def test_cumulative_return_does_not_depend_on_where_the_panel_starts():
+    # a chunk's panel starts its lookback before it: the same bits whatever that start
+    rng = np.random.default_rng(4)
+    idx = pd.date_range("2010-01-31", periods=90, freq="ME", name="date")
+    r = pd.DataFrame(rng.normal(0.01, 0.1, (90, 20)), index=idx)
+    whole = cumulative_return(r, 59, 12)
+    for skip in (1, 7, 13):
+        later = cumulative_return(r.iloc[skip:], 59, 12)
+        pd.testing.assert_frame_equal(later.iloc[60:], whole.iloc[skip + 60 :], check_exact=True)
+
+
 def test_rolling_market_model_matches_statsmodels_and_hand_case():
     rng = np.random.default_rng(3)
     days = pd.bdate_range("2021-01-01", periods=60, name="date")
