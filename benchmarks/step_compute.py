@@ -27,9 +27,11 @@ import pandas as pd
 
 
 def _steps():
-    from momentum_dag.assets.barra import EXPOSURE_LOOKBACK, compute_exposures, factor_returns_chunk
+    from momentum_dag.assets import barra
+    from momentum_dag.assets.barra import compute_exposures, factor_returns_chunk
     from momentum_dag.assets.factor_momentum.common import fm_params
     from momentum_dag.assets.factor_momentum.returns import factor_return_tables
+    from momentum_dag.assets.factors.features import features_window
     from momentum_dag.assets.factors.panel import compute_window
     from momentum_dag.assets.panels import MarketPanels
     from momentum_dag.registry import FACTORS
@@ -60,12 +62,17 @@ def _steps():
         ),
         "barra_exposures": chunked(
             lambda w, s, lo, hi: {
-                "barra.exposures": compute_exposures(MarketPanels.for_window(w, lo, hi, EXPOSURE_LOOKBACK))
+                "barra.exposures": compute_exposures(
+                    barra.exposure_panels(w, lo, hi)
+                    if hasattr(barra, "exposure_panels")  # this tree's panels, or the baseline's
+                    else MarketPanels.for_window(w, lo, hi, barra.EXPOSURE_LOOKBACK)
+                )
             }
         ),
         "barra_factor_returns": chunked(lambda w, s, lo, hi: factor_returns_chunk(w, lo, hi)),
         "industry_component": factor("momentum_industry_component"),
         "lead_lag": factor("momentum_lead_lag_enhanced"),
+        "dmom_features": lambda w, s, lo, hi: {"dmom_features": features_window(w, lo, hi, s.run.chunk_months)},
     }
 
 

@@ -15,7 +15,7 @@ from momentum_dag.assets.common import (
     asset_spec,
     partitioned_asset,
 )
-from momentum_dag.assets.panels import MarketPanels
+from momentum_dag.assets.panels import MarketPanels, history_start
 from momentum_dag.assets.windowed import Table, materialize_window
 from momentum_dag.core.barra.exposures import STYLE_NAMES, style_exposures
 from momentum_dag.core.barra.factor_returns import factor_returns
@@ -34,8 +34,10 @@ from momentum_dag.partitions import Lookback, Partitions
 from momentum_dag.settings import Settings
 from momentum_dag.storage import Warehouse
 
-# Longest descriptor history: RSTR's 504 + 21 trading days, plus a year of lagged fundamentals for growth.
-EXPOSURE_LOOKBACK = Lookback(months=13, days=504 + 21)
+# Longest descriptor history: RSTR's 504 + 21 trading days of daily data before a month end; a year of
+# lagged fundamentals (monthly) for growth.
+DAILY_LOOKBACK = Lookback(days=504 + 21)
+FUNDAMENTAL_LOOKBACK = Lookback(months=13)
 FUNDAMENTALS = ("book_equity", "net_income_ttm", "revenue_ttm", "total_assets", "total_liabilities")
 
 
@@ -65,6 +67,18 @@ def compute_exposures(panels: MarketPanels) -> pd.DataFrame:
     )
 
 
+def exposure_panels(warehouse: Warehouse, start, end) -> MarketPanels:
+    """The panels of the exposures of the month ends in [start, end): daily data from RSTR's window before
+    ``start``, monthly rows (fundamentals) from a year and a month before it."""
+    return MarketPanels(
+        warehouse,
+        end=end,
+        start=history_start(warehouse, start, FUNDAMENTAL_LOOKBACK),
+        daily_start=history_start(warehouse, start, DAILY_LOOKBACK),
+        formation_start=start,
+    )
+
+
 def _exposure_figures(own: pd.DataFrame) -> dict:
     return {
         "stocks": int(own["stock_id"].nunique()),
@@ -76,9 +90,7 @@ def barra_exposures(context: AssetExecutionContext, warehouse: Warehouse, settin
     materialize_window(
         context,
         warehouse,
-        lambda lo, hi: {
-            BARRA_EXPOSURES: compute_exposures(MarketPanels.for_window(warehouse, lo, hi, EXPOSURE_LOOKBACK))
-        },
+        lambda lo, hi: {BARRA_EXPOSURES: compute_exposures(exposure_panels(warehouse, lo, hi))},
         [Table(BARRA_EXPOSURES, asset=key(BARRA_EXPOSURES), figures=_exposure_figures)],
         settings,
     )
