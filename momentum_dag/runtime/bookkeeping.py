@@ -1,4 +1,5 @@
-"""Dagster's bookkeeping in its SQLite instance: one commit per event, without waiting for the disk.
+"""Dagster's bookkeeping in its SQLite instance: commits without waiting for the disk, one per event or
+per batch of a step output's asset events.
 
 A range run writes one materialization per asset partition (and as many "planned" events at its start);
 by default each SQLite commit waits for an fsync, ~30 ms here, which made Dagster's bookkeeping most of a
@@ -11,8 +12,8 @@ Dagster's SQLite event log also builds a new SQLAlchemy engine and opens a new S
 every event it stores (twice for a materialization: the run's file and the cross-run index), then closes
 them. With fast commits on, :func:`reuse_event_log_connections` keeps one engine per file open for the
 process instead (an event: ~45 ms -> ~11 ms on the busy 2-core machine; a scale backfill stores ~20,000).
-Every event is still its own committed transaction; an idle SQLite connection holds no lock, so the UI
-and other runs read and write the same files as before.
+Every event outside a batch (below) is still its own committed transaction; an idle SQLite connection
+holds no lock, so the UI and other runs read and write the same files as before.
 
 A range run's output stores one materialization per partition: ~5,900 in a demo's month, each two
 transactions (the run's file and the index) with the asset-key row rewritten every time. Dagster hands a
@@ -20,6 +21,9 @@ step output's materializations to its storage as one batch when ``DAGSTER_EVENT_
 SQLite storage stores a batch event by event. :func:`batch_event_writes` turns batching on for the
 process and gives the SQLite event log a batch write: one transaction per file per batch, the asset-key
 row written once per key; the rows stored are the same as event by event (``tests/test_bookkeeping.py``).
+A batch's events become visible together when its step output has been handled (Dagster emits them in
+one loop there); a run's events that Dagster does not batch (step and run events, check evaluations) are
+stored one by one as before. ``DAGSTER_EVENT_BATCH_SIZE=0`` in the environment keeps Dagster's path.
 
 The CLI also asks Dagster for one "planned" event per asset for a range run instead of one per partition
 (``DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS``): half the events of a backfill. The price, in
