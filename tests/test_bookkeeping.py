@@ -91,6 +91,20 @@ def test_at_most_a_few_run_files_stay_open(instance):
     assert sorted(engines) == sorted(["index", *(f"run{i}" for i in range(3, _RUN_FILES_KEPT + 3))])
 
 
+def test_an_index_table_found_is_not_asked_again_and_a_missing_one_is(instance, opened):
+    batch_event_writes()
+    storage = instance.event_log_storage
+    assert storage.has_table("asset_event_tags")
+    before = len(opened)
+    assert storage.has_table("asset_event_tags")
+    assert len(opened) == before  # Dagster's own has_table opens the index file at every call
+    assert not storage.has_table("probe")
+    with closing(sqlite3.connect(storage.path_for_shard("index"))) as other:
+        other.execute("CREATE TABLE probe (x)")
+        other.commit()
+    assert storage.has_table("probe")  # a table not found is asked again
+
+
 # ---- a step output's events stored as one batch (bookkeeping.batch_event_writes) ---------------------------
 
 MONTHS = dg.MonthlyPartitionsDefinition(start_date="2024-01-01", end_date="2024-06-01")  # 5 partitions

@@ -157,7 +157,7 @@ an upgrade renamed, removed or moved."""
 MEMBERS = {
     "BulkActionStatus": ("REQUESTED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED"),
     "RunFailureReason": ("UNEXPECTED_TERMINATION",),
-    # replaced (_connect, store_event_batch) or called by bookkeeping.reuse_event_log_connections and
+    # replaced (_connect, store_event_batch, has_table) or called by bookkeeping.reuse_event_log_connections and
     # bookkeeping.batch_event_writes; store_event and _store_asset_event are the per-event path the batch
     # write reproduces (read them again after an upgrade); instances also carry _db_lock and
     # _initialized_dbs (the tests of those functions use them through a real instance)
