@@ -137,10 +137,11 @@ def daily_factor_returns(formation_weights: Mapping[str, pd.DataFrame], daily_re
     """
     daily = float_panel(daily_returns, "daily_returns")
     keys = pd.DatetimeIndex(period_keys(daily.index, "M"))
-    step = daily.fillna(0.0)
+    step_frame = daily.fillna(0.0)
     # Value of 1 unit bought at the month start, as of the start of each day (before that day's return).
-    growth = (1.0 + step).groupby(keys).cumprod()
-    start_value = growth.groupby(keys).shift(1).fillna(1.0)
+    growth = (1.0 + step_frame).groupby(keys).cumprod()
+    start_value = np.asfortranarray(growth.groupby(keys).shift(1).fillna(1.0).to_numpy())
+    step = np.asfortranarray(step_frame.to_numpy())
     out = {}
     for name, weights in formation_weights.items():
         w = float_panel(weights, f"formation_weights[{name!r}]")
@@ -150,20 +151,29 @@ def daily_factor_returns(formation_weights: Mapping[str, pd.DataFrame], daily_re
         unknown = w.columns.difference(daily.columns)
         if (w[unknown].fillna(0.0) != 0).any().any():
             raise ValueError(f"formation_weights[{name!r}] holds stocks missing from daily_returns: {list(unknown)}")
-        by_month = w.set_axis(holding_key, axis=0)
-        held = by_month.reindex(index=keys, columns=daily.columns).set_axis(daily.index, axis=0)
-        long_ret = _buy_and_hold_leg(held.clip(lower=0.0), start_value, step)
-        short_ret = _buy_and_hold_leg((-held).clip(lower=0.0), start_value, step)
+        # each day's row of the formation weights (the last row: none), gathered instead of reindexed
+        rows = np.vstack([w.reindex(columns=daily.columns).to_numpy(), np.full(daily.shape[1], np.nan)])
+        row_of_day = holding_key.get_indexer(keys)
+        held = np.asfortranarray(rows[row_of_day])
+        in_universe = np.isfinite(held)
+        held = np.where(in_universe, held, 0.0)
+        long_ret = _buy_and_hold_leg(np.maximum(held, 0.0), start_value, step)
+        short_ret = _buy_and_hold_leg(np.maximum(-held, 0.0), start_value, step)
         # A leg without positions contributes 0; a day without a formation row is NaN.
-        spread = long_ret.fillna(0.0) - short_ret.fillna(0.0)
-        out[name] = spread.where(held.notna().any(axis=1))
-    return pd.DataFrame(out, index=daily.index)
+        spread = np.nan_to_num(long_ret, nan=0.0) - np.nan_to_num(short_ret, nan=0.0)
+        out[name] = np.where(in_universe.any(axis=1), spread, np.nan)
+    return pd.DataFrame(out, index=daily.index, columns=list(formation_weights))
 
 
-def _buy_and_hold_leg(leg: pd.DataFrame, start_value: pd.DataFrame, step: pd.DataFrame) -> pd.Series:
+def _buy_and_hold_leg(leg: np.ndarray, start_value: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """sum_i v_i r_i / sum_i v_i per day, v_i = leg weight x value since the month start (0 off the leg).
+
+    Arrays in pandas' (column-major) layout, so each day's sum adds the stocks in the same order as the
+    DataFrame sums this replaced: the same bits."""
     value = leg * start_value
-    denominator = value.sum(axis=1, min_count=1)
-    return (value * step).sum(axis=1, min_count=1) / denominator.where(denominator > 0)
+    denominator = value.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (value * step).sum(axis=1) / np.where(denominator > 0, denominator, np.nan)
 
 
 def momentum_neutral_weights(

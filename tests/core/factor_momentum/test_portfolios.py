@@ -155,6 +155,40 @@ def test_momentum_neutral_factor_returns_hand_case():
     assert out.loc["2020-02-29", "value"] == pytest.approx(-0.1)
 
 
+def _daily_factor_returns_by_frames(weights: pd.DataFrame, daily: pd.DataFrame) -> pd.Series:
+    """The DataFrame formulation daily_factor_returns replaced (E-L 2022 buy-and-hold legs), as the oracle."""
+    keys = pd.DatetimeIndex(daily.index.to_period("M").to_timestamp())
+    step = daily.fillna(0.0)
+    start_value = (1.0 + step).groupby(keys).cumprod().groupby(keys).shift(1).fillna(1.0)
+    holding = pd.DatetimeIndex(weights.index.to_period("M").to_timestamp()) + pd.DateOffset(months=1)
+    held = weights.set_axis(holding).reindex(index=keys, columns=daily.columns).set_axis(daily.index)
+
+    def leg(w: pd.DataFrame) -> pd.Series:
+        value = w * start_value
+        denominator = value.sum(axis=1, min_count=1)
+        return (value * step).sum(axis=1, min_count=1) / denominator.where(denominator > 0)
+
+    spread = leg(held.clip(lower=0.0)).fillna(0.0) - leg((-held).clip(lower=0.0)).fillna(0.0)
+    return spread.where(held.notna().any(axis=1))
+
+
+def test_daily_factor_returns_equal_the_frame_sums_to_the_bit():
+    # the arrays keep pandas' column-major layout, so each day adds its stocks in the same order
+    rng = np.random.default_rng(8)
+    days = pd.bdate_range("2021-01-01", "2021-06-30")
+    stocks = [f"s{i:03d}" for i in range(300)]
+    daily = pd.DataFrame(rng.normal(0, 0.03, (len(days), len(stocks))), index=days, columns=stocks)
+    daily[daily > 0.05] = np.nan  # suspended days
+    ends = pd.DatetimeIndex(["2020-12-31", "2021-01-29", "2021-03-31", "2021-04-30"])  # no February formation
+    char = pd.DataFrame(rng.normal(size=(len(ends), len(stocks))), index=ends, columns=stocks)
+    char.iloc[:, :20] = np.nan  # outside the universe
+    weights = long_short_weights(char, pd.DataFrame(rng.uniform(1, 9, char.shape), index=ends, columns=stocks))
+    out = daily_factor_returns({"f": weights}, daily)["f"]
+    expected = _daily_factor_returns_by_frames(weights, daily)
+    assert out.loc["2021-03"].isna().all() and out.loc["2021-01"].notna().all()
+    np.testing.assert_array_equal(out.to_numpy(), expected.to_numpy())
+
+
 def test_daily_factor_returns_look_ahead_and_bad_formation_dates():
     rng = np.random.default_rng(4)
     days = pd.bdate_range("2020-01-01", "2020-06-30", name="date")
