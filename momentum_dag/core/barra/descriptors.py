@@ -18,6 +18,9 @@ the days the stock traded and count their minimum days on those.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import NamedTuple
 
 import numpy as np
@@ -68,6 +71,33 @@ def _masked(x: np.ndarray) -> _Masked:
     present = np.isfinite(x)
     values = np.ascontiguousarray(np.where(present, x, 0.0))
     return _Masked(values, np.ascontiguousarray(present, dtype=float))
+
+
+_SHARED: ContextVar[dict | None] = ContextVar("barra_descriptor_inputs", default=None)
+
+
+@contextmanager
+def shared_inputs() -> Iterator[None]:
+    """Inside the block, descriptors of the same panels prepare each masked input once: BETA, HSIGMA and
+    DASTD read the excess returns, RSTR and CMRA the log excess returns, STOM/STOQ/STOA the turnover (a
+    full pass over the daily panel each, most of the descriptors' time at 5,000 stocks). Nothing is kept
+    after the block."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def _prepared(kind: str, panels: tuple, make: Callable[[], _Masked]) -> _Masked:
+    """``make()``, or inside :func:`shared_inputs` the one already made for these panel objects."""
+    shared = _SHARED.get()
+    if shared is None:
+        return make()
+    key = (kind, *map(id, panels))
+    if key not in shared:
+        shared[key] = (panels, make())  # the panels held too, so their ids stay theirs inside the block
+    return shared[key][1]
 
 
 def _weighted_std_masked(weights: np.ndarray, values: np.ndarray, present: np.ndarray) -> np.ndarray:
@@ -169,7 +199,7 @@ def beta_hsigma(
     """
     min_obs = _min_obs(min_coverage, window, floor=3)
     pos = _month_end_positions(ret.index, month_ends)
-    y = _masked(_excess_returns(ret, rf))
+    y = _prepared("excess", (ret, rf), lambda: _masked(_excess_returns(ret, rf)))
     x = _daily_series(market_excess, ret.index, "market_excess")
     weights = exp_weights(window, half_life)
     beta = np.full((len(pos), ret.shape[1]), np.nan)
@@ -228,7 +258,7 @@ def rstr(
     """
     min_obs = _min_obs(min_coverage, window)
     pos = _month_end_positions(ret.index, month_ends)
-    log_excess = _masked(_log_excess_returns(ret, rf))
+    log_excess = _prepared("log_excess", (ret, rf), lambda: _masked(_log_excess_returns(ret, rf)))
     weights = exp_weights(window, half_life)
     out = np.full((len(pos), ret.shape[1]), np.nan)
     for i, end in enumerate(pos):
@@ -258,7 +288,7 @@ def dastd(
     """
     min_obs = _min_obs(min_coverage, window, floor=2)
     pos = _month_end_positions(ret.index, month_ends)
-    excess = _masked(_excess_returns(ret, rf))
+    excess = _prepared("excess", (ret, rf), lambda: _masked(_excess_returns(ret, rf)))
     weights = exp_weights(window, half_life)
     out = np.full((len(pos), ret.shape[1]), np.nan)
     for i, end in enumerate(pos):
@@ -289,7 +319,7 @@ def cmra(
     length = months * days_per_month
     min_obs = _min_obs(min_coverage, length)
     pos = _month_end_positions(ret.index, month_ends)
-    log_excess = _masked(_log_excess_returns(ret, rf))
+    log_excess = _prepared("log_excess", (ret, rf), lambda: _masked(_log_excess_returns(ret, rf)))
     out = np.full((len(pos), ret.shape[1]), np.nan)
     for i, end in enumerate(pos):
         monthly = _window(log_excess.values, end, length).reshape(months, days_per_month, -1).sum(axis=1)
@@ -298,6 +328,13 @@ def cmra(
         value = _log_range(z_max, z_min) if log_form else z_max - z_min
         out[i] = np.where(_window(log_excess.present, end, length).sum(axis=0) >= min_obs, value, np.nan)
     return _at_month_ends(out, ret, month_ends)
+
+
+def _masked_turnover(turnover: pd.DataFrame) -> _Masked:
+    values = turnover.to_numpy(dtype=float)
+    if (values < 0).any():
+        raise ValueError("turnover has negative values")
+    return _masked(values)
 
 
 def _log_range(z_max: np.ndarray, z_min: np.ndarray) -> np.ndarray:
@@ -324,10 +361,7 @@ def share_turnover(
     length = months * days_per_month
     min_obs = _min_obs(min_coverage, length)
     pos = _month_end_positions(turnover.index, month_ends)
-    values = turnover.to_numpy(dtype=float)
-    if (values < 0).any():
-        raise ValueError("turnover has negative values")
-    masked = _masked(values)
+    masked = _prepared("turnover", (turnover,), lambda: _masked_turnover(turnover))
     out = np.full((len(pos), turnover.shape[1]), np.nan)
     for i, end in enumerate(pos):
         total = _window(masked.values, end, length).sum(axis=0) / months

@@ -234,8 +234,10 @@ def style_exposures(
         missing = month_ends.difference(pd.DatetimeIndex(panel.index))
         if len(missing):
             raise ValueError(f"{name} has no row for month ends {list(missing[:3].date)}")
+    with d.shared_inputs():
+        price_volume = _price_volume_descriptors(ret, rf, market_excess, turnover.reindex_like(ret), month_ends, params)
     raw = {
-        **_price_volume_descriptors(ret, rf, market_excess, turnover.reindex_like(ret), month_ends, params),
+        **price_volume,
         **_fundamental_descriptors({k: at_month_ends(v) for k, v in fundamentals.items()}, me.where(universe)),
     }
     styles = _combine_styles(raw, cap.where(universe), universe, params.winsor_limit)

@@ -247,3 +247,32 @@ def test_volatility_and_beta_use_only_the_days_a_stock_traded():
     # 23 traded days of 40: below a 60% coverage rule (24 days), so NaN; the stock that traded stays defined
     strict = d.dastd(ret, rf, month_end, window=40, half_life=10, min_coverage=0.6)
     assert np.isnan(strict.loc[dates[-1], "S"]) and np.isfinite(strict.loc[dates[-1], "T"])
+
+
+def test_shared_inputs_give_the_same_descriptors_per_panel():
+    # inside the block each panel's masked returns are made once and shared; two panels keep their own
+    rng = np.random.default_rng(9)
+    dates = _days(300)
+    one = _panel(rng.normal(0, 0.02, (300, 4)), dates, list("ABCD"))
+    two = _panel(rng.normal(0, 0.03, (300, 4)), dates, list("ABCD"))
+    turnover = _panel(rng.uniform(0, 0.05, (300, 4)), dates, list("ABCD"))
+    rf = pd.Series(0.0001, index=dates)
+    mkt = pd.Series(rng.normal(0, 0.01, 300), index=dates)
+    ends = pd.DatetimeIndex([dates[-1]])
+
+    def descriptors(ret):
+        return [
+            *d.beta_hsigma(ret, rf, mkt, ends, window=100, half_life=30),
+            d.dastd(ret, rf, ends, window=100, half_life=30),
+            d.rstr(ret, rf, ends, window=200, lag=10, half_life=50),
+            d.cmra(ret, rf, ends, months=6, days_per_month=21),
+            d.share_turnover(turnover, ends, months=3),
+        ]
+
+    alone = [descriptors(one), descriptors(two)]
+    with d.shared_inputs():
+        shared = [descriptors(one), descriptors(two)]
+    for expected, got in zip(alone, shared, strict=True):
+        for a, b in zip(expected, got, strict=True):
+            pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert alone[0][0].ne(alone[1][0]).all().all()  # the two panels do differ
