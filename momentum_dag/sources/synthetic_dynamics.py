@@ -73,6 +73,8 @@ REVERSAL_FACTOR_MEAN, REVERSAL_FACTOR_SD = -0.004, 0.012  # per unit exposure a 
 OVERREACTION_PROB, OVERREACTION_SD, OVERREACTION_REVERT, OVERREACTION_MONTHS = 0.012, 0.30, 1.0, 4
 # comomentum: stocks whose direction has lasted COMOMENTUM_MONTHS or more share a zero-mean monthly shock
 COMOMENTUM_SD, COMOMENTUM_MONTHS = 0.035, 4
+# persistent expected returns: each stock's expected monthly return has a slow AR(1) part (sd, monthly phi)
+PERSISTENT_DRIFT_SD, PERSISTENT_DRIFT_PHI = 0.006, 0.95
 PRICE_LIMIT, ST_PRICE_LIMIT, IPO_PRICE_LIMIT = 0.10, 0.05, 0.44
 SUSPEND_PROB, SUSPEND_MAX_DAYS = 0.0005, 20  # start rate and longest spell (~0.5% of stock-days)
 # A year 55% (log -0.8) behind the market may put a stock under ST; delisting mostly follows long ST.
@@ -102,6 +104,7 @@ class Strengths:
     short_term_reversal: float = 0.0
     overreaction: float = 0.0
     comomentum: float = 0.0
+    persistent_drift: float = 0.0
 
 
 @dataclass
@@ -167,6 +170,10 @@ class MarketSimulation:
         self.reversal_rate = np.zeros(n)
         self.overreaction_rate = np.zeros(n)  # monthly reversal of the last overreaction episode
         self.overreaction_left = np.zeros(n, dtype=np.int64)
+        # the persistent expected-return part in units of PERSISTENT_DRIFT_SD, started from its stationary law
+        self.expected_drift = (
+            np.random.default_rng([seed, 4]).standard_normal(n) if strengths.persistent_drift else np.zeros(n)
+        )
         self.reversal_left = np.zeros(n, dtype=np.int64)
         self.spike = np.zeros(n)
         self.suspended_left = np.zeros(n, dtype=np.int64)
@@ -221,6 +228,7 @@ class MarketSimulation:
             + jump
             + reversal
             + self._reversal_and_overreaction(listed_before, n_days, first_day)
+            + self._persistent_drift(n_days, first_day)
         )
         limit = np.where(self.is_st, ST_PRICE_LIMIT, PRICE_LIMIT)
         ret = np.clip(raw, -limit, limit)
@@ -278,6 +286,25 @@ class MarketSimulation:
             )
             self.overreaction_left = np.where(start, OVERREACTION_MONTHS, self.overreaction_left)
         return drift / n_days
+
+    def _persistent_drift(self, n_days: int, first_day: int) -> np.ndarray:
+        """(stocks,) daily drift of the month from each stock's persistent expected return.
+
+        Conrad and Kaul (1998) trace much of momentum's profit to cross-sectional dispersion in expected
+        returns, and Johnson (2002) to persistent, slowly changing expected growth: past winners are, in
+        part, stocks whose expected return is high and stays high for a while. Each stock's expected monthly
+        return has a part PERSISTENT_DRIFT_SD x ``persistent_drift`` x a_i,m, where a_i,m is a unit AR(1)
+        (a_m = PERSISTENT_DRIFT_PHI a_m-1 + sqrt(1 - phi^2) e_m, started from its stationary law): a slow
+        continuation over the 6-12 month windows that 12-2 and 6-2 momentum rank on, across the whole
+        cross-section rather than its tails. Its own stream (seed, 4, first day), so turning it off leaves
+        every other random number of the market unchanged.
+        """
+        if not self.s.persistent_drift:
+            return np.zeros(self.u.n_stocks)
+        e = np.random.default_rng([self.seed, 4, first_day]).standard_normal(self.u.n_stocks)
+        phi = PERSISTENT_DRIFT_PHI
+        self.expected_drift = phi * self.expected_drift + np.sqrt(1 - phi**2) * e
+        return self.s.persistent_drift * PERSISTENT_DRIFT_SD * self.expected_drift / n_days
 
     def market_path(self, n_days: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Latent daily market return, its variance and the regime, walking regimes and GARCH day by day.
