@@ -321,6 +321,9 @@ class SplicedPanels:
     def stock_daily(self, value: str) -> pd.DataFrame:
         return self._spliced(("stock_daily", value), lambda p: p.stock_daily(value))
 
+    def stock_daily_panels(self, *values: str) -> list[pd.DataFrame]:
+        return [self.stock_daily(value) for value in values]
+
     def stock_daily_on_industry_days(self, value: str) -> pd.DataFrame:
         # the spliced panel on the spliced calendar, as MarketPanels builds it from its own two
         key = ("stock_daily_on_industry_days", value)

@@ -66,10 +66,15 @@ def test_panels_read_through_duckdb_match_pandas_pivot_for_every_type():
             return conn.sql(sql, params=params or []).to_arrow_table()
 
     panels = MarketPanels(Connection(), end=date(2024, 2, 1), start=date(2024, 1, 1))
-    for value in ("ret", "industry_code", "is_suspended", "listed_days"):
+    values = ("ret", "industry_code", "is_suspended", "listed_days")
+    for value in values:
         long = panels._read("marts.stock_returns_daily", "trade_date", ["trade_date", "stock_id", value])
         expected = _wide(long, "trade_date", "stock_id", value)
         pd.testing.assert_frame_equal(panels.stock_daily(value), expected, check_dtype=value != "industry_code")
+    # several columns in one read (floats and labels together, the others by pandas): the same panels
+    together = MarketPanels(Connection(), end=date(2024, 2, 1), start=date(2024, 1, 1)).stock_daily_panels(*values)
+    for value, panel in zip(values, together, strict=True):
+        pd.testing.assert_frame_equal(panel, panels.stock_daily(value), check_exact=True)
 
 
 def test_fundamentals_at_a_month_end_are_the_latest_announced_by_then_not_the_latest_period(tmp_path):

@@ -53,13 +53,14 @@ def compute_exposures(panels: MarketPanels) -> pd.DataFrame:
     if panels.formation_start is not None:
         month_ends = month_ends[month_ends >= pd.Timestamp(panels.formation_start)]
     market = panels.market_daily
+    ret, turnover, total_mcap, float_mcap = panels.stock_daily_panels("ret", "turnover", "total_mcap", "float_mcap")
     return style_exposures(
-        ret=panels.stock_daily("ret"),
+        ret=ret,
         rf=market["rf"],
         market_excess=market["market_excess"],
-        turnover=panels.stock_daily("turnover"),
-        total_mcap=panels.stock_daily("total_mcap"),
-        float_mcap=panels.stock_daily("float_mcap"),
+        turnover=turnover,
+        total_mcap=total_mcap,
+        float_mcap=float_mcap,
         net_income_ttm_lag1y=fundamentals["net_income_ttm"].shift(12),
         revenue_ttm_lag1y=fundamentals["revenue_ttm"].shift(12),
         month_ends=month_ends,

@@ -194,9 +194,34 @@ class MarketPanels:
                 self._cache[key] = _wide(frame, date_column, entity, value)
         return self._cache[key]
 
+    def _read_together(self, table: str, date_column: str, entity: str, values: list[str], daily: bool) -> None:
+        """The float and label columns of ``values`` not read yet, in one query: each separate read scans and
+        copies the (date, entity) keys again (a 2-year chunk of 5,000 stocks: 0.19 s of CPU for four columns
+        together, about 0.6-1 s one by one). Other types are left to :meth:`_panel`."""
+        schema = self._schema(table)
+        columns = [
+            v for v in dict.fromkeys(values) if (table, v) not in self._cache and _hand_pivoted(schema.field(v).type)
+        ]
+        if not columns:
+            return
+        where, params = self._where(date_column, daily)
+        rows = self.warehouse.query_arrow(
+            f"select {date_column}, {entity}, {', '.join(columns)} from {table} where {where}", params
+        )
+        layout = self._cache.get(("layout", table, daily))
+        if layout is None or not layout.fits(rows, date_column, entity):
+            layout = self._cache[("layout", table, daily)] = _layout(rows, date_column, entity, table)
+        for value in columns:
+            self._cache[(table, value)] = _pivot(rows, date_column, entity, value, table, layout)
+
     def stock_daily(self, value: str) -> pd.DataFrame:
         """Wide (trade_date x stock) panel of a ``marts.stock_returns_daily`` column."""
         return self._panel("marts.stock_returns_daily", "trade_date", "stock_id", value, daily=True)
+
+    def stock_daily_panels(self, *values: str) -> list[pd.DataFrame]:
+        """:meth:`stock_daily` of several columns, read in one query."""
+        self._read_together("marts.stock_returns_daily", "trade_date", "stock_id", list(values), daily=True)
+        return [self.stock_daily(value) for value in values]
 
     def stock_at_month_ends(self, value: str) -> pd.DataFrame:
         """Wide (month end x stock) panel of a ``marts.stock_returns_daily`` column on month-end days only.

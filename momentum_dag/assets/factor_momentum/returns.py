@@ -64,14 +64,15 @@ def characteristic_weights(
     month ends from ``formation_start`` on (None: all)."""
     monthly_ret = panels.stock_monthly("ret")
     float_cap = panels.stock_monthly("float_mcap").reindex_like(monthly_ret)
+    daily_ret, daily_turnover = panels.stock_daily_panels("ret", "turnover")
     chars = build_characteristics(
         monthly_ret,
-        panels.stock_daily("ret"),
+        daily_ret,
         float_cap,
         panels.fundamentals_at_month_ends("book_equity"),
         panels.fundamentals_at_month_ends("net_income_ttm"),
         panels.fundamentals_at_month_ends("total_assets"),
-        panels.stock_daily("turnover"),
+        daily_turnover,
         panels.market_daily["market_excess"],
         total_cap=panels.stock_monthly("total_mcap").reindex_like(monthly_ret),
         beta_days=params.beta_days,
