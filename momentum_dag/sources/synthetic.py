@@ -335,13 +335,13 @@ class SyntheticMarket:
         last_month = (hi - pd.Timedelta(days=1)).to_period("M")
         bounds = np.flatnonzero(np.r_[True, months[1:] != months[:-1], True])
         # the first month with a requested day: the state at its start is all the history that matters
-        first_wanted = int(np.sum(months[bounds[:-1]] < lo.to_period("M")))
-        last_wanted = int(np.sum(months[bounds[:-1]] <= last_month)) - 1
+        month_starts = months[bounds[:-1]]
+        first_wanted = int(np.sum(month_starts < lo.to_period("M")))
+        last_wanted = int(np.sum(month_starts <= last_month)) - 1
         resumed = self.states.latest(first_wanted, self.universe, strengths) if self.states else None
         resume_at, sim = resumed or (0, MarketSimulation(self.universe, strengths, self.config.seed))
         pending: list[pd.DataFrame] = []
         pending_market: list[pd.DataFrame] = []
-        stepped = None
         for month_index, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=False)):
             month = months[a]
             if month > last_month:
@@ -349,8 +349,7 @@ class SyntheticMarket:
             if month_index < resume_at:
                 continue
             if self.states is not None and month_index != resume_at and month_index in saved_starts(last_wanted):
-                self.states.save(month_index, sim, months[a].start_time)  # a re-run of the last months resumes here
-            stepped = month_index
+                self.states.save(month_index, sim, month.start_time)  # a re-run of the last months resumes here
             rng = np.random.default_rng([self.config.seed, 1, month_index])
             bars = sim.step_month(self.calendar[a:b], int(a), rng)
             if month.month % 3 == 0:
@@ -363,8 +362,8 @@ class SyntheticMarket:
                 window = (max(lo, pd.Timestamp(month.year, 1, 1)), min(hi, pd.Timestamp(month.year + 1, 1, 1)))
                 yield self._chunk(sim, pending, pending_market, window, hi)
                 pending, pending_market = [], []
-        if self.states is not None and stepped is not None:
-            self.states.save(stepped + 1, sim, months[bounds[stepped + 1]].start_time)
+        if self.states is not None:  # the loop always steps last_wanted (resume_at <= first_wanted)
+            self.states.save(last_wanted + 1, sim, month_starts[last_wanted + 1].start_time)
 
     def _rows(self, bars: MonthBars, lo: pd.Timestamp, hi: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Long daily_bars rows (listed stocks only) and market_daily rows for dates in [lo, hi)."""
