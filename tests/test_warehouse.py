@@ -140,6 +140,29 @@ def test_table_exists_names_what_information_schema_lists(conn):
     assert [name for name, found in expected.items() if found] == ["raw.t", "raw.v", "main.tt"]
 
 
+def test_table_exists_in_a_transaction_sees_its_own_tables_and_a_miss_leaves_it_usable(conn):
+    """In the warehouse's schemas a table is looked up by name (not read from ``duckdb_tables()``): a table the
+    open transaction created is found, a view or a missing name is not a table, and a miss does not abort
+    the transaction (its writes commit)."""
+    conn.execute("create schema eval; create schema marts; create view marts.v as select 1 as x")
+    conn.execute("begin")
+    assert not table_exists(conn, "eval.t")
+    conn.execute("create table eval.t (x int); insert into eval.t values (1)")
+    names = ["eval.t", "marts.v", "marts.missing", "eval.v"]
+    assert {name: table_exists(conn, name) for name in names} == {
+        "eval.t": True,
+        "marts.v": True,
+        "marts.missing": False,
+        "eval.v": False,
+    }
+    conn.execute("commit")
+    assert conn.execute("select x from eval.t").fetchall() == [(1,)]
+    listed = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+    assert {name: table_exists(conn, name) for name in names} == {
+        name: conn.execute(listed, name.split(".")).fetchone()[0] > 0 for name in names
+    }
+
+
 def test_locked_file_fails_after_the_retry_budget_naming_the_file(tmp_path):
     path = str(tmp_path / "w.duckdb")
     ready = mp.get_context("spawn").Event()

@@ -95,6 +95,32 @@ def test_a_dagster_run_holds_the_file_only_while_it_runs(tmp_path):
     assert other_process_can_write(path)
 
 
+def test_runs_one_after_another_under_the_cli_s_hold_open_the_file_once_and_release_it_at_the_end(
+    tmp_path, monkeypatch
+):
+    """``momentum-dag`` holds the file across its runs (monthly, weekly, reports): a run's end no longer closes
+    it, the next run reuses it, and the hold's end releases it."""
+    monkeypatch.setattr(session, "IDLE_SECONDS", 120.0)  # no idle close between the runs on a loaded machine
+    path = tmp_path / "w.duckdb"
+    warehouse = Warehouse.at(str(path))
+    opened = []
+
+    @asset
+    def used(warehouse: Warehouse) -> None:
+        warehouse.query("select 1")
+        opened.append(session.held(str(path)).opened)
+
+    with warehouse.held_between_runs():
+        warehouse.query("select 1")  # the CLI's check before its runs
+        for _ in range(2):
+            assert materialize([used], resources={"warehouse": warehouse}).success
+            assert session.held(str(path)) is not None  # still held between the runs
+        assert session.held(str(path)).opened == 1  # the check's open served both runs
+    assert opened == [1, 1]
+    assert session.held(str(path)) is None
+    assert other_process_can_write(path)
+
+
 @pytest.mark.parametrize("memory_limit", ["", "500MB"])
 def test_a_held_database_keeps_little_of_what_it_read_and_its_memory_limit(tmp_path, monkeypatch, memory_limit):
     monkeypatch.setattr(session, "CACHE_BYTES", 1024**2)

@@ -128,58 +128,60 @@ def backfill(
     instance = instance or _shared_instance()
     settings = defs.resources["settings"] if defs is not None else Settings.from_env()
     warehouse = Warehouse.from_settings(settings)
-    _check_warehouse(warehouse)
-    with code_location(instance, defs) as location:
-        months = location.partition_keys("monthly_job")
-        if not months:
-            raise SystemExit("no complete month between MOMENTUM_HISTORY_START and today")
-        first = _month_key(start) if start else months[0]
-        last = _month_key(end) if end else months[-1]
-        for key, name in ((first, "start"), (last, "end")):
-            if key not in months:
-                raise SystemExit(f"--{name} {key} is outside the monthly partitions {months[0]}..{months[-1]}")
-        if first > last:
-            raise SystemExit(f"--start {first} is after --end {last}")
-        weeks = Partitions.starting(settings.source.history_start_date).weeks_closing_in(first, last)
-        runs = []
-        steps = backfill_steps(location.asset_graph, weekly=weekly and bool(weeks), reports=reports, only=only)
-        for step in steps:
-            began = time.perf_counter()
-            keys = []
-            if step.partitioned:
-                keys = weeks if step.weekly else months[months.index(first) : months.index(last) + 1]
-            remote_job = location.job(step.job_name, step.keys)
-            n_steps = len(remote_job.job_snapshot.dep_structure_snapshot.node_invocation_snaps)
-            loggers = {
-                "console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}},
-                "progress": {
-                    "config": {
-                        "total": n_steps,
-                        "label": step.name.split()[0],
-                        "log_file": str(log_file) if log_file else "",
-                    }
-                },
-            }
-            run, backfill_ = location.create_run(
-                remote_job, keys, {"loggers": loggers}, title=f"momentum-dag {step.name}"
-            )
-            span = f", {keys[0]}..{keys[-1]}" if keys else ""
-            kind = f"backfill {backfill_.backfill_id}, run" if backfill_ else "run"
-            print(
-                f"[momentum-dag] {step.name}: {len(step.keys)} assets in {n_steps} steps{span} "
-                f"({step.job_name} {kind} {run.run_id[:8]})",
-                flush=True,
-            )
-            result = location.execute(run, backfill_)
-            runs.append(result.dagster_run)
-            if not result.success:
-                errors = "\n".join(
-                    f"  {event.step_key}: {event.step_failure_data.error.message.strip()}"
-                    for event in result.get_step_failure_events()
-                    if event.step_failure_data and event.step_failure_data.error
+    # the file is opened and checked once for the check and the runs (a DuckDB file runs in-process)
+    with warehouse.held_between_runs():
+        _check_warehouse(warehouse)
+        with code_location(instance, defs) as location:
+            months = location.partition_keys("monthly_job")
+            if not months:
+                raise SystemExit("no complete month between MOMENTUM_HISTORY_START and today")
+            first = _month_key(start) if start else months[0]
+            last = _month_key(end) if end else months[-1]
+            for key, name in ((first, "start"), (last, "end")):
+                if key not in months:
+                    raise SystemExit(f"--{name} {key} is outside the monthly partitions {months[0]}..{months[-1]}")
+            if first > last:
+                raise SystemExit(f"--start {first} is after --end {last}")
+            weeks = Partitions.starting(settings.source.history_start_date).weeks_closing_in(first, last)
+            runs = []
+            steps = backfill_steps(location.asset_graph, weekly=weekly and bool(weeks), reports=reports, only=only)
+            for step in steps:
+                began = time.perf_counter()
+                keys = []
+                if step.partitioned:
+                    keys = weeks if step.weekly else months[months.index(first) : months.index(last) + 1]
+                remote_job = location.job(step.job_name, step.keys)
+                n_steps = len(remote_job.job_snapshot.dep_structure_snapshot.node_invocation_snaps)
+                loggers = {
+                    "console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}},
+                    "progress": {
+                        "config": {
+                            "total": n_steps,
+                            "label": step.name.split()[0],
+                            "log_file": str(log_file) if log_file else "",
+                        }
+                    },
+                }
+                run, backfill_ = location.create_run(
+                    remote_job, keys, {"loggers": loggers}, title=f"momentum-dag {step.name}"
                 )
-                raise SystemExit(f"[momentum-dag] {step.name} failed (run {run.run_id}, see the UI):\n{errors}")
-            print(f"[momentum-dag] {step.name} done in {time.perf_counter() - began:.1f} s", flush=True)
+                span = f", {keys[0]}..{keys[-1]}" if keys else ""
+                kind = f"backfill {backfill_.backfill_id}, run" if backfill_ else "run"
+                print(
+                    f"[momentum-dag] {step.name}: {len(step.keys)} assets in {n_steps} steps{span} "
+                    f"({step.job_name} {kind} {run.run_id[:8]})",
+                    flush=True,
+                )
+                result = location.execute(run, backfill_)
+                runs.append(result.dagster_run)
+                if not result.success:
+                    errors = "\n".join(
+                        f"  {event.step_key}: {event.step_failure_data.error.message.strip()}"
+                        for event in result.get_step_failure_events()
+                        if event.step_failure_data and event.step_failure_data.error
+                    )
+                    raise SystemExit(f"[momentum-dag] {step.name} failed (run {run.run_id}, see the UI):\n{errors}")
+                print(f"[momentum-dag] {step.name} done in {time.perf_counter() - began:.1f} s", flush=True)
     return runs
 
 

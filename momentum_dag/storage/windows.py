@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -44,10 +45,26 @@ def ensure_schemas(conn) -> None:
 
 
 def table_exists(conn, table: str) -> bool:
-    """Whether ``schema.name`` is a table or view: the rows ``information_schema.tables`` would show, read
-    from the catalog functions it is defined on (``duckdb_tables()`` and the non-internal
-    ``duckdb_views()``), a quarter of its cost; a month's run asks ~300 times."""
+    """Whether ``schema.name`` is a table or view: the rows ``information_schema.tables`` would show.
+
+    In the warehouse's own schemas (:data:`SCHEMAS`) a table is looked up by name in the catalog
+    (``conn.table``: about 0.3 ms), and only a name that is not a table is looked for among the views;
+    ``duckdb_tables()``, which the other names are read from with the non-internal ``duckdb_views()``,
+    builds every table's row (size estimate, SQL text) for each call: ~4 ms on a 100-table warehouse, ~300
+    calls in a month's run. The two agree for these schemas (tested): the project's tables live only in
+    the warehouse's default catalog, and temporary tables only in schema ``main``."""
     schema, name = table.split(".")
+    if schema in SCHEMAS:
+        try:
+            conn.table(table)
+            return True
+        except duckdb.CatalogException:
+            pass  # a view, or missing: a failed lookup does not abort an open transaction
+        found = conn.execute(
+            "select count(*) from duckdb_views() where not internal and schema_name = $schema and view_name = $name",
+            {"schema": schema, "name": name},
+        ).fetchall()[0][0]
+        return found > 0
     found = conn.execute(
         "select (select count(*) from duckdb_tables() where schema_name = $schema and table_name = $name)"
         " + (select count(*) from duckdb_views() where not internal and schema_name = $schema"
