@@ -10,6 +10,7 @@ import pytest
 from momentum_dag.storage import (
     WarehouseLockedError,
     connect,
+    ensure_schemas,
     table_exists,
     write_window,
     write_window_sql,
@@ -138,6 +139,19 @@ def test_table_exists_names_what_information_schema_lists(conn):
     expected = {name: conn.execute(listed, name.split(".")).fetchone()[0] > 0 for name in names}
     assert {name: table_exists(conn, name) for name in names} == expected
     assert [name for name, found in expected.items() if found] == ["raw.t", "raw.v", "main.tt"]
+
+
+def test_ensure_schemas_creates_the_missing_schemas_of_the_connection_s_database(conn):
+    from momentum_dag.storage.stamp import SCHEMAS
+
+    listed = "select schema_name from duckdb_schemas() where database_name = current_database()"
+    conn.execute("create schema eval")
+    conn.execute("attach ':memory:' as other; create schema other.raw")  # another database's schema is not ours
+    ensure_schemas(conn)
+    assert set(SCHEMAS) <= {name for (name,) in conn.execute(listed).fetchall()}
+    conn.execute("drop schema raw")
+    ensure_schemas(conn)
+    assert "raw" in {name for (name,) in conn.execute(listed).fetchall()}
 
 
 def test_table_exists_in_a_transaction_sees_its_own_tables_and_a_miss_leaves_it_usable(conn):
