@@ -188,6 +188,7 @@ def ui(tmp_path_factory, request):
                 "cli": cli.stdout,
                 "cli_backfill": launched.group(1),
                 "cli_run": launched.group(2),
+                "server_log": root / "dagster_dev.log",
             }
             browser.close()
     finally:
@@ -291,7 +292,7 @@ def test_one_partition_launched_from_the_ui_succeeds(ui):
         run = _graphql(ui["base"], f'{{ runOrError(runId: "{run_id}") {{ ... on Run {{ status }} }} }}')["runOrError"]
         return run["status"] if run["status"] in ("SUCCESS", "FAILURE", "CANCELED") else None
 
-    assert _wait(f"run {run_id}", status, 180) == "SUCCESS"
+    assert _wait(f"run {run_id}", status, 180) == "SUCCESS", _why_it_failed(ui, run_id)
     open_page(ui, f"/runs/{run_id}")
     page.get_by_text("Success").first.wait_for()
     shot(ui, "06_one_partition_run")
@@ -308,6 +309,36 @@ def test_one_partition_launched_from_the_ui_succeeds(ui):
 
 def _instance(ui):
     return DagsterInstance.from_config(str(ui["home"]))
+
+
+def _why_it_failed(ui, run_id: str) -> str:
+    """A failed run's error events (with their errors' text) and the tail of the server's log: what a
+    reader of CI's output needs, since the run's storage goes with the temporary folder."""
+    lines = []
+    with _instance(ui) as instance:
+        for entry in instance.all_logs(run_id):
+            event = entry.dagster_event
+            error = None
+            if event is not None and event.is_step_failure:
+                error = event.step_failure_data.error
+            elif event is not None and event.is_run_failure:
+                error = getattr(event.event_specific_data, "error", None)
+            if error is not None or entry.level >= 40:
+                lines.append(f"{entry.step_key or 'run'}: {entry.message}")
+                if error is not None:
+                    lines.append(error.to_string())
+    lines.append("--- dagster dev (last 60 lines) ---")
+    lines += ui["server_log"].read_text(errors="replace").splitlines()[-60:]
+    return "\n".join(lines)
+
+
+def _backfill_failures(ui, backfill_id: str) -> str:
+    runs = _graphql(
+        ui["base"],
+        f'{{ runsOrError(filter: {{tags: [{{key: "dagster/backfill", value: "{backfill_id}"}}]}}) '
+        "{ ... on Runs { results { runId status } } } }",
+    )["runsOrError"]["results"]
+    return "\n\n".join(_why_it_failed(ui, r["runId"]) for r in runs if r["status"] != "SUCCESS") or str(runs)
 
 
 def test_a_twelve_month_backfill_of_every_monthly_asset_from_the_ui(ui):
@@ -339,7 +370,9 @@ def test_a_twelve_month_backfill_of_every_monthly_asset_from_the_ui(ui):
         )["partitionBackfillOrError"]
         return data["status"] if data["status"] not in ("REQUESTED", "CANCELING", "FAILING") else None
 
-    assert _wait(f"backfill {backfill_id}", finished, 240, every=5) == "COMPLETED_SUCCESS"
+    assert _wait(f"backfill {backfill_id}", finished, 240, every=5) == "COMPLETED_SUCCESS", _backfill_failures(
+        ui, backfill_id
+    )
     open_page(ui, f"/runs/b/{backfill_id}")
     page.get_by_text(backfill_id).first.wait_for()
     shot(ui, "08_backfill")
@@ -424,7 +457,7 @@ def test_a_ui_re_execution_of_the_cli_run_gets_its_weeks_from_the_sensor(ui):
         return found[0] if found and found[0]["status"] in ("SUCCESS", "FAILURE", "CANCELED") else None
 
     run = _wait("the re-execution of the CLI's run", child, 300)
-    assert run["status"] == "SUCCESS"
+    assert run["status"] == "SUCCESS", _why_it_failed(ui, run["runId"])
     tags = {t["key"]: t["value"] for t in run["tags"]}
     assert tags[LAUNCHED_BY] != SOURCE_TAG[LAUNCHED_BY] and tags[LAUNCHED_BY].startswith("dagster re-execution")
     weeks = Partitions.starting(date.fromisoformat(MONTHS[0])).weeks_closing_in(CLI_MONTHS[0], CLI_MONTHS[-1])
