@@ -66,6 +66,26 @@ def test_only_runs_of_dead_processes_are_marked_failed_with_the_interrupted_mess
     assert fail_interrupted_runs(instance) == []  # once
 
 
+def test_a_re_execution_is_judged_by_its_own_process_not_the_tag_copied_from_its_parent():
+    """The UI's Re-execute copies the parent's tags, the parent's process tag with them: until the new run's
+    warehouse resource retags it, that tag names the parent's (finished) process. A sensor tick in that
+    window must not mark the starting re-execution interrupted; once retagged with a dead process, it is."""
+    instance = DagsterInstance.ephemeral()
+    cli_token = process_token(_dead_pid())
+    parent = _run(instance, DagsterRunStatus.SUCCESS, cli_token)
+    child = instance.add_run(
+        DagsterRun(
+            job_name="monthly_job",
+            status=DagsterRunStatus.STARTING,
+            tags={**parent.tags, "dagster/parent_run_id": parent.run_id},
+        )
+    )
+    assert fail_interrupted_runs(instance) == []
+    assert instance.get_run_by_id(child.run_id).status == DagsterRunStatus.STARTING
+    instance.add_run_tags(child.run_id, {PROCESS_TAG: process_token(_dead_pid())})  # its own process, killed
+    assert [r.run_id for r in fail_interrupted_runs(instance)] == [child.run_id]
+
+
 def test_the_dagster_dev_sensor_does_the_same():
     instance = DagsterInstance.ephemeral()
     dead = _run(instance, DagsterRunStatus.STARTED, process_token(_dead_pid()))

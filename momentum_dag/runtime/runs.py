@@ -30,6 +30,7 @@ from dagster import (
     sensor,
 )
 
+from momentum_dag.runtime.jobs import PARENT_RUN
 from momentum_dag.storage.process import COMMAND_TAG, PROCESS_TAG, process_start
 
 UNFINISHED = (
@@ -58,10 +59,25 @@ def process_alive(token: str) -> bool | None:
     return not start or process_start(pid) == start
 
 
+def own_process_tag(instance: DagsterInstance, run: DagsterRun) -> str | None:
+    """The process tag of the run's own process; None while the run has none of its own.
+
+    A re-execution (the UI's *Re-execute*) starts with a copy of its parent's tags, so until the warehouse
+    resource retags it, its process tag names the parent's process, usually long gone: judged by that copy,
+    a re-execution still starting (its process importing the project) would be marked interrupted."""
+    token = run.tags.get(PROCESS_TAG)
+    parent_id = run.tags.get(PARENT_RUN)
+    if token is not None and parent_id is not None:
+        parent = instance.get_run_by_id(parent_id)
+        if parent is not None and parent.tags.get(PROCESS_TAG) == token:
+            return None
+    return token
+
+
 def interrupted_runs(instance: DagsterInstance) -> list[DagsterRun]:
-    """Unfinished runs whose tagged process is gone."""
+    """Unfinished runs whose own tagged process is gone."""
     runs = instance.get_runs(filters=RunsFilter(statuses=list(UNFINISHED)))
-    return [r for r in runs if PROCESS_TAG in r.tags and process_alive(r.tags[PROCESS_TAG]) is False]
+    return [r for r in runs if (token := own_process_tag(instance, r)) is not None and process_alive(token) is False]
 
 
 def interrupted_message(run: DagsterRun) -> str:
