@@ -81,6 +81,30 @@ def test_rows_outside_the_window_are_refused_and_nothing_changes(conn, write):
     assert conn.execute("select v from raw.t").fetchall() == [(1.0,)]
 
 
+@pytest.mark.parametrize(
+    ("day", "where"),
+    [("2024-01-20", "the previous run's"), ("2024-03-05", "after the window"), (None, "undated")],
+)
+def test_sql_rows_outside_their_run_are_refused_and_nothing_changes(conn, day, where):
+    """``write_window_sql`` inserts each run's rows straight into the table: a row of the February run dated
+    outside February (in January's run, after the window, or undated: ``where``) aborts the write, and the
+    rows written before it stay."""
+    sql = (
+        "select d, 'x' as k, 1.0 as v from (select unnest(case when $window_start = $first "
+        "then [$window_start::timestamp] else [$window_start::timestamp, $stray::timestamp] end) as d) "
+        "where $window_start < $window_end"
+    )
+    runs = [
+        {"window_start": JAN, "window_end": FEB, "stray": None, "first": JAN},
+        {"window_start": FEB, "window_end": MAR, "stray": day, "first": JAN},
+    ]
+    write_window_sql(conn, "raw.t", sql, runs[:1], date_column="d", start=JAN, end=FEB)
+    before = _stored(conn)
+    with pytest.raises(ValueError, match=r"model returned 1 rows with d outside \[2024-02-01, 2024-03-01\)"):
+        write_window_sql(conn, "raw.t", sql, runs, date_column="d", start=JAN, end=MAR)
+    assert _stored(conn) == before == [("2024-01-01", 1.0)]
+
+
 def test_failure_in_a_later_chunk_rolls_back_every_table(conn):
     write_windows(conn, TABLES, [{"raw.a": _rows(["2024-02-05"], 1), "raw.b": _rows(["2024-02-05"], 1)}], **FEBRUARY)
 

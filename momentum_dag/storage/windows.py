@@ -319,18 +319,20 @@ def write_window_sql(
         written = 0
         for bound in runs:
             lo, hi = _as_date(bound.get("window_start", start)), _as_date(bound.get("window_end", end))
-            conn.execute(f"create temp table _model_rows as {select_sql}", bound)
-            outside = conn.execute(
-                f"select count(*) from _model_rows where {date_column} < ? or {date_column} >= ? "
-                f"or {date_column} is null",
-                [lo, hi],
-            ).fetchall()[0][0]
-            if outside:
-                raise ValueError(f"{table}: model returned {outside} rows with {date_column} outside [{lo}, {hi})")
             if not table_exists(conn, table):
-                conn.execute(f"create table {table} as select * from _model_rows limit 0")
-            written += conn.execute(f"insert into {table} by name select * from _model_rows").fetchall()[0][0]
-            conn.execute("drop table _model_rows")
+                conn.execute(f"create table {table} as select * from ({select_sql}) limit 0", bound)
+            # straight into the table (a temporary copy first cost a second write of every row): the
+            # window was emptied above and each earlier run checked to stay in its own sub-window, so every
+            # row of [lo, hi) now is this run's, and a row it put anywhere else (or undated) is missing there
+            inserted = conn.execute(f"insert into {table} by name {select_sql}", bound).fetchall()[0][0]
+            inside = conn.execute(
+                f"select count(*) from {table} where {date_column} >= ? and {date_column} < ?", [lo, hi]
+            ).fetchall()[0][0]
+            if inside != inserted:
+                raise ValueError(
+                    f"{table}: model returned {inserted - inside} rows with {date_column} outside [{lo}, {hi})"
+                )
+            written += inserted
         drill_point(f"write:{table}")
         drill_point(f"commit:{table}")
         return written, replaced
