@@ -49,6 +49,8 @@ def traded_history_start(warehouse: Warehouse, start: date, end: date) -> date |
     skipped), so a stock back from a suspension of over a year needs returns from before it: a fixed
     calendar lookback would give it another duration in a one-month run than in a backfill. The weeks are
     searched among the 24 last traded months (each holds a traded week, and a week spans at most two).
+    The last 12 and 24 traded months and the last 12 traded weeks are top-n aggregates per stock
+    (``max(x, n)``), not a ranking of every earlier month (half the CPU at 5,000 stocks x 20 years).
     """
     found = warehouse.query(
         f"""
@@ -57,27 +59,30 @@ def traded_history_start(warehouse: Warehouse, start: date, end: date) -> date |
             where month_end >= ? and month_end < ? and n_days > 0
         ),
         months as (
-            select stock_id, month_end,
-                   row_number() over (partition by stock_id order by month_end desc) as k
+            select stock_id,
+                   max(month_end, {DURATION_PERIODS}) as last_12,
+                   max(month_end, {2 * DURATION_PERIODS}) as last_24
             from {STOCK_RETURNS_MONTHLY}
             where month_end < ? and n_days > 0 and stock_id in (select stock_id from window_stocks)
+            group by stock_id
         ),
         bounds as (
-            select stock_id, min(month_end) filter (where k <= {DURATION_PERIODS}) as month_12,
-                   min(month_end) filter (where k <= {2 * DURATION_PERIODS}) as month_24
-            from months group by stock_id
+            select stock_id, list_min(last_12) as month_12, list_min(last_24) as month_24 from months
         ),
         weeks as (
-            select d.stock_id, date_trunc('week', d.trade_date) as week,
-                   dense_rank() over (partition by d.stock_id order by date_trunc('week', d.trade_date) desc) as k
+            select d.stock_id, date_trunc('week', d.trade_date) as week
             from {STOCK_RETURNS_DAILY} d join bounds b on d.stock_id = b.stock_id
             where d.trade_date < ? and d.ret is not null
               and d.trade_date >= (select min(date_trunc('month', month_24)) from bounds)
               and d.trade_date >= date_trunc('month', b.month_24)
+            group by d.stock_id, week
+        ),
+        last_weeks as (
+            select stock_id, list_min(max(week, {DURATION_PERIODS})) as week_12 from weeks group by stock_id
         )
         select least(
             (select min(date_trunc('month', month_12)) from bounds),
-            (select min(week) from weeks where k <= {DURATION_PERIODS})
+            (select min(week_12) from last_weeks)
         ) as first
         """,
         [start, end, start, start],
