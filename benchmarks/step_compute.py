@@ -4,6 +4,7 @@ cuts them, nothing written to the warehouse).
 
     python benchmarks/step_compute.py --db W.duckdb --step barra_exposures --start 2014-01 --end 2018-12 \
         --save DIR [--profile FILE]
+    python benchmarks/step_compute.py --db W.duckdb --step momentum_pca --start 2006-01-02 --end 2026-11-23 ...
     python benchmarks/step_compute.py --compare DIR_BEFORE DIR_AFTER
 
 The database is opened read-only through the project's warehouse resource, so the same file serves both
@@ -19,7 +20,7 @@ import pstats
 import resource
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -72,13 +73,15 @@ def _steps():
         "barra_factor_returns": chunked(lambda w, s, lo, hi: factor_returns_chunk(w, lo, hi)),
         "industry_component": factor("momentum_industry_component"),
         "lead_lag": factor("momentum_lead_lag_enhanced"),
+        "momentum_pca": factor("momentum_pca"),  # weekly: give --start/--end as the backfill's Mondays
         "dmom_features": lambda w, s, lo, hi: {"dmom_features": features_window(w, lo, hi, s.run.chunk_months)},
     }
 
 
 def _month(text: str) -> date:
-    year, month = map(int, text.split("-")[:2])
-    return date(year, month, 1)
+    """A month (its first day), or a day given in full (a weekly step's Monday)."""
+    parts = list(map(int, text.split("-")))
+    return date(*parts) if len(parts) == 3 else date(parts[0], parts[1], 1)
 
 
 def _next_month(d: date) -> date:
@@ -92,7 +95,8 @@ def run(args) -> None:
     settings = Settings.from_env()
     warehouse = Warehouse.at(args.db)
     step = _steps()[args.step]
-    start, end = _month(args.start), _next_month(_month(args.end))
+    start = _month(args.start)
+    end = _month(args.end) + timedelta(weeks=1) if args.end.count("-") == 2 else _next_month(_month(args.end))
     profiler = cProfile.Profile() if args.profile else None
     cpu0, wall0 = time.process_time(), time.perf_counter()
     if profiler:

@@ -47,8 +47,9 @@ def test_a_duplicate_date_entity_pair_is_refused_naming_the_table():
 
 
 def test_panels_read_through_duckdb_match_pandas_pivot_for_every_type():
-    """Floats and labels take the hand path, booleans and integers pandas' pivot; each equals pandas' (a
-    boolean panel with a missing cell is an object panel, as pandas makes it)."""
+    """Floats, labels and NULL-free booleans take the hand path, integers and booleans holding a NULL pandas'
+    pivot; each equals pandas' (a boolean panel with a missing cell is an object panel, a full one bool, one
+    with a NULL nullable booleans, as pandas makes them)."""
     conn = duckdb.connect()
     conn.execute("create schema marts")
     conn.execute(
@@ -75,6 +76,19 @@ def test_panels_read_through_duckdb_match_pandas_pivot_for_every_type():
     together = MarketPanels(Connection(), end=date(2024, 2, 1), start=date(2024, 1, 1)).stock_daily_panels(*values)
     for value, panel in zip(values, together, strict=True):
         pd.testing.assert_frame_equal(panel, panels.stock_daily(value), check_exact=True)
+    # a full boolean panel (both stocks on 2 January) is bool; a NULL flag makes nullable booleans
+    first_day = MarketPanels(Connection(), end=date(2024, 1, 3), start=date(2024, 1, 1))
+    long = first_day._read("marts.stock_returns_daily", "trade_date", ["trade_date", "stock_id", "is_suspended"])
+    full = first_day.stock_daily("is_suspended")
+    pd.testing.assert_frame_equal(full, _wide(long, "trade_date", "stock_id", "is_suspended"))
+    assert (full.dtypes == "bool").all()
+    conn.execute("update marts.stock_returns_daily set is_suspended = null where stock_id = 'B' and ret < 0")
+    long = panels._read("marts.stock_returns_daily", "trade_date", ["trade_date", "stock_id", "is_suspended"])
+    flags = MarketPanels(Connection(), end=date(2024, 2, 1), start=date(2024, 1, 1)).stock_daily("is_suspended")
+    pd.testing.assert_frame_equal(flags, _wide(long, "trade_date", "stock_id", "is_suspended"))
+    assert (flags.dtypes == "boolean").all()
+    read_together = MarketPanels(Connection(), end=date(2024, 2, 1), start=date(2024, 1, 1))
+    pd.testing.assert_frame_equal(read_together.stock_daily_panels("ret", "is_suspended")[1], flags)
 
 
 def test_fundamentals_at_a_month_end_are_the_latest_announced_by_then_not_the_latest_period(tmp_path):
