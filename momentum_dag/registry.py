@@ -134,6 +134,15 @@ def _dmom(enhanced: bool) -> Callable:
 # ---- industry factors -----------------------------------------------------------------------------
 
 
+STOCK_INPUT_COLUMNS = {
+    "stock_ret": "ret",
+    "stock_float_mcap": "float_mcap",
+    "stock_suspended": "is_suspended",
+    "stock_industry": "industry_code",
+}
+"""The ``marts.stock_returns_daily`` column of each constituent-level industry-factor input."""
+
+
 class IndustryInputs:
     """The named inputs industry factor functions take, built lazily from the warehouse panels.
 
@@ -147,6 +156,13 @@ class IndustryInputs:
         self.panels = panels
         self.frequency = frequency
         self.full_history = full_history
+
+    def read_stock_columns(self, names: list[str]) -> None:
+        """The constituent-level inputs among ``names`` read in one query (``stock_daily_panels``) when
+        there are several: each read on its own scans and copies the (date, stock) keys again."""
+        columns = [STOCK_INPUT_COLUMNS[n] for n in names if n in STOCK_INPUT_COLUMNS]
+        if len(columns) > 1:
+            self.panels.stock_daily_panels(*columns)
 
     def get(self, name: str):
         p = self.panels
@@ -162,13 +178,7 @@ class IndustryInputs:
         if name == "barra_factor_returns_monthly":
             return p.barra_factor_returns_monthly
         if name.startswith("stock_"):
-            column = {
-                "stock_ret": "ret",
-                "stock_float_mcap": "float_mcap",
-                "stock_suspended": "is_suspended",
-                "stock_industry": "industry_code",
-            }[name]
-            return p.stock_daily_on_industry_days(column)
+            return p.stock_daily_on_industry_days(STOCK_INPUT_COLUMNS[name])
         if name == "period_ends":
             ends = period_ends(dates, self.frequency)
             if self.full_history or p.formation_start is None:
@@ -194,6 +204,7 @@ def _industry_factor(
 
     def compute(panels, window: int, config: IndustryConfig | None) -> FactorOutput:
         inputs = IndustryInputs(panels, frequency, full_history)
+        inputs.read_stock_columns(names)
         kwargs = {name: inputs.get(name) for name in names}
         if window_arg is not None:
             kwargs[window_arg] = window
