@@ -93,7 +93,9 @@ def _spool(chunks: Iterable[dict[str, pd.DataFrame]], folder: Path) -> list[dict
             if name not in PROVIDER_TABLES:
                 continue  # optional external tables (factor_returns_monthly) have their own asset
             paths[name] = folder / f"{i:04d}_{name}.parquet"
-            frame.to_parquet(paths[name], index=False)
+            # a spool read once: no dictionary attempts on every column (most of pyarrow's writing time on
+            # float columns that rarely repeat) and no compression
+            frame.to_parquet(paths[name], index=False, use_dictionary=False, compression=None)
         spooled.append(paths)
     return spooled
 
