@@ -288,8 +288,8 @@ class SyntheticMarket:
             raise ValueError(f"SyntheticMarket needs a SimulatorConfig, got {type(config).__name__}")
         self.config = config
         self.universe: Universe = draw_universe(config.n_stocks, config.n_industries, config.seed)
-        horizon = date(config.start.year + CALENDAR_YEARS, 1, 1)
-        self.calendar = trading_calendar(config.start, horizon)
+        self.horizon = pd.Timestamp(config.start.year + CALENDAR_YEARS, 1, 1)  # the first day after it
+        self.calendar = trading_calendar(config.start, self.horizon.date())
         # saved simulator states (``synthetic_state``): a later range resumes instead of replaying
         self.states = StateCache(state_dir, config_key(config)) if state_dir is not None else None
 
@@ -325,7 +325,7 @@ class SyntheticMarket:
             raise ValueError(
                 f"generate: start ({lo.date()}) is before the simulator's history start config.start ({first.date()})"
             )
-        if hi > self.calendar[-1]:
+        if hi > self.horizon:
             raise ValueError(
                 f"generate: end ({hi.date()}) is beyond the simulator's calendar "
                 f"(config.start + {CALENDAR_YEARS} years)"
@@ -362,7 +362,9 @@ class SyntheticMarket:
                 window = (max(lo, pd.Timestamp(month.year, 1, 1)), min(hi, pd.Timestamp(month.year + 1, 1, 1)))
                 yield self._chunk(sim, pending, pending_market, window, hi)
                 pending, pending_market = [], []
-        if self.states is not None:  # the loop always steps last_wanted (resume_at <= first_wanted)
+        # the loop always steps last_wanted (resume_at <= first_wanted); after the calendar's last
+        # month there is no next month to resume
+        if self.states is not None and last_wanted + 1 < len(month_starts):
             self.states.save(last_wanted + 1, sim, month_starts[last_wanted + 1].start_time)
 
     def _rows(self, bars: MonthBars, lo: pd.Timestamp, hi: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:

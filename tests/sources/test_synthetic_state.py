@@ -107,3 +107,15 @@ def test_only_the_most_recently_used_markets_keep_states(tmp_path):
     kept = {p.name for p in tmp_path.iterdir()}
     newest = [SimulatorConfig(n_stocks=60, n_industries=4, start=date(2014, 1, 1), seed=100 + s) for s in seeds]
     assert kept == {config_key(c) for c in newest[-KEEP_KEYS:]}
+
+
+def test_a_range_ending_in_the_calendars_last_month_is_generated_and_saves_no_next_state(tmp_path):
+    config = SimulatorConfig(n_stocks=8, n_industries=2, start=date(2014, 1, 1), seed=7)
+    market = SyntheticMarket(config, state_dir=tmp_path)
+    last_day = market.calendar[-1]  # the calendar's last month has no next month to save a state for
+    assert last_day.to_period("M") == pd.Period("2073-12", "M")
+    december = rows(market, date(2073, 12, 1), date(2074, 1, 1))
+    assert december["daily_bars"]["trade_date"].max() == last_day
+    assert december["daily_bars"]["trade_date"].min() >= pd.Timestamp(2073, 12, 1)
+    again = rows(SyntheticMarket(config, state_dir=tmp_path), date(2073, 12, 1), date(2074, 1, 1))  # resumed
+    pd.testing.assert_frame_equal(again["daily_bars"], december["daily_bars"])
