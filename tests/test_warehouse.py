@@ -144,6 +144,44 @@ def test_parquet_chunks_write_like_frames_and_are_checked_like_them(tmp_path):
         write_windows(by_file, TABLES, [{"raw.a": tmp_path / "nodate.parquet"}], **FEBRUARY)
 
 
+def test_frames_are_stored_as_duckdb_s_pandas_scan_stores_them(conn):
+    """A frame is inserted from Arrow (pandas' str columns scanned as a frame cost a Python string per value):
+    every dtype a factor table holds is stored with the values and, for a new table, the types of DuckDB's
+    own pandas scan (NaN as NULL, a categorical as an ENUM, nullable integers and booleans, dates as objects)."""
+    import datetime as dt
+
+    import numpy as np
+
+    frame = pd.DataFrame(
+        {
+            "d": pd.to_datetime(["2024-02-05", "2024-02-06", "2024-02-07"]),
+            "d_ns": pd.to_datetime(["2024-02-05", "2024-02-06", "2024-02-07"]).astype("datetime64[ns]"),
+            "day": [dt.date(2024, 1, 31), None, dt.date(2024, 2, 29)],
+            "s": pd.Series(["a", None, "c"]),
+            "s_object": pd.Series(["a", None, "c"], dtype=object),
+            "category": pd.Categorical(["x", None, "y"]),
+            "x": [1.0, np.nan, np.inf],
+            "x32": np.array([1.5, np.nan, 2.0], dtype=np.float32),
+            "n": [1, 2, 3],
+            "n_nullable": pd.array([1, None, 3], dtype="Int64"),
+            "flag": [True, False, True],
+            "flag_object": pd.Series([True, None, False], dtype=object),
+            "flag_nullable": pd.array([True, None, False], dtype="boolean"),
+        }
+    )
+    write_window(conn, "raw.t", frame, date_column="d", **FEBRUARY)
+    conn.register("_expected", frame)  # DuckDB's pandas scan, the way frames were stored before
+    conn.execute("create table raw.expected as select * from _expected")
+    assert conn.execute("describe raw.t").fetchall() == conn.execute("describe raw.expected").fetchall()
+    for one, other in (("raw.t", "raw.expected"), ("raw.expected", "raw.t")):
+        assert conn.execute(f"select count(*) from (from {one} except all from {other})").fetchall() == [(0,)]
+    assert conn.execute("select count(*) from raw.t where x is null and x32 is null").fetchall() == [(1,)]
+    mixed = pd.DataFrame({"d": pd.to_datetime(["2024-02-05"]), "o": pd.Series([1], dtype=object)})
+    mixed.loc[1] = [pd.Timestamp("2024-02-06"), "one"]  # no Arrow type holds both: scanned as a frame
+    write_window(conn, "raw.m", mixed, date_column="d", **FEBRUARY)
+    assert conn.execute("select count(*) from raw.m").fetchall() == [(2,)]
+
+
 def _hold_lock(path, seconds, ready):
     conn = duckdb.connect(path)
     ready.set()
