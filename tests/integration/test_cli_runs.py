@@ -1,6 +1,7 @@
 """The CLI's runs are the jobs' runs: created through the code location that workspace.yaml names, a
 range of months as one Dagster job backfill, closed with its final status (momentum_dag/runtime/launch.py)."""
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -26,18 +27,27 @@ def launched(tmp_path_factory):
         ranged = backfill(
             "2014-01", "2014-03", only=("raw",), defs=build_definitions(str(root / "w.duckdb")), instance=instance
         )
-        single = backfill(
-            "2014-02",
-            "2014-02",
-            only=("raw/daily_bars",),
-            defs=build_definitions(str(root / "w.duckdb")),
-            instance=instance,
-        )
-        yield instance, ranged, single, root / "w.duckdb"
+        collections, frozen = [], gc.get_freeze_count()
+        gc.callbacks.append(counted := lambda phase, info: collections.append(phase) if phase == "start" else None)
+        gc.disable()  # as ``momentum-dag`` (cli.main) calls it: the collector off while it loads
+        try:
+            single = backfill(
+                "2014-02",
+                "2014-02",
+                only=("raw/daily_bars",),
+                defs=build_definitions(str(root / "w.duckdb")),
+                instance=instance,
+            )
+            collector = gc.isenabled(), len(collections), gc.get_freeze_count() - frozen
+        finally:
+            gc.callbacks.remove(counted)
+            gc.enable()
+            gc.unfreeze()
+        yield instance, ranged, single, root / "w.duckdb", collector
 
 
 def test_a_range_is_one_run_of_monthly_job_in_a_completed_job_backfill(launched):
-    instance, (run,), _, warehouse = launched
+    instance, (run,), _, warehouse, _ = launched
     assert run.job_name == "monthly_job" and run.is_success
     origin = run.remote_job_origin
     assert (origin.location_name, origin.repository_origin.repository_name, origin.job_name) == (
@@ -70,7 +80,7 @@ def test_a_range_is_one_run_of_monthly_job_in_a_completed_job_backfill(launched)
 
 
 def test_one_month_is_a_partition_run_and_raw_tables_are_selectable_alone(launched):
-    instance, _, (run,), _ = launched
+    instance, _, (run,), _, _ = launched
     assert run.tags["dagster/partition"] == "2014-02-01" and "dagster/backfill" not in run.tags
     assert run.remote_job_origin.location_name == LOCATION_NAME and run.is_success
     assert run.asset_selection == {AssetKey(["raw", "daily_bars"])}
@@ -83,3 +93,12 @@ def test_one_month_is_a_partition_run_and_raw_tables_are_selectable_alone(launch
     assert event.partition_key == "2014-02-01"
     assert event.asset_materialization.metadata["rows"].value > 0
     assert "written with raw/daily_bars" in event.asset_materialization.description
+
+
+def test_the_collector_the_cli_turned_off_while_loading_is_on_for_the_runs(launched):
+    """cli.main turns the garbage collector off for its imports and definitions; once the code location is
+    loaded, what it built is frozen and collection is back on: the run's own garbage is collected while it
+    runs (a collector left off would let a backfill's dropped frames pile up)."""
+    enabled, collections, frozen = launched[-1]
+    assert enabled and frozen > 0
+    assert collections > 0  # the run's steps made garbage enough for the collector to run
