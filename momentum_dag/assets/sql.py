@@ -31,13 +31,14 @@ from dagster import (
 from momentum_dag.assets.common import frequency_tag, report_partition_counts, window_dates
 from momentum_dag.assets.raw import write_start
 from momentum_dag.names import group_of
-from momentum_dag.partitions import Partitions, month_range
+from momentum_dag.partitions import Partitions, chunk_windows, month_range
 from momentum_dag.settings import Settings
 from momentum_dag.storage import Warehouse
 from momentum_dag.storage.sql_models import (
     SAMPLE_ROWS,
     ColumnTest,
     SqlModel,
+    count_failing,
     failing_rows_sql,
     load_models,
     materialize,
@@ -70,19 +71,31 @@ def _sources_through_views(model: SqlModel, models: dict[str, SqlModel]) -> list
     return found
 
 
+# A dated key is checked six months at a time (:func:`count_failing`): at 5,000 stocks a half-year's hash
+# aggregate (0.6 M keys) cost 2.2 CPU s over 2006-2026, two-year chunks 3.1 s, the whole window 5-7 s.
+CHECK_CHUNK_MONTHS = 6
+
+
 def _run_checks(conn, model: SqlModel, start=None, end=None):
     params = {"window_start": start, "window_end": end} if start is not None else {}
+    chunks = ()
+    if start is not None and model.materialized == "partitioned":
+        chunks = chunk_windows(start, end, CHECK_CHUNK_MONTHS, weekly=model.partitions == "weekly")
     table_columns = [d[0] for d in conn.execute(f"select * from {model.table} limit 0").description]
     for test in model.tests:
-        yield check_result(conn, model, test, table_columns, params)
+        yield check_result(conn, model, test, table_columns, params, chunks)
 
 
-def check_result(conn, model: SqlModel, test: ColumnTest, table_columns: list[str], params: dict) -> AssetCheckResult:
+def check_result(
+    conn, model: SqlModel, test: ColumnTest, table_columns: list[str], params: dict, chunks=()
+) -> AssetCheckResult:
     """Run one test: passed when no row fails; metadata count the failing rows and list the first
-    :data:`SAMPLE_ROWS` of them (the model's key and the columns the test reads)."""
-    failing_sql = failing_rows_sql(test, model.table, (model.date_column or model.check_window) if params else None)
+    :data:`SAMPLE_ROWS` of them (the model's key and the columns the test reads). ``chunks``: the
+    consecutive sub-windows of the window (a dated key is checked on each, :func:`count_failing`)."""
+    date_column = (model.date_column or model.check_window) if params else None
+    failing_sql = failing_rows_sql(test, model.table, date_column)
     used = {k: v for k, v in params.items() if f"${k}" in failing_sql}
-    failing = int(conn.execute(f"select count(*) from ({failing_sql})", used).fetchall()[0][0])
+    failing = count_failing(conn, test, model.table, date_column, params, chunks)
     metadata = {
         "failing_rows": MetadataValue.int(failing),
         "severity": MetadataValue.text(test.severity),

@@ -12,7 +12,7 @@ become asset checks.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from importlib import resources
@@ -382,6 +382,31 @@ def failing_rows_sql(test: ColumnTest, table: str, date_column: str | None = Non
             f"(select 1 from {rows} r where r.{col} = c.{day})"
         )
     raise ValueError(f"unknown test kind {test.kind!r}")
+
+
+def count_failing(
+    conn,
+    test: ColumnTest,
+    table: str,
+    date_column: str | None = None,
+    params: dict | None = None,
+    chunks: Sequence[tuple] = (),
+) -> int:
+    """The number of rows of ``failing_rows_sql(test, table, date_column)`` for the window in ``params``.
+
+    A ``unique`` test whose key holds the date column cannot find a duplicate across two sub-windows, so it
+    is counted on each of ``chunks`` (consecutive sub-windows covering the window) and summed: a 20-year
+    backfill's daily key is then many small hash aggregates instead of one over every row (22.5 M keys at
+    5,000 stocks)."""
+    failing_sql = failing_rows_sql(test, table, date_column)
+    params = params or {}
+    used = {k: v for k, v in params.items() if f"${k}" in failing_sql}
+    count = f"select count(*) from ({failing_sql})"
+    if test.kind == "unique" and date_column in test.columns and len(chunks) > 1 and used:
+        return sum(
+            int(conn.execute(count, {"window_start": lo, "window_end": hi}).fetchall()[0][0]) for lo, hi in chunks
+        )
+    return int(conn.execute(count, used).fetchall()[0][0])
 
 
 def check_sql(test: ColumnTest, table: str) -> str:

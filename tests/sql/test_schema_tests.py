@@ -6,7 +6,14 @@ from datetime import date
 import duckdb
 import pytest
 
-from momentum_dag.storage.sql_models import ColumnTest, _parse_tests, check_sql, failing_rows_sql, load_models
+from momentum_dag.storage.sql_models import (
+    ColumnTest,
+    _parse_tests,
+    check_sql,
+    count_failing,
+    failing_rows_sql,
+    load_models,
+)
 
 
 def _table() -> duckdb.DuckDBPyConnection:
@@ -72,6 +79,24 @@ def test_a_partitioned_check_covers_the_window_only():
     # January 4th is outside this window; every calendar day inside it has rows
     assert _failing(conn, gaps, "trade_date", *window) == []
     assert _failing(conn, gaps, "trade_date", date(2024, 1, 1), date(2024, 2, 1)) == [(date(2024, 1, 4),)]
+
+
+def test_a_dated_key_counted_chunk_by_chunk_finds_what_the_whole_window_finds():
+    conn = _table()
+    conn.execute("insert into m.bars values ('2024-02-01', 'B', 5.0, 4.0, 0.0, 4), ('2024-01-02', 'A', 1, 1, 0, 1)")
+    key = ColumnTest("unique", ("trade_date", "stock_id"))
+    window = {"window_start": date(2024, 1, 1), "window_end": date(2024, 3, 1)}
+    chunks = [
+        (date(2024, 1, 1), date(2024, 1, 3)),
+        (date(2024, 1, 3), date(2024, 2, 1)),
+        (date(2024, 2, 1), date(2024, 3, 1)),
+    ]
+    whole = count_failing(conn, key, "m.bars", "trade_date", window)
+    assert whole == 2  # one duplicate in the first chunk, one in the last
+    assert count_failing(conn, key, "m.bars", "trade_date", window, chunks) == whole
+    assert count_failing(conn, key, "m.bars", "trade_date", window, chunks[1:2]) == whole  # one chunk: the window
+    other = ColumnTest("unique", ("stock_id",))  # a key without the date is counted over the whole window
+    assert count_failing(conn, other, "m.bars", "trade_date", window, chunks) == 2
 
 
 def test_severity_and_vocabulary_are_parsed_and_typos_refused():
