@@ -167,13 +167,15 @@ def write_windows(
                     cleared.add(table)
                 if n_rows:
                     if isinstance(rows, pd.DataFrame):
-                        conn.register("_window_chunk", rows)
                         source, params = "_window_chunk", {}
                     else:
                         source, params = "read_parquet($file)", {"file": str(rows)}
                     if not table_exists(conn, table):
                         # an empty frame's dtypes say nothing, so only rows define a new table (the frame's
-                        # own types: a categorical is an ENUM, as before)
+                        # own types: a categorical is an ENUM, as before); registering a frame converts its
+                        # str columns to Python objects, so only a new table's frame is registered as such
+                        if isinstance(rows, pd.DataFrame):
+                            conn.register("_window_chunk", rows)
                         conn.execute(f"create table {table} as select * from {source} limit 0", params)
                         cleared.add(table)
                     if isinstance(rows, pd.DataFrame):
