@@ -30,6 +30,7 @@ import pandas as pd
 def _steps():
     from momentum_dag.assets import barra
     from momentum_dag.assets.barra import compute_exposures, factor_returns_chunk
+    from momentum_dag.assets.crashes.series import crash_params, wml_chunk
     from momentum_dag.assets.factor_momentum.common import fm_params
     from momentum_dag.assets.factor_momentum.returns import factor_return_tables
     from momentum_dag.assets.factors.features import features_window
@@ -52,7 +53,11 @@ def _steps():
             from momentum_dag.partitions import chunk_windows
 
             windows = chunk_windows(start, end, settings.run.chunk_months)
-            dates = {"models.factor_returns_daily": "trade_date", "barra.factor_returns_daily": "trade_date"}
+            dates = {
+                "models.factor_returns_daily": "trade_date",
+                "barra.factor_returns_daily": "trade_date",
+                "models.wml_daily": "trade_date",
+            }
             return compute_in_chunks(lambda lo, hi: compute(warehouse, settings, lo, hi), windows, dates)
 
         return run
@@ -73,8 +78,10 @@ def _steps():
         "barra_factor_returns": chunked(lambda w, s, lo, hi: factor_returns_chunk(w, lo, hi)),
         "industry_component": factor("momentum_industry_component"),
         "lead_lag": factor("momentum_lead_lag_enhanced"),
+        "lasso": factor("momentum_cross_industry_lasso"),
         "momentum_pca": factor("momentum_pca"),  # weekly: give --start/--end as the backfill's Mondays
         "dmom_features": lambda w, s, lo, hi: {"dmom_features": features_window(w, lo, hi, s.run.chunk_months)},
+        "wml": chunked(lambda w, s, lo, hi: wml_chunk(w, lo, hi, crash_params(s), s)),
     }
 
 

@@ -24,7 +24,7 @@ from momentum_dag.core.crashes.study import (
     wml_beta_table,
     wml_tables,
 )
-from momentum_dag.core.crashes.wml import decile_labels
+from momentum_dag.core.crashes.wml import decile_labels, holding_days
 from momentum_dag.names import (
     MARKET_MONTHLY,
     MARKET_STATE,
@@ -96,7 +96,9 @@ def wml_chunk(warehouse: Warehouse, lo, hi, params: CrashParams, settings: Setti
     panels = MarketPanels.for_window(warehouse, lo, hi, WML_LOOKBACK)
     monthly_ret = panels.stock_monthly("ret")
     tradable = panels.tradable_at(monthly_ret.index, settings.evaluation.filters)
-    tables = wml_tables(monthly_ret, panels.stock_monthly("float_mcap"), panels.stock_daily("ret"), params, tradable)
+    # the daily rows of the chunk's own months only: the lookback's days were computed and then dropped
+    daily_ret = holding_days(panels.stock_daily("ret"), lo)
+    tables = wml_tables(monthly_ret, panels.stock_monthly("float_mcap"), daily_ret, params, tradable)
     return {
         WML_MONTHLY: tables["monthly"],
         WML_DAILY: tables["daily"],

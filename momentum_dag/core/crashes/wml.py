@@ -204,6 +204,18 @@ def _formation_long(deciles: pd.DataFrame, weight: np.ndarray, past_ret: pd.Data
     return frame[FORMATION_COLUMNS].reset_index(drop=True)
 
 
+def holding_days(daily_ret: pd.DataFrame, start) -> pd.DataFrame:
+    """The rows of ``daily_ret`` from ``start`` (the first day of a month) on, every column kept: what
+    :func:`decile_daily_returns` needs for the holding months from ``start``'s on. A holding month's buy and
+    hold starts afresh at its first day, so its days do not depend on earlier rows; a stock formed at the
+    month end before but without a daily return after it (delisted) keeps its column, so its weight stays
+    in its decile at 0% (Daniel-Moskowitz 2016, Sec. 2.1: not redistributed)."""
+    start = pd.Timestamp(start)
+    if start != start.to_period("M").start_time:
+        raise ValueError(f"holding days start on the first day of a month, not {start.date()}")
+    return daily_ret.loc[daily_ret.index >= start]
+
+
 def decile_daily_returns(daily_ret: pd.DataFrame, formation: pd.DataFrame) -> pd.DataFrame:
     """Daily buy-and-hold returns of the formation-t deciles over holding month t+1.
 

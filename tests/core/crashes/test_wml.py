@@ -6,6 +6,7 @@ import pytest
 
 from momentum_dag.core.crashes.wml import (
     decile_daily_returns,
+    holding_days,
     large_cap_mask,
     prior_return_12_2,
     wml_daily,
@@ -175,6 +176,25 @@ def test_daily_deciles_compound_to_monthly_deciles():
     expected = deciles.dropna(how="all").rename_axis("date")
     assert len(expected) == 6  # first formation after 11 prior months: holding months 2020-01..06
     pd.testing.assert_frame_equal(compounded, expected, check_freq=False, rtol=1e-10)
+
+
+def test_holding_months_from_their_own_days_are_the_same_bits():
+    """A chunk computes its daily deciles from its own months' days (``holding_days``): the same bits as
+    from the whole panel, including a stock formed in March with no daily return from April on."""
+    rng = np.random.default_rng(11)
+    days = pd.bdate_range("2019-01-01", "2020-06-30")
+    stocks = [f"z{i}" for i in range(30)]
+    daily = pd.DataFrame(rng.normal(0.0005, 0.02, (len(days), 30)), index=days, columns=stocks)
+    daily.loc["2020-04-01":, "z4"] = np.nan  # delisted before April's first trade
+    monthly = compound_by_period(daily, "M")
+    mcap = pd.DataFrame(rng.uniform(1, 50, monthly.shape), index=monthly.index, columns=stocks)
+    _, _, formation = wml_portfolios(monthly, mcap, n_deciles=5)
+    assert "z4" in set(formation.loc[formation["period_end"] == monthly.index[-4], "stock_id"])  # 2020-03
+    whole = decile_daily_returns(daily, formation)
+    own = decile_daily_returns(holding_days(daily, "2020-04-01"), formation)
+    pd.testing.assert_frame_equal(own, whole.loc["2020-04-01":], check_exact=True)
+    with pytest.raises(ValueError, match="first day of a month"):
+        holding_days(daily, "2020-04-02")
 
 
 def test_nyse_like_setting_takes_breakpoints_from_the_largest_stocks():
