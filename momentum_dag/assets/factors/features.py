@@ -110,9 +110,11 @@ def features_chunk(warehouse: Warehouse, lo: date, hi: date) -> pd.DataFrame:
     traded = traded_history_start(warehouse, lo, hi)
     panels = MarketPanels(warehouse, end=hi, start=min(first, traded or first), formation_start=lo)
     market = panels.market_daily
+    # both daily columns in one read (the (date, stock) keys scanned and laid out once)
+    daily_ret, daily_excess_ret = panels.stock_daily_panels("ret", "excess_ret")
     return dmom_features(
-        panels.stock_daily("ret"),  # NaN on suspended days: durations and IVL use traded days only
-        panels.stock_daily("excess_ret"),
+        daily_ret,  # NaN on suspended days: durations and IVL use traded days only
+        daily_excess_ret,
         market["market_excess"],
         traded_monthly_returns(panels),
         panels.market_monthly["market_excess"],
