@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from momentum_dag.assets.raw import SPOOL_ROW_GROUP, _spool
+from momentum_dag.assets.raw import _spool
+from momentum_dag.storage.windows import ROW_GROUP as SPOOL_ROW_GROUP
 
 
 def test_spool_files_are_in_duckdb_sized_row_groups_and_keep_the_rows(tmp_path):

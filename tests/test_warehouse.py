@@ -182,6 +182,30 @@ def test_frames_are_stored_as_duckdb_s_pandas_scan_stores_them(conn):
     assert conn.execute("select count(*) from raw.m").fetchall() == [(2,)]
 
 
+def test_a_frame_is_handed_to_duckdb_in_row_group_batches_and_stored_in_order(conn):
+    """DuckDB scans one Arrow record batch per thread: a frame comes to it in batches of its row group (a
+    frame converted whole is one batch, inserted by one thread), zero-copy slices, and the rows are stored
+    as they came, in order."""
+    import numpy as np
+
+    from momentum_dag.storage.windows import ROW_GROUP, _scannable
+
+    n = 2 * ROW_GROUP + 5
+    frame = pd.DataFrame(
+        {
+            "d": pd.Timestamp("2024-02-01") + pd.to_timedelta(np.arange(n) % 28, unit="D"),
+            "s": pd.Series([f"S{i % 97}" for i in range(n)], dtype="str"),
+            "x": np.arange(n, dtype="float64"),
+        }
+    )
+    batches = _scannable(frame).to_batches()
+    assert [len(b) for b in batches] == [ROW_GROUP, ROW_GROUP, 5]
+    assert _scannable(frame.head(0)).num_rows == 0
+    write_window(conn, "raw.big", frame, date_column="d", **FEBRUARY)
+    stored = conn.execute("select * from raw.big").df()  # insertion order: DuckDB keeps it by default
+    pd.testing.assert_frame_equal(stored, frame, check_dtype=False)
+
+
 def _hold_lock(path, seconds, ready):
     conn = duckdb.connect(path)
     ready.set()

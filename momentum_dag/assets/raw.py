@@ -39,11 +39,9 @@ from momentum_dag.sources.kenfrench import (
     to_factor_returns_monthly,
 )
 from momentum_dag.storage import Warehouse
+from momentum_dag.storage.windows import ROW_GROUP
 
 BEGINNING_OF_TIME = date(1900, 1, 1)
-# DuckDB's row group (rows): it reads one Parquet row group per thread, so a spool file in row groups of this
-# size is inserted by every thread (pyarrow's default, 1 Mi rows, makes a chunk one row group: one thread)
-SPOOL_ROW_GROUP = 122_880
 
 
 def write_start(start: date, settings: Settings) -> date:
@@ -97,10 +95,9 @@ def _spool(chunks: Iterable[dict[str, pd.DataFrame]], folder: Path) -> list[dict
                 continue  # optional external tables (factor_returns_monthly) have their own asset
             paths[name] = folder / f"{i:04d}_{name}.parquet"
             # a spool read once: no dictionary attempts on every column (most of pyarrow's writing time on
-            # float columns that rarely repeat) and no compression
-            frame.to_parquet(
-                paths[name], index=False, use_dictionary=False, compression=None, row_group_size=SPOOL_ROW_GROUP
-            )
+            # float columns that rarely repeat) and no compression; DuckDB-sized row groups, inserted by
+            # every thread (a chunk in one row group: by one)
+            frame.to_parquet(paths[name], index=False, use_dictionary=False, compression=None, row_group_size=ROW_GROUP)
         spooled.append(paths)
     return spooled
 

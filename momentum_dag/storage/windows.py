@@ -24,6 +24,12 @@ from momentum_dag.storage.connection import drill_point
 from momentum_dag.storage.lake import in_transaction, mark_write
 from momentum_dag.storage.stamp import SCHEMAS
 
+ROW_GROUP = 122_880
+"""DuckDB's row group (rows). DuckDB scans one Parquet row group, or one Arrow record batch, per thread, so
+rows handed to it in pieces of this size are inserted by every thread; a frame converted to Arrow whole is
+one batch, a year of 5,000 stocks in one Parquet row group (pyarrow's default, 1 Mi rows) one group: one
+thread inserts either."""
+
 
 @dataclass(frozen=True)
 class WriteResult:
@@ -242,11 +248,15 @@ def _scannable(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
     as DuckDB's pandas scan makes them; tested), but pandas' ``str`` columns (Arrow-backed) are copied as
     Arrow strings, where the pandas scan makes a Python string of every value: inserting the 10.4 M formation
     weight rows of a 20-year, 5,000-stock backfill cost 11.2 CPU s and +1.7 GB that way, 4.2 s and +0.1 GB
-    from Arrow. A frame Arrow cannot hold (an object column of mixed types) is scanned as a frame."""
+    from Arrow. A frame Arrow cannot hold (an object column of mixed types) is scanned as a frame.
+
+    The table comes in record batches of :data:`ROW_GROUP` rows (zero-copy slices), which DuckDB inserts on
+    every thread, in order: the 10.4 M rows took 4.1 s of wall time as one batch, 2.0 s in 85 (same CPU)."""
     try:
-        return pa.Table.from_pandas(frame, preserve_index=False)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
     except (ValueError, TypeError, NotImplementedError):  # pyarrow's ArrowInvalid, ArrowTypeError, ...
         return frame
+    return pa.Table.from_batches(table.to_batches(max_chunksize=ROW_GROUP), schema=table.schema)
 
 
 def _drill_all(point: str, tables: Iterable[str]) -> None:
