@@ -62,7 +62,7 @@ def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse, settin
     tables = {f"raw.{name}": (RAW_TABLES[name].date_column, ddl(RAW_TABLES[name])) for name in PROVIDER_TABLES}
     with tempfile.TemporaryDirectory(prefix="momentum_raw_") as spool:
         # Generate (the slow part) before taking the DuckDB write lock; chunks wait on disk, not in memory.
-        spooled = _spool(provider.generate(generate_start, end), Path(spool))
+        spooled = _spool(provider.generate(generate_start, end), Path(spool), lake=warehouse.is_lake)
         context.log.info(f"generated {len(spooled)} chunk(s) for [{start}, {end}); writing")
         # "nothing lost": a window is never replaced by markedly fewer rows unless MOMENTUM_RAW_FORCE
         results = warehouse.write_windows(
@@ -86,7 +86,10 @@ def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse, settin
             )
 
 
-def _spool(chunks: Iterable[dict[str, pd.DataFrame]], folder: Path) -> list[dict[str, Path]]:
+def _spool(chunks: Iterable[dict[str, pd.DataFrame]], folder: Path, lake: bool = False) -> list[dict[str, Path]]:
+    # DuckDB-sized row groups, inserted by every thread (a chunk in one row group: by one); not for a DuckLake,
+    # which writes a file's row groups out of their order (measured with duckdb 1.5.5)
+    row_group = None if lake else ROW_GROUP
     spooled = []
     for i, chunk in enumerate(chunks):
         paths = {}
@@ -95,9 +98,8 @@ def _spool(chunks: Iterable[dict[str, pd.DataFrame]], folder: Path) -> list[dict
                 continue  # optional external tables (factor_returns_monthly) have their own asset
             paths[name] = folder / f"{i:04d}_{name}.parquet"
             # a spool read once: no dictionary attempts on every column (most of pyarrow's writing time on
-            # float columns that rarely repeat) and no compression; DuckDB-sized row groups, inserted by
-            # every thread (a chunk in one row group: by one)
-            frame.to_parquet(paths[name], index=False, use_dictionary=False, compression=None, row_group_size=ROW_GROUP)
+            # float columns that rarely repeat) and no compression
+            frame.to_parquet(paths[name], index=False, use_dictionary=False, compression=None, row_group_size=row_group)
         spooled.append(paths)
     return spooled
 
