@@ -151,6 +151,7 @@ def write_windows(
     """
     start, end = _as_date(start), _as_date(end)
     chunks = _Replayable(chunks)
+    batched = not is_lake(conn)  # the backend, asked once: not again on each attempt of a lake's retries
 
     def body() -> dict[str, WriteResult]:
         written = dict.fromkeys(tables, 0)
@@ -158,7 +159,6 @@ def write_windows(
         cleared: set[str] = set()
         ensure_schemas(conn)
         mark_write(conn, tables)
-        batched = not is_lake(conn)
         for _, ddl in tables.values():
             if ddl is not None:
                 conn.execute(ddl)
