@@ -231,13 +231,15 @@ def test_a_guard_refusal_is_checked_again_on_a_lake_and_a_persistent_one_raised_
 def test_a_long_frame_and_a_spooled_file_keep_their_order_in_a_lake(tmp_path):
     """The DuckDB file takes a frame in record batches and a spooled file in row groups of DuckDB's size, on
     every thread and in order; a DuckLake writes such pieces to its Parquet file out of their order
-    (duckdb 1.5.5), so a lake gets them whole and stores the rows as they came."""
+    (duckdb 1.5.5), so a lake gets them whole and stores the rows as they came. The lake's reordering depends
+    on its threads' timing (measured: 5 of 8 writes of a million rows in eight pieces), so the window is
+    written six times; with pieces handed to the lake, 10 of 10 runs of this test failed (each of the two)."""
     import numpy as np
 
     from momentum_dag.assets.raw import _spool
     from momentum_dag.storage.windows import ROW_GROUP
 
-    n = 2 * ROW_GROUP + 5
+    n = 8 * ROW_GROUP + 5
     frame = pd.DataFrame(
         {
             "trade_date": pd.Timestamp("2014-01-01") + pd.to_timedelta(np.arange(n) % 31, unit="D"),
@@ -248,11 +250,13 @@ def test_a_long_frame_and_a_spooled_file_keep_their_order_in_a_lake(tmp_path):
     warehouse = lake(tmp_path)
     spooled = _spool([{"daily_bars": frame}], tmp_path, lake=True)[0]["daily_bars"]
     tables = {"factors.toy": ("trade_date", None), "factors.spooled": ("trade_date", None)}
-    warehouse.write_windows(
-        tables, [{"factors.toy": frame, "factors.spooled": spooled}], start=JANUARY[0], end=JANUARY[1]
-    )
-    for table in tables:
-        out_of_order = warehouse.query(
-            f"select count(*) as n from (select value, row_number() over () - 1 as i from {table}) where value != i"
-        )["n"].iloc[0]
-        assert out_of_order == 0, table
+    for attempt in range(6):
+        warehouse.write_windows(
+            tables, [{"factors.toy": frame, "factors.spooled": spooled}], start=JANUARY[0], end=JANUARY[1]
+        )
+        for table in tables:
+            found = warehouse.query(
+                f"select count(*) as n, count(*) filter (where value != i) as out_of_order"
+                f" from (select value, row_number() over () - 1 as i from {table})"
+            ).iloc[0]
+            assert (found["n"], found["out_of_order"]) == (n, 0), (table, attempt)
