@@ -253,8 +253,9 @@ def _scannable(frame: pd.DataFrame, batched: bool = True) -> pa.Table | pd.DataF
 
     ``batched`` (a DuckDB file): the table comes in record batches of :data:`ROW_GROUP` rows (zero-copy
     slices), which DuckDB inserts on every thread, in order: the 10.4 M rows took 4.1 s of wall time as one
-    batch, 2.0 s in 85 (same CPU). Not on a DuckLake: there the batches land in the Parquet file out of their
-    order (measured with duckdb 1.5.5), and its insert gained nothing from them (1 M rows: 0.06 s, 0.04 s)."""
+    batch, 2.0 s in 85 (same CPU). Not on a DuckLake: its insert is faster in batches too, but they land in its
+    Parquet file out of their order, differently each time (duckdb 1.5.5; ``benchmarks/insert_threads.py``),
+    so a lake keeps the whole, ordered insert it had."""
     try:
         table = pa.Table.from_pandas(frame, preserve_index=False)
     except (ValueError, TypeError, NotImplementedError):  # pyarrow's ArrowInvalid, ArrowTypeError, ...
