@@ -222,7 +222,8 @@ def main() -> None:
         "--label",
         default="",
         help="suffix of the output files, e.g. the baseline's commit when this script runs another tree's "
-        "interpreter (its CLI is that tree's code): --label baseline_9c26251",
+        "interpreter (its CLI is that tree's code): --label baseline_9c26251; with --backend/--executor, "
+        "both runs' files end in it (scale_ducklake_multiprocess_s10.json, scale_baseline_s10_*_steps.txt)",
     )
     parser.add_argument(
         "--keep",
@@ -235,11 +236,13 @@ def main() -> None:
         figures = run(args.size, args.label, {}, args.profile, args.workers, args.keep)
         out = RESULTS / (f"{args.size}_{args.label}.json" if args.label else f"{args.size}.json")
     else:
-        label = f"{args.backend}_{args.executor}"
+        # --label suffixes both runs' files here too, so a re-measure does not overwrite committed results
+        suffix = f"_{args.label}" if args.label else ""
+        label = f"{args.backend}_{args.executor}{suffix}"
         extra = {"MOMENTUM_WAREHOUSE": args.backend, "MOMENTUM_EXECUTOR": args.executor}
         if args.executor != "in_process":
             extra["MOMENTUM_EXECUTOR_WORKERS"] = str(args.workers)
-        baseline = run(args.size, "baseline", {}, args.profile, args.workers)
+        baseline = run(args.size, f"baseline{suffix}", {}, args.profile, args.workers)
         figures = run(args.size, label, extra, args.profile, args.workers)
         figures["baseline_duckdb_in_process"] = baseline
         figures["speedup_over_baseline"] = {
