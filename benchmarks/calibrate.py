@@ -16,16 +16,25 @@ Bands from the measured seed-to-seed spread. The script builds the market of eve
 are also spread seeds). For each figure, ``sd`` is the sample standard deviation of our figure over the spread
 seeds: how far one seed's figure moves from one market of the profile to the next, the months' common
 components (market regimes, the AR(1) style and industry drifts) included. Nothing in a band is typed in:
-- the check seeds' mean must lie within target +/- MULTIPLE x sd / sqrt(check seeds) (MULTIPLE = 2: two
-  standard errors of a three-seed mean);
-- every check seed must lie within target +/- MULTIPLE x sd (two standard errors of one seed).
+- the check seeds' mean must lie within target +/- m x sd / sqrt(check seeds) (m standard errors of a
+  three-seed mean);
+- every check seed must lie within target +/- m x sd (m standard errors of one seed).
 A figure holds when both do. The script exits 1 when a figure does not hold or the crash check fails.
 
-What a band means: a market whose population figure equals the note's stays in its band except by sampling
-noise (``pass_rate_if_equal``: 0.86 a figure for three check seeds among ten spread seeds, 0.78 for three
-held-out seeds, so such a market misses about 3 or 4 of the 20 figures; the script prints that scale), and a
-market whose population figure is off by more than about two standard errors of a three-seed mean usually
-fails. The band is our market's noise, not the note's: the note's figure is itself one draw of A-share
+The multiple m is family-wise (``family_multiple``): the smallest m at which a market whose population
+figures all equal the note's holds every one of the n figures with probability at least FAMILY = 0.95,
+by Bonferroni (each figure with at least 1 - 0.05 / n; ``pass_rate_if_equal``, which knows how many seeds
+the sd is estimated from and whether the check seeds are among them). For 20 figures and three check seeds
+among ten spread seeds m = 3.18 (held-out check seeds: 5.0, the sd of ten seeds being itself noisy). A
+per-figure 2 (the multiple this script used before) passes each figure with 0.86 and all 20 in about 5 % of
+runs of a market equal to the note: its exit status rejected a perfect market 19 times in 20. Bonferroni
+holds whatever the figures' correlations (a long-short return and its Sharpe move together), at the cost
+of some power: a figure off by about m standard errors of the three-seed mean fails half the time. The
+per-figure evidence stays in the **population** estimate below, at two standard errors.
+
+What a band means: a market whose population figures equal the note's passes the whole check in at least 95 %
+of runs, and a market whose population figure is off by more than about m standard errors of a three-seed mean
+usually fails. The band is our market's noise, not the note's: the note's figure is itself one draw of A-share
 history, so a miss says that our market's figure differs from the note's by more than our own seed-to-seed
 noise. A noisier market gets wider bands; the sd is printed beside each band so a reader sees it. The spread
 seeds also estimate the population figure: the mean over all of them and z = (mean - target) / (sd /
@@ -41,12 +50,13 @@ IC > 0 rows are checked on our rank IC; our Pearson IC's mean over the check see
 Momentum crashes are not a target: WML's Sharpe is whatever the targets above imply. What must stay is
 Daniel and Moskowitz's (2016) crash behaviour: WML's worst months fall in rebounds after bear markets
 (bear state I_B,t-1 = 1 and the market up in the month; their Table 3: in bear markets WML's up-market beta
-is strongly negative). The check, on every check seed: WML's mean return in those rebound months is below
-its mean in the other months by at least two standard errors (Welch t <= -2), so the rebounds are WML's bad
-months beyond sampling noise. The script also prints WML's Sharpe, how many of its five worst months are
-rebounds, and how many rebound months the sample has: a count of the worst five alone (e.g. "at least 3 of
-5") is no test on a seed whose market was in a bear state in only a few months. The same test on all spread
-seeds' months pooled is printed too.
+is strongly negative). The check, on the check seeds' months pooled: WML's mean return in those rebound
+months is below its mean in the other months by at least two standard errors (Welch t <= -2), so the
+rebounds are WML's bad months beyond sampling noise. Pooled, because a seed's test has as many rebound
+months as its market happened to spend in bear states: a seed with one such month has no test at all (it
+failed the per-seed check this script used before, whatever WML did in that month). The script also prints
+the test on every seed alone, how many of WML's five worst months are rebounds and WML's Sharpe; the same
+test on all spread seeds' months pooled is printed too.
 
 Speed: no Dagster run. The synthetic market is written to a temporary DuckDB warehouse, the staging and
 mart SQL models are built with the runner the SQL assets use (``storage.sql_models.materialize``), D-MOM's
@@ -77,7 +87,9 @@ TARGET_STUDY = "dmom_note_2025"
 FACTORS = ("mom_12_2", "mom_6_2", "dmom", "dmom_enhanced")
 DEFAULT_SEEDS = (20140101, 20140102, 20140103)
 SPREAD_SEEDS = tuple(range(20140101, 20140111))
-MULTIPLE = 2.0  # a band is MULTIPLE standard errors (of the check seeds' mean; of one seed for each seed)
+MULTIPLE = 2.0  # pass_rate_if_equal's default: two standard errors (of the check seeds' mean; of one seed)
+FAMILY = 0.95  # a market equal to the note passes every figure's band with at least this probability
+CACHE_FORMAT = "wml2"  # the cached WML figures carry the rebound test's moments (for pooling seeds)
 METRICS = ("ic_mean", "ic_positive_share", "long_short_ann_return", "long_short_sharpe")
 
 
@@ -117,6 +129,29 @@ def pass_rate_if_equal(
     mean_ok = np.abs(check.mean(axis=1)) <= band(s, n_seeds, multiple)
     seeds_ok = (np.abs(check) <= band(s, 1, multiple)[:, None]).all(axis=1)
     return float((mean_ok & seeds_ok).mean())
+
+
+def family_multiple(
+    n_figures: int,
+    n_seeds: int,
+    spread_seeds: int | None = None,
+    held_out: bool = False,
+    family: float = FAMILY,
+    draws: int = 400_000,
+) -> float:
+    """The smallest multiple m (to 0.01) at which a market whose population figures all equal the note's
+    holds every one of ``n_figures`` bands with probability >= ``family``: Bonferroni, each figure with
+    ``pass_rate_if_equal(..., m) >= 1 - (1 - family) / n_figures``, so it holds whatever the figures'
+    correlations. Bisection on m (the pass rate rises with m; the Monte Carlo draws are fixed)."""
+    need = 1 - (1 - family) / n_figures
+    low, high = 0.0, 20.0
+    while high - low > 0.005:
+        middle = (low + high) / 2
+        if pass_rate_if_equal(n_seeds, spread_seeds, held_out, middle, draws) >= need:
+            high = middle
+        else:
+            low = middle
+    return float(np.ceil(high * 100) / 100)
 
 
 def targets(path: Path | None = None):
@@ -218,25 +253,48 @@ def crash_rows(warehouse, settings, start: date, end: date) -> tuple[pd.Series, 
 
 def rebound_test(wml: pd.Series, state: pd.DataFrame) -> dict:
     """WML's mean return (%/month) in bear-market rebounds (I_B,t-1 = 1, market up in t) and in the other
-    months, the number of rebound months, and the Welch t of the difference (Daniel-Moskowitz 2016, Table 3:
-    WML's up-market beta in bear markets is strongly negative, so rebounds are its worst months)."""
+    months, the number of months of each and their sums of squared deviations (%^2, for pooling seeds:
+    ``pooled_rebound_test``), and the Welch t of the difference (Daniel-Moskowitz 2016, Table 3: WML's
+    up-market beta in bear markets is strongly negative, so rebounds are its worst months). The means and t
+    are NaN with fewer than two months on a side."""
     state = state.reindex(wml.index)
     rebound = ((state["bear"] == 1) & (state["up"] == 1)).to_numpy()
-    inside, outside = wml[rebound].dropna(), wml[~rebound].dropna()
-    if len(inside) < 2 or len(outside) < 2:
-        return {
-            "rebound_months": int(len(inside)),
-            "rebound_mean_pct": np.nan,
-            "other_mean_pct": np.nan,
-            "rebound_t": np.nan,
-        }
-    se = np.sqrt(inside.var() / len(inside) + outside.var() / len(outside))
-    return {
+    inside, outside = 100 * wml[rebound].dropna(), 100 * wml[~rebound].dropna()
+    moments = {
         "rebound_months": int(len(inside)),
-        "rebound_mean_pct": 100 * inside.mean(),
-        "other_mean_pct": 100 * outside.mean(),
-        "rebound_t": float((inside.mean() - outside.mean()) / se),
+        "rebound_sum_sq_dev": float(((inside - inside.mean()) ** 2).sum()) if len(inside) else 0.0,
+        "other_months": int(len(outside)),
+        "other_sum_sq_dev": float(((outside - outside.mean()) ** 2).sum()) if len(outside) else 0.0,
     }
+    means = {"rebound_mean_pct": float(inside.mean()) if len(inside) else np.nan}
+    means["other_mean_pct"] = float(outside.mean()) if len(outside) else np.nan
+    return {**moments, **means, "rebound_t": _welch_t({**moments, **means})}
+
+
+def _welch_t(m: dict) -> float:
+    """Welch t of rebound vs other months from the counts, means and sums of squared deviations."""
+    n_in, n_out = m["rebound_months"], m["other_months"]
+    if n_in < 2 or n_out < 2:
+        return np.nan
+    se = np.sqrt(m["rebound_sum_sq_dev"] / (n_in - 1) / n_in + m["other_sum_sq_dev"] / (n_out - 1) / n_out)
+    return float((m["rebound_mean_pct"] - m["other_mean_pct"]) / se)
+
+
+def pooled_rebound_test(seeds: list[dict]) -> dict:
+    """``rebound_test`` on the seeds' months stacked, from each seed's counts, means and sums of squared
+    deviations (the exact pooled moments: M2 = sum of M2_i + n_i (mean_i - mean)^2 on each side)."""
+    out = {}
+    for side in ("rebound", "other"):
+        n = np.array([s[f"{side}_months"] for s in seeds], dtype=float)
+        total = n.sum()
+        if total == 0:
+            out |= {f"{side}_months": 0, f"{side}_mean_pct": np.nan, f"{side}_sum_sq_dev": 0.0}
+            continue
+        means = np.array([s[f"{side}_mean_pct"] if k else 0.0 for s, k in zip(seeds, n, strict=True)])
+        mean = float((n * means).sum() / total)
+        m2 = sum(s[f"{side}_sum_sq_dev"] for s in seeds) + float((n * (means - mean) ** 2).sum())
+        out |= {f"{side}_months": int(total), f"{side}_mean_pct": mean, f"{side}_sum_sq_dev": m2}
+    return {**out, "rebound_t": _welch_t(out)}
 
 
 def seed_rows(figures, ours: dict, summaries: pd.DataFrame) -> pd.DataFrame:
@@ -265,10 +323,13 @@ def seed_rows(figures, ours: dict, summaries: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def check(rows: pd.DataFrame, figures, seeds: list[int], spread_seeds: list[int]) -> pd.DataFrame:
-    """One row per figure: target, the spread seeds' sd, the band of the check seeds' mean and of each seed,
-    ours per check seed, their mean, whether the mean lies within its band and every seed within its own,
-    and the population estimate: the spread seeds' mean and its z against the target."""
+def check(
+    rows: pd.DataFrame, figures, seeds: list[int], spread_seeds: list[int], multiple: float = MULTIPLE
+) -> pd.DataFrame:
+    """One row per figure: target, the spread seeds' sd, the band of the check seeds' mean and of each seed
+    (``multiple`` standard errors), ours per check seed, their mean, whether the mean lies within its band and
+    every seed within its own, and the population estimate: the spread seeds' mean and its z against the
+    target."""
     by_id = {f.id: f for f in figures}
     sd = spread(rows, spread_seeds)
     out = []
@@ -277,7 +338,7 @@ def check(rows: pd.DataFrame, figures, seeds: list[int], spread_seeds: list[int]
         values = group.set_index("seed")["ours"]
         own = values.reindex(seeds).astype(float)
         population = values.reindex(spread_seeds).astype(float)
-        mean, half, each = float(own.mean()), band(sd[fid], len(seeds)), band(sd[fid], 1)
+        mean, half, each = float(own.mean()), band(sd[fid], len(seeds), multiple), band(sd[fid], 1, multiple)
         checked = group[group["seed"].isin(seeds)]["pearson"]
         out.append(
             {
@@ -345,7 +406,7 @@ def seed_figures(seed: int, profile: str, stocks: int, cache: Path | None) -> tu
     """One seed's rows and WML figures, from ``cache`` when it holds them; the third item says what happened."""
     import json
 
-    key = cache / f"{profile}-{stocks}-{seed}-{code_fingerprint()}" if cache else None
+    key = cache / f"{profile}-{stocks}-{seed}-{code_fingerprint()}-{CACHE_FORMAT}" if cache else None
     if key is not None and key.with_suffix(".csv").exists():
         rows = pd.read_csv(key.with_suffix(".csv"))
         return rows, json.loads(key.with_suffix(".json").read_text()), f"seed {seed}: from {key}.csv"
@@ -375,9 +436,19 @@ def main() -> int:
     args = parser.parse_args()
     pd.set_option("display.width", 220)
     every = list(dict.fromkeys([*args.spread_seeds, *args.seeds]))
+    n_figures = len(targets())
+    held_out = not set(args.seeds) & set(args.spread_seeds)
+    if held_out or list(args.spread_seeds[: len(args.seeds)]) == list(args.seeds):
+        sampled = (len(args.spread_seeds), held_out)
+        where = "apart from" if held_out else "among"
+        how = f"{len(args.seeds)} check seeds {where} {len(args.spread_seeds)} spread seeds"
+    else:
+        sampled, how = (None, False), f"{len(args.seeds)} check seeds, sd taken as known"
+    multiple = family_multiple(n_figures, len(args.seeds), *sampled)
     print(
         f"profile {args.profile}, {args.stocks} stocks; sd over spread seeds {args.spread_seeds}; check seeds "
-        f"{args.seeds}: their mean within {MULTIPLE:g} x sd / sqrt({len(args.seeds)}), each within {MULTIPLE:g} x sd"
+        f"{args.seeds}: their mean within m x sd / sqrt({len(args.seeds)}), each within m x sd, m = {multiple:.2f} "
+        f"(a market equal to the note holds all {n_figures} figures with >= {FAMILY:.0%}; {how})"
     )
     if args.jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
@@ -392,14 +463,13 @@ def main() -> int:
         print(text)
     rows = pd.concat([r for r, _, _ in done], ignore_index=True)
     crashes = {seed: c for seed, (_, c, _) in zip(every, done, strict=True)}
-    table = check(rows, targets(), args.seeds, args.spread_seeds)
+    table = check(rows, targets(), args.seeds, args.spread_seeds, multiple)
     print("\ntarget | sd over the spread seeds | band of the mean | band of a seed | ours per check seed | mean | ok |")
     print("population: the spread seeds' mean and z (printed units: IC, %, %/yr, Sharpe)")
     print(table.drop(columns=["mean_ok", "seeds_ok"]).round(3).to_string(index=False))
     if args.csv:
         table.to_csv(args.csv, index=False)
         pd.DataFrame(crashes).T.rename_axis("seed").to_csv(args.csv.with_suffix(".wml.csv"))
-    crash_ok = all(crashes[seed]["rebound_t"] <= -2 for seed in args.seeds)
     print("\nWML per seed: Sharpe; mean %/month in bear-market rebounds vs other months (Welch t); worst 5 months")
     for seed, c in crashes.items():
         print(
@@ -407,33 +477,31 @@ def main() -> int:
             f"{c['rebound_mean_pct']:.2f} ({c['rebound_months']:.0f} months) vs {c['other_mean_pct']:.2f}, t "
             f"{c['rebound_t']:.2f}; {c['worst5_in_bear_rebounds']:.0f} of the 5 worst in rebounds"
         )
-    spread_crash = pd.DataFrame({s: crashes[s] for s in args.spread_seeds}).T
-    print(
-        f"  spread seeds: t <= -2 on {int((spread_crash['rebound_t'] <= -2).sum())} of {len(spread_crash)}, "
-        f"rebound mean {spread_crash['rebound_mean_pct'].mean():.2f} vs {spread_crash['other_mean_pct'].mean():.2f}"
-        " %/month (seed averages)"
-    )
+    pooled = pooled_rebound_test([crashes[seed] for seed in args.seeds])
+    crash_ok = bool(pooled["rebound_t"] <= -2)
+    spread_pooled = pooled_rebound_test([crashes[seed] for seed in args.spread_seeds])
+    alone = sum(crashes[seed]["rebound_t"] <= -2 for seed in args.spread_seeds)
+    for name, test in (("check seeds", pooled), ("spread seeds", spread_pooled)):
+        print(
+            f"  {name} pooled: rebounds {test['rebound_mean_pct']:.2f} ({test['rebound_months']} months) vs "
+            f"{test['other_mean_pct']:.2f} ({test['other_months']}), t {test['rebound_t']:.2f}"
+        )
+    print(f"  spread seeds alone: t <= -2 on {alone} of {len(args.spread_seeds)}")
     off = table["population_z"].abs() > 2
     print(
-        f"\n{int(table['ok'].sum())} of {len(table)} figures hold on the check seeds; WML's bear-market rebounds "
-        f"its bad months (t <= -2) on every check seed: {crash_ok}. Population (mean of {len(args.spread_seeds)} "
-        f"spread seeds): {int(off.sum())} figures more than 2 SE from the note"
+        f"\n{int(table['ok'].sum())} of {len(table)} figures hold on the check seeds (m = {multiple:.2f}); WML's "
+        f"bear-market rebounds its bad months on the check seeds pooled (t <= -2): {crash_ok}. Population (mean of "
+        f"{len(args.spread_seeds)} spread seeds): {int(off.sum())} figures more than 2 SE from the note"
         + (f" ({', '.join(table.loc[off, 'factor'] + ' ' + table.loc[off, 'metric'])})" if off.any() else "")
     )
     from scipy.stats import binom
 
-    held_out = not set(args.seeds) & set(args.spread_seeds)
-    if held_out or list(args.spread_seeds[: len(args.seeds)]) == list(args.seeds):
-        rate = pass_rate_if_equal(len(args.seeds), len(args.spread_seeds), held_out)
-        where = "apart from" if held_out else "among"
-        how = f"{len(args.seeds)} check seeds {where} {len(args.spread_seeds)} spread seeds"
-    else:
-        rate, how = pass_rate_if_equal(len(args.seeds)), f"{len(args.seeds)} check seeds, sd taken as known"
+    rate = pass_rate_if_equal(len(args.seeds), sampled[0], sampled[1], multiple)
     misses = binom(len(table), 1 - rate)
     print(
-        f"For scale: a market whose figures equal the note's holds each figure with probability {rate:.3f} ({how}), "
-        f"so it misses {misses.mean():.1f} of {len(table)} on average, at most {misses.ppf(0.95):.0f} in 95 % of "
-        f"runs, and none in {misses.pmf(0):.0%} (figures taken as independent). The exit status stays strict."
+        f"For scale: a market whose figures equal the note's holds each figure with probability {rate:.4f} at "
+        f"m = {multiple:.2f} ({how}), all {len(table)} in at least {1 - len(table) * (1 - rate):.0%} of runs "
+        f"(Bonferroni), none missed in {misses.pmf(0):.0%} if the figures were independent."
     )
     return 0 if table["ok"].all() and crash_ok else 1
 

@@ -115,3 +115,53 @@ def test_pass_rate_if_equal():
     # the check seeds drawn apart from the spread seeds pass less often than with the sd known (s is noisy)
     known = calibrate.pass_rate_if_equal(3, draws=100_000)
     assert calibrate.pass_rate_if_equal(3, 10, held_out=True, draws=100_000) < known - 0.03
+
+
+def test_rebound_test_moments_by_hand():
+    dates = pd.date_range("2020-01-31", periods=5, freq="ME")
+    wml = pd.Series([-0.05, -0.03, -0.04, 0.02, 0.00], index=dates)
+    state = pd.DataFrame({"bear": [1, 1, 1, 0, 1], "up": [1, 1, 1, 1, 0]}, index=dates)
+    out = calibrate.rebound_test(wml, state)
+    # rebounds -5, -3, -4 %: mean -4, squared deviations 1 + 1 + 0 = 2; others 2, 0 %: mean 1, 1 + 1 = 2
+    assert (out["rebound_months"], out["other_months"]) == (3, 2)
+    assert out["rebound_sum_sq_dev"] == pytest.approx(2.0)
+    assert out["other_sum_sq_dev"] == pytest.approx(2.0)
+    # Welch t = (-4 - 1) / sqrt(1 / 3 + 2 / 2) = -5 / sqrt(4 / 3) = -4.330127
+    assert out["rebound_t"] == pytest.approx(-4.330127, abs=1e-6)
+
+
+def test_pooled_rebound_test_is_the_test_on_the_stacked_months():
+    dates = pd.date_range("2020-01-31", periods=4, freq="ME")
+    one = pd.Series([-0.06, 0.01, 0.03, 0.02], index=dates)
+    two = pd.Series([-0.02, -0.04, 0.00, 0.05], index=dates + pd.DateOffset(months=4))
+    s1 = pd.DataFrame({"bear": [1, 0, 0, 0], "up": [1, 1, 0, 1]}, index=one.index)  # one rebound month
+    s2 = pd.DataFrame({"bear": [1, 1, 0, 0], "up": [1, 1, 1, 0]}, index=two.index)  # two
+    alone = calibrate.rebound_test(one, s1)
+    assert np.isnan(alone["rebound_t"])  # one seed with a single rebound month has no test
+    pooled = calibrate.pooled_rebound_test([alone, calibrate.rebound_test(two, s2)])
+    stacked = calibrate.rebound_test(pd.concat([one, two]), pd.concat([s1, s2]))
+    for key in ("rebound_months", "other_months", "rebound_mean_pct", "other_mean_pct", "rebound_sum_sq_dev"):
+        assert pooled[key] == pytest.approx(stacked[key])
+    assert pooled["other_sum_sq_dev"] == pytest.approx(stacked["other_sum_sq_dev"])
+    # by hand: rebounds -6, -2, -4 %: mean -4, M2 8; others 1, 3, 2, 0, 5 %: mean 2.2, M2 14.8
+    # t = -6.2 / sqrt(8 / 2 / 3 + 14.8 / 4 / 5) = -6.2 / sqrt(2.073333) = -4.305832
+    assert pooled["rebound_t"] == pytest.approx(-4.305832, abs=1e-6)
+
+
+def test_family_multiple_is_bonferroni():
+    # one figure, one seed, sd known: P(|z| <= m) >= 0.95 -> m = 1.96; twenty figures: each with
+    # 1 - 0.05 / 20 = 0.9975 -> the two-sided normal quantile 3.023 (Monte Carlo: to about 0.02)
+    assert calibrate.family_multiple(1, 1, draws=200_000) == pytest.approx(1.96, abs=0.02)
+    assert calibrate.family_multiple(20, 1, draws=200_000) == pytest.approx(3.02, abs=0.045)
+    # an sd estimated from ten seeds that exclude the check seeds needs more (its tails are a t's)
+    held_out = calibrate.family_multiple(20, 3, 10, held_out=True, draws=100_000)
+    assert held_out > calibrate.family_multiple(20, 3, 10, draws=100_000) + 1
+
+
+def test_check_uses_the_multiple_it_is_given():
+    rows = _rows({"x": [0.0, 0.02, 0.04, 0.06]}, [1, 2, 3, 4])
+    # sd 0.0258199; mean of seeds 1-3 = 0.02, target 0.06: 0.04 off; at m = 2 the band is 0.0298, at m = 3 0.0447
+    two = calibrate.check(rows, [_figure("x", 0.06)], [1, 2, 3], [1, 2, 3, 4]).iloc[0]
+    three = calibrate.check(rows, [_figure("x", 0.06)], [1, 2, 3], [1, 2, 3, 4], multiple=3).iloc[0]
+    assert three["band"] == pytest.approx(3 * 0.0258199 / math.sqrt(3), abs=1e-7)
+    assert not two["mean_ok"] and three["mean_ok"]
