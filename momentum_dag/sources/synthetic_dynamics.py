@@ -75,6 +75,9 @@ OVERREACTION_PROB, OVERREACTION_SD, OVERREACTION_REVERT, OVERREACTION_MONTHS = 0
 COMOMENTUM_SD, COMOMENTUM_MONTHS = 0.035, 4
 # persistent expected returns: each stock's expected monthly return has a slow AR(1) part (sd, monthly phi)
 PERSISTENT_DRIFT_SD, PERSISTENT_DRIFT_PHI = 0.006, 0.95
+# dispersion regimes: a monthly log-AR(1) level (sd of the log, monthly phi) scaling every stock's return
+# relative to the market, so the cross-section is wide in some months and narrow in others
+DISPERSION_SD, DISPERSION_PHI = 0.5, 0.85
 PRICE_LIMIT, ST_PRICE_LIMIT, IPO_PRICE_LIMIT = 0.10, 0.05, 0.44
 SUSPEND_PROB, SUSPEND_MAX_DAYS = 0.0005, 20  # start rate and longest spell (~0.5% of stock-days)
 # A year 55% (log -0.8) behind the market may put a stock under ST; delisting mostly follows long ST.
@@ -105,6 +108,7 @@ class Strengths:
     overreaction: float = 0.0
     comomentum: float = 0.0
     persistent_drift: float = 0.0
+    dispersion_regimes: float = 0.0
 
 
 @dataclass
@@ -174,6 +178,10 @@ class MarketSimulation:
         self.expected_drift = (
             np.random.default_rng([seed, 4]).standard_normal(n) if strengths.persistent_drift else np.zeros(n)
         )
+        # the dispersion level in units of its sd, started from its stationary law
+        self.dispersion = (
+            float(np.random.default_rng([seed, 5]).standard_normal()) if strengths.dispersion_regimes else 0.0
+        )
         self.reversal_left = np.zeros(n, dtype=np.int64)
         self.spike = np.zeros(n)
         self.suspended_left = np.zeros(n, dtype=np.int64)
@@ -218,6 +226,8 @@ class MarketSimulation:
         listed = (self.u.ipo_day[None, :] <= days[:, None]) & ~self.delisted[None, :]
         ipo_today = self.u.ipo_day[None, :] == days[:, None]
         idio, idio_var, jump, reversal, spike, suspended = self._stock_days(listed, ipo_today, rng)
+        spread = self._dispersion_scale(first_day)
+        idio_var = idio_var * spread**2  # the bars' intraday range follows the month's dispersion
 
         raw = (
             beta * market[:, None]
@@ -230,6 +240,8 @@ class MarketSimulation:
             + self._reversal_and_overreaction(listed_before, n_days, first_day)
             + self._persistent_drift(n_days, first_day)
         )
+        if self.s.dispersion_regimes:  # off leaves every return's bits as they were
+            raw = market[:, None] + spread * (raw - market[:, None])
         limit = np.where(self.is_st, ST_PRICE_LIMIT, PRICE_LIMIT)
         ret = np.clip(raw, -limit, limit)
         ret = np.where(ipo_today, self.u.ipo_return, ret)
@@ -305,6 +317,26 @@ class MarketSimulation:
         phi = PERSISTENT_DRIFT_PHI
         self.expected_drift = phi * self.expected_drift + np.sqrt(1 - phi**2) * e
         return self.s.persistent_drift * PERSISTENT_DRIFT_SD * self.expected_drift / n_days
+
+    def _dispersion_scale(self, first_day: int) -> float:
+        """This month's multiplier of every stock's return relative to the latent market (1.0 when off).
+
+        Cross-sectional return dispersion moves in persistent regimes (Stivers and Sun 2010, JFQA), and
+        firms' idiosyncratic volatilities share one strong common factor (Herskovic, Kelly, Lustig and Van
+        Nieuwerburgh 2016, JFE). A monthly level h_m (a unit AR(1), phi DISPERSION_PHI, from its own stream
+        (seed, 5, first day)) gives s_m = exp(sd h_m - sd^2 / 2), sd = DISPERSION_SD x ``dispersion_regimes``,
+        so E[s_m] = 1; each stock's return becomes m_d + s_m (r_i,d - m_d). Everything that sets a stock
+        apart from the market (its beta's excess, styles, industry, direction drift, noise, episodes) is
+        wider in some months and narrower in others, so a long-short portfolio's payoff, which is not
+        scale-free, varies with s_m while a ranking of return magnitudes hardly does; a ranking of return
+        signs (D-MOM) loses accuracy in a narrow month, where the market decides more of the signs.
+        """
+        if not self.s.dispersion_regimes:
+            return 1.0
+        e = np.random.default_rng([self.seed, 5, first_day]).standard_normal()
+        phi, sd = DISPERSION_PHI, DISPERSION_SD * self.s.dispersion_regimes
+        self.dispersion = phi * self.dispersion + np.sqrt(1 - phi**2) * e
+        return float(np.exp(sd * self.dispersion - sd**2 / 2))
 
     def market_path(self, n_days: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Latent daily market return, its variance and the regime, walking regimes and GARCH day by day.

@@ -650,6 +650,57 @@ def test_persistent_drift_is_a_unit_ar1_from_its_own_stream():
     assert not off._persistent_drift(20, first_day=60).any() and not off.expected_drift.any()
 
 
+def test_dispersion_level_is_a_log_ar1_with_mean_one_from_its_own_stream():
+    universe = draw_universe(40, 4, 1)
+    sim = MarketSimulation(universe, _only(dispersion_regimes=2.0), seed=5)
+    start = np.random.default_rng([5, 5]).standard_normal()  # the stationary start
+    assert sim.dispersion == start
+    scale = sim._dispersion_scale(first_day=60)
+    # by hand: h = phi h + sqrt(1 - phi^2) e, e from the stream (seed, 5, first day); s = exp(sd h - sd^2 / 2)
+    # with sd = strength x DISPERSION_SD, so E[s] = 1
+    phi, sd = dyn.DISPERSION_PHI, 2.0 * dyn.DISPERSION_SD
+    h = phi * start + np.sqrt(1 - phi**2) * np.random.default_rng([5, 5, 60]).standard_normal()
+    assert scale == pytest.approx(np.exp(sd * h - sd**2 / 2), rel=1e-15)
+    assert sim.dispersion == pytest.approx(h, rel=1e-15)
+    off = MarketSimulation(universe, _only(), seed=5)
+    assert off._dispersion_scale(first_day=60) == 1.0 and off.dispersion == 0.0
+
+
+def test_dispersion_widens_every_return_around_the_market_by_the_months_level(monkeypatch):
+    # Two markets with one seed, the level on and off: every other draw is the same, so each return that no
+    # price limit clipped is m_d + s_m (r_off - m_d) with m_d the latent market and s_m the month's level.
+    universe = draw_universe(60, 4, 3)
+    dates = pd.bdate_range("2020-03-02", periods=21)
+    ons, offs, markets = [], [], []
+    for strengths, out in (
+        (_only(dispersion_regimes=1.0, sign_persistence=1.0), ons),
+        (_only(sign_persistence=1.0), offs),
+    ):
+        sim = MarketSimulation(universe, strengths, seed=11)
+        path = sim.market_path
+
+        def record(n_days, rng, path=path):
+            market, variance, regimes = path(n_days, rng)
+            markets.append(market)
+            return market, variance, regimes
+
+        monkeypatch.setattr(sim, "market_path", record)
+        bars = sim.step_month(dates, first_day=300, rng=np.random.default_rng(7))
+        out.append((bars.fields["close"] / bars.fields["pre_close"] - 1, bars.fields["is_st"]))
+    (on, st), (off, _) = ons[0], offs[0]
+    np.testing.assert_array_equal(markets[0], markets[1])
+    phi, sd = dyn.DISPERSION_PHI, dyn.DISPERSION_SD
+    h = phi * np.random.default_rng([11, 5]).standard_normal()
+    h += np.sqrt(1 - phi**2) * np.random.default_rng([11, 5, 300]).standard_normal()
+    s = np.exp(sd * h - sd**2 / 2)
+    m = markets[0][:, None]
+    ipo = universe.ipo_day[None, :] == (300 + np.arange(len(dates)))[:, None]
+    # not clipped at a price limit, traded, listed, not an IPO day (its return is drawn apart)
+    free = (np.abs(on) < 0.095) & (np.abs(off) < 0.095) & (off != 0) & ~st & ~ipo
+    assert free.sum() > 600  # of 21 days x 60 stocks, some not listed yet
+    np.testing.assert_allclose((on - m)[free], s * (off - m)[free], rtol=1e-9, atol=1e-12)
+
+
 def test_reversal_effects_off_draw_nothing_and_add_nothing():
     universe = draw_universe(40, 4, 1)
     sim = MarketSimulation(universe, _only(), seed=5)
