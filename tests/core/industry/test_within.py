@@ -11,7 +11,7 @@ from momentum_dag.core.industry import (
     momentum_lead_lag_enhanced,
     momentum_pca,
 )
-from momentum_dag.core.industry.within import nan_mean_std, pca_score, representative_stocks
+from momentum_dag.core.industry.within import nan_mean_std, pca_score, pca_scores, representative_stocks
 
 DAYS = pd.bdate_range("2024-01-01", periods=8, name="date")
 
@@ -58,6 +58,28 @@ def test_pca_score_of_perfectly_correlated_and_orthogonal_returns():
     assert pca_score(np.column_stack([F, 2 * F, 3 * F])) == pytest.approx(1.0)
     # orthogonal f, g, h: eigenvalues 1/3 each -> first two = 2/3
     assert pca_score(np.column_stack([F, G, H])) == pytest.approx(2 / 3)
+
+
+def test_pca_scores_of_blocks_together_are_each_blocks_pca_score():
+    # the hand-computed blocks above (and one with a single stock that moves: no score), then random blocks
+    # of other widths with suspended days (NaN) and a constant stock, each set computed together (zero-padded
+    # to the widest): each block's score equals pca_score alone
+    small = pca_scores(
+        [np.column_stack([F, 2 * F, 3 * F]), np.column_stack([F, G, H]), np.column_stack([F, np.ones(4)])]
+    )
+    assert small[0] == pytest.approx(1.0) and small[1] == pytest.approx(2 / 3) and np.isnan(small[2])
+    rng = np.random.default_rng(7)
+    blocks = []
+    for width in (8, 23, 50, 2):
+        block = rng.normal(size=(120, width)) + rng.normal(size=(120, 1))  # a common component
+        block[rng.random(block.shape) < 0.1] = np.nan
+        block[:, 0] = 0.5  # exactly constant (0.5 sums without rounding)
+        blocks.append(block)
+    together = pca_scores(blocks)
+    alone = np.array([pca_score(block) for block in blocks])
+    assert np.isnan(alone[-1])  # two stocks, one constant: fewer than two left
+    np.testing.assert_allclose(together, alone, rtol=1e-12, atol=0)
+    assert pca_scores([]).shape == (0,)
 
 
 def test_representative_stocks_cover_80_percent_within_name_bounds():
