@@ -38,6 +38,22 @@ def test_a_resumed_month_equals_the_replayed_one(tmp_path, replayed):
     assert sorted(int(p.stem) for p in folder.iterdir()) == [13, 14, 15]  # and April's start saved
 
 
+def test_the_realistic_market_resumes_too(tmp_path):
+    """The default market's own state (the dispersion level, the persistent expected returns, the reversal
+    episodes) travels in a saved state: a month resumed from it equals the replayed month to the bit."""
+    from dataclasses import replace
+
+    from momentum_dag.sources.synthetic import EffectStrengths
+
+    config = replace(CONFIG, effects=EffectStrengths.profile("realistic"))
+    assert config.effects.dispersion_regimes > 0 and config.effects.persistent_drift > 0
+    replayed = rows(SyntheticMarket(config), *MARCH)
+    rows(SyntheticMarket(config, state_dir=tmp_path), date(2014, 1, 1), MARCH[0])
+    resumed = rows(SyntheticMarket(config, state_dir=tmp_path), *MARCH)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(resumed[table], replayed[table], check_exact=True)
+
+
 def test_a_rerun_of_the_backfills_last_month_resumes_too(tmp_path, replayed):
     rows(SyntheticMarket(CONFIG, state_dir=tmp_path), date(2014, 1, 1), MARCH[1])  # through March
     assert (tmp_path / config_key(CONFIG) / "14.pkl").exists()  # March's start, which the re-run resumes from
