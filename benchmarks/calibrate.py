@@ -108,6 +108,23 @@ def band(sd: float, n_seeds: int, multiple: float = MULTIPLE) -> float:
     return multiple * sd / np.sqrt(n_seeds)
 
 
+def needed_multiples(
+    n_seeds: int, spread_seeds: int | None = None, held_out: bool = False, draws: int = 400_000
+) -> np.ndarray:
+    """Monte Carlo draws (fixed seed) of the smallest multiple at which one figure holds when our market's
+    population figure EQUALS the note's: each seed's figure is z ~ N(0, 1) in units of one seed's true sd;
+    the mean of the ``n_seeds`` check seeds must lie within m x s / sqrt(n_seeds) and every check seed within
+    m x s, so a draw needs m = max(|mean| sqrt(n_seeds) / s, max |z| / s). s is the true sd when
+    ``spread_seeds`` is None, else the sample sd of ``spread_seeds`` seeds: the first ``n_seeds`` of them are
+    the check seeds (as ``main`` runs the defaults), or, with ``held_out``, the check seeds are drawn apart."""
+    rng = np.random.default_rng(0)
+    extra = n_seeds if held_out or spread_seeds is None else 0
+    z = rng.standard_normal((draws, (spread_seeds or 0) + extra))
+    s = np.ones(draws) if spread_seeds is None else z[:, :spread_seeds].std(axis=1, ddof=1)
+    check = z[:, -n_seeds:] if extra else z[:, :n_seeds]
+    return np.maximum(np.abs(check.mean(axis=1)) / band(s, n_seeds, 1), np.abs(check).max(axis=1) / s)
+
+
 def pass_rate_if_equal(
     n_seeds: int,
     spread_seeds: int | None = None,
@@ -115,20 +132,9 @@ def pass_rate_if_equal(
     multiple: float = MULTIPLE,
     draws: int = 400_000,
 ) -> float:
-    """The chance that one figure holds when our market's population figure EQUALS the note's: each seed's
-    figure is z ~ N(0, 1) in units of one seed's true sd; the mean of the ``n_seeds`` check seeds must lie
-    within ``multiple`` x s / sqrt(n_seeds) and every check seed within ``multiple`` x s. s is the true sd
-    when ``spread_seeds`` is None, else the sample sd of ``spread_seeds`` seeds: the first ``n_seeds`` of them
-    are the check seeds (as ``main`` runs the defaults), or, with ``held_out``, the check seeds are drawn
-    apart. Monte Carlo with a fixed seed. One seed, sd known: P(|z| <= 2) = 0.954; three: 0.852."""
-    rng = np.random.default_rng(0)
-    extra = n_seeds if held_out or spread_seeds is None else 0
-    z = rng.standard_normal((draws, (spread_seeds or 0) + extra))
-    s = np.ones(draws) if spread_seeds is None else z[:, :spread_seeds].std(axis=1, ddof=1)
-    check = z[:, -n_seeds:] if extra else z[:, :n_seeds]
-    mean_ok = np.abs(check.mean(axis=1)) <= band(s, n_seeds, multiple)
-    seeds_ok = (np.abs(check) <= band(s, 1, multiple)[:, None]).all(axis=1)
-    return float((mean_ok & seeds_ok).mean())
+    """The chance that one figure holds at ``multiple`` when our market's population figure EQUALS the
+    note's (``needed_multiples``). One seed, sd known: P(|z| <= 2) = 0.954; three: 0.852."""
+    return float((needed_multiples(n_seeds, spread_seeds, held_out, draws) <= multiple).mean())
 
 
 def family_multiple(
@@ -139,19 +145,13 @@ def family_multiple(
     family: float = FAMILY,
     draws: int = 400_000,
 ) -> float:
-    """The smallest multiple m (to 0.01) at which a market whose population figures all equal the note's
-    holds every one of ``n_figures`` bands with probability >= ``family``: Bonferroni, each figure with
+    """The smallest multiple m (rounded up to 0.01) at which a market whose population figures all equal the
+    note's holds every one of ``n_figures`` bands with probability >= ``family``: Bonferroni, each figure with
     ``pass_rate_if_equal(..., m) >= 1 - (1 - family) / n_figures``, so it holds whatever the figures'
-    correlations. Bisection on m (the pass rate rises with m; the Monte Carlo draws are fixed)."""
+    correlations: that quantile of ``needed_multiples``."""
     need = 1 - (1 - family) / n_figures
-    low, high = 0.0, 20.0
-    while high - low > 0.005:
-        middle = (low + high) / 2
-        if pass_rate_if_equal(n_seeds, spread_seeds, held_out, middle, draws) >= need:
-            high = middle
-        else:
-            low = middle
-    return float(np.ceil(high * 100) / 100)
+    needed = needed_multiples(n_seeds, spread_seeds, held_out, draws)
+    return float(np.ceil(np.quantile(needed, need, method="higher") * 100) / 100)
 
 
 def targets(path: Path | None = None):
