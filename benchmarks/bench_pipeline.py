@@ -144,7 +144,12 @@ def run(size_name: str, label: str, extra: dict, profile: bool, cluster_workers:
         "first": str(start)[:7],
         "last": last,
         "date": str(date.today()),
-        "settings": {k: v for k, v in extra.items() if k != "MOMENTUM_DASK_ADDRESS"},
+        # the settings this run differs by: the benchmark's own, and any MOMENTUM_ variable set by hand
+        "settings": {
+            k: v
+            for k, v in {**{k: v for k, v in os.environ.items() if k.startswith("MOMENTUM_")}, **extra}.items()
+            if k != "MOMENTUM_DASK_ADDRESS"
+        },
     }
     prefix = size_name if not label else f"{size_name}_{label}"
     with _folder(keep) as folder, _cluster(extra, cluster_workers) as extra:

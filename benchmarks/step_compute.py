@@ -58,7 +58,9 @@ def _steps():
                 "barra.factor_returns_daily": "trade_date",
                 "models.wml_daily": "trade_date",
             }
-            return compute_in_chunks(lambda lo, hi: compute(warehouse, settings, lo, hi), windows, dates)
+            return compute_in_chunks(
+                lambda lo, hi: compute(warehouse, settings, lo, hi), windows, dates, settings.chunk_threads
+            )
 
         return run
 
@@ -80,7 +82,9 @@ def _steps():
         "lead_lag": factor("momentum_lead_lag_enhanced"),
         "lasso": factor("momentum_cross_industry_lasso"),
         "momentum_pca": factor("momentum_pca"),  # weekly: give --start/--end as the backfill's Mondays
-        "dmom_features": lambda w, s, lo, hi: {"dmom_features": features_window(w, lo, hi, s.run.chunk_months)},
+        "dmom_features": lambda w, s, lo, hi: {
+            "dmom_features": features_window(w, lo, hi, s.run.chunk_months, s.chunk_threads)
+        },
         "wml": chunked(lambda w, s, lo, hi: wml_chunk(w, lo, hi, crash_params(s), s)),
     }
 

@@ -230,11 +230,15 @@ class MemoryWarehouse:
     def __init__(self, conn: duckdb.DuckDBPyConnection):
         self.conn = conn
 
+    # a cursor per query, as the warehouse's own connections: a step computes its chunks in threads, and
+    # one DuckDB connection must not be used by two threads at once
     def query(self, sql: str, params=None) -> pd.DataFrame:
-        return self.conn.execute(sql, list(params or [])).df()
+        with self.conn.cursor() as cursor:
+            return cursor.execute(sql, list(params or [])).df()
 
     def query_arrow(self, sql: str, params=None):
-        return self.conn.sql(sql, params=list(params or [])).to_arrow_table()
+        with self.conn.cursor() as cursor:
+            return cursor.execute(sql, list(params or [])).to_arrow_table()
 
 
 def build_marts(market: Market) -> duckdb.DuckDBPyConnection:

@@ -126,18 +126,18 @@ def _figures(own: pd.DataFrame) -> dict:
     return {"stocks": int(own["entity_id"].nunique()), "ivl_coverage": float(own["IVL"].notna().mean())}
 
 
-def features_window(warehouse: Warehouse, start: date, end: date, chunk_months: int) -> pd.DataFrame:
-    """The regressors of the month ends in [start, end), chunk by chunk."""
+def features_window(warehouse: Warehouse, start: date, end: date, chunk_months: int, threads: int = 1) -> pd.DataFrame:
+    """The regressors of the month ends in [start, end), chunk by chunk (``threads`` chunks at once)."""
 
     def chunk(lo: date, hi: date) -> dict[str, pd.DataFrame]:
         return {DMOM_FEATURES: features_chunk(warehouse, lo, hi)}
 
-    return compute_in_chunks(chunk, chunk_windows(start, end, chunk_months), {})[DMOM_FEATURES]
+    return compute_in_chunks(chunk, chunk_windows(start, end, chunk_months), {}, threads)[DMOM_FEATURES]
 
 
 def dmom_features_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
     start, end = window_dates(context)
-    rows = {DMOM_FEATURES: features_window(warehouse, start, end, settings.run.chunk_months)}
+    rows = {DMOM_FEATURES: features_window(warehouse, start, end, settings.run.chunk_months, settings.chunk_threads)}
     write_and_report(
         context,
         warehouse,

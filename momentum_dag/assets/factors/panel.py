@@ -61,7 +61,10 @@ def compute_window(
     """The factor's rows and side tables for [start, end), chunk by chunk from the factor's lookback, and
     the universe size at each formation date (for coverage)."""
     outputs = compute_in_chunks(
-        lambda lo, hi: factor_chunk(spec, warehouse, settings, lo, hi), factor_windows(spec, settings, start, end), {}
+        lambda lo, hi: factor_chunk(spec, warehouse, settings, lo, hi),
+        factor_windows(spec, settings, start, end),
+        {},
+        settings.chunk_threads,
     )
     panel = outputs.pop(factor_table(spec.name))
     universe = outputs.pop("universe").set_index("period_end")["universe"]
