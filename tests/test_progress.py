@@ -40,3 +40,16 @@ def test_the_counter_is_shared_by_the_processes_of_a_run(tmp_path):
         handler.emit(_record("STEP_SUCCESS", step))
     assert [line.split()[1] for line in out.getvalue().splitlines()] == ["1/3]", "2/3]", "3/3]"]
     assert not shared.exists()  # removed when the run's last step finished
+
+
+def test_cores_are_the_process_cpu_seconds_over_the_step_s_wall_seconds(monkeypatch):
+    """A step that kept two cores busy shows ~2, one that waited shows ~0: here 3 CPU seconds in 2 s."""
+    clock = SimpleNamespace(time=lambda: 100.0, process_time=lambda: 10.0)
+    monkeypatch.setattr("momentum_dag.runtime.progress.time", clock)
+    out = io.StringIO()
+    progress = StepProgress(total=2, label="monthly", stream=out)
+    progress.emit(_record("STEP_START", "barra__exposures"))
+    clock.time, clock.process_time = (lambda: 102.0), (lambda: 13.0)
+    progress.emit(_record("STEP_SUCCESS", "barra__exposures"))
+    line = out.getvalue().splitlines()[0]
+    assert line.split()[3:5] == ["2.0", "s"] and line.endswith("cores 1.5")

@@ -2,8 +2,10 @@
 whole Dagster event stream goes to a log file instead of the screen.
 
 ``progress_logger`` is a Dagster logger (configured by the CLI through the run config): it prints
-``[12/98] factors/dmom  3.1 s  elapsed 0:41  eta 2:55  peak 1.4 GB`` when a step ends (peak: the
-process's resident-memory high-water mark so far, so the step that raises it is the one to look at),
+``[12/98] factors/dmom  3.1 s  elapsed 0:41  eta 2:55  peak 1.4 GB  cores 1.3`` when a step ends (peak: the
+process's resident-memory high-water mark so far, so the step that raises it is the one to look at; cores:
+the process's CPU seconds over the step's wall seconds, so a step that leaves a core idle shows ~1 (worker
+processes a step starts, e.g. joblib's, are not counted)),
 the full error when a step fails, and writes every event (DEBUG included) to ``log_file``. Runs launched
 from the UI leave it unconfigured (``total`` 0): it then prints nothing.
 """
@@ -41,7 +43,7 @@ class StepProgress(logging.Handler):
         dask executors run each step in its own process, with its own handler); made by the first."""
         super().__init__(level=logging.DEBUG)
         self.total, self.label, self.stream = total, label, stream or sys.stdout
-        self.done, self.began, self.started = 0, time.time(), {}
+        self.done, self.began, self.started, self.cpu = 0, time.time(), {}, {}
         self.shared = shared
         if shared is not None:
             try:
@@ -74,15 +76,17 @@ class StepProgress(logging.Handler):
         now = time.time()
         if kind == "STEP_START":
             self.started[event.step_key] = now
+            self.cpu[event.step_key] = time.process_time()
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
             self.done = self._count()
             took = now - self.started.get(event.step_key, now)
+            cores = (time.process_time() - self.cpu.get(event.step_key, time.process_time())) / took if took else 0.0
             elapsed = now - self.began
             eta = elapsed / max(self.done, 1) * max(self.total - self.done, 0)
             status = "" if kind == "STEP_SUCCESS" else "  FAILED"
             line = (
                 f"[{self.label} {self.done}/{self.total}] {event.step_key:<48} {took:6.1f} s   "
-                f"elapsed {_clock(elapsed)}  eta {_clock(eta)}  peak {peak_rss_gb():.1f} GB{status}"
+                f"elapsed {_clock(elapsed)}  eta {_clock(eta)}  peak {peak_rss_gb():.1f} GB  cores {cores:.1f}{status}"
             )
             print(line, file=self.stream, flush=True)
             if kind == "STEP_FAILURE" and event.step_failure_data and event.step_failure_data.error:
