@@ -15,7 +15,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from momentum_dag.assets.crashes import kenfrench_inputs
 from momentum_dag.assets.crashes.kenfrench_inputs import CrashInputs, kenfrench_crash_inputs
-from momentum_dag.assets.crashes.series import crash_params
+from momentum_dag.assets.crashes.series import GARCH_JOBS, crash_params
 from momentum_dag.core import validate
 from momentum_dag.core.crashes import study
 from momentum_dag.core.crashes.study import CrashParams, daily_study, monthly_study
@@ -44,8 +44,6 @@ CODE = (
     Path(__file__),
 )
 METHOD_PREFIX = "Method: "
-# The study's hundreds of GJR-GARCH refits spread over all cores (each a function of its window alone).
-GARCH_JOBS = -1
 LINEARMODELS_CRASH_LIMITS = (
     "the bundled linearmodels sample is monthly only and covers 1949-01..2017-03: French's Mom stands in for the "
     "decile WML and every variance comes from monthly returns (the monthly fallback); point "

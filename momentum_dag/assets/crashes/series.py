@@ -47,6 +47,11 @@ DOUBLE = "DOUBLE"
 VARIANCE_COLUMNS = ["garch_var", "garch_vol", "rv_var", "rv_vol", "blend_vol", "blend_var"]
 
 
+# GJR-GARCH refits spread over all cores (each a function of its window alone, so the same bits in any
+# process); a month's single fit stays in the step's process (``volatility.PARALLEL_FROM_FITS``)
+GARCH_JOBS = -1
+
+
 def crash_params(settings: Settings) -> CrashParams:
     return settings.crash.params()
 
@@ -215,7 +220,7 @@ def wml_variance_asset(context: AssetExecutionContext, warehouse: Warehouse, set
             f"GJR-GARCH: {0 if known is None else int(known.notna().sum())} stored forecasts, "
             f"{int((month_ends >= pd.Timestamp(start)).sum())} to fit in [{start}, {end})"
         )
-        return {WML_VARIANCE: variance_forecast_table(wml_daily["wml"], month_ends, params, known)}
+        return {WML_VARIANCE: variance_forecast_table(wml_daily["wml"], month_ends, params, known, n_jobs=GARCH_JOBS)}
 
     table = Table(
         WML_VARIANCE,

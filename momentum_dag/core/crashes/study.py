@@ -174,9 +174,11 @@ def variance_forecast_table(
     month_ends: pd.DatetimeIndex,
     params: CrashParams,
     known_garch_var: pd.Series | None = None,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """GJR-GARCH, realized and blended variance forecasts made at each of ``month_ends`` (D&M App. D),
-    FORMATION alignment; ``known_garch_var`` are forecasts already made (see ``garch_variance_forecasts``)."""
+    FORMATION alignment; ``known_garch_var`` are forecasts already made, ``n_jobs`` the processes of the
+    refits (see ``garch_variance_forecasts``)."""
     forecasts = garch_variance_forecasts(
         wml_daily,
         month_ends,
@@ -186,6 +188,7 @@ def variance_forecast_table(
         refit_every=params.garch_refit_every,
         min_blend_pairs=params.blend_min_pairs,
         known_garch_var=known_garch_var,
+        n_jobs=n_jobs,
     )
     return _reset_dates(forecasts.dropna(how="all"), "period_end")
 
