@@ -236,7 +236,7 @@ def test_a_long_frame_and_a_spooled_file_keep_their_order_in_a_lake(tmp_path):
     written six times; with pieces handed to the lake, 10 of 10 runs of this test failed (each of the two)."""
     import numpy as np
 
-    from momentum_dag.assets.raw import _spool
+    from momentum_dag.assets.raw import _spool_chunk
     from momentum_dag.storage.windows import ROW_GROUP
 
     n = 8 * ROW_GROUP + 5
@@ -248,7 +248,7 @@ def test_a_long_frame_and_a_spooled_file_keep_their_order_in_a_lake(tmp_path):
         }
     )
     warehouse = lake(tmp_path)
-    spooled = _spool([{"daily_bars": frame}], tmp_path, lake=True)[0]["daily_bars"]
+    spooled = _spool_chunk({"daily_bars": frame}, tmp_path, 0, lake=True)["raw.daily_bars"]
     tables = {"factors.toy": ("trade_date", None), "factors.spooled": ("trade_date", None)}
     for attempt in range(6):
         warehouse.write_windows(

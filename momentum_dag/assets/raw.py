@@ -8,7 +8,9 @@ records a materialization of each (the unselected ones as runtime materializatio
 per-partition row counts), so the UI never shows a table older than its data.
 """
 
+import queue
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -61,13 +63,16 @@ def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse, settin
     provider = source.provider()
     tables = {f"raw.{name}": (RAW_TABLES[name].date_column, ddl(RAW_TABLES[name])) for name in PROVIDER_TABLES}
     with tempfile.TemporaryDirectory(prefix="momentum_raw_") as spool:
-        # Generate (the slow part) before taking the DuckDB write lock; chunks wait on disk, not in memory.
-        spooled = _spool(provider.generate(generate_start, end), Path(spool), lake=warehouse.is_lake)
-        context.log.info(f"generated {len(spooled)} chunk(s) for [{start}, {end}); writing")
+        # The provider's chunks are generated and spooled to Parquet in a thread while the transaction
+        # inserts the chunks already spooled (DuckDB's insert releases the GIL): the two overlap on two cores.
+        # Chunks wait on disk, not in memory; a failure on either side rolls the whole window back.
+        spooled = _Spooler(provider.generate(generate_start, end), Path(spool), lake=warehouse.is_lake)
         # "nothing lost": a window is never replaced by markedly fewer rows unless MOMENTUM_RAW_FORCE
-        results = warehouse.write_windows(
-            tables, _read_spool(spooled), start=first, end=end, guard=row_count_guard(settings.source.raw_force)
-        )
+        with spooled:
+            results = warehouse.write_windows(
+                tables, spooled, start=first, end=end, guard=row_count_guard(settings.source.raw_force)
+            )
+        context.log.info(f"generated and wrote {spooled.count} chunk(s) for [{start}, {end})")
     label = source.label
     selected = context.selected_asset_keys
     for name in PROVIDER_TABLES:
@@ -86,28 +91,74 @@ def raw_market_data(context: AssetExecutionContext, warehouse: Warehouse, settin
             )
 
 
-def _spool(chunks: Iterable[dict[str, pd.DataFrame]], folder: Path, lake: bool = False) -> list[dict[str, Path]]:
+def _spool_chunk(chunk: dict[str, pd.DataFrame], folder: Path, i: int, lake: bool) -> dict[str, Path]:
+    """One chunk's provider tables as Parquet files in ``folder``, by raw table name."""
     # DuckDB-sized row groups, inserted by every thread (a chunk in one row group: by one); not for a DuckLake,
     # which writes a file's row groups out of their order (measured with duckdb 1.5.5)
     row_group = None if lake else ROW_GROUP
-    spooled = []
-    for i, chunk in enumerate(chunks):
-        paths = {}
-        for name, frame in chunk.items():
-            if name not in PROVIDER_TABLES:
-                continue  # optional external tables (factor_returns_monthly) have their own asset
-            paths[name] = folder / f"{i:04d}_{name}.parquet"
-            # a spool read once: no dictionary attempts on every column (most of pyarrow's writing time on
-            # float columns that rarely repeat) and no compression
-            frame.to_parquet(paths[name], index=False, use_dictionary=False, compression=None, row_group_size=row_group)
-        spooled.append(paths)
-    return spooled
+    paths = {}
+    for name, frame in chunk.items():
+        if name not in PROVIDER_TABLES:
+            continue  # optional external tables (factor_returns_monthly) have their own asset
+        paths[f"raw.{name}"] = folder / f"{i:04d}_{name}.parquet"
+        # a spool read once: no dictionary attempts on every column (most of pyarrow's writing time on
+        # float columns that rarely repeat) and no compression
+        frame.to_parquet(
+            paths[f"raw.{name}"], index=False, use_dictionary=False, compression=None, row_group_size=row_group
+        )
+    return paths
 
 
-def _read_spool(spooled: list[dict[str, Path]]) -> Iterator[dict[str, Path]]:
-    # the files themselves: DuckDB reads them within its memory limit (frames would stay in the process)
-    for paths in spooled:
-        yield {f"raw.{name}": path for name, path in paths.items()}
+class _Spooler:
+    """The provider's chunks, generated and spooled in a thread, iterated as Parquet files (by raw table) in
+    the provider's order as each is ready: DuckDB reads the files within its memory limit (frames would stay
+    in the process). The thread runs at most ``AHEAD`` chunks ahead of the transaction. A generation error is
+    raised to the iterating transaction, which rolls back; leaving the ``with`` block (a failed write
+    included) stops the thread after the chunk it is generating and waits for it, so the spool folder is
+    removed after."""
+
+    AHEAD = 2
+    _DONE = object()
+
+    def __init__(self, chunks: Iterable[dict[str, pd.DataFrame]], folder: Path, lake: bool = False):
+        self.chunks, self.folder, self.lake = chunks, folder, lake
+        self.ready: queue.Queue = queue.Queue(maxsize=self.AHEAD)
+        self.stop = threading.Event()
+        self.count = 0
+        self.thread = threading.Thread(target=self._produce, name="raw-spool", daemon=True)
+
+    def _produce(self) -> None:
+        try:
+            for i, chunk in enumerate(self.chunks):
+                self.ready.put(_spool_chunk(chunk, self.folder, i, self.lake))
+                if self.stop.is_set():  # before asking the provider for the next chunk
+                    return
+            self.ready.put(self._DONE)
+        except BaseException as exc:  # raised again where the chunks are iterated
+            self.ready.put(exc)
+
+    def __enter__(self) -> "_Spooler":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        while self.thread.is_alive():  # take what it has spooled, so a put waiting for room returns
+            try:
+                self.ready.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self.thread.join()
+
+    def __iter__(self) -> Iterator[dict[str, Path]]:
+        while True:
+            item = self.ready.get()
+            if item is self._DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            self.count += 1
+            yield item
 
 
 # ---- raw.factor_returns_monthly ----------------------------------------------------------------------
