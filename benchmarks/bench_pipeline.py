@@ -133,6 +133,14 @@ def bookkeeping_share(profile: Path, listing: Path | None = None) -> dict:
     }
 
 
+def _differing_settings(extra: dict) -> dict:
+    """The settings this run differs by: any MOMENTUM_ variable set by hand, and the benchmark's own ``extra``
+    (a dask scheduler's address left out: it changes from run to run)."""
+    settings = {k: v for k, v in os.environ.items() if k.startswith("MOMENTUM_")} | extra
+    settings.pop("MOMENTUM_DASK_ADDRESS", None)
+    return settings
+
+
 def run(size_name: str, label: str, extra: dict, profile: bool, cluster_workers: int, keep: str = "") -> dict:
     """Backfill then one new month in a fresh warehouse and instance, with ``extra`` settings."""
     size = SIZES[size_name]
@@ -144,12 +152,7 @@ def run(size_name: str, label: str, extra: dict, profile: bool, cluster_workers:
         "first": str(start)[:7],
         "last": last,
         "date": str(date.today()),
-        # the settings this run differs by: the benchmark's own, and any MOMENTUM_ variable set by hand
-        "settings": {
-            k: v
-            for k, v in {**{k: v for k, v in os.environ.items() if k.startswith("MOMENTUM_")}, **extra}.items()
-            if k != "MOMENTUM_DASK_ADDRESS"
-        },
+        "settings": _differing_settings(extra),
     }
     prefix = size_name if not label else f"{size_name}_{label}"
     with _folder(keep) as folder, _cluster(extra, cluster_workers) as extra:

@@ -80,7 +80,8 @@ class StepProgress(logging.Handler):
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
             self.done = self._count()
             took = now - self.started.get(event.step_key, now)
-            cores = (time.process_time() - self.cpu.get(event.step_key, time.process_time())) / took if took else 0.0
+            cpu = time.process_time()
+            cores = (cpu - self.cpu.get(event.step_key, cpu)) / took if took else 0.0
             elapsed = now - self.began
             eta = elapsed / max(self.done, 1) * max(self.total - self.done, 0)
             status = "" if kind == "STEP_SUCCESS" else "  FAILED"
