@@ -12,6 +12,7 @@ from momentum_dag.assets.checks import (
     UNIQUE,
     crash_nobs_check,
     evaluation_check,
+    expected_evaluations,
     panel_check_specs,
     panel_checks,
     wml_check,
@@ -89,17 +90,36 @@ def test_blocking_where_the_data_cannot_be_right_and_bounds_in_the_descriptions(
 def test_every_formation_period_with_values_needs_an_evaluation_row():
     factor = panel(12)
     evaluated = pd.DataFrame({"period_end": DATES, "window": [20, 20], "rank_ic": [0.1, 0.2]})
-    ok = evaluation_check(KEY, factor, evaluated, 10, date(2020, 1, 1), date(2020, 3, 1))
+
+    def check(rows, evaluated, end=date(2020, 3, 1), complete=None):
+        return evaluation_check(KEY, expected_evaluations(rows, 10, date(2020, 1, 1), end, complete), evaluated)
+
+    ok = check(factor, evaluated)
     assert ok.passed and ok.metadata["formation_periods_expected"].value == 2
-    missing = evaluation_check(KEY, factor, evaluated.iloc[:1], 10, date(2020, 1, 1), date(2020, 3, 1))
+    missing = check(factor, evaluated.iloc[:1])
     assert not missing.passed and missing.metadata["periods_missing"].value == 1
     assert "2020-02-28" in missing.description
     # fewer entities than quantiles: no evaluation is owed; outside the window: neither
-    assert evaluation_check(KEY, panel(9), evaluated.iloc[:0], 10, date(2020, 1, 1), date(2020, 3, 1)).passed
-    assert evaluation_check(KEY, factor, evaluated.iloc[:1], 10, date(2020, 1, 1), date(2020, 2, 1)).passed
+    assert check(panel(9), evaluated.iloc[:0]).passed
+    assert check(factor, evaluated.iloc[:1], end=date(2020, 2, 1)).passed
     # a formation date whose holding-period returns are not loaded yet is not complete
-    assert evaluation_check(KEY, factor, evaluated.iloc[:1], 10, date(2020, 1, 1), date(2020, 3, 1), DATES[:1]).passed
-    assert not evaluation_check(KEY, factor, evaluated.iloc[:1], 10, date(2020, 1, 1), date(2020, 3, 1), DATES).passed
+    assert check(factor, evaluated.iloc[:1], complete=DATES[:1]).passed
+    assert not check(factor, evaluated.iloc[:1], complete=DATES).passed
+
+
+def test_pairs_owed_by_consecutive_windows_add_up_to_the_whole_window():
+    """An evaluation computed chunk by chunk owes, over its chunks, exactly what the whole window owes."""
+    factor = panel(12)
+    whole = expected_evaluations(factor, 10, date(2020, 1, 1), date(2020, 3, 1))
+    parts = pd.concat(
+        [
+            expected_evaluations(factor, 10, date(2020, 1, 1), date(2020, 2, 1)),
+            expected_evaluations(factor, 10, date(2020, 2, 1), date(2020, 3, 1)),
+        ],
+        ignore_index=True,
+    )
+    assert len(whole) == 2
+    pd.testing.assert_frame_equal(parts, whole)
 
 
 def test_wml_needs_every_decile_every_month():

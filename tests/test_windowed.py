@@ -52,6 +52,23 @@ def test_threads_give_the_same_rows_in_calendar_order():
     assert list(threaded["period_end"]) == list(pd.date_range("2020-01-01", "2020-12-31", freq="D"))
 
 
+def test_a_chunk_without_rows_leaves_the_others_dtypes_alone():
+    """A warm-up chunk's empty frame (object columns) must not turn the dates of the rest into objects:
+    the rows written are then those of the runs of the other chunks alone."""
+
+    def compute(lo: date, hi: date) -> dict[str, pd.DataFrame]:
+        if lo == WINDOWS[0][0]:
+            return {"t": pd.DataFrame({"period_end": [], "x": []})}
+        days = pd.date_range(lo, hi, freq="D", inclusive="left")
+        return {"t": pd.DataFrame({"period_end": days, "x": 1.0})}
+
+    rows = compute_in_chunks(compute, WINDOWS, {}, threads=1)["t"]
+    assert pd.api.types.is_datetime64_dtype(rows["period_end"]) and rows["x"].dtype == float
+    assert rows["period_end"].min() == pd.Timestamp(WINDOWS[1][0])
+    empty = compute_in_chunks(compute, WINDOWS[:1], {}, threads=1)["t"]
+    assert empty.empty and list(empty.columns) == ["period_end", "x"]
+
+
 def test_a_failed_chunk_raises_and_the_chunks_not_started_never_start():
     compute = Chunks(fail_first=True)
     with pytest.raises(ValueError, match="chunk 2020-01-01 failed"):

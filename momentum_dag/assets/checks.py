@@ -129,38 +129,47 @@ def evaluation_check_spec(asset: AssetKey) -> AssetCheckSpec:
     )
 
 
-def evaluation_check(
-    asset: AssetKey,
+def expected_evaluations(
     factor_rows: pd.DataFrame,
-    per_period: pd.DataFrame,
     n_quantiles: int,
     start: date,
     end: date,
     complete: pd.DatetimeIndex | None = None,
-) -> AssetCheckResult:
-    """Formation dates in [start, end) with enough factor values (and in ``complete``: the formation dates
-    whose holding-period returns are known), against the evaluation rows written."""
-    expected: set[tuple[pd.Timestamp, int]] = set()
-    if len(factor_rows):
-        rows = factor_rows[factor_rows["value"].notna()]
-        dates = pd.to_datetime(rows["period_end"])
-        rows = rows[(dates >= pd.Timestamp(start)) & (dates < pd.Timestamp(end))]
-        counts = rows.groupby([pd.to_datetime(rows["period_end"]), "window"])["entity_id"].nunique()
-        expected = {(pd.Timestamp(d), int(w)) for (d, w), n in counts.items() if n >= n_quantiles}
-        if complete is not None:
-            expected = {(d, w) for d, w in expected if d in set(pd.DatetimeIndex(complete))}
+) -> pd.DataFrame:
+    """The (``period_end``, ``window``) pairs owed an evaluation row: formation dates in [start, end) with
+    at least ``n_quantiles`` factor values, and in ``complete`` (the formation dates whose holding-period
+    returns are known) when given. One row per pair, so the pairs of consecutive windows concatenate."""
+    pairs = pd.DataFrame({"period_end": pd.Series([], dtype="datetime64[ns]"), "window": pd.Series([], dtype=int)})
+    if not len(factor_rows):
+        return pairs
+    rows = factor_rows[factor_rows["value"].notna()]
+    dates = pd.to_datetime(rows["period_end"])
+    inside = (dates >= pd.Timestamp(start)) & (dates < pd.Timestamp(end))
+    counts = rows[inside].groupby([dates[inside], rows.loc[inside, "window"]])["entity_id"].nunique()
+    counts = counts[counts >= n_quantiles]
+    owed = pd.DataFrame(
+        {"period_end": counts.index.get_level_values(0), "window": counts.index.get_level_values(1).astype(int)}
+    )
+    if complete is not None:
+        owed = owed[owed["period_end"].isin(pd.DatetimeIndex(complete))]
+    return owed.reset_index(drop=True) if len(owed) else pairs
+
+
+def evaluation_check(asset: AssetKey, expected: pd.DataFrame, per_period: pd.DataFrame) -> AssetCheckResult:
+    """The pairs owed an evaluation row (:func:`expected_evaluations`) against the evaluation rows written."""
+    owed = {(pd.Timestamp(d), int(w)) for d, w in zip(expected["period_end"], expected["window"], strict=True)}
     present = set()
     if len(per_period):
         pairs = zip(per_period["period_end"], per_period["window"], strict=True)
         present = {(pd.Timestamp(d), int(w)) for d, w in pairs}
-    missing = sorted(expected - present)
+    missing = sorted(owed - present)
     return AssetCheckResult(
         asset_key=asset,
         check_name=EVALUATED,
         passed=not missing,
         severity=AssetCheckSeverity.ERROR,
         metadata={
-            "formation_periods_expected": MetadataValue.int(len({d for d, _ in expected})),
+            "formation_periods_expected": MetadataValue.int(len({d for d, _ in owed})),
             "periods_missing": MetadataValue.int(len({d for d, _ in missing})),
         },
         description=f"no evaluation row for {_dates(sorted({d for d, _ in missing}))}" if missing else None,

@@ -86,7 +86,14 @@ def compute_in_chunks(
     for outputs in chunks:
         for name, frame in outputs.items():
             parts.setdefault(name, []).append(frame)
-    return {name: pd.concat(frames, ignore_index=True) for name, frames in parts.items()}
+    return {name: _concat(frames) for name, frames in parts.items()}
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The chunks' rows in order; a chunk without rows (e.g. a warm-up) adds none and, unlike in
+    ``pd.concat``, no dtype either: its empty columns would turn the others' dates into objects."""
+    full = [frame for frame in frames if len(frame)]
+    return pd.concat(full, ignore_index=True) if full else frames[0].reset_index(drop=True)
 
 
 def write_and_report(

@@ -5,6 +5,10 @@ period: partition M holds the evaluation of the factor formed at the end of M-1 
 (the table's rows keep the formation date, ``period_end``). The run that brings month M's data (the
 schedule's, a UI launch or the CLI) therefore also writes the evaluation of M-1, and until then that
 evaluation is a missing partition, never an empty one.
+
+A range is evaluated in chunks of formation periods (``MOMENTUM_CHUNK_MONTHS``, two at once in an
+in-process run, as the factor panels are): each chunk reads only its own periods, one formation period
+before them and the holding periods after them, so the rows are those of one-partition runs.
 """
 
 import warnings
@@ -19,7 +23,7 @@ from dagster import (
     TimeWindowPartitionMapping,
 )
 
-from momentum_dag.assets.checks import evaluation_check, evaluation_check_spec
+from momentum_dag.assets.checks import evaluation_check, evaluation_check_spec, expected_evaluations
 from momentum_dag.assets.common import (
     asset_spec,
     in_window,
@@ -30,9 +34,11 @@ from momentum_dag.assets.common import (
 )
 from momentum_dag.assets.factors.panel import warm_up_status
 from momentum_dag.assets.panels import MarketPanels
+from momentum_dag.assets.windowed import compute_in_chunks
 from momentum_dag.core.evaluation.engine import FactorEvaluation, evaluate_factor
 from momentum_dag.core.frames import compound_by_period, to_wide
 from momentum_dag.names import eval_key, eval_periods_table, factor_key, factor_table, key
+from momentum_dag.partitions import chunk_windows
 from momentum_dag.registry import FactorSpec
 from momentum_dag.settings import Settings
 from momentum_dag.storage import Warehouse
@@ -84,14 +90,20 @@ def _headline(spec: FactorSpec):
 
 
 def evaluate_rows(
-    spec: FactorSpec, factor_rows: pd.DataFrame, panels: MarketPanels, settings: Settings, start: date, end: date
+    spec: FactorSpec,
+    factor_rows: pd.DataFrame,
+    panels: MarketPanels,
+    settings: Settings,
+    start: date,
+    end: date,
+    inputs: dict | None = None,
 ) -> pd.DataFrame:
     """Per-period evaluation (every window) of the factor rows with formation dates in [start, end).
 
     ``panels`` must reach one period past ``end`` for the last formation date's forward return; periods
-    without one are left out.
+    without one are left out. ``inputs``: :func:`evaluation_inputs` of ``panels``, when already at hand.
     """
-    inputs = evaluation_inputs(panels, spec, settings)
+    inputs = evaluation_inputs(panels, spec, settings) if inputs is None else inputs
     frames = []
     for window in spec.windows:
         factor = to_wide(factor_rows, window=window)
@@ -120,6 +132,34 @@ def _evaluate(spec: FactorSpec, factor: pd.DataFrame, inputs: dict) -> FactorEva
     )
 
 
+def evaluation_chunk(
+    spec: FactorSpec, warehouse: Warehouse, settings: Settings, formation_start: date, formation_end: date
+) -> dict[str, pd.DataFrame]:
+    """The evaluation rows of the formation periods in [formation_start, formation_end) and the
+    (period, window) pairs owed one (:func:`expected_evaluations`). Reads the factor from one formation
+    period earlier (the top-quantile turnover of the first period) and the market to the end of the last
+    holding period, nothing else: consecutive chunks give the rows of the whole window."""
+    step = period_step(spec)
+    read_start, end = _shift(formation_start, step), _shift(formation_end, step, -1)
+    table = factor_table(spec.name)
+    factor_rows = warehouse.query_if_exists(
+        table,
+        f'select period_end, entity_id, "window", value from {table} where period_end >= ? and period_end < ?',
+        [read_start, formation_end],
+    )
+    if factor_rows is None:  # no value yet in any materialized window (e.g. still warming up)
+        factor_rows = pd.DataFrame({"period_end": [], "entity_id": [], "window": [], "value": []})
+    panels = MarketPanels(warehouse, start=read_start, end=end)
+    inputs = evaluation_inputs(panels, spec, settings)
+    per_period = evaluate_rows(spec, factor_rows, panels, settings, read_start, formation_end, inputs)
+    if len(per_period):
+        per_period = in_window(per_period, "period_end", formation_start, formation_end)
+    forward = inputs["forward_returns"]
+    complete = forward.index[forward.notna().sum(axis=1) >= spec.n_quantiles]  # holding returns are in
+    expected = expected_evaluations(factor_rows, spec.n_quantiles, formation_start, formation_end, complete)
+    return {"per_period": per_period, "expected": expected}
+
+
 def build_evaluation_asset(spec: FactorSpec, partitions_def: PartitionsDefinition):
     """``eval/<name>``: per-period IC, rank IC and quantile returns of one factor, by holding period."""
     step = period_step(spec)
@@ -127,20 +167,18 @@ def build_evaluation_asset(spec: FactorSpec, partitions_def: PartitionsDefinitio
     def compute(context: AssetExecutionContext, warehouse: Warehouse, settings: Settings):
         start, end = window_dates(context)  # holding periods
         formation_start, formation_end = _shift(start, step), _shift(end, step)
-        # one formation period more, for the top-quantile turnover of the window's first period
-        read_start = _shift(start, step, 2)
-        table = factor_table(spec.name)
-        factor_rows = warehouse.query_if_exists(
-            table,
-            f'select period_end, entity_id, "window", value from {table} where period_end >= ? and period_end < ?',
-            [read_start, formation_end],
+        # chunks of formation periods, each computed as a run over its holding periods would compute it;
+        # an industry factor's panels are a few dozen columns: its chunks would only repeat the reads
+        # (0.16 s in one piece against 1.1 s in 24-month chunks for 20 years of monthly industries)
+        chunk_months = settings.run.chunk_months if spec.level == "stock" else None
+        windows = [
+            (_shift(lo, step), _shift(hi, step))
+            for lo, hi in chunk_windows(start, end, chunk_months, weekly=spec.frequency == "W")
+        ]
+        outputs = compute_in_chunks(
+            lambda lo, hi: evaluation_chunk(spec, warehouse, settings, lo, hi), windows, {}, settings.chunk_threads
         )
-        if factor_rows is None:  # no value yet in any materialized window (e.g. still warming up)
-            factor_rows = pd.DataFrame({"period_end": [], "entity_id": [], "window": [], "value": []})
-        panels = MarketPanels(warehouse, start=read_start, end=end)
-        per_period = evaluate_rows(spec, factor_rows, panels, settings, read_start, formation_end)
-        if len(per_period):
-            per_period = in_window(per_period, "period_end", formation_start, formation_end)
+        per_period = outputs["per_period"]
         result = warehouse.write_window(
             eval_periods_table(spec.name),
             per_period,
@@ -159,11 +197,7 @@ def build_evaluation_asset(spec: FactorSpec, partitions_def: PartitionsDefinitio
             empty_status=f"{warm_up_status(spec, settings)}: no factor value to evaluate yet",
         )
         yield MaterializeResult(asset_key=eval_key(spec.name))
-        forward = evaluation_inputs(panels, spec, settings)["forward_returns"]
-        complete = forward.index[forward.notna().sum(axis=1) >= spec.n_quantiles]  # holding returns are in
-        yield evaluation_check(
-            eval_key(spec.name), factor_rows, per_period, spec.n_quantiles, formation_start, formation_end, complete
-        )
+        yield evaluation_check(eval_key(spec.name), outputs["expected"], per_period)
 
     description = (
         f"Per formation period of {spec.name}: IC (Pearson) and rank IC (Spearman) vs the next period's "
