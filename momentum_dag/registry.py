@@ -122,6 +122,7 @@ def _dmom(enhanced: bool) -> Callable:
             window=params.rolling_window,
             min_months=params.min_months,
             enhanced=enhanced,
+            fit_from=panels.formation_start,  # the run keeps only its own months' forecasts
         )
         forecasts, coefficients = score_dmom(fit), fit.coefficients
         name = "dmom_enhanced" if enhanced else "dmom"

@@ -10,7 +10,8 @@ One backfill of the whole graph (monthly assets, weekly assets, reports) of a 12
   run's last step, the lake's compaction (``reports/compact_warehouse``), keeping nothing older than now:
   small files merged, old snapshots expired, unreferenced files deleted, and still every row;
 - (s) a DuckLake split into a backfill of 2014-01..2014-02 and then 2014-03 alone (the provider, staging, marts,
-  Barra exposures and two factors, in-process: it runs beside (b));
+  Barra exposures and two factors, in-process: it runs beside (b)), in one-month chunks two at a time, so
+  the backfill's chunks read the lake from two threads at once, each through its own attachment;
 - (c) a DuckLake on a PostgreSQL catalog with its data on an S3-compatible server, the dask executor on a
   LocalCluster, and Dagster's instance on PostgreSQL too (real servers: tests/integration/services.py).
 
@@ -170,14 +171,15 @@ def test_multiprocess_ducklake_equals_in_process_duckdb_is_compacted_and_splits_
     settings = lake_env(
         parallel, MOMENTUM_EXECUTOR="multiprocess", MOMENTUM_EXECUTOR_WORKERS="2", MOMENTUM_DUCKLAKE_KEEP_HOURS="0"
     )
+    threaded = lake_env(split, MOMENTUM_CHUNK_MONTHS="1", MOMENTUM_CHUNK_THREADS="2")
     runs = [
         start_backfill(parallel, START, END, None, **settings),
-        start_backfill(split, START, SPLIT, ONLY, **lake_env(split)),
+        start_backfill(split, START, SPLIT, ONLY, **threaded),
     ]
     for run in runs:
         code, out = finish(run, timeout=1200)
         assert code == 0, out
-    code, out = finish(start_backfill(split, END, END, ONLY, **lake_env(split)), timeout=900)
+    code, out = finish(start_backfill(split, END, END, ONLY, **threaded), timeout=900)
     assert code == 0, out
 
     folder, expected = reference

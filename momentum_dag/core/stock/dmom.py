@@ -270,6 +270,7 @@ def fit_dmom(
     min_months: int = 60,
     enhanced: bool = False,
     min_obs_per_stock: int = 24,
+    fit_from: pd.Timestamp | None = None,
 ) -> DmomFit:
     """The D-MOM pooled LPM refitted every month, on past data only (score with :func:`score_dmom`).
 
@@ -292,7 +293,9 @@ def fit_dmom(
       - MN != MP, WN != WP, DN != DP at s (the last month, week and day returns are non-zero);
       - the 12 monthly returns s-11..s are present (replication ``drop if missing(MND12)``).
     A month gets a fit only when the training set spans at least ``min_months`` distinct outcome months;
-    months whose training design is rank-deficient are skipped.
+    months whose training design is rank-deficient are skipped. ``fit_from``: months before it get no fit (a
+    run that keeps only its own months need not solve the earlier ones; the moments, and so the fits it
+    does solve, are those of the whole history either way).
     Hand-written incremental normal equations (statsmodels has no incremental OLS): per-month X'X, X'y, y'y
     are accumulated with entry/exit bookkeeping, so each refit costs O(k^3), not O(rows).
     """
@@ -343,9 +346,10 @@ def fit_dmom(
     Z = np.column_stack([X, (y_raw > 0).astype(np.float64)])[train]
     moments = _moment_path(Z, entry[train], leave[train], n_months)
     months_in_set = _outcome_months_in_set(out_pos[train], entry[train], leave[train], n_months)
+    first = 0 if fit_from is None else int(months.searchsorted(pd.Timestamp(fit_from)))
     fits = [
         fit.assign(period_end=months[p])
-        for p in range(n_months)
+        for p in range(first, n_months)
         if months_in_set[p] >= min_months and (fit := lpm_from_moments(moments[p], terms)) is not None
     ]
     coefficients = _concat_or_empty(fits, ["period_end", *COEFFICIENT_COLUMNS])[["period_end", *COEFFICIENT_COLUMNS]]

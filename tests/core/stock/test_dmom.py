@@ -376,6 +376,20 @@ def test_dmom_forecasts_expanding_vs_rolling_training_sets(lpm_data, enhanced):
     assert (exp_f["window"] == 0).all()
 
 
+@pytest.mark.parametrize("scheme", ["expanding", "rolling"])
+def test_a_run_fitting_from_a_month_gets_the_whole_history_fits_from_that_month(lpm_data, scheme):
+    """A month's run solves only its own month, on the moments of all history: the same bits as the
+    backfill's fit of that month, and nothing before it."""
+    regs, ret = lpm_data
+    options = {"scheme": scheme, "window": 3, "min_months": 3, "min_obs_per_stock": 0}
+    all_f, all_c = dmom_forecasts(regs, ret, **options)
+    for month in (ret.index[17], ret.index[19]):
+        own_f, own_c = dmom_forecasts(regs, ret, fit_from=month, **options)
+        assert own_c["period_end"].min() == month and own_f["period_end"].min() == month
+        pd.testing.assert_frame_equal(own_c, all_c[all_c.period_end >= month].reset_index(drop=True))
+        pd.testing.assert_frame_equal(own_f, all_f[all_f.period_end >= month].reset_index(drop=True))
+
+
 def test_dmom_forecasts_not_clipped(lpm_data):
     regs, ret = lpm_data
     regs = regs.copy()
