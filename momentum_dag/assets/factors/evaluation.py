@@ -6,8 +6,8 @@ period: partition M holds the evaluation of the factor formed at the end of M-1 
 schedule's, a UI launch or the CLI) therefore also writes the evaluation of M-1, and until then that
 evaluation is a missing partition, never an empty one.
 
-A range is evaluated in chunks of formation periods (``MOMENTUM_CHUNK_MONTHS``, two at once in an
-in-process run, as the factor panels are): each chunk reads only its own periods, one formation period
+A stock factor's range is evaluated in chunks of formation periods (``MOMENTUM_CHUNK_MONTHS``, two at once
+in an in-process run, as the factor panels are): each chunk reads only its own periods, one formation period
 before them and the holding periods after them, so the rows are those of one-partition runs.
 """
 
