@@ -13,7 +13,6 @@ threads are sampled where the main thread waits for them (``compute_in_chunks``)
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_pipeline import RESULTS, SIZES  # noqa: E402
-from month_floor import BUCKETS, Sampler  # noqa: E402
+from month_floor import Sampler, bucket_table, use_folder  # noqa: E402
 
 
 def main() -> None:
@@ -36,14 +35,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=45, help="functions listed")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="backfill_floor_"))
-    os.environ.update({k: v for k, v in SIZES[args.size].items() if k.startswith("MOMENTUM_")})
-    os.environ.update(
-        {
-            "MOMENTUM_DUCKDB_PATH": str(folder / "bench.duckdb"),
-            "MOMENTUM_REPORTS_DIR": str(folder / "reports"),
-            "DAGSTER_HOME": str(folder / "dagster_home"),
-        }
-    )
+    use_folder(folder, SIZES[args.size])
     (folder / "dagster_home").mkdir()
     began, cpu = time.perf_counter(), time.process_time()
     sampler = Sampler(threading.get_ident(), args.interval)
@@ -66,11 +58,8 @@ def main() -> None:
     lines = [
         f"backfill {args.start}..{args.end} of the {args.size} market: wall {wall:.1f} s, CPU {cpu:.1f} s "
         f"(this process), {total} samples every {args.interval * 1000:.0f} ms",
-        f"{'bucket':44s} {'share':>6s} {'~seconds':>9s} {'in steps':>9s}",
+        *bucket_table(sampler, wall),
     ]
-    for name, _ in (*BUCKETS, ("other", ())):
-        share = sampler.counts[name] / total
-        lines.append(f"{name:44s} {share:6.1%} {share * wall:9.1f} {sampler.steps[name] / total * wall:9.1f}")
     lines.append("where, within each bucket (innermost matching function):")
     for (name, function), count in sampler.where.most_common(args.top):
         lines.append(f"  {name[:26]:26s} {function[:90]:90s} {count / total:6.1%} {count / total * wall:7.1f}")

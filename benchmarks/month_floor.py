@@ -98,6 +98,29 @@ class Sampler:
                 self.steps[name] += 1
 
 
+def use_folder(folder: Path, size: dict) -> None:
+    """Point this process's run at ``folder``'s warehouse, reports and Dagster instance, on ``size``'s market."""
+    os.environ.update({k: v for k, v in size.items() if k.startswith("MOMENTUM_")})
+    os.environ.update(
+        {
+            "MOMENTUM_DUCKDB_PATH": str(folder / "bench.duckdb"),
+            "MOMENTUM_REPORTS_DIR": str(folder / "reports"),
+            "DAGSTER_HOME": str(folder / "dagster_home"),
+        }
+    )
+
+
+def bucket_table(sampler: Sampler, wall: float) -> list[str]:
+    """Each bucket's share of the samples, its seconds of ``wall`` and the seconds inside step execution."""
+    total = sum(sampler.counts.values())
+    lines = [f"{'bucket':44s} {'share':>6s} {'~seconds':>9s} {'in steps':>9s}"]
+    for name, _ in (*BUCKETS, ("other", ())):
+        share = sampler.counts[name] / total if total else 0.0
+        in_steps = sampler.steps[name] / total * wall if total else 0.0
+        lines.append(f"{name:44s} {share:6.1%} {share * wall:9.2f} {in_steps:9.2f}")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
@@ -111,14 +134,7 @@ def main() -> None:
     month = args.month or size["end"]
     if not month:
         raise SystemExit("--month is needed for this size")
-    os.environ.update({k: v for k, v in size.items() if k.startswith("MOMENTUM_")})
-    os.environ.update(
-        {
-            "MOMENTUM_DUCKDB_PATH": str(folder / "bench.duckdb"),
-            "MOMENTUM_REPORTS_DIR": str(folder / "reports"),
-            "DAGSTER_HOME": str(folder / "dagster_home"),
-        }
-    )
+    use_folder(folder, size)
     began, cpu = time.perf_counter(), time.process_time()
     sampler = Sampler(threading.get_ident(), args.interval)
     sampler.thread.start()
@@ -138,12 +154,8 @@ def main() -> None:
     lines = [
         f"month {month} of the {args.size} market, {folder}: wall {wall:.1f} s, CPU {cpu:.1f} s (this process), "
         f"load {load[0]:.1f}/{load[1]:.1f}, {total} samples every {args.interval * 1000:.0f} ms",
-        f"{'bucket':44s} {'share':>6s} {'~seconds':>9s} {'in steps':>9s}",
+        *bucket_table(sampler, wall),
     ]
-    for name, _ in (*BUCKETS, ("other", ())):
-        share = sampler.counts[name] / total if total else 0.0
-        in_steps = sampler.steps[name] / total * wall if total else 0.0
-        lines.append(f"{name:44s} {share:6.1%} {share * wall:9.2f} {in_steps:9.2f}")
     lines.append(f"where, within each bucket (innermost matching function, >= {args.detail:.0%} of the samples):")
     for (name, function), count in sampler.where.most_common():
         if count / total >= args.detail:
