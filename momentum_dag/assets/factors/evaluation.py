@@ -26,7 +26,6 @@ from dagster import (
 from momentum_dag.assets.checks import evaluation_check, evaluation_check_spec, expected_evaluations
 from momentum_dag.assets.common import (
     asset_spec,
-    in_window,
     mean_or_nan,
     partitioned_asset,
     report_partitions,
@@ -135,8 +134,9 @@ def _evaluate(spec: FactorSpec, factor: pd.DataFrame, inputs: dict) -> FactorEva
 def evaluation_chunk(
     spec: FactorSpec, warehouse: Warehouse, settings: Settings, formation_start: date, formation_end: date
 ) -> dict[str, pd.DataFrame]:
-    """The evaluation rows of the formation periods in [formation_start, formation_end) and the
-    (period, window) pairs owed one (:func:`expected_evaluations`). Reads the factor from one formation
+    """A chunk for :func:`~momentum_dag.assets.windowed.compute_in_chunks`: the evaluation rows of the
+    formation periods in [formation_start, formation_end) and the (period, window) pairs owed one
+    (:func:`expected_evaluations`). Reads the factor from one formation
     period earlier (the top-quantile turnover of the first period) and the market to the end of the last
     holding period, nothing else: consecutive chunks give the rows of the whole window."""
     step = period_step(spec)
@@ -151,9 +151,8 @@ def evaluation_chunk(
         factor_rows = pd.DataFrame({"period_end": [], "entity_id": [], "window": [], "value": []})
     panels = MarketPanels(warehouse, start=read_start, end=end)
     inputs = evaluation_inputs(panels, spec, settings)
+    # rows from read_start: compute_in_chunks keeps the chunk's own formation periods
     per_period = evaluate_rows(spec, factor_rows, panels, settings, read_start, formation_end, inputs)
-    if len(per_period):
-        per_period = in_window(per_period, "period_end", formation_start, formation_end)
     forward = inputs["forward_returns"]
     complete = forward.index[forward.notna().sum(axis=1) >= spec.n_quantiles]  # holding returns are in
     expected = expected_evaluations(factor_rows, spec.n_quantiles, formation_start, formation_end, complete)
