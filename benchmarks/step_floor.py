@@ -81,11 +81,10 @@ def _time_runs(steps: int, checks: int, repeat: int) -> list[float]:
 
 def _child(args) -> None:
     """One configuration, in a process of its own (the bookkeeping patches are per process)."""
-    if args.bookkeeping == "project":
+    if args.bookkeeping == "project":  # as build_definitions sets it up (batch_event_writes keeps the connections)
         from momentum_dag.runtime import bookkeeping
 
         bookkeeping.fast_sqlite_commits()
-        bookkeeping.reuse_event_log_connections()
         bookkeeping.batch_event_writes()
     seconds = _time_runs(args.steps, args.checks, args.repeat)
     print(statistics.median(seconds))
